@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: MIT */
+/* genpt/genpt.h - the whole public API. */
+#ifndef GENPT_GENPT_H
+#define GENPT_GENPT_H
+
+#include "genpt/export.h"
+#include "genpt/mem.h"
+#include "genpt/table.h"
+
+#endif /* GENPT_GENPT_H */

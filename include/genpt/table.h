@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * genpt/table.h - IO page tables: create, map, unmap, translate, harvest the
+ * dirty bits hardware sets, and tell hardware how to find the table.
+ *
+ * Conventions for every function here:
+ *  - 0 (or a documented non-negative value) on success, a negative errno on
+ *    failure, and on failure nothing changed: not the table, not the gather,
+ *    not the bitmap.
+ *  - Bad input never crashes: NULL pointers give -EINVAL.
+ *  - Operations that edit a table (map, unmap, read_and_clear_dirty,
+ *    set_dirty_tracking) must be serialized by the caller when their ranges
+ *    overlap; on disjoint ranges they may run concurrently.  Hardware
+ *    accesses (genpt_hw_access and the IOMMU models) may run concurrently
+ *    with anything: every entry edit is a single atomic store or atomic
+ *    read-modify-write.
+ */
+#ifndef GENPT_TABLE_H
+#define GENPT_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "genpt/export.h"
+#include "genpt/mem.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** enum genpt_format - the page-table formats genpt builds. */
+enum genpt_format {
+	GENPT_FMT_RISCV = 1,  /* RISC-V Sv39/48/57, or Sv39x4/48x4/57x4 with GENPT_FEAT_RISCV_GSTAGE */
+	GENPT_FMT_ARMV8 = 2,  /* ARM VMSAv8-64 long descriptors (SMMUv3) */
+	GENPT_FMT_X86_64 = 3, /* x86-64 4/5 level (VT-d first stage, AMD v2) */
+	GENPT_FMT_VTDSS = 4,  /* Intel VT-d second stage */
+	GENPT_FMT_AMDV1 = 5,  /* AMD IOMMU v1 host tables */
+};
+
+/*
+ * Feature bits for genpt_config.features.  A bit that does not belong to the
+ * configured format makes genpt_create() fail with -EINVAL.
+ */
+#define GENPT_FEAT_RISCV_GSTAGE (1ull << 0)  /* second stage (iohgatp): SvNNx4 */
+#define GENPT_FEAT_RISCV_SVNAPOT (1ull << 1) /* 64 KiB NAPOT leaves (16 x 4K) */
+#define GENPT_FEAT_RISCV_SVPBMT (1ull << 2)  /* PBMT bits for MMIO / non-cacheable */
+#define GENPT_FEAT_ARMV8_S2 (1ull << 8)      /* stage 2 */
+#define GENPT_FEAT_ARMV8_CONTIG (1ull << 9)  /* contiguous hint runs */
+#define GENPT_FEAT_ARMV8_DBM (1ull << 10)    /* HTTU dirty state via DBM */
+
+/* prot bits for genpt_map(). READ or WRITE is required. */
+#define GENPT_READ (1u << 0)
+#define GENPT_WRITE (1u << 1)
+#define GENPT_NOEXEC (1u << 2) /* no instruction fetch */
+#define GENPT_MMIO (1u << 3)   /* device memory */
+#define GENPT_CACHE (1u << 4)  /* cacheable, coherent with CPU caches */
+
+/* access kinds for genpt_hw_access() and the IOMMU models. */
+#define GENPT_ACCESS_READ 1u
+#define GENPT_ACCESS_WRITE 2u
+#define GENPT_ACCESS_EXEC 3u
+
+/* flags for genpt_read_and_clear_dirty(). */
+#define GENPT_DIRTY_NO_CLEAR (1u << 0) /* report, leave the dirty state as is */
+
+/**
+ * struct genpt_config - what genpt_create() builds.
+ *
+ * @format:       enum genpt_format.
+ * @va_bits:      input address width; one the format has (RISC-V: 39, 48, 57;
+ *                with GENPT_FEAT_RISCV_GSTAGE 41, 50, 59).  0 picks the
+ *                format's widest.
+ * @oa_bits:      output address width; 0 = the format's maximum (RISC-V 56).
+ * @granule_bits: translation granule, log2 (ARMv8 12, 14, 16; other formats
+ *                0 or 12).
+ * @features:     GENPT_FEAT_* bits.
+ * @mem, @mem_ctx: table memory provider; NULL = genpt_host_mem_ops.
+ */
+struct genpt_config {
+	enum genpt_format format;
+	unsigned int va_bits;
+	unsigned int oa_bits;
+	unsigned int granule_bits;
+	uint64_t features;
+	const struct genpt_mem_ops *mem;
+	void *mem_ctx;
+};
+
+/**
+ * struct genpt_gather - what an edit leaves for the caller to finish.
+ *
+ * @start, @last: inclusive IOVA range whose IOTLB entries must be
+ *                invalidated before table pages freed by the edit may be
+ *                reused, and before a cleaned dirty bit can be trusted to be
+ *                set again by hardware.  Empty when start > last.
+ * @freed:        table pages the edit unlinked; genpt_gather_release() gives
+ *                them back to the provider.  Opaque: a chain threaded
+ *                through the freed pages themselves (each link is an even
+ *                host pointer, which every format decodes as "not present",
+ *                so a walker still holding the old table pointer faults
+ *                instead of following garbage).
+ */
+struct genpt_gather {
+	uint64_t start;
+	uint64_t last;
+	void *freed;
+};
+
+/**
+ * struct genpt_dirty_bitmap - where read_and_clear_dirty records dirty pages
+ * (the iommufd convention).
+ *
+ * Bit i covers [@iova + (i << @page_shift), +1 << @page_shift); it lives in
+ * word i / 64 of @bits at bit i % 64 (least significant first).  Bits are
+ * only ever set.  @page_shift is at least 12 and below 64; @iova is aligned
+ * to 1 << @page_shift; @length is a non-zero multiple of that.
+ */
+struct genpt_dirty_bitmap {
+	uint64_t *bits;
+	uint64_t iova;
+	uint64_t length;
+	unsigned int page_shift;
+};
+
+/**
+ * struct genpt_hw_info - what hardware is programmed with to walk the table.
+ *
+ * @root_pa:     physical address of the root table.
+ * @root_size:   bytes of the root table (RISC-V G-stage 16 KiB, ARM stage-2
+ *               concatenated roots up to 16 tables).
+ * @levels:      number of levels walked.
+ * @mode:        the mode value of the format's root pointer register: RISC-V
+ *               iosatp/iohgatp MODE (8/9/10), AMD v1 DTE Mode, x86 4/5 level,
+ *               VT-d AGAW encoding, ARM start level.
+ * @atp:         RISC-V: the full iosatp (MODE | PPN) or iohgatp (MODE | PPN,
+ *               GSCID left 0) value.
+ * @tcr:         ARMv8: the TCR (stage 1) or VTCR (stage 2) translation
+ *               fields (T0SZ, SL0, TG0, ...).
+ * @start_level: ARMv8: the architecture's start level.
+ * @concat:      ARMv8 stage 2: number of concatenated root tables (1 if none).
+ */
+struct genpt_hw_info {
+	uint64_t root_pa;
+	uint64_t root_size;
+	unsigned int levels;
+	unsigned int mode;
+	uint64_t atp;
+	uint64_t tcr;
+	unsigned int start_level;
+	unsigned int concat;
+};
+
+/** struct genpt - opaque page table. */
+struct genpt;
+
+/**
+ * genpt_create() - build an empty table.
+ *
+ * Allocates the root from the provider.  -EINVAL for a bad config (unknown
+ * format, a va_bits/oa_bits/granule_bits the format does not have, unknown
+ * or foreign feature bits), -EOPNOTSUPP for a format this build does not
+ * implement yet, -ENOMEM when the provider fails.  Dirty tracking starts
+ * off.
+ */
+GENPT_API int genpt_create(const struct genpt_config *cfg, struct genpt **out);
+
+/**
+ * genpt_destroy() - free every table page and the handle.  The caller makes
+ * sure no hardware walks it any more.  NULL is a no-op.
+ */
+GENPT_API void genpt_destroy(struct genpt *pt);
+
+/**
+ * genpt_map() - map [@iova, @iova + @len) to [@oa, @oa + @len).
+ *
+ * Uses the largest leaves that the alignment of iova and oa and the
+ * remaining length allow (including contiguous runs where the format has
+ * them and the feature is on).  All or nothing.
+ * -EINVAL: zero @len, @iova/@oa/@len not aligned to the smallest page, @prot
+ *          without READ or WRITE or with unknown bits;
+ * -EOVERFLOW: @iova + @len - 1 or @oa + @len - 1 wraps past 2^64;
+ * -ERANGE: the input range leaves the table's va_bits space (for a
+ *          sign-extended format: is not canonical or crosses the hole) or
+ *          the output range leaves oa_bits;
+ * -EEXIST: a leaf already maps part of the range;
+ * -ENOMEM: a table page could not be allocated.
+ * Table pages unlinked while undoing a failed map go to @gather (or are
+ * freed at once when @gather is NULL).  On success the gather is untouched
+ * (a new mapping needs no invalidation).
+ */
+GENPT_API int genpt_map(struct genpt *pt, uint64_t iova, uint64_t oa,
+			uint64_t len, unsigned int prot,
+			struct genpt_gather *gather);
+
+/**
+ * genpt_unmap() - remove every leaf inside [@iova, @iova + @len).
+ *
+ * Holes are fine.  A leaf (or contiguous run) that straddles either end of
+ * the range gives -EINVAL with nothing removed: genpt never splits a leaf
+ * behind the caller's back.  Table pages that became empty are unlinked and
+ * handed to @gather (freed at once when NULL), and the range is added to
+ * it.  *@unmapped (may be NULL) receives the number of bytes unmapped.
+ * Argument errors as for genpt_map().
+ */
+GENPT_API int genpt_unmap(struct genpt *pt, uint64_t iova, uint64_t len,
+			  struct genpt_gather *gather, uint64_t *unmapped);
+
+/**
+ * genpt_iova_to_phys() - the output address @iova maps to, with any sub-page
+ * offset carried through.  -ENOENT when nothing maps it, -ERANGE when it is
+ * outside the table's input space.
+ */
+GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa);
+
+/**
+ * genpt_read_and_clear_dirty() - harvest the write-dirty state of the leaves
+ * in [@iova, @iova + @len).
+ *
+ * For every write-dirty leaf, sets the bits of @bitmap for the pages it
+ * covers, clipped to the query range (a large leaf sets whole words at a
+ * time).  Contiguous runs count as one leaf: dirty if any member is, every
+ * member cleaned.  Unless @flags has GENPT_DIRTY_NO_CLEAR, a dirty leaf that
+ * lies wholly inside the range is made write-clean with an atomic
+ * read-modify-write (concurrent hardware updates of other bits are kept),
+ * and its range is added to @gather: the IOTLB must be invalidated before
+ * hardware marks that page again.  A dirty leaf that extends outside the
+ * range is reported for the inside part and left dirty.  Holes are fine.
+ *
+ * While dirty tracking is off every writable leaf is write-dirty (hardware
+ * without dirty update must not fault), so everything writable is reported
+ * and nothing is cleaned.
+ *
+ * @bitmap may be NULL: clean without recording.  Otherwise the query range
+ * must lie inside [bitmap->iova, bitmap->iova + bitmap->length), else
+ * -EINVAL.  -EOPNOTSUPP when the table has no dirty state (e.g. ARMv8
+ * without GENPT_FEAT_ARMV8_DBM).  Argument errors as for genpt_unmap();
+ * unknown @flags bits give -EINVAL.
+ */
+GENPT_API int genpt_read_and_clear_dirty(struct genpt *pt, uint64_t iova,
+					 uint64_t len, unsigned int flags,
+					 const struct genpt_dirty_bitmap *bitmap,
+					 struct genpt_gather *gather);
+
+/**
+ * genpt_set_dirty_tracking() - switch dirty tracking on or off.
+ *
+ * While on, new writable leaves start write-clean, so hardware with dirty
+ * update marks the first write.  While off they start write-dirty, so
+ * hardware never needs to write the entry.  Switching off also marks every
+ * existing writable leaf write-dirty again, because hardware programmed
+ * without dirty update faults on a write-clean entry.  The caller programs
+ * the hardware (e.g. RISC-V DC.tc.GADE) to match.  -EOPNOTSUPP when the
+ * table has no dirty state.
+ */
+GENPT_API int genpt_set_dirty_tracking(struct genpt *pt, bool enable);
+
+/**
+ * genpt_dirty_tracking() - 1 when dirty tracking is on, 0 when off,
+ * -EINVAL for NULL.
+ */
+GENPT_API int genpt_dirty_tracking(const struct genpt *pt);
+
+/**
+ * genpt_hw_access() - the format's hardware doing one access at @iova.
+ *
+ * A reference walk written from the architecture manual, independent of
+ * the code that builds the table.  Checks permissions (@access is
+ * GENPT_ACCESS_READ/WRITE/EXEC), and: while dirty tracking is on, behaves
+ * as an IOMMU with hardware A/D update (sets A, and D on a write, with an
+ * atomic compare-and-swap of the whole entry, retrying if it changed);
+ * while off, as one without it (a missing A, or a write to a write-clean
+ * entry, faults).  Stores the output address in *@oa (may be NULL).
+ * -ENOENT: nothing maps @iova; -EACCES: permission or A/D fault;
+ * -EFAULT: a malformed entry (reserved encoding); -ERANGE: outside the
+ * input space.  Safe to call concurrently with every other call.
+ */
+GENPT_API int genpt_hw_access(struct genpt *pt, uint64_t iova,
+			      unsigned int access, uint64_t *oa);
+
+/** genpt_hw_info() - fill *@info with the values hardware is programmed with. */
+GENPT_API int genpt_hw_info(const struct genpt *pt, struct genpt_hw_info *info);
+
+/**
+ * genpt_table_bytes() - bytes of table memory the table holds now (root
+ * included); for accounting and leak checks.  Pages waiting in a gather
+ * are not counted.
+ */
+GENPT_API int genpt_table_bytes(const struct genpt *pt, uint64_t *bytes);
+
+/** genpt_gather_init() - make *@g empty (no range, no pages). */
+GENPT_API void genpt_gather_init(struct genpt_gather *g);
+
+/**
+ * genpt_gather_release() - after the caller invalidated the IOTLB for
+ * [g->start, g->last], give the gathered table pages back to @pt's provider
+ * and make *@g empty.  -EINVAL for NULL arguments.
+ */
+GENPT_API int genpt_gather_release(struct genpt *pt, struct genpt_gather *g);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GENPT_TABLE_H */
