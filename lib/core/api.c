@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: MIT
+/*
+ * api.c - the public table calls: validate once, then dispatch to the
+ * format's ops.  Everything that can be refused is refused here, before
+ * anything is touched, so the format code only ever sees good arguments.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "core/pt_internal.h"
+#include "mem/physmem_internal.h"
+
+#define GENPT_PROT_ALL (GENPT_READ | GENPT_WRITE | GENPT_NOEXEC | GENPT_MMIO | GENPT_CACHE)
+
+static const struct genpt_fmt_ops *fmt_ops_of(enum genpt_format f, int *err)
+{
+	switch (f) {
+	case GENPT_FMT_RISCV:
+		return &genpt_riscv_ops;
+	case GENPT_FMT_ARMV8:
+	case GENPT_FMT_X86_64:
+	case GENPT_FMT_VTDSS:
+	case GENPT_FMT_AMDV1:
+		*err = -EOPNOTSUPP; /* named in the API, not built yet */
+		return NULL;
+	}
+	*err = -EINVAL;
+	return NULL;
+}
+
+/* Let the walkers turn a physical address into a pointer with an add when
+ * the provider is one whose mapping we know to be linear. */
+static void pick_linear(struct genpt *pt)
+{
+	uint64_t base, size;
+	uintptr_t host;
+
+	if (pt->mem == &genpt_host_mem_ops) {
+		pt->linear = true;
+		pt->linear_delta = 0;
+	} else if (pt->mem == &genpt_physmem_ops &&
+		   genpt_physmem_linear(pt->mem_ctx, &base, &host, &size) == 0) {
+		pt->linear = true;
+		pt->linear_delta = (uintptr_t)(host - (uintptr_t)base);
+	}
+}
+
+GENPT_API int genpt_create(const struct genpt_config *cfg, struct genpt **out)
+{
+	const struct genpt_fmt_ops *ops;
+	struct genpt *pt;
+	int err = 0;
+
+	if (!cfg || !out)
+		return -EINVAL;
+	ops = fmt_ops_of(cfg->format, &err);
+	if (!ops)
+		return err;
+	if (cfg->mem && (!cfg->mem->alloc || !cfg->mem->free || !cfg->mem->phys_to_virt))
+		return -EINVAL;
+
+	pt = calloc(1, sizeof(*pt));
+	if (!pt)
+		return -ENOMEM;
+	pt->ops = ops;
+	pt->mem = cfg->mem ? cfg->mem : &genpt_host_mem_ops;
+	pt->mem_ctx = cfg->mem ? cfg->mem_ctx : NULL;
+	pick_linear(pt);
+	err = ops->init(pt, cfg);
+	if (err)
+		goto fail;
+	pt->root = genpt_table_alloc(pt, pt->root_size, &pt->root_pa);
+	if (!pt->root) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	*out = pt;
+	return 0;
+fail:
+	free(pt);
+	return err;
+}
+
+GENPT_API void genpt_destroy(struct genpt *pt)
+{
+	if (!pt)
+		return;
+	pt->ops->free_tables(pt);
+	genpt_table_free(pt, pt->root, pt->root_size);
+	free(pt);
+}
+
+/*
+ * Check an input range and compute its last address.  The order of the
+ * errors is part of the contract: shape (-EINVAL), then arithmetic
+ * (-EOVERFLOW), then the table's address space (-ERANGE).
+ */
+static int check_iova(const struct genpt *pt, uint64_t iova, uint64_t len,
+		      uint64_t *last)
+{
+	uint64_t granule_m1 = (1ull << pt->granule_bits) - 1;
+
+	if (!len || (iova & granule_m1) || (len & granule_m1))
+		return -EINVAL;
+	if (len - 1 > UINT64_MAX - iova)
+		return -EOVERFLOW;
+	*last = iova + (len - 1);
+	if (pt->sign_extend) {
+		/* Both ends canonical and in the same half: the range does
+		 * not cross the hole in the middle. */
+		unsigned int s = 64 - pt->va_bits;
+		int64_t a = (int64_t)iova, b = (int64_t)*last;
+
+		if ((int64_t)((uint64_t)a << s) >> s != a ||
+		    (int64_t)((uint64_t)b << s) >> s != b || ((a ^ b) < 0))
+			return -ERANGE;
+		return 0;
+	}
+	if (pt->va_bits < 64 && (*last >> pt->va_bits))
+		return -ERANGE;
+	return 0;
+}
+
+static int check_oa(const struct genpt *pt, uint64_t oa, uint64_t len)
+{
+	uint64_t last;
+
+	if (oa & ((1ull << pt->granule_bits) - 1))
+		return -EINVAL;
+	if (len - 1 > UINT64_MAX - oa)
+		return -EOVERFLOW;
+	last = oa + (len - 1);
+	if (pt->oa_bits < 64 && (last >> pt->oa_bits))
+		return -ERANGE;
+	return 0;
+}
+
+/* Fold two checks so the more basic error class wins. */
+static int first_error(int a, int b)
+{
+	static const int order[] = { -EINVAL, -EOVERFLOW, -ERANGE };
+
+	for (unsigned int i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (a == order[i] || b == order[i])
+			return order[i];
+	return a ? a : b;
+}
+
+GENPT_API int genpt_map(struct genpt *pt, uint64_t iova, uint64_t oa,
+			uint64_t len, unsigned int prot,
+			struct genpt_gather *gather)
+{
+	uint64_t last = 0;
+	int err;
+
+	if (!pt || !(prot & (GENPT_READ | GENPT_WRITE)) || (prot & ~GENPT_PROT_ALL))
+		return -EINVAL;
+	err = first_error(check_iova(pt, iova, len, &last), check_oa(pt, oa, len));
+	if (err)
+		return err;
+	return pt->ops->map(pt, iova, last, oa, prot, gather);
+}
+
+GENPT_API int genpt_unmap(struct genpt *pt, uint64_t iova, uint64_t len,
+			  struct genpt_gather *gather, uint64_t *unmapped)
+{
+	uint64_t last, dummy;
+	int err;
+
+	if (!pt)
+		return -EINVAL;
+	err = check_iova(pt, iova, len, &last);
+	if (err)
+		return err;
+	return pt->ops->unmap(pt, iova, last, gather, unmapped ? unmapped : &dummy);
+}
+
+/* One address inside the input space (canonical when sign-extended). */
+static int check_va(const struct genpt *pt, uint64_t va)
+{
+	uint64_t last;
+
+	return check_iova(pt, va & ~((1ull << pt->granule_bits) - 1),
+			  1ull << pt->granule_bits, &last);
+}
+
+GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa)
+{
+	int err;
+
+	if (!pt || !oa)
+		return -EINVAL;
+	err = check_va(pt, iova);
+	if (err)
+		return err;
+	return pt->ops->iova_to_phys(pt, iova, oa);
+}
+
+static int check_bitmap(const struct genpt_dirty_bitmap *bm, uint64_t first,
+			uint64_t last)
+{
+	uint64_t page_m1, bm_last;
+
+	if (!bm->bits || bm->page_shift < 12 || bm->page_shift > 63)
+		return -EINVAL;
+	page_m1 = (1ull << bm->page_shift) - 1;
+	if (!bm->length || (bm->iova & page_m1) || (bm->length & page_m1) ||
+	    bm->length - 1 > UINT64_MAX - bm->iova)
+		return -EINVAL;
+	bm_last = bm->iova + (bm->length - 1);
+	if (first < bm->iova || last > bm_last)
+		return -EINVAL;
+	return 0;
+}
+
+GENPT_API int genpt_read_and_clear_dirty(struct genpt *pt, uint64_t iova,
+					 uint64_t len, unsigned int flags,
+					 const struct genpt_dirty_bitmap *bitmap,
+					 struct genpt_gather *gather)
+{
+	struct genpt_dirty_req req;
+	int err;
+
+	if (!pt || (flags & ~GENPT_DIRTY_NO_CLEAR))
+		return -EINVAL;
+	if (!pt->ops->has_dirty(pt))
+		return -EOPNOTSUPP;
+	err = check_iova(pt, iova, len, &req.last);
+	if (err)
+		return err;
+	req.first = iova;
+	if (bitmap) {
+		err = check_bitmap(bitmap, req.first, req.last);
+		if (err)
+			return err;
+	}
+	req.bitmap = bitmap;
+	/* With tracking off hardware does not set dirty bits, so a cleaned
+	 * entry would fault on the next write: report, never clean. */
+	req.clear = !(flags & GENPT_DIRTY_NO_CLEAR) && pt_tracking(pt);
+	req.gather = gather;
+	return pt->ops->read_and_clear_dirty(pt, &req);
+}
+
+GENPT_API int genpt_set_dirty_tracking(struct genpt *pt, bool enable)
+{
+	if (!pt)
+		return -EINVAL;
+	if (!pt->ops->has_dirty(pt))
+		return -EOPNOTSUPP;
+	if (enable == pt_tracking(pt))
+		return 0;
+	/* Off: leaves must not need a hardware dirty update any more.
+	 * Re-dirty them while hardware still may update, then switch. */
+	if (!enable)
+		pt->ops->set_all_dirty(pt);
+	__atomic_store_n(&pt->dirty_tracking, enable ? 1 : 0, __ATOMIC_RELEASE);
+	return 0;
+}
+
+GENPT_API int genpt_dirty_tracking(const struct genpt *pt)
+{
+	if (!pt)
+		return -EINVAL;
+	return pt_tracking(pt) ? 1 : 0;
+}
+
+GENPT_API int genpt_hw_access(struct genpt *pt, uint64_t iova,
+			      unsigned int access, uint64_t *oa)
+{
+	uint64_t dummy;
+	int err;
+
+	if (!pt || access < GENPT_ACCESS_READ || access > GENPT_ACCESS_EXEC)
+		return -EINVAL;
+	err = check_va(pt, iova);
+	if (err)
+		return err;
+	return pt->ops->hw_access(pt, iova, access, oa ? oa : &dummy);
+}
+
+GENPT_API int genpt_hw_info(const struct genpt *pt, struct genpt_hw_info *info)
+{
+	if (!pt || !info)
+		return -EINVAL;
+	*info = (struct genpt_hw_info){ .root_pa = pt->root_pa,
+					.root_size = pt->root_size,
+					.levels = pt->levels,
+					.concat = 1 };
+	pt->ops->hw_info(pt, info);
+	return 0;
+}
+
+GENPT_API int genpt_table_bytes(const struct genpt *pt, uint64_t *bytes)
+{
+	if (!pt || !bytes)
+		return -EINVAL;
+	*bytes = __atomic_load_n(&pt->table_bytes, __ATOMIC_RELAXED);
+	return 0;
+}

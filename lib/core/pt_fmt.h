@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pt_fmt.h - the contract between the generic algorithms and a format.
+ *
+ * A format file defines these static inline functions and then includes
+ * pt_generic.h, which builds every algorithm on top of them.  Levels count
+ * up from the smallest page: level 0 holds 4K (granule-sized) leaves, the
+ * root is level pt->levels - 1.  A "run" is a contiguous group of 2^k
+ * identical-attribute leaf entries that hardware may cache as one
+ * translation (RISC-V Svnapot, ARM contiguous hint, AMD v1 replicated
+ * PTEs); the engine treats a run as one leaf.
+ *
+ * Geometry
+ *   unsigned fmt_table_bits(pt, lvl)   log2 of the entries of a table at lvl
+ *   unsigned fmt_level_shift(pt, lvl)  log2 of the bytes one entry maps
+ *   bool     fmt_can_leaf(pt, lvl)     a leaf may sit at lvl
+ *   uint32_t fmt_run_mask(pt, lvl)     bit k set: runs of 2^k entries allowed
+ * Decode (e is an entry value loaded from level lvl)
+ *   enum pt_kind fmt_kind(pt, lvl, e)  PT_EMPTY / PT_TABLE / PT_LEAF
+ *   uint64_t fmt_table_pa(pt, lvl, e)  physical address of the child table
+ *   uint64_t fmt_leaf_oa(pt, lvl, e)   output address of the start of the
+ *                                      leaf, or of its whole run
+ *   unsigned fmt_leaf_run(pt, lvl, e)  log2 entries of the run e belongs
+ *                                      to, 0 for a plain leaf
+ * Encode
+ *   uint64_t fmt_make_table(pt, lvl, pa)
+ *   uint64_t fmt_leaf_attrs(pt, prot, tracking)
+ *                                      attribute bits for new leaves; the
+ *                                      dirty preset follows tracking
+ *   uint64_t fmt_make_leaf(pt, lvl, run_oa, entry_oa, run_log2, attrs)
+ *                                      one entry of a run (run_log2 0 = a
+ *                                      plain leaf and run_oa == entry_oa)
+ * Dirty state (only called when fmt_has_dirty(pt))
+ *   bool fmt_has_dirty(pt)
+ *   bool fmt_is_dirty(pt, e)           leaf is write-dirty
+ *   bool fmt_is_writable(pt, e)        leaf allows writes
+ *   void fmt_clean(pt, uint64_t *p)    atomically make the entry write-clean
+ *   void fmt_dirty(pt, uint64_t *p)    atomically make the entry write-dirty
+ *
+ * The empty entry is 0 in every format genpt has.
+ */
+#ifndef GENPT_PT_FMT_H
+#define GENPT_PT_FMT_H
+
+enum pt_kind { PT_EMPTY, PT_TABLE, PT_LEAF };
+
+#define PT_EMPTY_ENTRY 0ull
+
+#endif /* GENPT_PT_FMT_H */

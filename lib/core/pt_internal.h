@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pt_internal.h - the table handle and the per-format operations table.
+ *
+ * lib/core/api.c validates every public call once and dispatches through
+ * pt->ops.  Each format (lib/fmt/<name>.c) fills one const genpt_fmt_ops by
+ * instantiating the generic algorithms of pt_generic.h over its own inline
+ * entry accessors, so the walkers run without an indirect call per entry.
+ */
+#ifndef GENPT_PT_INTERNAL_H
+#define GENPT_PT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "genpt/table.h"
+
+#define GENPT_MAX_LEVELS 6
+
+/* What an operation hands down the walk besides its range. */
+struct genpt_dirty_req {
+	const struct genpt_dirty_bitmap *bitmap; /* NULL: clean only */
+	uint64_t first, last;                    /* query range, inclusive */
+	bool clear;
+	struct genpt_gather *gather;
+};
+
+struct genpt_fmt_ops {
+	const char *name;
+	/*
+	 * Check the config and fill the geometry of @pt (levels, va_bits,
+	 * oa_bits, sign_extend, root_size ...).  Nothing allocated yet.
+	 */
+	int (*init)(struct genpt *pt, const struct genpt_config *cfg);
+	/* [iova, last] -> oa; prot already validated.  All-or-nothing. */
+	int (*map)(struct genpt *pt, uint64_t iova, uint64_t last, uint64_t oa,
+		   unsigned int prot, struct genpt_gather *gather);
+	int (*unmap)(struct genpt *pt, uint64_t iova, uint64_t last,
+		     struct genpt_gather *gather, uint64_t *unmapped);
+	int (*iova_to_phys)(struct genpt *pt, uint64_t iova, uint64_t *oa);
+	int (*read_and_clear_dirty)(struct genpt *pt,
+				    const struct genpt_dirty_req *req);
+	/* Make every writable leaf write-dirty (tracking switched off). */
+	void (*set_all_dirty)(struct genpt *pt);
+	/* Free every table below the root (the root stays). */
+	void (*free_tables)(struct genpt *pt);
+	/* NULL when the table has no dirty state. */
+	bool (*has_dirty)(const struct genpt *pt);
+	int (*hw_access)(struct genpt *pt, uint64_t iova, unsigned int access,
+			 uint64_t *oa);
+	void (*hw_info)(const struct genpt *pt, struct genpt_hw_info *info);
+};
+
+struct genpt {
+	const struct genpt_fmt_ops *ops;
+	const struct genpt_mem_ops *mem;
+	void *mem_ctx;
+	/*
+	 * pa -> host pointer without an indirect call when the provider is
+	 * known to be linear (host memory, genpt_physmem): va = pa + delta.
+	 */
+	bool linear;
+	uintptr_t linear_delta;
+
+	uint64_t features;
+	unsigned int va_bits, oa_bits, granule_bits;
+	unsigned int levels;     /* the root is level levels - 1, leaves of 4K are level 0 */
+	bool sign_extend;        /* input addresses are sign-extended from va_bits - 1 */
+	uint64_t root_size;      /* bytes */
+	unsigned int fmt_mode;   /* format-private: e.g. RISC-V MODE value */
+
+	uint64_t *root;
+	uint64_t root_pa;
+	uint64_t table_bytes;    /* table memory held, root included */
+	int dirty_tracking;      /* read by hardware models concurrently: atomic */
+};
+
+static inline void *pt_phys_to_virt(const struct genpt *pt, uint64_t pa)
+{
+	if (pt->linear)
+		return (void *)(uintptr_t)(pa + pt->linear_delta);
+	return pt->mem->phys_to_virt(pt->mem_ctx, pa);
+}
+
+static inline bool pt_tracking(const struct genpt *pt)
+{
+	return __atomic_load_n(&pt->dirty_tracking, __ATOMIC_RELAXED) != 0;
+}
+
+/* Table memory through the provider, counted in pt->table_bytes. */
+void *genpt_table_alloc(struct genpt *pt, uint64_t size, uint64_t *pa);
+void genpt_table_free(struct genpt *pt, void *va, uint64_t size);
+/* Hand an unlinked table page to @g (or free it now when @g is NULL). */
+void genpt_gather_add_page(struct genpt *pt, struct genpt_gather *g,
+			   void *va, uint64_t size);
+void genpt_gather_add_range(struct genpt_gather *g, uint64_t first,
+			    uint64_t last);
+
+/* The formats this build has. */
+extern const struct genpt_fmt_ops genpt_riscv_ops;
+
+#endif /* GENPT_PT_INTERNAL_H */
