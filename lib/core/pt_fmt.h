@@ -32,7 +32,9 @@
  *                                      plain leaf and run_oa == entry_oa)
  * Dirty state (only called when fmt_has_dirty(pt))
  *   bool fmt_has_dirty(pt)
- *   bool fmt_is_dirty(pt, e)           leaf is write-dirty
+ *   bool fmt_is_dirty(pt, e)           e is a valid, write-dirty leaf (false for
+ *                                      empty and table entries: the harvest
+ *                                      scan tests it first)
  *   bool fmt_is_writable(pt, e)        leaf allows writes
  *   void fmt_clean(pt, uint64_t *p)    atomically make the entry write-clean
  *   void fmt_dirty(pt, uint64_t *p)    atomically make the entry write-dirty

@@ -401,58 +401,68 @@ static int pt_gen_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa)
 
 /* ------------------------------------------------------------- dirty -- */
 
-/* Report and maybe clean the dirty leaf or run @r found at @it. */
-static void pt_dirty_leaf(struct genpt *pt, const struct pt_iter *it,
-			  const struct pt_run *r, const struct genpt_dirty_req *q)
+/*
+ * Report, and maybe clean, the leaf or run holding the dirty entry @idx of
+ * @table (level @lvl, entry i of the table maps base + (i << shift)).
+ * Returns the index of the run's last entry, where the scan resumes.
+ */
+static unsigned int pt_dirty_run(struct genpt *pt, unsigned int lvl,
+				 uint64_t *table, unsigned int idx,
+				 uint64_t base, uint64_t e,
+				 const struct genpt_dirty_req *q)
 {
-	uint64_t first = r->first > q->first ? r->first : q->first;
-	uint64_t last = r->last < q->last ? r->last : q->last;
+	unsigned int shift = fmt_level_shift(pt, lvl);
+	unsigned int n = 1u << fmt_leaf_run(pt, lvl, e);
+	unsigned int first_idx = idx & ~(n - 1);
+	uint64_t first = base + ((uint64_t)first_idx << shift);
+	uint64_t last = first + (((uint64_t)n << shift) - 1);
 
 	if (q->bitmap)
-		genpt_bitmap_set(q->bitmap, first, last);
+		genpt_bitmap_set(q->bitmap, first > q->first ? first : q->first,
+				 last < q->last ? last : q->last);
 	/* A leaf that reaches outside the query stays dirty for the query
-	 * that covers the rest: nothing is ever lost. */
-	if (!q->clear || r->first < q->first || r->last > q->last)
-		return;
-	for (unsigned int i = 0; i < r->n; i++)
-		fmt_clean(pt, &it->table[r->first_idx + i]);
-	genpt_gather_add_range(q->gather, r->first, r->last);
+	 * that covers the rest: nothing is ever lost.  A run is cleaned
+	 * whole: hardware marked only the member it wrote through, but the
+	 * IOTLB may hold the run as one dirty translation. */
+	if (q->clear && first >= q->first && last <= q->last) {
+		for (unsigned int i = 0; i < n; i++)
+			fmt_clean(pt, &table[first_idx + i]);
+		genpt_gather_add_range(q->gather, first, last);
+	}
+	return first_idx + n - 1;
 }
 
+/*
+ * The harvest scan.  It is the one loop that runs over every entry of a
+ * large table, so it avoids the general iterator: a plain index loop whose
+ * common case (a clean leaf or an empty slot) is one load and one test.
+ * fmt_is_dirty() is true only for valid leaves, so a run is found through
+ * whichever member hardware marked, and members before it were clean.
+ */
 static void pt_dirty_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			   uint64_t va, uint64_t last,
 			   const struct genpt_dirty_req *q)
 {
-	struct pt_iter it;
+	unsigned int shift = fmt_level_shift(pt, lvl);
+	uint64_t size_m1 = (1ull << shift) - 1;
+	unsigned int idx = pt_index(pt, lvl, va);
+	unsigned int last_idx = pt_index(pt, lvl, last);
+	/* Address of entry 0 of this table, modulo 2^64. */
+	uint64_t base = (va & ~size_m1) - ((uint64_t)idx << shift);
 
-	pt_iter_init(&it, pt, lvl, table, va, last);
-	for (;;) {
-		uint64_t e = pt_iter_load(&it);
-		unsigned int n = 1;
+	for (unsigned int i = idx; i <= last_idx; i++) {
+		uint64_t e = pt_load(&table[i]);
 
-		switch (fmt_kind(pt, lvl, e)) {
-		case PT_EMPTY:
-			break;
-		case PT_TABLE:
-			pt_dirty_level(pt, lvl - 1, pt_child(pt, lvl, e), it.va,
-				       pt_iter_sublast(&it), q);
-			break;
-		case PT_LEAF: {
-			struct pt_run r = pt_run_of(pt, &it, e);
-			bool dirty = false;
+		if (fmt_is_dirty(pt, e)) {
+			i = pt_dirty_run(pt, lvl, table, i, base, e, q);
+		} else if (lvl && fmt_kind(pt, lvl, e) == PT_TABLE) {
+			uint64_t first = base + ((uint64_t)i << shift);
+			uint64_t end = first + size_m1;
 
-			/* A run is dirty if any member is: hardware marks
-			 * only the member it wrote through. */
-			for (unsigned int i = 0; i < r.n && !dirty; i++)
-				dirty = fmt_is_dirty(pt, pt_load(&table[r.first_idx + i]));
-			if (dirty)
-				pt_dirty_leaf(pt, &it, &r, q);
-			n = r.n - (it.idx - r.first_idx);
-			break;
+			pt_dirty_level(pt, lvl - 1, pt_child(pt, lvl, e),
+				       first > va ? first : va,
+				       end < last ? end : last, q);
 		}
-		}
-		if (!pt_iter_skip(&it, n))
-			return;
 	}
 }
 

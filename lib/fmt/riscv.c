@@ -177,9 +177,11 @@ static inline bool fmt_has_dirty(const struct genpt *pt)
 	return true;
 }
 
+/* Non-leaf entries never carry D (it is reserved there), so V and D
+ * together mean a dirty leaf. */
 static inline bool fmt_is_dirty(const struct genpt *pt, uint64_t e)
 {
-	return e & RV_D;
+	return (e & (RV_V | RV_D)) == (RV_V | RV_D);
 }
 
 static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
