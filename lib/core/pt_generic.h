@@ -23,22 +23,18 @@
 #include "core/pt_internal.h"
 
 /*
- * struct pt_iter - the position of a walk inside one table.
- *
- * The one loop every algorithm shares: visit the entries of @table that
- * intersect [va, last], top to bottom of the address range.  @va is the
- * first address of the walk inside the current entry (the entry's own start
- * except on the first step), @entry_first/@entry_last bound the entry.
+ * struct pt_span - the entries of one table that a walk over [va, last]
+ * visits: indexes @first..@last_idx, entry i mapping
+ * base + (i << shift) .. + (1 << shift) - 1 (modulo 2^64, which keeps the
+ * arithmetic right in the upper half of a sign-extended space).  Every
+ * algorithm below is a plain index loop over a span; the recursion into a
+ * child table hands it the part of [va, last] that the entry covers.
  */
-struct pt_iter {
-	uint64_t *table;
-	unsigned int lvl;
-	unsigned int idx;
+struct pt_span {
+	unsigned int first, last_idx;
 	unsigned int shift;
-	uint64_t va;
-	uint64_t last;
-	uint64_t entry_first;
-	uint64_t entry_last;
+	uint64_t size_m1;
+	uint64_t base;
 };
 
 static inline unsigned int pt_index(const struct genpt *pt, unsigned int lvl,
@@ -49,52 +45,34 @@ static inline unsigned int pt_index(const struct genpt *pt, unsigned int lvl,
 	return (unsigned int)((va >> fmt_level_shift(pt, lvl)) & mask);
 }
 
-static inline void pt_iter_place(struct pt_iter *it)
+/* [va, last] must lie inside one table of level @lvl. */
+static inline struct pt_span pt_span_of(const struct genpt *pt,
+					unsigned int lvl, uint64_t va,
+					uint64_t last)
 {
-	uint64_t size_m1 = (1ull << it->shift) - 1;
+	struct pt_span s;
 
-	it->entry_first = it->va & ~size_m1;
-	it->entry_last = it->va | size_m1;
+	s.shift = fmt_level_shift(pt, lvl);
+	s.size_m1 = (1ull << s.shift) - 1;
+	s.first = pt_index(pt, lvl, va);
+	s.last_idx = pt_index(pt, lvl, last);
+	s.base = (va & ~s.size_m1) - ((uint64_t)s.first << s.shift);
+	return s;
 }
 
-static inline void pt_iter_init(struct pt_iter *it, const struct genpt *pt,
-				unsigned int lvl, uint64_t *table, uint64_t va,
-				uint64_t last)
+static inline uint64_t pt_entry_va(const struct pt_span *s, unsigned int i)
 {
-	it->table = table;
-	it->lvl = lvl;
-	it->shift = fmt_level_shift(pt, lvl);
-	it->idx = pt_index(pt, lvl, va);
-	it->va = va;
-	it->last = last;
-	pt_iter_place(it);
+	return s->base + ((uint64_t)i << s->shift);
 }
 
-/* The last address of the current entry that the walk covers. */
-static inline uint64_t pt_iter_sublast(const struct pt_iter *it)
+static inline uint64_t pt_max(uint64_t a, uint64_t b)
 {
-	return it->entry_last < it->last ? it->entry_last : it->last;
+	return a > b ? a : b;
 }
 
-/*
- * Step over @n entries starting with the current one.  False when the walk
- * is done (the range ended, possibly at the very top of the address space).
- */
-static inline bool pt_iter_skip(struct pt_iter *it, unsigned int n)
+static inline uint64_t pt_min(uint64_t a, uint64_t b)
 {
-	uint64_t end_m1 = it->entry_first + (((uint64_t)n << it->shift) - 1);
-
-	if (end_m1 >= it->last || end_m1 < it->entry_first)
-		return false;
-	it->idx += n;
-	it->va = end_m1 + 1;
-	pt_iter_place(it);
-	return true;
-}
-
-static inline uint64_t pt_iter_load(const struct pt_iter *it)
-{
-	return pt_load(&it->table[it->idx]);
+	return a < b ? a : b;
 }
 
 static inline uint64_t *pt_child(const struct genpt *pt, unsigned int lvl,
@@ -109,44 +87,26 @@ static inline uint64_t pt_table_size(const struct genpt *pt, unsigned int lvl)
 }
 
 /*
- * The run (or plain leaf) that entry @idx belongs to: its first index, its
- * entry count and its address range.  Runs are aligned to their size in
- * both the index and the address.
+ * True when no entry of @table is in use, after entries [@gap_first,
+ * @gap_last] were emptied.  The neighbours of the gap are the likeliest
+ * live entries, so a dense table answers after a load or two; only a table
+ * that really is (nearly) empty costs a full scan.
  */
-struct pt_run {
-	unsigned int first_idx;
-	unsigned int n;
-	uint64_t first, last;
-};
-
-static inline struct pt_run pt_run_of(const struct genpt *pt,
-				      const struct pt_iter *it, uint64_t e)
-{
-	unsigned int k = fmt_leaf_run(pt, it->lvl, e);
-	uint64_t bytes_m1 = (1ull << (it->shift + k)) - 1;
-	struct pt_run r;
-
-	r.n = 1u << k;
-	r.first_idx = it->idx & ~(r.n - 1);
-	r.first = it->va & ~bytes_m1;
-	r.last = it->va | bytes_m1;
-	return r;
-}
-
-/* True when no entry of @table is in use.  Probes near @hint first:
- * entries next to a just-removed one are the likeliest to be live, so a
- * dense table answers after a load or two. */
 static bool pt_table_is_empty(const struct genpt *pt, unsigned int lvl,
-			      const uint64_t *table, unsigned int hint)
+			      const uint64_t *table, unsigned int gap_first,
+			      unsigned int gap_last)
 {
 	unsigned int n = 1u << fmt_table_bits(pt, lvl);
 
-	for (unsigned int i = 0; i < n; i++) {
-		unsigned int j = (hint + i) & (n - 1);
-
-		if (fmt_kind(pt, lvl, pt_load(&table[j])) != PT_EMPTY)
+	if (gap_first > 0 &&
+	    fmt_kind(pt, lvl, pt_load(&table[gap_first - 1])) != PT_EMPTY)
+		return false;
+	if (gap_last + 1 < n &&
+	    fmt_kind(pt, lvl, pt_load(&table[gap_last + 1])) != PT_EMPTY)
+		return false;
+	for (unsigned int i = 0; i < n; i++)
+		if (fmt_kind(pt, lvl, pt_load(&table[i])) != PT_EMPTY)
 			return false;
-	}
 	return true;
 }
 
@@ -168,205 +128,137 @@ struct pt_map_arg {
 	struct genpt_gather *gather;
 };
 
-/* The largest run (log2 entries) that fits at the current position. */
-static inline unsigned int pt_pick_run(const struct genpt *pt,
-				       const struct pt_iter *it, uint64_t oa)
+/* The largest run (log2 entries) that fits at @va / @oa within @last. */
+static inline unsigned int pt_pick_run(const struct genpt *pt, unsigned int lvl,
+				       unsigned int shift, uint64_t va,
+				       uint64_t oa, uint64_t last)
 {
-	uint32_t mask = fmt_run_mask(pt, it->lvl);
+	uint32_t mask = fmt_run_mask(pt, lvl);
 
 	while (mask) {
 		unsigned int k = 31u - (unsigned int)__builtin_clz(mask);
-		uint64_t bytes_m1 = (1ull << (it->shift + k)) - 1;
+		uint64_t bytes_m1 = (1ull << (shift + k)) - 1;
 
-		if (!((it->va | oa) & bytes_m1) && it->last - it->va >= bytes_m1)
+		if (!((va | oa) & bytes_m1) && last - va >= bytes_m1)
 			return k;
 		mask &= ~(1u << k);
 	}
 	return 0;
 }
 
-/* Write a leaf or a run of 2^k leaves at the iterator; -EEXIST if any slot
- * is taken. */
-static int pt_map_leaf(struct genpt *pt, struct pt_iter *it, uint64_t oa,
-		       unsigned int k, struct pt_map_arg *a)
+/*
+ * Write @cnt leaves at entries @i.. of @table: one run of @cnt entries when
+ * @run_log2 is set, else @cnt plain leaves with consecutive output
+ * addresses.  -EEXIST at the first slot in use; what was written before it
+ * is recorded in @a for the caller's undo.
+ */
+static int pt_map_leaves(struct genpt *pt, unsigned int lvl, uint64_t *table,
+			 const struct pt_span *s, unsigned int i,
+			 unsigned int cnt, unsigned int run_log2, uint64_t oa,
+			 struct pt_map_arg *a)
 {
-	unsigned int n = 1u << k;
+	uint64_t va = pt_entry_va(s, i);
 
-	for (unsigned int i = 0; i < n; i++)
-		if (fmt_kind(pt, it->lvl, pt_load(&it->table[it->idx + i])) !=
-		    PT_EMPTY)
-			return -EEXIST;
-	for (unsigned int i = 0; i < n; i++)
-		pt_store(&it->table[it->idx + i],
-			 fmt_make_leaf(pt, it->lvl, oa,
-				       oa + ((uint64_t)i << it->shift), k,
-				       a->attrs));
+	if (run_log2) {
+		/* A run is one translation: check every slot first. */
+		for (unsigned int j = 0; j < cnt; j++)
+			if (fmt_kind(pt, lvl, pt_load(&table[i + j])) != PT_EMPTY)
+				return -EEXIST;
+		for (unsigned int j = 0; j < cnt; j++)
+			pt_store(&table[i + j],
+				 fmt_make_leaf(pt, lvl, oa,
+					       oa + ((uint64_t)j << s->shift),
+					       run_log2, a->attrs));
+	} else {
+		for (unsigned int j = 0; j < cnt; j++) {
+			uint64_t *p = &table[i + j];
+
+			if (fmt_kind(pt, lvl, pt_load(p)) != PT_EMPTY) {
+				if (j) {
+					a->any = true;
+					a->done_last = va + (((uint64_t)j << s->shift) - 1);
+				}
+				return -EEXIST;
+			}
+			pt_store(p, fmt_make_leaf(pt, lvl, oa + ((uint64_t)j << s->shift),
+						  oa + ((uint64_t)j << s->shift),
+						  0, a->attrs));
+		}
+	}
 	a->any = true;
-	a->done_last = it->entry_first + (((uint64_t)n << it->shift) - 1);
+	a->done_last = va + (((uint64_t)cnt << s->shift) - 1);
 	return 0;
+}
+
+static int pt_map_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
+			uint64_t va, uint64_t last, struct pt_map_arg *a);
+
+/* Descend through entry @i, adding a table when the slot is empty. */
+static int pt_map_descend(struct genpt *pt, unsigned int lvl, uint64_t *table,
+			  unsigned int i, uint64_t from, uint64_t to,
+			  struct pt_map_arg *a)
+{
+	uint64_t *p = &table[i];
+	uint64_t e = pt_load(p);
+	uint64_t *child;
+	bool fresh = false;
+	int err;
+
+	if (lvl == 0) /* unreachable: lengths are granule aligned */
+		return -EINVAL;
+	switch (fmt_kind(pt, lvl, e)) {
+	case PT_LEAF:
+		return -EEXIST;
+	case PT_EMPTY: {
+		uint64_t pa;
+
+		child = genpt_table_alloc(pt, pt_table_size(pt, lvl - 1), &pa);
+		if (!child)
+			return -ENOMEM;
+		pt_store(p, fmt_make_table(pt, lvl, pa));
+		fresh = true;
+		break;
+	}
+	default:
+		child = pt_child(pt, lvl, e);
+		break;
+	}
+	err = pt_map_level(pt, lvl - 1, child, from, to, a);
+	/* A table we added and nothing landed in goes again; leaves that did
+	 * land are undone by the caller's unmap, which frees it then. */
+	if (err && fresh && pt_table_is_empty(pt, lvl - 1, child, 0, 0))
+		pt_unlink_child(pt, lvl, p, child, a->gather);
+	return err;
 }
 
 static int pt_map_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			uint64_t va, uint64_t last, struct pt_map_arg *a)
 {
-	struct pt_iter it;
+	struct pt_span s = pt_span_of(pt, lvl, va, last);
+	bool runs = fmt_run_mask(pt, lvl) != 0;
 
-	pt_iter_init(&it, pt, lvl, table, va, last);
-	for (;;) {
-		uint64_t *p = &table[it.idx];
-		uint64_t oa = it.va + a->oa_minus_iova;
-		uint64_t e = pt_load(p);
-		unsigned int n = 1;
+	for (unsigned int i = s.first; i <= s.last_idx; i++) {
+		uint64_t first = pt_entry_va(&s, i), end = first + s.size_m1;
+		uint64_t from = pt_max(first, va), to = pt_min(end, last);
+		uint64_t oa = from + a->oa_minus_iova;
+		unsigned int cnt = 1, k = 0;
 		int err;
 
-		if (fmt_can_leaf(pt, lvl) && it.va == it.entry_first &&
-		    !(oa & ((1ull << it.shift) - 1)) &&
-		    it.last - it.va >= (1ull << it.shift) - 1) {
-			unsigned int k = pt_pick_run(pt, &it, oa);
-
-			err = pt_map_leaf(pt, &it, oa, k, a);
-			if (err)
-				return err;
-			n = 1u << k;
+		if (!fmt_can_leaf(pt, lvl) || from != first || to != end ||
+		    (oa & s.size_m1)) {
+			err = pt_map_descend(pt, lvl, table, i, from, to, a);
 		} else {
-			uint64_t *child;
-			bool fresh = false;
-
-			if (lvl == 0) /* unreachable: lengths are granule aligned */
-				return -EINVAL;
-			if (fmt_kind(pt, lvl, e) == PT_LEAF)
-				return -EEXIST;
-			if (fmt_kind(pt, lvl, e) == PT_EMPTY) {
-				uint64_t pa;
-
-				child = genpt_table_alloc(pt, pt_table_size(pt, lvl - 1), &pa);
-				if (!child)
-					return -ENOMEM;
-				pt_store(p, fmt_make_table(pt, lvl, pa));
-				fresh = true;
-			} else {
-				child = pt_child(pt, lvl, e);
-			}
-			err = pt_map_level(pt, lvl - 1, child, it.va,
-					   pt_iter_sublast(&it), a);
-			if (err) {
-				/* A table we added and nothing landed in goes
-				 * again; leaves that did land are undone by the
-				 * caller's unmap, which frees it then. */
-				if (fresh && pt_table_is_empty(pt, lvl - 1, child, 0))
-					pt_unlink_child(pt, lvl, p, child, a->gather);
-				return err;
-			}
+			if (runs)
+				cnt = 1u << (k = pt_pick_run(pt, lvl, s.shift, from, oa, last));
+			else /* every whole entry left in this table */
+				cnt = s.last_idx - i +
+				      (pt_entry_va(&s, s.last_idx) + s.size_m1 <= last);
+			err = pt_map_leaves(pt, lvl, table, &s, i, cnt, k, oa, a);
 		}
-		if (!pt_iter_skip(&it, n))
-			return 0;
+		if (err)
+			return err;
+		i += cnt - 1;
 	}
-}
-
-/* ------------------------------------------------------------- unmap -- */
-
-struct pt_unmap_arg {
-	uint64_t unmapped;
-	struct genpt_gather *gather;
-};
-
-/*
- * Remove every leaf in [va, last] below @table.  Returns true when @table
- * holds nothing any more.  Leaves straddling the range ends were refused
- * before the walk started, so every run met here lies wholly inside.
- */
-static bool pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
-			   uint64_t va, uint64_t last, struct pt_unmap_arg *a)
-{
-	struct pt_iter it;
-	unsigned int hint;
-
-	pt_iter_init(&it, pt, lvl, table, va, last);
-	hint = it.idx;
-	for (;;) {
-		uint64_t *p = &table[it.idx];
-		uint64_t e = pt_load(p);
-		unsigned int n = 1;
-
-		switch (fmt_kind(pt, lvl, e)) {
-		case PT_EMPTY:
-			break;
-		case PT_LEAF: {
-			struct pt_run r = pt_run_of(pt, &it, e);
-
-			for (unsigned int i = 0; i < r.n; i++)
-				pt_store(&table[r.first_idx + i], PT_EMPTY_ENTRY);
-			a->unmapped += r.last - r.first + 1;
-			n = r.n - (it.idx - r.first_idx);
-			break;
-		}
-		case PT_TABLE: {
-			uint64_t *child = pt_child(pt, lvl, e);
-
-			if (pt_unmap_level(pt, lvl - 1, child, it.va,
-					   pt_iter_sublast(&it), a))
-				pt_unlink_child(pt, lvl, p, child, a->gather);
-			break;
-		}
-		}
-		hint = it.idx + n;
-		if (!pt_iter_skip(&it, n))
-			break;
-	}
-	return pt_table_is_empty(pt, lvl, table, hint);
-}
-
-/*
- * The leaf (or run) that maps @va: its range in first..last, the output
- * address of @va in oa.  False when
- * nothing maps @va.
- */
-static bool pt_find_leaf(const struct genpt *pt, uint64_t va, uint64_t *first,
-			 uint64_t *last, uint64_t *oa)
-{
-	uint64_t *table = pt->root;
-
-	for (unsigned int lvl = pt->levels - 1;; lvl--) {
-		struct pt_iter it;
-		uint64_t e;
-
-		pt_iter_init(&it, pt, lvl, table, va, va);
-		e = pt_iter_load(&it);
-		switch (fmt_kind(pt, lvl, e)) {
-		case PT_EMPTY:
-			return false;
-		case PT_LEAF: {
-			struct pt_run r = pt_run_of(pt, &it, e);
-
-			*first = r.first;
-			*last = r.last;
-			*oa = fmt_leaf_oa(pt, lvl, e) + (va - r.first);
-			return true;
-		}
-		case PT_TABLE:
-			if (lvl == 0)
-				return false;
-			table = pt_child(pt, lvl, e);
-			break;
-		}
-	}
-}
-
-static int pt_gen_unmap(struct genpt *pt, uint64_t iova, uint64_t last,
-			struct genpt_gather *gather, uint64_t *unmapped)
-{
-	struct pt_unmap_arg a = { .unmapped = 0, .gather = gather };
-	uint64_t first, end, oa;
-
-	/* Refuse before touching anything: never split a leaf. */
-	if (pt_find_leaf(pt, iova, &first, &end, &oa) && first < iova)
-		return -EINVAL;
-	if (pt_find_leaf(pt, last, &first, &end, &oa) && end > last)
-		return -EINVAL;
-	pt_unmap_level(pt, pt->levels - 1, pt->root, iova, last, &a);
-	if (a.unmapped)
-		genpt_gather_add_range(gather, iova, last);
-	*unmapped = a.unmapped;
 	return 0;
 }
 
@@ -384,12 +276,107 @@ static int pt_gen_map(struct genpt *pt, uint64_t iova, uint64_t last,
 	if (err && a.any) {
 		/* All or nothing: the range was empty up to the failure, so
 		 * removing what we wrote restores the table exactly. */
-		struct pt_unmap_arg u = { .unmapped = 0, .gather = gather };
+		uint64_t unmapped;
 
-		pt_unmap_level(pt, pt->levels - 1, pt->root, iova, a.done_last, &u);
-		genpt_gather_add_range(gather, iova, a.done_last);
+		pt->ops->unmap(pt, iova, a.done_last, gather, &unmapped);
 	}
 	return err;
+}
+
+/* ------------------------------------------------------------- unmap -- */
+
+/*
+ * Remove every leaf in [va, last] below @table; add the bytes to
+ * *@unmapped.  Returns true when @table holds nothing any more.  Leaves
+ * straddling the range ends were refused before the walk started, so every
+ * run met here lies wholly inside.
+ */
+static bool pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
+			   uint64_t va, uint64_t last, uint64_t *unmapped,
+			   struct genpt_gather *gather)
+{
+	struct pt_span s = pt_span_of(pt, lvl, va, last);
+	bool removed = false;
+
+	for (unsigned int i = s.first; i <= s.last_idx; i++) {
+		uint64_t e = pt_load(&table[i]);
+
+		switch (fmt_kind(pt, lvl, e)) {
+		case PT_EMPTY:
+			break;
+		case PT_LEAF: {
+			unsigned int n = 1u << fmt_leaf_run(pt, lvl, e);
+
+			for (unsigned int j = 0; j < n; j++)
+				pt_store(&table[i + j], PT_EMPTY_ENTRY);
+			*unmapped += (uint64_t)n << s.shift;
+			i += n - 1;
+			removed = true;
+			break;
+		}
+		case PT_TABLE: {
+			uint64_t first = pt_entry_va(&s, i);
+			uint64_t *child = pt_child(pt, lvl, e);
+
+			if (pt_unmap_level(pt, lvl - 1, child, pt_max(first, va),
+					   pt_min(first + s.size_m1, last),
+					   unmapped, gather)) {
+				pt_unlink_child(pt, lvl, &table[i], child, gather);
+				removed = true;
+			}
+			break;
+		}
+		}
+	}
+	/* Tables are never left empty, so one we removed nothing from still
+	 * holds whatever it held. */
+	return removed && pt_table_is_empty(pt, lvl, table, s.first, s.last_idx);
+}
+
+/*
+ * The leaf (or run) that maps @va: its range in first..last, the output
+ * address of @va in oa.  False when nothing maps @va.
+ */
+static bool pt_find_leaf(const struct genpt *pt, uint64_t va, uint64_t *first,
+			 uint64_t *last, uint64_t *oa)
+{
+	const uint64_t *table = pt->root;
+
+	for (unsigned int lvl = pt->levels - 1;; lvl--) {
+		uint64_t e = pt_load(&table[pt_index(pt, lvl, va)]);
+		enum pt_kind kind = fmt_kind(pt, lvl, e);
+
+		if (kind == PT_EMPTY || (kind == PT_TABLE && lvl == 0))
+			return false;
+		if (kind == PT_LEAF) {
+			unsigned int shift = fmt_level_shift(pt, lvl) +
+					     fmt_leaf_run(pt, lvl, e);
+			uint64_t bytes_m1 = (1ull << shift) - 1;
+
+			*first = va & ~bytes_m1;
+			*last = va | bytes_m1;
+			*oa = fmt_leaf_oa(pt, lvl, e) + (va & bytes_m1);
+			return true;
+		}
+		table = pt_child(pt, lvl, e);
+	}
+}
+
+static int pt_gen_unmap(struct genpt *pt, uint64_t iova, uint64_t last,
+			struct genpt_gather *gather, uint64_t *unmapped)
+{
+	uint64_t first, end, oa;
+
+	/* Refuse before touching anything: never split a leaf. */
+	if (pt_find_leaf(pt, iova, &first, &end, &oa) && first < iova)
+		return -EINVAL;
+	if (pt_find_leaf(pt, last, &first, &end, &oa) && end > last)
+		return -EINVAL;
+	*unmapped = 0;
+	pt_unmap_level(pt, pt->levels - 1, pt->root, iova, last, unmapped, gather);
+	if (*unmapped)
+		genpt_gather_add_range(gather, iova, last);
+	return 0;
 }
 
 static int pt_gen_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa)
@@ -402,66 +389,138 @@ static int pt_gen_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa)
 /* ------------------------------------------------------------- dirty -- */
 
 /*
- * Report, and maybe clean, the leaf or run holding the dirty entry @idx of
- * @table (level @lvl, entry i of the table maps base + (i << shift)).
- * Returns the index of the run's last entry, where the scan resumes.
+ * What a harvest accumulates on its way: adjacent dirty leaves are merged
+ * into one pending bitmap range (so a run of dirty 4K leaves becomes one
+ * word-at-a-time fill), and the cleaned ranges into one gather range.
  */
-static unsigned int pt_dirty_run(struct genpt *pt, unsigned int lvl,
-				 uint64_t *table, unsigned int idx,
-				 uint64_t base, uint64_t e,
-				 const struct genpt_dirty_req *q)
-{
-	unsigned int shift = fmt_level_shift(pt, lvl);
-	unsigned int n = 1u << fmt_leaf_run(pt, lvl, e);
-	unsigned int first_idx = idx & ~(n - 1);
-	uint64_t first = base + ((uint64_t)first_idx << shift);
-	uint64_t last = first + (((uint64_t)n << shift) - 1);
+struct pt_harvest {
+	const struct genpt_dirty_req *q;
+	bool pending;
+	uint64_t pend_first, pend_last;
+	bool cleaned;
+	uint64_t clean_first, clean_last;
+};
 
-	if (q->bitmap)
-		genpt_bitmap_set(q->bitmap, first > q->first ? first : q->first,
-				 last < q->last ? last : q->last);
+static void pt_harvest_flush(struct pt_harvest *h)
+{
+	if (h->pending && h->q->bitmap)
+		genpt_bitmap_set(h->q->bitmap, h->pend_first, h->pend_last);
+	h->pending = false;
+}
+
+static inline void pt_harvest_report(struct pt_harvest *h, uint64_t first,
+				     uint64_t last)
+{
+	if (h->pending && first == h->pend_last + 1) {
+		h->pend_last = last;
+		return;
+	}
+	pt_harvest_flush(h);
+	h->pending = true;
+	h->pend_first = first;
+	h->pend_last = last;
+}
+
+/*
+ * Entries [@i, @j] of @table are dirty leaves of @unit entries each: one
+ * run (@unit = its length) or a stretch of plain leaves (@unit = 1).
+ * Report them, clipped to the query, and clean the leaves wholly inside it.
+ */
+static void pt_dirty_report(struct genpt *pt, uint64_t *table,
+			    const struct pt_span *s, unsigned int i,
+			    unsigned int j, unsigned int unit,
+			    struct pt_harvest *h)
+{
+	const struct genpt_dirty_req *q = h->q;
+	uint64_t first = pt_entry_va(s, i);
+	uint64_t last = pt_entry_va(s, j) + s->size_m1;
+
+	pt_harvest_report(h, pt_max(first, q->first), pt_min(last, q->last));
+	if (!q->clear)
+		return;
 	/* A leaf that reaches outside the query stays dirty for the query
 	 * that covers the rest: nothing is ever lost.  A run is cleaned
 	 * whole: hardware marked only the member it wrote through, but the
 	 * IOTLB may hold the run as one dirty translation. */
-	if (q->clear && first >= q->first && last <= q->last) {
-		for (unsigned int i = 0; i < n; i++)
-			fmt_clean(pt, &table[first_idx + i]);
-		genpt_gather_add_range(q->gather, first, last);
+	if (first < q->first)
+		i += unit;
+	if (last > q->last) {
+		if (j < unit)
+			return;
+		j -= unit;
 	}
-	return first_idx + n - 1;
+	if (i > j)
+		return;
+	for (unsigned int k = i; k <= j; k++)
+		fmt_clean(pt, &table[k]);
+	if (!h->cleaned)
+		h->clean_first = pt_entry_va(s, i);
+	h->cleaned = true;
+	h->clean_last = pt_entry_va(s, j) + s->size_m1;
+}
+
+/* A dirty member of the run holding entry @i, or @e when none is dirty. */
+static uint64_t pt_run_dirty_member(const struct genpt *pt, unsigned int lvl,
+				    const uint64_t *table, unsigned int i,
+				    uint64_t e)
+{
+	unsigned int n = 1u << fmt_leaf_run(pt, lvl, e);
+	unsigned int first = i & ~(n - 1);
+
+	for (unsigned int j = first; j < first + n; j++) {
+		uint64_t m = pt_load(&table[j]);
+
+		if (fmt_is_dirty(pt, m))
+			return m;
+	}
+	return e;
 }
 
 /*
- * The harvest scan.  It is the one loop that runs over every entry of a
- * large table, so it avoids the general iterator: a plain index loop whose
- * common case (a clean leaf or an empty slot) is one load and one test.
+ * The harvest scan: the one loop that runs over every entry of a large
+ * table, so its common case (a clean leaf or an empty slot) is one load
+ * and one test, and a stretch of dirty leaves is reported as one range.
  * fmt_is_dirty() is true only for valid leaves, so a run is found through
- * whichever member hardware marked, and members before it were clean.
+ * whichever member hardware marked (members before it were clean).
  */
 static void pt_dirty_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
-			   uint64_t va, uint64_t last,
-			   const struct genpt_dirty_req *q)
+			   uint64_t va, uint64_t last, struct pt_harvest *h)
 {
-	unsigned int shift = fmt_level_shift(pt, lvl);
-	uint64_t size_m1 = (1ull << shift) - 1;
-	unsigned int idx = pt_index(pt, lvl, va);
-	unsigned int last_idx = pt_index(pt, lvl, last);
-	/* Address of entry 0 of this table, modulo 2^64. */
-	uint64_t base = (va & ~size_m1) - ((uint64_t)idx << shift);
+	struct pt_span s = pt_span_of(pt, lvl, va, last);
 
-	for (unsigned int i = idx; i <= last_idx; i++) {
+	for (unsigned int i = s.first; i <= s.last_idx; i++) {
 		uint64_t e = pt_load(&table[i]);
 
+		/* A run the query only partly covers is dirty through a member
+		 * the scan does not reach too: look at all of it. */
+		if ((i == s.first || i == s.last_idx) && !fmt_is_dirty(pt, e) &&
+		    fmt_kind(pt, lvl, e) == PT_LEAF && fmt_leaf_run(pt, lvl, e))
+			e = pt_run_dirty_member(pt, lvl, table, i, e);
+
 		if (fmt_is_dirty(pt, e)) {
-			i = pt_dirty_run(pt, lvl, table, i, base, e, q);
+			unsigned int n = 1u << fmt_leaf_run(pt, lvl, e);
+			unsigned int j = i;
+
+			if (n > 1) {
+				i &= ~(n - 1);
+				j = i + n - 1;
+			} else {
+				while (j < s.last_idx) {
+					uint64_t f = pt_load(&table[j + 1]);
+
+					if (!fmt_is_dirty(pt, f) || fmt_leaf_run(pt, lvl, f))
+						break;
+					j++;
+				}
+			}
+			pt_dirty_report(pt, table, &s, i, j, n, h);
+			i = j;
 		} else if (lvl && fmt_kind(pt, lvl, e) == PT_TABLE) {
-			uint64_t first = base + ((uint64_t)i << shift);
-			uint64_t end = first + size_m1;
+			uint64_t first = pt_entry_va(&s, i);
 
 			pt_dirty_level(pt, lvl - 1, pt_child(pt, lvl, e),
-				       first > va ? first : va,
-				       end < last ? end : last, q);
+				       pt_max(first, va),
+				       pt_min(first + s.size_m1, last), h);
 		}
 	}
 }
@@ -469,7 +528,12 @@ static void pt_dirty_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 static int pt_gen_read_and_clear_dirty(struct genpt *pt,
 				       const struct genpt_dirty_req *q)
 {
-	pt_dirty_level(pt, pt->levels - 1, pt->root, q->first, q->last, q);
+	struct pt_harvest h = { .q = q };
+
+	pt_dirty_level(pt, pt->levels - 1, pt->root, q->first, q->last, &h);
+	pt_harvest_flush(&h);
+	if (h.cleaned)
+		genpt_gather_add_range(q->gather, h.clean_first, h.clean_last);
 	return 0;
 }
 
