@@ -81,6 +81,7 @@ void shim_check(bool ok, bool fatal, const char *file, int line,
 #define cr_assert_not_null(p, ...) SHIM_CHECK(true, (p) != NULL, #p " != NULL", __VA_ARGS__)
 #define cr_expect_not_null(p, ...) SHIM_CHECK(false, (p) != NULL, #p " != NULL", __VA_ARGS__)
 #define cr_assert_fail(...) SHIM_CHECK(true, false, "fail", __VA_ARGS__)
+#define cr_expect_fail(...) SHIM_CHECK(false, false, "fail", __VA_ARGS__)
 #define cr_log_info(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
 #define cr_log_warn(...) cr_log_info(__VA_ARGS__)
 

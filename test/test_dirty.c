@@ -1,0 +1,1656 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_dirty.c - harvesting hardware dirty bits (genpt_read_and_clear_dirty,
+ * genpt_set_dirty_tracking, the dirty side of genpt_hw_access).
+ *
+ * Every check looks at two things the library does not get to interpret for
+ * us: the bitmap, compared word for word with one computed here bit by bit
+ * from the iommufd convention, and the raw RISC-V PTEs in table memory,
+ * decoded here from the privileged specification (V=0 R=1 W=2 X=3 U=4 A=6
+ * D=7, PPN 53:10, N=63) by walking from genpt_hw_info().root_pa through
+ * genpt_physmem_ptr().
+ *
+ * Hardware writes come from genpt_hw_access(): while tracking is on it sets
+ * D with a CAS, while off a write to a D=0 leaf faults (-EACCES).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "genpt/genpt.h"
+
+/* ------------------------------------------------------------ constants -- */
+
+#define PM_BASE 0x80000000ull
+#define PM_SIZE (256ull << 20)
+
+#define SZ_4K (1ull << 12)
+#define SZ_64K (1ull << 16)
+#define SZ_2M (1ull << 21)
+#define SZ_1G (1ull << 30)
+#define SZ_512G (1ull << 39)
+
+#define RW (GENPT_READ | GENPT_WRITE)
+#define RO (GENPT_READ)
+
+/* RISC-V PTE, from the privileged specification (not from lib/fmt). */
+#define PTE_V (1ull << 0)
+#define PTE_R (1ull << 1)
+#define PTE_W (1ull << 2)
+#define PTE_X (1ull << 3)
+#define PTE_U (1ull << 4)
+#define PTE_A (1ull << 6)
+#define PTE_D (1ull << 7)
+#define PTE_N (1ull << 63)
+#define PTE_PPN(e) (((e) >> 10) & ((1ull << 44) - 1))
+
+#define ULL(x) ((unsigned long long)(x))
+
+/* ---------------------------------------------------------------- PRNG -- */
+
+static uint64_t rnd_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rnd_below(uint64_t *s, uint64_t n)
+{
+	return rnd_next(s) % n;
+}
+
+/* --------------------------------------------------------------- tables -- */
+
+struct mode {
+	const char *name;
+	unsigned int va_bits;
+	uint64_t features;
+};
+
+static const struct mode MODES[] = {
+	{ "Sv39", 39, 0 },
+	{ "Sv48", 48, 0 },
+	{ "Sv57", 57, 0 },
+	{ "Sv39x4", 41, GENPT_FEAT_RISCV_GSTAGE },
+	{ "Sv48x4", 50, GENPT_FEAT_RISCV_GSTAGE },
+	{ "Sv57x4", 59, GENPT_FEAT_RISCV_GSTAGE },
+};
+
+struct tbl {
+	struct genpt_physmem *pm;
+	struct genpt *pt;
+	unsigned int levels;
+	unsigned int va_bits;
+	bool gstage;
+	uint64_t root_pa;
+};
+
+static void tbl_init(struct tbl *t, unsigned int va_bits, uint64_t features)
+{
+	struct genpt_config cfg = {
+		.format = GENPT_FMT_RISCV,
+		.va_bits = va_bits,
+		.features = features,
+		.mem = &genpt_physmem_ops,
+	};
+	struct genpt_hw_info hi;
+	bool gstage = features & GENPT_FEAT_RISCV_GSTAGE;
+
+	memset(t, 0, sizeof(*t));
+	cr_assert_eq(genpt_physmem_create(PM_BASE, PM_SIZE, &t->pm), 0);
+	cfg.mem_ctx = t->pm;
+	cr_assert_eq(genpt_create(&cfg, &t->pt), 0, "create va_bits %u features %#llx",
+		     va_bits, ULL(features));
+	cr_assert_eq(genpt_hw_info(t->pt, &hi), 0);
+	t->root_pa = hi.root_pa;
+	t->levels = hi.levels;
+	t->va_bits = va_bits;
+	t->gstage = gstage;
+	cr_assert_eq(t->levels, (va_bits - (gstage ? 2u : 0u) - 12u) / 9u,
+		     "levels for va_bits %u", va_bits);
+	cr_assert_eq(genpt_dirty_tracking(t->pt), 0, "dirty tracking starts off");
+}
+
+static void tbl_fini(struct tbl *t)
+{
+	genpt_destroy(t->pt);
+	genpt_physmem_destroy(t->pm);
+}
+
+static void set_tracking(struct tbl *t, bool on)
+{
+	cr_assert_eq(genpt_set_dirty_tracking(t->pt, on), 0);
+	cr_assert_eq(genpt_dirty_tracking(t->pt), on ? 1 : 0);
+}
+
+/*
+ * The leaf PTE that maps @iova, walking table memory as hardware does;
+ * NULL when nothing maps it.  *@lvl gets the leaf's level.
+ */
+static uint64_t *pte_slot(const struct tbl *t, uint64_t iova, unsigned int *lvl)
+{
+	uint64_t table = t->root_pa;
+
+	for (unsigned int l = t->levels; l-- > 0;) {
+		unsigned int bits = (t->gstage && l == t->levels - 1) ? 11 : 9;
+		uint64_t idx = (iova >> (12 + 9 * l)) & ((1ull << bits) - 1);
+		uint64_t *p = genpt_physmem_ptr(t->pm, table + idx * 8);
+		uint64_t e;
+
+		cr_assert_not_null(p, "table at %#llx outside physmem", ULL(table));
+		e = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+		if (!(e & PTE_V))
+			return NULL;
+		if (e & (PTE_R | PTE_W | PTE_X)) {
+			*lvl = l;
+			return p;
+		}
+		cr_assert_eq(e & (PTE_A | PTE_D | PTE_U | PTE_N), 0,
+			     "non-leaf PTE with A/D/U/N at level %u: %#llx", l, ULL(e));
+		cr_assert_neq(l, 0u, "pointer PTE at level 0: %#llx", ULL(e));
+		table = PTE_PPN(e) << 12;
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- leaves -- */
+
+struct leaf {
+	uint64_t iova;
+	uint64_t size;
+	uint64_t oa;
+	unsigned int prot;
+};
+
+static unsigned int leaf_members(const struct leaf *l)
+{
+	return l->size == SZ_64K ? 16 : 1;
+}
+
+static uint64_t leaf_last(const struct leaf *l)
+{
+	return l->iova + (l->size - 1);
+}
+
+static unsigned int size_level(uint64_t size)
+{
+	if (size == SZ_64K)
+		return 0;
+	return ((unsigned int)__builtin_ctzll(size) - 12) / 9;
+}
+
+static unsigned int all_members(const struct leaf *l)
+{
+	return (1u << leaf_members(l)) - 1;
+}
+
+static uint64_t *member_slot(const struct tbl *t, const struct leaf *l,
+			     unsigned int i)
+{
+	uint64_t iova = l->iova + (uint64_t)i * SZ_4K;
+	unsigned int lvl = 99;
+	uint64_t *p = pte_slot(t, iova, &lvl);
+
+	cr_assert_not_null(p, "no leaf maps %#llx", ULL(iova));
+	cr_assert_eq(lvl, size_level(l->size), "leaf at %#llx (size %#llx) found at level %u",
+		     ULL(iova), ULL(l->size), lvl);
+	return p;
+}
+
+static uint64_t member_pte(const struct tbl *t, const struct leaf *l,
+			   unsigned int i)
+{
+	return __atomic_load_n(member_slot(t, l, i), __ATOMIC_ACQUIRE);
+}
+
+/* Bit i = D of member i. */
+static unsigned int leaf_dmask(const struct tbl *t, const struct leaf *l)
+{
+	unsigned int m = 0;
+
+	for (unsigned int i = 0; i < leaf_members(l); i++)
+		if (member_pte(t, l, i) & PTE_D)
+			m |= 1u << i;
+	return m;
+}
+
+/*
+ * Every member of @l is a well-formed leaf for its mapping: V, R, U and A
+ * set, W as the prot asks, N and PPN as the size asks, and D exactly as in
+ * @dmask (bit i for member i).
+ */
+static void check_leaf(const struct tbl *t, const struct leaf *l,
+		       unsigned int dmask, const char *when)
+{
+	bool napot = leaf_members(l) > 1;
+
+	for (unsigned int i = 0; i < leaf_members(l); i++) {
+		uint64_t e = member_pte(t, l, i);
+		uint64_t want_ppn = napot ? (((l->oa >> 12) & ~0xfull) | 0x8) : (l->oa >> 12);
+
+		cr_assert_eq(e & (PTE_V | PTE_R | PTE_U | PTE_A), PTE_V | PTE_R | PTE_U | PTE_A,
+			     "%s: leaf %#llx member %u lacks V/R/U/A: %#llx", when,
+			     ULL(l->iova), i, ULL(e));
+		cr_assert_eq(!!(e & PTE_W), !!(l->prot & GENPT_WRITE),
+			     "%s: leaf %#llx member %u W: %#llx", when, ULL(l->iova), i, ULL(e));
+		cr_assert_eq(!!(e & PTE_N), napot, "%s: leaf %#llx member %u N: %#llx",
+			     when, ULL(l->iova), i, ULL(e));
+		cr_assert_eq(PTE_PPN(e), want_ppn, "%s: leaf %#llx member %u PPN: %#llx",
+			     when, ULL(l->iova), i, ULL(e));
+		cr_assert_eq(!!(e & PTE_D), !!(dmask & (1u << i)),
+			     "%s: leaf %#llx (size %#llx) member %u: D=%d, expected %d (pte %#llx)",
+			     when, ULL(l->iova), ULL(l->size), i, !!(e & PTE_D),
+			     !!(dmask & (1u << i)), ULL(e));
+	}
+}
+
+static void map_leaf(struct tbl *t, const struct leaf *l)
+{
+	int err = genpt_map(t->pt, l->iova, l->oa, l->size, l->prot, NULL);
+
+	cr_assert_eq(err, 0, "map %#llx+%#llx -> %#llx prot %#x: %d", ULL(l->iova),
+		     ULL(l->size), ULL(l->oa), l->prot, err);
+}
+
+/* Where a test writes a leaf: member 7 of a run, the middle of others. */
+static uint64_t leaf_write_addr(const struct leaf *l)
+{
+	if (leaf_members(l) > 1)
+		return l->iova + 7 * SZ_4K + 0x123;
+	return l->iova + l->size / 2 + 0x5a8;
+}
+
+static void hw_write(struct tbl *t, const struct leaf *l, uint64_t iova)
+{
+	uint64_t oa = ~0ull;
+	int err = genpt_hw_access(t->pt, iova, GENPT_ACCESS_WRITE, &oa);
+
+	cr_assert_eq(err, 0, "hw write %#llx: %d", ULL(iova), err);
+	cr_assert_eq(oa, l->oa + (iova - l->iova), "hw write %#llx: oa %#llx", ULL(iova),
+		     ULL(oa));
+}
+
+static void hw_read(struct tbl *t, const struct leaf *l, uint64_t iova)
+{
+	uint64_t oa = ~0ull;
+	int err = genpt_hw_access(t->pt, iova, GENPT_ACCESS_READ, &oa);
+
+	cr_assert_eq(err, 0, "hw read %#llx: %d", ULL(iova), err);
+	cr_assert_eq(oa, l->oa + (iova - l->iova), "hw read %#llx: oa %#llx", ULL(iova),
+		     ULL(oa));
+}
+
+/* --------------------------------------------------------------- bitmaps -- */
+
+struct bmap {
+	struct genpt_dirty_bitmap bm;
+	uint64_t last;   /* last address the bitmap covers */
+	uint64_t nbits;
+	uint64_t nwords;
+	uint64_t *got;   /* what the library writes into */
+	uint64_t *exp;   /* what it should contain, built bit by bit */
+};
+
+static void bmap_init(struct bmap *b, uint64_t iova, uint64_t len, unsigned int ps)
+{
+	cr_assert(len && !(len & ((1ull << ps) - 1)) && !(iova & ((1ull << ps) - 1)),
+		  "test bug: bitmap %#llx+%#llx ps %u", ULL(iova), ULL(len), ps);
+	b->nbits = len >> ps;
+	b->nwords = (b->nbits + 63) / 64;
+	b->got = calloc(b->nwords, sizeof(uint64_t));
+	b->exp = calloc(b->nwords, sizeof(uint64_t));
+	cr_assert(b->got && b->exp);
+	b->bm = (struct genpt_dirty_bitmap){
+		.bits = b->got, .iova = iova, .length = len, .page_shift = ps
+	};
+	b->last = iova + (len - 1);
+}
+
+static void bmap_fini(struct bmap *b)
+{
+	free(b->got);
+	free(b->exp);
+}
+
+static void bmap_setbit(uint64_t *w, uint64_t i)
+{
+	w[i / 64] |= 1ull << (i % 64);
+}
+
+static bool bmap_bit(const uint64_t *w, uint64_t i)
+{
+	return (w[i / 64] >> (i % 64)) & 1;
+}
+
+/* Pre-set a sparse pattern in both: the library must only OR bits in. */
+static void bmap_preset(struct bmap *b, uint64_t seed)
+{
+	for (uint64_t i = 0; i < b->nbits; i++)
+		if ((i * 0x9e37ull + seed) % 61 == 0) {
+			bmap_setbit(b->got, i);
+			bmap_setbit(b->exp, i);
+		}
+}
+
+/*
+ * Expect the part of [first, last] inside the query [qf, ql] to be
+ * reported: bit i for every bitmap page that part overlaps.
+ */
+static void bmap_expect(struct bmap *b, uint64_t qf, uint64_t ql, uint64_t first,
+			uint64_t last)
+{
+	uint64_t f = first > qf ? first : qf;
+	uint64_t l = last < ql ? last : ql;
+	uint64_t i0, i1;
+
+	if (f > l)
+		return;
+	cr_assert(f >= b->bm.iova && l <= b->last, "test bug: expectation outside bitmap");
+	i0 = (f - b->bm.iova) >> b->bm.page_shift;
+	i1 = (l - b->bm.iova) >> b->bm.page_shift;
+	for (uint64_t i = i0;; i++) {
+		bmap_setbit(b->exp, i);
+		if (i == i1)
+			break;
+	}
+}
+
+static void bmap_check(const struct bmap *b, const char *what)
+{
+	for (uint64_t w = 0; w < b->nwords; w++) {
+		uint64_t diff = b->got[w] ^ b->exp[w];
+		uint64_t i;
+
+		if (!diff)
+			continue;
+		i = w * 64 + (uint64_t)__builtin_ctzll(diff);
+		cr_assert_fail("%s: bitmap (iova %#llx, ps %u, %llu bits) bit %llu (page %#llx): "
+			       "got %d, expected %d (word %llu got %#llx expected %#llx)",
+			       what, ULL(b->bm.iova), b->bm.page_shift, ULL(b->nbits), ULL(i),
+			       ULL(b->bm.iova + (i << b->bm.page_shift)), bmap_bit(b->got, i),
+			       bmap_bit(b->exp, i), ULL(w), ULL(b->got[w]), ULL(b->exp[w]));
+	}
+}
+
+/* ---------------------------------------------------------------- gather -- */
+
+static void check_gather(const struct genpt_gather *g, uint64_t start, uint64_t last,
+			 const char *what)
+{
+	cr_assert(g->start == start && g->last == last,
+		  "%s: gather [%#llx, %#llx], expected [%#llx, %#llx]", what, ULL(g->start),
+		  ULL(g->last), ULL(start), ULL(last));
+	cr_assert_null(g->freed, "%s: a harvest freed table pages", what);
+}
+
+static void check_gather_empty(const struct genpt_gather *g, const char *what)
+{
+	cr_assert(g->start > g->last, "%s: gather [%#llx, %#llx], expected empty", what,
+		  ULL(g->start), ULL(g->last));
+	cr_assert_null(g->freed, "%s: a harvest freed table pages", what);
+}
+
+/* --------------------------------------------------------------- harvest -- */
+
+static int harvest(struct tbl *t, uint64_t first, uint64_t len, unsigned int flags,
+		   struct bmap *b, struct genpt_gather *g)
+{
+	return genpt_read_and_clear_dirty(t->pt, first, len, flags, b ? &b->bm : NULL, g);
+}
+
+/*
+ * Harvest the query [qf, qf + qlen) into a fresh, pre-patterned bitmap
+ * [bm_iova, +bm_len) with page shift @ps, and check it against @ndirty
+ * dirty leaves (their parts inside the query) and the gather against
+ * [gs, gl] (gs > gl: must stay empty).
+ */
+static void harvest_expect_g(struct tbl *t, uint64_t bm_iova, uint64_t bm_len,
+			     unsigned int ps, uint64_t qf, uint64_t qlen, unsigned int flags,
+			     const struct leaf *const *dirty, unsigned int ndirty,
+			     uint64_t gs, uint64_t gl, const char *what)
+{
+	struct bmap b;
+	struct genpt_gather g;
+	uint64_t ql = qf + (qlen - 1);
+	int err;
+
+	bmap_init(&b, bm_iova, bm_len, ps);
+	bmap_preset(&b, ps + qf / SZ_4K);
+	genpt_gather_init(&g);
+	err = harvest(t, qf, qlen, flags, &b, &g);
+	cr_assert_eq(err, 0, "%s: read_and_clear_dirty [%#llx, %#llx]: %d", what, ULL(qf),
+		     ULL(ql), err);
+	for (unsigned int i = 0; i < ndirty; i++)
+		bmap_expect(&b, qf, ql, dirty[i]->iova, leaf_last(dirty[i]));
+	bmap_check(&b, what);
+	if (gs <= gl)
+		check_gather(&g, gs, gl, what);
+	else
+		check_gather_empty(&g, what);
+	cr_assert_eq(genpt_gather_release(t->pt, &g), 0);
+	bmap_fini(&b);
+}
+
+/* As harvest_expect_g(), with the gather expected to be exactly @cleaned
+ * (NULL: empty). */
+static void harvest_expect(struct tbl *t, uint64_t bm_iova, uint64_t bm_len,
+			   unsigned int ps, uint64_t qf, uint64_t qlen, unsigned int flags,
+			   const struct leaf *const *dirty, unsigned int ndirty,
+			   const struct leaf *cleaned, const char *what)
+{
+	harvest_expect_g(t, bm_iova, bm_len, ps, qf, qlen, flags, dirty, ndirty,
+			 cleaned ? cleaned->iova : 1, cleaned ? leaf_last(cleaned) : 0, what);
+}
+
+/* ------------------------------------------- every leaf size, every mode -- */
+
+/* Bitmap page shift for a leaf: 4 KiB up to 1G leaves, 2^18 bits above. */
+static unsigned int leaf_ps(unsigned int shift)
+{
+	return shift <= 30 ? 12 : shift - 18;
+}
+
+static uint64_t mode_half(const struct mode *m)
+{
+	bool gstage = m->features & GENPT_FEAT_RISCV_GSTAGE;
+
+	return gstage ? (1ull << m->va_bits) : (1ull << (m->va_bits - 1));
+}
+
+/*
+ * The life of one writable leaf of 2^@shift bytes: mapped with tracking
+ * off (write-dirty, reported, never cleaned), tracking switched on
+ * (cleaned by the first harvest), written by hardware (D set on the member
+ * written), harvested (every page of the leaf reported, every member
+ * cleaned), remapped with tracking on (starts clean, a read does not
+ * dirty it), tracking switched off (dirty again, hardware writes do not
+ * fault).  @top: the last leaf of the address space (for a sign-extended
+ * mode the top of the upper half), with the bitmap ending at its end.
+ */
+static void leaf_cycle(const struct mode *m, unsigned int shift, bool top)
+{
+	struct tbl t;
+	struct leaf l;
+	const struct leaf *d[1] = { &l };
+	unsigned int ps = leaf_ps(shift);
+	uint64_t size = 1ull << shift;
+	bool gstage = m->features & GENPT_FEAT_RISCV_GSTAGE;
+	uint64_t bm_iova, bm_len, unmapped = 0;
+	unsigned int wmask;
+	char w[160];
+	int n;
+
+	l.size = size;
+	l.prot = RW;
+	if (top)
+		l.iova = gstage ? (1ull << m->va_bits) - size : 0 - size;
+	else
+		l.iova = (0x2d5ull << shift) & (mode_half(m) - 1);
+	l.oa = (0x1b3ull << shift) & ((1ull << 56) - 1);
+	cr_assert(l.iova >= (8ull << ps) && l.oa, "test bug");
+	bm_iova = l.iova - (3ull << ps);
+	bm_len = top ? (3ull << ps) + size : (8ull << ps) + size;
+	wmask = leaf_members(&l) > 1 ? 1u << 7 : 1u;
+	n = snprintf(w, sizeof(w), "%s %s leaf 2^%u at %#llx", m->name, top ? "top" : "low",
+		     shift, ULL(l.iova));
+	cr_assert(n > 0 && (size_t)n < sizeof(w));
+
+#define STEP(s) (snprintf(w + n, sizeof(w) - (size_t)n, ": %s", (s)), w)
+
+	tbl_init(&t, m->va_bits, m->features | GENPT_FEAT_RISCV_SVNAPOT);
+
+	/* Tracking off: a new writable leaf is write-dirty. */
+	map_leaf(&t, &l);
+	check_leaf(&t, &l, all_members(&l), STEP("mapped, tracking off"));
+	hw_write(&t, &l, leaf_write_addr(&l));
+	check_leaf(&t, &l, all_members(&l), STEP("written, tracking off"));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, d, 1, NULL,
+		       STEP("harvest, tracking off"));
+	check_leaf(&t, &l, all_members(&l), STEP("harvested, tracking off"));
+
+	/* Tracking on: the existing dirty leaf is reported and cleaned. */
+	set_tracking(&t, true);
+	check_leaf(&t, &l, all_members(&l), STEP("tracking switched on"));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, d, 1, &l,
+		       STEP("first harvest, tracking on"));
+	check_leaf(&t, &l, 0, STEP("first harvest cleaned"));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       STEP("second harvest"));
+
+	/* A hardware write marks the member it went through; a harvest
+	 * reports the whole leaf and cleans every member. */
+	hw_write(&t, &l, leaf_write_addr(&l));
+	check_leaf(&t, &l, wmask, STEP("hw write, tracking on"));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, d, 1, &l,
+		       STEP("harvest after hw write"));
+	check_leaf(&t, &l, 0, STEP("cleaned after hw write"));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       STEP("harvest after clean"));
+
+	/* A leaf mapped while tracking is on starts write-clean; reads and
+	 * instruction fetches do not dirty it. */
+	cr_assert_eq(genpt_unmap(t.pt, l.iova, l.size, NULL, &unmapped), 0);
+	cr_assert_eq(unmapped, l.size);
+	map_leaf(&t, &l);
+	check_leaf(&t, &l, 0, STEP("mapped, tracking on"));
+	hw_read(&t, &l, leaf_write_addr(&l));
+	cr_assert_eq(genpt_hw_access(t.pt, l.iova, GENPT_ACCESS_EXEC, NULL), 0);
+	check_leaf(&t, &l, 0, STEP("read and exec, tracking on"));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       STEP("harvest after read"));
+
+	/* Switching off re-dirties it so hardware without A/D update can
+	 * write; harvests report it and clean nothing. */
+	set_tracking(&t, false);
+	check_leaf(&t, &l, all_members(&l), STEP("tracking switched off"));
+	hw_write(&t, &l, l.iova + size - SZ_4K);
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, d, 1, NULL,
+		       STEP("harvest, tracking off again"));
+	check_leaf(&t, &l, all_members(&l), STEP("harvested, tracking off again"));
+#undef STEP
+
+	tbl_fini(&t);
+}
+
+/*
+ * A read-only leaf is never write-dirty: not when mapped with tracking off
+ * or on, not when tracking is switched off; a hardware write faults and
+ * changes nothing; no harvest reports it.
+ */
+static void readonly_cycle(const struct mode *m, unsigned int shift)
+{
+	struct tbl t;
+	struct leaf l = { .size = 1ull << shift, .prot = RO };
+	struct leaf l2;
+	unsigned int ps = leaf_ps(shift);
+	uint64_t bm_iova, bm_len, before;
+	char w[96];
+
+	l.iova = (0x2d5ull << shift) & (mode_half(m) - 1);
+	l.oa = (0x1b3ull << shift) & ((1ull << 56) - 1);
+	l2 = l;
+	l2.iova += l.size;
+	l2.oa += l.size;
+	bm_iova = l.iova - (3ull << ps);
+	bm_len = (8ull << ps) + 2 * l.size;
+	snprintf(w, sizeof(w), "%s read-only leaf 2^%u", m->name, shift);
+
+	tbl_init(&t, m->va_bits, m->features | GENPT_FEAT_RISCV_SVNAPOT);
+	map_leaf(&t, &l);
+	check_leaf(&t, &l, 0, w);
+	before = member_pte(&t, &l, 0);
+	hw_read(&t, &l, leaf_write_addr(&l));
+	cr_assert_eq(genpt_hw_access(t.pt, leaf_write_addr(&l), GENPT_ACCESS_WRITE, NULL),
+		     -EACCES, "%s: hw write, tracking off", w);
+	cr_assert_eq(member_pte(&t, &l, 0), before, "%s: a faulting write changed the PTE", w);
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, NULL, 0, NULL, w);
+
+	set_tracking(&t, true);
+	map_leaf(&t, &l2);
+	check_leaf(&t, &l2, 0, w);
+	for (unsigned int i = 0; i < 2; i++) {
+		const struct leaf *x = i ? &l2 : &l;
+
+		before = member_pte(&t, x, leaf_members(x) - 1);
+		cr_assert_eq(genpt_hw_access(t.pt, x->iova + x->size - 1, GENPT_ACCESS_WRITE,
+					     NULL),
+			     -EACCES, "%s: hw write, tracking on", w);
+		cr_assert_eq(member_pte(&t, x, leaf_members(x) - 1), before,
+			     "%s: a faulting write changed the PTE", w);
+	}
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, NULL, 0, NULL, w);
+	set_tracking(&t, false);
+	check_leaf(&t, &l, 0, w);
+	check_leaf(&t, &l2, 0, w);
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, NULL, 0, NULL, w);
+	tbl_fini(&t);
+}
+
+static void leaf_sizes(const struct mode *m)
+{
+	static const unsigned int shifts[] = { 12, 16, 21, 30, 39, 48 };
+	bool sign_extended = !(m->features & GENPT_FEAT_RISCV_GSTAGE);
+	unsigned int levels = (m->va_bits - (sign_extended ? 0u : 2u) - 12u) / 9u;
+
+	for (unsigned int i = 0; i < sizeof(shifts) / sizeof(shifts[0]); i++) {
+		unsigned int s = shifts[i];
+
+		if (s != 16 && (s - 12) / 9 > levels - 1)
+			continue;
+		leaf_cycle(m, s, false);
+		leaf_cycle(m, s, true);
+		readonly_cycle(m, s);
+	}
+}
+
+Test(dirty, leaf_sizes_sv39) { leaf_sizes(&MODES[0]); }
+Test(dirty, leaf_sizes_sv48) { leaf_sizes(&MODES[1]); }
+Test(dirty, leaf_sizes_sv57) { leaf_sizes(&MODES[2]); }
+Test(dirty, leaf_sizes_sv39x4) { leaf_sizes(&MODES[3]); }
+Test(dirty, leaf_sizes_sv48x4) { leaf_sizes(&MODES[4]); }
+Test(dirty, leaf_sizes_sv57x4) { leaf_sizes(&MODES[5]); }
+
+/* ------------------------------------------------------- Svnapot runs -- */
+
+/* Make the D bits of @l's members exactly @mask by hardware writes: only
+ * members named in @mask are written.  Requires tracking on and a clean run. */
+static void write_members(struct tbl *t, const struct leaf *l, unsigned int mask)
+{
+	for (unsigned int i = 0; i < 16; i++)
+		if (mask & (1u << i))
+			hw_write(t, l, l->iova + (uint64_t)i * SZ_4K + 0x10 * i);
+}
+
+Test(dirty, napot_any_member_reports_and_cleans_whole_run)
+{
+	static const struct mode *const ms[] = { &MODES[0], &MODES[3] };
+
+	for (unsigned int mi = 0; mi < 2; mi++) {
+		struct tbl t;
+		struct leaf run = { .iova = 0x12340000ull, .size = SZ_64K, .oa = 0x7770000ull,
+				    .prot = RW };
+		struct leaf before = { .iova = run.iova - SZ_4K, .size = SZ_4K,
+				       .oa = 0x5000, .prot = RW };
+		struct leaf after = { .iova = run.iova + SZ_64K, .size = SZ_4K, .oa = 0x6000,
+				      .prot = RW };
+		const struct leaf *d[1] = { &run };
+		uint64_t bm_iova = run.iova - 3 * SZ_4K, bm_len = SZ_64K + 8 * SZ_4K;
+
+		tbl_init(&t, ms[mi]->va_bits, ms[mi]->features | GENPT_FEAT_RISCV_SVNAPOT);
+		set_tracking(&t, true);
+		map_leaf(&t, &before);
+		map_leaf(&t, &run);
+		map_leaf(&t, &after);
+		check_leaf(&t, &run, 0, "run mapped");
+
+		/* A write through member 7 sets D on member 7 only. */
+		write_members(&t, &run, 1u << 7);
+		check_leaf(&t, &run, 1u << 7, "member 7 written");
+		check_leaf(&t, &before, 0, "neighbour before");
+		check_leaf(&t, &after, 0, "neighbour after");
+		harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, d, 1, &run,
+			       "harvest after member 7");
+		check_leaf(&t, &run, 0, "every member cleaned");
+		harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
+			       "harvest after clean");
+
+		/* Another member re-dirties the whole run. */
+		write_members(&t, &run, 1u << 12);
+		check_leaf(&t, &run, 1u << 12, "member 12 written");
+		harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, d, 1, &run,
+			       "harvest after member 12");
+		check_leaf(&t, &run, 0, "cleaned after member 12");
+
+		/* The first and the last member; a 64 KiB bitmap sees one bit. */
+		write_members(&t, &run, 0x8001u);
+		check_leaf(&t, &run, 0x8001u, "members 0 and 15 written");
+		harvest_expect(&t, run.iova - 3 * SZ_64K, 8 * SZ_64K, 16, run.iova, SZ_64K, 0,
+			       d, 1, &run, "64K bitmap");
+		check_leaf(&t, &run, 0, "cleaned after members 0 and 15");
+
+		/* Every member dirty. */
+		write_members(&t, &run, 0xffffu);
+		harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, d, 1, &run,
+			       "all members written");
+		check_leaf(&t, &run, 0, "cleaned after all members");
+
+		/* NO_CLEAR keeps exactly the members that were dirty. */
+		write_members(&t, &run, 1u << 3 | 1u << 9);
+		harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR,
+			       d, 1, NULL, "NO_CLEAR");
+		check_leaf(&t, &run, 1u << 3 | 1u << 9, "after NO_CLEAR");
+
+		/* A neighbouring dirty 4K leaf is reported on its own. */
+		hw_write(&t, &after, after.iova);
+		{
+			const struct leaf *d2[2] = { &run, &after };
+
+			harvest_expect_g(&t, bm_iova, bm_len, 12, run.iova, SZ_64K + SZ_4K, 0,
+					 d2, 2, run.iova, leaf_last(&after),
+					 "run and neighbour");
+		}
+		check_leaf(&t, &run, 0, "run cleaned with neighbour");
+		check_leaf(&t, &after, 0, "neighbour cleaned");
+		tbl_fini(&t);
+	}
+}
+
+Test(dirty, napot_partial_query_reports_inside_part_and_keeps_run_dirty)
+{
+	struct tbl t;
+	struct leaf run = { .iova = 0x4560000ull, .size = SZ_64K, .oa = 0x120000ull,
+			    .prot = RW };
+	struct leaf after = { .iova = run.iova + SZ_64K, .size = SZ_4K, .oa = 0x9000,
+			      .prot = RW };
+	const struct leaf *d[1] = { &run };
+	uint64_t bm_iova = run.iova - 3 * SZ_4K, bm_len = SZ_64K + 8 * SZ_4K;
+
+	tbl_init(&t, 39, GENPT_FEAT_RISCV_SVNAPOT);
+	set_tracking(&t, true);
+	map_leaf(&t, &run);
+	map_leaf(&t, &after);
+	write_members(&t, &run, 1u << 7);
+
+	/* Members 2..9, the dirty member included. */
+	harvest_expect(&t, bm_iova, bm_len, 12, run.iova + 2 * SZ_4K, 8 * SZ_4K, 0, d, 1,
+		       NULL, "members 2..9");
+	check_leaf(&t, &run, 1u << 7, "after members 2..9");
+	/* Members 8..15 and the clean neighbour: the dirty member is outside
+	 * the query, the run is still dirty and reported for the inside. */
+	harvest_expect(&t, bm_iova, bm_len, 12, run.iova + 8 * SZ_4K, 9 * SZ_4K, 0, d, 1,
+		       NULL, "members 8..15 + neighbour");
+	check_leaf(&t, &run, 1u << 7, "after members 8..15");
+	/* From a hole before the run up to member 4. */
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, 3 * SZ_4K + 5 * SZ_4K, 0, d, 1,
+		       NULL, "hole..member 4");
+	check_leaf(&t, &run, 1u << 7, "after hole..member 4");
+	/* 64 KiB bitmap pages: a partial query still sets the run's bit. */
+	harvest_expect(&t, run.iova - 3 * SZ_64K, 8 * SZ_64K, 16, run.iova + SZ_4K,
+		       SZ_64K - 2 * SZ_4K, 0, d, 1, NULL, "inner members, 64K bitmap");
+	check_leaf(&t, &run, 1u << 7, "after inner members");
+	/* The whole run: reported and cleaned. */
+	harvest_expect(&t, bm_iova, bm_len, 12, run.iova - SZ_4K, SZ_64K + 2 * SZ_4K, 0, d,
+		       1, &run, "whole run");
+	check_leaf(&t, &run, 0, "after whole run");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       "after whole run");
+	tbl_fini(&t);
+}
+
+/* ----------------------------------------- queries inside a large leaf -- */
+
+static void partial_large(const struct mode *m, uint64_t size, uint64_t base)
+{
+	struct tbl t;
+	struct leaf prev = { .iova = base - size, .size = size, .oa = 0, .prot = RW };
+	struct leaf l = { .iova = base, .size = size, .oa = size, .prot = RW };
+	struct leaf next = { .iova = base + size, .size = size, .oa = 2 * size, .prot = RW };
+	const struct leaf *d[1] = { &l };
+	const struct leaf *dn[2] = { &l, &next };
+	uint64_t bm_iova = prev.iova - 3 * SZ_4K, bm_len = 3 * size + 8 * SZ_4K;
+	uint64_t big = size == SZ_1G ? SZ_2M : SZ_64K; /* a coarser bitmap page */
+	unsigned int bps = size == SZ_1G ? 21 : 16;
+
+	tbl_init(&t, m->va_bits, m->features);
+	set_tracking(&t, true);
+	map_leaf(&t, &prev);
+	map_leaf(&t, &l);
+	map_leaf(&t, &next);
+	hw_write(&t, &l, leaf_write_addr(&l));
+	check_leaf(&t, &l, 1, "written");
+
+	/* Starts and ends inside. */
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova + 5 * SZ_4K, size - 12 * SZ_4K, 0, d,
+		       1, NULL, "inside");
+	check_leaf(&t, &l, 1, "after inside");
+	/* Not even the written page. */
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, SZ_4K, 0, d, 1, NULL, "first page");
+	harvest_expect(&t, bm_iova, bm_len, 12, leaf_last(&l) + 1 - SZ_4K, SZ_4K, 0, d, 1,
+		       NULL, "last page");
+	check_leaf(&t, &l, 1, "after single pages");
+	/* Straddles the start (the clean leaf before is not reported). */
+	harvest_expect(&t, bm_iova, bm_len, 12, prev.iova + SZ_4K, size + size / 2, 0, d, 1,
+		       NULL, "straddles start");
+	check_leaf(&t, &l, 1, "after straddles start");
+	/* Straddles the end. */
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova + SZ_4K, size + 3 * SZ_4K, 0, d, 1,
+		       NULL, "straddles end");
+	check_leaf(&t, &l, 1, "after straddles end");
+	/* Coarse bitmap pages, query starting one page into the second and
+	 * ending one page before the last: the partial bitmap pages at both
+	 * ends are set because the clipped range overlaps them. */
+	harvest_expect(&t, l.iova - 3 * big, size + 8 * big, bps, l.iova + big + SZ_4K,
+		       size - 2 * big - 2 * SZ_4K, 0, d, 1, NULL, "coarse bitmap");
+	check_leaf(&t, &l, 1, "after coarse bitmap");
+	/* NO_CLEAR over the whole leaf. */
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size, GENPT_DIRTY_NO_CLEAR, d, 1, NULL,
+		       "NO_CLEAR whole");
+	check_leaf(&t, &l, 1, "after NO_CLEAR whole");
+
+	/* Dirty neighbour after: a query covering the leaf and the start of
+	 * the neighbour cleans the leaf only. */
+	hw_write(&t, &next, next.iova + 5);
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size + 3 * SZ_4K, 0, dn, 2, &l,
+		       "leaf + start of next");
+	check_leaf(&t, &l, 0, "leaf cleaned");
+	check_leaf(&t, &next, 1, "next kept");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, dn + 1, 1, &next,
+		       "everything");
+	check_leaf(&t, &next, 0, "next cleaned");
+	check_leaf(&t, &prev, 0, "prev never dirty");
+
+	/* Dirty again, then the covering query after partial ones. */
+	hw_write(&t, &l, l.iova + size - 1);
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova + size / 2, size / 2, 0, d, 1, NULL,
+		       "second half");
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size / 2, 0, d, 1, NULL,
+		       "first half");
+	check_leaf(&t, &l, 1, "after halves");
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size, 0, d, 1, &l, "whole");
+	check_leaf(&t, &l, 0, "after whole");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "all clean");
+	tbl_fini(&t);
+}
+
+Test(dirty, partial_query_2m_leaf)
+{
+	partial_large(&MODES[0], SZ_2M, 0x40000000ull + 7 * SZ_2M);
+	partial_large(&MODES[3], SZ_2M, 0x1fe00000000ull);
+}
+
+Test(dirty, partial_query_1g_leaf)
+{
+	partial_large(&MODES[1], SZ_1G, 0x7000000000ull + 5 * SZ_1G);
+	partial_large(&MODES[3], SZ_1G, 0x1f000000000ull);
+}
+
+/* ------------------------------------------------------ bitmap shapes -- */
+
+/*
+ * A mix of leaves, some dirty, read into bitmaps of every page shift whose
+ * base is 3 bitmap pages before the first leaf (not 64-page aligned), with
+ * pre-set bits, over queries that start and end inside leaves.
+ */
+Test(dirty, bitmap_shapes)
+{
+	static const unsigned int shifts[] = { 12, 16, 21, 30 };
+	const uint64_t R = 0x1000000000ull; /* 64 GiB */
+	struct tbl t;
+	struct leaf ls[] = {
+		{ R + SZ_1G, SZ_1G, 0x40000000, RW },            /* 0: dirty */
+		{ R + 2 * SZ_1G, SZ_2M, 0x80000000, RW },        /* 1 */
+		{ R + 2 * SZ_1G + SZ_2M, SZ_2M, 0x80200000, RW },     /* 2: dirty */
+		{ R + 2 * SZ_1G + 3 * SZ_2M, SZ_2M, 0x80600000, RO }, /* 3 */
+		{ R + 2 * SZ_1G + 8 * SZ_2M, SZ_64K, 0x1000000, RW },  /* 4 */
+		{ R + 2 * SZ_1G + 8 * SZ_2M + SZ_64K, SZ_64K, 0x1010000, RW }, /* 5: dirty */
+		{ R + 2 * SZ_1G + 8 * SZ_2M + 3 * SZ_64K, SZ_4K, 0x2000, RW }, /* 6: dirty */
+		{ R + 2 * SZ_1G + 8 * SZ_2M + 3 * SZ_64K + SZ_4K, SZ_4K, 0x3000, RW }, /* 7 */
+		{ R + 2 * SZ_1G + 8 * SZ_2M + 3 * SZ_64K + 5 * SZ_4K, SZ_4K, 0x4000, RW }, /* 8: dirty */
+		{ R + 5 * SZ_1G, SZ_1G, 0xc0000000, RW },        /* 9: dirty */
+	};
+	const unsigned int nls = sizeof(ls) / sizeof(ls[0]);
+	const struct leaf *dirty[] = { &ls[0], &ls[2], &ls[5], &ls[6], &ls[8], &ls[9] };
+	const unsigned int nd = sizeof(dirty) / sizeof(dirty[0]);
+	uint64_t lo = ls[0].iova, hi = leaf_last(&ls[nls - 1]);
+	/* query ranges: [first, last] */
+	const uint64_t qs[][2] = {
+		{ lo - 2 * SZ_4K, hi + 3 * SZ_4K },                  /* everything */
+		{ lo + 3 * SZ_4K, ls[2].iova + SZ_2M / 2 - 1 },      /* inside 0 .. inside 2 */
+		{ ls[0].iova + SZ_1G / 2 + 7 * SZ_4K, ls[0].iova + SZ_1G / 2 + 8 * SZ_4K - 1 },
+		{ ls[5].iova + 3 * SZ_4K, ls[8].iova + SZ_4K - 1 },  /* inside a run .. 4K leaves */
+		{ ls[9].iova + SZ_2M + SZ_4K, hi - SZ_2M - SZ_4K },  /* inside 9 */
+		{ ls[1].iova, ls[4].iova + SZ_64K - 1 },              /* clean ones only + 2 */
+	};
+
+	tbl_init(&t, 48, GENPT_FEAT_RISCV_SVNAPOT);
+	set_tracking(&t, true);
+	for (unsigned int i = 0; i < nls; i++)
+		map_leaf(&t, &ls[i]);
+	for (unsigned int i = 0; i < nd; i++)
+		hw_write(&t, dirty[i], leaf_write_addr(dirty[i]));
+
+	for (unsigned int si = 0; si < 4; si++) {
+		unsigned int ps = shifts[si];
+		uint64_t page = 1ull << ps;
+		uint64_t bm_iova = (lo & ~(page - 1)) - 3 * page;
+		uint64_t bm_last = (((hi + 1) + page - 1) & ~(page - 1)) + 5 * page - 1;
+
+		for (unsigned int q = 0; q < sizeof(qs) / sizeof(qs[0]); q++) {
+			char w[64];
+
+			snprintf(w, sizeof(w), "ps %u query %u", ps, q);
+			harvest_expect(&t, bm_iova, bm_last - bm_iova + 1, ps, qs[q][0],
+				       qs[q][1] - qs[q][0] + 1, GENPT_DIRTY_NO_CLEAR, dirty, nd,
+				       NULL, w);
+		}
+	}
+	for (unsigned int i = 0; i < nd; i++)
+		check_leaf(&t, dirty[i], leaf_members(dirty[i]) > 1 ? 1u << 7 : 1u,
+			   "still dirty after NO_CLEAR");
+
+	/* Now clean: with ps 16 and the base 3 pages before, a query from the
+	 * middle of leaf 0 to the middle of leaf 9 reports their inside parts,
+	 * cleans everything in between, and leaves 0 and 9 dirty. */
+	{
+		struct bmap b;
+		struct genpt_gather g;
+		uint64_t qf = ls[0].iova + 12345 * SZ_4K, ql = ls[9].iova + 777 * SZ_4K - 1;
+
+		bmap_init(&b, lo - 3 * SZ_64K, hi - lo + 1 + 8 * SZ_64K, 16);
+		bmap_preset(&b, 3);
+		genpt_gather_init(&g);
+		cr_assert_eq(harvest(&t, qf, ql - qf + 1, 0, &b, &g), 0);
+		for (unsigned int i = 0; i < nd; i++)
+			bmap_expect(&b, qf, ql, dirty[i]->iova, leaf_last(dirty[i]));
+		bmap_check(&b, "clean harvest");
+		check_gather(&g, ls[2].iova, leaf_last(&ls[8]), "clean harvest");
+		check_leaf(&t, &ls[0], 1, "leaf 0 straddles the start");
+		check_leaf(&t, &ls[9], 1, "leaf 9 straddles the end");
+		for (unsigned int i = 1; i < nls - 1; i++)
+			check_leaf(&t, &ls[i], 0, "inside cleaned");
+		bmap_fini(&b);
+	}
+	tbl_fini(&t);
+}
+
+/* --------------------------------------------------- flags and gather -- */
+
+Test(dirty, flags_null_bitmap_and_gather)
+{
+	struct tbl t;
+	struct leaf a = { 0x200000, SZ_4K, 0x1000, RW };
+	struct leaf b = { 0x400000, SZ_2M, 0x200000, RW };
+	struct leaf c = { 0x800000, SZ_64K, 0x10000, RW };
+	const struct leaf *ab[2] = { &a, &b };
+	const struct leaf *abc[3] = { &a, &b, &c };
+	uint64_t bm_iova = 0x1fd000, bm_len = 0x800000;
+	struct genpt_gather g;
+	struct bmap bm;
+
+	tbl_init(&t, 39, GENPT_FEAT_RISCV_SVNAPOT);
+	set_tracking(&t, true);
+	map_leaf(&t, &a);
+	map_leaf(&t, &b);
+	map_leaf(&t, &c);
+
+	/* Nothing dirty: nothing reported, gather stays empty. */
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "all clean");
+	/* Holes only. */
+	harvest_expect(&t, bm_iova, bm_len, 12, 0x600000, 0x200000, 0, NULL, 0, NULL, "hole");
+
+	hw_write(&t, &a, a.iova + 8);
+	hw_write(&t, &b, b.iova + SZ_2M - 8);
+
+	/* NO_CLEAR reports and keeps state; twice. */
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, ab, 2,
+		       NULL, "NO_CLEAR 1");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, ab, 2,
+		       NULL, "NO_CLEAR 2");
+	check_leaf(&t, &a, 1, "after NO_CLEAR");
+	check_leaf(&t, &b, 1, "after NO_CLEAR");
+
+	/* Errors change nothing: query outside the bitmap (either end),
+	 * unknown flags. */
+	bmap_init(&bm, bm_iova, bm_len, 12);
+	bmap_preset(&bm, 1);
+	genpt_gather_init(&g);
+	cr_assert_eq(harvest(&t, bm_iova - SZ_4K, 2 * SZ_4K, 0, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(&t, bm_iova, bm_len + SZ_4K, 0, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 1u << 5, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 1u << 5, NULL, &g), -EINVAL);
+	bmap_check(&bm, "bitmap after failed harvests");
+	check_gather_empty(&g, "gather after failed harvests");
+	check_leaf(&t, &a, 1, "after failed harvests");
+	check_leaf(&t, &b, 1, "after failed harvests");
+	bmap_fini(&bm);
+
+	/* A clean harvest: the gather is the hull of what was cleaned. */
+	genpt_gather_init(&g);
+	bmap_init(&bm, bm_iova, bm_len, 12);
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, &bm, &g), 0);
+	bmap_expect(&bm, bm_iova, bm.last, a.iova, leaf_last(&a));
+	bmap_expect(&bm, bm_iova, bm.last, b.iova, leaf_last(&b));
+	bmap_check(&bm, "clean harvest");
+	check_gather(&g, a.iova, leaf_last(&b), "clean harvest");
+	check_leaf(&t, &a, 0, "cleaned");
+	check_leaf(&t, &b, 0, "cleaned");
+	/* A second harvest into the same gather reports nothing and leaves
+	 * the gather as it was. */
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, &bm, &g), 0);
+	bmap_check(&bm, "second harvest");
+	check_gather(&g, a.iova, leaf_last(&b), "second harvest");
+	/* The gather grows to cover a later cleaned leaf. */
+	write_members(&t, &c, 1u << 15);
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, &bm, &g), 0);
+	bmap_expect(&bm, bm_iova, bm.last, c.iova, leaf_last(&c));
+	bmap_check(&bm, "third harvest");
+	check_gather(&g, a.iova, leaf_last(&c), "third harvest");
+	cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
+	check_gather_empty(&g, "released");
+	bmap_fini(&bm);
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       "after clean");
+
+	/* NULL bitmap: cleans without recording (and with a NULL gather). */
+	hw_write(&t, &a, a.iova);
+	hw_write(&t, &b, b.iova);
+	write_members(&t, &c, 1u << 4);
+	genpt_gather_init(&g);
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, NULL, &g), 0);
+	check_gather_empty(&g, "NULL bitmap, NO_CLEAR");
+	check_leaf(&t, &a, 1, "NULL bitmap NO_CLEAR keeps");
+	cr_assert_eq(harvest(&t, a.iova, SZ_4K, 0, NULL, NULL), 0);
+	check_leaf(&t, &a, 0, "NULL bitmap and gather clean");
+	cr_assert_eq(harvest(&t, b.iova + SZ_4K, SZ_2M - SZ_4K, 0, NULL, &g), 0);
+	check_gather_empty(&g, "NULL bitmap, partial leaf");
+	check_leaf(&t, &b, 1, "NULL bitmap partial query keeps");
+	cr_assert_eq(harvest(&t, 0x1000, 0x1000000, 0, NULL, &g), 0);
+	check_gather(&g, b.iova, leaf_last(&c), "NULL bitmap");
+	check_leaf(&t, &b, 0, "NULL bitmap cleans");
+	check_leaf(&t, &c, 0, "NULL bitmap cleans the run");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       "after NULL bitmap");
+
+	/* And all three again, reported exactly once. */
+	hw_write(&t, &a, a.iova);
+	hw_write(&t, &b, b.iova);
+	write_members(&t, &c, 1u << 4);
+	harvest_expect_g(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, abc, 3, a.iova,
+			 leaf_last(&c), "three dirty");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       "three cleaned");
+	tbl_fini(&t);
+}
+
+/* ------------------------------------------------------ tracking on/off -- */
+
+Test(dirty, tracking_on_off)
+{
+	struct tbl t;
+	struct leaf a = { 0x10000000, SZ_4K, 0x1000, RW };
+	struct leaf b = { 0x10200000, SZ_2M, 0x200000, RO };
+	struct leaf c = { 0x10400000, SZ_4K, 0x3000, GENPT_WRITE }; /* write-only: R+W */
+	struct leaf n = { 0x10410000, SZ_64K, 0x50000, RW | GENPT_NOEXEC };
+	struct leaf e = { 0x10600000, SZ_2M, 0x600000, RW };
+	struct leaf f = { 0x10800000, SZ_4K, 0x8000, RW };
+	const struct leaf *acn[3] = { &a, &c, &n };
+	const struct leaf *acne[4] = { &a, &c, &n, &e };
+	const struct leaf *acnef[5] = { &a, &c, &n, &e, &f };
+	uint64_t bm_iova = 0x10000000 - 3 * SZ_4K, bm_len = 0x1000000;
+	uint64_t *slot, pte;
+
+	tbl_init(&t, 48, GENPT_FEAT_RISCV_SVNAPOT);
+	/* Tracking off: writable leaves start dirty, read-only ones do not. */
+	map_leaf(&t, &a);
+	map_leaf(&t, &b);
+	map_leaf(&t, &c);
+	map_leaf(&t, &n);
+	check_leaf(&t, &a, 1, "off: rw");
+	check_leaf(&t, &b, 0, "off: ro");
+	check_leaf(&t, &c, 1, "off: write-only");
+	check_leaf(&t, &n, 0xffff, "off: run");
+	/* Off: every writable leaf reported, nothing cleaned, no gather. */
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acn, 3, NULL, "off");
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, NULL, NULL), 0);
+	check_leaf(&t, &a, 1, "off: NULL bitmap cleans nothing");
+	check_leaf(&t, &n, 0xffff, "off: NULL bitmap cleans nothing");
+	hw_write(&t, &a, a.iova);
+	hw_write(&t, &n, n.iova + 5 * SZ_4K);
+	cr_assert_eq(genpt_hw_access(t.pt, b.iova, GENPT_ACCESS_WRITE, NULL), -EACCES);
+
+	/* On (twice: idempotent): existing leaves keep their D, new ones
+	 * start clean. */
+	set_tracking(&t, true);
+	set_tracking(&t, true);
+	check_leaf(&t, &a, 1, "on: existing rw");
+	check_leaf(&t, &n, 0xffff, "on: existing run");
+	map_leaf(&t, &e);
+	check_leaf(&t, &e, 0, "on: new rw");
+	/* A NULL-bitmap harvest starts from a clean slate. */
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, NULL, NULL), 0);
+	check_leaf(&t, &a, 0, "on: cleaned");
+	check_leaf(&t, &c, 0, "on: cleaned");
+	check_leaf(&t, &n, 0, "on: cleaned");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "on: clean");
+
+	/* Reads and fetches do not dirty; a missing A is set by a read
+	 * without setting D. */
+	hw_read(&t, &a, a.iova + 1);
+	cr_assert_eq(genpt_hw_access(t.pt, a.iova, GENPT_ACCESS_EXEC, NULL), 0);
+	cr_assert_eq(genpt_hw_access(t.pt, n.iova, GENPT_ACCESS_EXEC, NULL), -EACCES,
+		     "exec on a NOEXEC run");
+	slot = member_slot(&t, &a, 0);
+	__atomic_fetch_and(slot, ~PTE_A, __ATOMIC_ACQ_REL);
+	hw_read(&t, &a, a.iova);
+	pte = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	cr_assert(pte & PTE_A, "on: a read sets A");
+	cr_assert(!(pte & PTE_D), "on: a read does not set D");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       "on: after reads");
+	/* A write sets D (and A with it when missing). */
+	__atomic_fetch_and(slot, ~PTE_A, __ATOMIC_ACQ_REL);
+	hw_write(&t, &a, a.iova + 0xfff);
+	check_leaf(&t, &a, 1, "on: written");
+	hw_write(&t, &c, c.iova);
+	write_members(&t, &n, 1u << 9);
+	hw_write(&t, &e, e.iova + SZ_1G / 4096);
+	cr_assert_eq(genpt_hw_access(t.pt, b.iova, GENPT_ACCESS_WRITE, NULL), -EACCES);
+	check_leaf(&t, &b, 0, "on: ro after write fault");
+	harvest_expect_g(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acne, 4, a.iova,
+			 leaf_last(&e), "on: written");
+
+	/* Off: every writable leaf is re-dirtied (clean ones included, run
+	 * members all), read-only ones are not; writes do not fault. */
+	hw_write(&t, &e, e.iova);
+	set_tracking(&t, false);
+	set_tracking(&t, false);
+	check_leaf(&t, &a, 1, "off again: rw");
+	check_leaf(&t, &b, 0, "off again: ro");
+	check_leaf(&t, &c, 1, "off again: write-only");
+	check_leaf(&t, &n, 0xffff, "off again: run");
+	check_leaf(&t, &e, 1, "off again: was dirty");
+	hw_write(&t, &a, a.iova);
+	hw_write(&t, &c, c.iova);
+	write_members(&t, &n, 0xffff);
+	map_leaf(&t, &f);
+	check_leaf(&t, &f, 1, "off again: new rw");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acnef, 5, NULL,
+		       "off again");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acnef, 5, NULL,
+		       "off again, twice");
+	check_leaf(&t, &n, 0xffff, "off again: not cleaned");
+
+	/* Hardware without A/D update: a write-clean entry faults and stays
+	 * as it was; a read of an entry without A faults too. */
+	slot = member_slot(&t, &a, 0);
+	__atomic_fetch_and(slot, ~PTE_D, __ATOMIC_ACQ_REL);
+	pte = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	cr_assert_eq(genpt_hw_access(t.pt, a.iova, GENPT_ACCESS_WRITE, NULL), -EACCES,
+		     "off: write to D=0");
+	cr_assert_eq(__atomic_load_n(slot, __ATOMIC_ACQUIRE), pte);
+	hw_read(&t, &a, a.iova);
+	slot = member_slot(&t, &f, 0);
+	__atomic_fetch_and(slot, ~PTE_A, __ATOMIC_ACQ_REL);
+	cr_assert_eq(genpt_hw_access(t.pt, f.iova, GENPT_ACCESS_READ, NULL), -EACCES,
+		     "off: read with A=0");
+	__atomic_fetch_or(slot, PTE_A, __ATOMIC_ACQ_REL);
+
+	/* Back on: the write-clean entry is set by the next write. */
+	set_tracking(&t, true);
+	hw_write(&t, &a, a.iova);
+	check_leaf(&t, &a, 1, "on again: written");
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, NULL, NULL), 0);
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       "on again: clean");
+	tbl_fini(&t);
+}
+
+/* --------------------------------------------------- randomized model -- */
+
+struct mleaf {
+	struct leaf l;
+	bool dirty;
+};
+
+#define RM_MAX 96
+
+struct rmodel {
+	struct tbl t;
+	struct mleaf ls[RM_MAX];
+	unsigned int n;
+	uint64_t lo, hi;
+	bool tracking;
+};
+
+static void rm_layout(struct rmodel *m, uint64_t *seed)
+{
+	uint64_t cur = 0x4000000000ull; /* 256 GiB */
+	unsigned int n1g = 0;
+
+	m->lo = cur;
+	while (m->n < RM_MAX) {
+		uint64_t r = rnd_below(seed, 100);
+		struct mleaf *x = &m->ls[m->n];
+		uint64_t size;
+
+		if (r < 8) { /* a hole */
+			cur += (1 + rnd_below(seed, 20)) * SZ_4K;
+			continue;
+		}
+		if (r < 45)
+			size = SZ_4K;
+		else if (r < 70)
+			size = SZ_64K;
+		else if (r < 93)
+			size = SZ_2M;
+		else if (n1g < 2)
+			size = SZ_1G, n1g++;
+		else
+			continue;
+		cur = (cur + size - 1) & ~(size - 1);
+		x->l.iova = cur;
+		x->l.size = size;
+		x->l.oa = cur + 0x100000000000ull;
+		x->l.prot = rnd_below(seed, 6) ? RW : RO;
+		x->dirty = false;
+		cur += size;
+		m->n++;
+		if (m->n >= 48 && rnd_below(seed, 8) == 0)
+			break;
+	}
+	m->hi = cur - 1;
+}
+
+/* A leaf boundary, or a random page near the layout, for query ends. */
+static uint64_t rm_point(const struct rmodel *m, uint64_t *seed)
+{
+	const struct mleaf *x = &m->ls[rnd_below(seed, m->n)];
+
+	switch (rnd_below(seed, 4)) {
+	case 0:
+		return x->l.iova;
+	case 1:
+		return x->l.iova + x->l.size;
+	case 2:
+		return x->l.iova + rnd_below(seed, x->l.size / SZ_4K) * SZ_4K;
+	default:
+		return m->lo - 16 * SZ_4K +
+		       rnd_below(seed, (m->hi + 1 - m->lo) / SZ_4K + 32) * SZ_4K;
+	}
+}
+
+static void rm_check_raw(struct rmodel *m, const char *when, unsigned int it)
+{
+	for (unsigned int i = 0; i < m->n; i++) {
+		struct mleaf *x = &m->ls[i];
+		unsigned int dm = leaf_dmask(&m->t, &x->l);
+		char w[96];
+
+		snprintf(w, sizeof(w), "iteration %u, %s, leaf %u", it, when, i);
+		check_leaf(&m->t, &x->l, dm, w); /* well formed, A set */
+		cr_assert_eq(dm != 0, x->dirty, "%s (%#llx size %#llx prot %#x): D mask %#x, model %d",
+			     w, ULL(x->l.iova), ULL(x->l.size), x->l.prot, dm, x->dirty);
+		/* With tracking off every member of a writable run is D. */
+		if (!m->tracking && (x->l.prot & GENPT_WRITE))
+			cr_assert_eq(dm, all_members(&x->l), "%s: tracking off, D mask %#x", w, dm);
+	}
+}
+
+/*
+ * Random hardware writes, tracking switches, remaps and harvests (random
+ * page shift, bitmap base, query ends, flags, NULL bitmaps, pre-set bits)
+ * against a model of which leaves are dirty.
+ */
+Test(dirty, random_against_model, .timeout = 120)
+{
+	static const unsigned int shifts[] = { 12, 16, 21, 30 };
+	uint64_t seed = 0x5eed0001;
+	struct rmodel *m = calloc(1, sizeof(*m));
+
+	cr_assert_not_null(m);
+	rm_layout(m, &seed);
+	tbl_init(&m->t, 48, GENPT_FEAT_RISCV_SVNAPOT);
+	set_tracking(&m->t, true);
+	m->tracking = true;
+	for (unsigned int i = 0; i < m->n; i++)
+		map_leaf(&m->t, &m->ls[i].l);
+
+	for (unsigned int it = 0; it < 300; it++) {
+		uint64_t op = rnd_below(&seed, 100);
+
+		if (op < 40) { /* hardware writes */
+			unsigned int k = 1 + (unsigned int)rnd_below(&seed, 6);
+
+			for (unsigned int j = 0; j < k; j++) {
+				struct mleaf *x = &m->ls[rnd_below(&seed, m->n)];
+				uint64_t va = x->l.iova + rnd_below(&seed, x->l.size / 8) * 8;
+				int err = genpt_hw_access(m->t.pt, va, GENPT_ACCESS_WRITE, NULL);
+
+				if (x->l.prot & GENPT_WRITE) {
+					cr_assert_eq(err, 0, "it %u: hw write %#llx: %d", it,
+						     ULL(va), err);
+					x->dirty = true;
+				} else {
+					cr_assert_eq(err, -EACCES, "it %u: hw write ro %#llx", it,
+						     ULL(va));
+				}
+			}
+		} else if (op < 44) { /* tracking switch */
+			bool on = !m->tracking;
+
+			set_tracking(&m->t, on);
+			m->tracking = on;
+			if (!on)
+				for (unsigned int i = 0; i < m->n; i++)
+					if (m->ls[i].l.prot & GENPT_WRITE)
+						m->ls[i].dirty = true;
+		} else if (op < 48) { /* remap a leaf */
+			struct mleaf *x = &m->ls[rnd_below(&seed, m->n)];
+			uint64_t un = 0;
+			struct genpt_gather g;
+
+			genpt_gather_init(&g);
+			cr_assert_eq(genpt_unmap(m->t.pt, x->l.iova, x->l.size, &g, &un), 0);
+			cr_assert_eq(un, x->l.size);
+			cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
+			x->l.prot = rnd_below(&seed, 4) ? RW : RO;
+			map_leaf(&m->t, &x->l);
+			x->dirty = (x->l.prot & GENPT_WRITE) && !m->tracking;
+		} else { /* harvest */
+			unsigned int ps = shifts[rnd_below(&seed, 4)];
+			uint64_t page = 1ull << ps;
+			uint64_t a = rm_point(m, &seed), b = rm_point(m, &seed);
+			uint64_t qf = a < b ? a : b, ql = (a < b ? b : a);
+			uint64_t bm_iova, bm_last;
+			unsigned int flags = rnd_below(&seed, 4) ? 0 : GENPT_DIRTY_NO_CLEAR;
+			bool null_bm = rnd_below(&seed, 8) == 0;
+			bool clear = !flags && m->tracking;
+			uint64_t gs = UINT64_MAX, gl = 0;
+			struct genpt_gather g;
+			struct bmap bm;
+			char w[64];
+
+			if (ql == qf)
+				ql += SZ_4K;
+			ql -= 1;
+			bm_iova = (qf & ~(page - 1)) - rnd_below(&seed, 70) * page;
+			bm_last = (ql | (page - 1)) + rnd_below(&seed, 70) * page;
+			bmap_init(&bm, bm_iova, bm_last - bm_iova + 1, ps);
+			if (rnd_below(&seed, 2))
+				bmap_preset(&bm, it);
+			genpt_gather_init(&g);
+			cr_assert_eq(harvest(&m->t, qf, ql - qf + 1, flags, null_bm ? NULL : &bm,
+					     &g),
+				     0, "it %u: harvest", it);
+			for (unsigned int i = 0; i < m->n; i++) {
+				struct mleaf *x = &m->ls[i];
+
+				if (!x->dirty)
+					continue;
+				if (!null_bm) /* else: the pre-set bits, untouched */
+					bmap_expect(&bm, qf, ql, x->l.iova, leaf_last(&x->l));
+				if (clear && x->l.iova >= qf && leaf_last(&x->l) <= ql) {
+					x->dirty = false;
+					if (x->l.iova < gs)
+						gs = x->l.iova;
+					if (leaf_last(&x->l) > gl)
+						gl = leaf_last(&x->l);
+				}
+			}
+			snprintf(w, sizeof(w), "it %u: ps %u query [%#llx, %#llx] flags %u", it, ps,
+				 ULL(qf), ULL(ql), flags);
+			bmap_check(&bm, w);
+			if (gs <= gl)
+				check_gather(&g, gs, gl, w);
+			else
+				check_gather_empty(&g, w);
+			cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
+			bmap_fini(&bm);
+		}
+		if (it % 10 == 0 || op >= 48)
+			rm_check_raw(m, "raw", it);
+	}
+	tbl_fini(&m->t);
+	free(m);
+}
+
+/* ---------------------------------------------------------- concurrency -- */
+
+/*
+ * Hardware writers against harvesters.  The region [CC_BASE, +640 pages):
+ * one 2M leaf (pages 0..511), four Svnapot runs (512..575), 64 4K leaves
+ * (576..639).  Two harvesters own disjoint parts (split at page 544, a run
+ * boundary) and harvest them over and over while two writers write random
+ * pages, mostly in the small leaves (a small hot set, so writes and cleans
+ * of the same entry meet often).
+ *
+ * The property, per write (not per page, so a later write to the same page
+ * cannot hide a lost one): a writer reads its page's harvester epoch (the
+ * number of harvests that harvester completed) before the access, e_s, and
+ * after it, e_e.  Some harvest numbered (from 1) in [e_s + 1, e_e + 2] must
+ * report the page:
+ *  - harvest e_e + 2 starts after the write: the harvester publishes each
+ *    epoch with an exchange and the writer reads e_e with a fetch-add of 0,
+ *    both acq_rel read-modify-writes of the one epoch word, so the one
+ *    that comes second synchronizes with the other; the writer's came
+ *    first (it read e_e), so the harvester's later loads see the write.
+ *    That harvest finds D set unless a harvest cleaned it after the write,
+ *    and a harvest cleans only what it reports;
+ *  - a harvest numbered e_s or lower finished before the write began, so
+ *    whatever it cleaned, the write set again.
+ * (Capped at the final harvest, which runs after every write.)  And nothing
+ * is ever reported for a leaf nobody wrote, and no leaf in part.
+ */
+#define CC_BASE 0x40000000ull
+#define CC_RUNS 4u
+#define CC_SMALL 64u
+#define CC_PAGES (512u + 16u * CC_RUNS + CC_SMALL)
+#define CC_SPLIT (512u + 16u * (CC_RUNS / 2))
+#define CC_WRITERS 2
+#define CC_WRITES 20000u
+#define CC_UNITS (1u + CC_RUNS + CC_SMALL)
+#define CC_HWORDS ((CC_UNITS + 63) / 64)
+
+struct cc_unit {
+	unsigned int first, pages; /* in pages from CC_BASE */
+};
+
+struct cc_shared {
+	struct tbl t;
+	unsigned int epoch[2];     /* harvests completed, per harvester: atomic */
+	int stop;                  /* atomic */
+	unsigned int writers_done; /* atomic */
+	uint16_t unit_of[CC_PAGES];
+	struct cc_unit units[CC_UNITS];
+	unsigned int nunits;
+};
+
+struct cc_rec {
+	unsigned int page;
+	unsigned int from, to; /* harvests (1-based) one of which must report it */
+};
+
+struct cc_writer {
+	struct cc_shared *s;
+	uint64_t seed;
+	struct cc_rec rec[CC_WRITES];
+	unsigned int errors;
+};
+
+struct cc_harvester {
+	struct cc_shared *s;
+	unsigned int id;
+	unsigned int first_page, npages;
+	uint64_t *hist;        /* CC_HWORDS words per harvest: units it reported */
+	unsigned int cap;
+	unsigned int harvests;
+	unsigned int errors;   /* harvest calls that failed */
+	unsigned int partial;  /* a unit reported in part */
+	unsigned int outside;  /* bits outside the query */
+};
+
+static unsigned int cc_owner(unsigned int page)
+{
+	return page < CC_SPLIT ? 0 : 1;
+}
+
+static void *cc_writer_main(void *arg)
+{
+	struct cc_writer *w = arg;
+	struct cc_shared *s = w->s;
+
+	for (unsigned int i = 0; i < CC_WRITES; i++) {
+		uint64_t r = rnd_below(&w->seed, 8);
+		/* Mostly the 4K leaves and the runs, where a write changes D. */
+		unsigned int p = r == 0   ? (unsigned int)rnd_below(&w->seed, 512)
+				 : r < 3 ? 512 + (unsigned int)rnd_below(&w->seed, 16 * CC_RUNS)
+					 : 512 + 16 * CC_RUNS +
+						   (unsigned int)rnd_below(&w->seed, CC_SMALL);
+		unsigned int *ep = &s->epoch[cc_owner(p)];
+		uint64_t va = CC_BASE + (uint64_t)p * SZ_4K + rnd_below(&w->seed, SZ_4K);
+		unsigned int es, ee;
+
+		es = __atomic_load_n(ep, __ATOMIC_ACQUIRE);
+		if (genpt_hw_access(s->t.pt, va, GENPT_ACCESS_WRITE, NULL) != 0)
+			w->errors++;
+		ee = __atomic_fetch_add(ep, 0, __ATOMIC_ACQ_REL);
+		w->rec[i] = (struct cc_rec){ p, es + 1, ee + 2 };
+		if (i % 64 == 63)
+			sched_yield();
+	}
+	__atomic_fetch_add(&s->writers_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void cc_harvest_once(struct cc_harvester *h, struct bmap *b)
+{
+	struct cc_shared *s = h->s;
+	uint64_t qf = CC_BASE + (uint64_t)h->first_page * SZ_4K;
+	uint64_t off = (qf - b->bm.iova) / SZ_4K;
+	uint64_t *rep;
+	unsigned int n;
+	struct genpt_gather g;
+
+	if (h->harvests == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 1024;
+		h->hist = realloc(h->hist, (size_t)h->cap * CC_HWORDS * sizeof(uint64_t));
+		if (!h->hist)
+			abort();
+	}
+	rep = &h->hist[(size_t)h->harvests * CC_HWORDS];
+	memset(rep, 0, CC_HWORDS * sizeof(uint64_t));
+	memset(b->got, 0, b->nwords * sizeof(uint64_t));
+	genpt_gather_init(&g);
+	if (genpt_read_and_clear_dirty(s->t.pt, qf, (uint64_t)h->npages * SZ_4K, 0, &b->bm,
+				       &g) != 0)
+		h->errors++;
+	genpt_gather_release(s->t.pt, &g);
+	n = ++h->harvests;
+	for (uint64_t i = 0; i < b->nbits; i++)
+		if (bmap_bit(b->got, i) && (i < off || i >= off + h->npages))
+			h->outside++;
+	for (unsigned int u = 0; u < s->nunits; u++) {
+		const struct cc_unit *x = &s->units[u];
+		unsigned int set = 0;
+
+		if (cc_owner(x->first) != h->id)
+			continue;
+		for (unsigned int p = x->first; p < x->first + x->pages; p++)
+			if (bmap_bit(b->got, off + (p - h->first_page)))
+				set++;
+		if (set && set != x->pages)
+			h->partial++;
+		if (set)
+			bmap_setbit(rep, u);
+	}
+	__atomic_exchange_n(&s->epoch[h->id], n, __ATOMIC_ACQ_REL);
+}
+
+static void *cc_harvester_main(void *arg)
+{
+	struct cc_harvester *h = arg;
+	struct bmap b;
+	uint64_t qf = CC_BASE + (uint64_t)h->first_page * SZ_4K;
+
+	/* The bitmap starts 3 pages before the query: not word aligned. */
+	bmap_init(&b, qf - 3 * SZ_4K, ((uint64_t)h->npages + 5) * SZ_4K, 12);
+	while (!__atomic_load_n(&h->s->stop, __ATOMIC_ACQUIRE))
+		cc_harvest_once(h, &b);
+	cc_harvest_once(h, &b); /* after every write */
+	bmap_fini(&b);
+	return NULL;
+}
+
+Test(dirty, concurrent_writers_and_harvesters, .timeout = 120)
+{
+	struct cc_shared *s = calloc(1, sizeof(*s));
+	struct cc_writer *w = calloc(CC_WRITERS, sizeof(*w));
+	struct cc_harvester *h = calloc(2, sizeof(*h));
+	pthread_t wt[CC_WRITERS], ht;
+	uint8_t unit_written[CC_UNITS] = { 0 };
+	struct leaf l;
+	struct bmap b;
+
+	cr_assert(s && w && h);
+	tbl_init(&s->t, 39, GENPT_FEAT_RISCV_SVNAPOT);
+	set_tracking(&s->t, true);
+	l = (struct leaf){ CC_BASE, SZ_2M, 0x200000, RW };
+	map_leaf(&s->t, &l);
+	s->units[s->nunits++] = (struct cc_unit){ 0, 512 };
+	for (unsigned int r = 0; r < CC_RUNS; r++) {
+		l = (struct leaf){ CC_BASE + SZ_2M + r * SZ_64K, SZ_64K, 0x400000 + r * SZ_64K,
+				   RW };
+		map_leaf(&s->t, &l);
+		check_leaf(&s->t, &l, 0, "run mapped");
+		s->units[s->nunits++] = (struct cc_unit){ 512 + 16 * r, 16 };
+	}
+	for (unsigned int p = 0; p < CC_SMALL; p++) {
+		l = (struct leaf){ CC_BASE + SZ_2M + CC_RUNS * SZ_64K + p * SZ_4K, SZ_4K,
+				   0x800000 + p * SZ_4K, RW };
+		map_leaf(&s->t, &l);
+		s->units[s->nunits++] = (struct cc_unit){ 512 + 16 * CC_RUNS + p, 1 };
+	}
+	for (unsigned int u = 0; u < s->nunits; u++)
+		for (unsigned int p = 0; p < s->units[u].pages; p++)
+			s->unit_of[s->units[u].first + p] = (uint16_t)u;
+
+	for (unsigned int i = 0; i < 2; i++) {
+		h[i].s = s;
+		h[i].id = i;
+		h[i].first_page = i ? CC_SPLIT : 0;
+		h[i].npages = i ? CC_PAGES - CC_SPLIT : CC_SPLIT;
+	}
+	cr_assert_eq(pthread_create(&ht, NULL, cc_harvester_main, &h[1]), 0);
+	for (unsigned int i = 0; i < CC_WRITERS; i++) {
+		w[i].s = s;
+		w[i].seed = 0xc0ffee + i;
+		cr_assert_eq(pthread_create(&wt[i], NULL, cc_writer_main, &w[i]), 0);
+	}
+	/* This thread is harvester 0 while the writers run. */
+	bmap_init(&b, CC_BASE - 3 * SZ_4K, ((uint64_t)CC_SPLIT + 5) * SZ_4K, 12);
+	while (__atomic_load_n(&s->writers_done, __ATOMIC_ACQUIRE) < CC_WRITERS)
+		cc_harvest_once(&h[0], &b);
+	for (unsigned int i = 0; i < CC_WRITERS; i++)
+		cr_assert_eq(pthread_join(wt[i], NULL), 0);
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+	cc_harvest_once(&h[0], &b); /* after every write */
+	bmap_fini(&b);
+	cr_assert_eq(pthread_join(ht, NULL), 0);
+
+	for (unsigned int i = 0; i < 2; i++) {
+		cr_assert_eq(h[i].errors, 0, "harvester %u: failed harvests", i);
+		cr_assert_eq(h[i].partial, 0, "harvester %u: a leaf reported in part", i);
+		cr_assert_eq(h[i].outside, 0, "harvester %u: bits outside the query", i);
+		cr_assert_gt(h[i].harvests, 1u);
+	}
+	for (unsigned int i = 0; i < CC_WRITERS; i++) {
+		cr_assert_eq(w[i].errors, 0, "writer %u: %u hw writes failed", i, w[i].errors);
+		for (unsigned int k = 0; k < CC_WRITES; k++) {
+			const struct cc_rec *r = &w[i].rec[k];
+			const struct cc_harvester *o = &h[cc_owner(r->page)];
+			unsigned int to = r->to < o->harvests ? r->to : o->harvests;
+			bool found = false;
+
+			for (unsigned int n = r->from; n <= to && !found; n++)
+				found = bmap_bit(&o->hist[(size_t)(n - 1) * CC_HWORDS],
+						 s->unit_of[r->page]);
+			cr_assert(found,
+				  "writer %u write %u to page %u was not reported by any of "
+				  "harvests %u..%u (of %u): a lost dirty bit",
+				  i, k, r->page, r->from, to, o->harvests);
+			unit_written[s->unit_of[r->page]] = 1;
+		}
+	}
+	for (unsigned int u = 0; u < s->nunits; u++) {
+		const struct cc_harvester *o = &h[cc_owner(s->units[u].first)];
+		bool ever = false;
+
+		for (unsigned int n = 0; n < o->harvests && !ever; n++)
+			ever = bmap_bit(&o->hist[(size_t)n * CC_HWORDS], u);
+		cr_assert_eq(ever, unit_written[u] != 0,
+			     "leaf %u (page %u): reported %d, written %u", u, s->units[u].first,
+			     ever, unit_written[u]);
+	}
+	/* Everything was harvested after the last write: all clean now. */
+	for (unsigned int u = 0; u < s->nunits; u++) {
+		struct leaf x = { CC_BASE + (uint64_t)s->units[u].first * SZ_4K,
+				  (uint64_t)s->units[u].pages * SZ_4K, 0, RW };
+
+		cr_assert_eq(leaf_dmask(&s->t, &x), 0, "unit %u still dirty", u);
+	}
+	tbl_fini(&s->t);
+	free(h[0].hist);
+	free(h[1].hist);
+	free(h);
+	free(w);
+	free(s);
+}
