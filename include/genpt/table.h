@@ -5,9 +5,16 @@
  *
  * Conventions for every function here:
  *  - 0 (or a documented non-negative value) on success, a negative errno on
- *    failure, and on failure nothing changed: not the table, not the gather,
- *    not the bitmap.
+ *    failure, and on failure nothing changed: not the table, not the bitmap,
+ *    not the output arguments.  The one exception is the gather of a map
+ *    that failed after writing part of its range: the undo removed leaves
+ *    that hardware may already have cached, so their range and any table
+ *    pages it unlinked go to the gather like any unmap's.
  *  - Bad input never crashes: NULL pointers give -EINVAL.
+ *  - When several arguments are wrong, the error classes win in this order:
+ *    -EINVAL (shape: zero length, misalignment, bad prot or flags), then
+ *    -EOVERFLOW (the range wraps past 2^64), then -ERANGE (outside the
+ *    table's address spaces), then -EEXIST / -ENOENT (table contents).
  *  - Operations that edit a table (map, unmap, read_and_clear_dirty,
  *    set_dirty_tracking) must be serialized by the caller when their ranges
  *    overlap; on disjoint ranges they may run concurrently.  Hardware
@@ -185,9 +192,11 @@ GENPT_API void genpt_destroy(struct genpt *pt);
  *          the output range leaves oa_bits;
  * -EEXIST: a leaf already maps part of the range;
  * -ENOMEM: a table page could not be allocated.
- * Table pages unlinked while undoing a failed map go to @gather (or are
- * freed at once when @gather is NULL).  On success the gather is untouched
- * (a new mapping needs no invalidation).
+ * RISC-V cannot express write-only: GENPT_WRITE alone maps read-write.
+ * On success the gather is untouched (a new mapping needs no
+ * invalidation); after a failure that had written part of the range, the
+ * undone part and the table pages unlinked by the undo are in @gather (or
+ * freed at once when @gather is NULL).
  */
 GENPT_API int genpt_map(struct genpt *pt, uint64_t iova, uint64_t oa,
 			uint64_t len, unsigned int prot,
@@ -199,8 +208,10 @@ GENPT_API int genpt_map(struct genpt *pt, uint64_t iova, uint64_t oa,
  * Holes are fine.  A leaf (or contiguous run) that straddles either end of
  * the range gives -EINVAL with nothing removed: genpt never splits a leaf
  * behind the caller's back.  Table pages that became empty are unlinked and
- * handed to @gather (freed at once when NULL), and the range is added to
- * it.  *@unmapped (may be NULL) receives the number of bytes unmapped.
+ * handed to @gather (freed at once when NULL).  The gather's range grows by
+ * the span from the first to the last removed leaf, and by the whole span
+ * of every unlinked table (a walk cache may use the stale pointer for any
+ * address under it); nothing is added when nothing was mapped.  *@unmapped (may be NULL) receives the number of bytes unmapped.
  * Argument errors as for genpt_map().
  */
 GENPT_API int genpt_unmap(struct genpt *pt, uint64_t iova, uint64_t len,
@@ -271,9 +282,11 @@ GENPT_API int genpt_dirty_tracking(const struct genpt *pt);
  * atomic compare-and-swap of the whole entry, retrying if it changed);
  * while off, as one without it (a missing A, or a write to a write-clean
  * entry, faults).  Stores the output address in *@oa (may be NULL).
- * -ENOENT: nothing maps @iova; -EACCES: permission or A/D fault;
- * -EFAULT: a malformed entry (reserved encoding); -ERANGE: outside the
- * input space.  Safe to call concurrently with every other call.
+ * -ENOENT: nothing maps @iova; -EACCES: the walk faulted (permission, a
+ * missing A/D, or a malformed entry such as a reserved encoding: hardware
+ * reports all of them as a page fault); -EFAULT: a table address the
+ * provider does not back (an access fault); -ERANGE: outside the input
+ * space.  Safe to call concurrently with every other call.
  */
 GENPT_API int genpt_hw_access(struct genpt *pt, uint64_t iova,
 			      unsigned int access, uint64_t *oa);

@@ -110,11 +110,21 @@ static bool pt_table_is_empty(const struct genpt *pt, unsigned int lvl,
 	return true;
 }
 
-/* Unlink the (empty) child table of entry @p and hand it to @g. */
-static void pt_unlink_child(struct genpt *pt, unsigned int lvl, uint64_t *p,
-			    uint64_t *child, struct genpt_gather *g)
+/*
+ * Unlink the (empty) child table of entry @i and hand it to @g.  Hardware
+ * may hold the pointer in a walk cache and use it for any address the
+ * entry spans, so the whole span needs invalidating before the page is
+ * reused.
+ */
+static void pt_unlink_child(struct genpt *pt, unsigned int lvl,
+			    uint64_t *table, const struct pt_span *s,
+			    unsigned int i, uint64_t *child,
+			    struct genpt_gather *g)
 {
-	pt_store(p, PT_EMPTY_ENTRY);
+	uint64_t first = pt_entry_va(s, i);
+
+	pt_store(&table[i], PT_EMPTY_ENTRY);
+	genpt_gather_add_range(g, first, first + s->size_m1);
 	genpt_gather_add_page(pt, g, child, pt_table_size(pt, lvl - 1));
 }
 
@@ -195,8 +205,8 @@ static int pt_map_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 
 /* Descend through entry @i, adding a table when the slot is empty. */
 static int pt_map_descend(struct genpt *pt, unsigned int lvl, uint64_t *table,
-			  unsigned int i, uint64_t from, uint64_t to,
-			  struct pt_map_arg *a)
+			  const struct pt_span *s, unsigned int i,
+			  uint64_t from, uint64_t to, struct pt_map_arg *a)
 {
 	uint64_t *p = &table[i];
 	uint64_t e = pt_load(p);
@@ -227,7 +237,7 @@ static int pt_map_descend(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	/* A table we added and nothing landed in goes again; leaves that did
 	 * land are undone by the caller's unmap, which frees it then. */
 	if (err && fresh && pt_table_is_empty(pt, lvl - 1, child, 0, 0))
-		pt_unlink_child(pt, lvl, p, child, a->gather);
+		pt_unlink_child(pt, lvl, table, s, i, child, a->gather);
 	return err;
 }
 
@@ -246,7 +256,7 @@ static int pt_map_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 
 		if (!fmt_can_leaf(pt, lvl) || from != first || to != end ||
 		    (oa & s.size_m1)) {
-			err = pt_map_descend(pt, lvl, table, i, from, to, a);
+			err = pt_map_descend(pt, lvl, table, &s, i, from, to, a);
 		} else {
 			if (runs)
 				cnt = 1u << (k = pt_pick_run(pt, lvl, s.shift, from, oa, last));
@@ -285,15 +295,19 @@ static int pt_gen_map(struct genpt *pt, uint64_t iova, uint64_t last,
 
 /* ------------------------------------------------------------- unmap -- */
 
+struct pt_unmap_arg {
+	uint64_t unmapped;      /* bytes removed */
+	uint64_t first, last;   /* span of the removed leaves, when unmapped */
+	struct genpt_gather *gather;
+};
+
 /*
- * Remove every leaf in [va, last] below @table; add the bytes to
- * *@unmapped.  Returns true when @table holds nothing any more.  Leaves
- * straddling the range ends were refused before the walk started, so every
- * run met here lies wholly inside.
+ * Remove every leaf in [va, last] below @table.  Returns true when @table
+ * holds nothing any more.  Leaves straddling the range ends were refused
+ * before the walk started, so every run met here lies wholly inside.
  */
 static bool pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
-			   uint64_t va, uint64_t last, uint64_t *unmapped,
-			   struct genpt_gather *gather)
+			   uint64_t va, uint64_t last, struct pt_unmap_arg *a)
 {
 	struct pt_span s = pt_span_of(pt, lvl, va, last);
 	bool removed = false;
@@ -306,10 +320,14 @@ static bool pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			break;
 		case PT_LEAF: {
 			unsigned int n = 1u << fmt_leaf_run(pt, lvl, e);
+			uint64_t first = pt_entry_va(&s, i);
 
 			for (unsigned int j = 0; j < n; j++)
 				pt_store(&table[i + j], PT_EMPTY_ENTRY);
-			*unmapped += (uint64_t)n << s.shift;
+			if (!a->unmapped)
+				a->first = first;
+			a->unmapped += (uint64_t)n << s.shift;
+			a->last = first + (((uint64_t)n << s.shift) - 1);
 			i += n - 1;
 			removed = true;
 			break;
@@ -319,9 +337,8 @@ static bool pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			uint64_t *child = pt_child(pt, lvl, e);
 
 			if (pt_unmap_level(pt, lvl - 1, child, pt_max(first, va),
-					   pt_min(first + s.size_m1, last),
-					   unmapped, gather)) {
-				pt_unlink_child(pt, lvl, &table[i], child, gather);
+					   pt_min(first + s.size_m1, last), a)) {
+				pt_unlink_child(pt, lvl, table, &s, i, child, a->gather);
 				removed = true;
 			}
 			break;
@@ -365,6 +382,7 @@ static bool pt_find_leaf(const struct genpt *pt, uint64_t va, uint64_t *first,
 static int pt_gen_unmap(struct genpt *pt, uint64_t iova, uint64_t last,
 			struct genpt_gather *gather, uint64_t *unmapped)
 {
+	struct pt_unmap_arg a = { .gather = gather };
 	uint64_t first, end, oa;
 
 	/* Refuse before touching anything: never split a leaf. */
@@ -372,10 +390,12 @@ static int pt_gen_unmap(struct genpt *pt, uint64_t iova, uint64_t last,
 		return -EINVAL;
 	if (pt_find_leaf(pt, last, &first, &end, &oa) && end > last)
 		return -EINVAL;
-	*unmapped = 0;
-	pt_unmap_level(pt, pt->levels - 1, pt->root, iova, last, unmapped, gather);
-	if (*unmapped)
-		genpt_gather_add_range(gather, iova, last);
+	pt_unmap_level(pt, pt->levels - 1, pt->root, iova, last, &a);
+	/* Only what was removed needs invalidating, not the holes around
+	 * (freed tables added their spans as they went). */
+	if (a.unmapped)
+		genpt_gather_add_range(gather, a.first, a.last);
+	*unmapped = a.unmapped;
 	return 0;
 }
 
