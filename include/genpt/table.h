@@ -15,12 +15,14 @@
  *    -EINVAL (shape: zero length, misalignment, bad prot or flags), then
  *    -EOVERFLOW (the range wraps past 2^64), then -ERANGE (outside the
  *    table's address spaces), then -EEXIST / -ENOENT (table contents).
- *  - Operations that edit a table (map, unmap, read_and_clear_dirty,
- *    set_dirty_tracking) must be serialized by the caller when their ranges
- *    overlap; on disjoint ranges they may run concurrently.  Hardware
- *    accesses (genpt_hw_access and the IOMMU models) may run concurrently
- *    with anything: every entry edit is a single atomic store or atomic
- *    read-modify-write.
+ *  - Calls that edit a table (map, unmap, read_and_clear_dirty,
+ *    set_dirty_tracking, gather_release) must be serialized by the caller,
+ *    e.g. with one lock per table: disjoint ranges can share a table page
+ *    that an unmap frees or a map adds.  genpt_iova_to_phys may run beside
+ *    them when unmaps use a gather (freed pages stay readable until
+ *    release).  Hardware accesses (genpt_hw_access and the IOMMU models)
+ *    may run concurrently with anything: every entry edit is a single
+ *    atomic store or atomic read-modify-write.
  */
 #ifndef GENPT_TABLE_H
 #define GENPT_TABLE_H
