@@ -19,14 +19,21 @@ static const struct genpt_fmt_ops *fmt_ops_of(enum genpt_format f, int *err)
 	case GENPT_FMT_RISCV:
 		return &genpt_riscv_ops;
 	case GENPT_FMT_ARMV8:
+		return &genpt_armv8_ops;
 	case GENPT_FMT_X86_64:
+		return &genpt_x86_64_ops;
 	case GENPT_FMT_VTDSS:
+		return &genpt_vtdss_ops;
 	case GENPT_FMT_AMDV1:
-		*err = -EOPNOTSUPP; /* named in the API, not built yet */
-		return NULL;
+		return &genpt_amdv1_ops;
 	}
 	*err = -EINVAL;
 	return NULL;
+}
+
+int genpt_fmt_unimplemented(struct genpt *pt, const struct genpt_config *cfg)
+{
+	return -EOPNOTSUPP;
 }
 
 /* Let the walkers turn a physical address into a pointer with an add when

@@ -147,7 +147,7 @@ static inline unsigned int pt_pick_run(const struct genpt *pt, unsigned int lvl,
 
 	while (mask) {
 		unsigned int k = 31u - (unsigned int)__builtin_clz(mask);
-		uint64_t bytes_m1 = (1ull << (shift + k)) - 1;
+		uint64_t bytes_m1 = shift + k < 64 ? (1ull << (shift + k)) - 1 : UINT64_MAX;
 
 		if (!((va | oa) & bytes_m1) && last - va >= bytes_m1)
 			return k;
@@ -368,7 +368,7 @@ static bool pt_find_leaf(const struct genpt *pt, uint64_t va, uint64_t *first,
 		if (kind == PT_LEAF) {
 			unsigned int shift = fmt_level_shift(pt, lvl) +
 					     fmt_leaf_run(pt, lvl, e);
-			uint64_t bytes_m1 = (1ull << shift) - 1;
+			uint64_t bytes_m1 = shift < 64 ? (1ull << shift) - 1 : UINT64_MAX;
 
 			*first = va & ~bytes_m1;
 			*last = va | bytes_m1;

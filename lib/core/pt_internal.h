@@ -45,7 +45,7 @@ struct genpt_fmt_ops {
 	void (*set_all_dirty)(struct genpt *pt);
 	/* Free every table below the root (the root stays). */
 	void (*free_tables)(struct genpt *pt);
-	/* NULL when the table has no dirty state. */
+	/* False when the table has no dirty state (e.g. ARMv8 without DBM). */
 	bool (*has_dirty)(const struct genpt *pt);
 	int (*hw_access)(struct genpt *pt, uint64_t iova, unsigned int access,
 			 uint64_t *oa);
@@ -97,7 +97,15 @@ void genpt_gather_add_page(struct genpt *pt, struct genpt_gather *g,
 void genpt_gather_add_range(struct genpt_gather *g, uint64_t first,
 			    uint64_t last);
 
-/* The formats this build has. */
+/* The formats (lib/fmt/<name>.c).  A format not built yet has an ops
+ * table whose init returns -EOPNOTSUPP. */
 extern const struct genpt_fmt_ops genpt_riscv_ops;
+extern const struct genpt_fmt_ops genpt_armv8_ops;
+extern const struct genpt_fmt_ops genpt_x86_64_ops;
+extern const struct genpt_fmt_ops genpt_vtdss_ops;
+extern const struct genpt_fmt_ops genpt_amdv1_ops;
+
+/* init of a format that is named in the API but not implemented yet. */
+int genpt_fmt_unimplemented(struct genpt *pt, const struct genpt_config *cfg);
 
 #endif /* GENPT_PT_INTERNAL_H */
