@@ -57,6 +57,8 @@ enum genpt_format {
 #define GENPT_FEAT_ARMV8_S2 (1ull << 8)      /* stage 2 */
 #define GENPT_FEAT_ARMV8_CONTIG (1ull << 9)  /* contiguous hint runs */
 #define GENPT_FEAT_ARMV8_DBM (1ull << 10)    /* HTTU dirty state via DBM */
+/* x86 formats: bits 16..31.  GENPT_FMT_X86_64 and GENPT_FMT_AMDV1 take none. */
+#define GENPT_FEAT_VTDSS_SNP (1ull << 16)    /* VT-d snoop control (ECAP.SC): GENPT_CACHE leaves get SNP */
 
 /* prot bits for genpt_map(). READ or WRITE is required. */
 #define GENPT_READ (1u << 0)
@@ -78,8 +80,11 @@ enum genpt_format {
  *
  * @format:       enum genpt_format.
  * @va_bits:      input address width; one the format has (RISC-V: 39, 48, 57;
- *                with GENPT_FEAT_RISCV_GSTAGE 41, 50, 59).  0 picks the
- *                format's widest.
+ *                with GENPT_FEAT_RISCV_GSTAGE 41, 50, 59; x86-64: 48, 57,
+ *                sign-extended; VT-d second stage: 39, 48, 57; AMD v1: 21,
+ *                30, 39, 48, 57, 64 for DTE Mode 1..6, i.e. 12 + 9 * Mode
+ *                capped at 64, zero-extended).  0 picks the format's widest
+ *                (x86-64 57, VT-d 57, AMD v1 64 = Mode 6).
  * @oa_bits:      output address width; 0 = the format's maximum (RISC-V 56).
  * @granule_bits: translation granule, log2 (ARMv8 12, 14, 16; other formats
  *                0 or 12).
@@ -140,8 +145,9 @@ struct genpt_dirty_bitmap {
  *               concatenated roots up to 16 tables).
  * @levels:      number of levels walked.
  * @mode:        the mode value of the format's root pointer register: RISC-V
- *               iosatp/iohgatp MODE (8/9/10), AMD v1 DTE Mode, x86 4/5 level,
- *               VT-d AGAW encoding, ARM start level.
+ *               iosatp/iohgatp MODE (8/9/10), AMD v1 DTE Mode (1..6 = the
+ *               levels), x86-64 4/5 (the paging levels), VT-d second stage
+ *               AW (1/2/3 = 39/48/57-bit AGAW, 3/4/5 levels), ARM start level.
  * @atp:         RISC-V: the full iosatp (MODE | PPN) or iohgatp (MODE | PPN,
  *               GSCID left 0) value.
  * @tcr:         ARMv8: the TCR (stage 1) or VTCR (stage 2) translation
@@ -166,7 +172,9 @@ struct genpt;
 /**
  * genpt_create() - build an empty table.
  *
- * Allocates the root from the provider.  -EINVAL for a bad config (unknown
+ * Allocates the root from the provider.  A table page the provider places
+ * where the format cannot point (e.g. RISC-V: at or above 2^56) counts as
+ * an allocation failure here and in genpt_map().  -EINVAL for a bad config (unknown
  * format, a va_bits/oa_bits/granule_bits the format does not have, unknown
  * or foreign feature bits), -EOPNOTSUPP for a format this build does not
  * implement yet, -ENOMEM when the provider fails.  Dirty tracking starts
@@ -195,6 +203,10 @@ GENPT_API void genpt_destroy(struct genpt *pt);
  * -EEXIST: a leaf already maps part of the range;
  * -ENOMEM: a table page could not be allocated.
  * RISC-V cannot express write-only: GENPT_WRITE alone maps read-write.
+ * x86-64 cannot either (present means readable); VT-d second stage and AMD
+ * v1 map it write-only.  VT-d second stage and AMD v1 have no execute
+ * permission: GENPT_NOEXEC has no effect there (an instruction fetch is
+ * checked as a read).
  * On success the gather is untouched (a new mapping needs no
  * invalidation); after a failure that had written part of the range, the
  * undone part and the table pages unlinked by the undo are in @gather (or

@@ -74,6 +74,7 @@ GENPT_API int genpt_create(const struct genpt_config *cfg, struct genpt **out)
 	pt->mem = cfg->mem ? cfg->mem : &genpt_host_mem_ops;
 	pt->mem_ctx = cfg->mem ? cfg->mem_ctx : NULL;
 	pick_linear(pt);
+	pt->table_pa_bits = 64; /* the format narrows it */
 	err = ops->init(pt, cfg);
 	if (err)
 		goto fail;

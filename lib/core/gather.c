@@ -17,12 +17,23 @@
 #include "core/pt_atomic.h"
 #include "core/pt_internal.h"
 
+/*
+ * A page the format cannot point at (beyond its table address width, or
+ * not aligned as asked) is as useless as none: give it back and fail, so
+ * a provider with memory up high gives -ENOMEM, never a corrupt entry.
+ */
 void *genpt_table_alloc(struct genpt *pt, uint64_t size, uint64_t *pa)
 {
 	void *va = pt->mem->alloc(pt->mem_ctx, (size_t)size, (size_t)size, pa);
 
-	if (va)
-		__atomic_fetch_add(&pt->table_bytes, size, __ATOMIC_RELAXED);
+	if (!va)
+		return NULL;
+	if ((*pa & (size - 1)) ||
+	    (pt->table_pa_bits < 64 && (*pa + (size - 1)) >> pt->table_pa_bits)) {
+		pt->mem->free(pt->mem_ctx, va, (size_t)size);
+		return NULL;
+	}
+	__atomic_fetch_add(&pt->table_bytes, size, __ATOMIC_RELAXED);
 	return va;
 }
 

@@ -68,6 +68,7 @@ struct genpt {
 	unsigned int levels;     /* the root is level levels - 1, leaves of 4K are level 0 */
 	bool sign_extend;        /* input addresses are sign-extended from va_bits - 1 */
 	uint64_t root_size;      /* bytes */
+	unsigned int table_pa_bits; /* table pointers can encode pa < 2^this */
 	unsigned int fmt_mode;   /* format-private: e.g. RISC-V MODE value */
 
 	uint64_t *root;

@@ -231,6 +231,7 @@ static int rv_init(struct genpt *pt, const struct genpt_config *cfg)
 	pt->granule_bits = 12;
 	pt->sign_extend = !gstage;
 	pt->root_size = gstage ? 16384 : 4096;
+	pt->table_pa_bits = RV_PA_BITS; /* PPN is 44 bits */
 	pt->fmt_mode = RV_MODE_SV39 + (pt->levels - 3);
 	return 0;
 }
