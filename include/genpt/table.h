@@ -281,6 +281,54 @@ GENPT_API int genpt_read_and_clear_dirty(struct genpt *pt, uint64_t iova,
 GENPT_API int genpt_set_dirty_tracking(struct genpt *pt, bool enable);
 
 /**
+ * genpt_split() - re-express every leaf that meets [@iova, @iova + @len)
+ * and is larger than 2^@page_shift with leaves of that size (or the
+ * largest size the format has below it, contiguous runs included).
+ *
+ * Same output addresses and attributes; a dirty leaf's children are all
+ * dirty.  Leaves straddling the range ends are split whole (this is also
+ * how a caller cuts a mapping before a partial unmap).  Each replacement
+ * table is built completely and swapped in with one compare-and-swap of
+ * the parent entry, so a concurrent hardware walk always finds a valid
+ * translation; the replaced ranges go into @gather (the IOTLB still holds
+ * the large translations).  All table pages are allocated before anything
+ * changes: -ENOMEM leaves the table as it was.
+ * -EINVAL: bad range shape, @page_shift below the granule or above 63;
+ * -ENOENT: no leaf meets the range; -EOPNOTSUPP: the format cannot split
+ * yet.  Range errors as for genpt_unmap().
+ */
+GENPT_API int genpt_split(struct genpt *pt, uint64_t iova, uint64_t len,
+			  unsigned int page_shift, struct genpt_gather *gather);
+
+/**
+ * genpt_merge() - the reverse of genpt_split() inside [@iova, @iova + @len):
+ * wherever a table lying wholly inside the range maps an aligned,
+ * physically contiguous range with identical attributes, replace it with
+ * one leaf; aligned groups of leaves that qualify become contiguous runs
+ * where the format has them.  The new leaf is dirty if any child was (a
+ * child dirtied while the swap happens is caught by a second look).  Freed
+ * tables and the merged ranges go into @gather.  -ENOENT: no leaf in the
+ * range; other errors as for genpt_split().
+ */
+GENPT_API int genpt_merge(struct genpt *pt, uint64_t iova, uint64_t len,
+			  struct genpt_gather *gather);
+
+/**
+ * genpt_set_dirty_tracking_split() - dirty tracking at base-page
+ * granularity: on @enable, split every leaf larger than 2^@page_shift (so
+ * a device touching one byte of a 1 GiB mapping dirties one small page,
+ * not the whole gigabyte), then switch tracking on; on disable, switch
+ * tracking off (leaves become write-dirty) and merge everything back.
+ * The IOTLB must be invalidated for @gather's range before releasing it.
+ * -ENOMEM on enable may leave part of the space split (translations are
+ * unchanged) and tracking off.  Other errors as for genpt_split() and
+ * genpt_set_dirty_tracking().
+ */
+GENPT_API int genpt_set_dirty_tracking_split(struct genpt *pt, bool enable,
+					     unsigned int page_shift,
+					     struct genpt_gather *gather);
+
+/**
  * genpt_dirty_tracking() - 1 when dirty tracking is on, 0 when off,
  * -EINVAL for NULL.
  */

@@ -251,6 +251,102 @@ GENPT_API int genpt_read_and_clear_dirty(struct genpt *pt, uint64_t iova,
 	return pt->ops->read_and_clear_dirty(pt, &req);
 }
 
+GENPT_API int genpt_split(struct genpt *pt, uint64_t iova, uint64_t len,
+			  unsigned int page_shift, struct genpt_gather *gather)
+{
+	uint64_t last;
+	int err;
+
+	if (!pt || page_shift < pt->granule_bits || page_shift > 63)
+		return -EINVAL;
+	err = check_iova(pt, iova, len, &last);
+	if (err)
+		return err;
+	if (!pt->ops->split)
+		return -EOPNOTSUPP;
+	return pt->ops->split(pt, iova, last, page_shift, gather);
+}
+
+GENPT_API int genpt_merge(struct genpt *pt, uint64_t iova, uint64_t len,
+			  struct genpt_gather *gather)
+{
+	uint64_t last;
+	int err;
+
+	if (!pt)
+		return -EINVAL;
+	err = check_iova(pt, iova, len, &last);
+	if (err)
+		return err;
+	if (!pt->ops->merge)
+		return -EOPNOTSUPP;
+	return pt->ops->merge(pt, iova, last, gather);
+}
+
+/* The whole input space as one range (the lower half and, when
+ * sign-extended, the upper half). */
+static void for_whole_space(struct genpt *pt,
+			    void (*fn)(struct genpt *pt, uint64_t iova,
+				       uint64_t last, void *arg),
+			    void *arg)
+{
+	uint64_t half = pt->sign_extend ? 1ull << (pt->va_bits - 1) : 0;
+
+	if (pt->sign_extend) {
+		fn(pt, 0, half - 1, arg);
+		fn(pt, (uint64_t)0 - half, UINT64_MAX, arg);
+	} else {
+		fn(pt, 0, pt->va_bits < 64 ? (1ull << pt->va_bits) - 1 : UINT64_MAX, arg);
+	}
+}
+
+struct split_all {
+	unsigned int page_shift;
+	struct genpt_gather *gather;
+	int err;
+};
+
+static void split_range(struct genpt *pt, uint64_t iova, uint64_t last, void *arg)
+{
+	struct split_all *s = arg;
+	int err = pt->ops->split(pt, iova, last, s->page_shift, s->gather);
+
+	if (err && err != -ENOENT && !s->err)
+		s->err = err;
+}
+
+static void merge_range(struct genpt *pt, uint64_t iova, uint64_t last, void *arg)
+{
+	struct split_all *s = arg;
+
+	pt->ops->merge(pt, iova, last, s->gather);
+}
+
+GENPT_API int genpt_set_dirty_tracking_split(struct genpt *pt, bool enable,
+					     unsigned int page_shift,
+					     struct genpt_gather *gather)
+{
+	struct split_all s = { .page_shift = page_shift, .gather = gather };
+
+	if (!pt || page_shift < pt->granule_bits || page_shift > 63)
+		return -EINVAL;
+	if (!pt->ops->has_dirty(pt))
+		return -EOPNOTSUPP;
+	if (!pt->ops->split)
+		return -EOPNOTSUPP;
+	if (enable) {
+		/* Split first: the new small leaves inherit the dirty state,
+		 * then tracking starts from a table of small leaves. */
+		for_whole_space(pt, split_range, &s);
+		if (s.err)
+			return s.err;
+		return genpt_set_dirty_tracking(pt, true);
+	}
+	genpt_set_dirty_tracking(pt, false);
+	for_whole_space(pt, merge_range, &s);
+	return 0;
+}
+
 GENPT_API int genpt_set_dirty_tracking(struct genpt *pt, bool enable)
 {
 	if (!pt)

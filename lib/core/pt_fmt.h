@@ -13,8 +13,11 @@
  * Geometry
  *   unsigned fmt_table_bits(pt, lvl)   log2 of the entries of a table at lvl
  *   unsigned fmt_level_shift(pt, lvl)  log2 of the bytes one entry maps
- *   bool     fmt_can_leaf(pt, lvl)     a leaf may sit at lvl
+ *   bool     fmt_can_leaf(pt, lvl)     a plain (single-entry) leaf may sit
+ *                                      at lvl
  *   uint32_t fmt_run_mask(pt, lvl)     bit k set: runs of 2^k entries allowed
+ *                                      (bit 0 unused; a level may have runs
+ *                                      without plain leaves)
  * Decode (e is an entry value loaded from level lvl)
  *   enum pt_kind fmt_kind(pt, lvl, e)  PT_EMPTY / PT_TABLE / PT_LEAF
  *   uint64_t fmt_table_pa(pt, lvl, e)  physical address of the child table
@@ -38,6 +41,16 @@
  *   bool fmt_is_writable(pt, e)        leaf allows writes
  *   void fmt_clean(pt, uint64_t *p)    atomically make the entry write-clean
  *   void fmt_dirty(pt, uint64_t *p)    atomically make the entry write-dirty
+ *
+ * Split and merge (optional: a format that has them defines
+ * FMT_HAS_ATTRS_OF before including pt_generic.h; without, genpt_split and
+ * genpt_merge answer -EOPNOTSUPP)
+ *   uint64_t fmt_leaf_attrs_of(pt, lvl, e)
+ *                                      the attribute bits of leaf e in the
+ *                                      form fmt_make_leaf() takes (no output
+ *                                      address, level or run encoding), so
+ *                                      the leaf can be re-made at another
+ *                                      level or run size unchanged
  *
  * The empty entry is 0 in every format genpt has.
  */

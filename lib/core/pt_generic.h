@@ -111,21 +111,29 @@ static bool pt_table_is_empty(const struct genpt *pt, unsigned int lvl,
 }
 
 /*
- * Unlink the (empty) child table of entry @i and hand it to @g.  Hardware
- * may hold the pointer in a walk cache and use it for any address the
- * entry spans, so the whole span needs invalidating before the page is
- * reused.
+ * The child table @child of entry @i is no longer linked (the entry was
+ * emptied or replaced by a leaf): hand it to @g.  Hardware may hold the
+ * pointer in a walk cache and use it for any address the entry spans, so
+ * the whole span needs invalidating before the page is reused.
  */
+static void pt_retire_child(struct genpt *pt, unsigned int lvl,
+			    const struct pt_span *s, unsigned int i,
+			    uint64_t *child, struct genpt_gather *g)
+{
+	uint64_t first = pt_entry_va(s, i);
+
+	genpt_gather_add_range(g, first, first + s->size_m1);
+	genpt_gather_add_page(pt, g, child, pt_table_size(pt, lvl - 1));
+}
+
+/* Unlink the (empty) child table of entry @i and retire it. */
 static void pt_unlink_child(struct genpt *pt, unsigned int lvl,
 			    uint64_t *table, const struct pt_span *s,
 			    unsigned int i, uint64_t *child,
 			    struct genpt_gather *g)
 {
-	uint64_t first = pt_entry_va(s, i);
-
 	pt_store(&table[i], PT_EMPTY_ENTRY);
-	genpt_gather_add_range(g, first, first + s->size_m1);
-	genpt_gather_add_page(pt, g, child, pt_table_size(pt, lvl - 1));
+	pt_retire_child(pt, lvl, s, i, child, g);
 }
 
 /* ---------------------------------------------------------------- map -- */
@@ -252,14 +260,19 @@ static int pt_map_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 		uint64_t from = pt_max(first, va), to = pt_min(end, last);
 		uint64_t oa = from + a->oa_minus_iova;
 		unsigned int cnt = 1, k = 0;
+		bool whole = from == first && to == end && !(oa & s.size_m1);
 		int err;
 
-		if (!fmt_can_leaf(pt, lvl) || from != first || to != end ||
-		    (oa & s.size_m1)) {
+		/* A level may allow runs but not a plain leaf (AMD v1 has no
+		 * 512G page but 1T..128T runs of 512G entries): a whole entry
+		 * that no run fits then goes down a level too. */
+		if (whole && runs)
+			k = pt_pick_run(pt, lvl, s.shift, from, oa, last);
+		if (!whole || (!k && !fmt_can_leaf(pt, lvl))) {
 			err = pt_map_descend(pt, lvl, table, &s, i, from, to, a);
 		} else {
 			if (runs)
-				cnt = 1u << (k = pt_pick_run(pt, lvl, s.shift, from, oa, last));
+				cnt = 1u << k;
 			else /* every whole entry left in this table */
 				cnt = s.last_idx - i +
 				      (pt_entry_va(&s, s.last_idx) + s.size_m1 <= last);
@@ -613,7 +626,14 @@ static bool pt_gen_has_dirty(const struct genpt *pt)
 	return fmt_has_dirty(pt);
 }
 
+#ifdef FMT_HAS_ATTRS_OF
+#include "core/pt_split.h"
+#else
+#define GENPT_SPLIT_OPS
+#endif
+
 #define GENPT_GENERIC_OPS                                          \
+	GENPT_SPLIT_OPS                                            \
 	.map = pt_gen_map, .unmap = pt_gen_unmap,                  \
 	.iova_to_phys = pt_gen_iova_to_phys,                       \
 	.read_and_clear_dirty = pt_gen_read_and_clear_dirty,       \

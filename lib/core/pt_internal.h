@@ -41,6 +41,12 @@ struct genpt_fmt_ops {
 	int (*iova_to_phys)(struct genpt *pt, uint64_t iova, uint64_t *oa);
 	int (*read_and_clear_dirty)(struct genpt *pt,
 				    const struct genpt_dirty_req *req);
+	/* Re-express leaves larger than 2^page_shift with smaller ones, and
+	 * back; NULL when the format has no fmt_leaf_attrs_of. */
+	int (*split)(struct genpt *pt, uint64_t iova, uint64_t last,
+		     unsigned int page_shift, struct genpt_gather *gather);
+	int (*merge)(struct genpt *pt, uint64_t iova, uint64_t last,
+		     struct genpt_gather *gather);
 	/* Make every writable leaf write-dirty (tracking switched off). */
 	void (*set_all_dirty)(struct genpt *pt);
 	/* Free every table below the root (the root stays). */

@@ -170,6 +170,15 @@ static inline uint64_t fmt_make_leaf(const struct genpt *pt, unsigned int lvl,
 	return rv_ppn_field(entry_oa) | attrs;
 }
 
+/* Everything but the address and the NAPOT encoding: the leaf's R/W/X,
+ * U, A, D and PBMT carry over to a leaf of any size. */
+#define FMT_HAS_ATTRS_OF 1
+static inline uint64_t fmt_leaf_attrs_of(const struct genpt *pt,
+					 unsigned int lvl, uint64_t e)
+{
+	return e & ~(RV_PPN_MASK | RV_N);
+}
+
 /* ------------------------------------------------------------- dirty -- */
 
 static inline bool fmt_has_dirty(const struct genpt *pt)
