@@ -253,7 +253,11 @@ static int pt_map_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			uint64_t va, uint64_t last, struct pt_map_arg *a)
 {
 	struct pt_span s = pt_span_of(pt, lvl, va, last);
-	bool runs = fmt_run_mask(pt, lvl) != 0;
+	uint32_t mask = fmt_run_mask(pt, lvl);
+	/* No run can form when oa - iova is not a multiple of the smallest
+	 * run: then plain leaves go in batches as in a level without runs. */
+	unsigned int min_run = mask ? s.shift + (unsigned int)__builtin_ctz(mask) : 64;
+	bool runs = min_run < 64 && !(a->oa_minus_iova & ((1ull << min_run) - 1));
 
 	for (unsigned int i = s.first; i <= s.last_idx; i++) {
 		uint64_t first = pt_entry_va(&s, i), end = first + s.size_m1;

@@ -1,0 +1,1268 @@
+// SPDX-License-Identifier: MIT
+/*
+ * x86_suite_dirty.c - harvesting the dirty bits the x86 formats' hardware
+ * sets (see x86_suite.h): RISC-V test_dirty.c's checks over x86-64 D (bit
+ * 6), VT-d second-stage D (bit 9) and AMD v1 D (bit 6, any replica of a
+ * NextLevel-7 page), with every entry compared bit for bit.
+ *
+ * Hardware writes come from genpt_hw_access(): with tracking on it sets D
+ * (on the one replica the address selects), with it off a write to a D=0
+ * leaf faults.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "x86_suite.h"
+
+#define ULL(x) ((unsigned long long)(x))
+#define RO GENPT_READ
+
+/* ---- leaves -------------------------------------------------------------- */
+
+struct xl {
+	uint64_t iova, size, oa;
+	unsigned int prot;
+};
+
+static unsigned int xl_shift(const struct xl *l)
+{
+	return (unsigned int)__builtin_ctzll(l->size);
+}
+
+static unsigned int xl_entries(const struct xl *l)
+{
+	return xu_shift_entries(xl_shift(l));
+}
+
+static uint64_t xl_last(const struct xl *l)
+{
+	return l->iova + (l->size - 1);
+}
+
+static unsigned int xl_all(const struct xl *l)
+{
+	unsigned int n = xl_entries(l);
+
+	return n >= 32 ? ~0u : (1u << n) - 1;
+}
+
+static uint64_t xl_entry_size(const struct xl *l)
+{
+	return l->size / xl_entries(l);
+}
+
+static uint64_t *xl_slots(const struct xu_table *t, const struct xl *l)
+{
+	struct xu_leaf lf;
+	int err = xu_lookup(t, l->iova, &lf);
+
+	cr_assert_eq(err, 0, "%s: no leaf at 0x%llx: %d", t->mode->name, ULL(l->iova), err);
+	cr_assert_eq(lf.shift, xl_shift(l), "%s: leaf at 0x%llx is 2^%u, want 2^%u",
+		     t->mode->name, ULL(l->iova), lf.shift, xl_shift(l));
+	return xu_ptr(t, lf.first_pte_pa);
+}
+
+/* How many replicas of @l have D (any size). */
+static unsigned int xl_ndirty(const struct xu_table *t, const struct xl *l)
+{
+	const uint64_t *p = xl_slots(t, l);
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < xl_entries(l); i++)
+		n += !!(__atomic_load_n(&p[i], __ATOMIC_ACQUIRE) & xu_dirty_bit(t));
+	return n;
+}
+
+/* Every replica of @l is exactly what genpt writes, D aside. */
+static void xl_check_but_d(const struct xu_table *t, const struct xl *l, const char *when)
+{
+	const uint64_t *p = xl_slots(t, l);
+	uint64_t d = xu_dirty_bit(t);
+	uint64_t want = xs_leaf_bits(t, xl_shift(l), l->oa, l->prot, false) & ~d;
+
+	for (unsigned int i = 0; i < xl_entries(l); i++)
+		cr_assert_eq(__atomic_load_n(&p[i], __ATOMIC_ACQUIRE) & ~d, want,
+			     "%s: leaf 0x%llx replica %u: 0x%016llx, want 0x%016llx (D aside)", when,
+			     ULL(l->iova), i, ULL(p[i]), ULL(want));
+}
+
+static void xl_check(const struct xu_table *t, const struct xl *l, unsigned int dmask,
+		     const char *when)
+{
+	char w[160];
+
+	snprintf(w, sizeof(w), "%s (leaf 0x%llx size 0x%llx)", when, ULL(l->iova), ULL(l->size));
+	xs_expect_leaf(t, l->iova, xl_shift(l), l->oa, l->prot, dmask, ~0u, w);
+}
+
+static void xl_map(struct xu_table *t, const struct xl *l)
+{
+	int err = genpt_map(t->pt, l->iova, l->oa, l->size, l->prot, NULL);
+
+	cr_assert_eq(err, 0, "%s: map 0x%llx+0x%llx -> 0x%llx prot 0x%x: %d", t->mode->name,
+		     ULL(l->iova), ULL(l->size), ULL(l->oa), l->prot, err);
+}
+
+/* Where a test writes a leaf: through replica 7 of a run (or its last), the
+ * middle of a single entry; *mask gets the replica bit. */
+static uint64_t xl_write_addr(const struct xl *l, unsigned int *mask)
+{
+	unsigned int n = xl_entries(l);
+
+	if (n > 1) {
+		unsigned int r = n > 8 ? 7 : n - 1;
+
+		*mask = 1u << r;
+		return l->iova + r * xl_entry_size(l) + 0x123;
+	}
+	*mask = 1;
+	return l->iova + l->size / 2 + 0x5a8;
+}
+
+static void hw_write(struct xu_table *t, const struct xl *l, uint64_t iova)
+{
+	uint64_t oa = ~0ull;
+	int err = genpt_hw_access(t->pt, iova, GENPT_ACCESS_WRITE, &oa);
+
+	cr_assert_eq(err, 0, "%s: hw write 0x%llx: %d", t->mode->name, ULL(iova), err);
+	cr_assert_eq(oa, l->oa + (iova - l->iova), "hw write 0x%llx: oa 0x%llx", ULL(iova), ULL(oa));
+}
+
+static void hw_read(struct xu_table *t, const struct xl *l, uint64_t iova)
+{
+	uint64_t oa = ~0ull;
+	int err = genpt_hw_access(t->pt, iova, GENPT_ACCESS_READ, &oa);
+
+	cr_assert_eq(err, 0, "%s: hw read 0x%llx: %d", t->mode->name, ULL(iova), err);
+	cr_assert_eq(oa, l->oa + (iova - l->iova));
+}
+
+/* Write through the replicas named in @mask (tracking on). */
+static void write_replicas(struct xu_table *t, const struct xl *l, unsigned int mask)
+{
+	for (unsigned int i = 0; i < xl_entries(l) && i < 32; i++)
+		if (mask & (1u << i))
+			hw_write(t, l, l->iova + i * xl_entry_size(l) + 0x10 * i);
+}
+
+static void set_tracking(struct xu_table *t, bool on)
+{
+	cr_assert_eq(genpt_set_dirty_tracking(t->pt, on), 0);
+	cr_assert_eq(genpt_dirty_tracking(t->pt), on ? 1 : 0);
+}
+
+/* ---- bitmaps --------------------------------------------------------------- */
+
+struct bmap {
+	struct genpt_dirty_bitmap bm;
+	uint64_t last, nbits, nwords;
+	uint64_t *got, *exp;
+};
+
+static void bmap_init(struct bmap *b, uint64_t iova, uint64_t len, unsigned int ps)
+{
+	cr_assert(len && !(len & ((1ull << ps) - 1)) && !(iova & ((1ull << ps) - 1)),
+		  "test bug: bitmap 0x%llx+0x%llx ps %u", ULL(iova), ULL(len), ps);
+	b->nbits = len >> ps;
+	b->nwords = (b->nbits + 63) / 64;
+	b->got = calloc(b->nwords, sizeof(uint64_t));
+	b->exp = calloc(b->nwords, sizeof(uint64_t));
+	cr_assert(b->got && b->exp);
+	b->bm = (struct genpt_dirty_bitmap){ .bits = b->got, .iova = iova, .length = len,
+					     .page_shift = ps };
+	b->last = iova + (len - 1);
+}
+
+static void bmap_fini(struct bmap *b)
+{
+	free(b->got);
+	free(b->exp);
+}
+
+static void bmap_setbit(uint64_t *w, uint64_t i)
+{
+	w[i / 64] |= 1ull << (i % 64);
+}
+
+static bool bmap_bit(const uint64_t *w, uint64_t i)
+{
+	return (w[i / 64] >> (i % 64)) & 1;
+}
+
+static void bmap_preset(struct bmap *b, uint64_t seed)
+{
+	for (uint64_t i = 0; i < b->nbits; i++)
+		if ((i * 0x9e37ull + seed) % 61 == 0) {
+			bmap_setbit(b->got, i);
+			bmap_setbit(b->exp, i);
+		}
+}
+
+static void bmap_expect(struct bmap *b, uint64_t qf, uint64_t ql, uint64_t first, uint64_t last)
+{
+	uint64_t f = first > qf ? first : qf, l = last < ql ? last : ql;
+	uint64_t i0, i1;
+
+	if (f > l)
+		return;
+	cr_assert(f >= b->bm.iova && l <= b->last, "test bug: expectation outside bitmap");
+	i0 = (f - b->bm.iova) >> b->bm.page_shift;
+	i1 = (l - b->bm.iova) >> b->bm.page_shift;
+	for (uint64_t i = i0;; i++) {
+		bmap_setbit(b->exp, i);
+		if (i == i1)
+			break;
+	}
+}
+
+static void bmap_check(const struct bmap *b, const char *what)
+{
+	for (uint64_t w = 0; w < b->nwords; w++) {
+		uint64_t diff = b->got[w] ^ b->exp[w], i;
+
+		if (!diff)
+			continue;
+		i = w * 64 + (uint64_t)__builtin_ctzll(diff);
+		cr_assert_fail("%s: bitmap (iova 0x%llx, ps %u) bit %llu (page 0x%llx): got %d, expected %d",
+			       what, ULL(b->bm.iova), b->bm.page_shift, ULL(i),
+			       ULL(b->bm.iova + (i << b->bm.page_shift)), bmap_bit(b->got, i),
+			       bmap_bit(b->exp, i));
+	}
+}
+
+static void check_gather(const struct genpt_gather *g, uint64_t start, uint64_t last,
+			 const char *what)
+{
+	if (start > last) {
+		cr_assert(g->start > g->last, "%s: gather [0x%llx, 0x%llx], expected empty", what,
+			  ULL(g->start), ULL(g->last));
+	} else {
+		cr_assert(g->start == start && g->last == last,
+			  "%s: gather [0x%llx, 0x%llx], expected [0x%llx, 0x%llx]", what,
+			  ULL(g->start), ULL(g->last), ULL(start), ULL(last));
+	}
+	cr_assert_null(g->freed, "%s: a harvest freed table pages", what);
+}
+
+static int harvest(struct xu_table *t, uint64_t first, uint64_t len, unsigned int flags,
+		   struct bmap *b, struct genpt_gather *g)
+{
+	return genpt_read_and_clear_dirty(t->pt, first, len, flags, b ? &b->bm : NULL, g);
+}
+
+/*
+ * Harvest [qf, qf + qlen) into a fresh pre-patterned bitmap and compare it
+ * with @ndirty dirty leaves, and the gather with [gs, gl] (gs > gl: empty).
+ */
+static void harvest_expect_g(struct xu_table *t, uint64_t bm_iova, uint64_t bm_len,
+			     unsigned int ps, uint64_t qf, uint64_t qlen, unsigned int flags,
+			     const struct xl *const *dirty, unsigned int ndirty, uint64_t gs,
+			     uint64_t gl, const char *what)
+{
+	struct bmap b;
+	struct genpt_gather g;
+	uint64_t ql = qf + (qlen - 1);
+	int err;
+
+	bmap_init(&b, bm_iova, bm_len, ps);
+	bmap_preset(&b, ps + qf / XU_4K);
+	genpt_gather_init(&g);
+	err = harvest(t, qf, qlen, flags, &b, &g);
+	cr_assert_eq(err, 0, "%s: %s: read_and_clear_dirty [0x%llx, 0x%llx]: %d", t->mode->name,
+		     what, ULL(qf), ULL(ql), err);
+	for (unsigned int i = 0; i < ndirty; i++)
+		bmap_expect(&b, qf, ql, dirty[i]->iova, xl_last(dirty[i]));
+	bmap_check(&b, what);
+	check_gather(&g, gs, gl, what);
+	cr_assert_eq(genpt_gather_release(t->pt, &g), 0);
+	bmap_fini(&b);
+}
+
+static void harvest_expect(struct xu_table *t, uint64_t bm_iova, uint64_t bm_len,
+			   unsigned int ps, uint64_t qf, uint64_t qlen, unsigned int flags,
+			   const struct xl *const *dirty, unsigned int ndirty,
+			   const struct xl *cleaned, const char *what)
+{
+	harvest_expect_g(t, bm_iova, bm_len, ps, qf, qlen, flags, dirty, ndirty,
+			 cleaned ? cleaned->iova : 1, cleaned ? xl_last(cleaned) : 0, what);
+}
+
+/* ---- every leaf size ------------------------------------------------------------ */
+
+static unsigned int leaf_ps(unsigned int shift)
+{
+	return shift <= 30 ? 12 : shift - 18;
+}
+
+/* Size of the half a leaf goes in (0 = 2^64). */
+static uint64_t half_size(const struct xu_mode *m)
+{
+	if (m->sign_extend)
+		return 1ull << (m->va_bits - 1);
+	return m->va_bits < 64 ? 1ull << m->va_bits : 0;
+}
+
+/* A low position for a 2^shift leaf with room for the bitmap around it, or
+ * false when the space is too small (the top position still runs). */
+static bool low_pos(const struct xu_mode *m, unsigned int shift, uint64_t *iova)
+{
+	uint64_t half = half_size(m), size = 1ull << shift;
+	uint64_t slots = half ? half / size : (1ull << (64 - shift));
+
+	if (half && half / size < 4)
+		return false;
+	if (!half && shift == 0)
+		return false;
+	*iova = (1 + 0x2d5 % (slots - 3)) * size;
+	return true;
+}
+
+void xs_dirty_leaf_cycle(int mode, unsigned int shift, bool top)
+{
+	const struct xu_mode *m = &xu_modes[mode];
+	struct xu_table t;
+	struct xl l = { .size = 1ull << shift, .prot = XS_RW };
+	const struct xl *d[1] = { &l };
+	unsigned int ps = leaf_ps(shift), wmask, all;
+	uint64_t bm_iova, bm_len, unmapped = 0, size = 1ull << shift, waddr;
+	char w[160];
+	int n;
+
+	if (top) {
+		uint64_t half = half_size(m);
+
+		l.iova = m->sign_extend ? 0 - size : (half ? half - size : 0 - size);
+	} else if (!low_pos(m, shift, &l.iova)) {
+		return;
+	}
+	l.oa = (0x1b3ull << shift) & ((1ull << XU_OA_BITS) - 1);
+	cr_assert(l.iova >= (3ull << ps) && l.oa, "test bug");
+	bm_iova = l.iova - (3ull << ps);
+	bm_len = top ? (3ull << ps) + size : (8ull << ps) + size;
+	all = xl_all(&l);
+	waddr = xl_write_addr(&l, &wmask);
+	n = snprintf(w, sizeof(w), "%s %s 2^%u at 0x%llx", m->name, top ? "top" : "low", shift,
+		     ULL(l.iova));
+	cr_assert(n > 0 && (size_t)n < sizeof(w));
+#define STEP(s) (snprintf(w + n, sizeof(w) - (size_t)n, ": %s", (s)), w)
+
+	xu_table_init(&t, mode, 0, 1ull << 30);
+	/* Tracking off: a new writable leaf is write-dirty, every replica. */
+	xl_map(&t, &l);
+	xl_check(&t, &l, all, STEP("mapped, tracking off"));
+	xs_expect_tables(&t, l.iova, false, STEP("mapped, tracking off"));
+	hw_write(&t, &l, waddr);
+	xl_check(&t, &l, all, STEP("written, tracking off"));
+	xs_expect_tables(&t, l.iova, false, STEP("written, tracking off (no table A)"));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, d, 1, NULL,
+		       STEP("harvest, tracking off"));
+	xl_check(&t, &l, all, STEP("harvested, tracking off"));
+
+	/* Tracking on: reported and cleaned. */
+	set_tracking(&t, true);
+	xl_check(&t, &l, all, STEP("tracking switched on"));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, d, 1, &l,
+		       STEP("first harvest, tracking on"));
+	xl_check(&t, &l, 0, STEP("first harvest cleaned"));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       STEP("second harvest"));
+
+	/* A write marks the replica it went through; the harvest reports the
+	 * whole page and cleans every replica. */
+	hw_write(&t, &l, waddr);
+	xl_check(&t, &l, wmask, STEP("hw write, tracking on"));
+	xs_expect_tables(&t, l.iova, true, STEP("hw write, tracking on"));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, d, 1, NULL,
+		       STEP("NO_CLEAR after hw write"));
+	xl_check(&t, &l, wmask, STEP("kept by NO_CLEAR"));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, d, 1, &l,
+		       STEP("harvest after hw write"));
+	xl_check(&t, &l, 0, STEP("cleaned after hw write"));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       STEP("harvest after clean"));
+	/* Through the last replica, and the first. */
+	write_replicas(&t, &l, 1u | (xl_entries(&l) > 1 && xl_entries(&l) <= 32 ?
+					     1u << (xl_entries(&l) - 1) : 0));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, d, 1, &l,
+		       STEP("harvest after first and last replica"));
+	xl_check(&t, &l, 0, STEP("cleaned after first and last"));
+
+	/* Mapped with tracking on: starts write-clean; reads do not dirty. */
+	cr_assert_eq(genpt_unmap(t.pt, l.iova, l.size, NULL, &unmapped), 0);
+	cr_assert_eq(unmapped, l.size);
+	xl_map(&t, &l);
+	xl_check(&t, &l, 0, STEP("mapped, tracking on"));
+	hw_read(&t, &l, waddr);
+	cr_assert_eq(genpt_hw_access(t.pt, l.iova, GENPT_ACCESS_EXEC, NULL), 0);
+	xl_check(&t, &l, 0, STEP("read and exec, tracking on"));
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       STEP("harvest after read"));
+
+	/* Off again: every replica dirty, writes do not fault, nothing cleaned. */
+	set_tracking(&t, false);
+	xl_check(&t, &l, all, STEP("tracking switched off"));
+	hw_write(&t, &l, l.iova + size - XU_4K);
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, d, 1, NULL,
+		       STEP("harvest, tracking off again"));
+	xl_check(&t, &l, all, STEP("harvested, tracking off again"));
+#undef STEP
+	xu_table_fini(&t);
+}
+
+void xs_dirty_readonly(int mode, unsigned int shift)
+{
+	const struct xu_mode *m = &xu_modes[mode];
+	struct xu_table t;
+	struct xl l = { .size = 1ull << shift, .prot = RO }, l2;
+	unsigned int ps = leaf_ps(shift), wm;
+	uint64_t bm_iova, bm_len, before;
+	char w[96];
+
+	if (!low_pos(m, shift, &l.iova))
+		return;
+	if (half_size(m) && l.iova + 3 * l.size > half_size(m))
+		l.iova -= l.size;
+	l.oa = (0x1b3ull << shift) & ((1ull << XU_OA_BITS) - 1);
+	l2 = l;
+	l2.iova += l.size;
+	l2.oa = (l.oa + l.size) & ((1ull << XU_OA_BITS) - 1);
+	bm_iova = l.iova - (3ull << ps);
+	bm_len = (8ull << ps) + 2 * l.size;
+	snprintf(w, sizeof(w), "%s read-only 2^%u", m->name, shift);
+
+	xu_table_init(&t, mode, 0, 1ull << 30);
+	xl_map(&t, &l);
+	xl_check(&t, &l, 0, w);
+	before = xl_slots(&t, &l)[0];
+	hw_read(&t, &l, xl_write_addr(&l, &wm));
+	cr_assert_eq(genpt_hw_access(t.pt, xl_write_addr(&l, &wm), GENPT_ACCESS_WRITE, NULL),
+		     -EACCES, "%s: hw write, tracking off", w);
+	cr_assert_eq(xl_slots(&t, &l)[0], before, "%s: a faulting write changed the entry", w);
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, NULL, 0, NULL, w);
+
+	set_tracking(&t, true);
+	xl_map(&t, &l2);
+	xl_check(&t, &l2, 0, w);
+	for (unsigned int i = 0; i < 2; i++) {
+		const struct xl *x = i ? &l2 : &l;
+		const uint64_t *p = xl_slots(&t, x);
+		unsigned int last = xl_entries(x) - 1;
+
+		before = p[last];
+		cr_assert_eq(genpt_hw_access(t.pt, xl_last(x), GENPT_ACCESS_WRITE, NULL), -EACCES,
+			     "%s: hw write, tracking on", w);
+		cr_assert_eq(p[last], before, "%s: a faulting write changed the entry", w);
+	}
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, NULL, 0, NULL, w);
+	set_tracking(&t, false);
+	xl_check(&t, &l, 0, w);
+	xl_check(&t, &l2, 0, w);
+	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, NULL, 0, NULL, w);
+	xu_table_fini(&t);
+}
+
+void xs_dirty_all_sizes(int mode)
+{
+	struct xu_table t;
+	unsigned int shifts[64], n;
+
+	xu_table_init(&t, mode, 0, 1ull << 20);
+	n = xu_leaf_shifts(&t, shifts);
+	xu_table_fini(&t);
+	for (unsigned int i = 0; i < n; i++) {
+		xs_dirty_leaf_cycle(mode, shifts[i], false);
+		xs_dirty_leaf_cycle(mode, shifts[i], true);
+		xs_dirty_readonly(mode, shifts[i]);
+	}
+}
+
+/* ---- queries that cover a leaf in part ------------------------------------------- */
+
+void xs_dirty_partial(int mode, unsigned int shift)
+{
+	struct xu_table t;
+	uint64_t size = 1ull << shift, base = 8 * size;
+	struct xl prev = { base - size, size, 0, XS_RW };
+	struct xl l = { base, size, size, XS_RW };
+	struct xl next = { base + size, size, 2 * size, XS_RW };
+	const struct xl *d[1] = { &l };
+	const struct xl *dn[2] = { &l, &next };
+	uint64_t bm_iova = prev.iova - 3 * XU_4K, bm_len = 3 * size + 8 * XU_4K;
+	unsigned int bps = shift >= 21 ? shift - 9 : 12;
+	uint64_t big = 1ull << bps;
+	unsigned int wm;
+
+	xu_table_init(&t, mode, 0, 1ull << 30);
+	set_tracking(&t, true);
+	xl_map(&t, &prev);
+	xl_map(&t, &l);
+	xl_map(&t, &next);
+	hw_write(&t, &l, xl_write_addr(&l, &wm));
+	xl_check(&t, &l, wm, "written");
+
+	cr_assert_geq(size, XU_8K, "test bug: a partial query needs 2 pages");
+	if (size > 2 * XU_4K)
+		harvest_expect(&t, bm_iova, bm_len, 12, l.iova + XU_4K, size - 2 * XU_4K, 0, d, 1,
+			       NULL, "inside");
+	xl_check(&t, &l, wm, "after inside");
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, XU_4K, 0, d, 1, NULL, "first page");
+	harvest_expect(&t, bm_iova, bm_len, 12, xl_last(&l) + 1 - XU_4K, XU_4K, 0, d, 1, NULL,
+		       "last page");
+	xl_check(&t, &l, wm, "after single pages");
+	harvest_expect(&t, bm_iova, bm_len, 12, prev.iova + XU_4K, size - XU_4K + size / 2, 0, d, 1,
+		       NULL, "straddles start");
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova + XU_4K, size + 3 * XU_4K, 0, d, 1, NULL,
+		       "straddles end");
+	xl_check(&t, &l, wm, "after straddles");
+	if (size >= 8 * big)
+		harvest_expect(&t, l.iova - 3 * big, size + 8 * big, bps, l.iova + big + XU_4K,
+			       size - 2 * big - 2 * XU_4K, 0, d, 1, NULL, "coarse bitmap");
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size, GENPT_DIRTY_NO_CLEAR, d, 1, NULL,
+		       "NO_CLEAR whole");
+	xl_check(&t, &l, wm, "after NO_CLEAR whole");
+
+	hw_write(&t, &next, next.iova + 5);
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size + XU_4K, 0, dn, 2, &l,
+		       "leaf + start of next");
+	xl_check(&t, &l, 0, "leaf cleaned");
+	xl_check(&t, &next, 1, "next kept");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, dn + 1, 1, &next, "everything");
+	xl_check(&t, &next, 0, "next cleaned");
+	xl_check(&t, &prev, 0, "prev never dirty");
+
+	hw_write(&t, &l, xl_last(&l));
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova + size / 2, size / 2, 0, d, 1, NULL,
+		       "second half");
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size / 2, 0, d, 1, NULL, "first half");
+	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size, 0, d, 1, &l, "whole");
+	xl_check(&t, &l, 0, "after whole");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "all clean");
+	xu_table_fini(&t);
+}
+
+/* ---- flags, NULL bitmap, gather ----------------------------------------------------- */
+
+void xs_dirty_flags_gather(int mode)
+{
+	struct xu_table t;
+	bool amd = xu_modes[mode].fam == XU_FAM_AMDV1;
+	struct xl a = { 0x200000, XU_4K, 0x1000, XS_RW };
+	struct xl b = { 0x400000, XU_2M, 0x200000, XS_RW };
+	struct xl c = { 0x800000, amd ? XU_64K : XU_4K, 0x10000, XS_RW };
+	const struct xl *ab[2] = { &a, &b };
+	const struct xl *abc[3] = { &a, &b, &c };
+	uint64_t bm_iova = 0x1fd000, bm_len = 0x800000;
+	unsigned int clast = xl_entries(&c) - 1;
+	struct genpt_gather g;
+	struct bmap bm;
+
+	xu_table_init(&t, mode, 0, 1ull << 30);
+	set_tracking(&t, true);
+	xl_map(&t, &a);
+	xl_map(&t, &b);
+	xl_map(&t, &c);
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "all clean");
+	harvest_expect(&t, bm_iova, bm_len, 12, 0x600000, 0x200000, 0, NULL, 0, NULL, "hole");
+	hw_write(&t, &a, a.iova + 8);
+	hw_write(&t, &b, b.iova + XU_2M - 8);
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, ab, 2, NULL,
+		       "NO_CLEAR 1");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, ab, 2, NULL,
+		       "NO_CLEAR 2");
+	xl_check(&t, &a, 1, "after NO_CLEAR");
+	xl_check(&t, &b, 1, "after NO_CLEAR");
+
+	/* failed harvests change nothing */
+	bmap_init(&bm, bm_iova, bm_len, 12);
+	bmap_preset(&bm, 1);
+	genpt_gather_init(&g);
+	cr_assert_eq(harvest(&t, bm_iova - XU_4K, 2 * XU_4K, 0, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(&t, bm_iova, bm_len + XU_4K, 0, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 1u << 5, &bm, &g), -EINVAL);
+	bmap_check(&bm, "bitmap after failed harvests");
+	check_gather(&g, 1, 0, "gather after failed harvests");
+	xl_check(&t, &a, 1, "after failed harvests");
+	bmap_fini(&bm);
+
+	/* a cleaning harvest: the gather is the hull of what was cleaned */
+	genpt_gather_init(&g);
+	bmap_init(&bm, bm_iova, bm_len, 12);
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, &bm, &g), 0);
+	bmap_expect(&bm, bm_iova, bm.last, a.iova, xl_last(&a));
+	bmap_expect(&bm, bm_iova, bm.last, b.iova, xl_last(&b));
+	bmap_check(&bm, "clean harvest");
+	check_gather(&g, a.iova, xl_last(&b), "clean harvest");
+	xl_check(&t, &a, 0, "cleaned");
+	xl_check(&t, &b, 0, "cleaned");
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, &bm, &g), 0);
+	bmap_check(&bm, "second harvest");
+	check_gather(&g, a.iova, xl_last(&b), "second harvest");
+	write_replicas(&t, &c, 1u << clast);
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, &bm, &g), 0);
+	bmap_expect(&bm, bm_iova, bm.last, c.iova, xl_last(&c));
+	bmap_check(&bm, "third harvest");
+	check_gather(&g, a.iova, xl_last(&c), "third harvest");
+	xl_check(&t, &c, 0, "run cleaned");
+	cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
+	bmap_fini(&bm);
+
+	/* NULL bitmap: cleans without recording */
+	hw_write(&t, &a, a.iova);
+	hw_write(&t, &b, b.iova);
+	write_replicas(&t, &c, 1u << (clast / 2));
+	genpt_gather_init(&g);
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, NULL, &g), 0);
+	check_gather(&g, 1, 0, "NULL bitmap, NO_CLEAR");
+	xl_check(&t, &a, 1, "NULL bitmap NO_CLEAR keeps");
+	cr_assert_eq(harvest(&t, a.iova, XU_4K, 0, NULL, NULL), 0);
+	xl_check(&t, &a, 0, "NULL bitmap and gather clean");
+	cr_assert_eq(harvest(&t, b.iova + XU_4K, XU_2M - XU_4K, 0, NULL, &g), 0);
+	check_gather(&g, 1, 0, "NULL bitmap, partial leaf");
+	xl_check(&t, &b, 1, "partial query keeps");
+	cr_assert_eq(harvest(&t, 0x1000, 0x1000000, 0, NULL, &g), 0);
+	check_gather(&g, b.iova, xl_last(&c), "NULL bitmap");
+	xl_check(&t, &b, 0, "NULL bitmap cleans");
+	xl_check(&t, &c, 0, "NULL bitmap cleans the run");
+	cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
+
+	hw_write(&t, &a, a.iova);
+	hw_write(&t, &b, b.iova);
+	write_replicas(&t, &c, 1u);
+	harvest_expect_g(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, abc, 3, a.iova, xl_last(&c),
+			 "three dirty");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "three cleaned");
+	xu_table_fini(&t);
+}
+
+/* ---- tracking on and off --------------------------------------------------------- */
+
+void xs_dirty_tracking_on_off(int mode)
+{
+	struct xu_table t;
+	bool amd = xu_modes[mode].fam == XU_FAM_AMDV1;
+	struct xl a = { 0x10000000, XU_4K, 0x1000, XS_RW };
+	struct xl b = { 0x10200000, XU_2M, 0x200000, RO };
+	struct xl c = { 0x10400000, XU_4K, 0x3000, GENPT_WRITE };
+	struct xl n = { 0x10410000, amd ? XU_64K : XU_4K, 0x50000, XS_RW | GENPT_NOEXEC };
+	struct xl e = { 0x10600000, XU_2M, 0x600000, XS_RW };
+	struct xl f = { 0x10800000, XU_4K, 0x8000, XS_RW };
+	const struct xl *acn[3] = { &a, &c, &n };
+	const struct xl *acne[4] = { &a, &c, &n, &e };
+	const struct xl *acnef[5] = { &a, &c, &n, &e, &f };
+	uint64_t bm_iova = 0x10000000 - 3 * XU_4K, bm_len = 0x1000000;
+	uint64_t *slot, pte, dbit, abit;
+
+	xu_table_init(&t, mode, 0, 1ull << 30);
+	dbit = xu_dirty_bit(&t);
+	abit = xu_accessed_bit(&t);
+	xl_map(&t, &a);
+	xl_map(&t, &b);
+	xl_map(&t, &c);
+	xl_map(&t, &n);
+	xl_check(&t, &a, 1, "off: rw");
+	xl_check(&t, &b, 0, "off: ro");
+	xl_check(&t, &c, 1, "off: write-only");
+	xl_check(&t, &n, xl_all(&n), "off: run");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acn, 3, NULL, "off");
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, NULL, NULL), 0);
+	xl_check(&t, &a, 1, "off: NULL bitmap cleans nothing");
+	xl_check(&t, &n, xl_all(&n), "off: NULL bitmap cleans nothing");
+	hw_write(&t, &a, a.iova);
+	hw_write(&t, &n, n.iova + n.size - XU_4K);
+	cr_assert_eq(genpt_hw_access(t.pt, b.iova, GENPT_ACCESS_WRITE, NULL), -EACCES);
+
+	set_tracking(&t, true);
+	set_tracking(&t, true);
+	xl_check(&t, &a, 1, "on: existing rw");
+	xl_check(&t, &n, xl_all(&n), "on: existing run");
+	xl_map(&t, &e);
+	xl_check(&t, &e, 0, "on: new rw");
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, NULL, NULL), 0);
+	xl_check(&t, &a, 0, "on: cleaned");
+	xl_check(&t, &c, 0, "on: cleaned");
+	xl_check(&t, &n, 0, "on: cleaned");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "on: clean");
+
+	hw_read(&t, &a, a.iova + 1);
+	cr_assert_eq(genpt_hw_access(t.pt, a.iova, GENPT_ACCESS_EXEC, NULL), 0);
+	if (xu_modes[mode].fam == XU_FAM_X86_64)
+		cr_assert_eq(genpt_hw_access(t.pt, n.iova, GENPT_ACCESS_EXEC, NULL), -EACCES,
+			     "exec on a NOEXEC leaf");
+	slot = xl_slots(&t, &a);
+	__atomic_fetch_and(slot, ~abit, __ATOMIC_ACQ_REL);
+	hw_read(&t, &a, a.iova);
+	pte = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	cr_assert(pte & abit, "on: a read sets A");
+	cr_assert(!(pte & dbit), "on: a read does not set D");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "on: after reads");
+	__atomic_fetch_and(slot, ~abit, __ATOMIC_ACQ_REL);
+	hw_write(&t, &a, a.iova + 0xfff);
+	xl_check(&t, &a, 1, "on: written");
+	hw_write(&t, &c, c.iova);
+	write_replicas(&t, &n, 1u << (xl_entries(&n) - 1));
+	hw_write(&t, &e, e.iova + XU_1G / 4096);
+	cr_assert_eq(genpt_hw_access(t.pt, b.iova, GENPT_ACCESS_WRITE, NULL), -EACCES);
+	xl_check(&t, &b, 0, "on: ro after write fault");
+	harvest_expect_g(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acne, 4, a.iova, xl_last(&e),
+			 "on: written");
+
+	hw_write(&t, &e, e.iova);
+	set_tracking(&t, false);
+	set_tracking(&t, false);
+	xl_check(&t, &a, 1, "off again: rw");
+	xl_check(&t, &b, 0, "off again: ro");
+	xl_check(&t, &c, 1, "off again: write-only");
+	xl_check(&t, &n, xl_all(&n), "off again: run");
+	xl_check(&t, &e, 1, "off again: was dirty");
+	hw_write(&t, &a, a.iova);
+	hw_write(&t, &c, c.iova);
+	write_replicas(&t, &n, xl_all(&n));
+	xl_map(&t, &f);
+	xl_check(&t, &f, 1, "off again: new rw");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acnef, 5, NULL, "off again");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acnef, 5, NULL, "off again 2");
+	xl_check(&t, &n, xl_all(&n), "off again: not cleaned");
+
+	/* hardware without A/D update: a write-clean entry faults, unchanged */
+	slot = xl_slots(&t, &a);
+	__atomic_fetch_and(slot, ~dbit, __ATOMIC_ACQ_REL);
+	pte = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	cr_assert_eq(genpt_hw_access(t.pt, a.iova, GENPT_ACCESS_WRITE, NULL), -EACCES,
+		     "off: write to D=0");
+	cr_assert_eq(__atomic_load_n(slot, __ATOMIC_ACQUIRE), pte);
+	hw_read(&t, &a, a.iova);
+	slot = xl_slots(&t, &f);
+	__atomic_fetch_and(slot, ~abit, __ATOMIC_ACQ_REL);
+	cr_assert_eq(genpt_hw_access(t.pt, f.iova, GENPT_ACCESS_READ, NULL), -EACCES,
+		     "off: read with A=0");
+	__atomic_fetch_or(slot, abit, __ATOMIC_ACQ_REL);
+
+	set_tracking(&t, true);
+	hw_write(&t, &a, a.iova);
+	xl_check(&t, &a, 1, "on again: written");
+	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, NULL, NULL), 0);
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "on again: clean");
+	xu_table_fini(&t);
+}
+
+/* ---- bitmap shapes ------------------------------------------------------------------ */
+
+void xs_dirty_bitmap_shapes(int mode)
+{
+	static const unsigned int shifts[] = { 12, 16, 21, 30 };
+	const uint64_t R = 0x1000000000ull;
+	bool amd = xu_modes[mode].fam == XU_FAM_AMDV1;
+	uint64_t k64 = amd ? XU_64K : XU_4K;
+	struct xu_table t;
+	struct xl ls[] = {
+		{ R + XU_1G, XU_1G, 0x40000000, XS_RW },                          /* 0: dirty */
+		{ R + 2 * XU_1G, XU_2M, 0x80000000, XS_RW },                      /* 1 */
+		{ R + 2 * XU_1G + XU_2M, XU_2M, 0x80200000, XS_RW },              /* 2: dirty */
+		{ R + 2 * XU_1G + 3 * XU_2M, XU_2M, 0x80600000, RO },             /* 3 */
+		{ R + 2 * XU_1G + 8 * XU_2M, k64, 0x1000000, XS_RW },             /* 4 */
+		{ R + 2 * XU_1G + 8 * XU_2M + XU_64K, k64, 0x1010000, XS_RW },    /* 5: dirty */
+		{ R + 2 * XU_1G + 8 * XU_2M + 3 * XU_64K, XU_4K, 0x2000, XS_RW }, /* 6: dirty */
+		{ R + 2 * XU_1G + 8 * XU_2M + 3 * XU_64K + XU_4K, XU_4K, 0x3000, XS_RW }, /* 7 */
+		{ R + 2 * XU_1G + 8 * XU_2M + 3 * XU_64K + 5 * XU_4K, XU_4K, 0x4000, XS_RW }, /* 8: dirty */
+		{ R + 5 * XU_1G, XU_1G, 0xc0000000, XS_RW },                      /* 9: dirty */
+	};
+	const unsigned int nls = sizeof(ls) / sizeof(ls[0]);
+	const struct xl *dirty[] = { &ls[0], &ls[2], &ls[5], &ls[6], &ls[8], &ls[9] };
+	const unsigned int nd = sizeof(dirty) / sizeof(dirty[0]);
+	uint64_t lo = ls[0].iova, hi = xl_last(&ls[nls - 1]);
+	const uint64_t qs[][2] = {
+		{ lo - 2 * XU_4K, hi + 3 * XU_4K },
+		{ lo + 3 * XU_4K, ls[2].iova + XU_2M / 2 - 1 },
+		{ ls[0].iova + XU_1G / 2 + 7 * XU_4K, ls[0].iova + XU_1G / 2 + 8 * XU_4K - 1 },
+		{ ls[5].iova + 3 * XU_4K * amd, ls[8].iova + XU_4K - 1 },
+		{ ls[9].iova + XU_2M + XU_4K, hi - XU_2M - XU_4K },
+		{ ls[1].iova, ls[4].iova + XU_64K - 1 },
+	};
+	unsigned int wm;
+
+	xu_table_init(&t, mode, 0, 1ull << 30);
+	set_tracking(&t, true);
+	for (unsigned int i = 0; i < nls; i++)
+		xl_map(&t, &ls[i]);
+	for (unsigned int i = 0; i < nd; i++)
+		hw_write(&t, dirty[i], xl_write_addr(dirty[i], &wm));
+	for (unsigned int si = 0; si < 4; si++) {
+		unsigned int ps = shifts[si];
+		uint64_t page = 1ull << ps;
+		uint64_t bm_iova = (lo & ~(page - 1)) - 3 * page;
+		uint64_t bm_last = (((hi + 1) + page - 1) & ~(page - 1)) + 5 * page - 1;
+
+		for (unsigned int q = 0; q < sizeof(qs) / sizeof(qs[0]); q++) {
+			char w[64];
+
+			snprintf(w, sizeof(w), "ps %u query %u", ps, q);
+			harvest_expect(&t, bm_iova, bm_last - bm_iova + 1, ps, qs[q][0],
+				       qs[q][1] - qs[q][0] + 1, GENPT_DIRTY_NO_CLEAR, dirty, nd,
+				       NULL, w);
+		}
+	}
+	for (unsigned int i = 0; i < nd; i++) {
+		xl_write_addr(dirty[i], &wm);
+		xl_check(&t, dirty[i], wm, "still dirty after NO_CLEAR");
+	}
+	{
+		struct bmap b;
+		struct genpt_gather g;
+		uint64_t qf = ls[0].iova + 12345 * XU_4K, ql = ls[9].iova + 777 * XU_4K - 1;
+
+		bmap_init(&b, lo - 3 * XU_64K, hi - lo + 1 + 8 * XU_64K, 16);
+		bmap_preset(&b, 3);
+		genpt_gather_init(&g);
+		cr_assert_eq(harvest(&t, qf, ql - qf + 1, 0, &b, &g), 0);
+		for (unsigned int i = 0; i < nd; i++)
+			bmap_expect(&b, qf, ql, dirty[i]->iova, xl_last(dirty[i]));
+		bmap_check(&b, "clean harvest");
+		check_gather(&g, ls[2].iova, xl_last(&ls[8]), "clean harvest");
+		xl_check(&t, &ls[0], 1, "leaf 0 straddles the start");
+		xl_check(&t, &ls[9], 1, "leaf 9 straddles the end");
+		for (unsigned int i = 1; i < nls - 1; i++)
+			xl_check(&t, &ls[i], 0, "inside cleaned");
+		cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
+		bmap_fini(&b);
+	}
+	xu_table_fini(&t);
+}
+
+/* ---- randomized model --------------------------------------------------------------- */
+
+#define RM_MAX 96
+
+struct rm_leaf {
+	struct xl l;
+	bool dirty;
+};
+
+struct rmodel {
+	struct xu_table t;
+	struct rm_leaf ls[RM_MAX];
+	unsigned int n;
+	uint64_t lo, hi;
+	bool tracking;
+};
+
+static void rm_layout(struct rmodel *m, uint64_t *seed, bool amd)
+{
+	uint64_t cur = 0x4000000000ull;
+	unsigned int n1g = 0;
+	struct tu_rng r = { *seed };
+
+	m->lo = cur;
+	while (m->n < RM_MAX) {
+		uint64_t x = tu_rand_below(&r, 100), size;
+		struct rm_leaf *y = &m->ls[m->n];
+
+		if (x < 8) {
+			cur += (1 + tu_rand_below(&r, 20)) * XU_4K;
+			continue;
+		}
+		if (x < 40)
+			size = XU_4K;
+		else if (x < 55)
+			size = amd ? XU_8K : XU_4K;
+		else if (x < 70)
+			size = amd ? XU_64K : XU_4K;
+		else if (x < 78)
+			size = amd ? XU_1M : XU_2M;
+		else if (x < 93)
+			size = XU_2M;
+		else if (n1g < 2)
+			size = XU_1G, n1g++;
+		else
+			continue;
+		cur = (cur + size - 1) & ~(size - 1);
+		y->l = (struct xl){ cur, size, cur + 0x100000000000ull,
+				    tu_rand_below(&r, 6) ? XS_RW : RO };
+		y->dirty = false;
+		cur += size;
+		m->n++;
+		if (m->n >= 48 && tu_rand_below(&r, 8) == 0)
+			break;
+	}
+	m->hi = cur - 1;
+	*seed = r.s;
+}
+
+static uint64_t rm_point(const struct rmodel *m, struct tu_rng *r)
+{
+	const struct xl *x = &m->ls[tu_rand_below(r, m->n)].l;
+
+	switch (tu_rand_below(r, 4)) {
+	case 0:
+		return x->iova;
+	case 1:
+		return x->iova + x->size;
+	case 2:
+		return x->iova + tu_rand_below(r, x->size / XU_4K) * XU_4K;
+	default:
+		return m->lo - 16 * XU_4K + tu_rand_below(r, (m->hi + 1 - m->lo) / XU_4K + 32) * XU_4K;
+	}
+}
+
+static void rm_check_raw(struct rmodel *m, unsigned int it)
+{
+	for (unsigned int i = 0; i < m->n; i++) {
+		struct rm_leaf *x = &m->ls[i];
+		unsigned int nd = xl_ndirty(&m->t, &x->l);
+		char w[96];
+
+		snprintf(w, sizeof(w), "iteration %u, leaf %u", it, i);
+		xl_check_but_d(&m->t, &x->l, w);
+		cr_assert_eq(nd != 0, x->dirty, "%s (0x%llx size 0x%llx): %u dirty replicas, model %d",
+			     w, ULL(x->l.iova), ULL(x->l.size), nd, x->dirty);
+		if (!(x->l.prot & GENPT_WRITE))
+			cr_assert_eq(nd, 0, "%s: read-only leaf dirty", w);
+		if (!m->tracking && (x->l.prot & GENPT_WRITE))
+			cr_assert_eq(nd, xl_entries(&x->l), "%s: tracking off, %u of %u replicas dirty",
+				     w, nd, xl_entries(&x->l));
+	}
+}
+
+void xs_dirty_random(int mode, uint64_t seed, unsigned int iters)
+{
+	static const unsigned int shifts[] = { 12, 13, 16, 21, 30 };
+	struct rmodel *m = calloc(1, sizeof(*m));
+	struct tu_rng r;
+
+	cr_assert_not_null(m);
+	rm_layout(m, &seed, xu_modes[mode].fam == XU_FAM_AMDV1);
+	r.s = seed;
+	xu_table_init(&m->t, mode, 0, 1ull << 30);
+	set_tracking(&m->t, true);
+	m->tracking = true;
+	for (unsigned int i = 0; i < m->n; i++)
+		xl_map(&m->t, &m->ls[i].l);
+
+	for (unsigned int it = 0; it < iters; it++) {
+		uint64_t op = tu_rand_below(&r, 100);
+
+		if (op < 40) {
+			unsigned int k = 1 + (unsigned int)tu_rand_below(&r, 6);
+
+			for (unsigned int j = 0; j < k; j++) {
+				struct rm_leaf *x = &m->ls[tu_rand_below(&r, m->n)];
+				uint64_t va = x->l.iova + tu_rand_below(&r, x->l.size / 8) * 8;
+				int err = genpt_hw_access(m->t.pt, va, GENPT_ACCESS_WRITE, NULL);
+
+				if (x->l.prot & GENPT_WRITE) {
+					cr_assert_eq(err, 0, "it %u: hw write 0x%llx: %d", it, ULL(va), err);
+					x->dirty = true;
+				} else {
+					cr_assert_eq(err, -EACCES, "it %u: hw write ro 0x%llx", it, ULL(va));
+				}
+			}
+		} else if (op < 44) {
+			bool on = !m->tracking;
+
+			set_tracking(&m->t, on);
+			m->tracking = on;
+			if (!on)
+				for (unsigned int i = 0; i < m->n; i++)
+					if (m->ls[i].l.prot & GENPT_WRITE)
+						m->ls[i].dirty = true;
+		} else if (op < 48) {
+			struct rm_leaf *x = &m->ls[tu_rand_below(&r, m->n)];
+			uint64_t un = 0;
+			struct genpt_gather g;
+
+			genpt_gather_init(&g);
+			cr_assert_eq(genpt_unmap(m->t.pt, x->l.iova, x->l.size, &g, &un), 0);
+			cr_assert_eq(un, x->l.size);
+			cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
+			x->l.prot = tu_rand_below(&r, 4) ? XS_RW : RO;
+			xl_map(&m->t, &x->l);
+			x->dirty = (x->l.prot & GENPT_WRITE) && !m->tracking;
+		} else {
+			unsigned int ps = shifts[tu_rand_below(&r, 5)];
+			uint64_t page = 1ull << ps;
+			uint64_t a = rm_point(m, &r), b = rm_point(m, &r);
+			uint64_t qf = a < b ? a : b, ql = a < b ? b : a;
+			uint64_t bm_iova, bm_last, gs = UINT64_MAX, gl = 0;
+			unsigned int flags = tu_rand_below(&r, 4) ? 0 : GENPT_DIRTY_NO_CLEAR;
+			bool null_bm = tu_rand_below(&r, 8) == 0;
+			bool clear = !flags && m->tracking;
+			struct genpt_gather g;
+			struct bmap bm;
+			char w[80];
+
+			if (ql == qf)
+				ql += XU_4K;
+			ql -= 1;
+			bm_iova = (qf & ~(page - 1)) - tu_rand_below(&r, 70) * page;
+			bm_last = (ql | (page - 1)) + tu_rand_below(&r, 70) * page;
+			bmap_init(&bm, bm_iova, bm_last - bm_iova + 1, ps);
+			if (tu_rand_below(&r, 2))
+				bmap_preset(&bm, it);
+			genpt_gather_init(&g);
+			cr_assert_eq(harvest(&m->t, qf, ql - qf + 1, flags, null_bm ? NULL : &bm, &g), 0);
+			for (unsigned int i = 0; i < m->n; i++) {
+				struct rm_leaf *x = &m->ls[i];
+
+				if (!x->dirty)
+					continue;
+				if (!null_bm)
+					bmap_expect(&bm, qf, ql, x->l.iova, xl_last(&x->l));
+				if (clear && x->l.iova >= qf && xl_last(&x->l) <= ql) {
+					x->dirty = false;
+					gs = x->l.iova < gs ? x->l.iova : gs;
+					gl = xl_last(&x->l) > gl ? xl_last(&x->l) : gl;
+				}
+			}
+			snprintf(w, sizeof(w), "it %u: ps %u query [0x%llx, 0x%llx] flags %u", it, ps,
+				 ULL(qf), ULL(ql), flags);
+			bmap_check(&bm, w);
+			check_gather(&g, gs, gl, w);
+			cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
+			bmap_fini(&bm);
+		}
+		if (it % 10 == 0 || op >= 48)
+			rm_check_raw(m, it);
+	}
+	xu_table_fini(&m->t);
+	free(m);
+}
+
+/* ---- concurrency ------------------------------------------------------------------- */
+
+/*
+ * Hardware writers against two harvesters over disjoint halves of a region
+ * of one 2M leaf, four 64K pages (AMD v1 runs of 16 replicas; 16 x 4K
+ * elsewhere) and 64 4K leaves; the bookkeeping of RISC-V test_dirty.c: for
+ * every write, one of the harvests that may have seen it reported it.
+ */
+#define CC_BASE 0x40000000ull
+#define CC_RUNS 4u
+#define CC_SMALL 64u
+#define CC_PAGES (512u + 16u * CC_RUNS + CC_SMALL)
+#define CC_SPLIT (512u + 16u * (CC_RUNS / 2))
+#define CC_WRITERS 2
+#define CC_WRITES 20000u
+#define CC_MAXUNITS (1u + 16u * CC_RUNS + CC_SMALL)
+#define CC_HWORDS ((CC_MAXUNITS + 63) / 64)
+
+struct cc_unit {
+	unsigned int first, pages;
+};
+
+struct cc_shared {
+	struct xu_table t;
+	unsigned int epoch[2];
+	int stop;
+	unsigned int writers_done;
+	uint16_t unit_of[CC_PAGES];
+	struct cc_unit units[CC_MAXUNITS];
+	unsigned int nunits;
+};
+
+struct cc_rec {
+	unsigned int page, from, to;
+};
+
+struct cc_writer {
+	struct cc_shared *s;
+	struct tu_rng rng;
+	struct cc_rec rec[CC_WRITES];
+	unsigned int errors;
+};
+
+struct cc_harvester {
+	struct cc_shared *s;
+	unsigned int id, first_page, npages;
+	uint64_t *hist;
+	unsigned int cap, harvests, errors, partial, outside;
+};
+
+static unsigned int cc_owner(unsigned int page)
+{
+	return page < CC_SPLIT ? 0 : 1;
+}
+
+static void *cc_writer_main(void *arg)
+{
+	struct cc_writer *w = arg;
+	struct cc_shared *s = w->s;
+
+	for (unsigned int i = 0; i < CC_WRITES; i++) {
+		uint64_t r = tu_rand_below(&w->rng, 8);
+		unsigned int p = r == 0   ? (unsigned int)tu_rand_below(&w->rng, 512)
+				 : r < 3 ? 512 + (unsigned int)tu_rand_below(&w->rng, 16 * CC_RUNS)
+					 : 512 + 16 * CC_RUNS +
+						   (unsigned int)tu_rand_below(&w->rng, CC_SMALL);
+		unsigned int *ep = &s->epoch[cc_owner(p)], es, ee;
+		uint64_t va = CC_BASE + (uint64_t)p * XU_4K + tu_rand_below(&w->rng, XU_4K);
+
+		es = __atomic_load_n(ep, __ATOMIC_ACQUIRE);
+		if (genpt_hw_access(s->t.pt, va, GENPT_ACCESS_WRITE, NULL) != 0)
+			w->errors++;
+		ee = __atomic_fetch_add(ep, 0, __ATOMIC_ACQ_REL);
+		w->rec[i] = (struct cc_rec){ p, es + 1, ee + 2 };
+		if (i % 64 == 63)
+			sched_yield();
+	}
+	__atomic_fetch_add(&s->writers_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void cc_harvest_once(struct cc_harvester *h, struct bmap *b)
+{
+	struct cc_shared *s = h->s;
+	uint64_t qf = CC_BASE + (uint64_t)h->first_page * XU_4K;
+	uint64_t off = (qf - b->bm.iova) / XU_4K, *rep;
+	struct genpt_gather g;
+	unsigned int n;
+
+	if (h->harvests == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 1024;
+		h->hist = realloc(h->hist, (size_t)h->cap * CC_HWORDS * sizeof(uint64_t));
+		if (!h->hist)
+			abort();
+	}
+	rep = &h->hist[(size_t)h->harvests * CC_HWORDS];
+	memset(rep, 0, CC_HWORDS * sizeof(uint64_t));
+	memset(b->got, 0, b->nwords * sizeof(uint64_t));
+	genpt_gather_init(&g);
+	if (genpt_read_and_clear_dirty(s->t.pt, qf, (uint64_t)h->npages * XU_4K, 0, &b->bm, &g))
+		h->errors++;
+	genpt_gather_release(s->t.pt, &g);
+	n = ++h->harvests;
+	for (uint64_t i = 0; i < b->nbits; i++)
+		if (bmap_bit(b->got, i) && (i < off || i >= off + h->npages))
+			h->outside++;
+	for (unsigned int u = 0; u < s->nunits; u++) {
+		const struct cc_unit *x = &s->units[u];
+		unsigned int set = 0;
+
+		if (cc_owner(x->first) != h->id)
+			continue;
+		for (unsigned int p = x->first; p < x->first + x->pages; p++)
+			set += bmap_bit(b->got, off + (p - h->first_page));
+		if (set && set != x->pages)
+			h->partial++;
+		if (set)
+			bmap_setbit(rep, u);
+	}
+	__atomic_exchange_n(&s->epoch[h->id], n, __ATOMIC_ACQ_REL);
+}
+
+static void *cc_harvester_main(void *arg)
+{
+	struct cc_harvester *h = arg;
+	struct bmap b;
+	uint64_t qf = CC_BASE + (uint64_t)h->first_page * XU_4K;
+
+	bmap_init(&b, qf - 3 * XU_4K, ((uint64_t)h->npages + 5) * XU_4K, 12);
+	while (!__atomic_load_n(&h->s->stop, __ATOMIC_ACQUIRE))
+		cc_harvest_once(h, &b);
+	cc_harvest_once(h, &b);
+	bmap_fini(&b);
+	return NULL;
+}
+
+void xs_dirty_concurrent(int mode)
+{
+	struct cc_shared *s = calloc(1, sizeof(*s));
+	struct cc_writer *w = calloc(CC_WRITERS, sizeof(*w));
+	struct cc_harvester *h = calloc(2, sizeof(*h));
+	bool amd = xu_modes[mode].fam == XU_FAM_AMDV1;
+	pthread_t wt[CC_WRITERS], ht;
+	uint8_t unit_written[CC_MAXUNITS] = { 0 };
+	struct xl l;
+	struct bmap b;
+
+	cr_assert(s && w && h);
+	xu_table_init(&s->t, mode, 0, 1ull << 30);
+	set_tracking(&s->t, true);
+	l = (struct xl){ CC_BASE, XU_2M, 0x200000, XS_RW };
+	xl_map(&s->t, &l);
+	s->units[s->nunits++] = (struct cc_unit){ 0, 512 };
+	for (unsigned int r = 0; r < CC_RUNS; r++) {
+		l = (struct xl){ CC_BASE + XU_2M + r * XU_64K, XU_64K, 0x400000 + r * XU_64K, XS_RW };
+		xl_map(&s->t, &l);
+		if (amd) {
+			s->units[s->nunits++] = (struct cc_unit){ 512 + 16 * r, 16 };
+		} else {
+			for (unsigned int p = 0; p < 16; p++)
+				s->units[s->nunits++] = (struct cc_unit){ 512 + 16 * r + p, 1 };
+		}
+	}
+	for (unsigned int p = 0; p < CC_SMALL; p++) {
+		l = (struct xl){ CC_BASE + XU_2M + CC_RUNS * XU_64K + p * XU_4K, XU_4K,
+				 0x800000 + p * XU_4K, XS_RW };
+		xl_map(&s->t, &l);
+		s->units[s->nunits++] = (struct cc_unit){ 512 + 16 * CC_RUNS + p, 1 };
+	}
+	for (unsigned int u = 0; u < s->nunits; u++)
+		for (unsigned int p = 0; p < s->units[u].pages; p++)
+			s->unit_of[s->units[u].first + p] = (uint16_t)u;
+	for (unsigned int i = 0; i < 2; i++) {
+		h[i].s = s;
+		h[i].id = i;
+		h[i].first_page = i ? CC_SPLIT : 0;
+		h[i].npages = i ? CC_PAGES - CC_SPLIT : CC_SPLIT;
+	}
+	cr_assert_eq(pthread_create(&ht, NULL, cc_harvester_main, &h[1]), 0);
+	for (unsigned int i = 0; i < CC_WRITERS; i++) {
+		w[i].s = s;
+		w[i].rng.s = 0xc0ffee + i;
+		cr_assert_eq(pthread_create(&wt[i], NULL, cc_writer_main, &w[i]), 0);
+	}
+	bmap_init(&b, CC_BASE - 3 * XU_4K, ((uint64_t)CC_SPLIT + 5) * XU_4K, 12);
+	while (__atomic_load_n(&s->writers_done, __ATOMIC_ACQUIRE) < CC_WRITERS)
+		cc_harvest_once(&h[0], &b);
+	for (unsigned int i = 0; i < CC_WRITERS; i++)
+		cr_assert_eq(pthread_join(wt[i], NULL), 0);
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+	cc_harvest_once(&h[0], &b);
+	bmap_fini(&b);
+	cr_assert_eq(pthread_join(ht, NULL), 0);
+
+	for (unsigned int i = 0; i < 2; i++) {
+		cr_assert_eq(h[i].errors, 0, "harvester %u: failed harvests", i);
+		cr_assert_eq(h[i].partial, 0, "harvester %u: a page reported in part", i);
+		cr_assert_eq(h[i].outside, 0, "harvester %u: bits outside the query", i);
+		cr_assert_gt(h[i].harvests, 1u);
+	}
+	for (unsigned int i = 0; i < CC_WRITERS; i++) {
+		cr_assert_eq(w[i].errors, 0, "writer %u: %u hw writes failed", i, w[i].errors);
+		for (unsigned int k = 0; k < CC_WRITES; k++) {
+			const struct cc_rec *r = &w[i].rec[k];
+			const struct cc_harvester *o = &h[cc_owner(r->page)];
+			unsigned int to = r->to < o->harvests ? r->to : o->harvests;
+			bool found = false;
+
+			for (unsigned int n = r->from; n <= to && !found; n++)
+				found = bmap_bit(&o->hist[(size_t)(n - 1) * CC_HWORDS],
+						 s->unit_of[r->page]);
+			cr_assert(found, "%s: writer %u write %u to page %u not reported by harvests %u..%u: lost",
+				  s->t.mode->name, i, k, r->page, r->from, to);
+			unit_written[s->unit_of[r->page]] = 1;
+		}
+	}
+	for (unsigned int u = 0; u < s->nunits; u++) {
+		const struct cc_harvester *o = &h[cc_owner(s->units[u].first)];
+		bool ever = false;
+		struct xl x = { CC_BASE + (uint64_t)s->units[u].first * XU_4K,
+				(uint64_t)s->units[u].pages * XU_4K, 0, XS_RW };
+
+		for (unsigned int n = 0; n < o->harvests && !ever; n++)
+			ever = bmap_bit(&o->hist[(size_t)n * CC_HWORDS], u);
+		cr_assert_eq(ever, unit_written[u] != 0, "unit %u: reported %d, written %u", u, ever,
+			     unit_written[u]);
+		cr_assert_eq(xl_ndirty(&s->t, &x), 0, "unit %u still dirty", u);
+	}
+	xu_table_fini(&s->t);
+	free(h[0].hist);
+	free(h[1].hist);
+	free(h);
+	free(w);
+	free(s);
+}
