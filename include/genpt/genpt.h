@@ -5,6 +5,7 @@
 
 #include "genpt/export.h"
 #include "genpt/mem.h"
+#include "genpt/riscv_iommu.h"
 #include "genpt/table.h"
 
 #endif /* GENPT_GENPT_H */

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * riscv_iommu/rvi_internal.h - the RISC-V IOMMU model's internal state.
+ *
+ * Files:
+ *   model.c     create/destroy, registers, command queue, fault queue
+ *   translate.c device/process directory walks, configuration checks,
+ *               first-stage / G-stage / MSI translation, A/D, DMA
+ *   cache.c     device-directory cache and IOTLB
+ *   driver.c    the driver helper (genpt_rvdrv_*), which only uses the
+ *               public MMIO interface
+ *
+ * Nothing here includes lib/core or lib/fmt: the model decodes every entry
+ * from the specification on its own.
+ *
+ * Locking:
+ *   reg_lock  registers, command processing, fault-queue writes.  Taken by
+ *             translating threads only to record a fault.
+ *   dcc.lock  the device-directory cache.
+ *   each IOTLB set has its own lock.
+ * Order: reg_lock -> dcc.lock -> an IOTLB set lock (commands invalidate
+ * caches while holding reg_lock); translation never holds two at once.
+ * ddtp is also stored atomically so translation reads it without reg_lock.
+ * Every access to memory the model walks is a __atomic load, store or
+ * compare-and-swap.
+ *
+ * Cache fills race with invalidations: a thread that read a structure
+ * before an invalidation must not insert it afterwards.  Each cache has a
+ * generation that every invalidation bumps (before sweeping); a filler
+ * samples it before reading memory and inserts, under the cache lock, only
+ * if it is unchanged.
+ */
+#ifndef GENPT_RISCV_IOMMU_INTERNAL_H
+#define GENPT_RISCV_IOMMU_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "genpt/riscv_iommu.h"
+
+/* ---- directory cache ---------------------------------------------------- */
+
+struct rvi_dcc_entry {
+	bool valid;
+	bool is_pc;    /* a process context (else a device context) */
+	uint32_t did;
+	uint32_t pid;  /* process contexts only */
+	uint64_t w[8]; /* DC doublewords (4 or 8), or PC ta, fsc */
+	uint64_t stamp;
+};
+
+struct rvi_dcc {
+	pthread_mutex_t lock;
+	unsigned int n;
+	struct rvi_dcc_entry *e;
+	uint64_t clock;
+	uint64_t gen; /* atomic */
+};
+
+/* ---- IOTLB ------------------------------------------------------------- */
+
+#define RVI_TLB_WAYS 8
+
+/* flags of a cached translation */
+#define RVI_TLB_VALID 0x01u
+#define RVI_TLB_GV 0x02u     /* G-stage active: tagged by GSCID */
+#define RVI_TLB_PSCV 0x04u   /* first stage active: tagged by PSCID */
+#define RVI_TLB_GLOBAL 0x08u /* first-stage G: shared by every PSCID */
+#define RVI_TLB_DIRTY 0x10u  /* a write needs no A/D update */
+#define RVI_TLB_FS_U 0x20u   /* the first-stage leaf has U */
+
+/* perm bits of a cached translation (both stages combined) */
+#define RVI_PERM_R 1u
+#define RVI_PERM_W 2u
+#define RVI_PERM_X 4u
+
+/*
+ * struct rvi_tlb_entry - one translation: [va, va + 2^shift) ->
+ * [pa, ...), and for the G-stage the GPA range of the G-stage leaf it came
+ * from (IOTINVAL.GVMA with an address removes every translation derived
+ * from the G-stage leaf holding that address).
+ */
+struct rvi_tlb_entry {
+	uint64_t va;
+	uint64_t pa;
+	uint64_t gs_base;
+	uint64_t stamp;
+	uint32_t pscid;
+	uint16_t gscid;
+	uint8_t shift;
+	uint8_t gs_shift;
+	uint8_t flags;
+	uint8_t perm;
+	uint8_t pbmt;
+};
+
+struct rvi_tlb_set {
+	pthread_mutex_t lock;
+	struct rvi_tlb_entry way[RVI_TLB_WAYS];
+	uint64_t clock;
+};
+
+struct rvi_tlb {
+	unsigned int nsets; /* power of two */
+	struct rvi_tlb_set *set;
+	uint64_t shifts;    /* atomic: bit s set when a 2^s entry was ever cached */
+	uint64_t gen;       /* atomic */
+};
+
+/* Tag of a lookup. */
+struct rvi_tlb_tag {
+	bool gv, pscv;
+	uint16_t gscid;
+	uint32_t pscid;
+};
+
+/* ---- the IOMMU ----------------------------------------------------------- */
+
+struct genpt_rviommu {
+	const struct genpt_mem_ops *mem;
+	void *mem_ctx;
+	uint64_t caps;
+	unsigned int pas;
+
+	pthread_mutex_t reg_lock;
+	uint32_t fctl;
+	uint64_t ddtp; /* atomic (stored under reg_lock) */
+	uint64_t cqb;
+	uint32_t cqh, cqt;
+	uint64_t fqb;
+	uint32_t fqh, fqt;
+	uint32_t cqcsr, fqcsr, ipsr;
+	uint64_t icvec;
+	uint64_t msi_addr[16];
+	uint32_t msi_data[16];
+	uint32_t msi_ctl[16];
+
+	struct rvi_dcc dcc;
+	struct rvi_tlb tlb;
+
+	/* statistics, relaxed atomics */
+	uint64_t st_translations, st_tlb_hits, st_tlb_misses, st_dc_hits,
+		st_dc_misses, st_ad_updates, st_faults, st_fault_records,
+		st_commands;
+};
+
+static inline void rvi_stat(uint64_t *c)
+{
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+/* Host pointer of @size bytes at @pa, naturally aligned, NULL when not backed
+ * or above the physical address size. */
+void *genpt_rvi_ptr(struct genpt_rviommu *iommu, uint64_t pa, unsigned int size);
+
+/* model.c: record a fault (takes reg_lock). */
+void genpt_rvi_record_fault(struct genpt_rviommu *iommu,
+			    const struct genpt_rviommu_fault *f);
+
+/* cache.c */
+int genpt_rvi_dcc_init(struct rvi_dcc *c, unsigned int n);
+void genpt_rvi_dcc_fini(struct rvi_dcc *c);
+uint64_t genpt_rvi_dcc_gen(struct rvi_dcc *c);
+bool genpt_rvi_dcc_lookup(struct rvi_dcc *c, bool is_pc, uint32_t did,
+			  uint32_t pid, uint64_t *w, unsigned int nw);
+void genpt_rvi_dcc_insert(struct rvi_dcc *c, uint64_t gen, bool is_pc,
+			  uint32_t did, uint32_t pid, const uint64_t *w,
+			  unsigned int nw);
+/* IODIR.INVAL_DDT (dv: only @did, and its process contexts) and
+ * IODIR.INVAL_PDT (@did, @pid). */
+void genpt_rvi_dcc_inval_ddt(struct rvi_dcc *c, bool dv, uint32_t did);
+void genpt_rvi_dcc_inval_pdt(struct rvi_dcc *c, uint32_t did, uint32_t pid);
+
+int genpt_rvi_tlb_init(struct rvi_tlb *t, unsigned int entries);
+void genpt_rvi_tlb_fini(struct rvi_tlb *t);
+uint64_t genpt_rvi_tlb_gen(struct rvi_tlb *t);
+bool genpt_rvi_tlb_lookup(struct rvi_tlb *t, const struct rvi_tlb_tag *tag,
+			  uint64_t iova, struct rvi_tlb_entry *out);
+void genpt_rvi_tlb_insert(struct rvi_tlb *t, uint64_t gen,
+			  const struct rvi_tlb_entry *e);
+/* IOTINVAL.VMA / IOTINVAL.GVMA with the command's operands. */
+void genpt_rvi_tlb_inval_vma(struct rvi_tlb *t, bool gv, uint16_t gscid,
+			     bool pscv, uint32_t pscid, bool av, uint64_t addr);
+void genpt_rvi_tlb_inval_gvma(struct rvi_tlb *t, bool gv, uint16_t gscid,
+			      bool av, uint64_t addr);
+
+#endif /* GENPT_RISCV_IOMMU_INTERNAL_H */

@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_rviommu_driver.c - the driver helper (genpt_rvdrv_*) driving the
+ * model through its MMIO interface, with genpt tables attached:
+ *
+ *  - the dirty-tracking flow end to end: an Sv39x4 table mapping guest RAM
+ *    with 2 MiB, 64 KiB (Svnapot), 4 KiB and 1 GiB leaves, two devices in
+ *    the domain, tracking on (GADE, IODIR, IOTINVAL, IOFENCE), DMA writes at
+ *    random addresses, harvests reporting exactly the written leaves, a
+ *    second harvest reporting nothing, writes after a harvest reported
+ *    again (the invalidation), tracking off;
+ *  - the caching hazard through the engine alone versus through the helper;
+ *  - map/unmap wrappers, first-stage domains, attach/detach errors, the
+ *    fault poller, no AMO_HWAD.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rvi_util.h"
+
+#define KiB (1ull << 10)
+#define MiB (1ull << 20)
+#define GiB (1ull << 30)
+
+struct drv_env {
+	struct rvi_env e;
+	struct genpt_rvdrv *drv;
+};
+
+static void drv_env_init(struct drv_env *d, uint64_t caps, unsigned int ddt_levels,
+			 unsigned int fq_log2)
+{
+	struct genpt_rvdrv_config cfg = {
+		.mmio = &genpt_rviommu_mmio_ops,
+		.mem = &genpt_physmem_ops,
+		.ddt_levels = ddt_levels,
+		.fq_log2 = fq_log2,
+	};
+	uint64_t root;
+	unsigned int mode;
+
+	rvi_env_init(&d->e, caps ? caps : RVI_CAPS_EXT, 16 * GiB);
+	cfg.mmio_ctx = d->e.iommu;
+	cfg.mem_ctx = d->e.pm;
+	cr_assert_eq(genpt_rvdrv_create(&cfg, &d->drv), 0);
+	cr_assert_eq(genpt_rvdrv_ddt_info(d->drv, &root, &mode), 0);
+	/* the test's own DDT helpers read the driver's DDT */
+	d->e.ddt = root;
+	d->e.ddt_levels = mode - 1;
+	cr_assert_eq(rvi_rd(&d->e, RVI_REG_DDTP, 8), ((root >> 12) << 10) | mode);
+}
+
+static void drv_env_fini(struct drv_env *d)
+{
+	uint64_t bytes, blocks;
+
+	genpt_rvdrv_destroy(d->drv);
+	cr_assert_eq(rvi_rd(&d->e, RVI_REG_DDTP, 8) & 0xf, 0, "destroy turns the IOMMU Off");
+	cr_assert_eq(genpt_physmem_stats(d->e.pm, &bytes, &blocks), 0);
+	rvi_env_fini(&d->e);
+}
+
+static struct genpt *gstage_table(struct drv_env *d, unsigned int va_bits)
+{
+	struct genpt_config cfg = {
+		.format = GENPT_FMT_RISCV,
+		.va_bits = va_bits,
+		.features = GENPT_FEAT_RISCV_GSTAGE | GENPT_FEAT_RISCV_SVNAPOT,
+		.mem = &genpt_physmem_ops,
+		.mem_ctx = d->e.pm,
+	};
+	struct genpt *pt;
+
+	cr_assert_eq(genpt_create(&cfg, &pt), 0);
+	return pt;
+}
+
+static struct genpt *fs_table(struct drv_env *d, unsigned int va_bits)
+{
+	struct genpt_config cfg = {
+		.format = GENPT_FMT_RISCV,
+		.va_bits = va_bits,
+		.features = GENPT_FEAT_RISCV_SVNAPOT,
+		.mem = &genpt_physmem_ops,
+		.mem_ctx = d->e.pm,
+	};
+	struct genpt *pt;
+
+	cr_assert_eq(genpt_create(&cfg, &pt), 0);
+	return pt;
+}
+
+static uint64_t dc_tc(struct drv_env *d, uint32_t did)
+{
+	return rvi_get(&d->e, rvi_dc_pa(&d->e, did));
+}
+
+static int dma_write(struct drv_env *d, uint32_t did, uint64_t iova, uint64_t v)
+{
+	return genpt_rviommu_dma(d->e.iommu, did, iova, &v, sizeof(v), GENPT_ACCESS_WRITE);
+}
+
+static int dma_read(struct drv_env *d, uint32_t did, uint64_t iova, uint64_t *v)
+{
+	return genpt_rviommu_dma(d->e.iommu, did, iova, v, sizeof(*v), GENPT_ACCESS_READ);
+}
+
+static void set_bits(uint64_t *bits, uint64_t first, uint64_t n)
+{
+	for (uint64_t i = first; i < first + n; i++)
+		bits[i / 64] |= 1ull << (i % 64);
+}
+
+static uint64_t popcount(const uint64_t *bits, uint64_t words)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < words; i++)
+		n += (uint64_t)__builtin_popcountll(bits[i]);
+	return n;
+}
+
+/* ---- the end-to-end dirty-tracking flow ---------------------------------- */
+
+/*
+ * Guest layout (GPA -> PA = ram + GPA, except the 4K region):
+ *   [0, 256M)    2 MiB leaves
+ *   [256M, 512M) 64 KiB NAPOT runs
+ *   [512M, 1G)   4 KiB leaves (mapped 4 KiB off alignment so nothing larger fits)
+ *   [1G, 2G)     one 1 GiB leaf
+ */
+#define L_2M_END (256 * MiB)
+#define L_64K_END (512 * MiB)
+#define L_4K_END (1 * GiB)
+#define GUEST (2 * GiB)
+#define PAGES (GUEST >> 12)
+#define WORDS (PAGES / 64)
+
+static uint64_t e2e_leaf(uint64_t gpa)
+{
+	return gpa < L_2M_END ? 2 * MiB : gpa < L_64K_END ? 64 * KiB :
+	       gpa < L_4K_END ? 4 * KiB : 1 * GiB;
+}
+
+static uint64_t e2e_pa(uint64_t ram, uint64_t gpa)
+{
+	return gpa >= L_64K_END && gpa < L_4K_END ? ram + gpa + 4 * KiB : ram + gpa;
+}
+
+static void e2e_map(struct drv_env *d, struct genpt *pt, uint64_t ram)
+{
+	const unsigned int rw = GENPT_READ | GENPT_WRITE | GENPT_CACHE;
+
+	cr_assert_eq(genpt_rvdrv_map(d->drv, pt, 0, ram, L_2M_END, rw), 0);
+	for (uint64_t g = L_2M_END; g < L_64K_END; g += 64 * KiB)
+		cr_assert_eq(genpt_rvdrv_map(d->drv, pt, g, ram + g, 64 * KiB, rw), 0);
+	cr_assert_eq(genpt_rvdrv_map(d->drv, pt, L_64K_END, ram + L_64K_END + 4 * KiB,
+				     L_4K_END - L_64K_END, rw), 0);
+	cr_assert_eq(genpt_rvdrv_map(d->drv, pt, L_4K_END, ram + L_4K_END, GUEST - L_4K_END, rw),
+		     0);
+}
+
+static void harvest(struct drv_env *d, struct genpt *pt, uint64_t *bits)
+{
+	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = 0, .length = GUEST,
+					 .page_shift = 12 };
+
+	memset(bits, 0, WORDS * 8);
+	cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d->drv, pt, 0, GUEST, 0, &bm), 0);
+}
+
+Test(rviommu_driver, dirty_tracking_end_to_end, .timeout = 120)
+{
+	struct drv_env d;
+	struct genpt *pt;
+	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 5 };
+	const uint32_t devs[2] = { 0x000101, 0xab0202 };
+	uint64_t *found = calloc(WORDS, 8), *expect = calloc(WORDS, 8);
+	uint64_t ram, seed = 0x5eed, v;
+
+	cr_assert(found && expect);
+	drv_env_init(&d, 0, 0, 0);
+	pt = gstage_table(&d, 41);
+	cr_assert_eq(genpt_physmem_alloc(d.e.pm, 2 * GiB + 4 * KiB, GiB, &ram), 0);
+	e2e_map(&d, pt, ram);
+	for (unsigned int i = 0; i < 2; i++)
+		cr_assert_eq(genpt_rvdrv_attach(d.drv, devs[i], pt, &dom), 0);
+	cr_assert_eq(dc_tc(&d, devs[0]) & RVI_TC_GADE, 0, "tracking off: no GADE");
+
+	/* Tracking off: leaves are dirty, writes need no A/D update. */
+	cr_assert_eq(dma_write(&d, devs[0], 0x123458, 1), 0);
+	cr_assert_eq(dma_read(&d, devs[1], 0x123458, &v), 0);
+	cr_assert_eq(v, 1);
+
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, true), 0);
+	cr_assert_eq(genpt_dirty_tracking(pt), 1);
+	for (unsigned int i = 0; i < 2; i++)
+		cr_assert(dc_tc(&d, devs[i]) & RVI_TC_GADE, "GADE on device %u", i);
+	/* the helper cleaned: nothing is dirty yet */
+	harvest(&d, pt, found);
+	cr_assert_eq(popcount(found, WORDS), 0);
+
+	for (unsigned int round = 0; round < 3; round++) {
+		memset(expect, 0, WORDS * 8);
+		for (unsigned int i = 0; i < 400; i++) {
+			uint64_t gpa = rvi_rand(&seed) % (GUEST - 8), size = e2e_leaf(gpa);
+			uint32_t did = devs[rvi_rand(&seed) & 1];
+			uint64_t val = rvi_rand(&seed);
+
+			/* some writes cross a 4 KiB boundary into the next leaf */
+			if (i % 50 == 0)
+				gpa = (gpa | 4095) - 3;
+			cr_assert_eq(dma_write(&d, did, gpa, val), 0, "gpa 0x%llx",
+				     (unsigned long long)gpa);
+			set_bits(expect, (gpa & ~(size - 1)) >> 12, size >> 12);
+			size = e2e_leaf(gpa + 7);
+			set_bits(expect, ((gpa + 7) & ~(size - 1)) >> 12, size >> 12);
+			/* the data went where the table says */
+			if (((gpa + 7) >> 12) == (gpa >> 12)) {
+				uint64_t got;
+
+				memcpy(&got, (char *)genpt_physmem_ptr(d.e.pm, e2e_pa(ram, gpa)), 8);
+				cr_assert_eq(got, val);
+			}
+			/* reads set no D: read somewhere else */
+			cr_assert_eq(dma_read(&d, devs[0], rvi_rand(&seed) % (GUEST - 8), &v), 0);
+		}
+		harvest(&d, pt, found);
+		cr_assert_eq(memcmp(found, expect, WORDS * 8), 0,
+			     "round %u: harvested %llu pages, expected %llu", round,
+			     (unsigned long long)popcount(found, WORDS),
+			     (unsigned long long)popcount(expect, WORDS));
+		harvest(&d, pt, found);
+		cr_assert_eq(popcount(found, WORDS), 0, "round %u: second harvest empty", round);
+	}
+
+	/* Tracking off: GADE cleared, every writable leaf dirty again. */
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, false), 0);
+	for (unsigned int i = 0; i < 2; i++)
+		cr_assert_eq(dc_tc(&d, devs[i]) & RVI_TC_GADE, 0);
+	cr_assert_eq(dma_write(&d, devs[1], GiB + 5, 2), 0);
+	harvest(&d, pt, found);
+	cr_assert_eq(popcount(found, WORDS), PAGES, "tracking off reports every page");
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, false), 0, "no-op");
+
+	for (unsigned int i = 0; i < 2; i++)
+		cr_assert_eq(genpt_rvdrv_detach(d.drv, devs[i]), 0);
+	cr_assert_eq(genpt_rvdrv_unmap(d.drv, pt, 0, GUEST, NULL), 0);
+	genpt_destroy(pt);
+	genpt_physmem_free(d.e.pm, ram, 2 * GiB + 4 * KiB);
+	drv_env_fini(&d);
+	free(found);
+	free(expect);
+}
+
+/* ---- the hazard through the engine alone, and through the helper --------- */
+
+Test(rviommu_driver, harvest_invalidates_cached_dirty_translations)
+{
+	struct drv_env d;
+	struct genpt *pt;
+	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 77 };
+	uint64_t ram, bits[1];
+	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = 0, .length = 64 * 4096,
+					 .page_shift = 12 };
+
+	drv_env_init(&d, 0, 0, 0);
+	pt = gstage_table(&d, 50);
+	cr_assert_eq(genpt_physmem_alloc(d.e.pm, 64 * 4096, 4096, &ram), 0);
+	cr_assert_eq(genpt_rvdrv_map(d.drv, pt, 0, ram, 64 * 4096,
+				     GENPT_READ | GENPT_WRITE), 0);
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 3, pt, &dom), 0);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, true), 0);
+
+	/* (64 KiB aligned on both sides: 64 KiB NAPOT runs; 0x5000 is in the
+	 * first, pages 0-15.)  The engine alone cleans D; the IOTLB still
+	 * holds the dirty translation, so the next write is lost. */
+	cr_assert_eq(dma_write(&d, 3, 0x5000, 1), 0);
+	bits[0] = 0;
+	cr_assert_eq(genpt_read_and_clear_dirty(pt, 0, 64 * 4096, 0, &bm, NULL), 0);
+	cr_assert_eq(bits[0], 0xffffull);
+	cr_assert_eq(dma_write(&d, 3, 0x5000, 2), 0);
+	bits[0] = 0;
+	cr_assert_eq(genpt_read_and_clear_dirty(pt, 0, 64 * 4096, 0, &bm, NULL), 0);
+	cr_assert_eq(bits[0], 0, "the hazard: a write through a cached dirty entry is lost");
+
+	/* Through the helper nothing is lost. */
+	cr_assert_eq(genpt_rvdrv_invalidate(d.drv, pt, 0, 64 * 4096 - 1), 0);
+	cr_assert_eq(dma_write(&d, 3, 0x5000, 3), 0);
+	for (unsigned int i = 0; i < 5; i++) {
+		bits[0] = 0;
+		cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d.drv, pt, 0, 64 * 4096, 0, &bm), 0);
+		cr_assert_eq(bits[0], 0xffffull, "round %u", i);
+		cr_assert_eq(dma_write(&d, 3, 0x5000 + 8 * i, 4), 0);
+	}
+	/* GENPT_DIRTY_NO_CLEAR reports and keeps */
+	bits[0] = 0;
+	cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d.drv, pt, 0, 64 * 4096,
+						      GENPT_DIRTY_NO_CLEAR, &bm), 0);
+	cr_assert_eq(bits[0], 0xffffull);
+	bits[0] = 0;
+	cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d.drv, pt, 0, 64 * 4096, 0, &bm), 0);
+	cr_assert_eq(bits[0], 0xffffull);
+	cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d.drv, pt, 0, 64 * 4096, 8, &bm), -EINVAL);
+
+	cr_assert_eq(genpt_rvdrv_detach(d.drv, 3), 0);
+	genpt_destroy(pt);
+	drv_env_fini(&d);
+}
+
+/* ---- map / unmap -------------------------------------------------------- */
+
+Test(rviommu_driver, unmap_invalidates)
+{
+	struct drv_env d;
+	struct genpt *pt;
+	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 1 };
+	uint64_t ram, v, unmapped;
+	struct genpt_rviommu_fault f;
+
+	drv_env_init(&d, 0, 0, 0);
+	pt = gstage_table(&d, 41);
+	cr_assert_eq(genpt_physmem_alloc(d.e.pm, 4 * MiB, 2 * MiB, &ram), 0);
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 9, pt, &dom), 0);
+	cr_assert_eq(genpt_rvdrv_map(d.drv, pt, 0x200000, ram, 2 * MiB, GENPT_READ | GENPT_WRITE), 0);
+	cr_assert_eq(genpt_rvdrv_map(d.drv, pt, 0x200000, ram, 4096, GENPT_READ), -EEXIST);
+	cr_assert_eq(dma_write(&d, 9, 0x200100, 42), 0);
+
+	/* unmapped behind the IOMMU's back: the cached translation lives on */
+	cr_assert_eq(genpt_unmap(pt, 0x200000, 2 * MiB, NULL, &unmapped), 0);
+	cr_assert_eq(dma_read(&d, 9, 0x200100, &v), 0, "stale translation");
+	cr_assert_eq(v, 42);
+	cr_assert_eq(genpt_rvdrv_map(d.drv, pt, 0x200000, ram, 2 * MiB, GENPT_READ | GENPT_WRITE), 0);
+
+	/* through the helper: gone at once */
+	cr_assert_eq(genpt_rvdrv_unmap(d.drv, pt, 0x200000, 2 * MiB, &unmapped), 0);
+	cr_assert_eq(unmapped, 2 * MiB);
+	cr_assert_eq(dma_read(&d, 9, 0x200100, &v), -EFAULT);
+	cr_assert_eq(genpt_rvdrv_poll_faults(d.drv, &f, 1, NULL), 1);
+	cr_assert_eq(f.cause, RVI_C_READ_GPAGE);
+	cr_assert_eq(f.did, 9);
+	cr_assert_eq(f.iotval, 0x200100);
+	cr_assert_eq(f.iotval2, 0x200100);
+	cr_assert_eq(f.ttyp, 2);
+	cr_assert_eq(genpt_rvdrv_detach(d.drv, 9), 0);
+	genpt_destroy(pt);
+	drv_env_fini(&d);
+}
+
+/* ---- first-stage domains ------------------------------------------------ */
+
+Test(rviommu_driver, first_stage_domain_with_sade)
+{
+	struct drv_env d;
+	struct genpt *pt;
+	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE1, 0xabcde };
+	struct genpt_hw_info info;
+	uint64_t ram, bits[2], dcpa;
+	const uint64_t top = 0xffff800000000000ull; /* upper half of Sv48 */
+	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = top, .length = 128 * 4096,
+					 .page_shift = 12 };
+
+	drv_env_init(&d, RVI_CAPS_BASE, 0, 0);
+	pt = fs_table(&d, 48);
+	cr_assert_eq(genpt_physmem_alloc(d.e.pm, 1 * MiB, 64 * KiB, &ram), 0);
+	cr_assert_eq(genpt_rvdrv_map(d.drv, pt, top, ram, 128 * 4096, GENPT_READ | GENPT_WRITE), 0);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, true), 0, "no device yet");
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 0x77, pt, &dom), 0);
+	/* the DC: SADE (tracking is on), ta.PSCID, fsc = iosatp, iohgatp Bare */
+	cr_assert_eq(genpt_hw_info(pt, &info), 0);
+	dcpa = rvi_dc_pa(&d.e, 0x77);
+	cr_assert_eq(rvi_get(&d.e, dcpa), RVI_TC_V | RVI_TC_SADE);
+	cr_assert_eq(rvi_get(&d.e, dcpa + 8), 0);
+	cr_assert_eq(rvi_get(&d.e, dcpa + 16), RVI_TA_PSCID(0xabcde));
+	cr_assert_eq(rvi_get(&d.e, dcpa + 24), RVI_ATP(9, 0, info.root_pa));
+
+	cr_assert_eq(dma_write(&d, 0x77, top + 0x10000 + 8, 5), 0); /* a 64K run */
+	cr_assert_eq(dma_write(&d, 0x77, top + 0x70000, 6), 0);     /* another run */
+	for (unsigned int i = 0; i < 3; i++) {
+		bits[0] = bits[1] = 0;
+		cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d.drv, pt, top, 128 * 4096, 0, &bm), 0);
+		cr_assert_eq(bits[0], 0xffffull << 16, "round %u", i);
+		cr_assert_eq(bits[1], 0xffffull << (0x70 - 64), "round %u", i);
+		cr_assert_eq(dma_write(&d, 0x77, top + 0x1f000, 7), 0);
+		cr_assert_eq(dma_write(&d, 0x77, top + 0x70008, 7), 0);
+	}
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, false), 0);
+	cr_assert_eq(rvi_get(&d.e, dcpa), RVI_TC_V);
+	cr_assert_eq(genpt_rvdrv_detach(d.drv, 0x77), 0);
+	cr_assert_eq(rvi_get(&d.e, dcpa) & RVI_TC_V, 0);
+	genpt_destroy(pt);
+	drv_env_fini(&d);
+}
+
+/* ---- attach / detach rules ------------------------------------------------ */
+
+Test(rviommu_driver, attach_detach_rules)
+{
+	struct drv_env d;
+	struct genpt *g1, *g2, *f1, *g57;
+	struct genpt_rvdrv_domain s2 = { GENPT_RVDRV_STAGE2, 1 };
+	struct genpt_rvdrv_domain s1 = { GENPT_RVDRV_STAGE1, 1 };
+	struct genpt_rvdrv_domain bad = { GENPT_RVDRV_STAGE2, 1u << 16 };
+	uint64_t v;
+
+	drv_env_init(&d, RVI_CAPS_BASE & ~RVI_CAP_SV57X4, 1, 0);
+	g1 = gstage_table(&d, 41);
+	g2 = gstage_table(&d, 41);
+	f1 = fs_table(&d, 39);
+	g57 = gstage_table(&d, 59);
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, f1, &s2), -EINVAL, "first-stage table as stage 2");
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, g1, &s1), -EINVAL, "G-stage table as stage 1");
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, g1, &bad), -EINVAL, "GSCID over 16 bits");
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 128, g1, &s2), -EINVAL, "1-level DDT: 7-bit ids");
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, g57, &s2), -EOPNOTSUPP, "no Sv57x4");
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, NULL, &s2), -EINVAL);
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, g1, &s2), 0);
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, g1, &s2), -EEXIST);
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 2, g2, &s2), -EBUSY, "GSCID 1 is g1's");
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 2, g1, &s2), 0, "same domain, second device");
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 3, f1, &s1), 0, "PSCID 1 is another space");
+	cr_assert_eq(genpt_rvdrv_detach(d.drv, 4), -ENOENT);
+	cr_assert_eq(genpt_rvdrv_detach(d.drv, 1), 0);
+	cr_assert_eq(genpt_rvdrv_detach(d.drv, 1), -ENOENT);
+	cr_assert_eq(dma_read(&d, 1, 0, &v), -EFAULT);
+	{
+		struct genpt_rviommu_fault f[4];
+		bool of = true;
+
+		cr_assert_eq(genpt_rvdrv_poll_faults(d.drv, f, 4, &of), 1);
+		cr_assert_eq(f[0].cause, RVI_C_DDT_INVALID, "detached: DC not valid");
+		cr_assert_not(of);
+	}
+	/* a tracking table on an IOMMU without AMO_HWAD: refused below */
+	cr_assert_eq(genpt_rvdrv_detach(d.drv, 2), 0);
+	cr_assert_eq(genpt_rvdrv_detach(d.drv, 3), 0);
+	genpt_destroy(g1);
+	genpt_destroy(g2);
+	genpt_destroy(f1);
+	genpt_destroy(g57);
+	drv_env_fini(&d);
+}
+
+Test(rviommu_driver, no_amo_hwad)
+{
+	struct drv_env d;
+	struct genpt *pt;
+	struct genpt_rvdrv_domain s2 = { GENPT_RVDRV_STAGE2, 3 };
+
+	drv_env_init(&d, RVI_CAPS_BASE & ~RVI_CAP_AMO_HWAD, 2, 0);
+	pt = gstage_table(&d, 41);
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 0x1234, pt, &s2), 0);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, true), -EOPNOTSUPP);
+	cr_assert_eq(genpt_dirty_tracking(pt), 0, "nothing changed");
+	cr_assert_eq(dc_tc(&d, 0x1234), RVI_TC_V);
+	cr_assert_eq(genpt_rvdrv_detach(d.drv, 0x1234), 0);
+	/* a table already tracking cannot be attached */
+	cr_assert_eq(genpt_set_dirty_tracking(pt, true), 0);
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 0x1234, pt, &s2), -EOPNOTSUPP);
+	genpt_destroy(pt);
+	drv_env_fini(&d);
+}
+
+/* ---- the fault poller -------------------------------------------------- */
+
+Test(rviommu_driver, fault_poller_and_overflow)
+{
+	struct drv_env d;
+	struct genpt *pt;
+	struct genpt_rvdrv_domain s2 = { GENPT_RVDRV_STAGE2, 4 };
+	struct genpt_rviommu_fault f[8];
+	bool of;
+	uint64_t v = 0;
+
+	/* a 4-record fault queue: 3 fit */
+	drv_env_init(&d, 0, 0, 2);
+	pt = gstage_table(&d, 41);
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 0x42, pt, &s2), 0);
+	for (unsigned int i = 0; i < 5; i++)
+		cr_assert_eq(genpt_rviommu_dma(d.e.iommu, 0x42, 0x1000 * i + 1, &v, 1,
+					       (i & 1) ? GENPT_ACCESS_WRITE : GENPT_ACCESS_EXEC),
+			     -EFAULT);
+	cr_assert_eq(genpt_rvdrv_poll_faults(d.drv, f, 2, &of), 2);
+	cr_assert(of, "records were lost");
+	cr_assert_eq(f[0].cause, RVI_C_INST_GPAGE);
+	cr_assert_eq(f[0].ttyp, 1);
+	cr_assert_eq(f[0].iotval, 1);
+	cr_assert_eq(f[0].iotval2, 0);
+	cr_assert_eq(f[1].cause, RVI_C_WRITE_GPAGE);
+	cr_assert_eq(f[1].ttyp, 3);
+	cr_assert_eq(f[1].did, 0x42);
+	cr_assert_eq(f[1].iotval, 0x1001);
+	cr_assert_eq(f[1].iotval2, 0x1000);
+	cr_assert_eq(genpt_rvdrv_poll_faults(d.drv, f, 8, &of), 1);
+	cr_assert_not(of, "overflow cleared by the previous poll");
+	cr_assert_eq(f[0].iotval, 0x2001);
+	cr_assert_eq(genpt_rvdrv_poll_faults(d.drv, f, 8, &of), 0);
+	/* reporting resumed */
+	cr_assert_eq(dma_read(&d, 0x42, 0x9000, &v), -EFAULT);
+	cr_assert_eq(genpt_rvdrv_poll_faults(d.drv, f, 8, &of), 1);
+	cr_assert_eq(f[0].iotval, 0x9000);
+	cr_assert_eq(genpt_rvdrv_poll_faults(d.drv, NULL, 1, NULL), -EINVAL);
+	cr_assert_eq(genpt_rvdrv_detach(d.drv, 0x42), 0);
+	genpt_destroy(pt);
+	drv_env_fini(&d);
+}
+
+/* ---- create ------------------------------------------------------------ */
+
+static int fail_read(void *ctx, uint32_t offset, unsigned int size, uint64_t *value)
+{
+	return -EIO;
+}
+
+static int fail_write(void *ctx, uint32_t offset, unsigned int size, uint64_t value)
+{
+	return -EIO;
+}
+
+Test(rviommu_driver, create_checks)
+{
+	static const struct genpt_rv_mmio_ops failing = { fail_read, fail_write };
+	struct rvi_env e;
+	struct genpt_rvdrv *drv;
+	struct genpt_rvdrv_config cfg = { .mmio = &genpt_rviommu_mmio_ops,
+					  .mem = &genpt_physmem_ops };
+	uint64_t bytes0, bytes1;
+
+	rvi_env_init(&e, 0, 0);
+	cfg.mmio_ctx = e.iommu;
+	cfg.mem_ctx = e.pm;
+	cr_assert_eq(genpt_rvdrv_create(NULL, &drv), -EINVAL);
+	cr_assert_eq(genpt_rvdrv_create(&cfg, NULL), -EINVAL);
+	cfg.ddt_levels = 4;
+	cr_assert_eq(genpt_rvdrv_create(&cfg, &drv), -EINVAL);
+	cfg.ddt_levels = 0;
+	cfg.mmio = &failing;
+	cr_assert_eq(genpt_physmem_stats(e.pm, &bytes0, NULL), 0);
+	cr_assert_eq(genpt_rvdrv_create(&cfg, &drv), -EIO);
+	cr_assert_eq(genpt_physmem_stats(e.pm, &bytes1, NULL), 0);
+	cr_assert_eq(bytes0, bytes1, "nothing leaked");
+	cfg.mmio = &genpt_rviommu_mmio_ops;
+	for (unsigned int levels = 1; levels <= 3; levels++) {
+		unsigned int mode;
+
+		cfg.ddt_levels = levels;
+		cr_assert_eq(genpt_rvdrv_create(&cfg, &drv), 0);
+		cr_assert_eq(genpt_rvdrv_ddt_info(drv, NULL, &mode), 0);
+		cr_assert_eq(mode, 1 + levels);
+		cr_assert(rvi_rd(&e, RVI_REG_CQCSR, 4) & RVI_CQCSR_CQON);
+		cr_assert(rvi_rd(&e, RVI_REG_FQCSR, 4) & RVI_FQCSR_FQON);
+		genpt_rvdrv_destroy(drv);
+		cr_assert_eq(genpt_physmem_stats(e.pm, &bytes1, NULL), 0);
+		cr_assert_eq(bytes0, bytes1, "destroy frees everything");
+	}
+	genpt_rvdrv_destroy(NULL);
+	rvi_env_fini(&e);
+}
