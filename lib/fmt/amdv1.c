@@ -182,6 +182,15 @@ static inline uint64_t fmt_make_leaf(const struct genpt *pt, unsigned int lvl,
 	       ((uint64_t)AMD_NL_SIZE << AMD_NL_SHIFT) | attrs;
 }
 
+/* Everything but the address field (which also codes a run's size) and
+ * NextLevel: IR/IW/FC, A and D carry over to a page of any size. */
+#define FMT_HAS_ATTRS_OF 1
+static inline uint64_t fmt_leaf_attrs_of(const struct genpt *pt,
+					 unsigned int lvl, uint64_t e)
+{
+	return e & ~(AMD_ADDR_MASK | (7ull << AMD_NL_SHIFT));
+}
+
 /* ------------------------------------------------------------- dirty -- */
 
 static inline bool fmt_has_dirty(const struct genpt *pt)

@@ -136,6 +136,14 @@ static inline uint64_t fmt_make_leaf(const struct genpt *pt, unsigned int lvl,
 	return entry_oa | attrs | (lvl ? SS_PS : 0);
 }
 
+/* Everything but the address and PS (which the level decides). */
+#define FMT_HAS_ATTRS_OF 1
+static inline uint64_t fmt_leaf_attrs_of(const struct genpt *pt,
+					 unsigned int lvl, uint64_t e)
+{
+	return e & ~(SS_ADDR_MASK | SS_PS);
+}
+
 /* ------------------------------------------------------------- dirty -- */
 
 static inline bool fmt_has_dirty(const struct genpt *pt)

@@ -139,6 +139,15 @@ static inline uint64_t fmt_make_leaf(const struct genpt *pt, unsigned int lvl,
 	return entry_oa | attrs | (lvl ? X86_PS : 0);
 }
 
+/* Everything but the address and PS (which the level decides): a leaf's
+ * permissions, caching and A/D carry over to a page of any size. */
+#define FMT_HAS_ATTRS_OF 1
+static inline uint64_t fmt_leaf_attrs_of(const struct genpt *pt,
+					 unsigned int lvl, uint64_t e)
+{
+	return e & ~(X86_ADDR_MASK | X86_PS);
+}
+
 /* ------------------------------------------------------------- dirty -- */
 
 static inline bool fmt_has_dirty(const struct genpt *pt)
