@@ -591,6 +591,21 @@ GENPT_API int genpt_rvdrv_set_dirty_tracking(struct genpt_rvdrv *drv,
 					     struct genpt *table, bool enable);
 
 /**
+ * genpt_rvdrv_set_dirty_tracking_split() - genpt_rvdrv_set_dirty_tracking()
+ * at base-page granularity: on enable, the table's leaves larger than
+ * 2^@page_shift are split (genpt_set_dirty_tracking_split()) so one device
+ * write dirties one small page, and the replaced ranges are invalidated;
+ * on disable, everything is merged back and the freed tables are released
+ * after their ranges were invalidated and fenced.  -EINVAL for a
+ * @page_shift below 12 or above 63; otherwise as
+ * genpt_rvdrv_set_dirty_tracking().
+ */
+GENPT_API int genpt_rvdrv_set_dirty_tracking_split(struct genpt_rvdrv *drv,
+						   struct genpt *table,
+						   bool enable,
+						   unsigned int page_shift);
+
+/**
  * genpt_rvdrv_read_and_clear_dirty() - harvest through the IOMMU.
  *
  * genpt_read_and_clear_dirty() into a gather, then invalidate the gathered

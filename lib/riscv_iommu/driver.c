@@ -718,8 +718,27 @@ static int toggle_ade(struct genpt_rvdrv *d, struct genpt *table, bool on)
 	return err;
 }
 
-GENPT_API int genpt_rvdrv_set_dirty_tracking(struct genpt_rvdrv *drv,
-					     struct genpt *table, bool enable)
+/*
+ * Switch the engine side of tracking: plain, or (split_shift != 0) with
+ * large leaves split on enable and merged back on disable; the replaced
+ * ranges and freed tables are invalidated and released like an unmap's.
+ */
+static int table_tracking(struct genpt_rvdrv *d, struct genpt *table,
+			  bool enable, unsigned int split_shift)
+{
+	struct genpt_gather g;
+	int err, err2;
+
+	if (!split_shift)
+		return genpt_set_dirty_tracking(table, enable);
+	genpt_gather_init(&g);
+	err = genpt_set_dirty_tracking_split(table, enable, split_shift, &g);
+	err2 = finish_gather(d, table, &g);
+	return err ? err : err2;
+}
+
+static int set_tracking(struct genpt_rvdrv *drv, struct genpt *table,
+			bool enable, unsigned int split_shift)
 {
 	uint64_t first[2], last[2];
 	unsigned int n;
@@ -740,7 +759,7 @@ GENPT_API int genpt_rvdrv_set_dirty_tracking(struct genpt_rvdrv *drv,
 		 * starts clean. */
 		err = toggle_ade(drv, table, true);
 		if (!err)
-			err = genpt_set_dirty_tracking(table, true);
+			err = table_tracking(drv, table, true, split_shift);
 		/* Start from a clean slate. */
 		n = table_ranges(table, first, last);
 		for (unsigned int i = 0; i < n && !err; i++)
@@ -748,12 +767,28 @@ GENPT_API int genpt_rvdrv_set_dirty_tracking(struct genpt_rvdrv *drv,
 	} else {
 		/* Table first: every writable leaf dirty while hardware may
 		 * still update, then hardware without A/D update. */
-		err = genpt_set_dirty_tracking(table, false);
+		err = table_tracking(drv, table, false, split_shift);
 		if (!err)
 			err = toggle_ade(drv, table, false);
 	}
 	pthread_mutex_unlock(&drv->lock);
 	return err;
+}
+
+GENPT_API int genpt_rvdrv_set_dirty_tracking(struct genpt_rvdrv *drv,
+					     struct genpt *table, bool enable)
+{
+	return set_tracking(drv, table, enable, 0);
+}
+
+GENPT_API int genpt_rvdrv_set_dirty_tracking_split(struct genpt_rvdrv *drv,
+						   struct genpt *table,
+						   bool enable,
+						   unsigned int page_shift)
+{
+	if (page_shift < 12 || page_shift > 63)
+		return -EINVAL;
+	return set_tracking(drv, table, enable, page_shift);
 }
 
 GENPT_API int genpt_rvdrv_read_and_clear_dirty(struct genpt_rvdrv *drv,
