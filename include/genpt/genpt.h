@@ -6,6 +6,7 @@
 #include "genpt/export.h"
 #include "genpt/mem.h"
 #include "genpt/riscv_iommu.h"
+#include "genpt/sim_iommu.h"
 #include "genpt/table.h"
 
 #endif /* GENPT_GENPT_H */

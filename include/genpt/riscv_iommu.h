@@ -402,10 +402,14 @@ GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
  * Translates page by page (without a process_id) and copies between @buf
  * and memory (GENPT_ACCESS_WRITE: @buf to memory; READ or EXEC: memory to
  * @buf) with relaxed atomic byte accesses, so concurrent DMA to one page is
- * well defined.  Returns 0; -EFAULT when a translation faulted (the fault
- * is recorded like any other; the pages before it were transferred) or a
- * translated address is not backed by the memory provider; -EINVAL for bad
- * arguments (zero @len is fine and does nothing).
+ * well defined.  Each translation's data is in memory before an IOFENCE.C
+ * that began after the translation was looked up completes: as on
+ * hardware, once IOTINVAL + IOFENCE.C are done no transaction still uses a
+ * translation they removed (so a harvest's copy holds every write that
+ * did not set D again).  Returns 0; -EFAULT when a translation faulted (the
+ * fault is recorded like any other; the pages before it were transferred)
+ * or a translated address is not backed by the memory provider; -EINVAL for
+ * bad arguments (zero @len is fine and does nothing).
  */
 GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
 				uint64_t iova, void *buf, size_t len,

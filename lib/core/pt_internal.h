@@ -90,9 +90,11 @@ static inline void *pt_phys_to_virt(const struct genpt *pt, uint64_t pa)
 	return pt->mem->phys_to_virt(pt->mem_ctx, pa);
 }
 
+/* Acquire pairs with the release store in genpt_set_dirty_tracking(): a
+ * walk that sees tracking off also sees the leaves it re-dirtied. */
 static inline bool pt_tracking(const struct genpt *pt)
 {
-	return __atomic_load_n(&pt->dirty_tracking, __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n(&pt->dirty_tracking, __ATOMIC_ACQUIRE) != 0;
 }
 
 /* Table memory through the provider, counted in pt->table_bytes. */

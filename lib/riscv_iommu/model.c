@@ -410,8 +410,11 @@ static enum cmd_result cmd_iotinval(struct genpt_rviommu *iommu,
 	return CMD_ILLEGAL;
 }
 
-/* IOFENCE.C: every earlier command has completed (they run synchronously);
- * with AV, store DATA (4 bytes, little-endian) at ADDR[63:2] * 4. */
+/* IOFENCE.C: every earlier command has completed (they run synchronously),
+ * and so has every DMA that was in flight when it began (so no transaction
+ * still uses a translation an earlier IOTINVAL removed, as hardware
+ * guarantees when an invalidation completes); with AV, store DATA (4 bytes,
+ * little-endian) at ADDR[63:2] * 4. */
 static enum cmd_result cmd_iofence(struct genpt_rviommu *iommu,
 				   unsigned int func3, uint64_t d0, uint64_t d1)
 {
@@ -426,8 +429,11 @@ static enum cmd_result cmd_iofence(struct genpt_rviommu *iommu,
 		return CMD_ILLEGAL;
 	if (wsi && !(iommu->fctl & GENPT_RVI_FCTL_WSI))
 		return CMD_ILLEGAL;
-	/* PR/PW: every device access the model processed is already globally
-	 * visible: translations and DMA complete before their calls return. */
+	/* A DMA that translated before the earlier invalidations may still
+	 * be writing: wait for every one under way (genpt_rviommu_dma()).
+	 * PR/PW: with that, every device access the model processed is
+	 * globally visible. */
+	genpt_rvi_dma_quiesce(iommu);
 	if (av) {
 		uint32_t *p = genpt_rvi_ptr(iommu, addr, 4);
 

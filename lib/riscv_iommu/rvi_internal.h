@@ -139,6 +139,14 @@ struct genpt_rviommu {
 	struct rvi_dcc dcc;
 	struct rvi_tlb tlb;
 
+	/*
+	 * DMA in flight, for IOFENCE.C (see genpt_rvi_dma_quiesce): a DMA
+	 * counts itself in dma_active[dma_epoch & 1] from before it looks up
+	 * its translation until its data is in memory.  Atomics.
+	 */
+	uint64_t dma_epoch;
+	uint64_t dma_active[2];
+
 	/* statistics, relaxed atomics */
 	uint64_t st_translations, st_tlb_hits, st_tlb_misses, st_dc_hits,
 		st_dc_misses, st_ad_updates, st_faults, st_fault_records,
@@ -153,6 +161,13 @@ static inline void rvi_stat(uint64_t *c)
 /* Host pointer of @size bytes at @pa, naturally aligned, NULL when not backed
  * or above the physical address size. */
 void *genpt_rvi_ptr(struct genpt_rviommu *iommu, uint64_t pa, unsigned int size);
+
+/*
+ * translate.c: wait until every genpt_rviommu_dma() page transfer that
+ * began before this call has written its data (reg_lock held: a DMA in
+ * flight never takes it, it records its fault after leaving).
+ */
+void genpt_rvi_dma_quiesce(struct genpt_rviommu *iommu);
 
 /* model.c: record a fault (takes reg_lock). */
 void genpt_rvi_record_fault(struct genpt_rviommu *iommu,

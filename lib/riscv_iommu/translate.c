@@ -23,6 +23,7 @@
  * Nothing here comes from lib/fmt: the model checks the engine.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include "rvi_internal.h"
@@ -811,19 +812,17 @@ static bool cause_ignores_dtf(unsigned int cause)
 	       cause == GENPT_RVI_CAUSE_DDT_MISCONFIGURED;
 }
 
-GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
-				      const struct genpt_rviommu_req *req,
-				      struct genpt_rviommu_rsp *rsp)
+/*
+ * Translate @req into @rsp.  Returns true when the fault in @rsp must be
+ * recorded, with the record in *@f: the caller records it (a DMA does so
+ * only after leaving its in-flight section, see genpt_rviommu_dma()).
+ */
+static bool xlate(struct genpt_rviommu *iommu, const struct genpt_rviommu_req *req,
+		  struct genpt_rviommu_rsp *rsp, struct genpt_rviommu_fault *f)
 {
 	struct rvi_ctx c;
 	unsigned int cause;
 
-	if (!iommu || !req || !rsp)
-		return -EINVAL;
-	if (req->access < ACC_READ || req->access > ACC_EXEC ||
-	    (req->device_id >> 24) || (req->pid_valid && (req->process_id >> 20)) ||
-	    (req->priv && !req->pid_valid))
-		return -EINVAL;
 	memset(rsp, 0, sizeof(*rsp));
 	memset(&c, 0, sizeof(c));
 	c.iommu = iommu;
@@ -835,30 +834,45 @@ GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
 
 	cause = translate(&c, rsp);
 	if (!cause)
-		return 0;
+		return false;
 	*rsp = (struct genpt_rviommu_rsp){ .cause = cause };
 	rvi_stat(&iommu->st_faults);
 	/* DTF silences translation faults; a fault that prevented locating a
 	 * valid DC assumes DTF = 0. */
-	if (!c.dc_found || !(c.dc[GENPT_RVI_DC_TC] & GENPT_RVI_TC_DTF) ||
-	    cause_ignores_dtf(cause)) {
-		struct genpt_rviommu_fault f = {
-			.cause = cause,
-			.ttyp = req->access == ACC_EXEC ? GENPT_RVI_TTYP_UNTRANSLATED_EXEC :
-				req->access == ACC_WRITE ? GENPT_RVI_TTYP_UNTRANSLATED_WRITE :
-							   GENPT_RVI_TTYP_UNTRANSLATED_READ,
-			.did = req->device_id,
-			.pv = req->pid_valid,
-			.pid = req->pid_valid ? req->process_id : 0,
-			.priv = req->pid_valid && req->priv,
-			.iotval = req->iova,
-			.iotval2 = (cause == GENPT_RVI_CAUSE_INST_GUEST_PAGE ||
-				    cause == GENPT_RVI_CAUSE_READ_GUEST_PAGE ||
-				    cause == GENPT_RVI_CAUSE_WRITE_GUEST_PAGE) ? c.iotval2 : 0,
-		};
+	if (c.dc_found && (c.dc[GENPT_RVI_DC_TC] & GENPT_RVI_TC_DTF) &&
+	    !cause_ignores_dtf(cause))
+		return false;
+	*f = (struct genpt_rviommu_fault){
+		.cause = cause,
+		.ttyp = req->access == ACC_EXEC ? GENPT_RVI_TTYP_UNTRANSLATED_EXEC :
+			req->access == ACC_WRITE ? GENPT_RVI_TTYP_UNTRANSLATED_WRITE :
+						   GENPT_RVI_TTYP_UNTRANSLATED_READ,
+		.did = req->device_id,
+		.pv = req->pid_valid,
+		.pid = req->pid_valid ? req->process_id : 0,
+		.priv = req->pid_valid && req->priv,
+		.iotval = req->iova,
+		.iotval2 = (cause == GENPT_RVI_CAUSE_INST_GUEST_PAGE ||
+			    cause == GENPT_RVI_CAUSE_READ_GUEST_PAGE ||
+			    cause == GENPT_RVI_CAUSE_WRITE_GUEST_PAGE) ? c.iotval2 : 0,
+	};
+	return true;
+}
 
+GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
+				      const struct genpt_rviommu_req *req,
+				      struct genpt_rviommu_rsp *rsp)
+{
+	struct genpt_rviommu_fault f;
+
+	if (!iommu || !req || !rsp)
+		return -EINVAL;
+	if (req->access < ACC_READ || req->access > ACC_EXEC ||
+	    (req->device_id >> 24) || (req->pid_valid && (req->process_id >> 20)) ||
+	    (req->priv && !req->pid_valid))
+		return -EINVAL;
+	if (xlate(iommu, req, rsp, &f))
 		genpt_rvi_record_fault(iommu, &f);
-	}
 	return 0;
 }
 
@@ -893,6 +907,46 @@ static void dma_copy(unsigned char *mem, unsigned char *buf, size_t n, bool to_m
 	}
 }
 
+/*
+ * DMA in flight.  Hardware completes an IOTINVAL (as IOFENCE.C observes it)
+ * only when no transaction still uses a translation it removed: a write
+ * that looked up a dirty translation before a harvest cleaned D and
+ * invalidated must be in memory before the fence completes, or the
+ * hypervisor copies the page without it and never sees it dirty again.
+ * Each page of a DMA counts itself in dma_active[epoch & 1] from before its
+ * translation until its data is written; IOFENCE.C advances the epoch and
+ * waits for the old epoch's count to drain.  Later DMAs count in the other
+ * slot, so the wait is bounded by the transfers already under way.
+ */
+static unsigned int dma_enter(struct genpt_rviommu *iommu)
+{
+	for (;;) {
+		uint64_t e = __atomic_load_n(&iommu->dma_epoch, __ATOMIC_SEQ_CST);
+
+		__atomic_fetch_add(&iommu->dma_active[e & 1], 1, __ATOMIC_SEQ_CST);
+		/* Still the same epoch: a quiesce that advances it from now on
+		 * sees this count (seq_cst orders the increment before its
+		 * load).  Otherwise retry in the new epoch. */
+		if (__atomic_load_n(&iommu->dma_epoch, __ATOMIC_SEQ_CST) == e)
+			return (unsigned int)(e & 1);
+		__atomic_fetch_sub(&iommu->dma_active[e & 1], 1, __ATOMIC_RELEASE);
+	}
+}
+
+static void dma_exit(struct genpt_rviommu *iommu, unsigned int slot)
+{
+	/* release: the data written before it is visible to the quiescer */
+	__atomic_fetch_sub(&iommu->dma_active[slot], 1, __ATOMIC_RELEASE);
+}
+
+void genpt_rvi_dma_quiesce(struct genpt_rviommu *iommu)
+{
+	uint64_t e = __atomic_fetch_add(&iommu->dma_epoch, 1, __ATOMIC_SEQ_CST);
+
+	while (__atomic_load_n(&iommu->dma_active[e & 1], __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
 GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
 				uint64_t iova, void *buf, size_t len,
 				unsigned int access)
@@ -908,13 +962,21 @@ GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
 		struct genpt_rviommu_req req = { .device_id = device_id, .iova = iova,
 						 .access = access };
 		struct genpt_rviommu_rsp rsp;
+		struct genpt_rviommu_fault f;
 		uint64_t pa, room;
-		int err = genpt_rviommu_translate(iommu, &req, &rsp);
+		unsigned int slot = dma_enter(iommu);
 
-		if (err)
-			return err;
-		if (rsp.cause)
+		if (xlate(iommu, &req, &rsp, &f)) {
+			/* IOFENCE.C may be waiting for us under reg_lock,
+			 * which recording takes: leave first. */
+			dma_exit(iommu, slot);
+			genpt_rvi_record_fault(iommu, &f);
 			return -EFAULT;
+		}
+		if (rsp.cause) {
+			dma_exit(iommu, slot);
+			return -EFAULT;
+		}
 		/* The bytes this translation covers. */
 		room = rsp.page_shift >= 64 ? UINT64_MAX :
 		       (1ull << rsp.page_shift) - (iova & ((1ull << rsp.page_shift) - 1));
@@ -928,8 +990,10 @@ GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
 				chunk = room;
 			if (chunk > len)
 				chunk = len;
-			if (!p)
+			if (!p) {
+				dma_exit(iommu, slot);
 				return -EFAULT;
+			}
 			dma_copy(p, b, (size_t)chunk, access == ACC_WRITE);
 			b += chunk;
 			len -= (size_t)chunk;
@@ -937,6 +1001,7 @@ GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
 			pa += chunk;
 			iova += chunk;
 		}
+		dma_exit(iommu, slot);
 	}
 	return 0;
 }

@@ -1,0 +1,915 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hw/migrate.c - the live-migration simulator's engine (hw/migrate.h,
+ * docs/migration.md).
+ *
+ * Threads: the caller's thread migrates (maps, harvests, invalidates,
+ * copies, compares); one thread per device writes by DMA through the IOMMU
+ * until told to stop.  The only memory both touch is the guest RAM (devices
+ * store with relaxed atomics inside the IOMMU's DMA, the migration thread
+ * loads with relaxed atomics while devices run) and a few atomic counters.
+ *
+ * Why no write is lost (with invalidation): a device write either lands
+ * before the copy of its page in a round that reported the page, or sets D
+ * again after that round's harvest cleaned it.  The harvest cleans D, the
+ * invalidation drops every cached translation of what was cleaned, and it
+ * returns only when each DMA that had looked up a translation before it
+ * finished writing.  A write that had its translation before the
+ * invalidation is therefore in memory before the copy; one that looks it up
+ * afterwards walks the table and sets D, so a later harvest reports it.
+ * The final harvest runs after the devices stopped.
+ */
+#ifndef GENPT_FREESTANDING
+
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "genpt/mem.h"
+#include "genpt/riscv_iommu.h"
+#include "genpt/sim_iommu.h"
+#include "hw/migrate.h"
+
+#define KiB (1ull << 10)
+#define MiB (1ull << 20)
+#define GiB (1ull << 30)
+#define PAGE 4096ull
+#define BLOCK (8 * MiB)          /* the mixed layout repeats every 8 MiB */
+#define PM_BASE 0x80000000ull    /* simulated DRAM starts here */
+#define MAX_DEVICES 64
+#define RVI_GSCID 1              /* the guest's domain id (GSCID / PSCID) */
+#define RVI_DID_BASE 0x10        /* device ids of the devices */
+
+#define RW (GENPT_READ | GENPT_WRITE)
+
+const struct genpt_mig_format genpt_mig_formats[] = {
+	{ "riscv", "RISC-V Sv39x4 G-stage + Svnapot behind the RISC-V IOMMU model (driver helper, GADE)",
+	  { .format = GENPT_FMT_RISCV, .va_bits = 41,
+	    .features = GENPT_FEAT_RISCV_GSTAGE | GENPT_FEAT_RISCV_SVNAPOT },
+	  true, GENPT_RVDRV_STAGE2 },
+	{ "riscv-s1", "RISC-V Sv39 first stage + Svnapot behind the RISC-V IOMMU model (driver helper, SADE)",
+	  { .format = GENPT_FMT_RISCV, .va_bits = 39, .features = GENPT_FEAT_RISCV_SVNAPOT },
+	  true, GENPT_RVDRV_STAGE1 },
+	{ "riscv-sim", "RISC-V Sv39x4 G-stage + Svnapot behind the simulated IOMMU",
+	  { .format = GENPT_FMT_RISCV, .va_bits = 41,
+	    .features = GENPT_FEAT_RISCV_GSTAGE | GENPT_FEAT_RISCV_SVNAPOT },
+	  false, 0 },
+	{ "armv8", "ARMv8 stage 2, 4K granule, 40-bit IPA, DBM + contiguous, simulated IOMMU (SMMUv3 HTTU)",
+	  { .format = GENPT_FMT_ARMV8, .va_bits = 40, .granule_bits = 12,
+	    .features = GENPT_FEAT_ARMV8_S2 | GENPT_FEAT_ARMV8_DBM | GENPT_FEAT_ARMV8_CONTIG },
+	  false, 0 },
+	{ "armv8-s1", "ARMv8 stage 1, 4K granule, 48-bit VA, DBM + contiguous, simulated IOMMU",
+	  { .format = GENPT_FMT_ARMV8, .va_bits = 48, .granule_bits = 12,
+	    .features = GENPT_FEAT_ARMV8_DBM | GENPT_FEAT_ARMV8_CONTIG },
+	  false, 0 },
+	{ "armv8-64k", "ARMv8 stage 2, 64K granule, 42-bit IPA, DBM + contiguous, simulated IOMMU",
+	  { .format = GENPT_FMT_ARMV8, .va_bits = 42, .granule_bits = 16,
+	    .features = GENPT_FEAT_ARMV8_S2 | GENPT_FEAT_ARMV8_DBM | GENPT_FEAT_ARMV8_CONTIG },
+	  false, 0 },
+	{ "x86-64", "x86-64 4-level (VT-d first stage / AMD v2), simulated IOMMU",
+	  { .format = GENPT_FMT_X86_64, .va_bits = 48 }, false, 0 },
+	{ "vtd-ss", "Intel VT-d second stage, 4 levels (48-bit), simulated IOMMU",
+	  { .format = GENPT_FMT_VTDSS, .va_bits = 48 }, false, 0 },
+	{ "amd-v1", "AMD IOMMU v1, mode 4 (48-bit), simulated IOMMU",
+	  { .format = GENPT_FMT_AMDV1, .va_bits = 48 }, false, 0 },
+	{ 0 },
+};
+
+const struct genpt_mig_format *genpt_mig_format_find(const char *name)
+{
+	for (const struct genpt_mig_format *f = genpt_mig_formats; f->name; f++)
+		if (!strcmp(f->name, name))
+			return f;
+	return NULL;
+}
+
+const char *genpt_mig_leaf_kind(const struct genpt_mig_config *cfg, uint64_t gpa)
+{
+	const struct genpt_mig_format *f = genpt_mig_format_find(cfg->format ? cfg->format : "riscv");
+	unsigned int g = f && f->cfg.granule_bits ? f->cfg.granule_bits : 12;
+	const char *gran = g == 16 ? "64K" : g == 14 ? "16K" : "4K";
+	uint64_t off = gpa % BLOCK;
+
+	switch (cfg->mapping) {
+	case GENPT_MIG_MAP_4K:
+		return gran;
+	case GENPT_MIG_MAP_2M:
+		return "2M";
+	default:
+		return off < 4 * MiB ? "2M" : off < 6 * MiB ? (g > 16 ? gran : "64K") : gran;
+	}
+}
+
+void genpt_mig_config_default(struct genpt_mig_config *cfg)
+{
+	*cfg = (struct genpt_mig_config){
+		.format = "riscv",
+		.mapping = GENPT_MIG_MAP_MIXED,
+		.mem_bytes = 512 * MiB,
+		.devices = 4,
+		.rate_mib = 4,
+		.write_bytes = 4096,
+		.pattern = GENPT_MIG_HOT,
+		.hot_bytes = 16 * MiB,
+		.hot_percent = 99,
+		.bandwidth_mib = 128,
+		.downtime_ms = 300,
+		.max_rounds = 30,
+		.seed = 1,
+	};
+}
+
+/* ------------------------------------------------------------- helpers -- */
+
+struct mig;
+
+struct mig_dev {
+	struct mig *m;
+	pthread_t th;
+	unsigned int idx;
+	uint32_t did;
+	uint64_t rng;
+	uint64_t cursor; /* GENPT_MIG_SEQ */
+	uint64_t writes, bytes, errors;
+	int first_err;
+	uint64_t first_err_gpa;
+	uint64_t buf[PAGE / 8];
+};
+
+struct mig {
+	const struct genpt_mig_config *cfg;
+	const struct genpt_mig_format *fmt;
+	struct genpt_mig_result *res;
+	genpt_mig_progress_fn progress;
+	void *ctx;
+
+	struct genpt_physmem *pm;
+	struct genpt *pt;
+	uint64_t ram_pa;
+	unsigned char *src; /* guest RAM (host view of ram_pa) */
+	unsigned char *dst; /* the destination's copy */
+	uint64_t npages;    /* 4 KiB pages */
+	uint64_t words;     /* bitmap words */
+	uint64_t *bits;
+	uint64_t gran;      /* smallest leaf */
+	uint64_t hot_first, hot_pages;
+
+	struct genpt_rviommu *rvi;
+	struct genpt_rvdrv *drv;
+	unsigned int attached;
+	struct genpt_sim_iommu *sim;
+	bool tracking, split_done;
+
+	struct mig_dev *dev;
+	unsigned int started;
+	int stop;            /* atomic */
+	uint64_t writes;     /* atomic: device writes so far */
+	unsigned int done;   /* atomic: devices that reached ops_per_device */
+	double copy_rate;    /* bytes/s used to predict the downtime */
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void sleep_for(double s)
+{
+	struct timespec ts;
+
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static int fail(struct mig *m, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct mig *m, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!m->res->error[0]) {
+		va_start(ap, fmt);
+		vsnprintf(m->res->error, sizeof(m->res->error), fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+static uint64_t pow2_at_least(uint64_t v)
+{
+	uint64_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+/* ----------------------------------------------------------- the IOMMU -- */
+
+static int dev_dma(struct mig *m, struct mig_dev *d, uint64_t gpa, size_t len)
+{
+	if (m->rvi)
+		return genpt_rviommu_dma(m->rvi, d->did, gpa, d->buf, len,
+					 GENPT_ACCESS_WRITE);
+	return genpt_sim_iommu_dma(m->sim, gpa, d->buf, len, GENPT_ACCESS_WRITE);
+}
+
+/* Invalidate what an engine edit gathered (unless told to skip it), then
+ * release the gathered pages. */
+static int finish_gather(struct mig *m, struct genpt_gather *g, bool invalidate)
+{
+	int err = 0;
+
+	if (invalidate && g->start <= g->last) {
+		if (m->drv)
+			err = genpt_rvdrv_invalidate(m->drv, m->pt, g->start, g->last);
+		else
+			err = genpt_sim_iommu_invalidate(m->sim, g->start, g->last);
+	}
+	genpt_gather_release(m->pt, g);
+	return err;
+}
+
+static int iommu_setup(struct mig *m)
+{
+	const struct genpt_mig_config *cfg = m->cfg;
+	int err;
+
+	if (m->fmt->rviommu) {
+		struct genpt_rviommu_config icfg = { .iotlb_entries = cfg->iotlb_entries };
+		struct genpt_rvdrv_config dcfg = { .mmio = &genpt_rviommu_mmio_ops,
+						   .mem = &genpt_physmem_ops,
+						   .mem_ctx = m->pm };
+		struct genpt_rvdrv_domain dom = { (enum genpt_rvdrv_stage)m->fmt->stage,
+						  RVI_GSCID };
+
+		err = genpt_rviommu_create(&icfg, &genpt_physmem_ops, m->pm, &m->rvi);
+		if (err)
+			return fail(m, err, "genpt_rviommu_create: %s", strerror(-err));
+		dcfg.mmio_ctx = m->rvi;
+		err = genpt_rvdrv_create(&dcfg, &m->drv);
+		if (err)
+			return fail(m, err, "genpt_rvdrv_create: %s", strerror(-err));
+		for (; m->attached < cfg->devices; m->attached++) {
+			err = genpt_rvdrv_attach(m->drv, RVI_DID_BASE + m->attached, m->pt, &dom);
+			if (err)
+				return fail(m, err, "genpt_rvdrv_attach: %s", strerror(-err));
+		}
+		return 0;
+	}
+	struct genpt_sim_iommu_config scfg = { .table = m->pt, .mem = &genpt_physmem_ops,
+					       .mem_ctx = m->pm,
+					       .iotlb_entries = cfg->iotlb_entries };
+
+	err = genpt_sim_iommu_create(&scfg, &m->sim);
+	if (err)
+		return fail(m, err, "genpt_sim_iommu_create: %s", strerror(-err));
+	return 0;
+}
+
+static void iommu_teardown(struct mig *m)
+{
+	while (m->attached)
+		genpt_rvdrv_detach(m->drv, RVI_DID_BASE + --m->attached);
+	genpt_rvdrv_destroy(m->drv);
+	genpt_rviommu_destroy(m->rvi);
+	genpt_sim_iommu_destroy(m->sim);
+}
+
+static unsigned int split_shift(const struct mig *m)
+{
+	return m->fmt->cfg.granule_bits ? m->fmt->cfg.granule_bits : 12;
+}
+
+/*
+ * Dirty tracking on, from a clean slate.  RISC-V model: the driver sets
+ * GADE/SADE, invalidates and fences, switches the table and cleans it; a
+ * split comes first, as its own edit (leaves stay write-dirty while
+ * tracking is off), because the driver must program the hardware before the
+ * table starts handing out clean leaves.  Simulated IOMMU: the engine call
+ * (genpt_set_dirty_tracking_split or genpt_set_dirty_tracking), an
+ * invalidation of everything (the walks in flight finish), a clean pass and
+ * its invalidation.
+ */
+static int tracking_on(struct mig *m)
+{
+	uint64_t len = m->cfg->mem_bytes;
+	struct genpt_gather g;
+	int err;
+
+	genpt_gather_init(&g);
+	if (m->drv) {
+		if (m->cfg->split) {
+			err = genpt_split(m->pt, 0, len, split_shift(m), &g);
+			if (err)
+				return fail(m, err, "genpt_split: %s", strerror(-err));
+			m->split_done = true;
+			err = finish_gather(m, &g, true);
+			if (err)
+				return fail(m, err, "invalidate after split: %s", strerror(-err));
+		}
+		err = genpt_rvdrv_set_dirty_tracking(m->drv, m->pt, true);
+		if (err)
+			return fail(m, err, "genpt_rvdrv_set_dirty_tracking: %s", strerror(-err));
+		m->tracking = true;
+		return 0;
+	}
+	if (m->cfg->split) {
+		int err2;
+
+		err = genpt_set_dirty_tracking_split(m->pt, true, split_shift(m), &g);
+		/* -ENOMEM may leave part of the space split: merge it later. */
+		m->split_done = !err || err == -ENOMEM;
+		err2 = finish_gather(m, &g, true);
+		if (!err)
+			err = err2;
+		if (err)
+			return fail(m, err, "genpt_set_dirty_tracking_split: %s%s", strerror(-err),
+				    err == -EOPNOTSUPP ? " (this format cannot split leaves)" : "");
+	} else {
+		err = genpt_set_dirty_tracking(m->pt, true);
+		if (err)
+			return fail(m, err, "genpt_set_dirty_tracking: %s", strerror(-err));
+	}
+	m->tracking = true;
+	/* The walk reads the table's tracking state as the hardware's A/D
+	 * enable: a walk that began before the switch does not set D and
+	 * would fault on a leaf cleaned under it.  So, like a driver that
+	 * sets the enable bit and invalidates the context caches before the
+	 * table hands out clean leaves, wait for every DMA under way first;
+	 * walks that start later see tracking on. */
+	err = genpt_sim_iommu_invalidate(m->sim, 0, UINT64_MAX);
+	if (!err)
+		err = genpt_read_and_clear_dirty(m->pt, 0, len, 0, NULL, &g);
+	if (!err)
+		err = finish_gather(m, &g, true);
+	if (err)
+		return fail(m, err, "clean pass: %s", strerror(-err));
+	return 0;
+}
+
+/* Tracking off again (and leaves merged back after a split). */
+static int tracking_off(struct mig *m)
+{
+	struct genpt_gather g;
+	int err = 0;
+
+	genpt_gather_init(&g);
+	if (m->drv) {
+		if (m->tracking)
+			err = genpt_rvdrv_set_dirty_tracking(m->drv, m->pt, false);
+		if (!err && m->split_done) {
+			err = genpt_merge(m->pt, 0, m->cfg->mem_bytes, &g);
+			if (!err)
+				err = finish_gather(m, &g, true);
+		}
+	} else if (m->split_done) {
+		err = genpt_set_dirty_tracking_split(m->pt, false, split_shift(m), &g);
+		if (!err)
+			err = finish_gather(m, &g, true);
+		if (!err)
+			err = genpt_sim_iommu_invalidate(m->sim, 0, UINT64_MAX);
+	} else if (m->tracking) {
+		err = genpt_set_dirty_tracking(m->pt, false);
+		if (!err)
+			err = genpt_sim_iommu_invalidate(m->sim, 0, UINT64_MAX);
+	}
+	m->tracking = false;
+	m->split_done = false;
+	if (err)
+		return fail(m, err, "switching dirty tracking off: %s", strerror(-err));
+	return 0;
+}
+
+/* One harvest of the whole guest into m->bits (ORed), with the
+ * invalidation (unless cfg->no_invalidate); its time is accounted. */
+static int harvest(struct mig *m)
+{
+	struct genpt_dirty_bitmap bm = { .bits = m->bits, .iova = 0,
+					 .length = m->cfg->mem_bytes, .page_shift = 12 };
+	double t = now();
+	int err;
+
+	if (m->drv && !m->cfg->no_invalidate) {
+		err = genpt_rvdrv_read_and_clear_dirty(m->drv, m->pt, 0, bm.length, 0, &bm);
+	} else {
+		struct genpt_gather g;
+
+		genpt_gather_init(&g);
+		err = genpt_read_and_clear_dirty(m->pt, 0, bm.length, 0, &bm, &g);
+		if (!err)
+			err = finish_gather(m, &g, !m->cfg->no_invalidate);
+		else
+			genpt_gather_release(m->pt, &g);
+	}
+	m->res->harvest_seconds += now() - t;
+	m->res->harvests++;
+	if (err)
+		return fail(m, err, "harvest: %s", strerror(-err));
+	return 0;
+}
+
+static uint64_t count_bits(const uint64_t *bits, uint64_t words)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < words; i++)
+		n += (uint64_t)__builtin_popcountll(bits[i]);
+	return n;
+}
+
+/* ------------------------------------------------------------- copying -- */
+
+/* Keeps a copy at the link's pace: sleeps whenever it is ahead. */
+struct pacer {
+	double t0, rate; /* bytes/s, 0 = unlimited */
+	uint64_t bytes;
+};
+
+static void pace(struct pacer *p, uint64_t n)
+{
+	double ahead;
+
+	p->bytes += n;
+	if (p->rate <= 0)
+		return;
+	ahead = p->t0 + (double)p->bytes / p->rate - now();
+	if (ahead > 0)
+		sleep_for(ahead);
+}
+
+/* Copy guest pages [first, first + n) to the destination.  Devices may be
+ * writing them: load with relaxed atomics. */
+static void copy_run(struct mig *m, uint64_t first, uint64_t n, struct pacer *p)
+{
+	while (n) {
+		uint64_t chunk = n < 256 ? n : 256; /* 1 MiB between pacing checks */
+		const uint64_t *s = (const uint64_t *)(const void *)(m->src + first * PAGE);
+		uint64_t *d = (uint64_t *)(void *)(m->dst + first * PAGE);
+
+		for (uint64_t i = 0; i < chunk * PAGE / 8; i++)
+			d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+		pace(p, chunk * PAGE);
+		first += chunk;
+		n -= chunk;
+	}
+}
+
+/* Copy every page whose bit is set; returns the bytes copied. */
+static uint64_t copy_dirty(struct mig *m, struct pacer *p)
+{
+	uint64_t copied = 0, run = 0, start = 0;
+
+	for (uint64_t pg = 0; pg <= m->npages; pg++) {
+		bool dirty = pg < m->npages && (m->bits[pg / 64] >> (pg % 64)) & 1;
+
+		if (dirty) {
+			if (!run)
+				start = pg;
+			run++;
+			continue;
+		}
+		if (run) {
+			copy_run(m, start, run, p);
+			copied += run * PAGE;
+			run = 0;
+		}
+	}
+	return copied;
+}
+
+/* ------------------------------------------------------------- devices -- */
+
+static uint64_t dev_target(struct mig *m, struct mig_dev *d)
+{
+	const struct genpt_mig_config *cfg = m->cfg;
+	uint64_t r = rng_next(&d->rng), page, slots = PAGE / cfg->write_bytes;
+	uint64_t gpa;
+
+	switch (cfg->pattern) {
+	case GENPT_MIG_SEQ:
+		gpa = d->cursor;
+		d->cursor += cfg->write_bytes;
+		if (d->cursor >= cfg->mem_bytes)
+			d->cursor = 0;
+		return gpa;
+	case GENPT_MIG_HOT:
+		if (r % 100 < cfg->hot_percent && m->hot_pages) {
+			page = m->hot_first + rng_next(&d->rng) % m->hot_pages;
+			break;
+		}
+		/* fall through */
+	default:
+		page = rng_next(&d->rng) % m->npages;
+		break;
+	}
+	return page * PAGE + (rng_next(&d->rng) % slots) * cfg->write_bytes;
+}
+
+static void *dev_main(void *arg)
+{
+	struct mig_dev *d = arg;
+	struct mig *m = d->m;
+	const struct genpt_mig_config *cfg = m->cfg;
+	double rate = cfg->rate_mib * (double)MiB, t0 = now();
+
+	while (!__atomic_load_n(&m->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t gpa, tag;
+		int err;
+
+		if (cfg->ops_per_device && d->writes >= cfg->ops_per_device)
+			break;
+		gpa = dev_target(m, d);
+		/* Every write stores new data, so a lost one shows. */
+		tag = ((uint64_t)(d->idx + 1) << 56) ^ (d->writes << 12);
+		for (unsigned int i = 0; i < cfg->write_bytes / 8; i++)
+			d->buf[i] = tag ^ i;
+		err = dev_dma(m, d, gpa, cfg->write_bytes);
+		if (err && !d->errors++) {
+			d->first_err = err;
+			d->first_err_gpa = gpa;
+		}
+		d->writes++;
+		d->bytes += cfg->write_bytes;
+		__atomic_fetch_add(&m->writes, 1, __ATOMIC_RELAXED);
+		if (rate > 0) {
+			double ahead = t0 + (double)d->bytes / rate - now();
+
+			if (ahead > 0.0002)
+				sleep_for(ahead);
+		}
+	}
+	__atomic_fetch_add(&m->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int devices_start(struct mig *m)
+{
+	const struct genpt_mig_config *cfg = m->cfg;
+
+	m->dev = calloc(cfg->devices, sizeof(*m->dev));
+	if (!m->dev)
+		return fail(m, -ENOMEM, "out of memory");
+	for (unsigned int i = 0; i < cfg->devices; i++) {
+		struct mig_dev *d = &m->dev[i];
+		int err;
+
+		d->m = m;
+		d->idx = i;
+		d->did = RVI_DID_BASE + i;
+		d->rng = cfg->seed * 0x100000001b3ull + i;
+		d->cursor = (cfg->mem_bytes / cfg->devices * i) & ~(uint64_t)(cfg->write_bytes - 1);
+		err = pthread_create(&d->th, NULL, dev_main, d);
+		if (err)
+			return fail(m, -err, "pthread_create: %s", strerror(err));
+		m->started++;
+	}
+	return 0;
+}
+
+static void devices_stop(struct mig *m)
+{
+	__atomic_store_n(&m->stop, 1, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < m->started; i++)
+		pthread_join(m->dev[i].th, NULL);
+	m->started = 0;
+}
+
+/* Wait until the devices made @n writes since @since (or all finished). */
+static void wait_writes(struct mig *m, uint64_t since, uint64_t n)
+{
+	while (__atomic_load_n(&m->writes, __ATOMIC_RELAXED) - since < n &&
+	       __atomic_load_n(&m->done, __ATOMIC_ACQUIRE) < m->cfg->devices)
+		sleep_for(0.0002);
+}
+
+/* --------------------------------------------------------------- setup -- */
+
+static int map_chunks(struct mig *m, uint64_t gpa, uint64_t len, uint64_t chunk)
+{
+	for (uint64_t off = 0; off < len; off += chunk) {
+		int err = genpt_map(m->pt, gpa + off, m->ram_pa + gpa + off, chunk, RW, NULL);
+
+		if (err)
+			return fail(m, err, "genpt_map(0x%llx, %llu): %s",
+				    (unsigned long long)(gpa + off),
+				    (unsigned long long)chunk, strerror(-err));
+	}
+	return 0;
+}
+
+static int map_guest(struct mig *m)
+{
+	uint64_t len = m->cfg->mem_bytes, small = m->gran > 64 * KiB ? m->gran : 64 * KiB;
+	int err = 0;
+
+	switch (m->cfg->mapping) {
+	case GENPT_MIG_MAP_4K:
+		return map_chunks(m, 0, len, m->gran);
+	case GENPT_MIG_MAP_2M:
+		return map_chunks(m, 0, len, 2 * MiB);
+	default:
+		for (uint64_t b = 0; b < len && !err; b += BLOCK) {
+			err = map_chunks(m, b, 4 * MiB, 2 * MiB);
+			if (!err)
+				err = map_chunks(m, b + 4 * MiB, 2 * MiB, small);
+			if (!err)
+				err = map_chunks(m, b + 6 * MiB, 2 * MiB, m->gran);
+		}
+		return err;
+	}
+}
+
+static int check_config(const struct genpt_mig_config *cfg, struct genpt_mig_result *res)
+{
+	const char *why = NULL;
+
+	if (!cfg->mem_bytes || cfg->mem_bytes % BLOCK || cfg->mem_bytes > (64ull << 30))
+		why = "memory must be a multiple of 8 MiB, at most 64 GiB";
+	else if (!cfg->devices || cfg->devices > MAX_DEVICES)
+		why = "devices must be 1..64";
+	else if (cfg->write_bytes < 8 || cfg->write_bytes > PAGE ||
+		 (cfg->write_bytes & (cfg->write_bytes - 1)))
+		why = "write size must be a power of two, 8..4096";
+	else if (cfg->pattern > GENPT_MIG_SEQ || cfg->mapping > GENPT_MIG_MAP_2M)
+		why = "unknown pattern or mapping";
+	else if (cfg->pattern == GENPT_MIG_HOT &&
+		 (cfg->hot_bytes % PAGE || cfg->hot_bytes > cfg->mem_bytes ||
+		  cfg->hot_percent > 100))
+		why = "hot set must be a multiple of 4 KiB within memory, hot percent 0..100";
+	else if (cfg->rate_mib < 0 || cfg->bandwidth_mib < 0 || cfg->downtime_ms < 0)
+		why = "rates and the downtime budget must not be negative";
+	else if (!cfg->max_rounds)
+		why = "at least one round";
+	if (!why)
+		return 0;
+	snprintf(res->error, sizeof(res->error), "%s", why);
+	return -EINVAL;
+}
+
+static int setup(struct mig *m)
+{
+	const struct genpt_mig_config *cfg = m->cfg;
+	struct genpt_config tcfg = m->fmt->cfg;
+	uint64_t block = pow2_at_least(cfg->mem_bytes);
+	int err;
+
+	m->gran = 1ull << (tcfg.granule_bits ? tcfg.granule_bits : 12);
+	m->npages = cfg->mem_bytes / PAGE;
+	m->words = (m->npages + 63) / 64;
+	if (cfg->pattern == GENPT_MIG_HOT) {
+		m->hot_pages = cfg->hot_bytes / PAGE;
+		m->hot_first = m->npages / 4;
+		if (m->hot_first + m->hot_pages > m->npages)
+			m->hot_first = m->npages - m->hot_pages;
+	}
+	/* Guest RAM is one naturally aligned block; the rest holds tables. */
+	err = genpt_physmem_create(PM_BASE, 4 * block, &m->pm);
+	if (err)
+		return fail(m, err, "genpt_physmem_create: %s", strerror(-err));
+	err = genpt_physmem_alloc(m->pm, cfg->mem_bytes, 2 * MiB, &m->ram_pa);
+	if (err)
+		return fail(m, err, "guest memory: %s", strerror(-err));
+	m->src = genpt_physmem_ptr(m->pm, m->ram_pa);
+	m->dst = calloc(1, cfg->mem_bytes);
+	m->bits = calloc(m->words, sizeof(uint64_t));
+	if (!m->src || !m->dst || !m->bits)
+		return fail(m, -ENOMEM, "out of memory");
+	tcfg.mem = &genpt_physmem_ops;
+	tcfg.mem_ctx = m->pm;
+	err = genpt_create(&tcfg, &m->pt);
+	if (err)
+		return fail(m, err, "genpt_create: %s", strerror(-err));
+	err = map_guest(m);
+	if (err)
+		return err;
+	/* The guest's memory before migration: something other than zero. */
+	for (uint64_t i = 0; i < cfg->mem_bytes / 8; i++)
+		((uint64_t *)(void *)m->src)[i] = (i * 8) ^ 0x5a5a5a5a00000000ull;
+	return iommu_setup(m);
+}
+
+static void teardown(struct mig *m)
+{
+	if (m->dev) {
+		devices_stop(m);
+		free(m->dev);
+	}
+	iommu_teardown(m);
+	genpt_destroy(m->pt);
+	genpt_physmem_destroy(m->pm);
+	free(m->dst);
+	free(m->bits);
+}
+
+/* ----------------------------------------------------------------- run -- */
+
+static void report(struct mig *m, const struct genpt_mig_round *r)
+{
+	if (m->progress)
+		m->progress(m->ctx, r);
+}
+
+static void verify(struct mig *m)
+{
+	struct genpt_mig_result *res = m->res;
+
+	for (uint64_t pg = 0; pg < m->npages; pg++) {
+		if (!memcmp(m->src + pg * PAGE, m->dst + pg * PAGE, PAGE))
+			continue;
+		if (res->n_first_diff < GENPT_MIG_MAX_DIFF)
+			res->first_diff[res->n_first_diff++] = pg * PAGE;
+		res->pages_differ++;
+	}
+	res->bytes_compared = m->cfg->mem_bytes;
+}
+
+static void collect_stats(struct mig *m)
+{
+	struct genpt_mig_result *res = m->res;
+
+	if (m->rvi) {
+		struct genpt_rviommu_stats st;
+
+		if (!genpt_rviommu_stats(m->rvi, &st)) {
+			res->iotlb_hits = st.iotlb_hits;
+			res->iotlb_misses = st.iotlb_misses;
+		}
+	} else if (m->sim) {
+		struct genpt_sim_iommu_stats st;
+
+		if (!genpt_sim_iommu_stats(m->sim, &st)) {
+			res->iotlb_hits = st.iotlb_hits;
+			res->iotlb_misses = st.iotlb_misses;
+		}
+	}
+	for (unsigned int i = 0; m->dev && i < m->cfg->devices; i++) {
+		res->device_writes += m->dev[i].writes;
+		res->device_bytes += m->dev[i].bytes;
+		res->device_errors += m->dev[i].errors;
+		if (m->dev[i].errors && !res->first_error) {
+			res->first_error = m->dev[i].first_err;
+			res->first_error_gpa = m->dev[i].first_err_gpa;
+		}
+	}
+}
+
+static int migrate(struct mig *m)
+{
+	const struct genpt_mig_config *cfg = m->cfg;
+	struct genpt_mig_result *res = m->res;
+	double bw = cfg->bandwidth_mib * (double)MiB, t, th, gib;
+	struct pacer p;
+	uint64_t since, final_bytes;
+	int err;
+
+	err = devices_start(m);
+	if (!err)
+		err = tracking_on(m);
+	if (err)
+		return err;
+
+	/* Round 0: everything. */
+	t = now();
+	p = (struct pacer){ .t0 = t, .rate = bw };
+	copy_run(m, 0, m->npages, &p);
+	res->bytes_copied += cfg->mem_bytes;
+	m->copy_rate = bw > 0 ? bw : (double)cfg->mem_bytes / (now() - t + 1e-9);
+	report(m, &(struct genpt_mig_round){ .round = 0, .dirty_pages = m->npages,
+					     .bytes_copied = cfg->mem_bytes,
+					     .seconds = now() - t });
+
+	/* Pre-copy rounds. */
+	since = __atomic_load_n(&m->writes, __ATOMIC_RELAXED);
+	for (unsigned int r = 1;; r++) {
+		struct genpt_mig_round rd = { .round = r };
+		bool all_done;
+
+		if (cfg->min_writes_per_round) {
+			wait_writes(m, since, cfg->min_writes_per_round);
+			since = __atomic_load_n(&m->writes, __ATOMIC_RELAXED);
+		}
+		all_done = __atomic_load_n(&m->done, __ATOMIC_ACQUIRE) == cfg->devices;
+		t = now();
+		memset(m->bits, 0, m->words * sizeof(uint64_t));
+		err = harvest(m);
+		if (err)
+			return err;
+		rd.harvest_seconds = now() - t;
+		rd.dirty_pages = count_bits(m->bits, m->words);
+		res->rounds = r;
+		if (cfg->ops_per_device)
+			/* Fixed work: race the devices until they are done. */
+			rd.converged = all_done;
+		else
+			rd.converged = (double)(rd.dirty_pages * PAGE) / m->copy_rate * 1e3 <=
+				       cfg->downtime_ms;
+		if (rd.converged && !cfg->ops_per_device) {
+			/* Fits: the stop-and-copy phase copies these too. */
+			rd.seconds = now() - t;
+			res->converged = true;
+			report(m, &rd);
+			break;
+		}
+		p = (struct pacer){ .t0 = now(), .rate = bw };
+		rd.bytes_copied = copy_dirty(m, &p);
+		res->bytes_copied += rd.bytes_copied;
+		rd.seconds = now() - t;
+		report(m, &rd);
+		if (rd.converged) {
+			res->converged = true;
+			memset(m->bits, 0, m->words * sizeof(uint64_t));
+			break;
+		}
+		if (r >= cfg->max_rounds) {
+			memset(m->bits, 0, m->words * sizeof(uint64_t));
+			break;
+		}
+	}
+
+	/* Stop and copy. */
+	devices_stop(m);
+	t = now();
+	err = harvest(m);
+	if (err)
+		return err;
+	th = now() - t;
+	res->final_pages = count_bits(m->bits, m->words);
+	/* The devices are stopped: copy at memory speed, and account the
+	 * copy at the link's bandwidth when there is one. */
+	p = (struct pacer){ .t0 = now(), .rate = 0 };
+	final_bytes = copy_dirty(m, &p);
+	res->bytes_copied += final_bytes;
+	res->final_harvest_ms = th * 1e3;
+	res->final_copy_ms = bw > 0 ? (double)final_bytes / bw * 1e3 : (now() - p.t0) * 1e3;
+	res->downtime_ms = res->final_harvest_ms + res->final_copy_ms;
+	report(m, &(struct genpt_mig_round){ .round = res->rounds + 1, .final = true,
+					     .dirty_pages = res->final_pages,
+					     .bytes_copied = res->final_pages * PAGE,
+					     .seconds = now() - t, .harvest_seconds = th });
+
+	verify(m);
+	gib = (double)cfg->mem_bytes / (double)GiB;
+	if (res->harvests)
+		res->harvest_ms_per_gib = res->harvest_seconds * 1e3 / ((double)res->harvests * gib);
+	return tracking_off(m);
+}
+
+int genpt_mig_run(const struct genpt_mig_config *cfg, genpt_mig_progress_fn progress,
+		  void *ctx, struct genpt_mig_result *res)
+{
+	struct mig m = { .cfg = cfg, .res = res, .progress = progress, .ctx = ctx };
+	double t0 = now();
+	int err;
+
+	if (!res)
+		return -EINVAL;
+	memset(res, 0, sizeof(*res));
+	if (!cfg)
+		return -EINVAL;
+	m.fmt = genpt_mig_format_find(cfg->format ? cfg->format : "riscv");
+	if (!m.fmt) {
+		snprintf(res->error, sizeof(res->error), "unknown format '%s'", cfg->format);
+		return -EINVAL;
+	}
+	err = check_config(cfg, res);
+	if (err)
+		return err;
+	snprintf(res->desc, sizeof(res->desc), "%s", m.fmt->desc);
+	err = setup(&m);
+	if (!err)
+		err = migrate(&m);
+	if (m.dev)
+		devices_stop(&m);
+	collect_stats(&m);
+	teardown(&m);
+	res->seconds = now() - t0;
+	return err;
+}
+
+#else /* GENPT_FREESTANDING */
+/* ISO C wants a declaration in every translation unit. */
+typedef int genpt_mig_hosted_only;
+#endif

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_migrate.c - the live-migration simulator (lib/hw/migrate.c, the
+ * engine of tools/genpt_migrate) as a test, for every format and mapping
+ * mix: several device threads write by DMA through the IOMMU
+ * (the RISC-V IOMMU model with the driver helper, or the simulated IOMMU)
+ * while pre-copy rounds harvest, invalidate and copy; after the final
+ * harvest and copy, destination and source must not differ in one byte.
+ *
+ * And the other way round: without the invalidation after clearing dirty
+ * bits, a write-heavy load through cached dirty translations must be lost,
+ * and the verification must say so - proof that the check can fail.
+ *
+ * Each run waits for a number of device writes per round, so every round
+ * races with DMA however slowly the machine (or a sanitizer) runs.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hw/migrate.h"
+
+#define MiB (1ull << 20)
+
+static const enum genpt_mig_mapping mig_mappings[] = {
+	GENPT_MIG_MAP_MIXED, GENPT_MIG_MAP_4K, GENPT_MIG_MAP_2M,
+};
+static const char *const mig_mapping_names[] = { "mixed", "4k", "2m" };
+static const char *const mig_pattern_names[] = { "uniform", "hot", "seq" };
+
+/* A small, write-heavy migration that always races with the devices. */
+static void mig_small(struct genpt_mig_config *c, const char *format)
+{
+	genpt_mig_config_default(c);
+	c->format = format;
+	c->mem_bytes = 8 * MiB; /* one block of the mixed layout: 2M, 64K and 4K leaves */
+	c->devices = 3;
+	c->rate_mib = 8;        /* 16K writes/s each: fast, and the migration thread still gets a core */
+	c->write_bytes = 512;
+	c->hot_bytes = 1 * MiB;
+	c->hot_percent = 80;
+	c->bandwidth_mib = 0;   /* copy at memory speed */
+	c->downtime_ms = 0;     /* never fits while devices write: run every round */
+	c->max_rounds = 3;
+	c->min_writes_per_round = 300;
+}
+
+static void mig_run_ok(const struct genpt_mig_config *c, const char *what)
+{
+	struct genpt_mig_result r;
+	int err = genpt_mig_run(c, NULL, NULL, &r);
+
+	cr_assert_eq(err, 0, "%s: genpt_mig_run: %d (%s)", what, err, r.error);
+	cr_assert_eq(r.device_errors, 0, "%s: %llu DMA writes failed, the first with %d at 0x%llx",
+		     what, (unsigned long long)r.device_errors, r.first_error,
+		     (unsigned long long)r.first_error_gpa);
+	cr_assert_geq(r.device_writes, c->max_rounds * c->min_writes_per_round,
+		      "%s: the devices wrote during every round", what);
+	cr_assert_eq(r.rounds, c->max_rounds, "%s", what);
+	cr_assert_geq(r.harvests, r.rounds + 1, "%s", what);
+	cr_assert_eq(r.bytes_compared, c->mem_bytes, "%s", what);
+	cr_assert_geq(r.bytes_copied, c->mem_bytes, "%s", what);
+	cr_assert_eq(r.pages_differ, 0, "%s: %llu pages differ, first at 0x%llx", what,
+		     (unsigned long long)r.pages_differ,
+		     (unsigned long long)(r.n_first_diff ? r.first_diff[0] : 0));
+}
+
+/* Every mapping mix of @format, a different write pattern each time. */
+static void mig_all_mappings(const char *format)
+{
+	for (unsigned int i = 0; i < 3; i++) {
+		struct genpt_mig_config c;
+		char what[96];
+
+		mig_small(&c, format);
+		c.mapping = mig_mappings[i];
+		c.pattern = (enum genpt_mig_pattern)((i + 1) % 3);
+		c.seed = 100 + i;
+		snprintf(what, sizeof(what), "%s, %s leaves, %s writes", format,
+			 mig_mapping_names[i], mig_pattern_names[c.pattern]);
+		mig_run_ok(&c, what);
+	}
+}
+
+Test(migrate, riscv_model_gstage, .timeout = 300) { mig_all_mappings("riscv"); }
+Test(migrate, riscv_model_first_stage, .timeout = 300) { mig_all_mappings("riscv-s1"); }
+Test(migrate, riscv_sim, .timeout = 300) { mig_all_mappings("riscv-sim"); }
+Test(migrate, armv8_s2, .timeout = 300) { mig_all_mappings("armv8"); }
+Test(migrate, armv8_s1, .timeout = 300) { mig_all_mappings("armv8-s1"); }
+Test(migrate, armv8_64k, .timeout = 300) { mig_all_mappings("armv8-64k"); }
+Test(migrate, x86_64, .timeout = 300) { mig_all_mappings("x86-64"); }
+Test(migrate, vtd_ss, .timeout = 300) { mig_all_mappings("vtd-ss"); }
+Test(migrate, amd_v1, .timeout = 300) { mig_all_mappings("amd-v1"); }
+
+Test(migrate, every_format_is_tested)
+{
+	static const char *const tested[] = { "riscv", "riscv-s1", "riscv-sim", "armv8",
+					      "armv8-s1", "armv8-64k", "x86-64", "vtd-ss",
+					      "amd-v1" };
+	unsigned int n = 0;
+
+	for (const struct genpt_mig_format *f = genpt_mig_formats; f->name; f++, n++) {
+		bool found = false;
+
+		for (unsigned int i = 0; i < sizeof(tested) / sizeof(tested[0]); i++)
+			found |= !strcmp(tested[i], f->name);
+		cr_assert(found, "format %s has no test here", f->name);
+		cr_assert_eq(genpt_mig_format_find(f->name), f);
+	}
+	cr_assert_eq(n, sizeof(tested) / sizeof(tested[0]));
+	cr_assert_null(genpt_mig_format_find("sv39"));
+}
+
+/* Split on enable, merge on disable: nothing lost either, and the split
+ * harvest copies less than the 2 MiB one for the same load. */
+static void mig_split(const char *format)
+{
+	static const enum genpt_mig_mapping maps[] = { GENPT_MIG_MAP_MIXED, GENPT_MIG_MAP_2M };
+
+	for (unsigned int i = 0; i < 2; i++) {
+		struct genpt_mig_config c;
+		char what[96];
+
+		mig_small(&c, format);
+		c.mapping = maps[i];
+		c.pattern = GENPT_MIG_UNIFORM;
+		c.split = true;
+		snprintf(what, sizeof(what), "%s, %s leaves, split", format,
+			 mig_mapping_names[maps[i]]);
+		mig_run_ok(&c, what);
+	}
+}
+
+Test(migrate, split_riscv_model, .timeout = 300) { mig_split("riscv"); }
+Test(migrate, split_riscv_model_first_stage, .timeout = 300) { mig_split("riscv-s1"); }
+Test(migrate, split_riscv_sim, .timeout = 300) { mig_split("riscv-sim"); }
+Test(migrate, split_armv8, .timeout = 300) { mig_split("armv8"); }
+Test(migrate, split_armv8_64k, .timeout = 300) { mig_split("armv8-64k"); }
+Test(migrate, split_x86_64, .timeout = 300) { mig_split("x86-64"); }
+Test(migrate, split_vtd_ss, .timeout = 300) { mig_split("vtd-ss"); }
+Test(migrate, split_amd_v1, .timeout = 300) { mig_split("amd-v1"); }
+
+/* A single sparse write per round: with 2 MiB leaves the round copies the
+ * whole leaf, split it copies the page. */
+Test(migrate, split_copies_less, .timeout = 300)
+{
+	struct genpt_mig_result r2m, r4k;
+	struct genpt_mig_config c;
+
+	mig_small(&c, "riscv");
+	c.mapping = GENPT_MIG_MAP_2M;
+	c.devices = 1;
+	c.pattern = GENPT_MIG_UNIFORM;
+	c.rate_mib = 1; /* 256 writes/s of 4 KiB */
+	c.write_bytes = 4096;
+	c.min_writes_per_round = 2;
+	cr_assert_eq(genpt_mig_run(&c, NULL, NULL, &r2m), 0, "%s", r2m.error);
+	c.split = true;
+	cr_assert_eq(genpt_mig_run(&c, NULL, NULL, &r4k), 0, "%s", r4k.error);
+	cr_assert_eq(r2m.pages_differ, 0);
+	cr_assert_eq(r4k.pages_differ, 0);
+	/* Each dirty leaf: 512 pages without split, 1 with it.  The writes
+	 * per round vary, so compare per device write. */
+	cr_assert_lt((double)(r4k.bytes_copied - c.mem_bytes) / (double)r4k.device_writes,
+		     (double)(r2m.bytes_copied - c.mem_bytes) / (double)r2m.device_writes,
+		     "split %llu bytes for %llu writes, 2M %llu bytes for %llu writes",
+		     (unsigned long long)r4k.bytes_copied, (unsigned long long)r4k.device_writes,
+		     (unsigned long long)r2m.bytes_copied, (unsigned long long)r2m.device_writes);
+}
+
+/*
+ * Without invalidation after clearing: the devices keep writing a small hot
+ * set through IOTLB entries cached dirty before the harvest cleaned D, so
+ * D is never set again and those writes are never copied.
+ */
+static void mig_lost(const char *format)
+{
+	struct genpt_mig_config c;
+	struct genpt_mig_result r;
+
+	mig_small(&c, format);
+	c.pattern = GENPT_MIG_HOT;
+	c.hot_bytes = 16 * 4096; /* stays in any IOTLB */
+	c.hot_percent = 100;
+	c.min_writes_per_round = 2000;
+	c.no_invalidate = true;
+	cr_assert_eq(genpt_mig_run(&c, NULL, NULL, &r), 0, "%s: %s", format, r.error);
+	cr_assert_eq(r.device_errors, 0, "%s", format);
+	cr_assert_gt(r.pages_differ, 0, "%s: no page lost without invalidation", format);
+	cr_assert_gt(r.n_first_diff, 0);
+	cr_log_info("%s without invalidation: %llu of %u hot pages lost", format,
+		    (unsigned long long)r.pages_differ, 16);
+
+	/* The same run with invalidation loses nothing. */
+	c.no_invalidate = false;
+	mig_run_ok(&c, format);
+}
+
+Test(migrate, no_invalidate_loses_pages_riscv_model, .timeout = 300) { mig_lost("riscv"); }
+Test(migrate, no_invalidate_loses_pages_riscv_s1, .timeout = 300) { mig_lost("riscv-s1"); }
+Test(migrate, no_invalidate_loses_pages_armv8, .timeout = 300) { mig_lost("armv8"); }
+Test(migrate, no_invalidate_loses_pages_x86_64, .timeout = 300) { mig_lost("x86-64"); }
+Test(migrate, no_invalidate_loses_pages_vtd_ss, .timeout = 300) { mig_lost("vtd-ss"); }
+Test(migrate, no_invalidate_loses_pages_amd_v1, .timeout = 300) { mig_lost("amd-v1"); }
+
+Test(migrate, bad_configs)
+{
+	struct genpt_mig_config c;
+	struct genpt_mig_result r;
+
+	mig_small(&c, "riscv");
+	c.mem_bytes = 12 * MiB;
+	cr_assert_eq(genpt_mig_run(&c, NULL, NULL, &r), -EINVAL);
+	cr_assert(r.error[0]);
+	mig_small(&c, "riscv");
+	c.write_bytes = 24;
+	cr_assert_eq(genpt_mig_run(&c, NULL, NULL, &r), -EINVAL);
+	mig_small(&c, "riscv");
+	c.devices = 0;
+	cr_assert_eq(genpt_mig_run(&c, NULL, NULL, &r), -EINVAL);
+	mig_small(&c, "no-such-format");
+	cr_assert_eq(genpt_mig_run(&c, NULL, NULL, &r), -EINVAL);
+	cr_assert(strstr(r.error, "no-such-format"));
+	mig_small(&c, "riscv");
+	c.hot_bytes = 16 * MiB;
+	cr_assert_eq(genpt_mig_run(&c, NULL, NULL, &r), -EINVAL);
+	cr_assert_eq(genpt_mig_run(NULL, NULL, NULL, &r), -EINVAL);
+	cr_assert_eq(genpt_mig_run(&c, NULL, NULL, NULL), -EINVAL);
+}
+
+/* The progress callback: one call per round, in order, then the final. */
+struct mig_log {
+	unsigned int calls, last_round;
+	bool saw_final, order_ok;
+	uint64_t copied;
+};
+
+static void mig_progress(void *ctx, const struct genpt_mig_round *rd)
+{
+	struct mig_log *l = ctx;
+
+	if (l->calls && rd->round != l->last_round + 1)
+		l->order_ok = false;
+	if (!l->calls && rd->round != 0)
+		l->order_ok = false;
+	if (l->saw_final)
+		l->order_ok = false;
+	l->saw_final = rd->final;
+	l->last_round = rd->round;
+	l->copied += rd->bytes_copied;
+	l->calls++;
+}
+
+Test(migrate, progress_and_convergence, .timeout = 300)
+{
+	struct mig_log l = { .order_ok = true };
+	struct genpt_mig_config c;
+	struct genpt_mig_result r;
+
+	mig_small(&c, "armv8");
+	c.rate_mib = 2;           /* slow devices ... */
+	c.write_bytes = 4096;
+	c.min_writes_per_round = 0;
+	c.downtime_ms = 1000;     /* ... a generous budget: converges at once */
+	c.max_rounds = 30;
+	cr_assert_eq(genpt_mig_run(&c, mig_progress, &l, &r), 0, "%s", r.error);
+	cr_assert(r.converged);
+	cr_assert_eq(r.rounds, 1);
+	cr_assert(l.order_ok);
+	cr_assert(l.saw_final);
+	cr_assert_eq(l.calls, r.rounds + 2); /* full copy, rounds, final */
+	cr_assert_eq(l.copied, r.bytes_copied);
+	cr_assert_eq(r.pages_differ, 0);
+	cr_assert_gt(r.harvest_ms_per_gib, 0);
+	cr_assert_geq(r.downtime_ms, r.final_harvest_ms);
+}

@@ -1,0 +1,608 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_migrate_iommu.c - the IOMMUs the migration simulator drives.
+ *
+ * The simulated IOMMU (genpt/sim_iommu.h), for every format:
+ *  - the dirty hazard: a write through a translation cached dirty does not
+ *    set D again after a harvest cleaned it, until the IOTLB is
+ *    invalidated; a translation cached for reads does not serve a write;
+ *  - invalidation completes only after a DMA in flight (parked by a
+ *    trapping memory provider between its translation and its data write)
+ *    has written its data;
+ *  - a walk that began before an invalidation never leaves its translation
+ *    cached after it;
+ *  - DMA errors and argument checks.
+ * The RISC-V IOMMU model: IOTINVAL + IOFENCE.C completes only after such a
+ * DMA in flight has written its data, so the harvest's copy contains it
+ * (it did not before: the write was lost to the migration).
+ */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "genpt/genpt.h"
+#include "genpt/sim_iommu.h"
+#include "hw/migrate.h"
+
+#define MI_PM_BASE 0x80000000ull
+#define MI_PM_SIZE (256ull << 20)
+#define MI_LEN (64 * 1024) /* mapped at IOVA 0 */
+
+static void mi_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- a memory provider that parks a chosen access -------------------- */
+
+/*
+ * Forwards to a physmem.  When armed, the first phys_to_virt() of @pa (or,
+ * with @any_from_marked, the first call from a thread that set mi_marked)
+ * blocks until released.
+ */
+struct mi_trap {
+	struct genpt_physmem *pm;
+	uint64_t pa;
+	bool any_from_marked;
+	int state; /* 0 armed, 1 parked, 2 released, 3 idle */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static _Thread_local bool mi_marked;
+
+static void *mi_trap_p2v(void *ctx, uint64_t pa)
+{
+	struct mi_trap *t = ctx;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->state == 0 && (t->any_from_marked ? mi_marked : pa == t->pa)) {
+		t->state = 1;
+		pthread_cond_broadcast(&t->cond);
+		while (t->state != 2)
+			pthread_cond_wait(&t->cond, &t->lock);
+		t->state = 3;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return genpt_physmem_ptr(t->pm, pa);
+}
+
+static void *mi_trap_alloc(void *ctx, size_t size, size_t align, uint64_t *pa)
+{
+	struct mi_trap *t = ctx;
+
+	return genpt_physmem_ops.alloc(t->pm, size, align, pa);
+}
+
+static void mi_trap_free(void *ctx, void *va, size_t size)
+{
+	struct mi_trap *t = ctx;
+
+	genpt_physmem_ops.free(t->pm, va, size);
+}
+
+static const struct genpt_mem_ops mi_trap_ops = {
+	.alloc = mi_trap_alloc, .free = mi_trap_free, .phys_to_virt = mi_trap_p2v,
+};
+
+static void mi_trap_init(struct mi_trap *t, struct genpt_physmem *pm)
+{
+	memset(t, 0, sizeof(*t));
+	t->pm = pm;
+	t->state = 3;
+	cr_assert_eq(pthread_mutex_init(&t->lock, NULL), 0);
+	cr_assert_eq(pthread_cond_init(&t->cond, NULL), 0);
+}
+
+static void mi_trap_arm(struct mi_trap *t, uint64_t pa, bool any_from_marked)
+{
+	pthread_mutex_lock(&t->lock);
+	t->pa = pa;
+	t->any_from_marked = any_from_marked;
+	t->state = 0;
+	pthread_mutex_unlock(&t->lock);
+}
+
+static void mi_trap_wait_parked(struct mi_trap *t)
+{
+	pthread_mutex_lock(&t->lock);
+	while (t->state != 1)
+		pthread_cond_wait(&t->cond, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static void mi_trap_release(struct mi_trap *t)
+{
+	pthread_mutex_lock(&t->lock);
+	t->state = 2;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static void mi_trap_fini(struct mi_trap *t)
+{
+	pthread_cond_destroy(&t->cond);
+	pthread_mutex_destroy(&t->lock);
+}
+
+/* ---- one table with 64 KiB mapped, for the simulated IOMMU ----------- */
+
+struct mi_env {
+	struct genpt_physmem *pm;
+	bool own_pm;
+	struct genpt *pt;
+	uint64_t ram;
+	uint64_t bits[4];
+	const struct genpt_mig_format *fmt;
+};
+
+/* A table of format @f with [0, 64K) mapped with @prot, tracking on and
+ * clean.  With @trap, the table's memory goes through it (and its physmem
+ * holds everything); else a physmem of its own. */
+static void mi_env_init(struct mi_env *e, const struct genpt_mig_format *f,
+			struct mi_trap *trap, unsigned int prot)
+{
+	struct genpt_config cfg = f->cfg;
+
+	memset(e, 0, sizeof(*e));
+	e->fmt = f;
+	if (trap) {
+		e->pm = trap->pm;
+		cfg.mem = &mi_trap_ops;
+		cfg.mem_ctx = trap;
+	} else {
+		cr_assert_eq(genpt_physmem_create(MI_PM_BASE, MI_PM_SIZE, &e->pm), 0);
+		e->own_pm = true;
+		cfg.mem = &genpt_physmem_ops;
+		cfg.mem_ctx = e->pm;
+	}
+	cr_assert_eq(genpt_create(&cfg, &e->pt), 0, "%s", f->name);
+	cr_assert_eq(genpt_physmem_alloc(e->pm, MI_LEN, MI_LEN, &e->ram), 0);
+	cr_assert_eq(genpt_map(e->pt, 0, e->ram, MI_LEN, prot, NULL), 0, "%s", f->name);
+	cr_assert_eq(genpt_set_dirty_tracking(e->pt, true), 0, "%s", f->name);
+	cr_assert_eq(genpt_read_and_clear_dirty(e->pt, 0, MI_LEN, 0, NULL, NULL), 0);
+}
+
+static void mi_env_fini(struct mi_env *e)
+{
+	genpt_destroy(e->pt);
+	if (e->own_pm)
+		genpt_physmem_destroy(e->pm);
+}
+
+/* Harvest (clean) the whole mapping; true when 4 KiB page @pg was dirty.
+ * The gather is released without invalidating: the caller decides. */
+static bool mi_harvest(struct mi_env *e, unsigned int pg, struct genpt_gather *g)
+{
+	struct genpt_dirty_bitmap bm = { .bits = e->bits, .iova = 0, .length = MI_LEN,
+					 .page_shift = 12 };
+
+	memset(e->bits, 0, sizeof(e->bits));
+	genpt_gather_init(g);
+	cr_assert_eq(genpt_read_and_clear_dirty(e->pt, 0, MI_LEN, 0, &bm, g), 0);
+	return (e->bits[pg / 64] >> (pg % 64)) & 1;
+}
+
+static struct genpt_sim_iommu *mi_sim(struct mi_env *e, const struct genpt_mem_ops *mem,
+				      void *ctx)
+{
+	struct genpt_sim_iommu_config c = { .table = e->pt, .mem = mem ? mem : &genpt_physmem_ops,
+					    .mem_ctx = mem ? ctx : e->pm };
+	struct genpt_sim_iommu *s;
+
+	cr_assert_eq(genpt_sim_iommu_create(&c, &s), 0);
+	return s;
+}
+
+Test(sim_iommu, dirty_hazard_and_invalidation_every_format)
+{
+	for (const struct genpt_mig_format *f = genpt_mig_formats; f->name; f++) {
+		struct genpt_sim_iommu_stats st0, st1;
+		struct genpt_sim_iommu *s;
+		struct genpt_gather g;
+		struct mi_env e;
+		uint64_t v = 0x1111, got;
+
+		mi_env_init(&e, f, NULL, GENPT_READ | GENPT_WRITE);
+		s = mi_sim(&e, NULL, NULL);
+
+		/* A write walks and sets D. */
+		cr_assert_eq(genpt_sim_iommu_dma(s, 0x1008, &v, 8, GENPT_ACCESS_WRITE), 0, "%s", f->name);
+		cr_assert(mi_harvest(&e, 1, &g), "%s: the first write is dirty", f->name);
+		cr_assert_eq(genpt_gather_release(e.pt, &g), 0); /* no invalidation */
+
+		/* The hazard: the cached dirty translation writes without
+		 * touching the table. */
+		genpt_sim_iommu_stats(s, &st0);
+		v = 0x2222;
+		cr_assert_eq(genpt_sim_iommu_dma(s, 0x1010, &v, 8, GENPT_ACCESS_WRITE), 0);
+		genpt_sim_iommu_stats(s, &st1);
+		cr_assert_eq(st1.iotlb_hits, st0.iotlb_hits + 1, "%s", f->name);
+		memcpy(&got, (char *)genpt_physmem_ptr(e.pm, e.ram) + 0x1010, 8);
+		cr_assert_eq(got, 0x2222, "%s: the data landed", f->name);
+		cr_assert_not(mi_harvest(&e, 1, &g), "%s: hazard not reproduced", f->name);
+		genpt_gather_release(e.pt, &g);
+
+		/* Invalidated, the next write walks and D is set again. */
+		cr_assert_eq(genpt_sim_iommu_invalidate(s, 0x1000, 0x1fff), 0);
+		cr_assert_eq(genpt_sim_iommu_dma(s, 0x1018, &v, 8, GENPT_ACCESS_WRITE), 0);
+		genpt_sim_iommu_stats(s, &st0);
+		cr_assert_eq(st0.iotlb_misses, st1.iotlb_misses + 1, "%s", f->name);
+		cr_assert_eq(st0.dropped, 1, "%s", f->name);
+		cr_assert(mi_harvest(&e, 1, &g), "%s: dirty again after invalidation", f->name);
+		cr_assert_eq(genpt_sim_iommu_invalidate(s, g.start, g.last), 0);
+		genpt_gather_release(e.pt, &g);
+
+		/* Cached for a read, a write still walks (and marks). */
+		cr_assert_eq(genpt_sim_iommu_dma(s, 0x3000, &got, 8, GENPT_ACCESS_READ), 0);
+		cr_assert_eq(genpt_sim_iommu_dma(s, 0x3000, &got, 8, GENPT_ACCESS_READ), 0);
+		genpt_sim_iommu_stats(s, &st0);
+		cr_assert_eq(genpt_sim_iommu_dma(s, 0x3000, &v, 8, GENPT_ACCESS_WRITE), 0);
+		genpt_sim_iommu_stats(s, &st1);
+		cr_assert_eq(st1.iotlb_misses, st0.iotlb_misses + 1, "%s", f->name);
+		cr_assert(mi_harvest(&e, 3, &g), "%s: write after read-cached", f->name);
+		cr_assert_eq(genpt_sim_iommu_invalidate(s, 0, UINT64_MAX), 0);
+		genpt_gather_release(e.pt, &g);
+
+		genpt_sim_iommu_destroy(s);
+		mi_env_fini(&e);
+	}
+}
+
+Test(sim_iommu, dma_moves_data_and_reports_faults)
+{
+	for (const struct genpt_mig_format *f = genpt_mig_formats; f->name; f++) {
+		unsigned char out[6000], in[6000];
+		struct genpt_sim_iommu *s;
+		struct mi_env e;
+		uint64_t v = 1;
+
+		mi_env_init(&e, f, NULL, GENPT_READ);
+		s = mi_sim(&e, NULL, NULL);
+		for (unsigned int i = 0; i < sizeof(out); i++)
+			out[i] = (unsigned char)(i * 7 + 3);
+		/* Read-only: a write faults, a read works. */
+		cr_assert_eq(genpt_sim_iommu_dma(s, 0x2000, &v, 8, GENPT_ACCESS_WRITE), -EACCES,
+			     "%s", f->name);
+		memcpy((char *)genpt_physmem_ptr(e.pm, e.ram) + 0x1800, out, sizeof(out));
+		cr_assert_eq(genpt_sim_iommu_dma(s, 0x1800, in, sizeof(in), GENPT_ACCESS_READ), 0);
+		cr_assert_eq(memcmp(in, out, sizeof(in)), 0, "%s: a read across pages", f->name);
+		/* Unmapped */
+		cr_assert_eq(genpt_sim_iommu_dma(s, MI_LEN, in, 8, GENPT_ACCESS_READ), -ENOENT,
+			     "%s", f->name);
+		/* Partly unmapped: the mapped part is transferred first. */
+		cr_assert_eq(genpt_sim_iommu_dma(s, MI_LEN - 8, in, 16, GENPT_ACCESS_READ), -ENOENT);
+		genpt_sim_iommu_destroy(s);
+		mi_env_fini(&e);
+
+		/* Writable: a write across pages lands. */
+		mi_env_init(&e, f, NULL, GENPT_READ | GENPT_WRITE);
+		s = mi_sim(&e, NULL, NULL);
+		cr_assert_eq(genpt_sim_iommu_dma(s, 0x4ffc, out, sizeof(out), GENPT_ACCESS_WRITE), 0);
+		cr_assert_eq(memcmp((char *)genpt_physmem_ptr(e.pm, e.ram) + 0x4ffc, out,
+				    sizeof(out)), 0, "%s", f->name);
+		genpt_sim_iommu_destroy(s);
+		mi_env_fini(&e);
+	}
+}
+
+Test(sim_iommu, arguments)
+{
+	struct genpt_sim_iommu_config c = { 0 };
+	struct genpt_sim_iommu_stats st;
+	struct genpt_sim_iommu *s;
+	struct mi_env e;
+	uint64_t v = 0;
+
+	mi_env_init(&e, genpt_mig_format_find("riscv"), NULL, GENPT_READ | GENPT_WRITE);
+	cr_assert_eq(genpt_sim_iommu_create(NULL, &s), -EINVAL);
+	cr_assert_eq(genpt_sim_iommu_create(&c, &s), -EINVAL);
+	c.table = e.pt;
+	cr_assert_eq(genpt_sim_iommu_create(&c, &s), -EINVAL); /* no provider */
+	c.mem = &genpt_physmem_ops;
+	c.mem_ctx = e.pm;
+	c.iotlb_entries = (1u << 20) + 1;
+	cr_assert_eq(genpt_sim_iommu_create(&c, &s), -EINVAL);
+	c.iotlb_entries = 3; /* rounded up to one set */
+	cr_assert_eq(genpt_sim_iommu_create(&c, NULL), -EINVAL);
+	cr_assert_eq(genpt_sim_iommu_create(&c, &s), 0);
+	cr_assert_eq(genpt_sim_iommu_dma(NULL, 0, &v, 8, GENPT_ACCESS_READ), -EINVAL);
+	cr_assert_eq(genpt_sim_iommu_dma(s, 0, NULL, 8, GENPT_ACCESS_READ), -EINVAL);
+	cr_assert_eq(genpt_sim_iommu_dma(s, 0, &v, 8, 0), -EINVAL);
+	cr_assert_eq(genpt_sim_iommu_dma(s, 0, &v, 8, 4), -EINVAL);
+	cr_assert_eq(genpt_sim_iommu_dma(s, UINT64_MAX - 3, &v, 8, GENPT_ACCESS_READ), -EINVAL);
+	cr_assert_eq(genpt_sim_iommu_dma(s, 0, NULL, 0, GENPT_ACCESS_READ), 0);
+	cr_assert_eq(genpt_sim_iommu_invalidate(s, 2, 1), -EINVAL);
+	cr_assert_eq(genpt_sim_iommu_invalidate(NULL, 0, 1), -EINVAL);
+	cr_assert_eq(genpt_sim_iommu_stats(s, NULL), -EINVAL);
+	cr_assert_eq(genpt_sim_iommu_stats(NULL, &st), -EINVAL);
+	/* Nine pages through an 8-entry IOTLB: evictions, no harm. */
+	for (unsigned int i = 0; i < 2 * 9; i++)
+		cr_assert_eq(genpt_sim_iommu_dma(s, (i % 9) * 4096ull, &v, 8, GENPT_ACCESS_WRITE), 0);
+	cr_assert_eq(genpt_sim_iommu_stats(s, &st), 0);
+	cr_assert_eq(st.dma_pages, 18);
+	cr_assert_eq(st.iotlb_hits + st.iotlb_misses, 18);
+	cr_assert_geq(st.iotlb_misses, 10);
+	genpt_sim_iommu_destroy(s);
+	genpt_sim_iommu_destroy(NULL);
+	mi_env_fini(&e);
+}
+
+/* ---- invalidation waits for the DMA in flight ------------------------- */
+
+struct mi_dev {
+	struct genpt_sim_iommu *sim;
+	struct genpt_rviommu *rvi;
+	uint64_t iova, value;
+	int err;
+};
+
+static void *mi_dev_write(void *arg)
+{
+	struct mi_dev *d = arg;
+
+	mi_marked = true;
+	if (d->rvi)
+		d->err = genpt_rviommu_dma(d->rvi, 1, d->iova, &d->value, 8, GENPT_ACCESS_WRITE);
+	else
+		d->err = genpt_sim_iommu_dma(d->sim, d->iova, &d->value, 8, GENPT_ACCESS_WRITE);
+	return NULL;
+}
+
+struct mi_inval {
+	struct genpt_sim_iommu *sim;
+	int err;
+	int done; /* atomic */
+};
+
+static void *mi_invalidator(void *arg)
+{
+	struct mi_inval *x = arg;
+
+	x->err = genpt_sim_iommu_invalidate(x->sim, 0, UINT64_MAX);
+	__atomic_store_n(&x->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+Test(sim_iommu, invalidate_waits_for_dma_in_flight, .timeout = 60)
+{
+	const struct genpt_mig_format *f = genpt_mig_format_find("armv8");
+	struct mi_dev d = { .iova = 0x1000, .value = 0xabcdef };
+	struct mi_inval x = { 0 };
+	struct mi_trap t;
+	struct mi_env e;
+	pthread_t dev, inv;
+	uint64_t got;
+
+	mi_env_init(&e, f, NULL, GENPT_READ | GENPT_WRITE);
+	mi_trap_init(&t, e.pm);
+	d.sim = x.sim = mi_sim(&e, &mi_trap_ops, &t); /* data through the trap */
+
+	/* Park the write after its translation, before its data. */
+	mi_trap_arm(&t, e.ram + 0x1000, false);
+	cr_assert_eq(pthread_create(&dev, NULL, mi_dev_write, &d), 0);
+	mi_trap_wait_parked(&t);
+	cr_assert_eq(pthread_create(&inv, NULL, mi_invalidator, &x), 0);
+	mi_sleep_ms(100);
+	cr_assert_not(__atomic_load_n(&x.done, __ATOMIC_ACQUIRE),
+		      "invalidation completed while a DMA that used the translation was in flight");
+	mi_trap_release(&t);
+	cr_assert_eq(pthread_join(inv, NULL), 0);
+	/* Completed: the data is in memory (the invalidator's view). */
+	memcpy(&got, (char *)genpt_physmem_ptr(e.pm, e.ram) + 0x1000, 8);
+	cr_assert_eq(got, 0xabcdef);
+	cr_assert_eq(x.err, 0);
+	cr_assert_eq(pthread_join(dev, NULL), 0);
+	cr_assert_eq(d.err, 0);
+
+	genpt_sim_iommu_destroy(d.sim);
+	mi_trap_fini(&t);
+	mi_env_fini(&e);
+}
+
+Test(sim_iommu, walk_before_invalidation_is_not_cached, .timeout = 60)
+{
+	const struct genpt_mig_format *f = genpt_mig_format_find("x86-64");
+	struct mi_dev d = { .iova = 0x2000, .value = 7 };
+	struct mi_inval x = { 0 };
+	struct genpt_sim_iommu_stats st0, st1;
+	struct genpt_gather g;
+	struct genpt_physmem *pm;
+	struct mi_trap t;
+	struct mi_env e;
+	pthread_t dev, inv;
+	uint64_t v = 9;
+
+	/* The table's memory goes through the trap: the walk parks. */
+	cr_assert_eq(genpt_physmem_create(MI_PM_BASE, MI_PM_SIZE, &pm), 0);
+	mi_trap_init(&t, pm);
+	mi_env_init(&e, f, &t, GENPT_READ | GENPT_WRITE);
+	d.sim = x.sim = mi_sim(&e, NULL, NULL);
+
+	/* The device's first table read parks: it walks with the old gen. */
+	mi_trap_arm(&t, 0, true);
+	cr_assert_eq(pthread_create(&dev, NULL, mi_dev_write, &d), 0);
+	mi_trap_wait_parked(&t);
+	cr_assert_eq(pthread_create(&inv, NULL, mi_invalidator, &x), 0);
+	mi_sleep_ms(50);
+	cr_assert_not(__atomic_load_n(&x.done, __ATOMIC_ACQUIRE));
+	mi_trap_release(&t);
+	cr_assert_eq(pthread_join(inv, NULL), 0);
+	cr_assert_eq(pthread_join(dev, NULL), 0);
+	cr_assert_eq(d.err, 0);
+	genpt_sim_iommu_stats(d.sim, &st0);
+	cr_assert_eq(st0.stale_fills, 1, "the walk that raced the invalidation was cached");
+
+	/* Not cached: the next write walks (and marks the page again). */
+	cr_assert(mi_harvest(&e, 2, &g));
+	genpt_gather_release(e.pt, &g);
+	cr_assert_eq(genpt_sim_iommu_dma(d.sim, 0x2000, &v, 8, GENPT_ACCESS_WRITE), 0);
+	genpt_sim_iommu_stats(d.sim, &st1);
+	cr_assert_eq(st1.iotlb_misses, st0.iotlb_misses + 1);
+	cr_assert(mi_harvest(&e, 2, &g));
+	genpt_gather_release(e.pt, &g);
+
+	genpt_sim_iommu_destroy(d.sim);
+	mi_env_fini(&e);
+	mi_trap_fini(&t);
+	genpt_physmem_destroy(pm);
+}
+
+/* ---- the RISC-V IOMMU model: IOFENCE.C and DMA in flight -------------- */
+
+struct mi_rv_harvest {
+	struct genpt_rvdrv *drv;
+	struct genpt *pt;
+	struct genpt_physmem *pm;
+	uint64_t ram;
+	uint64_t bits;
+	uint64_t copy; /* the page's first word, copied as soon as the harvest returned */
+	int err;
+	int done; /* atomic */
+};
+
+static void *mi_rv_harvester(void *arg)
+{
+	struct mi_rv_harvest *h = arg;
+	struct genpt_dirty_bitmap bm = { .bits = &h->bits, .iova = 0, .length = MI_LEN,
+					 .page_shift = 12 };
+
+	/* clean D, IOTINVAL.GVMA, IOFENCE.C ... */
+	h->err = genpt_rvdrv_read_and_clear_dirty(h->drv, h->pt, 0, MI_LEN, 0, &bm);
+	/* ... then the migration copies the reported page */
+	h->copy = __atomic_load_n((uint64_t *)genpt_physmem_ptr(h->pm, h->ram + 0x1000),
+				  __ATOMIC_RELAXED);
+	__atomic_store_n(&h->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+Test(rviommu_fence, iofence_waits_for_dma_in_flight, .timeout = 60)
+{
+	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 5 };
+	struct mi_dev d = { .iova = 0x1000, .value = 0xaaaaaaaaaaaaaaaaull };
+	struct mi_rv_harvest h = { 0 };
+	struct genpt_physmem *pm;
+	struct genpt_rviommu *rvi;
+	struct mi_trap t;
+	pthread_t dev, hv;
+	uint64_t bits = 0;
+
+	cr_assert_eq(genpt_physmem_create(MI_PM_BASE, MI_PM_SIZE, &pm), 0);
+	mi_trap_init(&t, pm);
+	cr_assert_eq(genpt_rviommu_create(NULL, &mi_trap_ops, &t, &rvi), 0);
+	struct genpt_rvdrv_config dc = { .mmio = &genpt_rviommu_mmio_ops, .mmio_ctx = rvi,
+					 .mem = &genpt_physmem_ops, .mem_ctx = pm };
+	struct genpt_config tc = { .format = GENPT_FMT_RISCV, .va_bits = 41,
+				   .features = GENPT_FEAT_RISCV_GSTAGE,
+				   .mem = &genpt_physmem_ops, .mem_ctx = pm };
+	cr_assert_eq(genpt_rvdrv_create(&dc, &h.drv), 0);
+	cr_assert_eq(genpt_create(&tc, &h.pt), 0);
+	cr_assert_eq(genpt_physmem_alloc(pm, MI_LEN, 4096, &h.ram), 0);
+	cr_assert_eq(genpt_rvdrv_map(h.drv, h.pt, 0, h.ram, MI_LEN, GENPT_READ | GENPT_WRITE), 0);
+	cr_assert_eq(genpt_rvdrv_attach(h.drv, 1, h.pt, &dom), 0);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(h.drv, h.pt, true), 0);
+	h.pm = pm;
+	d.rvi = rvi;
+
+	/* The device translated (D set) and is about to write its data. */
+	mi_trap_arm(&t, h.ram + 0x1000, false);
+	cr_assert_eq(pthread_create(&dev, NULL, mi_dev_write, &d), 0);
+	mi_trap_wait_parked(&t);
+	cr_assert_eq(pthread_create(&hv, NULL, mi_rv_harvester, &h), 0);
+	mi_sleep_ms(100);
+	cr_assert_not(__atomic_load_n(&h.done, __ATOMIC_ACQUIRE),
+		      "IOFENCE.C completed while a DMA that used the invalidated translation "
+		      "was in flight: the migration copies the page without the write");
+	mi_trap_release(&t);
+	cr_assert_eq(pthread_join(hv, NULL), 0);
+	cr_assert_eq(pthread_join(dev, NULL), 0);
+	cr_assert_eq(d.err, 0);
+	cr_assert_eq(h.err, 0);
+	cr_assert_eq(h.bits, 2, "the harvest reported the page");
+	cr_assert_eq(h.copy, d.value, "the copy after the harvest has the write");
+
+	/* And nothing more to report: the write was not lost, it was copied. */
+	struct genpt_dirty_bitmap bm = { .bits = &bits, .iova = 0, .length = MI_LEN,
+					 .page_shift = 12 };
+	cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(h.drv, h.pt, 0, MI_LEN, 0, &bm), 0);
+	cr_assert_eq(bits, 0);
+
+	cr_assert_eq(genpt_rvdrv_detach(h.drv, 1), 0);
+	genpt_rvdrv_destroy(h.drv);
+	genpt_destroy(h.pt);
+	genpt_rviommu_destroy(rvi);
+	mi_trap_fini(&t);
+	genpt_physmem_destroy(pm);
+}
+
+/* A DMA that faults records its fault after leaving its in-flight section
+ * (IOFENCE.C holds the register lock the record needs): faults and fences
+ * from two threads at once must not deadlock. */
+struct mi_rv_faulter {
+	struct genpt_rviommu *rvi;
+	unsigned int n, faults;
+};
+
+static void *mi_rv_fault_loop(void *arg)
+{
+	struct mi_rv_faulter *f = arg;
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < f->n; i++)
+		if (genpt_rviommu_dma(f->rvi, 1, (i % 2) ? 0x1000 : MI_LEN * 4, &v, 8,
+				      GENPT_ACCESS_WRITE) == -EFAULT)
+			f->faults++;
+	return NULL;
+}
+
+Test(rviommu_fence, faulting_dma_and_fences_race, .timeout = 120)
+{
+	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 5 };
+	struct genpt_physmem *pm;
+	struct genpt_rviommu *rvi;
+	struct genpt_rvdrv *drv;
+	struct genpt *pt;
+	struct mi_rv_faulter f[2];
+	struct genpt_rviommu_fault rec[16];
+	pthread_t th[2];
+	uint64_t ram;
+
+	cr_assert_eq(genpt_physmem_create(MI_PM_BASE, MI_PM_SIZE, &pm), 0);
+	cr_assert_eq(genpt_rviommu_create(NULL, &genpt_physmem_ops, pm, &rvi), 0);
+	struct genpt_rvdrv_config dc = { .mmio = &genpt_rviommu_mmio_ops, .mmio_ctx = rvi,
+					 .mem = &genpt_physmem_ops, .mem_ctx = pm };
+	struct genpt_config tc = { .format = GENPT_FMT_RISCV, .va_bits = 41,
+				   .features = GENPT_FEAT_RISCV_GSTAGE,
+				   .mem = &genpt_physmem_ops, .mem_ctx = pm };
+	cr_assert_eq(genpt_rvdrv_create(&dc, &drv), 0);
+	cr_assert_eq(genpt_create(&tc, &pt), 0);
+	cr_assert_eq(genpt_physmem_alloc(pm, MI_LEN, 4096, &ram), 0);
+	cr_assert_eq(genpt_rvdrv_map(drv, pt, 0, ram, MI_LEN, GENPT_READ | GENPT_WRITE), 0);
+	cr_assert_eq(genpt_rvdrv_attach(drv, 1, pt, &dom), 0);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(drv, pt, true), 0);
+	for (unsigned int i = 0; i < 2; i++) {
+		f[i] = (struct mi_rv_faulter){ .rvi = rvi, .n = 3000 };
+		cr_assert_eq(pthread_create(&th[i], NULL, mi_rv_fault_loop, &f[i]), 0);
+	}
+	for (unsigned int i = 0; i < 300; i++) {
+		cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(drv, pt, 0, MI_LEN, 0, NULL), 0);
+		while (genpt_rvdrv_poll_faults(drv, rec, 16, NULL) > 0)
+			;
+	}
+	for (unsigned int i = 0; i < 2; i++) {
+		cr_assert_eq(pthread_join(th[i], NULL), 0);
+		cr_assert_eq(f[i].faults, f[i].n / 2);
+	}
+	cr_assert_eq(genpt_rvdrv_detach(drv, 1), 0);
+	genpt_rvdrv_destroy(drv);
+	genpt_destroy(pt);
+	genpt_rviommu_destroy(rvi);
+	genpt_physmem_destroy(pm);
+}
