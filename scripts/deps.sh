@@ -15,7 +15,12 @@ GENPT_DEPS=(
   libjemalloc-dev   # the allocator linked into executables
   clang             # libFuzzer targets (fuzz preset)
   libclang-rt-14-dev # clang's sanitizer and libFuzzer runtimes
+  doxygen           # API reference (docs target, docs_doxygen test)
+  python3           # its header filter (docs/kdoc2doxygen.py)
 )
+# Not here: the cross toolchains and qemu-user (scripts/cross.sh --install,
+# or GENPT_CROSS=install scripts/test.sh): a 90 MB download, 390 MB
+# installed, that the default test command does not need.
 
 genpt_missing_deps() {
   local p

@@ -11,10 +11,18 @@
 # that fails to configure or compile counts as one more failure; the tests
 # that did build still run) and exits non-zero on any failure.
 #
-#   scripts/test.sh                 all three builds
-#   scripts/test.sh release asan    just these (also: debug, fuzz)
+#   cross    riscv64 and aarch64 cross builds, every test under qemu-user
+#            (scripts/cross.sh); part of the default run when the cross
+#            tools are installed, see GENPT_CROSS
+#
+#   scripts/test.sh                 release, asan, tsan (+ cross, see below)
+#   scripts/test.sh release asan    just these (also: debug, fuzz, cross)
 #   GENPT_TSAN_REGEX='dirty|hw' scripts/test.sh tsan   pick the TSan tests
 #   GENPT_CMAKE_ARGS='-DGENPT_BUILD_BENCH=OFF' scripts/test.sh   extra -D's
+#   GENPT_CROSS=auto     (default) add the cross stage when the cross tools
+#                        are installed (scripts/cross.sh --check)
+#   GENPT_CROSS=install  install them first (about 30 s), then add it
+#   GENPT_CROSS=0        never add it by default
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -24,7 +32,18 @@ set +e
 genpt_install_deps || { echo "deps: install failed"; echo "0 passed, 1 failed"; exit 1; }
 
 presets=("$@")
-[ "${#presets[@]}" -gt 0 ] || presets=(release asan tsan)
+if [ "${#presets[@]}" -eq 0 ]; then
+  presets=(release asan tsan)
+  case "${GENPT_CROSS:-auto}" in
+    0 | no | off) ;;
+    install) presets+=(cross) ;;
+    *) if bash scripts/cross.sh --check; then
+         presets+=(cross)
+       else
+         echo "cross: riscv64/aarch64 cross tools not installed, stage skipped (GENPT_CROSS=install adds them)"
+       fi ;;
+  esac
+fi
 
 total_pass=0
 total_fail=0
@@ -97,8 +116,36 @@ tsan_args() {
   echo "tsan: ctest ${args[*]}"
 }
 
+# run_cross: scripts/cross.sh as one stage; its closing line gives the counts.
+run_cross() {
+  local log line t0 install=()
+  [ "${GENPT_CROSS:-auto}" != install ] || install=(--install)
+  log=$(mktemp)
+  t0=$(date +%s)
+  bash scripts/cross.sh "${install[@]}" 2>&1 | tee "$log"
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+  if [ -n "$line" ]; then
+    stage_pass=${line%% *}
+    stage_fail=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")
+  else
+    stage_pass=0
+    stage_fail=1
+  fi
+  rm -f "$log"
+  summary+=("$(printf '%-8s riscv64 + aarch64 under qemu-user: %4ss  -> %d passed, %d failed' \
+    cross $(( $(date +%s) - t0 )) "$stage_pass" "$stage_fail")")
+}
+
 for preset in "${presets[@]}"; do
   echo "=================== $preset ==================="
+  if [ "$preset" = cross ]; then
+    stage_pass=0
+    stage_fail=0
+    run_cross
+    total_pass=$((total_pass + stage_pass))
+    total_fail=$((total_fail + stage_fail))
+    continue
+  fi
   stage_pass=0
   stage_fail=0
   t0=$(date +%s)

@@ -8,5 +8,6 @@
 #include "genpt/riscv_iommu.h"
 #include "genpt/sim_iommu.h"
 #include "genpt/table.h"
+#include "genpt/version.h"
 
 #endif /* GENPT_GENPT_H */

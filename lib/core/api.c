@@ -6,10 +6,14 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#ifndef GENPT_FREESTANDING
 #include <stdlib.h>
+#endif
 
 #include "core/pt_internal.h"
+#ifndef GENPT_FREESTANDING
 #include "mem/physmem_internal.h"
+#endif
 
 #define GENPT_PROT_ALL (GENPT_READ | GENPT_WRITE | GENPT_NOEXEC | GENPT_MMIO | GENPT_CACHE)
 
@@ -36,6 +40,43 @@ int genpt_fmt_unimplemented(struct genpt *pt, const struct genpt_config *cfg)
 	return -EOPNOTSUPP;
 }
 
+#ifdef GENPT_FREESTANDING
+/*
+ * Freestanding build (GENPT_FREESTANDING): no C library and no built-in
+ * providers (lib/mem is not part of it).  The caller must pass a provider,
+ * and the handle itself lives in one block from it.
+ */
+#define GENPT_HANDLE_SIZE 4096
+_Static_assert(sizeof(struct genpt) <= GENPT_HANDLE_SIZE, "handle fits a block");
+
+static struct genpt *handle_alloc(const struct genpt_config *cfg)
+{
+	uint64_t pa;
+
+	return cfg->mem->alloc(cfg->mem_ctx, GENPT_HANDLE_SIZE, GENPT_HANDLE_SIZE, &pa);
+}
+
+static void handle_free(struct genpt *pt)
+{
+	const struct genpt_mem_ops *mem = pt->mem;
+
+	mem->free(pt->mem_ctx, pt, GENPT_HANDLE_SIZE);
+}
+
+static void pick_linear(struct genpt *pt)
+{
+}
+#else
+static struct genpt *handle_alloc(const struct genpt_config *cfg)
+{
+	return calloc(1, sizeof(struct genpt));
+}
+
+static void handle_free(struct genpt *pt)
+{
+	free(pt);
+}
+
 /* Let the walkers turn a physical address into a pointer with an add when
  * the provider is one whose mapping we know to be linear. */
 static void pick_linear(struct genpt *pt)
@@ -52,6 +93,7 @@ static void pick_linear(struct genpt *pt)
 		pt->linear_delta = (uintptr_t)(host - (uintptr_t)base);
 	}
 }
+#endif
 
 GENPT_API int genpt_create(const struct genpt_config *cfg, struct genpt **out)
 {
@@ -66,12 +108,20 @@ GENPT_API int genpt_create(const struct genpt_config *cfg, struct genpt **out)
 		return err;
 	if (cfg->mem && (!cfg->mem->alloc || !cfg->mem->free || !cfg->mem->phys_to_virt))
 		return -EINVAL;
+#ifdef GENPT_FREESTANDING
+	if (!cfg->mem)
+		return -EINVAL;
+#endif
 
-	pt = calloc(1, sizeof(*pt));
+	pt = handle_alloc(cfg);
 	if (!pt)
 		return -ENOMEM;
 	pt->ops = ops;
+#ifdef GENPT_FREESTANDING
+	pt->mem = cfg->mem;
+#else
 	pt->mem = cfg->mem ? cfg->mem : &genpt_host_mem_ops;
+#endif
 	pt->mem_ctx = cfg->mem ? cfg->mem_ctx : NULL;
 	pick_linear(pt);
 	pt->table_pa_bits = 64; /* the format narrows it */
@@ -86,7 +136,7 @@ GENPT_API int genpt_create(const struct genpt_config *cfg, struct genpt **out)
 	*out = pt;
 	return 0;
 fail:
-	free(pt);
+	handle_free(pt);
 	return err;
 }
 
@@ -96,7 +146,7 @@ GENPT_API void genpt_destroy(struct genpt *pt)
 		return;
 	pt->ops->free_tables(pt);
 	genpt_table_free(pt, pt->root, pt->root_size);
-	free(pt);
+	handle_free(pt);
 }
 
 /*

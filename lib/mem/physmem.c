@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,12 +278,39 @@ static void pm_release(struct genpt_physmem *pm, uint32_t idx, unsigned int orde
  * not covering whole host pages are cleared by hand, which matters when the
  * host page is bigger than 4 KiB or base is not host-page aligned.
  */
+/*
+ * Whether MADV_DONTNEED really hands back zero pages here.  Linux does;
+ * qemu-user (Debian 12's 7.2) answers 0 and does nothing, which would hand
+ * out stale memory and never release it.  Probed once per process.
+ */
+static pthread_once_t pm_probe_once = PTHREAD_ONCE_INIT;
+static bool pm_dontneed_zeroes;
+
+static void pm_probe_dontneed(void)
+{
+	long hp = sysconf(_SC_PAGESIZE);
+	volatile unsigned char *q;
+	void *m;
+
+	if (hp <= 0)
+		return;
+	m = mmap(NULL, (size_t)hp, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return;
+	q = m;
+	q[0] = 0xa5;
+	pm_dontneed_zeroes = madvise(m, (size_t)hp, MADV_DONTNEED) == 0 && q[0] == 0;
+	munmap(m, (size_t)hp);
+}
+
 static void pm_zero(const struct genpt_physmem *pm, uint64_t off, uint64_t len)
 {
 	unsigned char *p = pm->host + off;
 	uintptr_t start, end, hp = pm->host_page;
 
-	if (len >= PM_ZAP_MIN) {
+	pthread_once(&pm_probe_once, pm_probe_dontneed);
+	if (len >= PM_ZAP_MIN && pm_dontneed_zeroes) {
 		start = ((uintptr_t)p + hp - 1) & ~(hp - 1);
 		end = ((uintptr_t)p + (size_t)len) & ~(hp - 1);
 		if (end > start &&

@@ -69,6 +69,19 @@ void shim_check(bool ok, bool fatal, const char *file, int line,
 	expect_failed = 1;
 }
 
+void shim_fatal(const char *file, int line, const char *expr,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: Assertion failed: %s:", file, line, expr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
 static int run_one(const struct shim_test *t)
 {
 	pid_t pid = fork();

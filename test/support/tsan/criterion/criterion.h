@@ -57,8 +57,23 @@ void shim_check(bool ok, bool fatal, const char *file, int line,
 		shim_register_suite(#suite, &suite##_suite_opts);             \
 	}
 
-#define SHIM_CHECK(fatal, cond, text, ...) \
-	shim_check((cond), (fatal), __FILE__, __LINE__, text, " " __VA_ARGS__)
+/* A failed cr_assert ends the test like Criterion's does, and the compiler
+ * knows it (noreturn), so code after it may rely on the condition. */
+_Noreturn void shim_fatal(const char *file, int line, const char *expr,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#define SHIM_CHECK(fatal, cond, text, ...)                                   \
+	do {                                                                 \
+		if (fatal) {                                                 \
+			if (!(cond))                                         \
+				shim_fatal(__FILE__, __LINE__, text,         \
+					   " " __VA_ARGS__);                 \
+		} else {                                                     \
+			shim_check((cond), false, __FILE__, __LINE__, text,  \
+				   " " __VA_ARGS__);                         \
+		}                                                            \
+	} while (0)
 
 #define cr_assert(c, ...) SHIM_CHECK(true, (c), #c, __VA_ARGS__)
 #define cr_expect(c, ...) SHIM_CHECK(false, (c), #c, __VA_ARGS__)

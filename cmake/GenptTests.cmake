@@ -1,0 +1,52 @@
+# Tests of the build products themselves (registered after test/):
+#
+#  package_consumer     install into <build>/package-test/prefix, then build
+#                       examples/consumer against the installed package with
+#                       find_package (shared and static) and with pkg-config
+#                       (examples/consumer/Makefile), run each, and check the
+#                       SONAME and the version file (scripts/package-test.sh)
+#  freestanding_headers lib/core, lib/fmt, lib/hw include only freestanding
+#                       headers (and errno.h)
+#  freestanding_symbols libgenpt_freestanding.a needs nothing from outside
+#                       but memcpy/memset/memmove/memcmp and libgcc helpers
+#  docs_doxygen         the API reference builds without a Doxygen warning
+#                       that docs/doxygen-known-warnings.txt does not list
+#                       (when doxygen and python3 are installed)
+
+# What the consumer must be built with to link this build's library.
+set(GENPT_CONSUMER_FLAGS "")
+if(GENPT_SANITIZE)
+  set(GENPT_CONSUMER_FLAGS "-fsanitize=${GENPT_SANITIZE}")
+endif()
+set(GENPT_CONSUMER_EMULATOR "")
+if(CMAKE_CROSSCOMPILING_EMULATOR)
+  string(REPLACE ";" " " GENPT_CONSUMER_EMULATOR "${CMAKE_CROSSCOMPILING_EMULATOR}")
+endif()
+if(GENPT_INSTALL)
+  add_test(NAME package_consumer
+    COMMAND sh ${PROJECT_SOURCE_DIR}/scripts/package-test.sh)
+  set_tests_properties(package_consumer PROPERTIES TIMEOUT 300 LABELS package
+    ENVIRONMENT "GENPT_SRC=${PROJECT_SOURCE_DIR};GENPT_BUILD=${PROJECT_BINARY_DIR};GENPT_CC=${CMAKE_C_COMPILER};GENPT_CFLAGS=${GENPT_CONSUMER_FLAGS};GENPT_EMULATOR=${GENPT_CONSUMER_EMULATOR};GENPT_TOOLCHAIN=${CMAKE_TOOLCHAIN_FILE};GENPT_VERSION=${PROJECT_VERSION};GENPT_SOVERSION=${PROJECT_VERSION_MAJOR};GENPT_GENERATOR=${CMAKE_GENERATOR}")
+endif()
+
+add_test(NAME freestanding_headers
+  COMMAND ${CMAKE_COMMAND} -DSRC=${PROJECT_SOURCE_DIR}
+          -P ${PROJECT_SOURCE_DIR}/cmake/check_freestanding_headers.cmake)
+set_tests_properties(freestanding_headers PROPERTIES LABELS freestanding)
+if(TARGET genpt_freestanding)
+  add_test(NAME freestanding_symbols
+    COMMAND ${CMAKE_COMMAND} -DNM=${CMAKE_NM} -DLIB=$<TARGET_FILE:genpt_freestanding>
+            -P ${PROJECT_SOURCE_DIR}/cmake/check_freestanding_symbols.cmake)
+  set_tests_properties(freestanding_symbols PROPERTIES LABELS freestanding)
+endif()
+
+# The reference does not depend on the build: check it in plain native
+# builds only (not once per sanitizer or cross build).
+if(DOXYGEN_EXECUTABLE AND GENPT_PYTHON3 AND NOT GENPT_SANITIZE AND NOT CMAKE_CROSSCOMPILING)
+  add_test(NAME docs_doxygen
+    COMMAND ${CMAKE_COMMAND} -DDOXYGEN=${DOXYGEN_EXECUTABLE}
+            -DSRC=${PROJECT_SOURCE_DIR} -DOUT=${PROJECT_BINARY_DIR}/docs-test
+            -DVERSION=${PROJECT_VERSION}
+            -P ${PROJECT_SOURCE_DIR}/cmake/check_docs.cmake)
+  set_tests_properties(docs_doxygen PROPERTIES TIMEOUT 300 LABELS docs)
+endif()

@@ -1,0 +1,101 @@
+#!/bin/sh
+# ctest's package_consumer (cmake/GenptTests.cmake sets the environment):
+# install the build into a fresh prefix under the build directory, check
+# what landed there (headers, libraries, SONAME, CMake package, genpt.pc),
+# then build examples/consumer against it both ways and run the programs:
+#   - CMake: find_package(genpt 0.1) -> genpt::genpt and genpt::genpt_static,
+#     and find_package(genpt <next major>) must fail (version file);
+#   - pkg-config: examples/consumer/Makefile, shared and static.
+# Environment: GENPT_SRC, GENPT_BUILD, GENPT_CC, GENPT_CFLAGS (e.g. the
+# sanitizer flags the library was built with), GENPT_EMULATOR (cross runs:
+# qemu), GENPT_TOOLCHAIN (cross: CMake toolchain file), GENPT_VERSION,
+# GENPT_SOVERSION, GENPT_GENERATOR.
+set -eu
+: "${GENPT_SRC:?}" "${GENPT_BUILD:?}" "${GENPT_CC:?}" "${GENPT_VERSION:?}" "${GENPT_SOVERSION:?}"
+GENPT_CFLAGS=${GENPT_CFLAGS:-}
+GENPT_EMULATOR=${GENPT_EMULATOR:-}
+GENPT_TOOLCHAIN=${GENPT_TOOLCHAIN:-}
+
+W=$GENPT_BUILD/package-test
+P=$W/prefix
+rm -rf "$W"
+mkdir -p "$W"
+fail() { echo "package-test: $*" >&2; exit 1; }
+step() { echo "== $*"; }
+
+step "install into $P"
+cmake --install "$GENPT_BUILD" --prefix "$P" >"$W/install.log" 2>&1 ||
+	{ cat "$W/install.log"; fail "cmake --install failed"; }
+
+step "installed files"
+so=$(find "$P" -name "libgenpt.so.$GENPT_VERSION" | head -1)
+[ -n "$so" ] || fail "no libgenpt.so.$GENPT_VERSION"
+libdir=$(dirname "$so")
+for f in "$P/include/genpt/genpt.h" "$P/include/genpt/table.h" "$P/include/genpt/mem.h" \
+	 "$P/include/genpt/version.h" "$P/include/genpt/export.h" \
+	 "$libdir/libgenpt.a" "$libdir/libgenpt.so" "$libdir/libgenpt.so.$GENPT_SOVERSION" \
+	 "$libdir/cmake/genpt/genptConfig.cmake" "$libdir/cmake/genpt/genptConfigVersion.cmake" \
+	 "$libdir/cmake/genpt/genptTargets.cmake" "$libdir/pkgconfig/genpt.pc"; do
+	[ -e "$f" ] || fail "missing $f"
+done
+[ "$(readlink "$libdir/libgenpt.so")" = "libgenpt.so.$GENPT_SOVERSION" ] ||
+	fail "libgenpt.so -> $(readlink "$libdir/libgenpt.so")"
+[ "$(readlink "$libdir/libgenpt.so.$GENPT_SOVERSION")" = "libgenpt.so.$GENPT_VERSION" ] ||
+	fail "libgenpt.so.$GENPT_SOVERSION -> $(readlink "$libdir/libgenpt.so.$GENPT_SOVERSION")"
+soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = "libgenpt.so.$GENPT_SOVERSION" ] || fail "SONAME '$soname'"
+echo "SONAME $soname; libdir $libdir"
+
+run() {
+	echo "-- run $*"
+	# shellcheck disable=SC2086 # GENPT_EMULATOR is a command line
+	$GENPT_EMULATOR "$@" || fail "$* failed"
+}
+
+cmake_consumer() { # DIR VERSION
+	# shellcheck disable=SC2086
+	cmake -S "$GENPT_SRC/examples/consumer" -B "$1" ${GENPT_GENERATOR:+-G "$GENPT_GENERATOR"} \
+		-DCMAKE_PREFIX_PATH="$P" -Dgenpt_DIR="$libdir/cmake/genpt" \
+		-DCMAKE_C_COMPILER="$GENPT_CC" -DCMAKE_C_FLAGS="$GENPT_CFLAGS" \
+		-DCMAKE_EXE_LINKER_FLAGS="$GENPT_CFLAGS" -DGENPT_REQUIRE_VERSION="$2" \
+		${GENPT_TOOLCHAIN:+-DCMAKE_TOOLCHAIN_FILE="$GENPT_TOOLCHAIN"}
+}
+
+step "find_package(genpt $GENPT_VERSION)"
+cmake_consumer "$W/cmake" "$GENPT_VERSION" >"$W/cmake.log" 2>&1 ||
+	{ cat "$W/cmake.log"; fail "consumer configure failed"; }
+grep 'genpt .* from' "$W/cmake.log" || true
+cmake --build "$W/cmake" >>"$W/cmake.log" 2>&1 ||
+	{ cat "$W/cmake.log"; fail "consumer build failed"; }
+run "$W/cmake/consumer_shared"
+run "$W/cmake/consumer_static"
+if command -v readelf >/dev/null; then
+	readelf -d "$W/cmake/consumer_shared" | grep -q "NEEDED.*libgenpt.so.$GENPT_SOVERSION" ||
+		fail "consumer_shared does not need libgenpt.so.$GENPT_SOVERSION"
+	! readelf -d "$W/cmake/consumer_static" | grep -q 'NEEDED.*libgenpt' ||
+		fail "consumer_static needs libgenpt.so"
+fi
+
+next=$((GENPT_SOVERSION + 1)).0
+step "find_package(genpt $next) must fail"
+if cmake_consumer "$W/cmake-next" "$next" >"$W/cmake-next.log" 2>&1; then
+	cat "$W/cmake-next.log"
+	fail "find_package(genpt $next) accepted version $GENPT_VERSION"
+fi
+grep -q 'genptConfigVersion.cmake' "$W/cmake-next.log" || grep -q "version" "$W/cmake-next.log" ||
+	{ cat "$W/cmake-next.log"; fail "find_package(genpt $next) failed for another reason"; }
+
+step "pkg-config"
+mkdir -p "$W/pc"
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+export PKG_CONFIG_LIBDIR="$libdir/pkgconfig" # only this prefix
+[ "$(pkg-config --modversion genpt)" = "$GENPT_VERSION" ] ||
+	fail "pkg-config --modversion genpt: $(pkg-config --modversion genpt)"
+echo "cflags: $(pkg-config --cflags genpt)  libs: $(pkg-config --libs genpt)"
+make -C "$W/pc" -f "$GENPT_SRC/examples/consumer/Makefile" CC="$GENPT_CC" \
+	CFLAGS="-std=c11 -O2 -Wall -Wextra -Werror $GENPT_CFLAGS" \
+	LDFLAGS="$GENPT_CFLAGS -Wl,-rpath,$libdir" >"$W/pc.log" 2>&1 ||
+	{ cat "$W/pc.log"; fail "pkg-config build failed"; }
+run "$W/pc/consumer_pc"
+run "$W/pc/consumer_pc_static"
+echo "package-test: ok"
