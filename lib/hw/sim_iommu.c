@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "genpt/sim_iommu.h"
+#include "hw/dma_copy.h"
 
 #define SIM_WAYS 8
 #define SIM_PAGE_SHIFT 12
@@ -246,34 +247,6 @@ static void dma_quiesce(struct genpt_sim_iommu *s)
 		sched_yield();
 }
 
-/* Copy with relaxed atomic accesses (devices race with each other and with
- * CPUs reading the pages). */
-static void dma_copy(unsigned char *mem, unsigned char *buf, size_t n, bool to_mem)
-{
-	size_t i = 0;
-
-	if (!(((uintptr_t)mem) & 7)) {
-		for (; i + 8 <= n; i += 8) {
-			uint64_t v;
-
-			if (to_mem) {
-				memcpy(&v, buf + i, 8);
-				__atomic_store_n((uint64_t *)(void *)(mem + i), v,
-						 __ATOMIC_RELAXED);
-			} else {
-				v = __atomic_load_n((uint64_t *)(void *)(mem + i),
-						    __ATOMIC_RELAXED);
-				memcpy(buf + i, &v, 8);
-			}
-		}
-	}
-	for (; i < n; i++) {
-		if (to_mem)
-			__atomic_store_n(mem + i, buf[i], __ATOMIC_RELAXED);
-		else
-			buf[i] = __atomic_load_n(mem + i, __ATOMIC_RELAXED);
-	}
-}
 
 GENPT_API int genpt_sim_iommu_dma(struct genpt_sim_iommu *s, uint64_t iova,
 				  void *buf, size_t len, unsigned int access)
@@ -317,7 +290,7 @@ GENPT_API int genpt_sim_iommu_dma(struct genpt_sim_iommu *s, uint64_t iova,
 			stat_add(&s->st_faults, 1);
 			return -EFAULT;
 		}
-		dma_copy(p, b, chunk, access == GENPT_ACCESS_WRITE);
+		genpt_dma_copy(p, b, chunk, access == GENPT_ACCESS_WRITE);
 		dma_exit(s, slot);
 		stat_add(&s->st_pages, 1);
 		b += chunk;

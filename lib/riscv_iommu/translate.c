@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "rvi_internal.h"
+#include "hw/dma_copy.h"
 
 #define PTE_V (1ull << 0)
 #define PTE_R (1ull << 1)
@@ -878,34 +879,6 @@ GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
 
 /* ---------------------------------------------------------------- DMA --- */
 
-/* Copy @n bytes between @mem and @buf with relaxed atomic accesses: device
- * writes may race with each other and with the CPU, and must stay defined. */
-static void dma_copy(unsigned char *mem, unsigned char *buf, size_t n, bool to_mem)
-{
-	size_t i = 0;
-
-	if (!(((uintptr_t)mem) & 7)) {
-		for (; i + 8 <= n; i += 8) {
-			uint64_t v;
-
-			if (to_mem) {
-				memcpy(&v, buf + i, 8);
-				__atomic_store_n((uint64_t *)(void *)(mem + i), v,
-						 __ATOMIC_RELAXED);
-			} else {
-				v = __atomic_load_n((uint64_t *)(void *)(mem + i),
-						    __ATOMIC_RELAXED);
-				memcpy(buf + i, &v, 8);
-			}
-		}
-	}
-	for (; i < n; i++) {
-		if (to_mem)
-			__atomic_store_n(mem + i, buf[i], __ATOMIC_RELAXED);
-		else
-			buf[i] = __atomic_load_n(mem + i, __ATOMIC_RELAXED);
-	}
-}
 
 /*
  * DMA in flight.  Hardware completes an IOTINVAL (as IOFENCE.C observes it)
@@ -994,7 +967,7 @@ GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
 				dma_exit(iommu, slot);
 				return -EFAULT;
 			}
-			dma_copy(p, b, (size_t)chunk, access == ACC_WRITE);
+			genpt_dma_copy(p, b, (size_t)chunk, access == ACC_WRITE);
 			b += chunk;
 			len -= (size_t)chunk;
 			room -= chunk;
