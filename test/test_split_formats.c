@@ -199,6 +199,41 @@ Test(split_formats, amdv1_runs_in_place)
 	tbl_fini(&t);
 }
 
+/* AMD v1 has 1T..128T pages as runs on a level without a plain page size
+ * (no 512G): a run no larger than the target stays, and one that is larger
+ * is re-expressed in place when a smaller run still fits there. */
+Test(split_formats, amdv1_runs_on_a_level_without_plain_pages)
+{
+	struct genpt_physmem *pm;
+	struct genpt *pt;
+	struct genpt_config cfg = { .format = GENPT_FMT_AMDV1, .va_bits = 64 };
+	struct genpt_gather g;
+	uint64_t b0, b, oa;
+
+	cr_assert_eq(genpt_physmem_create(1ull << 32, 1ull << 30, &pm), 0);
+	cfg.mem = &genpt_physmem_ops;
+	cfg.mem_ctx = pm;
+	cr_assert_eq(genpt_create(&cfg, &pt), 0);
+	cr_assert_eq(genpt_map(pt, 1ull << 44, 1ull << 44, 4ull << 40, RW, NULL), 0);
+	cr_assert_eq(genpt_table_bytes(pt, &b0), 0);
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_split(pt, 1ull << 44, 4ull << 40, 42, &g), 0);
+	cr_assert_eq(genpt_table_bytes(pt, &b), 0);
+	cr_assert_eq(b, b0, "a 4T run is not above 2^42: nothing to do");
+	cr_assert_gt(g.start, g.last);
+	cr_assert_eq(genpt_split(pt, 1ull << 44, 4ull << 40, 40, &g), 0);
+	cr_assert_eq(genpt_table_bytes(pt, &b), 0);
+	cr_assert_eq(b, b0, "4T -> four 1T runs, in place");
+	cr_assert_eq(g.start, 1ull << 44);
+	cr_assert_eq(g.last, (1ull << 44) + (4ull << 40) - 1);
+	cr_assert_eq(genpt_iova_to_phys(pt, (1ull << 44) + (3ull << 40) + 77, &oa), 0);
+	cr_assert_eq(oa, (1ull << 44) + (3ull << 40) + 77);
+	cr_assert_eq(genpt_merge(pt, 1ull << 44, 4ull << 40, &g), 0);
+	cr_assert_eq(genpt_gather_release(pt, &g), 0);
+	genpt_destroy(pt);
+	genpt_physmem_destroy(pm);
+}
+
 /* ---------------------------------------------------------- concurrent -- */
 
 #define RACE_PAGES 2048u /* 8 MiB: four 2M leaves */

@@ -141,6 +141,19 @@ struct pt_split_arg {
 	struct genpt_gather *gather;
 };
 
+/*
+ * Whether a too-large leaf or run at @lvl can be re-expressed in place, at
+ * its own level: the level's entries are not above the target and it can
+ * hold a plain leaf or a run no larger than the target there (AMD v1's
+ * 512G level holds runs only).
+ */
+static inline bool pt_split_in_place(const struct genpt *pt, unsigned int lvl,
+				     const struct pt_split_arg *a)
+{
+	return fmt_level_shift(pt, lvl) <= a->shift &&
+	       (fmt_can_leaf(pt, lvl) || pt_run_within(pt, lvl, a->shift));
+}
+
 /* Table pages needed to re-express one entry of level @lvl down to the
  * target level. */
 static uint64_t pt_split_pages(const struct genpt *pt, unsigned int lvl,
@@ -214,7 +227,7 @@ static void pt_split_run(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	uint64_t attrs = fmt_leaf_attrs_of(pt, lvl, pt_clean_value(pt, e));
 	uint64_t run_first = pt_entry_va(s, first_idx);
 
-	if (lvl > a->leaf_lvl) {
+	if (!pt_split_in_place(pt, lvl, a)) {
 		/* Each member becomes a table of smaller leaves. */
 		for (unsigned int j = first_idx; j < first_idx + n; j++) {
 			uint64_t old = pt_load(&table[j]);
@@ -278,11 +291,11 @@ static void pt_split_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 		n = 1u << k;
 		first_idx = i & ~(n - 1);
 		i = first_idx + n - 1;
-		/* Small enough already: a leaf of at most 2^shift bytes. */
-		if (s.shift + k <= a->shift && lvl <= a->leaf_lvl)
+		/* Small enough already: a leaf (or run) of at most 2^shift bytes. */
+		if (s.shift + k <= a->shift)
 			continue;
 		if (a->counting) {
-			if (lvl > a->leaf_lvl)
+			if (!pt_split_in_place(pt, lvl, a))
 				a->pages += n * pt_split_pages(pt, lvl, a);
 			continue;
 		}
