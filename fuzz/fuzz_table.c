@@ -1454,3 +1454,15 @@ const struct fuzz_seed fuzz_table_seeds[] = {
 };
 
 const size_t fuzz_table_nseeds = sizeof(fuzz_table_seeds) / sizeof(fuzz_table_seeds[0]);
+
+static void fuzz_table_seed(size_t i, struct fuzz_seed *s)
+{
+	*s = fuzz_table_seeds[i];
+}
+
+const struct fuzz_target_info fuzz_target = {
+	.name = "fuzz_table",
+	.nseeds = sizeof(fuzz_table_seeds) / sizeof(fuzz_table_seeds[0]),
+	.seed = fuzz_table_seed,
+	.max_len = 703,
+};

@@ -2,14 +2,14 @@
 /*
  * fuzz/replay_main.c - run fuzz targets without libFuzzer (any compiler).
  *
- *   fuzz_table_replay [--random N] [--seed S] [--write-seeds DIR] [PATH...]
+ *   <target>_replay [--random N] [--seed S] [--write-seeds DIR] [PATH...]
  *
  * Runs, in this order, every PATH (a file, or every regular file of a
  * directory, in name order), the built-in seed inputs, and N (default 10000,
  * or $GENPT_FUZZ_RANDOM) deterministic pseudo-random inputs from a fixed-seed
  * generator: half of them raw bytes, half of them mutated seeds.  Each goes
  * through LLVMFuzzerTestOneInput, which abort()s on a mismatch; the input
- * that was running is then saved as ./fuzz_table-crash-<n>.bin so it can
+ * that was running is then saved as ./<target>-crash-<n>.bin so it can
  * be replayed (pass the file as PATH) or traced (GENPT_FUZZ_TRACE=1).
  * --write-seeds DIR writes the built-in seeds as files and exits.
  */
@@ -27,7 +27,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fuzz_table.h"
+#include "fuzz_target.h"
+
+/* the longest input the random part makes (seeds grow by mutation) */
+#define REPLAY_MAX 65536
 
 static const uint8_t *cur_data;
 static size_t cur_size;
@@ -58,7 +61,7 @@ static void run_one(const uint8_t *data, size_t size, const char *tag,
 {
 	cur_data = data;
 	cur_size = size;
-	snprintf(cur_save, sizeof(cur_save), "fuzz_table-crash-%lu.bin", n);
+	snprintf(cur_save, sizeof(cur_save), "%s-crash-%lu.bin", fuzz_target.name, n);
 	if (getenv("GENPT_FUZZ_TRACE"))
 		fprintf(stderr, "replay: input %lu (%s, %zu bytes)\n", n, tag, size);
 	LLVMFuzzerTestOneInput(data, size);
@@ -169,9 +172,9 @@ static size_t make_random(uint64_t seed, unsigned long k, uint8_t *buf, size_t c
 	uint64_t s = seed ^ (0x632be59bd9b4e019ull * (k + 1));
 	size_t len;
 
-	if (k % 2 == 0 || !fuzz_table_nseeds) {
+	if (k % 2 == 0 || !fuzz_target.nseeds) {
 		/* Raw bytes; the decoder biases them toward useful values. */
-		len = 3 + rng_next(&s) % 700;
+		len = 3 + rng_next(&s) % (fuzz_target.max_len - 3);
 		if (len > cap)
 			len = cap;
 		for (size_t i = 0; i < len; i++)
@@ -183,11 +186,13 @@ static size_t make_random(uint64_t seed, unsigned long k, uint8_t *buf, size_t c
 	}
 	/* A seed with a few bytes changed, inserted or appended. */
 	{
-		const struct fuzz_seed *sd = &fuzz_table_seeds[rng_next(&s) % fuzz_table_nseeds];
-		unsigned int edits = 1 + rng_next(&s) % 8;
+		struct fuzz_seed sd;
+		unsigned int edits;
 
-		len = sd->size < cap ? sd->size : cap;
-		memcpy(buf, sd->data, len);
+		fuzz_target.seed(rng_next(&s) % fuzz_target.nseeds, &sd);
+		edits = 1 + rng_next(&s) % 8;
+		len = sd.size < cap ? sd.size : cap;
+		memcpy(buf, sd.data, len);
 		for (unsigned int e = 0; e < edits; e++) {
 			uint64_t r = rng_next(&s);
 			size_t at = len ? (size_t)(r >> 8) % len : 0;
@@ -217,14 +222,15 @@ static size_t make_random(uint64_t seed, unsigned long k, uint8_t *buf, size_t c
 
 static int write_seeds(const char *dir)
 {
-	for (size_t i = 0; i < fuzz_table_nseeds; i++) {
+	for (size_t i = 0; i < fuzz_target.nseeds; i++) {
+		struct fuzz_seed sd;
 		char path[4096];
 		FILE *fp;
 
-		snprintf(path, sizeof(path), "%s/seed-%s", dir, fuzz_table_seeds[i].name);
+		fuzz_target.seed(i, &sd);
+		snprintf(path, sizeof(path), "%s/seed-%s", dir, sd.name);
 		fp = fopen(path, "wb");
-		if (!fp || fwrite(fuzz_table_seeds[i].data, 1, fuzz_table_seeds[i].size, fp) !=
-				   fuzz_table_seeds[i].size) {
+		if (!fp || fwrite(sd.data, 1, sd.size, fp) != sd.size) {
 			fprintf(stderr, "replay: cannot write %s\n", path);
 			if (fp)
 				fclose(fp);
@@ -265,21 +271,31 @@ int main(int argc, char **argv)
 			paths++;
 		}
 	}
-	for (size_t i = 0; i < fuzz_table_nseeds; i++)
-		run_one(fuzz_table_seeds[i].data, fuzz_table_seeds[i].size,
-			fuzz_table_seeds[i].name, n++);
-	buf = malloc(4096);
+	for (size_t i = 0; i < fuzz_target.nseeds; i++) {
+		struct fuzz_seed sd;
+		uint8_t *copy;
+
+		/* a private copy: the seed's buffer may be reused */
+		fuzz_target.seed(i, &sd);
+		copy = malloc(sd.size ? sd.size : 1);
+		if (!copy)
+			abort();
+		memcpy(copy, sd.data, sd.size);
+		run_one(copy, sd.size, sd.name, n++);
+		free(copy);
+	}
+	buf = malloc(REPLAY_MAX);
 	if (!buf)
 		abort();
 	for (unsigned long k = 0; k < nrandom; k++) {
-		size_t len = make_random(seed, k, buf, 4096);
+		size_t len = make_random(seed, k, buf, REPLAY_MAX);
 
 		run_one(buf, len, "random", n++);
 	}
 	free(buf);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("replay: %lu inputs (%d paths, %zu seeds, %lu random) in %.2f s: %s\n",
-	       n, paths, fuzz_table_nseeds, nrandom,
+	printf("replay %s: %lu inputs (%d paths, %zu seeds, %lu random) in %.2f s: %s\n",
+	       fuzz_target.name, n, paths, fuzz_target.nseeds, nrandom,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 	       ret ? "FAILED to read some paths" : "ok");
 	return ret;

@@ -15,7 +15,8 @@
 #            (scripts/cross.sh); part of the default run when the cross
 #            tools are installed, see GENPT_CROSS
 #
-#   scripts/test.sh                 release, asan, tsan (+ cross, see below)
+#   scripts/test.sh                 release, asan, tsan (+ fuzz when clang is
+#                                   installed, + cross, see below)
 #   scripts/test.sh release asan    just these (also: debug, fuzz, cross)
 #   GENPT_TSAN_REGEX='dirty|hw' scripts/test.sh tsan   pick the TSan tests
 #   GENPT_CMAKE_ARGS='-DGENPT_BUILD_BENCH=OFF' scripts/test.sh   extra -D's
@@ -34,6 +35,12 @@ genpt_install_deps || { echo "deps: install failed"; echo "0 passed, 1 failed"; 
 presets=("$@")
 if [ "${#presets[@]}" -eq 0 ]; then
   presets=(release asan tsan)
+  # libFuzzer targets, bounded runs under ASan+UBSan, when clang is here.
+  if command -v clang >/dev/null 2>&1; then
+    presets+=(fuzz)
+  else
+    echo "fuzz: clang not installed, libFuzzer stage skipped"
+  fi
   case "${GENPT_CROSS:-auto}" in
     0 | no | off) ;;
     install) presets+=(cross) ;;
@@ -173,6 +180,8 @@ for preset in "${presets[@]}"; do
     launcher=()
     if [ "$preset" = tsan ]; then
       tsan_args
+    elif [ "$preset" = fuzz ]; then
+      args=(-L fuzz) # the replays and the bounded libFuzzer runs
     fi
     run_ctest "$preset" "${args[@]}"
     if [ "$build_ok" -eq 0 ]; then
