@@ -225,7 +225,8 @@ GENPT_API int genpt_map(struct genpt *pt, uint64_t iova, uint64_t oa,
  * handed to @gather (freed at once when NULL).  The gather's range grows by
  * the span from the first to the last removed leaf, and by the whole span
  * of every unlinked table (a walk cache may use the stale pointer for any
- * address under it); nothing is added when nothing was mapped.  *@unmapped (may be NULL) receives the number of bytes unmapped.
+ * address under it); nothing is added when nothing was mapped.
+ * *@unmapped (may be NULL) receives the number of bytes unmapped.
  * Argument errors as for genpt_map().
  */
 GENPT_API int genpt_unmap(struct genpt *pt, uint64_t iova, uint64_t len,

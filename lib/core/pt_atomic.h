@@ -6,12 +6,14 @@
  * so every entry access is a single 64-bit atomic: loads are relaxed (the
  * value is self-contained), stores that publish a table or a leaf are
  * release (the hardware must see the zeroed child before the pointer), and
- * dirty cleaning is a fetch-and/or so a concurrent update of another bit is
- * never lost.
+ * a change of the dirty state is a compare-and-swap unless hardware has
+ * nothing left to change in the entry (see pt_set_dirty_state()), so a
+ * concurrent update of another bit is never lost.
  */
 #ifndef GENPT_PT_ATOMIC_H
 #define GENPT_PT_ATOMIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 static inline uint64_t pt_load(const uint64_t *p)
@@ -24,14 +26,17 @@ static inline void pt_store(uint64_t *p, uint64_t v)
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
-static inline uint64_t pt_fetch_and(uint64_t *p, uint64_t mask)
+/* A store that publishes nothing (the dirty state of a live leaf). */
+static inline void pt_store_relaxed(uint64_t *p, uint64_t v)
 {
-	return __atomic_fetch_and(p, mask, __ATOMIC_RELAXED);
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
 }
 
-static inline uint64_t pt_fetch_or(uint64_t *p, uint64_t bits)
+/* On failure *expected is the current value. */
+static inline bool pt_cas_relaxed(uint64_t *p, uint64_t *expected, uint64_t v)
 {
-	return __atomic_fetch_or(p, bits, __ATOMIC_RELAXED);
+	return __atomic_compare_exchange_n(p, expected, v, false,
+					   __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 #endif /* GENPT_PT_ATOMIC_H */

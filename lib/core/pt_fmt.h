@@ -39,8 +39,28 @@
  *                                      empty and table entries: the harvest
  *                                      scan tests it first)
  *   bool fmt_is_writable(pt, e)        leaf allows writes
- *   void fmt_clean(pt, uint64_t *p)    atomically make the entry write-clean
- *   void fmt_dirty(pt, uint64_t *p)    atomically make the entry write-dirty
+ *   uint64_t fmt_cleaned(pt, e)        e made write-clean
+ *   uint64_t fmt_dirtied(pt, e)        e made write-dirty
+ *   void fmt_dirty_hint(pt, uint64_t *mask, uint64_t *val)
+ *                                      every write-dirty leaf e has
+ *                                      (e & mask) == val (necessary, not
+ *                                      sufficient): how the harvest passes
+ *                                      over a cache line of clean entries
+ *                                      with one test per entry
+ *   void fmt_plain_dirty_pattern(pt, lvl, uint64_t *mask, uint64_t *val)
+ *                                      (e & mask) == val only if e is a
+ *                                      plain (not run) write-dirty leaf at
+ *                                      lvl with fmt_accessed(e): the test
+ *                                      the harvest applies to a whole cache
+ *                                      line of entries at once (sufficient,
+ *                                      not necessary: entries it misses take
+ *                                      the exact tests; val outside mask
+ *                                      never matches)
+ *   bool fmt_accessed(pt, e)           hardware has nothing left to change
+ *                                      in leaf e but its dirty state (the
+ *                                      accessed flag is set), so a plain
+ *                                      store of a new dirty state cannot
+ *                                      lose a hardware update
  *
  * Split and merge (optional: a format that has them defines
  * FMT_HAS_ATTRS_OF before including pt_generic.h; without, genpt_split and

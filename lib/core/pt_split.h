@@ -27,16 +27,12 @@
 /* The value of @e made write-clean / write-dirty (private copies). */
 static inline uint64_t pt_clean_value(const struct genpt *pt, uint64_t e)
 {
-	if (fmt_has_dirty(pt))
-		fmt_clean(pt, &e);
-	return e;
+	return fmt_has_dirty(pt) ? fmt_cleaned(pt, e) : e;
 }
 
 static inline uint64_t pt_dirty_value(const struct genpt *pt, uint64_t e)
 {
-	if (fmt_has_dirty(pt))
-		fmt_dirty(pt, &e);
-	return e;
+	return fmt_has_dirty(pt) ? fmt_dirtied(pt, e) : e;
 }
 
 static inline bool pt_cas(uint64_t *p, uint64_t *expected, uint64_t v)
@@ -381,7 +377,7 @@ static void pt_merge_table(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	/* A write that dirtied a child between the check and the swap. */
 	for (unsigned int j = 0; j < n && !dirty && fmt_has_dirty(pt); j++)
 		if (fmt_is_dirty(pt, pt_load(&child[j]))) {
-			fmt_dirty(pt, &table[i]);
+			pt_set_dirty_state(pt, &table[i], true);
 			dirty = true;
 		}
 	pt_retire_child(pt, lvl, s, i, child, a->gather);

@@ -209,14 +209,36 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return e & AMD_IW;
 }
 
-static inline void fmt_clean(const struct genpt *pt, uint64_t *p)
+static inline uint64_t fmt_cleaned(const struct genpt *pt, uint64_t e)
 {
-	pt_fetch_and(p, ~AMD_D);
+	return e & ~AMD_D;
 }
 
-static inline void fmt_dirty(const struct genpt *pt, uint64_t *p)
+static inline uint64_t fmt_dirtied(const struct genpt *pt, uint64_t e)
 {
-	pt_fetch_or(p, AMD_D);
+	return e | AMD_D;
+}
+
+/* Every write-dirty leaf has (e & mask) == val. */
+static inline void fmt_dirty_hint(const struct genpt *pt, uint64_t *mask,
+				  uint64_t *val)
+{
+	*mask = *val = AMD_PR | AMD_D;
+}
+
+static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
+					   unsigned int lvl, uint64_t *mask,
+					   uint64_t *val)
+{
+	/* NextLevel 0: a page of the level's own size (7 would be a run). */
+	*mask = AMD_PR | AMD_A | AMD_D | (7ull << AMD_NL_SHIFT);
+	*val = AMD_PR | AMD_A | AMD_D;
+}
+
+/* Hardware updates A and D only (genpt presets A in every leaf). */
+static inline bool fmt_accessed(const struct genpt *pt, uint64_t e)
+{
+	return e & AMD_A;
 }
 
 #include "core/pt_generic.h"

@@ -319,20 +319,43 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return arm_s2(pt) ? (e & ARM_S2AP_W) != 0 : !(e & ARM_AP2);
 }
 
-static inline void fmt_clean(const struct genpt *pt, uint64_t *p)
+static inline uint64_t fmt_cleaned(const struct genpt *pt, uint64_t e)
 {
-	if (arm_s2(pt))
-		pt_fetch_and(p, ~ARM_S2AP_W);
-	else
-		pt_fetch_or(p, ARM_AP2);
+	return arm_s2(pt) ? e & ~ARM_S2AP_W : e | ARM_AP2;
 }
 
-static inline void fmt_dirty(const struct genpt *pt, uint64_t *p)
+static inline uint64_t fmt_dirtied(const struct genpt *pt, uint64_t e)
 {
-	if (arm_s2(pt))
-		pt_fetch_or(p, ARM_S2AP_W);
-	else
-		pt_fetch_and(p, ~ARM_AP2);
+	return arm_s2(pt) ? e | ARM_S2AP_W : e & ~ARM_AP2;
+}
+
+/* Every write-dirty leaf has (e & mask) == val. */
+static inline void fmt_dirty_hint(const struct genpt *pt, uint64_t *mask,
+				  uint64_t *val)
+{
+	uint64_t w = arm_s2(pt) ? ARM_S2AP_W : ARM_AP2;
+
+	*mask = ARM_VALID | ARM_DBM | w;
+	*val = ARM_VALID | ARM_DBM | (arm_s2(pt) ? w : 0);
+}
+
+static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
+					   unsigned int lvl, uint64_t *mask,
+					   uint64_t *val)
+{
+	uint64_t w = arm_s2(pt) ? ARM_S2AP_W : ARM_AP2;
+
+	*mask = ARM_TYPE_MASK | ARM_DBM | w | ARM_AF | ARM_CONT;
+	*val = ARM_VALID | ARM_DBM | ARM_AF | (arm_s2(pt) ? w : 0) |
+	       (lvl ? 0 : ARM_TYPE_TABLE);
+	if (lvl && !fmt_can_leaf(pt, lvl))
+		*val = ~*mask; /* never: no blocks at this level */
+}
+
+/* HTTU updates AF and, under DBM, AP[2] / S2AP[1] only (genpt presets AF). */
+static inline bool fmt_accessed(const struct genpt *pt, uint64_t e)
+{
+	return e & ARM_AF;
 }
 
 #include "core/pt_generic.h"

@@ -198,14 +198,35 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return e & RV_W;
 }
 
-static inline void fmt_clean(const struct genpt *pt, uint64_t *p)
+static inline uint64_t fmt_cleaned(const struct genpt *pt, uint64_t e)
 {
-	pt_fetch_and(p, ~RV_D);
+	return e & ~RV_D;
 }
 
-static inline void fmt_dirty(const struct genpt *pt, uint64_t *p)
+static inline uint64_t fmt_dirtied(const struct genpt *pt, uint64_t e)
 {
-	pt_fetch_or(p, RV_D);
+	return e | RV_D;
+}
+
+/* Every write-dirty leaf has (e & mask) == val. */
+static inline void fmt_dirty_hint(const struct genpt *pt, uint64_t *mask,
+				  uint64_t *val)
+{
+	*mask = *val = RV_V | RV_D;
+}
+
+static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
+					   unsigned int lvl, uint64_t *mask,
+					   uint64_t *val)
+{
+	*mask = RV_V | RV_A | RV_D | RV_N;
+	*val = RV_V | RV_A | RV_D;
+}
+
+/* Hardware updates A and D only (genpt presets A in every leaf). */
+static inline bool fmt_accessed(const struct genpt *pt, uint64_t e)
+{
+	return e & RV_A;
 }
 
 #include "core/pt_generic.h"

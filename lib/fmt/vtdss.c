@@ -163,14 +163,38 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return e & SS_W;
 }
 
-static inline void fmt_clean(const struct genpt *pt, uint64_t *p)
+static inline uint64_t fmt_cleaned(const struct genpt *pt, uint64_t e)
 {
-	pt_fetch_and(p, ~SS_D);
+	return e & ~SS_D;
 }
 
-static inline void fmt_dirty(const struct genpt *pt, uint64_t *p)
+static inline uint64_t fmt_dirtied(const struct genpt *pt, uint64_t e)
 {
-	pt_fetch_or(p, SS_D);
+	return e | SS_D;
+}
+
+/* Every write-dirty leaf has (e & mask) == val. */
+static inline void fmt_dirty_hint(const struct genpt *pt, uint64_t *mask,
+				  uint64_t *val)
+{
+	*mask = *val = SS_D;
+}
+
+static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
+					   unsigned int lvl, uint64_t *mask,
+					   uint64_t *val)
+{
+	uint64_t ps = lvl ? SS_PS : 0;
+
+	/* A dirty leaf is writable: W stands for "R or W". */
+	*mask = SS_W | SS_A | SS_D | ps;
+	*val = lvl > SS_TOP_LEAF_LEVEL ? ~*mask : *mask; /* never: no pages */
+}
+
+/* Hardware updates A and D only (genpt presets A in every leaf). */
+static inline bool fmt_accessed(const struct genpt *pt, uint64_t e)
+{
+	return e & SS_A;
 }
 
 #include "core/pt_generic.h"

@@ -167,14 +167,37 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return e & X86_RW;
 }
 
-static inline void fmt_clean(const struct genpt *pt, uint64_t *p)
+static inline uint64_t fmt_cleaned(const struct genpt *pt, uint64_t e)
 {
-	pt_fetch_and(p, ~X86_D);
+	return e & ~X86_D;
 }
 
-static inline void fmt_dirty(const struct genpt *pt, uint64_t *p)
+static inline uint64_t fmt_dirtied(const struct genpt *pt, uint64_t e)
 {
-	pt_fetch_or(p, X86_D);
+	return e | X86_D;
+}
+
+/* Every write-dirty leaf has (e & mask) == val. */
+static inline void fmt_dirty_hint(const struct genpt *pt, uint64_t *mask,
+				  uint64_t *val)
+{
+	*mask = *val = X86_P | X86_D;
+}
+
+static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
+					   unsigned int lvl, uint64_t *mask,
+					   uint64_t *val)
+{
+	uint64_t ps = lvl ? X86_PS : 0;
+
+	*mask = X86_P | X86_A | X86_D | ps;
+	*val = lvl > X86_TOP_LEAF_LEVEL ? ~*mask : *mask; /* never: no pages */
+}
+
+/* Hardware updates A and D only (genpt presets A in every leaf). */
+static inline bool fmt_accessed(const struct genpt *pt, uint64_t e)
+{
+	return e & X86_A;
 }
 
 #include "core/pt_generic.h"
