@@ -22,7 +22,9 @@
  *    them when unmaps use a gather (freed pages stay readable until
  *    release).  Hardware accesses (genpt_hw_access and the IOMMU models)
  *    may run concurrently with anything: every entry edit is a single
- *    atomic store or atomic read-modify-write.
+ *    atomic store or compare-and-swap, and a change of the dirty state is
+ *    a plain store only when hardware has nothing left to change in the
+ *    entry (see genpt_read_and_clear_dirty()).
  */
 #ifndef GENPT_TABLE_H
 #define GENPT_TABLE_H
@@ -247,9 +249,12 @@ GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa);
  * covers, clipped to the query range (a large leaf sets whole words at a
  * time).  Contiguous runs count as one leaf: dirty if any member is, every
  * member cleaned.  Unless @flags has GENPT_DIRTY_NO_CLEAR, a dirty leaf that
- * lies wholly inside the range is made write-clean with an atomic
- * read-modify-write (concurrent hardware updates of other bits are kept),
- * and its range is added to @gather: the IOTLB must be invalidated before
+ * lies wholly inside the range is made write-clean without losing a
+ * concurrent hardware update: hardware only sets the accessed flag and
+ * moves a leaf from clean to dirty, so once the accessed flag is set (every
+ * leaf genpt makes) one plain 64-bit store is as safe as a read-modify-write
+ * and costs no locked instruction; a leaf without it is cleaned with a
+ * compare-and-swap.  Its range is added to @gather: the IOTLB must be invalidated before
  * hardware marks that page again.  A dirty leaf that extends outside the
  * range is reported for the inside part and left dirty.  Holes are fine.
  *

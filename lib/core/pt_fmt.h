@@ -40,7 +40,10 @@
  *                                      scan tests it first)
  *   bool fmt_is_writable(pt, e)        leaf allows writes
  *   uint64_t fmt_cleaned(pt, e)        e made write-clean
- *   uint64_t fmt_dirtied(pt, e)        e made write-dirty
+ *   uint64_t fmt_dirtied(pt, e)        e made write-dirty (both set or clear
+ *                                      fixed bits, the same in every leaf:
+ *                                      the scan cleans a line of matching
+ *                                      entries with one XOR each)
  *   void fmt_dirty_hint(pt, uint64_t *mask, uint64_t *val)
  *                                      every write-dirty leaf e has
  *                                      (e & mask) == val (necessary, not

@@ -565,7 +565,7 @@ static uint64_t pt_run_dirty_member(const struct genpt *pt, unsigned int lvl,
 static inline bool pt_dirty_plain(const struct genpt *pt, unsigned int lvl,
 				  uint64_t e)
 {
-	return fmt_is_dirty(pt, e) & !fmt_leaf_run(pt, lvl, e);
+	return fmt_is_dirty(pt, e) && !fmt_leaf_run(pt, lvl, e);
 }
 
 #ifndef PT_PREFETCH_AHEAD
@@ -635,7 +635,7 @@ static inline unsigned int pt_dirty_plain_scan(const struct genpt *pt,
 static inline bool pt_quiet(const struct genpt *pt, unsigned int lvl,
 			    uint64_t e)
 {
-	return !(fmt_is_dirty(pt, e) |
+	return !(fmt_is_dirty(pt, e) ||
 		 (lvl != 0 && fmt_kind(pt, lvl, e) == PT_TABLE));
 }
 
