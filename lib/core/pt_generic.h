@@ -568,9 +568,6 @@ static inline bool pt_dirty_plain(const struct genpt *pt, unsigned int lvl,
 	return fmt_is_dirty(pt, e) && !fmt_leaf_run(pt, lvl, e);
 }
 
-#ifndef PT_PREFETCH_CHILD
-#define PT_PREFETCH_CHILD 512 /* entries of a child table read ahead: 4 KiB */
-#endif
 #ifndef PT_PREFETCH_AHEAD
 #define PT_PREFETCH_AHEAD 256 /* 2 KiB: about 100 ns of scanning */
 #endif
@@ -720,7 +717,7 @@ static inline void pt_prefetch_child(const struct genpt *pt, unsigned int lvl,
 	const uint64_t *c = pt_child(pt, lvl, e);
 	unsigned int n = 1u << fmt_table_bits(pt, lvl - 1);
 
-	for (unsigned int k = 0; k < n && k < PT_PREFETCH_CHILD; k += 8)
+	for (unsigned int k = 0; k < n && k < PT_PREFETCH_AHEAD; k += 8)
 		__builtin_prefetch(c + k);
 }
 
