@@ -617,8 +617,10 @@ static inline unsigned int pt_dirty_plain_scan(const struct genpt *pt,
 		}
 		if (miss)
 			break;
+		if (!clean)
+			continue;
 		PT_UNROLL_8
-		for (unsigned int k = 0; clean && k < 8; k++)
+		for (unsigned int k = 0; k < 8; k++)
 			pt_store_relaxed(&p[k], v[k] ^ flip);
 	}
 	for (; j < end; j++) {
