@@ -319,6 +319,25 @@ struct pt_unmap_arg {
 };
 
 /*
+ * @n entries of leaves were removed from entries @lo..@hi of @s (the holes
+ * between and the tables removed between count for nothing here: a table
+ * adds its own span to the gather).  Counted in locals while the loop
+ * runs and noted once per table: a store to the shared record per leaf
+ * cost 15 % of an unmap of 256 blocks.
+ */
+static void pt_unmap_note(struct pt_unmap_arg *a, const struct pt_span *s,
+			  unsigned int lo, unsigned int hi, unsigned int n)
+{
+	uint64_t first = pt_entry_va(s, lo), last = pt_entry_va(s, hi) + s->size_m1;
+
+	if (!a->unmapped || first < a->first)
+		a->first = first;
+	if (!a->unmapped || last > a->last)
+		a->last = last;
+	a->unmapped += (uint64_t)n << s->shift;
+}
+
+/*
  * Remove every leaf in [va, last] below @table.  Returns true when @table
  * holds nothing any more.  Leaves straddling the range ends were refused
  * before the walk started, so every run met here lies wholly inside.
@@ -328,6 +347,7 @@ static bool pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 {
 	struct pt_span s = pt_span_of(pt, lvl, va, last);
 	bool removed = false;
+	unsigned int leaves = 0, lo = 0, hi = 0; /* removed here, lo..hi */
 
 	for (unsigned int i = s.first; i <= s.last_idx; i++) {
 		uint64_t e = pt_load(&table[i]);
@@ -337,14 +357,13 @@ static bool pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			break;
 		case PT_LEAF: {
 			unsigned int n = 1u << fmt_leaf_run(pt, lvl, e);
-			uint64_t first = pt_entry_va(&s, i);
 
 			for (unsigned int j = 0; j < n; j++)
 				pt_store(&table[i + j], PT_EMPTY_ENTRY);
-			if (!a->unmapped)
-				a->first = first;
-			a->unmapped += (uint64_t)n << s.shift;
-			a->last = first + (((uint64_t)n << s.shift) - 1);
+			if (!leaves)
+				lo = i;
+			hi = i + n - 1;
+			leaves += n;
 			i += n - 1;
 			removed = true;
 			break;
@@ -362,6 +381,8 @@ static bool pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 		}
 		}
 	}
+	if (leaves)
+		pt_unmap_note(a, &s, lo, hi, leaves);
 	/* Tables are never left empty, so one we removed nothing from still
 	 * holds whatever it held. */
 	return removed && pt_table_is_empty(pt, lvl, table, s.first, s.last_idx);
