@@ -39,31 +39,17 @@
  *                                      empty and table entries: the harvest
  *                                      scan tests it first)
  *   bool fmt_is_writable(pt, e)        leaf allows writes
- *   uint64_t fmt_cleaned(pt, e)        e made write-clean
- *   uint64_t fmt_dirtied(pt, e)        e made write-dirty (both set or clear
- *                                      fixed bits, the same in every leaf:
- *                                      the scan cleans a line of matching
- *                                      entries with one XOR each)
- *   void fmt_dirty_hint(pt, uint64_t *mask, uint64_t *val)
- *                                      every write-dirty leaf e has
- *                                      (e & mask) == val (necessary, not
- *                                      sufficient): how the harvest passes
- *                                      over a cache line of clean entries
- *                                      with one test per entry
+ *   struct pt_dirty_enc fmt_dirty_enc(pt)
+ *                                      the dirty state as bit masks (below)
  *   void fmt_plain_dirty_pattern(pt, lvl, uint64_t *mask, uint64_t *val)
  *                                      (e & mask) == val only if e is a
  *                                      plain (not run) write-dirty leaf at
- *                                      lvl with fmt_accessed(e): the test
- *                                      the harvest applies to a whole cache
- *                                      line of entries at once (sufficient,
- *                                      not necessary: entries it misses take
- *                                      the exact tests; val outside mask
- *                                      never matches)
- *   bool fmt_accessed(pt, e)           hardware has nothing left to change
- *                                      in leaf e but its dirty state (the
- *                                      accessed flag is set), so a plain
- *                                      store of a new dirty state cannot
- *                                      lose a hardware update
+ *                                      lvl with its accessed flag set:
+ *                                      the test the harvest applies to a
+ *                                      whole cache line of entries at once
+ *                                      (sufficient, not necessary: entries
+ *                                      it misses take the exact tests; val
+ *                                      outside mask never matches)
  *
  * Split and merge (optional: a format that has them defines
  * FMT_HAS_ATTRS_OF before including pt_generic.h; without, genpt_split and
@@ -80,8 +66,28 @@
 #ifndef GENPT_PT_FMT_H
 #define GENPT_PT_FMT_H
 
+#include <stdint.h>
+
 enum pt_kind { PT_EMPTY, PT_TABLE, PT_LEAF };
 
 #define PT_EMPTY_ENTRY 0ull
+
+/*
+ * How a format encodes the dirty state of a leaf, as the manual's table
+ * would: a write-dirty leaf has the @dirty_set bits set and the
+ * @dirty_clear bits clear, a write-clean one the reverse (both fixed, the
+ * same in every leaf, so the scan cleans a line of matching entries with
+ * one XOR each).  Hardware only ever sets @accessed and moves a leaf from
+ * clean to dirty: once @accessed is set in a leaf, nothing but the dirty
+ * state can change under us, and a plain store of a new dirty state loses
+ * no hardware update (pt_set_dirty_state()).  Every write-dirty leaf e has
+ * (e & @hint_mask) == @hint_val (necessary, not sufficient): how the
+ * harvest passes over a cache line of clean entries with one test each.
+ */
+struct pt_dirty_enc {
+	uint64_t dirty_set, dirty_clear;
+	uint64_t accessed;
+	uint64_t hint_mask, hint_val;
+};
 
 #endif /* GENPT_PT_FMT_H */

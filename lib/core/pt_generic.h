@@ -446,6 +446,21 @@ static int pt_gen_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa)
 
 /* ------------------------------------------------------------- dirty -- */
 
+/* @e made write-clean / write-dirty. */
+static inline uint64_t pt_cleaned(const struct genpt *pt, uint64_t e)
+{
+	struct pt_dirty_enc d = fmt_dirty_enc(pt);
+
+	return (e & ~d.dirty_set) | d.dirty_clear;
+}
+
+static inline uint64_t pt_dirtied(const struct genpt *pt, uint64_t e)
+{
+	struct pt_dirty_enc d = fmt_dirty_enc(pt);
+
+	return (e & ~d.dirty_clear) | d.dirty_set;
+}
+
 /*
  * Make the live leaf at @p, last loaded as @e, write-dirty or write-clean
  * without losing what hardware does to it meanwhile.  Hardware only ever
@@ -464,9 +479,9 @@ static inline void pt_set_dirty_state_from(const struct genpt *pt,
 					   uint64_t *p, uint64_t e, bool dirty)
 {
 	for (;;) {
-		uint64_t v = dirty ? fmt_dirtied(pt, e) : fmt_cleaned(pt, e);
+		uint64_t v = dirty ? pt_dirtied(pt, e) : pt_cleaned(pt, e);
 
-		if (fmt_accessed(pt, e)) {
+		if (e & fmt_dirty_enc(pt).accessed) {
 			pt_store_relaxed(p, v);
 			return;
 		}
@@ -625,7 +640,7 @@ static inline unsigned int pt_dirty_plain_scan(const struct genpt *pt,
 
 	fmt_plain_dirty_pattern(pt, lvl, &mask, &val);
 	/* Cleaning flips the same bits in every entry that matches. */
-	flip = val ^ fmt_cleaned(pt, val);
+	flip = val ^ pt_cleaned(pt, val);
 	for (; j + 8 <= end; j += 8) {
 		uint64_t *p = &table[j];
 		uint64_t v[8], miss = 0;
@@ -672,9 +687,9 @@ static inline unsigned int pt_quiet_end(const struct genpt *pt,
 					const uint64_t *table, unsigned int j,
 					unsigned int end)
 {
-	uint64_t mask, val;
+	const uint64_t mask = fmt_dirty_enc(pt).hint_mask;
+	const uint64_t val = fmt_dirty_enc(pt).hint_val;
 
-	fmt_dirty_hint(pt, &mask, &val);
 	for (; j + 8 <= end; j += 8) {
 		const uint64_t *p = &table[j];
 		bool loud = false;

@@ -27,12 +27,12 @@
 /* The value of @e made write-clean / write-dirty (private copies). */
 static inline uint64_t pt_clean_value(const struct genpt *pt, uint64_t e)
 {
-	return fmt_has_dirty(pt) ? fmt_cleaned(pt, e) : e;
+	return fmt_has_dirty(pt) ? pt_cleaned(pt, e) : e;
 }
 
 static inline uint64_t pt_dirty_value(const struct genpt *pt, uint64_t e)
 {
-	return fmt_has_dirty(pt) ? fmt_dirtied(pt, e) : e;
+	return fmt_has_dirty(pt) ? pt_dirtied(pt, e) : e;
 }
 
 static inline bool pt_cas(uint64_t *p, uint64_t *expected, uint64_t v)

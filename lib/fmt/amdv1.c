@@ -209,21 +209,15 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return e & AMD_IW;
 }
 
-static inline uint64_t fmt_cleaned(const struct genpt *pt, uint64_t e)
+/* The dirty state as bits (see struct pt_dirty_enc). */
+static inline struct pt_dirty_enc fmt_dirty_enc(const struct genpt *pt)
 {
-	return e & ~AMD_D;
-}
-
-static inline uint64_t fmt_dirtied(const struct genpt *pt, uint64_t e)
-{
-	return e | AMD_D;
-}
-
-/* Every write-dirty leaf has (e & mask) == val. */
-static inline void fmt_dirty_hint(const struct genpt *pt, uint64_t *mask,
-				  uint64_t *val)
-{
-	*mask = *val = AMD_PR | AMD_D;
+	return (struct pt_dirty_enc){
+		.dirty_set = AMD_D,            /* write-dirty: D = 1 */
+		.accessed = AMD_A,             /* hardware sets A and D only */
+		.hint_mask = AMD_PR | AMD_D,   /* every dirty leaf: PR = D = 1 */
+		.hint_val = AMD_PR | AMD_D,
+	};
 }
 
 static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
@@ -233,12 +227,6 @@ static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
 	/* NextLevel 0: a page of the level's own size (7 would be a run). */
 	*mask = AMD_PR | AMD_A | AMD_D | (7ull << AMD_NL_SHIFT);
 	*val = AMD_PR | AMD_A | AMD_D;
-}
-
-/* Hardware updates A and D only (genpt presets A in every leaf). */
-static inline bool fmt_accessed(const struct genpt *pt, uint64_t e)
-{
-	return e & AMD_A;
 }
 
 #include "core/pt_generic.h"

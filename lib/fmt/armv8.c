@@ -319,24 +319,22 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return arm_s2(pt) ? (e & ARM_S2AP_W) != 0 : !(e & ARM_AP2);
 }
 
-static inline uint64_t fmt_cleaned(const struct genpt *pt, uint64_t e)
+/*
+ * The dirty state as bits (see struct pt_dirty_enc): write-dirty is
+ * AP[2] = 0 at stage 1 and S2AP[1] = 1 at stage 2; HTTU updates AF and that
+ * bit only (genpt presets AF).
+ */
+static inline struct pt_dirty_enc fmt_dirty_enc(const struct genpt *pt)
 {
-	return arm_s2(pt) ? e & ~ARM_S2AP_W : e | ARM_AP2;
-}
+	bool s2 = arm_s2(pt);
 
-static inline uint64_t fmt_dirtied(const struct genpt *pt, uint64_t e)
-{
-	return arm_s2(pt) ? e | ARM_S2AP_W : e & ~ARM_AP2;
-}
-
-/* Every write-dirty leaf has (e & mask) == val. */
-static inline void fmt_dirty_hint(const struct genpt *pt, uint64_t *mask,
-				  uint64_t *val)
-{
-	uint64_t w = arm_s2(pt) ? ARM_S2AP_W : ARM_AP2;
-
-	*mask = ARM_VALID | ARM_DBM | w;
-	*val = ARM_VALID | ARM_DBM | (arm_s2(pt) ? w : 0);
+	return (struct pt_dirty_enc){
+		.dirty_set = s2 ? ARM_S2AP_W : 0,
+		.dirty_clear = s2 ? 0 : ARM_AP2,
+		.accessed = ARM_AF,
+		.hint_mask = ARM_VALID | ARM_DBM | (s2 ? ARM_S2AP_W : ARM_AP2),
+		.hint_val = ARM_VALID | ARM_DBM | (s2 ? ARM_S2AP_W : 0),
+	};
 }
 
 static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
@@ -350,12 +348,6 @@ static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
 	       (lvl ? 0 : ARM_TYPE_TABLE);
 	if (lvl && !fmt_can_leaf(pt, lvl))
 		*val = ~*mask; /* never: no blocks at this level */
-}
-
-/* HTTU updates AF and, under DBM, AP[2] / S2AP[1] only (genpt presets AF). */
-static inline bool fmt_accessed(const struct genpt *pt, uint64_t e)
-{
-	return e & ARM_AF;
 }
 
 #include "core/pt_generic.h"

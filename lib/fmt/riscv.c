@@ -198,21 +198,15 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return e & RV_W;
 }
 
-static inline uint64_t fmt_cleaned(const struct genpt *pt, uint64_t e)
+/* The dirty state as bits (see struct pt_dirty_enc). */
+static inline struct pt_dirty_enc fmt_dirty_enc(const struct genpt *pt)
 {
-	return e & ~RV_D;
-}
-
-static inline uint64_t fmt_dirtied(const struct genpt *pt, uint64_t e)
-{
-	return e | RV_D;
-}
-
-/* Every write-dirty leaf has (e & mask) == val. */
-static inline void fmt_dirty_hint(const struct genpt *pt, uint64_t *mask,
-				  uint64_t *val)
-{
-	*mask = *val = RV_V | RV_D;
+	return (struct pt_dirty_enc){
+		.dirty_set = RV_D,             /* write-dirty: D = 1 */
+		.accessed = RV_A,              /* hardware sets A and D only */
+		.hint_mask = RV_V | RV_D,      /* every dirty leaf: V = D = 1 */
+		.hint_val = RV_V | RV_D,
+	};
 }
 
 static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
@@ -221,12 +215,6 @@ static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
 {
 	*mask = RV_V | RV_A | RV_D | RV_N;
 	*val = RV_V | RV_A | RV_D;
-}
-
-/* Hardware updates A and D only (genpt presets A in every leaf). */
-static inline bool fmt_accessed(const struct genpt *pt, uint64_t e)
-{
-	return e & RV_A;
 }
 
 #include "core/pt_generic.h"

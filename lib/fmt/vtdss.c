@@ -163,21 +163,15 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return e & SS_W;
 }
 
-static inline uint64_t fmt_cleaned(const struct genpt *pt, uint64_t e)
+/* The dirty state as bits (see struct pt_dirty_enc). */
+static inline struct pt_dirty_enc fmt_dirty_enc(const struct genpt *pt)
 {
-	return e & ~SS_D;
-}
-
-static inline uint64_t fmt_dirtied(const struct genpt *pt, uint64_t e)
-{
-	return e | SS_D;
-}
-
-/* Every write-dirty leaf has (e & mask) == val. */
-static inline void fmt_dirty_hint(const struct genpt *pt, uint64_t *mask,
-				  uint64_t *val)
-{
-	*mask = *val = SS_D;
+	return (struct pt_dirty_enc){
+		.dirty_set = SS_D,             /* write-dirty: D = 1 */
+		.accessed = SS_A,              /* hardware sets A and D only */
+		.hint_mask = SS_D,             /* every dirty leaf: D = 1 */
+		.hint_val = SS_D,
+	};
 }
 
 static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
@@ -189,12 +183,6 @@ static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
 	/* A dirty leaf is writable: W stands for "R or W". */
 	*mask = SS_W | SS_A | SS_D | ps;
 	*val = lvl > SS_TOP_LEAF_LEVEL ? ~*mask : *mask; /* never: no pages */
-}
-
-/* Hardware updates A and D only (genpt presets A in every leaf). */
-static inline bool fmt_accessed(const struct genpt *pt, uint64_t e)
-{
-	return e & SS_A;
 }
 
 #include "core/pt_generic.h"

@@ -167,21 +167,15 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return e & X86_RW;
 }
 
-static inline uint64_t fmt_cleaned(const struct genpt *pt, uint64_t e)
+/* The dirty state as bits (see struct pt_dirty_enc). */
+static inline struct pt_dirty_enc fmt_dirty_enc(const struct genpt *pt)
 {
-	return e & ~X86_D;
-}
-
-static inline uint64_t fmt_dirtied(const struct genpt *pt, uint64_t e)
-{
-	return e | X86_D;
-}
-
-/* Every write-dirty leaf has (e & mask) == val. */
-static inline void fmt_dirty_hint(const struct genpt *pt, uint64_t *mask,
-				  uint64_t *val)
-{
-	*mask = *val = X86_P | X86_D;
+	return (struct pt_dirty_enc){
+		.dirty_set = X86_D,            /* write-dirty: D = 1 */
+		.accessed = X86_A,             /* hardware sets A and D only */
+		.hint_mask = X86_P | X86_D,    /* every dirty leaf: P = D = 1 */
+		.hint_val = X86_P | X86_D,
+	};
 }
 
 static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
@@ -192,12 +186,6 @@ static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
 
 	*mask = X86_P | X86_A | X86_D | ps;
 	*val = lvl > X86_TOP_LEAF_LEVEL ? ~*mask : *mask; /* never: no pages */
-}
-
-/* Hardware updates A and D only (genpt presets A in every leaf). */
-static inline bool fmt_accessed(const struct genpt *pt, uint64_t e)
-{
-	return e & X86_A;
 }
 
 #include "core/pt_generic.h"
