@@ -41,15 +41,17 @@
  *   bool fmt_is_writable(pt, e)        leaf allows writes
  *   struct pt_dirty_enc fmt_dirty_enc(pt)
  *                                      the dirty state as bit masks (below)
- *   void fmt_plain_dirty_pattern(pt, lvl, uint64_t *mask, uint64_t *val)
- *                                      (e & mask) == val only if e is a
- *                                      plain (not run) write-dirty leaf at
- *                                      lvl with its accessed flag set:
- *                                      the test the harvest applies to a
- *                                      whole cache line of entries at once
- *                                      (sufficient, not necessary: entries
- *                                      it misses take the exact tests; val
- *                                      outside mask never matches)
+ *   bool fmt_plain_leaf_pattern(pt, lvl, uint64_t *mask, uint64_t *val)
+ *                                      false when lvl has no plain leaves;
+ *                                      else an entry that matches the dirty
+ *                                      hint (struct pt_dirty_enc) and has
+ *                                      (e & mask) == val is a plain (not
+ *                                      run) leaf at lvl (sufficient, not
+ *                                      necessary).  With the hint and the
+ *                                      accessed flag it makes the one test
+ *                                      the harvest applies to each entry of
+ *                                      a cache line it cleans; entries it
+ *                                      misses take the exact tests.
  *
  * Split and merge (optional: a format that has them defines
  * FMT_HAS_ATTRS_OF before including pt_generic.h; without, genpt_split and

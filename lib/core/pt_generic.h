@@ -314,26 +314,21 @@ static int pt_gen_map(struct genpt *pt, uint64_t iova, uint64_t last,
 
 struct pt_unmap_arg {
 	uint64_t unmapped;      /* bytes removed */
-	uint64_t first, last;   /* span of the removed leaves, when unmapped */
 	struct genpt_gather *gather;
 };
 
 /*
- * @n entries of leaves were removed from entries @lo..@hi of @s (the holes
- * between and the tables removed between count for nothing here: a table
- * adds its own span to the gather).  Counted in locals while the loop
- * runs and noted once per table: a store to the shared record per leaf
- * cost 15 % of an unmap of 256 blocks.
+ * @n entries of leaves were removed from entries @lo..@hi of @s: only that
+ * span needs invalidating, not the holes around it (a table that was
+ * removed adds its own span).  Counted in locals while the loop runs and
+ * noted once per table: a store to the shared record per leaf cost 15 % of
+ * an unmap of 256 blocks.
  */
 static void pt_unmap_note(struct pt_unmap_arg *a, const struct pt_span *s,
 			  unsigned int lo, unsigned int hi, unsigned int n)
 {
-	uint64_t first = pt_entry_va(s, lo), last = pt_entry_va(s, hi) + s->size_m1;
-
-	if (!a->unmapped || first < a->first)
-		a->first = first;
-	if (!a->unmapped || last > a->last)
-		a->last = last;
+	genpt_gather_add_range(a->gather, pt_entry_va(s, lo),
+			       pt_entry_va(s, hi) + s->size_m1);
 	a->unmapped += (uint64_t)n << s->shift;
 }
 
@@ -429,10 +424,6 @@ static int pt_gen_unmap(struct genpt *pt, uint64_t iova, uint64_t last,
 	if (pt_find_leaf(pt, last, &first, &end, &oa) && end > last)
 		return -EINVAL;
 	pt_unmap_level(pt, pt->levels - 1, pt->root, iova, last, &a);
-	/* Only what was removed needs invalidating, not the holes around
-	 * (freed tables added their spans as they went). */
-	if (a.unmapped)
-		genpt_gather_add_range(gather, a.first, a.last);
 	*unmapped = a.unmapped;
 	return 0;
 }
@@ -498,15 +489,13 @@ static inline void pt_set_dirty_state(const struct genpt *pt, uint64_t *p,
 
 /*
  * What a harvest accumulates on its way: adjacent dirty leaves are merged
- * into one pending bitmap range (so a run of dirty 4K leaves becomes one
- * word-at-a-time fill), and the cleaned ranges into one gather range.
+ * into one pending bitmap range, so a run of dirty 4K leaves becomes one
+ * word-at-a-time fill.
  */
 struct pt_harvest {
 	const struct genpt_dirty_req *q;
 	bool pending;
 	uint64_t pend_first, pend_last;
-	bool cleaned;
-	uint64_t clean_first, clean_last;
 };
 
 static void pt_harvest_flush(struct pt_harvest *h)
@@ -534,15 +523,13 @@ static inline void pt_harvest_report(struct pt_harvest *h, uint64_t first,
 	h->pend_last = last;
 }
 
-/* Entries [@i, @j] of @s were cleaned. */
+/* Entries [@i, @j] of @s were cleaned: the IOTLB must forget them. */
 static inline void pt_harvest_cleaned(struct pt_harvest *h,
 				      const struct pt_span *s, unsigned int i,
 				      unsigned int j)
 {
-	if (!h->cleaned)
-		h->clean_first = pt_entry_va(s, i);
-	h->cleaned = true;
-	h->clean_last = pt_entry_va(s, j) + s->size_m1;
+	genpt_gather_add_range(h->q->gather, pt_entry_va(s, i),
+			       pt_entry_va(s, j) + s->size_m1);
 }
 
 /*
@@ -568,13 +555,14 @@ static void pt_dirty_run(struct genpt *pt, uint64_t *table,
 			 const struct pt_span *s, unsigned int i,
 			 unsigned int k, struct pt_harvest *h)
 {
-	const struct genpt_dirty_req *q = h->q;
 	unsigned int first = i & ~((1u << k) - 1), last = first + (1u << k) - 1;
-	uint64_t va = pt_entry_va(s, first);
-	uint64_t va_last = pt_entry_va(s, last) + s->size_m1;
+	unsigned int lo, hi;
 
-	pt_harvest_report(h, va, va_last);
-	if (!q->clear || va < q->first || va_last > q->last)
+	pt_harvest_report(h, pt_entry_va(s, first),
+			  pt_entry_va(s, last) + s->size_m1);
+	/* Members outside the span lie outside the query too. */
+	pt_inside(s, h->q, &lo, &hi);
+	if (!h->q->clear || first < lo || last >= hi)
 		return;
 	for (unsigned int m = first; m <= last; m++)
 		pt_set_dirty_state(pt, &table[m], false);
@@ -636,9 +624,14 @@ static inline unsigned int pt_dirty_plain_scan(const struct genpt *pt,
 					       uint64_t *table, unsigned int j,
 					       unsigned int end, bool clean)
 {
-	uint64_t mask, val, flip;
+	const struct pt_dirty_enc d = fmt_dirty_enc(pt);
+	uint64_t mask = 0, val = 1, flip; /* val outside mask: never matches */
 
-	fmt_plain_dirty_pattern(pt, lvl, &mask, &val);
+	/* A plain dirty leaf with the accessed flag set, or nothing. */
+	if (fmt_plain_leaf_pattern(pt, lvl, &mask, &val)) {
+		mask |= d.hint_mask | d.accessed;
+		val |= d.hint_val | d.accessed;
+	}
 	/* Cleaning flips the same bits in every entry that matches. */
 	flip = val ^ pt_cleaned(pt, val);
 	for (; j + 8 <= end; j += 8) {
@@ -811,8 +804,6 @@ static int pt_gen_read_and_clear_dirty(struct genpt *pt,
 
 	pt_dirty_level(pt, pt->levels - 1, pt->root, q->first, q->last, &h);
 	pt_harvest_flush(&h);
-	if (h.cleaned)
-		genpt_gather_add_range(q->gather, h.clean_first, h.clean_last);
 	return 0;
 }
 

@@ -220,13 +220,14 @@ static inline struct pt_dirty_enc fmt_dirty_enc(const struct genpt *pt)
 	};
 }
 
-static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
-					   unsigned int lvl, uint64_t *mask,
-					   uint64_t *val)
+/* A plain leaf, given PR and D: NextLevel 0 (7 would be a run). */
+static inline bool fmt_plain_leaf_pattern(const struct genpt *pt,
+					  unsigned int lvl, uint64_t *mask,
+					  uint64_t *val)
 {
-	/* NextLevel 0: a page of the level's own size (7 would be a run). */
-	*mask = AMD_PR | AMD_A | AMD_D | (7ull << AMD_NL_SHIFT);
-	*val = AMD_PR | AMD_A | AMD_D;
+	*mask = 7ull << AMD_NL_SHIFT;
+	*val = 0;
+	return true;
 }
 
 #include "core/pt_generic.h"

@@ -337,17 +337,17 @@ static inline struct pt_dirty_enc fmt_dirty_enc(const struct genpt *pt)
 	};
 }
 
-static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
-					   unsigned int lvl, uint64_t *mask,
-					   uint64_t *val)
+/*
+ * A plain leaf, given VALID: a page descriptor at level 0, a block above
+ * (where the granule has blocks), without the contiguous bit.
+ */
+static inline bool fmt_plain_leaf_pattern(const struct genpt *pt,
+					  unsigned int lvl, uint64_t *mask,
+					  uint64_t *val)
 {
-	uint64_t w = arm_s2(pt) ? ARM_S2AP_W : ARM_AP2;
-
-	*mask = ARM_TYPE_MASK | ARM_DBM | w | ARM_AF | ARM_CONT;
-	*val = ARM_VALID | ARM_DBM | ARM_AF | (arm_s2(pt) ? w : 0) |
-	       (lvl ? 0 : ARM_TYPE_TABLE);
-	if (lvl && !fmt_can_leaf(pt, lvl))
-		*val = ~*mask; /* never: no blocks at this level */
+	*mask = ARM_TYPE_MASK | ARM_CONT;
+	*val = lvl ? ARM_TYPE_BLOCK : ARM_TYPE_PAGE;
+	return !lvl || fmt_can_leaf(pt, lvl);
 }
 
 #include "core/pt_generic.h"

@@ -209,12 +209,14 @@ static inline struct pt_dirty_enc fmt_dirty_enc(const struct genpt *pt)
 	};
 }
 
-static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
-					   unsigned int lvl, uint64_t *mask,
-					   uint64_t *val)
+/* A plain leaf, given V and D: no NAPOT bit (D is set in leaves only). */
+static inline bool fmt_plain_leaf_pattern(const struct genpt *pt,
+					  unsigned int lvl, uint64_t *mask,
+					  uint64_t *val)
 {
-	*mask = RV_V | RV_A | RV_D | RV_N;
-	*val = RV_V | RV_A | RV_D;
+	*mask = RV_N;
+	*val = 0;
+	return true;
 }
 
 #include "core/pt_generic.h"

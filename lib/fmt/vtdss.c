@@ -174,15 +174,16 @@ static inline struct pt_dirty_enc fmt_dirty_enc(const struct genpt *pt)
 	};
 }
 
-static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
-					   unsigned int lvl, uint64_t *mask,
-					   uint64_t *val)
+/*
+ * A plain leaf, given D: PS above level 0, no pages above 1G; and W, which
+ * every dirty leaf has, stands for "R or W" (present).
+ */
+static inline bool fmt_plain_leaf_pattern(const struct genpt *pt,
+					  unsigned int lvl, uint64_t *mask,
+					  uint64_t *val)
 {
-	uint64_t ps = lvl ? SS_PS : 0;
-
-	/* A dirty leaf is writable: W stands for "R or W". */
-	*mask = SS_W | SS_A | SS_D | ps;
-	*val = lvl > SS_TOP_LEAF_LEVEL ? ~*mask : *mask; /* never: no pages */
+	*mask = *val = SS_W | (lvl ? SS_PS : 0);
+	return lvl <= SS_TOP_LEAF_LEVEL;
 }
 
 #include "core/pt_generic.h"

@@ -178,14 +178,13 @@ static inline struct pt_dirty_enc fmt_dirty_enc(const struct genpt *pt)
 	};
 }
 
-static inline void fmt_plain_dirty_pattern(const struct genpt *pt,
-					   unsigned int lvl, uint64_t *mask,
-					   uint64_t *val)
+/* A plain leaf, given P and D: PS above level 0; no pages above 1G. */
+static inline bool fmt_plain_leaf_pattern(const struct genpt *pt,
+					  unsigned int lvl, uint64_t *mask,
+					  uint64_t *val)
 {
-	uint64_t ps = lvl ? X86_PS : 0;
-
-	*mask = X86_P | X86_A | X86_D | ps;
-	*val = lvl > X86_TOP_LEAF_LEVEL ? ~*mask : *mask; /* never: no pages */
+	*mask = *val = lvl ? X86_PS : 0;
+	return lvl <= X86_TOP_LEAF_LEVEL;
 }
 
 #include "core/pt_generic.h"
