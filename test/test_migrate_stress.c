@@ -48,9 +48,10 @@ static void stress(const char *format, enum genpt_mig_mapping mapping,
 	cr_assert_eq(r.device_errors, 0, "%s", format);
 	cr_assert_eq(r.device_writes, (uint64_t)devices * STRESS_OPS, "%s", format);
 	cr_assert(r.converged, "%s: the devices finished", format);
-	/* Rounds raced the writes (a round takes milliseconds, the writes
-	 * at least 0.45 s). */
-	cr_assert_geq(r.rounds, 2, "%s", format);
+	/* How many rounds raced the writes depends on how fast this machine
+	 * runs the device threads (under TSan one round can see them all
+	 * finish), so only what holds at any speed is asserted: nothing lost,
+	 * the data equal.  Round counts belong to a deterministic schedule. */
 	cr_assert_eq(r.pages_differ, 0, "%s: %llu pages differ, first at 0x%llx", format,
 		     (unsigned long long)r.pages_differ,
 		     (unsigned long long)(r.n_first_diff ? r.first_diff[0] : 0));

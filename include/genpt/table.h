@@ -111,11 +111,15 @@ struct genpt_config {
  *                reused, and before a cleaned dirty bit can be trusted to be
  *                set again by hardware.  Empty when start > last.
  * @freed:        table pages the edit unlinked; genpt_gather_release() gives
- *                them back to the provider.  Opaque: a chain threaded
- *                through the freed pages themselves (each link is an even
- *                host pointer, which every format decodes as "not present",
- *                so a walker still holding the old table pointer faults
- *                instead of following garbage).
+ *                them back to the provider.  Opaque.  Until release every
+ *                unlinked table reads exactly as it did when it was
+ *                unlinked, so a walk that loaded the old pointer (or a walk
+ *                cache holding it) still translates through it: a table
+ *                that became empty reads "not present", and a table merge
+ *                replaced by one leaf keeps every translation.  The gather
+ *                notes the latter on pages of its own, taken from the
+ *                provider before the merge changes anything (about 24
+ *                bytes per retired table).
  */
 struct genpt_gather {
 	uint64_t start;
@@ -312,9 +316,16 @@ GENPT_API int genpt_split(struct genpt *pt, uint64_t iova, uint64_t len,
  * physically contiguous range with identical attributes, replace it with
  * one leaf; aligned groups of leaves that qualify become contiguous runs
  * where the format has them.  The new leaf is dirty if any child was (a
- * child dirtied while the swap happens is caught by a second look).  Freed
- * tables and the merged ranges go into @gather.  -ENOENT: no leaf in the
- * range; other errors as for genpt_split().
+ * child dirtied while the swap happens is caught by a second look).  The
+ * replaced tables and the merged ranges go into @gather; the tables keep
+ * their translations until genpt_gather_release(), and a device write that
+ * still went through one of them after the swap (a walk already under
+ * way, which the IOTLB invalidation waits for) is folded into the new
+ * leaf's dirty state at release, so a harvest after the release reports
+ * it.  With a NULL @gather the tables are freed at once (and folded
+ * first).  -ENOENT: no leaf in the range; -ENOMEM: the gather could not
+ * take the page that notes the replaced tables (nothing changed); other
+ * errors as for genpt_split().
  */
 GENPT_API int genpt_merge(struct genpt *pt, uint64_t iova, uint64_t len,
 			  struct genpt_gather *gather);
@@ -327,7 +338,9 @@ GENPT_API int genpt_merge(struct genpt *pt, uint64_t iova, uint64_t len,
  * tracking off (leaves become write-dirty) and merge everything back.
  * The IOTLB must be invalidated for @gather's range before releasing it.
  * -ENOMEM on enable may leave part of the space split (translations are
- * unchanged) and tracking off.  Other errors as for genpt_split() and
+ * unchanged) and tracking off; -ENOMEM on disable (the merge's note of the
+ * replaced tables, see genpt_merge()) leaves tracking off and the leaves
+ * split.  Other errors as for genpt_split() and
  * genpt_set_dirty_tracking().
  */
 GENPT_API int genpt_set_dirty_tracking_split(struct genpt *pt, bool enable,
@@ -375,7 +388,11 @@ GENPT_API void genpt_gather_init(struct genpt_gather *g);
 /**
  * genpt_gather_release() - after the caller invalidated the IOTLB for
  * [g->start, g->last], give the gathered table pages back to @pt's provider
- * and make *@g empty.  -EINVAL for NULL arguments.
+ * and make *@g empty.  Tables genpt_merge() replaced have their dirty state
+ * folded into the leaf that replaced them first (the invalidation waited
+ * for every walk that could still mark them), so release writes @pt's
+ * entries: call it where an edit of that range would be allowed.
+ * -EINVAL for NULL arguments.
  */
 GENPT_API int genpt_gather_release(struct genpt *pt, struct genpt_gather *g);
 

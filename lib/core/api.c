@@ -368,8 +368,11 @@ static void split_range(struct genpt *pt, uint64_t iova, uint64_t last, void *ar
 static void merge_range(struct genpt *pt, uint64_t iova, uint64_t last, void *arg)
 {
 	struct split_all *s = arg;
+	int err = pt->ops->merge(pt, iova, last, s->gather);
 
-	pt->ops->merge(pt, iova, last, s->gather);
+	/* -ENOENT: nothing mapped in this half. */
+	if (err && err != -ENOENT && !s->err)
+		s->err = err;
 }
 
 GENPT_API int genpt_set_dirty_tracking_split(struct genpt *pt, bool enable,
@@ -394,7 +397,7 @@ GENPT_API int genpt_set_dirty_tracking_split(struct genpt *pt, bool enable,
 	}
 	genpt_set_dirty_tracking(pt, false);
 	for_whole_space(pt, merge_range, &s);
-	return 0;
+	return s.err;
 }
 
 GENPT_API int genpt_set_dirty_tracking(struct genpt *pt, bool enable)

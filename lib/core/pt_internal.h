@@ -47,6 +47,11 @@ struct genpt_fmt_ops {
 		     unsigned int page_shift, struct genpt_gather *gather);
 	int (*merge)(struct genpt *pt, uint64_t iova, uint64_t last,
 		     struct genpt_gather *gather);
+	/* @child (level lvl - 1) was retired by merge from the entry of level
+	 * @lvl that maps @iova; no walk uses it any more: carry a dirty mark a
+	 * late walk left in it to the leaf that replaced it. */
+	void (*fold_retired)(struct genpt *pt, unsigned int lvl, uint64_t iova,
+			     const uint64_t *child);
 	/* Make every writable leaf write-dirty (tracking switched off). */
 	void (*set_all_dirty)(struct genpt *pt);
 	/* Free every table below the root (the root stays). */
@@ -105,6 +110,18 @@ void genpt_gather_add_page(struct genpt *pt, struct genpt_gather *g,
 			   void *va, uint64_t size);
 void genpt_gather_add_range(struct genpt_gather *g, uint64_t first,
 			    uint64_t last);
+/*
+ * Tables that still hold translations when they are unlinked (merge) stay
+ * untouched until release: make room for @n of them in @g first (all or
+ * nothing, -ENOMEM), then hand each over with genpt_gather_add_retired(),
+ * which cannot fail.  With a NULL @g the table is folded and freed at once.
+ */
+int genpt_gather_reserve(struct genpt *pt, struct genpt_gather *g, uint64_t n);
+/* Give back the record pages genpt_gather_reserve() took and no table used. */
+void genpt_gather_unreserve(struct genpt *pt, struct genpt_gather *g);
+void genpt_gather_add_retired(struct genpt *pt, struct genpt_gather *g,
+			      void *va, uint64_t size, uint64_t iova,
+			      unsigned int lvl);
 
 /* The formats (lib/fmt/<name>.c).  A format not built yet has an ops
  * table whose init returns -EOPNOTSUPP. */

@@ -16,7 +16,19 @@
  *    dirty), the new leaves take the dirty state and the swap is retried;
  *  - merge swaps the parent's table pointer for one leaf, then looks at the
  *    old children once more: a write that dirtied one of them between the
- *    check and the swap marks the new leaf dirty too.
+ *    check and the swap marks the new leaf dirty too.  A walk that loaded
+ *    the old pointer before the swap may still translate through the old
+ *    table and mark a child dirty after that second look, so the old table
+ *    stays exactly as it was (the gather lists it on a record page, never
+ *    in the table itself) and genpt_gather_release(), which runs after the
+ *    invalidation waited for such walks, folds its dirty state into the new
+ *    leaf (pt_gen_fold_retired).
+ *  - split has no such window: hardware sets A/D with a compare-and-swap of
+ *    the entry it walked (RISC-V, Arm HTTU, x86 locked update), and the old
+ *    leaf's entry now holds the table pointer, so a late walker's update
+ *    fails and it walks again into the new table; an IOTLB entry cached
+ *    dirty writes without touching memory, but then the old leaf was dirty
+ *    at the swap and every new leaf is too.
  * Re-encoding a run in place (Svnapot, contiguous hint, AMD replicas) is a
  * compare-and-swap per member that carries the member's own dirty bit, so
  * the OR over the members never loses a write.
@@ -339,6 +351,73 @@ struct pt_merge_arg {
 };
 
 /*
+ * Tables a merge of [va, last] may retire: every table hanging, wholly
+ * inside the range, from a level that can hold a leaf.  Counted before
+ * anything changes so the gather can make room for them (all or nothing).
+ * Level-0 tables hold no tables, so this reads one entry in 512.
+ */
+static uint64_t pt_merge_count(const struct genpt *pt, unsigned int lvl,
+			       const uint64_t *table, uint64_t va, uint64_t last,
+			       const struct pt_merge_arg *a)
+{
+	struct pt_span s = pt_span_of(pt, lvl, va, last);
+	uint64_t n = 0;
+
+	for (unsigned int i = s.first; i <= s.last_idx; i++) {
+		uint64_t e = pt_load(&table[i]);
+		uint64_t first = pt_entry_va(&s, i), end = first + s.size_m1;
+
+		if (fmt_kind(pt, lvl, e) != PT_TABLE)
+			continue;
+		if (lvl > 1)
+			n += pt_merge_count(pt, lvl - 1, pt_child(pt, lvl, e),
+					    pt_max(first, va), pt_min(end, last), a);
+		n += fmt_can_leaf(pt, lvl) && first >= a->first && end <= a->last;
+	}
+	return n;
+}
+
+/*
+ * The child table merge retired from the entry of level @lvl mapping @iova
+ * is no longer used by any walk (the caller's invalidation waited for
+ * them), but a walk that loaded the old pointer before the swap may have
+ * marked one of its leaves dirty after merge's second look.  Carry that to
+ * the leaf that maps @iova now, if it still maps what the table mapped
+ * (the caller may have unmapped or remapped the range meanwhile).
+ */
+static void pt_gen_fold_retired(struct genpt *pt, unsigned int lvl,
+				uint64_t iova, const uint64_t *child)
+{
+	unsigned int c = lvl - 1, n = 1u << fmt_table_bits(pt, c);
+	uint64_t *table = pt->root, base;
+	bool dirty = false;
+
+	if (!fmt_has_dirty(pt))
+		return;
+	for (unsigned int j = 0; j < n && !dirty; j++)
+		dirty = fmt_is_dirty(pt, pt_load(&child[j]));
+	if (!dirty)
+		return;
+	base = pt_member_oa(pt, c, 0, pt_load(&child[0]));
+	for (unsigned int l = pt->levels - 1; l >= lvl; l--) {
+		uint64_t *p = &table[pt_index(pt, l, iova)];
+		uint64_t e = pt_load(p);
+		unsigned int shift;
+
+		if (fmt_kind(pt, l, e) == PT_LEAF) {
+			shift = fmt_level_shift(pt, l) + fmt_leaf_run(pt, l, e);
+			if (fmt_leaf_oa(pt, l, e) +
+				    (iova & ((shift < 64 ? 1ull << shift : 0) - 1)) == base)
+				pt_set_dirty_state(pt, p, true);
+			return;
+		}
+		if (fmt_kind(pt, l, e) != PT_TABLE || l == lvl)
+			return;
+		table = pt_child(pt, l, e);
+	}
+}
+
+/*
  * If the child table @child (level lvl - 1) of entry @i maps one aligned,
  * physically contiguous range with identical attributes, replace it with
  * one leaf at @lvl.
@@ -380,7 +459,10 @@ static void pt_merge_table(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			pt_set_dirty_state(pt, &table[i], true);
 			dirty = true;
 		}
-	pt_retire_child(pt, lvl, s, i, child, a->gather);
+	genpt_gather_add_range(a->gather, pt_entry_va(s, i),
+			       pt_entry_va(s, i) + s->size_m1);
+	genpt_gather_add_retired(pt, a->gather, child, pt_table_size(pt, c),
+				 pt_entry_va(s, i), lvl);
 }
 
 /*
@@ -464,11 +546,21 @@ static int pt_gen_merge(struct genpt *pt, uint64_t iova, uint64_t last,
 			struct genpt_gather *gather)
 {
 	struct pt_merge_arg a = { .first = iova, .last = last, .gather = gather };
+	int err;
 
+	err = genpt_gather_reserve(pt, gather,
+				   pt_merge_count(pt, pt->levels - 1, pt->root,
+						  iova, last, &a));
+	if (err)
+		return err;
 	pt_merge_level(pt, pt->levels - 1, pt->root, iova, last, &a);
+	/* The count is an upper bound: a gather merge did not use is left
+	 * as it was. */
+	genpt_gather_unreserve(pt, gather);
 	return a.found ? 0 : -ENOENT;
 }
 
-#define GENPT_SPLIT_OPS .split = pt_gen_split, .merge = pt_gen_merge,
+#define GENPT_SPLIT_OPS .split = pt_gen_split, .merge = pt_gen_merge, \
+	.fold_retired = pt_gen_fold_retired,
 
 #endif /* GENPT_PT_SPLIT_H */
