@@ -251,16 +251,30 @@ GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa);
  *
  * For every write-dirty leaf, sets the bits of @bitmap for the pages it
  * covers, clipped to the query range (a large leaf sets whole words at a
- * time).  Contiguous runs count as one leaf: dirty if any member is, every
- * member cleaned.  Unless @flags has GENPT_DIRTY_NO_CLEAR, a dirty leaf that
- * lies wholly inside the range is made write-clean without losing a
- * concurrent hardware update: hardware only sets the accessed flag and
- * moves a leaf from clean to dirty, so once the accessed flag is set (every
- * leaf genpt makes) one plain 64-bit store is as safe as a read-modify-write
- * and costs no locked instruction; a leaf without it is cleaned with a
- * compare-and-swap.  Its range is added to @gather: the IOTLB must be invalidated before
- * hardware marks that page again.  A dirty leaf that extends outside the
- * range is reported for the inside part and left dirty.  Holes are fine.
+ * time); nothing outside the query is ever reported.  Contiguous runs
+ * count as one leaf: dirty if any member is, every member cleaned.  Unless
+ * @flags has GENPT_DIRTY_NO_CLEAR, every dirty leaf is made write-clean
+ * without losing a concurrent hardware update: hardware only sets the
+ * accessed flag and moves a leaf from clean to dirty, so once the accessed
+ * flag is set (every leaf genpt makes) one plain 64-bit store is as safe
+ * as a read-modify-write and costs no locked instruction; a leaf without
+ * it is cleaned with a compare-and-swap.  Its whole range is added to
+ * @gather: the IOTLB must be invalidated before hardware marks that page
+ * again.  Holes are fine.
+ *
+ * Chunked harvests: a dirty leaf that reaches outside the query (a 2 MiB
+ * leaf and 1 MiB queries, say) is cleaned whole, its pages inside the
+ * query are reported, and its pages outside are CARRIED by the table: the
+ * next query that overlaps them reports them (clipped to itself) and
+ * forgets them.  So queries of any size and alignment lose nothing, and a
+ * pass of them after the devices stopped reports every page written since
+ * the previous pass, and a second pass nothing.  The table carries at most
+ * 64 disjoint ranges (1 KiB in the handle, no allocation); a leaf whose
+ * outside part does not fit is reported for the inside part and left dirty
+ * instead (reported again by the query that covers the rest).
+ * GENPT_DIRTY_NO_CLEAR reports carried ranges without forgetting them and
+ * neither cleans nor carries; a NULL @bitmap forgets the carried ranges it
+ * overlaps (a clean slate).
  *
  * While dirty tracking is off every writable leaf is write-dirty (hardware
  * without dirty update must not fault), so everything writable is reported
@@ -268,14 +282,57 @@ GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa);
  *
  * @bitmap may be NULL: clean without recording.  Otherwise the query range
  * must lie inside [bitmap->iova, bitmap->iova + bitmap->length), else
- * -EINVAL.  -EOPNOTSUPP when the table has no dirty state (e.g. ARMv8
- * without GENPT_FEAT_ARMV8_DBM).  Argument errors as for genpt_unmap();
- * unknown @flags bits give -EINVAL.
+ * -EINVAL.  Errors in order: -EINVAL (NULL @pt, unknown @flags bits, the
+ * query's shape, a malformed @bitmap, the query outside the bitmap), then
+ * -EOVERFLOW, -ERANGE as for genpt_unmap(), then -EOPNOTSUPP when the
+ * table has no dirty state (e.g. ARMv8 without GENPT_FEAT_ARMV8_DBM).
  */
 GENPT_API int genpt_read_and_clear_dirty(struct genpt *pt, uint64_t iova,
 					 uint64_t len, unsigned int flags,
 					 const struct genpt_dirty_bitmap *bitmap,
 					 struct genpt_gather *gather);
+
+/**
+ * genpt_unmap_read_dirty() - genpt_unmap() that records what it removes.
+ *
+ * Removes the leaves inside [@iova, @iova + @len) exactly as genpt_unmap()
+ * does (same errors; a leaf that straddles an end gives -EINVAL and nothing
+ * is removed), and sets the bits of @bitmap for every removed leaf that was
+ * write-dirty and for every carried dirty range inside the range (see
+ * genpt_read_and_clear_dirty()); while tracking is off that is every
+ * removed writable leaf.  Each entry is taken out with an atomic exchange,
+ * so a device write racing the unmap either marked the entry before (and
+ * is recorded) or finds it gone and faults: never lost.  This is the call
+ * for a guest unmapping during pre-copy (VFIO's "dirty bitmap on unmap").
+ * @bitmap has read_and_clear_dirty's rules and checks; NULL makes this a
+ * plain genpt_unmap().  -EOPNOTSUPP (after the argument errors) when
+ * @bitmap is given and the table has no dirty state.
+ */
+GENPT_API int genpt_unmap_read_dirty(struct genpt *pt, uint64_t iova, uint64_t len,
+				     const struct genpt_dirty_bitmap *bitmap,
+				     struct genpt_gather *gather, uint64_t *unmapped);
+
+/**
+ * genpt_clear_dirty() - make write-clean exactly the pages whose bits are
+ * set in @mask.
+ *
+ * The second half of a split harvest (read with GENPT_DIRTY_NO_CLEAR, then
+ * clear only the pages about to be copied, just before copying them, as
+ * KVM's manual dirty-log protection does): pages written after the read
+ * and not named by the mask stay dirty.  The range is [@mask->iova,
+ * +@mask->length), which must be aligned to the table's granule.  Every
+ * dirty leaf the mask names a page of is cleaned whole and added to
+ * @gather; its dirty pages the mask leaves out (including any outside the
+ * mask's range) are carried and reported by the next harvest that overlaps
+ * them, so nothing is lost.  A leaf whose left-out pages form more pieces
+ * than the carry holds is left dirty.  Carried pages the mask names are
+ * forgotten.  While tracking is off nothing is cleaned (hardware could not
+ * mark it again).  Errors: -EINVAL (NULL @pt or @mask, a malformed mask, a
+ * range not aligned to the granule), -EOVERFLOW, -ERANGE (the range outside
+ * the table's input space), -EOPNOTSUPP (no dirty state).
+ */
+GENPT_API int genpt_clear_dirty(struct genpt *pt, const struct genpt_dirty_bitmap *mask,
+				struct genpt_gather *gather);
 
 /**
  * genpt_set_dirty_tracking() - switch dirty tracking on or off.

@@ -231,7 +231,7 @@ GENPT_API int genpt_unmap(struct genpt *pt, uint64_t iova, uint64_t len,
 	err = check_iova(pt, iova, len, &last);
 	if (err)
 		return err;
-	return pt->ops->unmap(pt, iova, last, gather, unmapped ? unmapped : &dummy);
+	return pt->ops->unmap(pt, iova, last, NULL, gather, unmapped ? unmapped : &dummy);
 }
 
 /* One address inside the input space (canonical when sign-extended). */
@@ -255,10 +255,10 @@ GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa)
 	return pt->ops->iova_to_phys(pt, iova, oa);
 }
 
-static int check_bitmap(const struct genpt_dirty_bitmap *bm, uint64_t first,
-			uint64_t last)
+/* The bitmap's own shape: every fault is -EINVAL. */
+static int check_bitmap_shape(const struct genpt_dirty_bitmap *bm)
 {
-	uint64_t page_m1, bm_last;
+	uint64_t page_m1;
 
 	if (!bm->bits || bm->page_shift < 12 || bm->page_shift > 63)
 		return -EINVAL;
@@ -266,10 +266,27 @@ static int check_bitmap(const struct genpt_dirty_bitmap *bm, uint64_t first,
 	if (!bm->length || (bm->iova & page_m1) || (bm->length & page_m1) ||
 	    bm->length - 1 > UINT64_MAX - bm->iova)
 		return -EINVAL;
-	bm_last = bm->iova + (bm->length - 1);
-	if (first < bm->iova || last > bm_last)
-		return -EINVAL;
 	return 0;
+}
+
+/*
+ * A query of [@iova, +@len) that records into @bm (may be NULL): the query
+ * and the bitmap's shape, the query inside the bitmap (all -EINVAL), then
+ * the query's wrap and range.  A query that wraps cannot lie inside a
+ * bitmap, so with a bitmap that is -EINVAL too: the classes keep their
+ * order whichever arguments are wrong.
+ */
+static int check_dirty_query(const struct genpt *pt, uint64_t iova, uint64_t len,
+			     const struct genpt_dirty_bitmap *bm, uint64_t *last)
+{
+	int err = check_iova(pt, iova, len, last);
+
+	if (err == -EINVAL || !bm)
+		return err;
+	if (check_bitmap_shape(bm) || iova < bm->iova || len > bm->length ||
+	    iova - bm->iova > bm->length - len)
+		return -EINVAL;
+	return err;
 }
 
 GENPT_API int genpt_read_and_clear_dirty(struct genpt *pt, uint64_t iova,
@@ -282,23 +299,53 @@ GENPT_API int genpt_read_and_clear_dirty(struct genpt *pt, uint64_t iova,
 
 	if (!pt || (flags & ~GENPT_DIRTY_NO_CLEAR))
 		return -EINVAL;
-	if (!pt->ops->has_dirty(pt))
-		return -EOPNOTSUPP;
-	err = check_iova(pt, iova, len, &req.last);
+	err = check_dirty_query(pt, iova, len, bitmap, &req.last);
 	if (err)
 		return err;
+	if (!pt->ops->has_dirty(pt))
+		return -EOPNOTSUPP;
 	req.first = iova;
-	if (bitmap) {
-		err = check_bitmap(bitmap, req.first, req.last);
-		if (err)
-			return err;
-	}
 	req.bitmap = bitmap;
 	/* With tracking off hardware does not set dirty bits, so a cleaned
 	 * entry would fault on the next write: report, never clean. */
 	req.clear = !(flags & GENPT_DIRTY_NO_CLEAR) && pt_tracking(pt);
+	req.drop = !(flags & GENPT_DIRTY_NO_CLEAR);
 	req.gather = gather;
 	return pt->ops->read_and_clear_dirty(pt, &req);
+}
+
+GENPT_API int genpt_unmap_read_dirty(struct genpt *pt, uint64_t iova, uint64_t len,
+				     const struct genpt_dirty_bitmap *bitmap,
+				     struct genpt_gather *gather, uint64_t *unmapped)
+{
+	uint64_t last, dummy;
+	int err;
+
+	if (!pt)
+		return -EINVAL;
+	err = check_dirty_query(pt, iova, len, bitmap, &last);
+	if (err)
+		return err;
+	if (bitmap && !pt->ops->has_dirty(pt))
+		return -EOPNOTSUPP;
+	return pt->ops->unmap(pt, iova, last, bitmap, gather,
+			      unmapped ? unmapped : &dummy);
+}
+
+GENPT_API int genpt_clear_dirty(struct genpt *pt, const struct genpt_dirty_bitmap *mask,
+				struct genpt_gather *gather)
+{
+	uint64_t last;
+	int err;
+
+	if (!pt || !mask || check_bitmap_shape(mask))
+		return -EINVAL;
+	err = check_iova(pt, mask->iova, mask->length, &last);
+	if (err)
+		return err;
+	if (!pt->ops->has_dirty(pt))
+		return -EOPNOTSUPP;
+	return pt->ops->clear_dirty(pt, mask, mask->iova, last, gather);
 }
 
 GENPT_API int genpt_split(struct genpt *pt, uint64_t iova, uint64_t len,

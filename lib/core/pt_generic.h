@@ -305,7 +305,7 @@ static int pt_gen_map(struct genpt *pt, uint64_t iova, uint64_t last,
 		 * removing what we wrote restores the table exactly. */
 		uint64_t unmapped;
 
-		pt->ops->unmap(pt, iova, a.done_last, gather, &unmapped);
+		pt->ops->unmap(pt, iova, a.done_last, NULL, gather, &unmapped);
 	}
 	return err;
 }
@@ -315,7 +315,55 @@ static int pt_gen_map(struct genpt *pt, uint64_t iova, uint64_t last,
 struct pt_unmap_arg {
 	uint64_t unmapped;      /* bytes removed */
 	struct genpt_gather *gather;
+	const struct genpt_dirty_bitmap *bm; /* unmap_read_dirty: where to record */
+	bool pending;           /* dirty leaves removed, not yet recorded: */
+	uint64_t pend_first, pend_last; /* adjacent ones join one bitmap fill */
 };
+
+static void pt_unmap_flush(struct pt_unmap_arg *a)
+{
+	if (a->pending)
+		genpt_bitmap_set(a->bm, a->pend_first, a->pend_last);
+	a->pending = false;
+}
+
+/* The removed leaf [first, last] was dirty. */
+static void pt_unmap_dirty(struct pt_unmap_arg *a, uint64_t first, uint64_t last)
+{
+	if (a->pending && first == a->pend_last + 1) {
+		a->pend_last = last;
+		return;
+	}
+	pt_unmap_flush(a);
+	a->pending = true;
+	a->pend_first = first;
+	a->pend_last = last;
+}
+
+/*
+ * Empty entries [@i, @i + @n) (one leaf or run).  With a bitmap each entry
+ * is taken out with an atomic exchange, so a hardware write racing the
+ * unmap either marked the old value (and is recorded) or finds the entry
+ * gone and faults: never lost.
+ */
+static void pt_unmap_leaf(struct genpt *pt, uint64_t *table,
+			  const struct pt_span *s, unsigned int i,
+			  unsigned int n, struct pt_unmap_arg *a)
+{
+	bool dirty = false;
+
+	if (!a->bm) {
+		for (unsigned int j = 0; j < n; j++)
+			pt_store(&table[i + j], PT_EMPTY_ENTRY);
+		return;
+	}
+	for (unsigned int j = 0; j < n; j++)
+		dirty |= fmt_is_dirty(pt, __atomic_exchange_n(&table[i + j], PT_EMPTY_ENTRY,
+							      __ATOMIC_ACQ_REL));
+	if (dirty)
+		pt_unmap_dirty(a, pt_entry_va(s, i),
+			       pt_entry_va(s, i + n - 1) + s->size_m1);
+}
 
 /*
  * @n entries of leaves were removed from entries @lo..@hi of @s: only that
@@ -353,8 +401,7 @@ static bool pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 		case PT_LEAF: {
 			unsigned int n = 1u << fmt_leaf_run(pt, lvl, e);
 
-			for (unsigned int j = 0; j < n; j++)
-				pt_store(&table[i + j], PT_EMPTY_ENTRY);
+			pt_unmap_leaf(pt, table, &s, i, n, a);
 			if (!leaves)
 				lo = i;
 			hi = i + n - 1;
@@ -384,16 +431,26 @@ static bool pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 }
 
 /*
- * The leaf (or run) that maps @va: its range in first..last, the output
- * address of @va in oa.  False when nothing maps @va.
+ * struct pt_leaf_ref - the entry of the leaf (or run member) that maps an
+ * address: where it is, its level, the value read, and the range the leaf
+ * or its whole run maps.
  */
-static bool pt_find_leaf(const struct genpt *pt, uint64_t va, uint64_t *first,
-			 uint64_t *last, uint64_t *oa)
+struct pt_leaf_ref {
+	uint64_t *table;
+	unsigned int lvl, idx;
+	uint64_t e;
+	uint64_t first, last;
+};
+
+/* The leaf that maps @va; false when nothing does. */
+static inline bool pt_leaf_at(const struct genpt *pt, uint64_t va,
+			      struct pt_leaf_ref *r)
 {
-	const uint64_t *table = pt->root;
+	uint64_t *table = pt->root;
 
 	for (unsigned int lvl = pt->levels - 1;; lvl--) {
-		uint64_t e = pt_load(&table[pt_index(pt, lvl, va)]);
+		unsigned int i = pt_index(pt, lvl, va);
+		uint64_t e = pt_load(&table[i]);
 		enum pt_kind kind = fmt_kind(pt, lvl, e);
 
 		if (kind == PT_EMPTY || (kind == PT_TABLE && lvl == 0))
@@ -403,19 +460,36 @@ static bool pt_find_leaf(const struct genpt *pt, uint64_t va, uint64_t *first,
 					     fmt_leaf_run(pt, lvl, e);
 			uint64_t bytes_m1 = shift < 64 ? (1ull << shift) - 1 : UINT64_MAX;
 
-			*first = va & ~bytes_m1;
-			*last = va | bytes_m1;
-			*oa = fmt_leaf_oa(pt, lvl, e) + (va & bytes_m1);
+			*r = (struct pt_leaf_ref){ table, lvl, i, e, va & ~bytes_m1,
+						   va | bytes_m1 };
 			return true;
 		}
 		table = pt_child(pt, lvl, e);
 	}
 }
 
+/*
+ * The leaf (or run) that maps @va: its range in first..last, the output
+ * address of @va in oa.  False when nothing maps @va.
+ */
+static inline bool pt_find_leaf(const struct genpt *pt, uint64_t va,
+				uint64_t *first, uint64_t *last, uint64_t *oa)
+{
+	struct pt_leaf_ref r;
+
+	if (!pt_leaf_at(pt, va, &r))
+		return false;
+	*first = r.first;
+	*last = r.last;
+	*oa = fmt_leaf_oa(pt, r.lvl, r.e) + (va - r.first);
+	return true;
+}
+
 static int pt_gen_unmap(struct genpt *pt, uint64_t iova, uint64_t last,
+			const struct genpt_dirty_bitmap *bm,
 			struct genpt_gather *gather, uint64_t *unmapped)
 {
-	struct pt_unmap_arg a = { .gather = gather };
+	struct pt_unmap_arg a = { .gather = gather, .bm = bm };
 	uint64_t first, end, oa;
 
 	/* Refuse before touching anything: never split a leaf. */
@@ -424,6 +498,10 @@ static int pt_gen_unmap(struct genpt *pt, uint64_t iova, uint64_t last,
 	if (pt_find_leaf(pt, last, &first, &end, &oa) && end > last)
 		return -EINVAL;
 	pt_unmap_level(pt, pt->levels - 1, pt->root, iova, last, &a);
+	if (bm)
+		pt_unmap_flush(&a);
+	/* What the table carried for the range goes with its leaves. */
+	genpt_carry_take(&pt->carry, iova, last, bm, true);
 	*unmapped = a.unmapped;
 	return 0;
 }
@@ -797,11 +875,57 @@ static void pt_dirty_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	}
 }
 
+/*
+ * The leaf (or run) that maps @va, when it reaches outside the query and is
+ * dirty: report the part inside; when cleaning, carry the part(s) outside
+ * (carry.h) and then clean it whole, adding all of it to the gather (the
+ * IOTLB may hold it as one translation).  Carry first: a call on the
+ * neighbouring range that finds the leaf clean finds the carry.  When the
+ * carry is full the leaf stays dirty: the walk reports the inside part and
+ * a later query the rest, so nothing is lost.  Returns the last address of
+ * the leaf, or @va when there is none.
+ */
+static uint64_t pt_harvest_edge(struct genpt *pt,
+				const struct genpt_dirty_req *q, uint64_t va)
+{
+	struct pt_leaf_ref r;
+	struct genpt_range out[2];
+	unsigned int n = 0, k, m0;
+
+	if (!pt_leaf_at(pt, va, &r))
+		return va;
+	if (r.first >= q->first && r.last <= q->last)
+		return r.last;
+	k = fmt_leaf_run(pt, r.lvl, r.e);
+	if (!fmt_is_dirty(pt, pt_run_dirty_member(pt, r.lvl, r.table, r.idx, r.e)))
+		return r.last;
+	if (q->bitmap)
+		genpt_bitmap_set(q->bitmap, pt_max(r.first, q->first),
+				 pt_min(r.last, q->last));
+	if (!q->clear)
+		return r.last;
+	if (r.first < q->first)
+		out[n++] = (struct genpt_range){ r.first, q->first - 1 };
+	if (r.last > q->last)
+		out[n++] = (struct genpt_range){ q->last + 1, r.last };
+	if (!genpt_carry_add(&pt->carry, out, n))
+		return r.last;
+	m0 = r.idx & ~((1u << k) - 1);
+	for (unsigned int m = m0; m < m0 + (1u << k); m++)
+		pt_set_dirty_state(pt, &r.table[m], false);
+	genpt_gather_add_range(q->gather, r.first, r.last);
+	return r.last;
+}
+
 static int pt_gen_read_and_clear_dirty(struct genpt *pt,
 				       const struct genpt_dirty_req *q)
 {
 	struct pt_harvest h = { .q = q };
 
+	genpt_carry_take(&pt->carry, q->first, q->last, q->bitmap, q->drop);
+	/* Only the leaves at the two ends can reach outside the query. */
+	if (pt_harvest_edge(pt, q, q->first) < q->last)
+		pt_harvest_edge(pt, q, q->last);
 	pt_dirty_level(pt, pt->levels - 1, pt->root, q->first, q->last, &h);
 	pt_harvest_flush(&h);
 	return 0;
@@ -863,6 +987,8 @@ static bool pt_gen_has_dirty(const struct genpt *pt)
 	return fmt_has_dirty(pt);
 }
 
+#include "core/pt_clear.h"
+
 #ifdef FMT_HAS_ATTRS_OF
 #include "core/pt_split.h"
 #else
@@ -872,6 +998,7 @@ static bool pt_gen_has_dirty(const struct genpt *pt)
 #define GENPT_GENERIC_OPS                                          \
 	GENPT_SPLIT_OPS                                            \
 	.map = pt_gen_map, .unmap = pt_gen_unmap,                  \
+	.clear_dirty = pt_gen_clear_dirty,                         \
 	.iova_to_phys = pt_gen_iova_to_phys,                       \
 	.read_and_clear_dirty = pt_gen_read_and_clear_dirty,       \
 	.set_all_dirty = pt_gen_set_all_dirty,                     \

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/carry.h"
 #include "genpt/table.h"
 
 #define GENPT_MAX_LEVELS 6
@@ -22,7 +23,8 @@
 struct genpt_dirty_req {
 	const struct genpt_dirty_bitmap *bitmap; /* NULL: clean only */
 	uint64_t first, last;                    /* query range, inclusive */
-	bool clear;
+	bool clear;                              /* clean (and carry) */
+	bool drop;                               /* forget the carried ranges reported */
 	struct genpt_gather *gather;
 };
 
@@ -36,8 +38,16 @@ struct genpt_fmt_ops {
 	/* [iova, last] -> oa; prot already validated.  All-or-nothing. */
 	int (*map)(struct genpt *pt, uint64_t iova, uint64_t last, uint64_t oa,
 		   unsigned int prot, struct genpt_gather *gather);
+	/* @bm not NULL: take each leaf out with an atomic exchange and
+	 * record the dirty ones (unmap_read_dirty). */
 	int (*unmap)(struct genpt *pt, uint64_t iova, uint64_t last,
+		     const struct genpt_dirty_bitmap *bm,
 		     struct genpt_gather *gather, uint64_t *unmapped);
+	/* Clean the dirty leaves under the set pages of @mask, carrying the
+	 * dirty pages of those leaves that the mask leaves out. */
+	int (*clear_dirty)(struct genpt *pt, const struct genpt_dirty_bitmap *mask,
+			   uint64_t first, uint64_t last,
+			   struct genpt_gather *gather);
 	int (*iova_to_phys)(struct genpt *pt, uint64_t iova, uint64_t *oa);
 	int (*read_and_clear_dirty)(struct genpt *pt,
 				    const struct genpt_dirty_req *req);
@@ -86,6 +96,7 @@ struct genpt {
 	uint64_t root_pa;
 	uint64_t table_bytes;    /* table memory held, root included */
 	int dirty_tracking;      /* read by hardware models concurrently: atomic */
+	struct genpt_carry carry; /* dirty parts of cleaned leaves outside their query */
 };
 
 static inline void *pt_phys_to_virt(const struct genpt *pt, uint64_t pa)
