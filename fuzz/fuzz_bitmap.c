@@ -18,9 +18,10 @@
  *    genpt_read_and_clear_dirty() runs over random queries into bitmaps of
  *    random page size, base and margins, prefilled with random bits, with
  *    and without NO_CLEAR.  The reference decides every bit on its own:
- *    set before, or its page meets the query and a dirty leaf inside the
- *    query.  Leaves wholly inside a cleaning query become clean; guard
- *    words after the bitmap never change.
+ *    set before, or its page meets the query and a dirty leaf or a range
+ *    the table carries (fuzz_carry.h).  Every dirty leaf a cleaning query
+ *    meets becomes clean, its part outside the query carried; guard words
+ *    after the bitmap never change.
  */
 #define _DEFAULT_SOURCE
 
@@ -32,6 +33,7 @@
 #include <string.h>
 
 #include "core/bitmap.h"
+#include "fuzz_carry.h"
 #include "fuzz_target.h"
 #include "genpt/genpt.h"
 
@@ -189,28 +191,63 @@ static bool fb_overlap(const struct fb_leaf *l, unsigned int n, uint64_t first, 
 	return false;
 }
 
-/*
- * The reference: every dirty writable leaf, clipped to the query [q0, q1],
- * sets the bit of every page it meets, one bit at a time.
- */
-static void fb_ref_harvest(const struct fb_leaf *l, unsigned int n, uint64_t *w,
-			   uint64_t bmiova, unsigned int ps, uint64_t q0, uint64_t q1)
+/* The reference's bitmap: where it records, one bit at a time. */
+struct fb_ref {
+	uint64_t *w;
+	uint64_t bmiova;
+	unsigned int ps;
+};
+
+static void fb_ref_set(void *ctx, uint64_t a, uint64_t z)
 {
+	const struct fb_ref *r = ctx;
+
+	for (uint64_t va = a; va <= z;) {
+		uint64_t bi = (va - r->bmiova) >> r->ps, next;
+
+		r->w[bi / 64] |= 1ull << (bi % 64);
+		next = r->bmiova + ((bi + 1) << r->ps);
+		if (next - 1 >= z)
+			break;
+		va = next;
+	}
+}
+
+/*
+ * The reference: the carried pages the query [q0, q1] meets, then every
+ * dirty writable leaf, clipped to the query, set the bit of every page
+ * they meet.
+ */
+static void fb_ref_harvest(const struct fb_leaf *l, unsigned int n, struct fc_carry *c,
+			   bool drop, const struct fb_ref *r, uint64_t q0, uint64_t q1)
+{
+	fc_take(c, q0, q1, drop, fb_ref_set, (void *)r);
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t a = l[i].first > q0 ? l[i].first : q0;
 		uint64_t z = l[i].last < q1 ? l[i].last : q1;
 
-		if (!l[i].dirty || !l[i].writable || a > z)
-			continue;
-		for (uint64_t va = a; va <= z;) {
-			uint64_t bi = (va - bmiova) >> ps, next;
+		if (l[i].dirty && l[i].writable && a <= z)
+			fb_ref_set((void *)r, a, z);
+	}
+}
 
-			w[bi / 64] |= 1ull << (bi % 64);
-			next = bmiova + ((bi + 1) << ps);
-			if (next - 1 >= z)
-				break;
-			va = next;
-		}
+/* A cleaning query cleans every dirty leaf it meets; the part of one
+ * outside the query is carried (a full carry leaves the leaf dirty). */
+static void fb_ref_clean(struct fb_leaf *l, unsigned int n, struct fc_carry *c, uint64_t q0,
+			 uint64_t q1)
+{
+	for (unsigned int k = 0; k < n; k++) {
+		struct fc_range out[2];
+		unsigned int nout = 0;
+
+		if (!l[k].dirty || l[k].last < q0 || l[k].first > q1)
+			continue;
+		if (l[k].first < q0)
+			out[nout++] = (struct fc_range){ l[k].first, q0 - 1 };
+		if (l[k].last > q1)
+			out[nout++] = (struct fc_range){ q1 + 1, l[k].last };
+		if (!nout || fc_add(c, out, nout))
+			l[k].dirty = false;
 	}
 }
 
@@ -224,6 +261,7 @@ static void fb_engine(struct fb *b)
 	const uint64_t span = 1ull << 40, g = 1ull << x->gshift;
 	struct genpt *pt = NULL;
 	struct genpt_gather gat;
+	struct fc_carry carry = { 0 };
 	int err;
 
 	err = genpt_create(&x->cfg, &pt);
@@ -310,7 +348,8 @@ static void fb_engine(struct fb *b)
 		for (uint64_t i = 0; i < words + FB_GUARD; i++)
 			buf[i] = i >= words ? FB_GUARD_WORD : (sel & 8) ? fb_rand(b) : 0;
 		memcpy(ref, buf, (words + FB_GUARD) * 8);
-		fb_ref_harvest(leaf, n, ref, bmiova, ps, q0, q1);
+		fb_ref_harvest(leaf, n, &carry, !noclear, &(struct fb_ref){ ref, bmiova, ps },
+			       q0, q1);
 		if (b->trace)
 			fprintf(stderr, "%s: harvest [0x%" PRIx64 ", 0x%" PRIx64 "] %s into shift "
 				"%u iova 0x%" PRIx64 " bits %" PRIu64 "\n", x->name, q0, q1,
@@ -332,9 +371,7 @@ static void fb_engine(struct fb *b)
 				     "missing");
 			}
 		if (!noclear)
-			for (unsigned int k = 0; k < n; k++)
-				if (leaf[k].first >= q0 && leaf[k].last <= q1)
-					leaf[k].dirty = false;
+			fb_ref_clean(leaf, n, &carry, q0, q1);
 		if (genpt_gather_release(pt, &gat))
 			FAIL("%s: gather_release", x->name);
 	}

@@ -49,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_carry.h"
 #include "fuzz_gmodel.h"
 #include "fuzz_target.h"
 #include "genpt/genpt.h"
@@ -104,6 +105,7 @@ struct ff {
 	unsigned int nrecent, recent_next;
 	uint64_t scales[4];
 
+	struct fc_carry carry; /* dirty ranges the table carries (fuzz_carry.h) */
 	struct gm_leaf *plan;
 	uint64_t *bits, *want;
 	uint64_t rng;
@@ -976,6 +978,27 @@ static bool ff_leaf_dirty(const struct ff *f, const struct gm_leaf *l)
 	return f->f.has_dirty && (l->prot & GENPT_WRITE) && gm_any_dirty(l);
 }
 
+/* fc_take() reporting into a bitmap (ctx: struct ff_bm_ctx). */
+struct ff_bm_ctx {
+	uint64_t *w;
+	const struct genpt_dirty_bitmap *bm;
+};
+
+static void ff_bits_report(void *ctx, uint64_t first, uint64_t last)
+{
+	struct ff_bm_ctx *c = ctx;
+
+	if (c->bm)
+		ff_bits_set(c->w, c->bm, first, last);
+}
+
+static void ff_flag_report(void *ctx, uint64_t first, uint64_t last)
+{
+	(void)first;
+	(void)last;
+	*(bool *)ctx = true;
+}
+
 /* One-bit bitmap over each leaf: its dirty state, NO_CLEAR. */
 static void ff_check_dirty_all(struct ff *f)
 {
@@ -992,6 +1015,9 @@ static void ff_check_dirty_all(struct ff *f)
 		};
 		bool want = ff_leaf_dirty(f, l);
 		int err;
+
+		/* carried pages under the leaf are reported too */
+		fc_take(&f->carry, l->first, l->last, false, ff_flag_report, &want);
 
 		if (bm.page_shift > 63)
 			continue;
@@ -1130,10 +1156,44 @@ static void ff_map(struct ff *f, bool again)
 		ff_check_va(f, iova);
 }
 
+/*
+ * A bitmap over [iova, last] in f->bits (f->want the model's copy), the
+ * finest page size that keeps it within FF_MAX_BITS.
+ */
+static void ff_range_bitmap(struct ff *f, uint64_t iova, uint64_t last,
+			    struct genpt_dirty_bitmap *bm)
+{
+	unsigned int ps = 12;
+
+	while (ps < 63 && (((last | ((1ull << ps) - 1)) - (iova & ~((1ull << ps) - 1))) >> ps) >=
+				  FF_MAX_BITS - 8)
+		ps++;
+	bm->page_shift = ps;
+	bm->iova = iova & ~((1ull << ps) - 1);
+	bm->length = (last | ((1ull << ps) - 1)) - bm->iova + 1;
+	bm->bits = f->bits;
+	memset(f->bits, 0, (FF_MAX_BITS / 64) * 8);
+	memset(f->want, 0, (FF_MAX_BITS / 64) * 8);
+}
+
+/* genpt_unmap_read_dirty's record against the model's, after the call. */
+static void ff_unmap_dirty_check(struct ff *f, const struct genpt_dirty_bitmap *bm)
+{
+	for (uint64_t w = 0; w < FF_MAX_BITS / 64; w++)
+		if (f->bits[w] != f->want[w])
+			FAIL(f, "unmap_read_dirty: bitmap word %" PRIu64 " is 0x%016" PRIx64
+				", model 0x%016" PRIx64 " (bitmap iova 0x%" PRIx64 " shift %u)",
+			     w, f->bits[w], f->want[w], bm->iova, bm->page_shift);
+}
+
 static void ff_unmap(struct ff *f, bool again)
 {
 	uint64_t iova, len, last = 0, got = 0xdeadbeefull, bytes = 0;
-	bool use_g = (u8(f) & 3) != 0, want_count = u8(f) & 1;
+	uint8_t gsel = u8(f), usel = u8(f);
+	bool use_g = (gsel & 3) != 0, want_count = usel & 1;
+	bool read_dirty = (usel & 2) != 0; /* genpt_unmap_read_dirty */
+	struct genpt_dirty_bitmap bm = { 0 };
+	struct ff_bm_ctx bc = { NULL, NULL };
 	struct genpt_gather before;
 	size_t lo = 0, hi = 0;
 	int want, err;
@@ -1148,6 +1208,15 @@ static void ff_unmap(struct ff *f, bool again)
 		len = ff_len(f, iova);
 	}
 	want = gm_check_iova(&f->m, iova, len, &last);
+	if (!want && read_dirty) {
+		ff_range_bitmap(f, iova, last, &bm);
+		if (!bm.length) /* 2^64 bytes: no bitmap holds it, unmap plainly */
+			bm.bits = NULL;
+		else
+			bc = (struct ff_bm_ctx){ f->want, &bm };
+		if (bm.bits && !f->f.has_dirty)
+			want = -EOPNOTSUPP;
+	}
 	if (!want) {
 		long a = gm_find(&f->m, iova), b = gm_find(&f->m, last);
 
@@ -1162,13 +1231,25 @@ static void ff_unmap(struct ff *f, bool again)
 	TRACE(f, "unmap iova 0x%" PRIx64 " len 0x%" PRIx64 " gather %d: want %d, %zu leaves, "
 		 "0x%" PRIx64 " bytes", iova, len, use_g, want, hi - lo, bytes);
 	before = f->g;
-	err = genpt_unmap(f->pt, iova, len, use_g ? &f->g : NULL, want_count ? &got : NULL);
-	ff_errno(f, err, want, "genpt_unmap");
+	if (read_dirty)
+		err = genpt_unmap_read_dirty(f->pt, iova, len, bm.bits ? &bm : NULL,
+					     use_g ? &f->g : NULL, want_count ? &got : NULL);
+	else
+		err = genpt_unmap(f->pt, iova, len, use_g ? &f->g : NULL,
+				  want_count ? &got : NULL);
+	ff_errno(f, err, want, read_dirty ? "genpt_unmap_read_dirty" : "genpt_unmap");
 	if (!err) {
 		struct gm_hull freed = { false, 0, 0 };
 
 		if (want_count && got != bytes)
 			FAIL(f, "unmapped 0x%" PRIx64 " bytes, model 0x%" PRIx64, got, bytes);
+		/* removed dirty leaves and the carried pages of the range */
+		for (size_t i = lo; bc.bm && i < hi; i++)
+			if (ff_leaf_dirty(f, &f->m.leaf[i]))
+				ff_bits_set(f->want, &bm, f->m.leaf[i].first, f->m.leaf[i].last);
+		fc_take(&f->carry, iova, last, true, ff_bits_report, &bc);
+		if (bc.bm)
+			ff_unmap_dirty_check(f, &bm);
 		if (hi > lo && use_g) {
 			ff_hull(&f->req, &f->req_lo, &f->req_hi, f->m.leaf[lo].first,
 				f->m.leaf[hi - 1].last);
@@ -1310,9 +1391,9 @@ static void ff_dirty(struct ff *f)
 		iova = ff_iova(f);
 		len = ff_len(f, iova);
 	}
+	/* Argument errors first (the query's shape, then the bitmap's, both
+	 * -EINVAL; then wrap and range), -EOPNOTSUPP after them. */
 	want = (flags & ~GENPT_DIRTY_NO_CLEAR) ? -EINVAL : 0;
-	if (!want && !f->f.has_dirty)
-		want = -EOPNOTSUPP;
 	if (!want)
 		want = gm_check_iova(&f->m, iova, len, &last);
 
@@ -1380,10 +1461,12 @@ static void ff_dirty(struct ff *f)
 	default:
 		break;
 	}
-	if (!want && (bsel & 15) >= 1 && (bsel & 15) <= 6)
-		want = -EINVAL;
-	if (!want && no_bitmap && pbm)
-		want = -EINVAL;
+	if (want != -EINVAL && pbm &&
+	    (((bsel & 15) >= 1 && (bsel & 15) <= 6) || no_bitmap || iova < bm.iova ||
+	     len > bm.length || iova - bm.iova > bm.length - len))
+		want = -EINVAL; /* a bad bitmap, or the query outside it */
+	if (!want && !f->f.has_dirty)
+		want = -EOPNOTSUPP;
 
 	clear = !(flags & GENPT_DIRTY_NO_CLEAR) && f->m.tracking;
 	TRACE(f, "read_and_clear_dirty iova 0x%" PRIx64 " len 0x%" PRIx64 " flags %u bitmap %s "
@@ -1393,23 +1476,37 @@ static void ff_dirty(struct ff *f)
 	err = genpt_read_and_clear_dirty(f->pt, iova, len, flags, pbm, use_g ? &f->g : NULL);
 	ff_errno(f, err, want, "genpt_read_and_clear_dirty");
 	if (!err) {
+		struct ff_bm_ctx bc = { f->want, pbm ? &bm : NULL };
+
+		fc_take(&f->carry, iova, last, !(flags & GENPT_DIRTY_NO_CLEAR), ff_bits_report,
+			&bc);
 		for (size_t i = gm_lower(&f->m, iova); i < f->m.n && f->m.leaf[i].first <= last;
 		     i++) {
 			struct gm_leaf *l = &f->m.leaf[i];
+			struct fc_range out[2];
+			unsigned int nout = 0;
 
 			if (!ff_leaf_dirty(f, l))
 				continue;
 			if (pbm)
 				ff_bits_set(f->want, &bm, l->first > iova ? l->first : iova,
 					    l->last < last ? l->last : last);
-			if (clear && l->first >= iova && l->last <= last) {
-				gm_clear_dirty(l);
-				ff_hull(&cleaned, &cleaned_lo, &cleaned_hi, l->first, l->last);
-			}
+			if (!clear)
+				continue;
+			/* a leaf reaching outside: cleaned whole, the outside carried */
+			if (l->first < iova)
+				out[nout++] = (struct fc_range){ l->first, iova - 1 };
+			if (l->last > last)
+				out[nout++] = (struct fc_range){ last + 1, l->last };
+			if (nout && !fc_add(&f->carry, out, nout))
+				continue; /* the carry is full: left dirty */
+			gm_clear_dirty(l);
+			ff_hull(&cleaned, &cleaned_lo, &cleaned_hi, l->first, l->last);
 		}
 		if (cleaned && use_g) {
 			ff_hull(&f->req, &f->req_lo, &f->req_hi, cleaned_lo, cleaned_hi);
 			ff_hull(&f->allow, &f->allow_lo, &f->allow_hi, iova, last);
+			ff_hull(&f->allow, &f->allow_lo, &f->allow_hi, cleaned_lo, cleaned_hi);
 		} else {
 			ff_gather_same(f, &before);
 		}

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_carry.h"
 #include "fuzz_model.h"
 #include "genpt/genpt.h"
 
@@ -86,6 +87,7 @@ struct fz {
 	uint64_t recent_iova[FZ_RECENT], recent_len[FZ_RECENT];
 	unsigned int nrecent, recent_next;
 
+	struct fc_carry carry; /* dirty ranges the table carries (fuzz_carry.h) */
 	struct fm_leaf *plan;
 	uint64_t *bits, *want;
 	uint64_t rng;
@@ -657,6 +659,27 @@ static void fz_bits_set(uint64_t *w, const struct genpt_dirty_bitmap *bm,
 		w[b / 64] |= 1ull << (b % 64);
 }
 
+/* fc_take() reporting into a bitmap (ctx: struct fz_bm_ctx), or a flag. */
+struct fz_bm_ctx {
+	uint64_t *w;
+	const struct genpt_dirty_bitmap *bm;
+};
+
+static void fz_bits_report(void *ctx, uint64_t first, uint64_t last)
+{
+	struct fz_bm_ctx *c = ctx;
+
+	if (c->bm)
+		fz_bits_set(c->w, c->bm, first, last);
+}
+
+static void fz_flag_report(void *ctx, uint64_t first, uint64_t last)
+{
+	(void)first;
+	(void)last;
+	*(bool *)ctx = true;
+}
+
 /* One-bit bitmap over each leaf: its dirty state, NO_CLEAR. */
 static void fz_check_dirty_all(struct fz *f)
 {
@@ -670,8 +693,12 @@ static void fz_check_dirty_all(struct fz *f)
 			.page_shift = (unsigned int)__builtin_ctzll(fm_size(l)),
 		};
 		bool want = (l->prot & GENPT_WRITE) && l->dirty;
-		int err = genpt_read_and_clear_dirty(f->pt, l->first, fm_size(l),
-						     GENPT_DIRTY_NO_CLEAR, &bm, NULL);
+		int err;
+
+		/* carried pages under the leaf are reported too */
+		fc_take(&f->carry, l->first, l->last, false, fz_flag_report, &want);
+		err = genpt_read_and_clear_dirty(f->pt, l->first, fm_size(l),
+						 GENPT_DIRTY_NO_CLEAR, &bm, NULL);
 
 		fz_errno(f, err, 0, "read_and_clear_dirty(NO_CLEAR) of one leaf");
 		if (word != (want ? 1u : 0u))
@@ -829,6 +856,7 @@ static void fz_unmap(struct fz *f, bool again)
 	if (!err) {
 		if (want_count && got != bytes)
 			FAIL(f, "unmapped 0x%" PRIx64 " bytes, model 0x%" PRIx64, got, bytes);
+		fc_take(&f->carry, iova, last, true, NULL, NULL);
 		struct fm_hull freed = { false, 0, 0 };
 
 		if (hi > lo && use_g) {
@@ -1023,7 +1051,11 @@ static void fz_dirty(struct fz *f)
 	default:
 		break;
 	}
-	if (!want && (bsel & 15) >= 1 && (bsel & 15) <= 6)
+	/* The bitmap's faults and a query outside it are -EINVAL before the
+	 * query's wrap and range. */
+	if (want != -EINVAL && pbm &&
+	    (((bsel & 15) >= 1 && (bsel & 15) <= 6) || iova < bm.iova || len > bm.length ||
+	     iova - bm.iova > bm.length - len))
 		want = -EINVAL;
 
 	clear = !(flags & GENPT_DIRTY_NO_CLEAR) && f->m.tracking;
@@ -1036,23 +1068,37 @@ static void fz_dirty(struct fz *f)
 					 use_g ? &f->g : NULL);
 	fz_errno(f, err, want, "genpt_read_and_clear_dirty");
 	if (!err) {
+		struct fz_bm_ctx bc = { f->want, pbm ? &bm : NULL };
+
+		fc_take(&f->carry, iova, last, !(flags & GENPT_DIRTY_NO_CLEAR), fz_bits_report,
+			&bc);
 		for (size_t i = fm_lower(&f->m, iova);
 		     i < f->m.n && f->m.leaf[i].first <= last; i++) {
 			struct fm_leaf *l = &f->m.leaf[i];
+			struct fc_range out[2];
+			unsigned int nout = 0;
 
 			if (!(l->prot & GENPT_WRITE) || !l->dirty)
 				continue;
 			if (pbm)
 				fz_bits_set(f->want, &bm, l->first > iova ? l->first : iova,
 					    l->last < last ? l->last : last);
-			if (clear && l->first >= iova && l->last <= last) {
-				l->dirty = 0;
-				fz_hull(&cleaned, &cleaned_lo, &cleaned_hi, l->first, l->last);
-			}
+			if (!clear)
+				continue;
+			/* a leaf reaching outside: cleaned whole, the outside carried */
+			if (l->first < iova)
+				out[nout++] = (struct fc_range){ l->first, iova - 1 };
+			if (l->last > last)
+				out[nout++] = (struct fc_range){ last + 1, l->last };
+			if (nout && !fc_add(&f->carry, out, nout))
+				continue; /* the carry is full: left dirty */
+			l->dirty = 0;
+			fz_hull(&cleaned, &cleaned_lo, &cleaned_hi, l->first, l->last);
 		}
 		if (cleaned && use_g) {
 			fz_hull(&f->req, &f->req_lo, &f->req_hi, cleaned_lo, cleaned_hi);
 			fz_hull(&f->allow, &f->allow_lo, &f->allow_hi, iova, last);
+			fz_hull(&f->allow, &f->allow_lo, &f->allow_hi, cleaned_lo, cleaned_hi);
 		} else {
 			fz_gather_same(f, &before);
 		}

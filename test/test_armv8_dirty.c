@@ -334,14 +334,21 @@ static int harvest(struct arm_table *t, uint64_t first, uint64_t len, unsigned i
 	return genpt_read_and_clear_dirty(t->pt, first, len, flags, b ? &b->bm : NULL, g);
 }
 
+/* An inclusive address range expected in a bitmap: a dirty leaf, or the
+ * part of one the table carries. */
+struct span {
+	uint64_t first, last;
+};
+
 /*
  * Harvest [qf, qf + qlen) into a fresh pre-patterned bitmap and check it
- * against the @ndirty dirty leaves and the gather against [gs, gl] (gs >
- * gl: empty).
+ * against the @nrep spans @rep (their parts inside the query: nothing
+ * outside is ever reported) and the gather against [gs, gl] (gs > gl:
+ * empty).
  */
-static void harvest_expect_g(struct arm_table *t, uint64_t bm_iova, uint64_t bm_len,
+static void harvest_expect_s(struct arm_table *t, uint64_t bm_iova, uint64_t bm_len,
 			     unsigned int ps, uint64_t qf, uint64_t qlen, unsigned int flags,
-			     const struct leaf *const *dirty, unsigned int ndirty, uint64_t gs,
+			     const struct span *rep, unsigned int nrep, uint64_t gs,
 			     uint64_t gl, const char *what)
 {
 	struct bmap b;
@@ -355,8 +362,8 @@ static void harvest_expect_g(struct arm_table *t, uint64_t bm_iova, uint64_t bm_
 	err = harvest(t, qf, qlen, flags, &b, &g);
 	cr_assert_eq(err, 0, "%s: %s: read_and_clear_dirty [%#llx, %#llx]: %d", t->name, what,
 		     ULL(qf), ULL(ql), err);
-	for (unsigned int i = 0; i < ndirty; i++)
-		bmap_expect(&b, qf, ql, dirty[i]->iova, leaf_last(dirty[i]));
+	for (unsigned int i = 0; i < nrep; i++)
+		bmap_expect(&b, qf, ql, rep[i].first, rep[i].last);
 	bmap_check(&b, what);
 	if (gs <= gl)
 		check_gather(&g, gs, gl, what);
@@ -364,6 +371,20 @@ static void harvest_expect_g(struct arm_table *t, uint64_t bm_iova, uint64_t bm_
 		check_gather_empty(&g, what);
 	cr_assert_eq(genpt_gather_release(t->pt, &g), 0);
 	bmap_fini(&b);
+}
+
+/* As harvest_expect_s(), with the @ndirty dirty leaves expected. */
+static void harvest_expect_g(struct arm_table *t, uint64_t bm_iova, uint64_t bm_len,
+			     unsigned int ps, uint64_t qf, uint64_t qlen, unsigned int flags,
+			     const struct leaf *const *dirty, unsigned int ndirty, uint64_t gs,
+			     uint64_t gl, const char *what)
+{
+	struct span rep[16];
+
+	cr_assert_leq(ndirty, 16u, "test bug: too many dirty leaves");
+	for (unsigned int i = 0; i < ndirty; i++)
+		rep[i] = (struct span){ dirty[i]->iova, leaf_last(dirty[i]) };
+	harvest_expect_s(t, bm_iova, bm_len, ps, qf, qlen, flags, rep, ndirty, gs, gl, what);
 }
 
 static void harvest_expect(struct arm_table *t, uint64_t bm_iova, uint64_t bm_len,
@@ -531,10 +552,42 @@ Test(armv8_dirty, leaf_sizes_s2_64k) { leaf_sizes("s2-64k-46"); }
 /* ---------------------------------------------------- contiguous runs -- */
 
 /*
+ * Queries over part of @run, dirty in members 3 and 9, in a bitmap
+ * [bm_iova, +bm_len) starting 3 members before it: NO_CLEAR reports the
+ * inside part and changes nothing; a cleaning query over the clean
+ * members 4-5 reports them (the run is one leaf), cleans every member,
+ * puts the whole run in the gather and carries the other members, which
+ * the next queries over them report once.
+ */
+static void run_partial(struct arm_table *t, const struct leaf *run, uint64_t msz,
+			unsigned int ps, uint64_t bm_iova, uint64_t bm_len)
+{
+	const struct leaf *d[1] = { run };
+	const struct span m0_1 = { run->iova, run->iova + 2 * msz - 1 };
+	const struct span rest[2] = { { run->iova + 2 * msz, run->iova + 4 * msz - 1 },
+				      { run->iova + 6 * msz, leaf_last(run) } };
+
+	harvest_expect(t, bm_iova, bm_len, ps, run->iova + 4 * msz, 2 * msz,
+		       GENPT_DIRTY_NO_CLEAR, d, 1, NULL, "NO_CLEAR members 4-5");
+	check_leaf(t, run, 1u << 3 | 1u << 9, "after NO_CLEAR members 4-5");
+	harvest_expect(t, bm_iova, bm_len, ps, run->iova + 4 * msz, 2 * msz, 0, d, 1, run,
+		       "members 4-5 (clean ones)");
+	check_leaf(t, run, 0, "cleaned whole by members 4-5");
+	harvest_expect_s(t, bm_iova, bm_len, ps, bm_iova, 3 * msz + 2 * msz, 0, &m0_1, 1, 1, 0,
+			 "hole up to member 1");
+	/* member 1 went with the query before: 2-3 and 6 on are left */
+	harvest_expect_s(t, bm_iova, bm_len, ps, run->iova + msz, run->size + msz, 0, rest, 2, 1,
+			 0, "member 1 to the neighbour");
+	harvest_expect(t, bm_iova, bm_len, ps, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       "carry reported once");
+}
+
+/*
  * One run of the mode's page or block level between two neighbours: any
  * member written makes the whole run reported; a harvest cleans every
  * member; NO_CLEAR keeps exactly the members that were dirty; a run the
- * query covers in part is reported for the part and kept dirty.
+ * query covers in part is reported for the part, cleaned whole and the
+ * rest carried (run_partial()).
  */
 static void run_any_member(const char *mode_name, unsigned int lvl)
 {
@@ -595,16 +648,10 @@ static void run_any_member(const char *mode_name, unsigned int lvl)
 		       "NO_CLEAR");
 	check_leaf(&t, &run, 1u << 3 | 1u << 9, "after NO_CLEAR");
 
-	/* partial queries: reported for the inside part, not cleaned */
-	harvest_expect(&t, bm_iova, bm_len, ps, run.iova + 4 * msz, 2 * msz, 0, d, 1, NULL,
-		       "members 4-5 (clean ones)");
-	harvest_expect(&t, bm_iova, bm_len, ps, bm_iova, 3 * msz + 2 * msz, 0, d, 1, NULL,
-		       "hole up to member 1");
-	harvest_expect(&t, bm_iova, bm_len, ps, run.iova + msz, rsz + msz, 0, d, 1, NULL,
-		       "member 1 to the neighbour");
-	check_leaf(&t, &run, 1u << 3 | 1u << 9, "after partial queries");
+	run_partial(&t, &run, msz, ps, bm_iova, bm_len);
 
 	/* with a dirty neighbour: both reported, both cleaned */
+	write_members(&t, &run, 1u << 3 | 1u << 9);
 	hw_write(&t, &after, after.iova);
 	harvest_expect_g(&t, bm_iova, bm_len, ps, run.iova, rsz + msz, 0, d2, 2, run.iova,
 			 leaf_last(&after), "run and neighbour");
@@ -648,48 +695,137 @@ Test(armv8_dirty, contiguous_64k_pages_and_blocks)
 
 /* ---------------------------------------- queries inside a large leaf -- */
 
+/*
+ * A dirty block @l between two clean ones, and queries that cover it in
+ * part.  A cleaning query reports the granules of the block inside it,
+ * cleans it whole (its whole range in the gather) and carries the
+ * granules outside, which the next queries over them report once; so a
+ * pass of queries of any shape reports every granule once and a second
+ * pass nothing.  NO_CLEAR reports and changes nothing.
+ */
+struct plarge {
+	struct arm_table t;
+	struct leaf prev, l, next;
+	const struct leaf *d[1];
+	uint64_t size, gran, bm_iova, bm_len;
+};
+
+/* Both ends of a query inside the block: a head and a tail carried. */
+static void pl_inside(struct plarge *p)
+{
+	struct arm_table *t = &p->t;
+	const struct leaf *l = &p->l;
+	uint64_t g = p->gran, last = leaf_last(l);
+	const struct span head = { l->iova, l->iova + 5 * g - 1 };
+	const struct span tail = { last + 1 - 7 * g, last };
+	const struct span rest[2] = { { head.first + g, head.last }, { tail.first, last - g } };
+
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova + 5 * g, p->size - 12 * g, 0, p->d,
+		       1, l, "inside");
+	check_leaf(t, l, 0, "after inside");
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, l->iova, g, 0, &head, 1, 1, 0,
+			 "first granule");
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, last + 1 - g, g, 0, &tail, 1, 1, 0,
+			 "last granule");
+	/* NO_CLEAR reports the rest of the carry and keeps it; the next
+	 * query reports it and forgets it. */
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len,
+			 GENPT_DIRTY_NO_CLEAR, rest, 2, 1, 0, "NO_CLEAR over the carry");
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, l->iova, p->size, 0, rest, 2, 1, 0,
+			 "the rest of the carry");
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len, 0, NULL, 0, NULL,
+		       "carry reported once");
+}
+
+/* A query straddling the start, then one straddling the end. */
+static void pl_straddles(struct plarge *p)
+{
+	struct arm_table *t = &p->t;
+	const struct leaf *l = &p->l;
+	/* the start query ends at l->iova + size / 2 + gran - 1 */
+	const struct span rest = { l->iova + p->size / 2 + p->gran, leaf_last(l) };
+
+	hw_write(t, l, leaf_write_addr(t, l));
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, p->prev.iova + p->gran,
+		       p->size + p->size / 2, 0, p->d, 1, l, "straddles start");
+	check_leaf(t, l, 0, "after straddles start");
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, l->iova + p->gran, p->size + 3 * p->gran,
+			 0, &rest, 1, 1, 0, "straddles end");
+	check_leaf(t, &p->prev, 0, "prev never dirty");
+}
+
+/* NO_CLEAR keeps the block dirty; a dirty neighbour met in part by the
+ * next query is cleaned whole too, its rest carried. */
+static void pl_neighbour(struct plarge *p)
+{
+	struct arm_table *t = &p->t;
+	const struct leaf *l = &p->l, *next = &p->next;
+	const struct leaf *dn[2] = { l, next };
+	const struct span next_rest = { next->iova + 3 * p->gran, leaf_last(next) };
+
+	hw_write(t, l, leaf_write_addr(t, l));
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova, p->size, GENPT_DIRTY_NO_CLEAR,
+		       p->d, 1, NULL, "NO_CLEAR whole");
+	check_leaf(t, l, 1, "after NO_CLEAR whole");
+	hw_write(t, next, next->iova + 5);
+	harvest_expect_g(t, p->bm_iova, p->bm_len, 12, l->iova, p->size + 3 * p->gran, 0, dn, 2,
+			 l->iova, leaf_last(next), "leaf + start of next");
+	check_leaf(t, l, 0, "leaf cleaned");
+	check_leaf(t, next, 0, "next cleaned whole");
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len, 0, &next_rest, 1,
+			 1, 0, "everything: the rest of next");
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len, 0, NULL, 0, NULL,
+		       "all clean");
+	check_leaf(t, &p->prev, 0, "prev never dirty");
+}
+
+/* An unmap forgets what the table carried for its range: the block mapped
+ * again reports nothing. */
+static void pl_unmap(struct plarge *p)
+{
+	struct arm_table *t = &p->t;
+	const struct leaf *l = &p->l;
+	uint64_t un = 0;
+
+	hw_write(t, l, leaf_write_addr(t, l));
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova + p->size / 2, p->size / 2, 0,
+		       p->d, 1, l, "second half, then unmapped");
+	cr_assert_eq(genpt_unmap(t->pt, l->iova, p->size, NULL, &un), 0);
+	cr_assert_eq(un, p->size);
+	map_leaf(t, l);
+	check_leaf(t, l, 0, "mapped again, tracking on");
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len, 0, NULL, 0, NULL,
+		       "the carry went with the unmap");
+}
+
 static void partial_large(const char *mode_name, unsigned int lvl)
 {
 	const struct arm_mode *m = arm_mode_named(mode_name);
-	uint64_t size = 1ull << arm_lvl_shift(m, lvl), gran = 1ull << m->granule_bits;
-	struct arm_table t;
-	struct leaf prev = { 4 * size, size, 0, RW };
-	struct leaf l = { 5 * size, size, size, RW };
-	struct leaf next = { 6 * size, size, 2 * size, RW };
-	const struct leaf *d[1] = { &l };
-	const struct leaf *dn[2] = { &l, &next };
-	uint64_t bm_iova = prev.iova - 3 * gran, bm_len = 3 * size + 8 * gran;
+	struct plarge *p = calloc(1, sizeof(*p));
+	uint64_t size = 1ull << arm_lvl_shift(m, lvl);
 
-	arm_table_init(&t, m, GENPT_FEAT_ARMV8_DBM, 1ull << 30);
-	set_tracking(&t, true);
-	map_leaf(&t, &prev);
-	map_leaf(&t, &l);
-	map_leaf(&t, &next);
-	hw_write(&t, &l, leaf_write_addr(&t, &l));
-	check_leaf(&t, &l, 1, "written");
-
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova + 5 * gran, size - 12 * gran, 0, d, 1, NULL,
-		       "inside");
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, gran, 0, d, 1, NULL, "first granule");
-	harvest_expect(&t, bm_iova, bm_len, 12, leaf_last(&l) + 1 - gran, gran, 0, d, 1, NULL,
-		       "last granule");
-	harvest_expect(&t, bm_iova, bm_len, 12, prev.iova + gran, size + size / 2, 0, d, 1, NULL,
-		       "straddles start");
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova + gran, size + 3 * gran, 0, d, 1, NULL,
-		       "straddles end");
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size, GENPT_DIRTY_NO_CLEAR, d, 1, NULL,
-		       "NO_CLEAR whole");
-	check_leaf(&t, &l, 1, "after partial queries");
-
-	hw_write(&t, &next, next.iova + 5);
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size + 3 * gran, 0, dn, 2, &l,
-		       "leaf + start of next");
-	check_leaf(&t, &l, 0, "leaf cleaned");
-	check_leaf(&t, &next, 1, "next kept");
-	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, dn + 1, 1, &next, "everything");
-	check_leaf(&t, &next, 0, "next cleaned");
-	check_leaf(&t, &prev, 0, "prev never dirty");
-	arm_table_fini(&t);
+	cr_assert_not_null(p);
+	p->size = size;
+	p->gran = 1ull << m->granule_bits;
+	p->prev = (struct leaf){ 4 * size, size, 0, RW };
+	p->l = (struct leaf){ 5 * size, size, size, RW };
+	p->next = (struct leaf){ 6 * size, size, 2 * size, RW };
+	p->d[0] = &p->l;
+	p->bm_iova = p->prev.iova - 3 * p->gran;
+	p->bm_len = 3 * size + 8 * p->gran;
+	arm_table_init(&p->t, m, GENPT_FEAT_ARMV8_DBM, 1ull << 30);
+	set_tracking(&p->t, true);
+	map_leaf(&p->t, &p->prev);
+	map_leaf(&p->t, &p->l);
+	map_leaf(&p->t, &p->next);
+	hw_write(&p->t, &p->l, leaf_write_addr(&p->t, &p->l));
+	check_leaf(&p->t, &p->l, 1, "written");
+	pl_inside(p);
+	pl_straddles(p);
+	pl_neighbour(p);
+	pl_unmap(p);
+	arm_table_fini(&p->t);
+	free(p);
 }
 
 Test(armv8_dirty, partial_query_blocks)
@@ -835,6 +971,71 @@ Test(armv8_dirty, table_descriptors_never_dirty)
 
 /* --------------------------------------------------- flags and gather -- */
 
+/* Failed harvests change nothing: a query outside the bitmap (either
+ * end), unknown flags, and a query outside the bitmap is -EINVAL before
+ * its wrap (-EOVERFLOW) or its leaving the space (-ERANGE) counts; @a is
+ * dirty and stays so. */
+static void failed_harvests(struct arm_table *t, const struct leaf *a, uint64_t bm_iova,
+			    uint64_t bm_len)
+{
+	uint64_t gran = 1ull << t->mode->granule_bits;
+	uint64_t beyond = 1ull << t->mode->va_bits;
+	struct genpt_gather g;
+	struct bmap bm;
+
+	bmap_init(&bm, bm_iova, bm_len, 12);
+	bmap_preset(&bm, 1);
+	genpt_gather_init(&g);
+	cr_assert_eq(harvest(t, bm_iova - gran, 2 * gran, 0, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(t, bm_iova, bm_len + gran, 0, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(t, bm_iova, bm_len, 1u << 5, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(t, 0 - gran, 2 * gran, 0, NULL, &g), -EOVERFLOW);
+	cr_assert_eq(harvest(t, 0 - gran, 2 * gran, 0, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(t, beyond, gran, 0, NULL, &g), -ERANGE);
+	cr_assert_eq(harvest(t, beyond, gran, 0, &bm, &g), -EINVAL);
+	bmap_check(&bm, "bitmap after failed harvests");
+	check_gather_empty(&g, "gather after failed harvests");
+	check_leaf(t, a, 1, "after failed harvests");
+	bmap_fini(&bm);
+}
+
+/*
+ * NULL bitmaps clean without recording (with or without a gather).  One
+ * that meets a dirty block in part cleans it whole like any cleaning
+ * query and carries the rest, as a NO_CLEAR query then shows; the next
+ * NULL bitmap query over the carried granule forgets it (a clean slate),
+ * so nothing is reported after it.
+ */
+static void null_bitmap(struct arm_table *t, const struct leaf *a, const struct leaf *b,
+			const struct leaf *c, uint64_t bm_iova, uint64_t bm_len)
+{
+	uint64_t gran = 1ull << t->mode->granule_bits;
+	const struct span rep[2] = { { b->iova, b->iova + gran - 1 }, { c->iova, leaf_last(c) } };
+	struct genpt_gather g;
+
+	hw_write(t, a, a->iova);
+	hw_write(t, b, b->iova);
+	write_members(t, c, 1u << 4);
+	genpt_gather_init(&g);
+	cr_assert_eq(harvest(t, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, NULL, &g), 0);
+	check_gather_empty(&g, "NULL bitmap, NO_CLEAR");
+	check_leaf(t, a, 1, "NULL bitmap NO_CLEAR keeps");
+	cr_assert_eq(harvest(t, a->iova, gran, 0, NULL, NULL), 0);
+	check_leaf(t, a, 0, "NULL bitmap and gather clean");
+	cr_assert_eq(harvest(t, b->iova + gran, b->size - gran, 0, NULL, &g), 0);
+	check_gather(&g, b->iova, leaf_last(b), "NULL bitmap, partial block");
+	check_leaf(t, b, 0, "NULL bitmap partial query cleans whole");
+	/* b's first granule is carried; c is still dirty. */
+	harvest_expect_s(t, bm_iova, bm_len, 12, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, rep, 2, 1,
+			 0, "carried by a NULL bitmap query");
+	cr_assert_eq(harvest(t, bm_iova, bm_len, 0, NULL, &g), 0);
+	check_gather(&g, b->iova, leaf_last(c), "NULL bitmap");
+	check_leaf(t, c, 0, "NULL bitmap cleans the run");
+	cr_assert_eq(genpt_gather_release(t->pt, &g), 0);
+	harvest_expect(t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       "the NULL bitmap query forgot the carry");
+}
+
 Test(armv8_dirty, flags_null_bitmap_and_gather)
 {
 	const char *modes[] = { "s1-4k-39", "s2-16k-48" };
@@ -871,17 +1072,7 @@ Test(armv8_dirty, flags_null_bitmap_and_gather)
 		check_leaf(&t, &a, 1, "after NO_CLEAR");
 		check_leaf(&t, &b, 1, "after NO_CLEAR");
 
-		/* failed harvests change nothing */
-		bmap_init(&bm, bm_iova, bm_len, 12);
-		bmap_preset(&bm, 1);
-		genpt_gather_init(&g);
-		cr_assert_eq(harvest(&t, bm_iova - gran, 2 * gran, 0, &bm, &g), -EINVAL);
-		cr_assert_eq(harvest(&t, bm_iova, bm_len + gran, 0, &bm, &g), -EINVAL);
-		cr_assert_eq(harvest(&t, bm_iova, bm_len, 1u << 5, &bm, &g), -EINVAL);
-		bmap_check(&bm, "bitmap after failed harvests");
-		check_gather_empty(&g, "gather after failed harvests");
-		check_leaf(&t, &a, 1, "after failed harvests");
-		bmap_fini(&bm);
+		failed_harvests(&t, &a, bm_iova, bm_len);
 
 		/* a cleaning harvest: the gather is the hull of what was cleaned */
 		genpt_gather_init(&g);
@@ -901,24 +1092,7 @@ Test(armv8_dirty, flags_null_bitmap_and_gather)
 		cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
 		bmap_fini(&bm);
 
-		/* NULL bitmap: cleans without recording */
-		hw_write(&t, &a, a.iova);
-		hw_write(&t, &b, b.iova);
-		write_members(&t, &c, 1u << 4);
-		genpt_gather_init(&g);
-		cr_assert_eq(harvest(&t, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, NULL, &g), 0);
-		check_gather_empty(&g, "NULL bitmap, NO_CLEAR");
-		check_leaf(&t, &a, 1, "NULL bitmap NO_CLEAR keeps");
-		cr_assert_eq(harvest(&t, a.iova, gran, 0, NULL, NULL), 0);
-		check_leaf(&t, &a, 0, "NULL bitmap and gather clean");
-		cr_assert_eq(harvest(&t, b.iova + gran, blk - gran, 0, NULL, &g), 0);
-		check_gather_empty(&g, "NULL bitmap, partial block");
-		check_leaf(&t, &b, 1, "NULL bitmap partial query keeps");
-		cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, NULL, &g), 0);
-		check_gather(&g, b.iova, leaf_last(&c), "NULL bitmap");
-		check_leaf(&t, &b, 0, "NULL bitmap cleans");
-		check_leaf(&t, &c, 0, "NULL bitmap cleans the run");
-		cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
+		null_bitmap(&t, &a, &b, &c, bm_iova, bm_len);
 
 		hw_write(&t, &a, a.iova);
 		hw_write(&t, &b, b.iova);
@@ -945,7 +1119,9 @@ struct rmodel {
 	struct mleaf ls[RM_MAX];
 	unsigned int n;
 	uint64_t lo, hi;
+	uint64_t gran;
 	bool tracking;
+	bool *carried; /* per granule from lo: the table carries it */
 };
 
 /* Pages, page runs, blocks and (for the 4K granule) block runs, in a row
@@ -1028,20 +1204,255 @@ static void rm_check_raw(struct rmodel *m, unsigned int it)
 	}
 }
 
+/* ------------------------------------------------- the carry, modelled -- */
+
+/*
+ * The model's carry: one flag per granule of the layout, set for the
+ * granules outside a cleaning query of a dirty leaf it cleaned whole,
+ * cleared when a query without NO_CLEAR or an unmap meets the granule
+ * (see genpt_read_and_clear_dirty()).  Queries may reach past the layout,
+ * where nothing is ever carried.
+ */
+static bool rm_clip(const struct rmodel *m, uint64_t *first, uint64_t *last)
+{
+	if (*first < m->lo)
+		*first = m->lo;
+	if (*last > m->hi)
+		*last = m->hi;
+	return *first <= *last;
+}
+
+static void rm_carry_set(struct rmodel *m, uint64_t first, uint64_t last, bool on)
+{
+	if (!rm_clip(m, &first, &last))
+		return;
+	for (uint64_t i = (first - m->lo) / m->gran; i <= (last - m->lo) / m->gran; i++)
+		m->carried[i] = on;
+}
+
+/* Expect every carried granule inside [qf, ql] in @b, a run at a time. */
+static void rm_carry_expect(const struct rmodel *m, struct bmap *b, uint64_t qf, uint64_t ql)
+{
+	uint64_t f = qf, l = ql, i1;
+
+	if (!rm_clip(m, &f, &l))
+		return;
+	i1 = (l - m->lo) / m->gran;
+	for (uint64_t i = (f - m->lo) / m->gran; i <= i1; i++) {
+		uint64_t j = i;
+
+		if (!m->carried[i])
+			continue;
+		while (j < i1 && m->carried[j + 1])
+			j++;
+		bmap_expect(b, qf, ql, m->lo + i * m->gran, m->lo + (j + 1) * m->gran - 1);
+		i = j;
+	}
+}
+
+/*
+ * The table holds the carry as at most 64 disjoint ranges (adjacent ones
+ * join) and falls back to leaving a leaf dirty when they do not fit;
+ * that fallback is test_migration_edges.c's business, so this test stays
+ * well below it (at most 2 new ranges per query, 1 per cut).
+ */
+static void rm_carry_check_room(const struct rmodel *m, unsigned int it)
+{
+	uint64_t n = (m->hi - m->lo) / m->gran + 1;
+	unsigned int runs = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		runs += m->carried[i] && (i == 0 || !m->carried[i - 1]);
+	cr_assert_leq(runs, 60u, "%s it %u: test bug: the carry nearly full (%u ranges)",
+		      m->t.name, it, runs);
+}
+
+/*
+ * The model's side of a harvest of [qf, ql]: carried granules are
+ * reported (into @b unless NULL) and, without NO_CLEAR, forgotten; dirty
+ * leaves are reported clipped to the query; a cleaning query (no
+ * NO_CLEAR, tracking on) cleans every dirty leaf it meets whole (a run:
+ * every member) and carries the granules outside.  [*gs, *gl] gets the
+ * hull of the cleaned leaves.
+ */
+static void rm_harvest_model(struct rmodel *m, uint64_t qf, uint64_t ql, unsigned int flags,
+			     struct bmap *b, uint64_t *gs, uint64_t *gl)
+{
+	bool clear = !flags && m->tracking;
+
+	if (b)
+		rm_carry_expect(m, b, qf, ql);
+	if (!flags)
+		rm_carry_set(m, qf, ql, false);
+	for (unsigned int i = 0; i < m->n; i++) {
+		struct mleaf *x = &m->ls[i];
+		uint64_t last = leaf_last(&x->l);
+
+		if (!x->dirty || x->l.iova > ql || last < qf)
+			continue;
+		if (b)
+			bmap_expect(b, qf, ql, x->l.iova, last);
+		if (!clear)
+			continue;
+		x->dirty = false;
+		if (x->l.iova < qf)
+			rm_carry_set(m, x->l.iova, qf - 1, true);
+		if (last > ql)
+			rm_carry_set(m, ql + 1, last, true);
+		*gs = x->l.iova < *gs ? x->l.iova : *gs;
+		*gl = last > *gl ? last : *gl;
+	}
+}
+
+/* ------------------------------------------------ the randomized test -- */
+
+static void rm_hw_writes(struct rmodel *m, uint64_t *seed, unsigned int it)
+{
+	unsigned int k = 1 + (unsigned int)rnd_below(seed, 6);
+
+	for (unsigned int j = 0; j < k; j++) {
+		struct mleaf *x = &m->ls[rnd_below(seed, m->n)];
+		uint64_t va = x->l.iova + rnd_below(seed, x->l.size / 8) * 8;
+		int err = genpt_hw_access(m->t.pt, va, GENPT_ACCESS_WRITE, NULL);
+
+		if (x->l.prot & GENPT_WRITE) {
+			cr_assert_eq(err, 0, "it %u: hw write %#llx: %d", it, ULL(va), err);
+			x->dirty = true;
+		} else {
+			cr_assert_eq(err, -EACCES, "it %u: hw write ro %#llx", it, ULL(va));
+		}
+	}
+}
+
+static void rm_switch_tracking(struct rmodel *m)
+{
+	bool on = !m->tracking;
+
+	set_tracking(&m->t, on);
+	m->tracking = on;
+	if (!on)
+		for (unsigned int i = 0; i < m->n; i++)
+			if (m->ls[i].l.prot & GENPT_WRITE)
+				m->ls[i].dirty = true;
+}
+
+/* Unmap a leaf (its carried granules go with it) and map it again. */
+static void rm_remap(struct rmodel *m, uint64_t *seed, unsigned int it)
+{
+	struct mleaf *x = &m->ls[rnd_below(seed, m->n)];
+	uint64_t un = 0;
+	struct genpt_gather g;
+
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_unmap(m->t.pt, x->l.iova, x->l.size, &g, &un), 0);
+	cr_assert_eq(un, x->l.size);
+	cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
+	rm_carry_set(m, x->l.iova, leaf_last(&x->l), false);
+	rm_carry_check_room(m, it);
+	x->l.prot = rnd_below(seed, 4) ? RW : RO;
+	map_leaf(&m->t, &x->l);
+	x->dirty = (x->l.prot & GENPT_WRITE) && !m->tracking;
+}
+
+/* One harvest: random page shift, bitmap base, query ends, flags, NULL
+ * bitmap, pre-set bits; bitmap and gather exactly as the model says. */
+static void rm_harvest(struct rmodel *m, const unsigned int *shifts, uint64_t *seed,
+		       unsigned int it)
+{
+	unsigned int ps = shifts[rnd_below(seed, 4)];
+	uint64_t page = 1ull << ps;
+	uint64_t a = rm_point(m, seed), b = rm_point(m, seed);
+	uint64_t qf = a < b ? a : b, ql = a < b ? b : a;
+	uint64_t bm_iova, bm_last, gs = UINT64_MAX, gl = 0;
+	unsigned int flags = rnd_below(seed, 4) ? 0 : GENPT_DIRTY_NO_CLEAR;
+	bool null_bm = rnd_below(seed, 8) == 0;
+	struct genpt_gather g;
+	struct bmap bm;
+	char w[192];
+
+	if (ql == qf)
+		ql += m->gran;
+	ql -= 1;
+	bm_iova = (qf & ~(page - 1)) - rnd_below(seed, 70) * page;
+	bm_last = (ql | (page - 1)) + rnd_below(seed, 70) * page;
+	bmap_init(&bm, bm_iova, bm_last - bm_iova + 1, ps);
+	if (rnd_below(seed, 2))
+		bmap_preset(&bm, it);
+	genpt_gather_init(&g);
+	cr_assert_eq(harvest(&m->t, qf, ql - qf + 1, flags, null_bm ? NULL : &bm, &g), 0,
+		     "it %u: harvest", it);
+	/* With a NULL bitmap only the pre-set bits are expected. */
+	rm_harvest_model(m, qf, ql, flags, null_bm ? NULL : &bm, &gs, &gl);
+	rm_carry_check_room(m, it);
+	snprintf(w, sizeof(w), "%s it %u: ps %u query [%#llx, %#llx] flags %u", m->t.name, it,
+		 ps, ULL(qf), ULL(ql), flags);
+	bmap_check(&bm, w);
+	if (gs <= gl)
+		check_gather(&g, gs, gl, w);
+	else
+		check_gather_empty(&g, w);
+	cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
+	bmap_fini(&bm);
+}
+
+/*
+ * After the random run, a cleaning pass in chunks of random size over the
+ * whole layout reports what the model says (carried granules included),
+ * and a second pass reports nothing.
+ */
+static void rm_final_passes(struct rmodel *m, uint64_t *seed)
+{
+	uint64_t qf = m->lo - 16 * m->gran, end = m->hi + 1 + 16 * m->gran;
+
+	if (!m->tracking)
+		rm_switch_tracking(m);
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint64_t f = qf; f < end;) {
+			uint64_t len = (1 + rnd_below(seed, 4096)) * m->gran * 97;
+			uint64_t l = f + len - 1 < end - 1 ? f + len - 1 : end - 1;
+			uint64_t gs = UINT64_MAX, gl = 0;
+			struct bmap bm;
+			struct genpt_gather g;
+
+			bmap_init(&bm, f, l - f + 1, m->t.mode->granule_bits);
+			genpt_gather_init(&g);
+			cr_assert_eq(harvest(&m->t, f, l - f + 1, 0, &bm, &g), 0);
+			rm_harvest_model(m, f, l, 0, &bm, &gs, &gl);
+			cr_assert(pass == 0 || gs > gl, "%s: second pass cleaned a leaf", m->t.name);
+			bmap_check(&bm, pass ? "second pass" : "first pass");
+			if (gs <= gl)
+				check_gather(&g, gs, gl, "final pass");
+			else
+				check_gather_empty(&g, "final pass");
+			cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
+			bmap_fini(&bm);
+			f = l + 1;
+		}
+	}
+	for (uint64_t i = 0; i <= (m->hi - m->lo) / m->gran; i++)
+		cr_assert(!m->carried[i], "%s: granule %#llx still carried after two passes",
+			  m->t.name, ULL(m->lo + i * m->gran));
+}
+
+/*
+ * Random hardware writes, tracking switches, remaps and harvests against
+ * a model of which leaves are dirty and which granules the table carries.
+ */
 static void random_dirty(const char *mode_name, uint64_t seed)
 {
 	struct rmodel *m = calloc(1, sizeof(*m));
 	unsigned int shifts[4];
-	uint64_t gran;
 
 	cr_assert_not_null(m);
 	arm_table_init(&m->t, arm_mode_named(mode_name), FEAT, 1ull << 30);
-	gran = 1ull << m->t.mode->granule_bits;
+	m->gran = 1ull << m->t.mode->granule_bits;
 	shifts[0] = m->t.mode->granule_bits;
 	shifts[1] = shifts[0] + 4;
 	shifts[2] = 21;
 	shifts[3] = 30;
 	rm_layout(m, &seed);
+	m->carried = calloc((m->hi - m->lo) / m->gran + 1, sizeof(bool));
+	cr_assert_not_null(m->carried);
 	set_tracking(&m->t, true);
 	m->tracking = true;
 	for (unsigned int i = 0; i < m->n; i++)
@@ -1050,96 +1461,21 @@ static void random_dirty(const char *mode_name, uint64_t seed)
 	for (unsigned int it = 0; it < 300; it++) {
 		uint64_t op = rnd_below(&seed, 100);
 
-		if (op < 40) {
-			unsigned int k = 1 + (unsigned int)rnd_below(&seed, 6);
-
-			for (unsigned int j = 0; j < k; j++) {
-				struct mleaf *x = &m->ls[rnd_below(&seed, m->n)];
-				uint64_t va = x->l.iova + rnd_below(&seed, x->l.size / 8) * 8;
-				int err = genpt_hw_access(m->t.pt, va, GENPT_ACCESS_WRITE, NULL);
-
-				if (x->l.prot & GENPT_WRITE) {
-					cr_assert_eq(err, 0, "it %u: hw write %#llx: %d", it, ULL(va), err);
-					x->dirty = true;
-				} else {
-					cr_assert_eq(err, -EACCES, "it %u: hw write ro %#llx", it, ULL(va));
-				}
-			}
-		} else if (op < 44) {
-			bool on = !m->tracking;
-
-			set_tracking(&m->t, on);
-			m->tracking = on;
-			if (!on)
-				for (unsigned int i = 0; i < m->n; i++)
-					if (m->ls[i].l.prot & GENPT_WRITE)
-						m->ls[i].dirty = true;
-		} else if (op < 48) {
-			struct mleaf *x = &m->ls[rnd_below(&seed, m->n)];
-			uint64_t un = 0;
-			struct genpt_gather g;
-
-			genpt_gather_init(&g);
-			cr_assert_eq(genpt_unmap(m->t.pt, x->l.iova, x->l.size, &g, &un), 0);
-			cr_assert_eq(un, x->l.size);
-			cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
-			x->l.prot = rnd_below(&seed, 4) ? RW : RO;
-			map_leaf(&m->t, &x->l);
-			x->dirty = (x->l.prot & GENPT_WRITE) && !m->tracking;
-		} else {
-			unsigned int ps = shifts[rnd_below(&seed, 4)];
-			uint64_t page = 1ull << ps;
-			uint64_t a = rm_point(m, &seed), b = rm_point(m, &seed);
-			uint64_t qf = a < b ? a : b, ql = a < b ? b : a;
-			uint64_t bm_iova, bm_last;
-			unsigned int flags = rnd_below(&seed, 4) ? 0 : GENPT_DIRTY_NO_CLEAR;
-			bool null_bm = rnd_below(&seed, 8) == 0;
-			bool clear = !flags && m->tracking;
-			uint64_t gs = UINT64_MAX, gl = 0;
-			struct genpt_gather g;
-			struct bmap bm;
-			char w[192];
-
-			if (ql == qf)
-				ql += gran;
-			ql -= 1;
-			bm_iova = (qf & ~(page - 1)) - rnd_below(&seed, 70) * page;
-			bm_last = (ql | (page - 1)) + rnd_below(&seed, 70) * page;
-			bmap_init(&bm, bm_iova, bm_last - bm_iova + 1, ps);
-			if (rnd_below(&seed, 2))
-				bmap_preset(&bm, it);
-			genpt_gather_init(&g);
-			cr_assert_eq(harvest(&m->t, qf, ql - qf + 1, flags, null_bm ? NULL : &bm, &g), 0,
-				     "it %u: harvest", it);
-			for (unsigned int i = 0; i < m->n; i++) {
-				struct mleaf *x = &m->ls[i];
-
-				if (!x->dirty)
-					continue;
-				if (!null_bm)
-					bmap_expect(&bm, qf, ql, x->l.iova, leaf_last(&x->l));
-				if (clear && x->l.iova >= qf && leaf_last(&x->l) <= ql) {
-					x->dirty = false;
-					if (x->l.iova < gs)
-						gs = x->l.iova;
-					if (leaf_last(&x->l) > gl)
-						gl = leaf_last(&x->l);
-				}
-			}
-			snprintf(w, sizeof(w), "%s it %u: ps %u query [%#llx, %#llx] flags %u",
-				 m->t.name, it, ps, ULL(qf), ULL(ql), flags);
-			bmap_check(&bm, w);
-			if (gs <= gl)
-				check_gather(&g, gs, gl, w);
-			else
-				check_gather_empty(&g, w);
-			cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
-			bmap_fini(&bm);
-		}
+		if (op < 40)
+			rm_hw_writes(m, &seed, it);
+		else if (op < 44)
+			rm_switch_tracking(m);
+		else if (op < 48)
+			rm_remap(m, &seed, it);
+		else
+			rm_harvest(m, shifts, &seed, it);
 		if (it % 10 == 0 || op >= 48)
 			rm_check_raw(m, it);
 	}
+	rm_final_passes(m, &seed);
+	rm_check_raw(m, 300);
 	arm_table_fini(&m->t);
+	free(m->carried);
 	free(m);
 }
 

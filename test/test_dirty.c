@@ -12,6 +12,11 @@
  *
  * Hardware writes come from genpt_hw_access(): while tracking is on it sets
  * D with a CAS, while off a write to a D=0 leaf faults (-EACCES).
+ *
+ * A dirty leaf (or run) that a cleaning query covers in part is cleaned
+ * whole; its pages outside the query are carried by the table and
+ * reported by the next query over them.  The checks follow those pages
+ * to the query that reports them, and then to one that finds nothing.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -407,16 +412,22 @@ static int harvest(struct tbl *t, uint64_t first, uint64_t len, unsigned int fla
 	return genpt_read_and_clear_dirty(t->pt, first, len, flags, b ? &b->bm : NULL, g);
 }
 
+/* An inclusive address range expected in a bitmap: a dirty leaf, or the
+ * part of one the table carries. */
+struct span {
+	uint64_t first, last;
+};
+
 /*
  * Harvest the query [qf, qf + qlen) into a fresh, pre-patterned bitmap
- * [bm_iova, +bm_len) with page shift @ps, and check it against @ndirty
- * dirty leaves (their parts inside the query) and the gather against
- * [gs, gl] (gs > gl: must stay empty).
+ * [bm_iova, +bm_len) with page shift @ps, and check it against the @nrep
+ * spans @rep (their parts inside the query: nothing outside is ever
+ * reported) and the gather against [gs, gl] (gs > gl: must stay empty).
  */
-static void harvest_expect_g(struct tbl *t, uint64_t bm_iova, uint64_t bm_len,
+static void harvest_expect_s(struct tbl *t, uint64_t bm_iova, uint64_t bm_len,
 			     unsigned int ps, uint64_t qf, uint64_t qlen, unsigned int flags,
-			     const struct leaf *const *dirty, unsigned int ndirty,
-			     uint64_t gs, uint64_t gl, const char *what)
+			     const struct span *rep, unsigned int nrep, uint64_t gs,
+			     uint64_t gl, const char *what)
 {
 	struct bmap b;
 	struct genpt_gather g;
@@ -429,8 +440,8 @@ static void harvest_expect_g(struct tbl *t, uint64_t bm_iova, uint64_t bm_len,
 	err = harvest(t, qf, qlen, flags, &b, &g);
 	cr_assert_eq(err, 0, "%s: read_and_clear_dirty [%#llx, %#llx]: %d", what, ULL(qf),
 		     ULL(ql), err);
-	for (unsigned int i = 0; i < ndirty; i++)
-		bmap_expect(&b, qf, ql, dirty[i]->iova, leaf_last(dirty[i]));
+	for (unsigned int i = 0; i < nrep; i++)
+		bmap_expect(&b, qf, ql, rep[i].first, rep[i].last);
 	bmap_check(&b, what);
 	if (gs <= gl)
 		check_gather(&g, gs, gl, what);
@@ -438,6 +449,20 @@ static void harvest_expect_g(struct tbl *t, uint64_t bm_iova, uint64_t bm_len,
 		check_gather_empty(&g, what);
 	cr_assert_eq(genpt_gather_release(t->pt, &g), 0);
 	bmap_fini(&b);
+}
+
+/* As harvest_expect_s(), with the @ndirty dirty leaves expected. */
+static void harvest_expect_g(struct tbl *t, uint64_t bm_iova, uint64_t bm_len,
+			     unsigned int ps, uint64_t qf, uint64_t qlen, unsigned int flags,
+			     const struct leaf *const *dirty, unsigned int ndirty,
+			     uint64_t gs, uint64_t gl, const char *what)
+{
+	struct span rep[16];
+
+	cr_assert_leq(ndirty, 16u, "test bug: too many dirty leaves");
+	for (unsigned int i = 0; i < ndirty; i++)
+		rep[i] = (struct span){ dirty[i]->iova, leaf_last(dirty[i]) };
+	harvest_expect_s(t, bm_iova, bm_len, ps, qf, qlen, flags, rep, ndirty, gs, gl, what);
 }
 
 /* As harvest_expect_g(), with the gather expected to be exactly @cleaned
@@ -724,7 +749,14 @@ Test(dirty, napot_any_member_reports_and_cleans_whole_run)
 	}
 }
 
-Test(dirty, napot_partial_query_reports_inside_part_and_keeps_run_dirty)
+/*
+ * A query that covers a dirty Svnapot run in part reports the members
+ * inside it and cleans every member (the run is one leaf, hardware may
+ * mark any member), with the whole run in the gather; the members outside
+ * are carried and reported once, by the next queries over them.  NO_CLEAR
+ * reports the inside part and changes nothing.
+ */
+Test(dirty, napot_partial_query_cleans_run_whole_and_carries_the_rest)
 {
 	struct tbl t;
 	struct leaf run = { .iova = 0x4560000ull, .size = SZ_64K, .oa = 0x120000ull,
@@ -733,6 +765,11 @@ Test(dirty, napot_partial_query_reports_inside_part_and_keeps_run_dirty)
 			      .prot = RW };
 	const struct leaf *d[1] = { &run };
 	uint64_t bm_iova = run.iova - 3 * SZ_4K, bm_len = SZ_64K + 8 * SZ_4K;
+	uint64_t big_iova = run.iova - 3 * SZ_64K, big_len = 8 * SZ_64K;
+	const struct span m0_1 = { run.iova, run.iova + 2 * SZ_4K - 1 };
+	const struct span m10_15 = { run.iova + 10 * SZ_4K, leaf_last(&run) };
+	const struct span ends[2] = { { run.iova, run.iova + SZ_4K - 1 },
+				      { leaf_last(&run) + 1 - SZ_4K, leaf_last(&run) } };
 
 	tbl_init(&t, 39, GENPT_FEAT_RISCV_SVNAPOT);
 	set_tracking(&t, true);
@@ -740,105 +777,216 @@ Test(dirty, napot_partial_query_reports_inside_part_and_keeps_run_dirty)
 	map_leaf(&t, &after);
 	write_members(&t, &run, 1u << 7);
 
-	/* Members 2..9, the dirty member included. */
+	/* NO_CLEAR over members 2..9: the inside part, nothing cleaned or
+	 * carried. */
+	harvest_expect(&t, bm_iova, bm_len, 12, run.iova + 2 * SZ_4K, 8 * SZ_4K,
+		       GENPT_DIRTY_NO_CLEAR, d, 1, NULL, "NO_CLEAR members 2..9");
+	check_leaf(&t, &run, 1u << 7, "after NO_CLEAR members 2..9");
+	/* Members 2..9, the dirty member included: reported, all 16 cleaned. */
 	harvest_expect(&t, bm_iova, bm_len, 12, run.iova + 2 * SZ_4K, 8 * SZ_4K, 0, d, 1,
-		       NULL, "members 2..9");
-	check_leaf(&t, &run, 1u << 7, "after members 2..9");
-	/* Members 8..15 and the clean neighbour: the dirty member is outside
-	 * the query, the run is still dirty and reported for the inside. */
-	harvest_expect(&t, bm_iova, bm_len, 12, run.iova + 8 * SZ_4K, 9 * SZ_4K, 0, d, 1,
-		       NULL, "members 8..15 + neighbour");
-	check_leaf(&t, &run, 1u << 7, "after members 8..15");
-	/* From a hole before the run up to member 4. */
-	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, 3 * SZ_4K + 5 * SZ_4K, 0, d, 1,
-		       NULL, "hole..member 4");
-	check_leaf(&t, &run, 1u << 7, "after hole..member 4");
-	/* 64 KiB bitmap pages: a partial query still sets the run's bit. */
-	harvest_expect(&t, run.iova - 3 * SZ_64K, 8 * SZ_64K, 16, run.iova + SZ_4K,
-		       SZ_64K - 2 * SZ_4K, 0, d, 1, NULL, "inner members, 64K bitmap");
-	check_leaf(&t, &run, 1u << 7, "after inner members");
-	/* The whole run: reported and cleaned. */
+		       &run, "members 2..9");
+	check_leaf(&t, &run, 0, "after members 2..9");
+	/* Members 8..15 and the clean neighbour: the carried 10..15 only (8
+	 * and 9 were reported already). */
+	harvest_expect_s(&t, bm_iova, bm_len, 12, run.iova + 8 * SZ_4K, 9 * SZ_4K, 0, &m10_15,
+			 1, 1, 0, "members 8..15 + neighbour");
+	/* From a hole before the run up to member 4: the carried 0 and 1. */
+	harvest_expect_s(&t, bm_iova, bm_len, 12, bm_iova, 3 * SZ_4K + 5 * SZ_4K, 0, &m0_1, 1,
+			 1, 0, "hole..member 4");
+	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       "after the chunks");
+
+	/* 64 KiB bitmap pages: inner members set the run's bit, and the
+	 * carried first and last member set it again on the next query. */
+	write_members(&t, &run, 1u << 7);
+	harvest_expect(&t, big_iova, big_len, 16, run.iova + SZ_4K, SZ_64K - 2 * SZ_4K, 0, d, 1,
+		       &run, "inner members, 64K bitmap");
+	check_leaf(&t, &run, 0, "after inner members");
+	harvest_expect_s(&t, big_iova, big_len, 16, big_iova, big_len, 0, ends, 2, 1, 0,
+			 "carried ends, 64K bitmap");
+	harvest_expect(&t, big_iova, big_len, 16, big_iova, big_len, 0, NULL, 0, NULL,
+		       "after carried ends");
+
+	/* The whole run: reported and cleaned, nothing carried. */
+	write_members(&t, &run, 1u << 7);
 	harvest_expect(&t, bm_iova, bm_len, 12, run.iova - SZ_4K, SZ_64K + 2 * SZ_4K, 0, d,
 		       1, &run, "whole run");
 	check_leaf(&t, &run, 0, "after whole run");
 	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
 		       "after whole run");
+	check_leaf(&t, &after, 0, "the neighbour was never written");
 	tbl_fini(&t);
 }
 
 /* ----------------------------------------- queries inside a large leaf -- */
 
+/*
+ * A dirty large leaf @l between two clean ones, and queries that cover it
+ * in part.  The rule under test: a cleaning query reports the pages of
+ * the leaf inside it, cleans the leaf whole (its whole range in the
+ * gather) and carries the pages outside, which the next queries over them
+ * report once; so a pass of queries of any shape reports every page once
+ * and a second pass nothing.  NO_CLEAR reports and changes nothing.
+ */
+struct plarge {
+	struct tbl t;
+	struct leaf prev, l, next;
+	const struct leaf *d[1];
+	uint64_t size, bm_iova, bm_len;
+};
+
+/* Both ends of a query inside the leaf: a head and a tail carried. */
+static void pl_inside(struct plarge *p)
+{
+	struct tbl *t = &p->t;
+	const struct leaf *l = &p->l;
+	uint64_t last = leaf_last(l);
+	const struct span head = { l->iova, l->iova + 5 * SZ_4K - 1 };
+	const struct span tail = { last + 1 - 7 * SZ_4K, last };
+	const struct span rest[2] = { { head.first + SZ_4K, head.last },
+				      { tail.first, last - SZ_4K } };
+
+	hw_write(t, l, leaf_write_addr(l));
+	check_leaf(t, l, 1, "written");
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova + 5 * SZ_4K, p->size - 12 * SZ_4K,
+		       0, p->d, 1, l, "inside");
+	check_leaf(t, l, 0, "after inside");
+	/* Single pages of the carry, each reported by the query over it. */
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, l->iova, SZ_4K, 0, &head, 1, 1, 0,
+			 "first page");
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, last + 1 - SZ_4K, SZ_4K, 0, &tail, 1, 1,
+			 0, "last page");
+	/* NO_CLEAR reports the rest of the carry and keeps it; the next
+	 * query reports it and forgets it. */
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len,
+			 GENPT_DIRTY_NO_CLEAR, rest, 2, 1, 0, "NO_CLEAR over the carry");
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, l->iova, p->size, 0, rest, 2, 1, 0,
+			 "the rest of the carry");
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len, 0, NULL, 0, NULL,
+		       "carry reported once");
+}
+
+/* A query straddling the start, then one straddling the end. */
+static void pl_straddles(struct plarge *p)
+{
+	struct tbl *t = &p->t;
+	const struct leaf *l = &p->l;
+	/* the start query ends at l->iova + size / 2 + SZ_4K - 1 */
+	const struct span rest = { l->iova + p->size / 2 + SZ_4K, leaf_last(l) };
+
+	hw_write(t, l, leaf_write_addr(l));
+	/* The clean leaf before is not reported. */
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, p->prev.iova + SZ_4K, p->size + p->size / 2,
+		       0, p->d, 1, l, "straddles start");
+	check_leaf(t, l, 0, "after straddles start");
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, l->iova + SZ_4K, p->size + 3 * SZ_4K, 0,
+			 &rest, 1, 1, 0, "straddles end");
+	check_leaf(t, &p->prev, 0, "prev never dirty");
+}
+
+/*
+ * Coarse bitmap pages, query starting one page into the second and ending
+ * one page before the last: the partial bitmap pages at both ends are set
+ * because the clipped range overlaps them; the carried ends set the first
+ * two and the last two on the next query.
+ */
+static void pl_coarse(struct plarge *p)
+{
+	struct tbl *t = &p->t;
+	const struct leaf *l = &p->l;
+	uint64_t big = p->size == SZ_1G ? SZ_2M : SZ_64K;
+	unsigned int bps = p->size == SZ_1G ? 21 : 16;
+	uint64_t cb_iova = l->iova - 3 * big, cb_len = p->size + 8 * big;
+	uint64_t qf = l->iova + big + SZ_4K, qlen = p->size - 2 * big - 2 * SZ_4K;
+	const struct span ends[2] = { { l->iova, qf - 1 }, { qf + qlen, leaf_last(l) } };
+
+	hw_write(t, l, leaf_write_addr(l));
+	harvest_expect(t, cb_iova, cb_len, bps, qf, qlen, 0, p->d, 1, l, "coarse bitmap");
+	check_leaf(t, l, 0, "after coarse bitmap");
+	harvest_expect_s(t, cb_iova, cb_len, bps, l->iova, p->size, 0, ends, 2, 1, 0,
+			 "coarse bitmap, carried ends");
+	harvest_expect(t, cb_iova, cb_len, bps, cb_iova, cb_len, 0, NULL, 0, NULL,
+		       "coarse bitmap, all reported");
+}
+
+/* NO_CLEAR keeps the leaf dirty; a dirty neighbour met in part by the
+ * next query is cleaned whole too, its rest carried; a pass in halves. */
+static void pl_neighbour_and_halves(struct plarge *p)
+{
+	struct tbl *t = &p->t;
+	const struct leaf *l = &p->l, *next = &p->next;
+	const struct leaf *dn[2] = { l, next };
+	const struct span next_rest = { next->iova + 3 * SZ_4K, leaf_last(next) };
+
+	hw_write(t, l, leaf_write_addr(l));
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova, p->size, GENPT_DIRTY_NO_CLEAR,
+		       p->d, 1, NULL, "NO_CLEAR whole");
+	check_leaf(t, l, 1, "after NO_CLEAR whole");
+	hw_write(t, next, next->iova + 5);
+	harvest_expect_g(t, p->bm_iova, p->bm_len, 12, l->iova, p->size + 3 * SZ_4K, 0, dn, 2,
+			 l->iova, leaf_last(next), "leaf + start of next");
+	check_leaf(t, l, 0, "leaf cleaned");
+	check_leaf(t, next, 0, "next cleaned whole");
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len, 0, &next_rest, 1,
+			 1, 0, "everything: the rest of next");
+
+	hw_write(t, l, l->iova + p->size - 1);
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova + p->size / 2, p->size / 2, 0,
+		       p->d, 1, l, "second half");
+	check_leaf(t, l, 0, "after second half");
+	/* The first half was carried: the leaf clipped to the query is it. */
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova, p->size / 2, 0, p->d, 1, NULL,
+		       "first half");
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova, p->size, 0, NULL, 0, NULL,
+		       "whole, after the halves");
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len, 0, NULL, 0, NULL,
+		       "all clean");
+	check_leaf(t, &p->prev, 0, "prev never dirty");
+}
+
+/* An unmap forgets what the table carried for its range: the leaf mapped
+ * again reports nothing. */
+static void pl_unmap(struct plarge *p)
+{
+	struct tbl *t = &p->t;
+	const struct leaf *l = &p->l;
+	uint64_t un = 0;
+
+	hw_write(t, l, leaf_write_addr(l));
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova + p->size / 2, p->size / 2, 0,
+		       p->d, 1, l, "second half, then unmapped");
+	cr_assert_eq(genpt_unmap(t->pt, l->iova, p->size, NULL, &un), 0);
+	cr_assert_eq(un, p->size);
+	map_leaf(t, l);
+	check_leaf(t, l, 0, "mapped again, tracking on");
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len, 0, NULL, 0, NULL,
+		       "the carry went with the unmap");
+}
+
 static void partial_large(const struct mode *m, uint64_t size, uint64_t base)
 {
-	struct tbl t;
-	struct leaf prev = { .iova = base - size, .size = size, .oa = 0, .prot = RW };
-	struct leaf l = { .iova = base, .size = size, .oa = size, .prot = RW };
-	struct leaf next = { .iova = base + size, .size = size, .oa = 2 * size, .prot = RW };
-	const struct leaf *d[1] = { &l };
-	const struct leaf *dn[2] = { &l, &next };
-	uint64_t bm_iova = prev.iova - 3 * SZ_4K, bm_len = 3 * size + 8 * SZ_4K;
-	uint64_t big = size == SZ_1G ? SZ_2M : SZ_64K; /* a coarser bitmap page */
-	unsigned int bps = size == SZ_1G ? 21 : 16;
+	struct plarge *p = calloc(1, sizeof(*p));
 
-	tbl_init(&t, m->va_bits, m->features);
-	set_tracking(&t, true);
-	map_leaf(&t, &prev);
-	map_leaf(&t, &l);
-	map_leaf(&t, &next);
-	hw_write(&t, &l, leaf_write_addr(&l));
-	check_leaf(&t, &l, 1, "written");
-
-	/* Starts and ends inside. */
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova + 5 * SZ_4K, size - 12 * SZ_4K, 0, d,
-		       1, NULL, "inside");
-	check_leaf(&t, &l, 1, "after inside");
-	/* Not even the written page. */
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, SZ_4K, 0, d, 1, NULL, "first page");
-	harvest_expect(&t, bm_iova, bm_len, 12, leaf_last(&l) + 1 - SZ_4K, SZ_4K, 0, d, 1,
-		       NULL, "last page");
-	check_leaf(&t, &l, 1, "after single pages");
-	/* Straddles the start (the clean leaf before is not reported). */
-	harvest_expect(&t, bm_iova, bm_len, 12, prev.iova + SZ_4K, size + size / 2, 0, d, 1,
-		       NULL, "straddles start");
-	check_leaf(&t, &l, 1, "after straddles start");
-	/* Straddles the end. */
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova + SZ_4K, size + 3 * SZ_4K, 0, d, 1,
-		       NULL, "straddles end");
-	check_leaf(&t, &l, 1, "after straddles end");
-	/* Coarse bitmap pages, query starting one page into the second and
-	 * ending one page before the last: the partial bitmap pages at both
-	 * ends are set because the clipped range overlaps them. */
-	harvest_expect(&t, l.iova - 3 * big, size + 8 * big, bps, l.iova + big + SZ_4K,
-		       size - 2 * big - 2 * SZ_4K, 0, d, 1, NULL, "coarse bitmap");
-	check_leaf(&t, &l, 1, "after coarse bitmap");
-	/* NO_CLEAR over the whole leaf. */
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size, GENPT_DIRTY_NO_CLEAR, d, 1, NULL,
-		       "NO_CLEAR whole");
-	check_leaf(&t, &l, 1, "after NO_CLEAR whole");
-
-	/* Dirty neighbour after: a query covering the leaf and the start of
-	 * the neighbour cleans the leaf only. */
-	hw_write(&t, &next, next.iova + 5);
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size + 3 * SZ_4K, 0, dn, 2, &l,
-		       "leaf + start of next");
-	check_leaf(&t, &l, 0, "leaf cleaned");
-	check_leaf(&t, &next, 1, "next kept");
-	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, dn + 1, 1, &next,
-		       "everything");
-	check_leaf(&t, &next, 0, "next cleaned");
-	check_leaf(&t, &prev, 0, "prev never dirty");
-
-	/* Dirty again, then the covering query after partial ones. */
-	hw_write(&t, &l, l.iova + size - 1);
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova + size / 2, size / 2, 0, d, 1, NULL,
-		       "second half");
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size / 2, 0, d, 1, NULL,
-		       "first half");
-	check_leaf(&t, &l, 1, "after halves");
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size, 0, d, 1, &l, "whole");
-	check_leaf(&t, &l, 0, "after whole");
-	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "all clean");
-	tbl_fini(&t);
+	cr_assert_not_null(p);
+	p->size = size;
+	p->prev = (struct leaf){ .iova = base - size, .size = size, .oa = 0, .prot = RW };
+	p->l = (struct leaf){ .iova = base, .size = size, .oa = size, .prot = RW };
+	p->next = (struct leaf){ .iova = base + size, .size = size, .oa = 2 * size, .prot = RW };
+	p->d[0] = &p->l;
+	p->bm_iova = p->prev.iova - 3 * SZ_4K;
+	p->bm_len = 3 * size + 8 * SZ_4K;
+	tbl_init(&p->t, m->va_bits, m->features);
+	set_tracking(&p->t, true);
+	map_leaf(&p->t, &p->prev);
+	map_leaf(&p->t, &p->l);
+	map_leaf(&p->t, &p->next);
+	pl_inside(p);
+	pl_straddles(p);
+	pl_coarse(p);
+	pl_neighbour_and_halves(p);
+	pl_unmap(p);
+	tbl_fini(&p->t);
+	free(p);
 }
 
 Test(dirty, partial_query_2m_leaf)
@@ -854,6 +1002,46 @@ Test(dirty, partial_query_1g_leaf)
 }
 
 /* ------------------------------------------------------ bitmap shapes -- */
+
+/*
+ * The cleaning half of bitmap_shapes: with ps 16 and the base 3 pages
+ * before, a query from the middle of leaf 0 to the middle of the last
+ * reports every dirty leaf's part inside it and cleans every dirty leaf it
+ * meets whole, the two it straddles included, so the gather runs from the
+ * start of leaf 0 to the end of the last.  Their parts outside are carried:
+ * NO_CLEAR queries in every bitmap shape report exactly them and keep
+ * them, the next cleaning query reports them once, and then nothing is
+ * left.
+ */
+static void shapes_clean_and_carry(struct tbl *t, const struct leaf *ls, unsigned int nls,
+				   const struct leaf *const *dirty, unsigned int nd,
+				   const unsigned int *shifts, unsigned int nshifts)
+{
+	const struct leaf *first = &ls[0], *last = &ls[nls - 1];
+	uint64_t lo = first->iova, hi = leaf_last(last);
+	uint64_t qf = first->iova + 12345 * SZ_4K, ql = last->iova + 777 * SZ_4K - 1;
+	uint64_t bm_iova = lo - 3 * SZ_64K, bm_len = hi - lo + 1 + 8 * SZ_64K;
+	const struct span ends[2] = { { first->iova, qf - 1 }, { ql + 1, hi } };
+
+	harvest_expect_g(t, bm_iova, bm_len, 16, qf, ql - qf + 1, 0, dirty, nd, first->iova, hi,
+			 "clean harvest");
+	for (unsigned int i = 0; i < nls; i++)
+		check_leaf(t, &ls[i], 0, "cleaned whole, the straddled ones too");
+	for (unsigned int si = 0; si < nshifts; si++) {
+		uint64_t page = 1ull << shifts[si];
+		uint64_t b_iova = (lo & ~(page - 1)) - 3 * page;
+		uint64_t b_last = (((hi + 1) + page - 1) & ~(page - 1)) + 5 * page - 1;
+		char w[64];
+
+		snprintf(w, sizeof(w), "ps %u: NO_CLEAR over the carried ends", shifts[si]);
+		harvest_expect_s(t, b_iova, b_last - b_iova + 1, shifts[si], lo - 2 * SZ_4K,
+				 hi - lo + 1 + 5 * SZ_4K, GENPT_DIRTY_NO_CLEAR, ends, 2, 1, 0, w);
+	}
+	harvest_expect_s(t, bm_iova, bm_len, 16, bm_iova, bm_len, 0, ends, 2, 1, 0,
+			 "the carried ends");
+	harvest_expect_s(t, bm_iova, bm_len, 16, bm_iova, bm_len, 0, NULL, 0, 1, 0,
+			 "second pass");
+}
 
 /*
  * A mix of leaves, some dirty, read into bitmaps of every page shift whose
@@ -917,32 +1105,76 @@ Test(dirty, bitmap_shapes)
 		check_leaf(&t, dirty[i], leaf_members(dirty[i]) > 1 ? 1u << 7 : 1u,
 			   "still dirty after NO_CLEAR");
 
-	/* Now clean: with ps 16 and the base 3 pages before, a query from the
-	 * middle of leaf 0 to the middle of leaf 9 reports their inside parts,
-	 * cleans everything in between, and leaves 0 and 9 dirty. */
-	{
-		struct bmap b;
-		struct genpt_gather g;
-		uint64_t qf = ls[0].iova + 12345 * SZ_4K, ql = ls[9].iova + 777 * SZ_4K - 1;
-
-		bmap_init(&b, lo - 3 * SZ_64K, hi - lo + 1 + 8 * SZ_64K, 16);
-		bmap_preset(&b, 3);
-		genpt_gather_init(&g);
-		cr_assert_eq(harvest(&t, qf, ql - qf + 1, 0, &b, &g), 0);
-		for (unsigned int i = 0; i < nd; i++)
-			bmap_expect(&b, qf, ql, dirty[i]->iova, leaf_last(dirty[i]));
-		bmap_check(&b, "clean harvest");
-		check_gather(&g, ls[2].iova, leaf_last(&ls[8]), "clean harvest");
-		check_leaf(&t, &ls[0], 1, "leaf 0 straddles the start");
-		check_leaf(&t, &ls[9], 1, "leaf 9 straddles the end");
-		for (unsigned int i = 1; i < nls - 1; i++)
-			check_leaf(&t, &ls[i], 0, "inside cleaned");
-		bmap_fini(&b);
-	}
+	shapes_clean_and_carry(&t, ls, nls, dirty, nd, shifts, 4);
 	tbl_fini(&t);
 }
 
 /* --------------------------------------------------- flags and gather -- */
+
+/* Errors change nothing: query outside the bitmap (either end), unknown
+ * flags, and a query outside the bitmap is -EINVAL before its wrap
+ * (-EOVERFLOW) or its leaving Sv39 (-ERANGE) counts; @a and @b are dirty
+ * and stay so. */
+static void failed_harvests(struct tbl *t, const struct leaf *a, const struct leaf *b,
+			    uint64_t bm_iova, uint64_t bm_len)
+{
+	struct genpt_gather g;
+	struct bmap bm;
+
+	bmap_init(&bm, bm_iova, bm_len, 12);
+	bmap_preset(&bm, 1);
+	genpt_gather_init(&g);
+	cr_assert_eq(harvest(t, bm_iova - SZ_4K, 2 * SZ_4K, 0, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(t, bm_iova, bm_len + SZ_4K, 0, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(t, bm_iova, bm_len, 1u << 5, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(t, bm_iova, bm_len, 1u << 5, NULL, &g), -EINVAL);
+	cr_assert_eq(harvest(t, 0 - SZ_4K, 2 * SZ_4K, 0, NULL, &g), -EOVERFLOW);
+	cr_assert_eq(harvest(t, 0 - SZ_4K, 2 * SZ_4K, 0, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(t, 1ull << 40, SZ_4K, 0, NULL, &g), -ERANGE);
+	cr_assert_eq(harvest(t, 1ull << 40, SZ_4K, 0, &bm, &g), -EINVAL);
+	bmap_check(&bm, "bitmap after failed harvests");
+	check_gather_empty(&g, "gather after failed harvests");
+	check_leaf(t, a, 1, "after failed harvests");
+	check_leaf(t, b, 1, "after failed harvests");
+	bmap_fini(&bm);
+}
+
+/*
+ * NULL bitmaps clean without recording (with or without a gather).  One
+ * that meets a dirty leaf in part cleans it whole like any cleaning query
+ * and carries the rest, as a NO_CLEAR query then shows; the next NULL
+ * bitmap query over the carried page forgets it (a clean slate), so
+ * nothing is reported after it.
+ */
+static void null_bitmap(struct tbl *t, const struct leaf *a, const struct leaf *b,
+			const struct leaf *c, uint64_t bm_iova, uint64_t bm_len)
+{
+	const struct span rep[2] = { { b->iova, b->iova + SZ_4K - 1 },
+				     { c->iova, leaf_last(c) } };
+	struct genpt_gather g;
+
+	hw_write(t, a, a->iova);
+	hw_write(t, b, b->iova);
+	write_members(t, c, 1u << 4);
+	genpt_gather_init(&g);
+	cr_assert_eq(harvest(t, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, NULL, &g), 0);
+	check_gather_empty(&g, "NULL bitmap, NO_CLEAR");
+	check_leaf(t, a, 1, "NULL bitmap NO_CLEAR keeps");
+	cr_assert_eq(harvest(t, a->iova, SZ_4K, 0, NULL, NULL), 0);
+	check_leaf(t, a, 0, "NULL bitmap and gather clean");
+	cr_assert_eq(harvest(t, b->iova + SZ_4K, SZ_2M - SZ_4K, 0, NULL, &g), 0);
+	check_gather(&g, b->iova, leaf_last(b), "NULL bitmap, partial leaf");
+	check_leaf(t, b, 0, "NULL bitmap partial query cleans whole");
+	/* b's first page is carried; c is still dirty. */
+	harvest_expect_s(t, bm_iova, bm_len, 12, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, rep, 2,
+			 1, 0, "carried by a NULL bitmap query");
+	cr_assert_eq(harvest(t, 0x1000, 0x1000000, 0, NULL, &g), 0);
+	check_gather(&g, b->iova, leaf_last(c), "NULL bitmap");
+	check_leaf(t, c, 0, "NULL bitmap cleans the run");
+	cr_assert_eq(genpt_gather_release(t->pt, &g), 0);
+	harvest_expect(t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       "the NULL bitmap query forgot the carry");
+}
 
 Test(dirty, flags_null_bitmap_and_gather)
 {
@@ -978,20 +1210,7 @@ Test(dirty, flags_null_bitmap_and_gather)
 	check_leaf(&t, &a, 1, "after NO_CLEAR");
 	check_leaf(&t, &b, 1, "after NO_CLEAR");
 
-	/* Errors change nothing: query outside the bitmap (either end),
-	 * unknown flags. */
-	bmap_init(&bm, bm_iova, bm_len, 12);
-	bmap_preset(&bm, 1);
-	genpt_gather_init(&g);
-	cr_assert_eq(harvest(&t, bm_iova - SZ_4K, 2 * SZ_4K, 0, &bm, &g), -EINVAL);
-	cr_assert_eq(harvest(&t, bm_iova, bm_len + SZ_4K, 0, &bm, &g), -EINVAL);
-	cr_assert_eq(harvest(&t, bm_iova, bm_len, 1u << 5, &bm, &g), -EINVAL);
-	cr_assert_eq(harvest(&t, bm_iova, bm_len, 1u << 5, NULL, &g), -EINVAL);
-	bmap_check(&bm, "bitmap after failed harvests");
-	check_gather_empty(&g, "gather after failed harvests");
-	check_leaf(&t, &a, 1, "after failed harvests");
-	check_leaf(&t, &b, 1, "after failed harvests");
-	bmap_fini(&bm);
+	failed_harvests(&t, &a, &b, bm_iova, bm_len);
 
 	/* A clean harvest: the gather is the hull of what was cleaned. */
 	genpt_gather_init(&g);
@@ -1020,25 +1239,7 @@ Test(dirty, flags_null_bitmap_and_gather)
 	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
 		       "after clean");
 
-	/* NULL bitmap: cleans without recording (and with a NULL gather). */
-	hw_write(&t, &a, a.iova);
-	hw_write(&t, &b, b.iova);
-	write_members(&t, &c, 1u << 4);
-	genpt_gather_init(&g);
-	cr_assert_eq(harvest(&t, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, NULL, &g), 0);
-	check_gather_empty(&g, "NULL bitmap, NO_CLEAR");
-	check_leaf(&t, &a, 1, "NULL bitmap NO_CLEAR keeps");
-	cr_assert_eq(harvest(&t, a.iova, SZ_4K, 0, NULL, NULL), 0);
-	check_leaf(&t, &a, 0, "NULL bitmap and gather clean");
-	cr_assert_eq(harvest(&t, b.iova + SZ_4K, SZ_2M - SZ_4K, 0, NULL, &g), 0);
-	check_gather_empty(&g, "NULL bitmap, partial leaf");
-	check_leaf(&t, &b, 1, "NULL bitmap partial query keeps");
-	cr_assert_eq(harvest(&t, 0x1000, 0x1000000, 0, NULL, &g), 0);
-	check_gather(&g, b.iova, leaf_last(&c), "NULL bitmap");
-	check_leaf(&t, &b, 0, "NULL bitmap cleans");
-	check_leaf(&t, &c, 0, "NULL bitmap cleans the run");
-	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
-		       "after NULL bitmap");
+	null_bitmap(&t, &a, &b, &c, bm_iova, bm_len);
 
 	/* And all three again, reported exactly once. */
 	hw_write(&t, &a, a.iova);
@@ -1052,6 +1253,24 @@ Test(dirty, flags_null_bitmap_and_gather)
 }
 
 /* ------------------------------------------------------ tracking on/off -- */
+
+/*
+ * Tracking off: queries over part of a run and of a large leaf report the
+ * part inside and clean nothing (hardware could not mark them again), so
+ * nothing is carried and nothing goes to the gather.
+ */
+static void off_partial_cleans_nothing(struct tbl *t, const struct leaf *run,
+				       const struct leaf *big, uint64_t bm_iova, uint64_t bm_len)
+{
+	const struct leaf *d[2] = { run, big };
+
+	harvest_expect(t, bm_iova, bm_len, 12, run->iova + SZ_4K, SZ_4K, 0, d, 1, NULL,
+		       "off: part of a run");
+	harvest_expect(t, bm_iova, bm_len, 12, big->iova + SZ_4K, big->size - SZ_4K, 0, d + 1, 1,
+		       NULL, "off: part of a leaf");
+	check_leaf(t, run, 0xffff, "off: part of a run");
+	check_leaf(t, big, 1, "off: part of a leaf");
+}
 
 Test(dirty, tracking_on_off)
 {
@@ -1148,6 +1367,7 @@ Test(dirty, tracking_on_off)
 	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acnef, 5, NULL,
 		       "off again, twice");
 	check_leaf(&t, &n, 0xffff, "off again: not cleaned");
+	off_partial_cleans_nothing(&t, &n, &e, bm_iova, bm_len);
 
 	/* Hardware without A/D update: a write-clean entry faults and stays
 	 * as it was; a read of an entry without A faults too. */
@@ -1189,6 +1409,7 @@ struct rmodel {
 	unsigned int n;
 	uint64_t lo, hi;
 	bool tracking;
+	bool *carried; /* per 4 KiB page from lo: the table carries it */
 };
 
 static void rm_layout(struct rmodel *m, uint64_t *seed)
@@ -1265,19 +1486,247 @@ static void rm_check_raw(struct rmodel *m, const char *when, unsigned int it)
 	}
 }
 
+/* ------------------------------------------------- the carry, modelled -- */
+
 /*
- * Random hardware writes, tracking switches, remaps and harvests (random
- * page shift, bitmap base, query ends, flags, NULL bitmaps, pre-set bits)
- * against a model of which leaves are dirty.
+ * The model's carry: one flag per 4 KiB page of the layout, set for the
+ * pages outside a cleaning query of a dirty leaf it cleaned whole, cleared
+ * when a query without NO_CLEAR or an unmap meets the page (see
+ * genpt_read_and_clear_dirty()).  Queries may reach past the layout,
+ * where nothing is ever carried.
+ */
+static bool rm_clip(const struct rmodel *m, uint64_t *first, uint64_t *last)
+{
+	if (*first < m->lo)
+		*first = m->lo;
+	if (*last > m->hi)
+		*last = m->hi;
+	return *first <= *last;
+}
+
+static void rm_carry_set(struct rmodel *m, uint64_t first, uint64_t last, bool on)
+{
+	if (!rm_clip(m, &first, &last))
+		return;
+	for (uint64_t i = (first - m->lo) / SZ_4K; i <= (last - m->lo) / SZ_4K; i++)
+		m->carried[i] = on;
+}
+
+/* Expect every carried page inside [qf, ql] in @b, a run at a time. */
+static void rm_carry_expect(const struct rmodel *m, struct bmap *b, uint64_t qf, uint64_t ql)
+{
+	uint64_t f = qf, l = ql, i1;
+
+	if (!rm_clip(m, &f, &l))
+		return;
+	i1 = (l - m->lo) / SZ_4K;
+	for (uint64_t i = (f - m->lo) / SZ_4K; i <= i1; i++) {
+		uint64_t j = i;
+
+		if (!m->carried[i])
+			continue;
+		while (j < i1 && m->carried[j + 1])
+			j++;
+		bmap_expect(b, qf, ql, m->lo + i * SZ_4K, m->lo + (j + 1) * SZ_4K - 1);
+		i = j;
+	}
+}
+
+/*
+ * The table holds the carry as at most 64 disjoint ranges (adjacent ones
+ * join) and falls back to leaving a leaf dirty when they do not fit;
+ * that fallback is test_migration_edges.c's business, so this test stays
+ * well below it (at most 2 new ranges per query, 1 per cut).
+ */
+static void rm_carry_check_room(const struct rmodel *m, unsigned int it)
+{
+	uint64_t n = (m->hi - m->lo) / SZ_4K + 1;
+	unsigned int runs = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		runs += m->carried[i] && (i == 0 || !m->carried[i - 1]);
+	cr_assert_leq(runs, 60u, "it %u: test bug: the carry nearly full (%u ranges)", it, runs);
+}
+
+/*
+ * The model's side of a harvest of [qf, ql]: carried pages are reported
+ * (into @b unless NULL) and, without NO_CLEAR, forgotten; dirty leaves
+ * are reported clipped to the query; a cleaning query (no NO_CLEAR,
+ * tracking on) cleans every dirty leaf it meets whole and carries the
+ * pages outside.  [*gs, *gl] gets the hull of the cleaned leaves.
+ */
+static void rm_harvest_model(struct rmodel *m, uint64_t qf, uint64_t ql, unsigned int flags,
+			     struct bmap *b, uint64_t *gs, uint64_t *gl)
+{
+	bool clear = !flags && m->tracking;
+
+	if (b)
+		rm_carry_expect(m, b, qf, ql);
+	if (!flags)
+		rm_carry_set(m, qf, ql, false);
+	for (unsigned int i = 0; i < m->n; i++) {
+		struct mleaf *x = &m->ls[i];
+		uint64_t last = leaf_last(&x->l);
+
+		if (!x->dirty || x->l.iova > ql || last < qf)
+			continue;
+		if (b)
+			bmap_expect(b, qf, ql, x->l.iova, last);
+		if (!clear)
+			continue;
+		x->dirty = false;
+		if (x->l.iova < qf)
+			rm_carry_set(m, x->l.iova, qf - 1, true);
+		if (last > ql)
+			rm_carry_set(m, ql + 1, last, true);
+		*gs = x->l.iova < *gs ? x->l.iova : *gs;
+		*gl = last > *gl ? last : *gl;
+	}
+}
+
+/* ------------------------------------------------ the randomized test -- */
+
+static void rm_hw_writes(struct rmodel *m, uint64_t *seed, unsigned int it)
+{
+	unsigned int k = 1 + (unsigned int)rnd_below(seed, 6);
+
+	for (unsigned int j = 0; j < k; j++) {
+		struct mleaf *x = &m->ls[rnd_below(seed, m->n)];
+		uint64_t va = x->l.iova + rnd_below(seed, x->l.size / 8) * 8;
+		int err = genpt_hw_access(m->t.pt, va, GENPT_ACCESS_WRITE, NULL);
+
+		if (x->l.prot & GENPT_WRITE) {
+			cr_assert_eq(err, 0, "it %u: hw write %#llx: %d", it, ULL(va), err);
+			x->dirty = true;
+		} else {
+			cr_assert_eq(err, -EACCES, "it %u: hw write ro %#llx", it, ULL(va));
+		}
+	}
+}
+
+static void rm_switch_tracking(struct rmodel *m)
+{
+	bool on = !m->tracking;
+
+	set_tracking(&m->t, on);
+	m->tracking = on;
+	if (!on)
+		for (unsigned int i = 0; i < m->n; i++)
+			if (m->ls[i].l.prot & GENPT_WRITE)
+				m->ls[i].dirty = true;
+}
+
+/* Unmap a leaf (its carried pages go with it) and map it again. */
+static void rm_remap(struct rmodel *m, uint64_t *seed, unsigned int it)
+{
+	struct mleaf *x = &m->ls[rnd_below(seed, m->n)];
+	uint64_t un = 0;
+	struct genpt_gather g;
+
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_unmap(m->t.pt, x->l.iova, x->l.size, &g, &un), 0);
+	cr_assert_eq(un, x->l.size);
+	cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
+	rm_carry_set(m, x->l.iova, leaf_last(&x->l), false);
+	rm_carry_check_room(m, it);
+	x->l.prot = rnd_below(seed, 4) ? RW : RO;
+	map_leaf(&m->t, &x->l);
+	x->dirty = (x->l.prot & GENPT_WRITE) && !m->tracking;
+}
+
+/* One harvest: random page shift, bitmap base, query ends, flags, NULL
+ * bitmap, pre-set bits; bitmap and gather exactly as the model says. */
+static void rm_harvest(struct rmodel *m, uint64_t *seed, unsigned int it)
+{
+	static const unsigned int shifts[] = { 12, 16, 21, 30 };
+	unsigned int ps = shifts[rnd_below(seed, 4)];
+	uint64_t page = 1ull << ps;
+	uint64_t a = rm_point(m, seed), b = rm_point(m, seed);
+	uint64_t qf = a < b ? a : b, ql = (a < b ? b : a);
+	uint64_t bm_iova, bm_last, gs = UINT64_MAX, gl = 0;
+	unsigned int flags = rnd_below(seed, 4) ? 0 : GENPT_DIRTY_NO_CLEAR;
+	bool null_bm = rnd_below(seed, 8) == 0;
+	struct genpt_gather g;
+	struct bmap bm;
+	char w[64];
+
+	if (ql == qf)
+		ql += SZ_4K;
+	ql -= 1;
+	bm_iova = (qf & ~(page - 1)) - rnd_below(seed, 70) * page;
+	bm_last = (ql | (page - 1)) + rnd_below(seed, 70) * page;
+	bmap_init(&bm, bm_iova, bm_last - bm_iova + 1, ps);
+	if (rnd_below(seed, 2))
+		bmap_preset(&bm, it);
+	genpt_gather_init(&g);
+	cr_assert_eq(harvest(&m->t, qf, ql - qf + 1, flags, null_bm ? NULL : &bm, &g), 0,
+		     "it %u: harvest", it);
+	/* With a NULL bitmap only the pre-set bits are expected. */
+	rm_harvest_model(m, qf, ql, flags, null_bm ? NULL : &bm, &gs, &gl);
+	rm_carry_check_room(m, it);
+	snprintf(w, sizeof(w), "it %u: ps %u query [%#llx, %#llx] flags %u", it, ps, ULL(qf),
+		 ULL(ql), flags);
+	bmap_check(&bm, w);
+	if (gs <= gl)
+		check_gather(&g, gs, gl, w);
+	else
+		check_gather_empty(&g, w);
+	cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
+	bmap_fini(&bm);
+}
+
+/*
+ * After the random run, a cleaning pass in chunks of random size over the
+ * whole layout reports what the model says (carried pages included), and
+ * a second pass reports nothing.
+ */
+static void rm_final_passes(struct rmodel *m, uint64_t *seed)
+{
+	uint64_t qf = m->lo - 16 * SZ_4K, end = m->hi + 1 + 16 * SZ_4K;
+
+	if (!m->tracking)
+		rm_switch_tracking(m);
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint64_t f = qf; f < end;) {
+			uint64_t len = (1 + rnd_below(seed, 4096)) * SZ_4K * 97;
+			uint64_t l = f + len - 1 < end - 1 ? f + len - 1 : end - 1;
+			uint64_t gs = UINT64_MAX, gl = 0;
+			struct bmap bm;
+			struct genpt_gather g;
+
+			bmap_init(&bm, f, l - f + 1, 12);
+			genpt_gather_init(&g);
+			cr_assert_eq(harvest(&m->t, f, l - f + 1, 0, &bm, &g), 0);
+			rm_harvest_model(m, f, l, 0, &bm, &gs, &gl);
+			cr_assert(pass == 0 || gs > gl, "second pass cleaned a leaf");
+			bmap_check(&bm, pass ? "second pass" : "first pass");
+			if (gs <= gl)
+				check_gather(&g, gs, gl, "final pass");
+			else
+				check_gather_empty(&g, "final pass");
+			cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
+			bmap_fini(&bm);
+			f = l + 1;
+		}
+	}
+	for (uint64_t i = 0; i <= (m->hi - m->lo) / SZ_4K; i++)
+		cr_assert(!m->carried[i], "model: page %#llx still carried after two passes",
+			  ULL(m->lo + i * SZ_4K));
+}
+
+/*
+ * Random hardware writes, tracking switches, remaps and harvests against
+ * a model of which leaves are dirty and which pages the table carries.
  */
 Test(dirty, random_against_model, .timeout = 120)
 {
-	static const unsigned int shifts[] = { 12, 16, 21, 30 };
 	uint64_t seed = 0x5eed0001;
 	struct rmodel *m = calloc(1, sizeof(*m));
 
 	cr_assert_not_null(m);
 	rm_layout(m, &seed);
+	m->carried = calloc((m->hi - m->lo) / SZ_4K + 1, sizeof(bool));
+	cr_assert_not_null(m->carried);
 	tbl_init(&m->t, 48, GENPT_FEAT_RISCV_SVNAPOT);
 	set_tracking(&m->t, true);
 	m->tracking = true;
@@ -1287,99 +1736,21 @@ Test(dirty, random_against_model, .timeout = 120)
 	for (unsigned int it = 0; it < 300; it++) {
 		uint64_t op = rnd_below(&seed, 100);
 
-		if (op < 40) { /* hardware writes */
-			unsigned int k = 1 + (unsigned int)rnd_below(&seed, 6);
-
-			for (unsigned int j = 0; j < k; j++) {
-				struct mleaf *x = &m->ls[rnd_below(&seed, m->n)];
-				uint64_t va = x->l.iova + rnd_below(&seed, x->l.size / 8) * 8;
-				int err = genpt_hw_access(m->t.pt, va, GENPT_ACCESS_WRITE, NULL);
-
-				if (x->l.prot & GENPT_WRITE) {
-					cr_assert_eq(err, 0, "it %u: hw write %#llx: %d", it,
-						     ULL(va), err);
-					x->dirty = true;
-				} else {
-					cr_assert_eq(err, -EACCES, "it %u: hw write ro %#llx", it,
-						     ULL(va));
-				}
-			}
-		} else if (op < 44) { /* tracking switch */
-			bool on = !m->tracking;
-
-			set_tracking(&m->t, on);
-			m->tracking = on;
-			if (!on)
-				for (unsigned int i = 0; i < m->n; i++)
-					if (m->ls[i].l.prot & GENPT_WRITE)
-						m->ls[i].dirty = true;
-		} else if (op < 48) { /* remap a leaf */
-			struct mleaf *x = &m->ls[rnd_below(&seed, m->n)];
-			uint64_t un = 0;
-			struct genpt_gather g;
-
-			genpt_gather_init(&g);
-			cr_assert_eq(genpt_unmap(m->t.pt, x->l.iova, x->l.size, &g, &un), 0);
-			cr_assert_eq(un, x->l.size);
-			cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
-			x->l.prot = rnd_below(&seed, 4) ? RW : RO;
-			map_leaf(&m->t, &x->l);
-			x->dirty = (x->l.prot & GENPT_WRITE) && !m->tracking;
-		} else { /* harvest */
-			unsigned int ps = shifts[rnd_below(&seed, 4)];
-			uint64_t page = 1ull << ps;
-			uint64_t a = rm_point(m, &seed), b = rm_point(m, &seed);
-			uint64_t qf = a < b ? a : b, ql = (a < b ? b : a);
-			uint64_t bm_iova, bm_last;
-			unsigned int flags = rnd_below(&seed, 4) ? 0 : GENPT_DIRTY_NO_CLEAR;
-			bool null_bm = rnd_below(&seed, 8) == 0;
-			bool clear = !flags && m->tracking;
-			uint64_t gs = UINT64_MAX, gl = 0;
-			struct genpt_gather g;
-			struct bmap bm;
-			char w[64];
-
-			if (ql == qf)
-				ql += SZ_4K;
-			ql -= 1;
-			bm_iova = (qf & ~(page - 1)) - rnd_below(&seed, 70) * page;
-			bm_last = (ql | (page - 1)) + rnd_below(&seed, 70) * page;
-			bmap_init(&bm, bm_iova, bm_last - bm_iova + 1, ps);
-			if (rnd_below(&seed, 2))
-				bmap_preset(&bm, it);
-			genpt_gather_init(&g);
-			cr_assert_eq(harvest(&m->t, qf, ql - qf + 1, flags, null_bm ? NULL : &bm,
-					     &g),
-				     0, "it %u: harvest", it);
-			for (unsigned int i = 0; i < m->n; i++) {
-				struct mleaf *x = &m->ls[i];
-
-				if (!x->dirty)
-					continue;
-				if (!null_bm) /* else: the pre-set bits, untouched */
-					bmap_expect(&bm, qf, ql, x->l.iova, leaf_last(&x->l));
-				if (clear && x->l.iova >= qf && leaf_last(&x->l) <= ql) {
-					x->dirty = false;
-					if (x->l.iova < gs)
-						gs = x->l.iova;
-					if (leaf_last(&x->l) > gl)
-						gl = leaf_last(&x->l);
-				}
-			}
-			snprintf(w, sizeof(w), "it %u: ps %u query [%#llx, %#llx] flags %u", it, ps,
-				 ULL(qf), ULL(ql), flags);
-			bmap_check(&bm, w);
-			if (gs <= gl)
-				check_gather(&g, gs, gl, w);
-			else
-				check_gather_empty(&g, w);
-			cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
-			bmap_fini(&bm);
-		}
+		if (op < 40)
+			rm_hw_writes(m, &seed, it);
+		else if (op < 44)
+			rm_switch_tracking(m);
+		else if (op < 48)
+			rm_remap(m, &seed, it);
+		else
+			rm_harvest(m, &seed, it);
 		if (it % 10 == 0 || op >= 48)
 			rm_check_raw(m, "raw", it);
 	}
+	rm_final_passes(m, &seed);
+	rm_check_raw(m, "after the final passes", 300);
 	tbl_fini(&m->t);
+	free(m->carried);
 	free(m);
 }
 

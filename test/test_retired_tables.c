@@ -265,3 +265,25 @@ Test(retired_tables, merge_without_gather_keeps_the_dirty_state)
 		rt_fini(&t);
 	}
 }
+
+/* The dirty state a merge hands to the new leaf is not handed over twice:
+ * after a harvest and the release, nothing is dirty. */
+Test(retired_tables, merge_hands_the_dirty_state_over_once)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct rt t;
+		struct genpt_gather g;
+
+		if (!af_fmts[i].dirty || !rt_init(&t, &af_fmts[i]))
+			continue;
+		rt_make_table_of_small_leaves(&t);
+		cr_assert_eq(genpt_hw_access(t.pt, VA + 3 * t.gran, GENPT_ACCESS_WRITE, NULL), 0);
+		genpt_gather_init(&g);
+		cr_assert_eq(genpt_merge(t.pt, VA, t.big, &g), 0, "%s", t.f->name);
+		cr_assert_eq(rt_dirty_pages(&t, 0), t.big / t.gran, "%s: merged dirty", t.f->name);
+		cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
+		cr_assert_eq(rt_dirty_pages(&t, 0), 0, "%s: reported again after release",
+			     t.f->name);
+		rt_fini(&t);
+	}
+}

@@ -16,7 +16,7 @@
  *    walker that still reads the page keeps seeing "not present".
  *  - a RECORD page: private memory from the provider (never walked) listing
  *    retired tables that still hold translations (merge replaced their
- *    parent entry by one leaf).  Such a table is left exactly as it was: a
+ *    parent entry by one leaf).  Such a table keeps every translation: a
  *    walk that loaded the old pointer before the swap must still translate
  *    through it, and may still mark one of its leaves dirty.  Slot 1 holds
  *    the record page's size with bit 0 set (the tag), slot 2 the number of

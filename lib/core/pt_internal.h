@@ -59,7 +59,8 @@ struct genpt_fmt_ops {
 		     struct genpt_gather *gather);
 	/* @child (level lvl - 1) was retired by merge from the entry of level
 	 * @lvl that maps @iova; no walk uses it any more: carry a dirty mark a
-	 * late walk left in it to the leaf that replaced it. */
+	 * late walk left in it to the leaf that replaced it.  @lvl may carry
+	 * GENPT_RETIRED_HANDED_OVER. */
 	void (*fold_retired)(struct genpt *pt, unsigned int lvl, uint64_t iova,
 			     const uint64_t *child);
 	/* Make every writable leaf write-dirty (tracking switched off). */
@@ -127,6 +128,10 @@ void genpt_gather_add_range(struct genpt_gather *g, uint64_t first,
  * nothing, -ENOMEM), then hand each over with genpt_gather_add_retired(),
  * which cannot fail.  With a NULL @g the table is folded and freed at once.
  */
+/* Level flag of a retired table: merge handed its dirty state to the new
+ * leaf and cleaned it (tracking was on), so a dirty leaf in it at release
+ * is a late write.  Without it the children's state proves nothing. */
+#define GENPT_RETIRED_HANDED_OVER 8u
 int genpt_gather_reserve(struct genpt *pt, struct genpt_gather *g, uint64_t n);
 /* Give back the record pages genpt_gather_reserve() took and no table used. */
 void genpt_gather_unreserve(struct genpt *pt, struct genpt_gather *g);

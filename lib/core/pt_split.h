@@ -19,10 +19,11 @@
  *    check and the swap marks the new leaf dirty too.  A walk that loaded
  *    the old pointer before the swap may still translate through the old
  *    table and mark a child dirty after that second look, so the old table
- *    stays exactly as it was (the gather lists it on a record page, never
- *    in the table itself) and genpt_gather_release(), which runs after the
- *    invalidation waited for such walks, folds its dirty state into the new
- *    leaf (pt_gen_fold_retired).
+ *    keeps every translation (the gather lists it on a record page, never
+ *    in the table itself; its children's dirty state, handed to the new
+ *    leaf, is cleaned) and genpt_gather_release(), which runs after the
+ *    invalidation waited for such walks, folds what is dirty in it then
+ *    into the new leaf (pt_gen_fold_retired).
  *  - split has no such window: hardware sets A/D with a compare-and-swap of
  *    the entry it walked (RISC-V, Arm HTTU, x86 locked update), and the old
  *    leaf's entry now holds the table pointer, so a late walker's update
@@ -388,11 +389,15 @@ static uint64_t pt_merge_count(const struct genpt *pt, unsigned int lvl,
 static void pt_gen_fold_retired(struct genpt *pt, unsigned int lvl,
 				uint64_t iova, const uint64_t *child)
 {
-	unsigned int c = lvl - 1, n = 1u << fmt_table_bits(pt, c);
+	bool handed_over = lvl & GENPT_RETIRED_HANDED_OVER;
+	unsigned int c, n;
 	uint64_t *table = pt->root, base;
 	bool dirty = false;
 
-	if (!fmt_has_dirty(pt))
+	lvl &= ~GENPT_RETIRED_HANDED_OVER;
+	c = lvl - 1;
+	n = 1u << fmt_table_bits(pt, c);
+	if (!handed_over || !fmt_has_dirty(pt) || !pt_tracking(pt))
 		return;
 	for (unsigned int j = 0; j < n && !dirty; j++)
 		dirty = fmt_is_dirty(pt, pt_load(&child[j]));
@@ -418,6 +423,28 @@ static void pt_gen_fold_retired(struct genpt *pt, unsigned int lvl,
 }
 
 /*
+ * The dirty state of the retired children now lives in the new leaf: clean
+ * them (their translations stay), so that whatever genpt_gather_release()
+ * finds dirty in them is a write that went through the old table after
+ * this point and must be folded in.  A dirty leaf is final for hardware,
+ * so the plain store loses nothing.  With tracking off every writable leaf
+ * is dirty and hardware must not have to mark one: leave them.
+ */
+static unsigned int pt_merge_hand_over(struct genpt *pt, uint64_t *child,
+				       unsigned int n)
+{
+	if (!fmt_has_dirty(pt) || !pt_tracking(pt))
+		return 0;
+	for (unsigned int j = 0; j < n; j++) {
+		uint64_t e = pt_load(&child[j]);
+
+		if (fmt_is_dirty(pt, e))
+			pt_set_dirty_state_from(pt, &child[j], e, false);
+	}
+	return GENPT_RETIRED_HANDED_OVER;
+}
+
+/*
  * If the child table @child (level lvl - 1) of entry @i maps one aligned,
  * physically contiguous range with identical attributes, replace it with
  * one leaf at @lvl.
@@ -429,6 +456,7 @@ static void pt_merge_table(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	unsigned int c = lvl - 1, n = 1u << fmt_table_bits(pt, c);
 	unsigned int cshift = fmt_level_shift(pt, c);
 	uint64_t e0 = pt_load(&child[0]), attrs, base, old, leaf;
+	unsigned int flag;
 	bool dirty = false;
 
 	if (!fmt_can_leaf(pt, lvl) || fmt_kind(pt, c, e0) != PT_LEAF)
@@ -459,10 +487,11 @@ static void pt_merge_table(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			pt_set_dirty_state(pt, &table[i], true);
 			dirty = true;
 		}
+	flag = pt_merge_hand_over(pt, child, n);
 	genpt_gather_add_range(a->gather, pt_entry_va(s, i),
 			       pt_entry_va(s, i) + s->size_m1);
 	genpt_gather_add_retired(pt, a->gather, child, pt_table_size(pt, c),
-				 pt_entry_va(s, i), lvl);
+				 pt_entry_va(s, i), lvl | flag);
 }
 
 /*

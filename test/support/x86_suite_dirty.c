@@ -255,13 +255,20 @@ static int harvest(struct xu_table *t, uint64_t first, uint64_t len, unsigned in
 	return genpt_read_and_clear_dirty(t->pt, first, len, flags, b ? &b->bm : NULL, g);
 }
 
+/* An inclusive address range expected in a bitmap: a dirty leaf, or the
+ * part of one the table carries. */
+struct span {
+	uint64_t first, last;
+};
+
 /*
  * Harvest [qf, qf + qlen) into a fresh pre-patterned bitmap and compare it
- * with @ndirty dirty leaves, and the gather with [gs, gl] (gs > gl: empty).
+ * with the @nrep spans @rep (their parts inside the query: nothing outside
+ * is ever reported), and the gather with [gs, gl] (gs > gl: empty).
  */
-static void harvest_expect_g(struct xu_table *t, uint64_t bm_iova, uint64_t bm_len,
+static void harvest_expect_s(struct xu_table *t, uint64_t bm_iova, uint64_t bm_len,
 			     unsigned int ps, uint64_t qf, uint64_t qlen, unsigned int flags,
-			     const struct xl *const *dirty, unsigned int ndirty, uint64_t gs,
+			     const struct span *rep, unsigned int nrep, uint64_t gs,
 			     uint64_t gl, const char *what)
 {
 	struct bmap b;
@@ -275,12 +282,26 @@ static void harvest_expect_g(struct xu_table *t, uint64_t bm_iova, uint64_t bm_l
 	err = harvest(t, qf, qlen, flags, &b, &g);
 	cr_assert_eq(err, 0, "%s: %s: read_and_clear_dirty [0x%llx, 0x%llx]: %d", t->mode->name,
 		     what, ULL(qf), ULL(ql), err);
-	for (unsigned int i = 0; i < ndirty; i++)
-		bmap_expect(&b, qf, ql, dirty[i]->iova, xl_last(dirty[i]));
+	for (unsigned int i = 0; i < nrep; i++)
+		bmap_expect(&b, qf, ql, rep[i].first, rep[i].last);
 	bmap_check(&b, what);
 	check_gather(&g, gs, gl, what);
 	cr_assert_eq(genpt_gather_release(t->pt, &g), 0);
 	bmap_fini(&b);
+}
+
+/* As harvest_expect_s(), with the @ndirty dirty leaves expected. */
+static void harvest_expect_g(struct xu_table *t, uint64_t bm_iova, uint64_t bm_len,
+			     unsigned int ps, uint64_t qf, uint64_t qlen, unsigned int flags,
+			     const struct xl *const *dirty, unsigned int ndirty, uint64_t gs,
+			     uint64_t gl, const char *what)
+{
+	struct span rep[16];
+
+	cr_assert_leq(ndirty, 16u, "test bug: too many dirty leaves");
+	for (unsigned int i = 0; i < ndirty; i++)
+		rep[i] = (struct span){ dirty[i]->iova, xl_last(dirty[i]) };
+	harvest_expect_s(t, bm_iova, bm_len, ps, qf, qlen, flags, rep, ndirty, gs, gl, what);
 }
 
 static void harvest_expect(struct xu_table *t, uint64_t bm_iova, uint64_t bm_len,
@@ -483,69 +504,242 @@ void xs_dirty_all_sizes(int mode)
 
 /* ---- queries that cover a leaf in part ------------------------------------------- */
 
-void xs_dirty_partial(int mode, unsigned int shift)
-{
+/*
+ * A dirty leaf @l between two clean ones, and queries that cover it in
+ * part.  A cleaning query reports the pages of the leaf inside it, cleans
+ * every replica (its whole range in the gather) and carries the pages
+ * outside, which the next queries over them report once; so a pass of
+ * queries of any shape reports every page once and a second pass nothing.
+ * NO_CLEAR reports and changes nothing.
+ */
+struct xpartial {
 	struct xu_table t;
-	uint64_t size = 1ull << shift, base = 8 * size;
-	struct xl prev = { base - size, size, 0, XS_RW };
-	struct xl l = { base, size, size, XS_RW };
-	struct xl next = { base + size, size, 2 * size, XS_RW };
-	const struct xl *d[1] = { &l };
-	const struct xl *dn[2] = { &l, &next };
-	uint64_t bm_iova = prev.iova - 3 * XU_4K, bm_len = 3 * size + 8 * XU_4K;
-	unsigned int bps = shift >= 21 ? shift - 9 : 12;
-	uint64_t big = 1ull << bps;
+	struct xl prev, l, next;
+	const struct xl *d[1];
+	uint64_t size, bm_iova, bm_len;
+	unsigned int wm; /* the replica xl_write_addr() writes */
+};
+
+/* A first cleaning query inside the leaf (or over its first page when it
+ * has only two): the rest is carried, NO_CLEAR shows it and keeps it. */
+static void xp_inside(struct xpartial *p)
+{
+	struct xu_table *t = &p->t;
+	const struct xl *l = &p->l;
+	uint64_t last = xl_last(l);
+	bool inside = p->size > 2 * XU_4K;
+	const struct span first = { l->iova, l->iova + XU_4K - 1 };
+	const struct span lastp = { last + 1 - XU_4K, last };
+	const struct span both[2] = { first, lastp };
+
+	if (inside)
+		harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova + XU_4K, p->size - 2 * XU_4K,
+			       0, p->d, 1, l, "inside");
+	else
+		harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova, XU_4K, 0, p->d, 1, l,
+			       "first page");
+	xl_check(t, l, 0, "cleaned whole by a query over part of it");
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len,
+			 GENPT_DIRTY_NO_CLEAR, inside ? both : &lastp, inside ? 2 : 1, 1, 0,
+			 "NO_CLEAR over the carry");
+	if (inside)
+		harvest_expect_s(t, p->bm_iova, p->bm_len, 12, l->iova, XU_4K, 0, &first, 1, 1, 0,
+				 "first page");
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, last + 1 - XU_4K, XU_4K, 0, &lastp, 1, 1,
+			 0, "last page");
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len, 0, NULL, 0, NULL,
+		       "carry reported once");
+}
+
+/* A query straddling the start, then one straddling the end. */
+static void xp_straddles(struct xpartial *p)
+{
+	struct xu_table *t = &p->t;
+	const struct xl *l = &p->l;
+	unsigned int wm;
+	/* the start query ends at l->iova + size / 2 - 1 */
+	const struct span rest = { l->iova + p->size / 2, xl_last(l) };
+
+	hw_write(t, l, xl_write_addr(l, &wm));
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, p->prev.iova + XU_4K,
+		       p->size - XU_4K + p->size / 2, 0, p->d, 1, l, "straddles start");
+	xl_check(t, l, 0, "after straddles start");
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, l->iova + XU_4K, p->size + 3 * XU_4K, 0,
+			 &rest, 1, 1, 0, "straddles end");
+	xl_check(t, &p->prev, 0, "prev never dirty");
+}
+
+/* Coarse bitmap pages: the partial ones at both ends of a query are set,
+ * and the carried ends set theirs on the next query. */
+static void xp_coarse(struct xpartial *p, unsigned int shift)
+{
+	struct xu_table *t = &p->t;
+	const struct xl *l = &p->l;
+	unsigned int bps = shift >= 21 ? shift - 9 : 12, wm;
+	uint64_t big = 1ull << bps, cb_iova = l->iova - 3 * big, cb_len = p->size + 8 * big;
+	uint64_t qf = l->iova + big + XU_4K, qlen = p->size - 2 * big - 2 * XU_4K;
+	const struct span ends[2] = { { l->iova, qf - 1 }, { qf + qlen, xl_last(l) } };
+
+	if (p->size < 8 * big)
+		return;
+	hw_write(t, l, xl_write_addr(l, &wm));
+	harvest_expect(t, cb_iova, cb_len, bps, qf, qlen, 0, p->d, 1, l, "coarse bitmap");
+	xl_check(t, l, 0, "after coarse bitmap");
+	harvest_expect_s(t, cb_iova, cb_len, bps, l->iova, p->size, 0, ends, 2, 1, 0,
+			 "coarse bitmap, carried ends");
+	harvest_expect(t, cb_iova, cb_len, bps, cb_iova, cb_len, 0, NULL, 0, NULL,
+		       "coarse bitmap, all reported");
+}
+
+/* NO_CLEAR keeps the leaf dirty; a dirty neighbour met in part by the
+ * next query is cleaned whole too, its rest carried; a pass in halves. */
+static void xp_neighbour_and_halves(struct xpartial *p)
+{
+	struct xu_table *t = &p->t;
+	const struct xl *l = &p->l, *next = &p->next;
+	const struct xl *dn[2] = { l, next };
+	const struct span next_rest = { next->iova + XU_4K, xl_last(next) };
 	unsigned int wm;
 
-	xu_table_init(&t, mode, 0, 1ull << 30);
-	set_tracking(&t, true);
-	xl_map(&t, &prev);
-	xl_map(&t, &l);
-	xl_map(&t, &next);
-	hw_write(&t, &l, xl_write_addr(&l, &wm));
-	xl_check(&t, &l, wm, "written");
+	hw_write(t, l, xl_write_addr(l, &wm));
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova, p->size, GENPT_DIRTY_NO_CLEAR,
+		       p->d, 1, NULL, "NO_CLEAR whole");
+	xl_check(t, l, wm, "after NO_CLEAR whole");
+	hw_write(t, next, next->iova + 5);
+	harvest_expect_g(t, p->bm_iova, p->bm_len, 12, l->iova, p->size + XU_4K, 0, dn, 2,
+			 l->iova, xl_last(next), "leaf + start of next");
+	xl_check(t, l, 0, "leaf cleaned");
+	xl_check(t, next, 0, "next cleaned whole");
+	harvest_expect_s(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len, 0, &next_rest, 1,
+			 1, 0, "everything: the rest of next");
 
+	hw_write(t, l, xl_last(l));
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova + p->size / 2, p->size / 2, 0,
+		       p->d, 1, l, "second half");
+	/* The first half was carried: the leaf clipped to the query is it. */
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova, p->size / 2, 0, p->d, 1, NULL,
+		       "first half");
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova, p->size, 0, NULL, 0, NULL,
+		       "whole, after the halves");
+	xl_check(t, l, 0, "after whole");
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len, 0, NULL, 0, NULL,
+		       "all clean");
+	xl_check(t, &p->prev, 0, "prev never dirty");
+}
+
+/* An unmap forgets what the table carried for its range: the leaf mapped
+ * again reports nothing. */
+static void xp_unmap(struct xpartial *p)
+{
+	struct xu_table *t = &p->t;
+	const struct xl *l = &p->l;
+	uint64_t un = 0;
+	unsigned int wm;
+
+	hw_write(t, l, xl_write_addr(l, &wm));
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, l->iova + p->size / 2, p->size / 2, 0,
+		       p->d, 1, l, "second half, then unmapped");
+	cr_assert_eq(genpt_unmap(t->pt, l->iova, p->size, NULL, &un), 0);
+	cr_assert_eq(un, p->size);
+	xl_map(t, l);
+	xl_check(t, l, 0, "mapped again, tracking on");
+	harvest_expect(t, p->bm_iova, p->bm_len, 12, p->bm_iova, p->bm_len, 0, NULL, 0, NULL,
+		       "the carry went with the unmap");
+}
+
+void xs_dirty_partial(int mode, unsigned int shift)
+{
+	struct xpartial *p = calloc(1, sizeof(*p));
+	uint64_t size = 1ull << shift, base = 8 * size;
+
+	cr_assert_not_null(p);
 	cr_assert_geq(size, XU_8K, "test bug: a partial query needs 2 pages");
-	if (size > 2 * XU_4K)
-		harvest_expect(&t, bm_iova, bm_len, 12, l.iova + XU_4K, size - 2 * XU_4K, 0, d, 1,
-			       NULL, "inside");
-	xl_check(&t, &l, wm, "after inside");
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, XU_4K, 0, d, 1, NULL, "first page");
-	harvest_expect(&t, bm_iova, bm_len, 12, xl_last(&l) + 1 - XU_4K, XU_4K, 0, d, 1, NULL,
-		       "last page");
-	xl_check(&t, &l, wm, "after single pages");
-	harvest_expect(&t, bm_iova, bm_len, 12, prev.iova + XU_4K, size - XU_4K + size / 2, 0, d, 1,
-		       NULL, "straddles start");
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova + XU_4K, size + 3 * XU_4K, 0, d, 1, NULL,
-		       "straddles end");
-	xl_check(&t, &l, wm, "after straddles");
-	if (size >= 8 * big)
-		harvest_expect(&t, l.iova - 3 * big, size + 8 * big, bps, l.iova + big + XU_4K,
-			       size - 2 * big - 2 * XU_4K, 0, d, 1, NULL, "coarse bitmap");
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size, GENPT_DIRTY_NO_CLEAR, d, 1, NULL,
-		       "NO_CLEAR whole");
-	xl_check(&t, &l, wm, "after NO_CLEAR whole");
-
-	hw_write(&t, &next, next.iova + 5);
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size + XU_4K, 0, dn, 2, &l,
-		       "leaf + start of next");
-	xl_check(&t, &l, 0, "leaf cleaned");
-	xl_check(&t, &next, 1, "next kept");
-	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, dn + 1, 1, &next, "everything");
-	xl_check(&t, &next, 0, "next cleaned");
-	xl_check(&t, &prev, 0, "prev never dirty");
-
-	hw_write(&t, &l, xl_last(&l));
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova + size / 2, size / 2, 0, d, 1, NULL,
-		       "second half");
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size / 2, 0, d, 1, NULL, "first half");
-	harvest_expect(&t, bm_iova, bm_len, 12, l.iova, size, 0, d, 1, &l, "whole");
-	xl_check(&t, &l, 0, "after whole");
-	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "all clean");
-	xu_table_fini(&t);
+	p->size = size;
+	p->prev = (struct xl){ base - size, size, 0, XS_RW };
+	p->l = (struct xl){ base, size, size, XS_RW };
+	p->next = (struct xl){ base + size, size, 2 * size, XS_RW };
+	p->d[0] = &p->l;
+	p->bm_iova = p->prev.iova - 3 * XU_4K;
+	p->bm_len = 3 * size + 8 * XU_4K;
+	xu_table_init(&p->t, mode, 0, 1ull << 30);
+	set_tracking(&p->t, true);
+	xl_map(&p->t, &p->prev);
+	xl_map(&p->t, &p->l);
+	xl_map(&p->t, &p->next);
+	hw_write(&p->t, &p->l, xl_write_addr(&p->l, &p->wm));
+	xl_check(&p->t, &p->l, p->wm, "written");
+	xp_inside(p);
+	xp_straddles(p);
+	xp_coarse(p, shift);
+	xp_neighbour_and_halves(p);
+	xp_unmap(p);
+	xu_table_fini(&p->t);
+	free(p);
 }
 
 /* ---- flags, NULL bitmap, gather ----------------------------------------------------- */
+
+/* Failed harvests change nothing: a query outside the bitmap (either
+ * end), unknown flags, and a query outside the bitmap is -EINVAL before
+ * its wrap (-EOVERFLOW) or its leaving the space (-ERANGE) counts; @a is
+ * dirty and stays so. */
+static void xf_failed(struct xu_table *t, const struct xl *a, uint64_t bm_iova, uint64_t bm_len)
+{
+	struct genpt_gather g;
+	struct bmap bm;
+
+	bmap_init(&bm, bm_iova, bm_len, 12);
+	bmap_preset(&bm, 1);
+	genpt_gather_init(&g);
+	cr_assert_eq(harvest(t, bm_iova - XU_4K, 2 * XU_4K, 0, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(t, bm_iova, bm_len + XU_4K, 0, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(t, bm_iova, bm_len, 1u << 5, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(t, 0 - XU_4K, 2 * XU_4K, 0, NULL, &g), -EOVERFLOW);
+	cr_assert_eq(harvest(t, 0 - XU_4K, 2 * XU_4K, 0, &bm, &g), -EINVAL);
+	cr_assert_eq(harvest(t, 1ull << 50, XU_4K, 0, NULL, &g), -ERANGE);
+	cr_assert_eq(harvest(t, 1ull << 50, XU_4K, 0, &bm, &g), -EINVAL);
+	bmap_check(&bm, "bitmap after failed harvests");
+	check_gather(&g, 1, 0, "gather after failed harvests");
+	xl_check(t, a, 1, "after failed harvests");
+	bmap_fini(&bm);
+}
+
+/*
+ * NULL bitmaps clean without recording (with or without a gather).  One
+ * that meets a dirty leaf in part cleans it whole like any cleaning query
+ * and carries the rest, as a NO_CLEAR query then shows; the next NULL
+ * bitmap query over the carried page forgets it (a clean slate), so
+ * nothing is reported after it.
+ */
+static void xf_null_bitmap(struct xu_table *t, const struct xl *a, const struct xl *b,
+			   const struct xl *c, uint64_t bm_iova, uint64_t bm_len)
+{
+	const struct span rep[2] = { { b->iova, b->iova + XU_4K - 1 }, { c->iova, xl_last(c) } };
+	unsigned int clast = xl_entries(c) - 1;
+	struct genpt_gather g;
+
+	hw_write(t, a, a->iova);
+	hw_write(t, b, b->iova);
+	write_replicas(t, c, 1u << (clast / 2));
+	genpt_gather_init(&g);
+	cr_assert_eq(harvest(t, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, NULL, &g), 0);
+	check_gather(&g, 1, 0, "NULL bitmap, NO_CLEAR");
+	xl_check(t, a, 1, "NULL bitmap NO_CLEAR keeps");
+	cr_assert_eq(harvest(t, a->iova, XU_4K, 0, NULL, NULL), 0);
+	xl_check(t, a, 0, "NULL bitmap and gather clean");
+	cr_assert_eq(harvest(t, b->iova + XU_4K, XU_2M - XU_4K, 0, NULL, &g), 0);
+	check_gather(&g, b->iova, xl_last(b), "NULL bitmap, partial leaf");
+	xl_check(t, b, 0, "partial query cleans whole");
+	/* b's first page is carried; c is still dirty. */
+	harvest_expect_s(t, bm_iova, bm_len, 12, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, rep, 2, 1,
+			 0, "carried by a NULL bitmap query");
+	cr_assert_eq(harvest(t, 0x1000, 0x1000000, 0, NULL, &g), 0);
+	check_gather(&g, b->iova, xl_last(c), "NULL bitmap");
+	xl_check(t, c, 0, "NULL bitmap cleans the run");
+	cr_assert_eq(genpt_gather_release(t->pt, &g), 0);
+	harvest_expect(t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL,
+		       "the NULL bitmap query forgot the carry");
+}
 
 void xs_dirty_flags_gather(int mode)
 {
@@ -577,17 +771,7 @@ void xs_dirty_flags_gather(int mode)
 	xl_check(&t, &a, 1, "after NO_CLEAR");
 	xl_check(&t, &b, 1, "after NO_CLEAR");
 
-	/* failed harvests change nothing */
-	bmap_init(&bm, bm_iova, bm_len, 12);
-	bmap_preset(&bm, 1);
-	genpt_gather_init(&g);
-	cr_assert_eq(harvest(&t, bm_iova - XU_4K, 2 * XU_4K, 0, &bm, &g), -EINVAL);
-	cr_assert_eq(harvest(&t, bm_iova, bm_len + XU_4K, 0, &bm, &g), -EINVAL);
-	cr_assert_eq(harvest(&t, bm_iova, bm_len, 1u << 5, &bm, &g), -EINVAL);
-	bmap_check(&bm, "bitmap after failed harvests");
-	check_gather(&g, 1, 0, "gather after failed harvests");
-	xl_check(&t, &a, 1, "after failed harvests");
-	bmap_fini(&bm);
+	xf_failed(&t, &a, bm_iova, bm_len);
 
 	/* a cleaning harvest: the gather is the hull of what was cleaned */
 	genpt_gather_init(&g);
@@ -611,24 +795,7 @@ void xs_dirty_flags_gather(int mode)
 	cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
 	bmap_fini(&bm);
 
-	/* NULL bitmap: cleans without recording */
-	hw_write(&t, &a, a.iova);
-	hw_write(&t, &b, b.iova);
-	write_replicas(&t, &c, 1u << (clast / 2));
-	genpt_gather_init(&g);
-	cr_assert_eq(harvest(&t, bm_iova, bm_len, GENPT_DIRTY_NO_CLEAR, NULL, &g), 0);
-	check_gather(&g, 1, 0, "NULL bitmap, NO_CLEAR");
-	xl_check(&t, &a, 1, "NULL bitmap NO_CLEAR keeps");
-	cr_assert_eq(harvest(&t, a.iova, XU_4K, 0, NULL, NULL), 0);
-	xl_check(&t, &a, 0, "NULL bitmap and gather clean");
-	cr_assert_eq(harvest(&t, b.iova + XU_4K, XU_2M - XU_4K, 0, NULL, &g), 0);
-	check_gather(&g, 1, 0, "NULL bitmap, partial leaf");
-	xl_check(&t, &b, 1, "partial query keeps");
-	cr_assert_eq(harvest(&t, 0x1000, 0x1000000, 0, NULL, &g), 0);
-	check_gather(&g, b.iova, xl_last(&c), "NULL bitmap");
-	xl_check(&t, &b, 0, "NULL bitmap cleans");
-	xl_check(&t, &c, 0, "NULL bitmap cleans the run");
-	cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
+	xf_null_bitmap(&t, &a, &b, &c, bm_iova, bm_len);
 
 	hw_write(&t, &a, a.iova);
 	hw_write(&t, &b, b.iova);
@@ -640,6 +807,21 @@ void xs_dirty_flags_gather(int mode)
 }
 
 /* ---- tracking on and off --------------------------------------------------------- */
+
+/*
+ * Tracking off: a query over part of a large leaf reports the part inside
+ * and cleans nothing (hardware could not mark it again), so nothing is
+ * carried and nothing goes to the gather.
+ */
+static void off_partial_cleans_nothing(struct xu_table *t, const struct xl *big,
+				       uint64_t bm_iova, uint64_t bm_len)
+{
+	const struct xl *d[1] = { big };
+
+	harvest_expect(t, bm_iova, bm_len, 12, big->iova + XU_4K, big->size - XU_4K, 0, d, 1,
+		       NULL, "off: part of a leaf");
+	xl_check(t, big, 1, "off: part of a leaf");
+}
 
 void xs_dirty_tracking_on_off(int mode)
 {
@@ -727,6 +909,7 @@ void xs_dirty_tracking_on_off(int mode)
 	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acnef, 5, NULL, "off again");
 	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acnef, 5, NULL, "off again 2");
 	xl_check(&t, &n, xl_all(&n), "off again: not cleaned");
+	off_partial_cleans_nothing(&t, &e, bm_iova, bm_len);
 
 	/* hardware without A/D update: a write-clean entry faults, unchanged */
 	slot = xl_slots(&t, &a);
@@ -751,6 +934,46 @@ void xs_dirty_tracking_on_off(int mode)
 }
 
 /* ---- bitmap shapes ------------------------------------------------------------------ */
+
+/*
+ * The cleaning half of bitmap_shapes: with ps 16 and the base 3 pages
+ * before, a query from the middle of leaf 0 to the middle of the last
+ * reports every dirty leaf's part inside it and cleans every dirty leaf it
+ * meets whole, the two it straddles included, so the gather runs from the
+ * start of leaf 0 to the end of the last.  Their parts outside are carried:
+ * NO_CLEAR queries in every bitmap shape report exactly them and keep
+ * them, the next cleaning query reports them once, and then nothing is
+ * left.
+ */
+static void shapes_clean_and_carry(struct xu_table *t, const struct xl *ls, unsigned int nls,
+				   const struct xl *const *dirty, unsigned int nd,
+				   const unsigned int *shifts, unsigned int nshifts)
+{
+	const struct xl *first = &ls[0], *last = &ls[nls - 1];
+	uint64_t lo = first->iova, hi = xl_last(last);
+	uint64_t qf = first->iova + 12345 * XU_4K, ql = last->iova + 777 * XU_4K - 1;
+	uint64_t bm_iova = lo - 3 * XU_64K, bm_len = hi - lo + 1 + 8 * XU_64K;
+	const struct span ends[2] = { { first->iova, qf - 1 }, { ql + 1, hi } };
+
+	harvest_expect_g(t, bm_iova, bm_len, 16, qf, ql - qf + 1, 0, dirty, nd, first->iova, hi,
+			 "clean harvest");
+	for (unsigned int i = 0; i < nls; i++)
+		xl_check(t, &ls[i], 0, "cleaned whole, the straddled ones too");
+	for (unsigned int si = 0; si < nshifts; si++) {
+		uint64_t page = 1ull << shifts[si];
+		uint64_t b_iova = (lo & ~(page - 1)) - 3 * page;
+		uint64_t b_last = (((hi + 1) + page - 1) & ~(page - 1)) + 5 * page - 1;
+		char w[64];
+
+		snprintf(w, sizeof(w), "ps %u: NO_CLEAR over the carried ends", shifts[si]);
+		harvest_expect_s(t, b_iova, b_last - b_iova + 1, shifts[si], lo - 2 * XU_4K,
+				 hi - lo + 1 + 5 * XU_4K, GENPT_DIRTY_NO_CLEAR, ends, 2, 1, 0, w);
+	}
+	harvest_expect_s(t, bm_iova, bm_len, 16, bm_iova, bm_len, 0, ends, 2, 1, 0,
+			 "the carried ends");
+	harvest_expect_s(t, bm_iova, bm_len, 16, bm_iova, bm_len, 0, NULL, 0, 1, 0,
+			 "second pass");
+}
 
 void xs_dirty_bitmap_shapes(int mode)
 {
@@ -810,26 +1033,7 @@ void xs_dirty_bitmap_shapes(int mode)
 		xl_write_addr(dirty[i], &wm);
 		xl_check(&t, dirty[i], wm, "still dirty after NO_CLEAR");
 	}
-	{
-		struct bmap b;
-		struct genpt_gather g;
-		uint64_t qf = ls[0].iova + 12345 * XU_4K, ql = ls[9].iova + 777 * XU_4K - 1;
-
-		bmap_init(&b, lo - 3 * XU_64K, hi - lo + 1 + 8 * XU_64K, 16);
-		bmap_preset(&b, 3);
-		genpt_gather_init(&g);
-		cr_assert_eq(harvest(&t, qf, ql - qf + 1, 0, &b, &g), 0);
-		for (unsigned int i = 0; i < nd; i++)
-			bmap_expect(&b, qf, ql, dirty[i]->iova, xl_last(dirty[i]));
-		bmap_check(&b, "clean harvest");
-		check_gather(&g, ls[2].iova, xl_last(&ls[8]), "clean harvest");
-		xl_check(&t, &ls[0], 1, "leaf 0 straddles the start");
-		xl_check(&t, &ls[9], 1, "leaf 9 straddles the end");
-		for (unsigned int i = 1; i < nls - 1; i++)
-			xl_check(&t, &ls[i], 0, "inside cleaned");
-		cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
-		bmap_fini(&b);
-	}
+	shapes_clean_and_carry(&t, ls, nls, dirty, nd, shifts, 4);
 	xu_table_fini(&t);
 }
 
@@ -848,6 +1052,7 @@ struct rmodel {
 	unsigned int n;
 	uint64_t lo, hi;
 	bool tracking;
+	bool *carried; /* per 4 KiB page from lo: the table carries it */
 };
 
 static void rm_layout(struct rmodel *m, uint64_t *seed, bool amd)
@@ -927,15 +1132,241 @@ static void rm_check_raw(struct rmodel *m, unsigned int it)
 	}
 }
 
-void xs_dirty_random(int mode, uint64_t seed, unsigned int iters)
+/* ---- the carry, modelled ---------------------------------------------------------- */
+
+/*
+ * The model's carry: one flag per 4 KiB page of the layout, set for the
+ * pages outside a cleaning query of a dirty leaf it cleaned whole, cleared
+ * when a query without NO_CLEAR or an unmap meets the page (see
+ * genpt_read_and_clear_dirty()).  Queries may reach past the layout,
+ * where nothing is ever carried.
+ */
+static bool rm_clip(const struct rmodel *m, uint64_t *first, uint64_t *last)
+{
+	if (*first < m->lo)
+		*first = m->lo;
+	if (*last > m->hi)
+		*last = m->hi;
+	return *first <= *last;
+}
+
+static void rm_carry_set(struct rmodel *m, uint64_t first, uint64_t last, bool on)
+{
+	if (!rm_clip(m, &first, &last))
+		return;
+	for (uint64_t i = (first - m->lo) / XU_4K; i <= (last - m->lo) / XU_4K; i++)
+		m->carried[i] = on;
+}
+
+/* Expect every carried page inside [qf, ql] in @b, a run at a time. */
+static void rm_carry_expect(const struct rmodel *m, struct bmap *b, uint64_t qf, uint64_t ql)
+{
+	uint64_t f = qf, l = ql, i1;
+
+	if (!rm_clip(m, &f, &l))
+		return;
+	i1 = (l - m->lo) / XU_4K;
+	for (uint64_t i = (f - m->lo) / XU_4K; i <= i1; i++) {
+		uint64_t j = i;
+
+		if (!m->carried[i])
+			continue;
+		while (j < i1 && m->carried[j + 1])
+			j++;
+		bmap_expect(b, qf, ql, m->lo + i * XU_4K, m->lo + (j + 1) * XU_4K - 1);
+		i = j;
+	}
+}
+
+/*
+ * The table holds the carry as at most 64 disjoint ranges (adjacent ones
+ * join) and falls back to leaving a leaf dirty when they do not fit;
+ * that fallback is test_migration_edges.c's business, so this test stays
+ * well below it (at most 2 new ranges per query, 1 per cut).
+ */
+static void rm_carry_check_room(const struct rmodel *m, unsigned int it)
+{
+	uint64_t n = (m->hi - m->lo) / XU_4K + 1;
+	unsigned int runs = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		runs += m->carried[i] && (i == 0 || !m->carried[i - 1]);
+	cr_assert_leq(runs, 60u, "it %u: test bug: the carry nearly full (%u ranges)", it, runs);
+}
+
+/*
+ * The model's side of a harvest of [qf, ql]: carried pages are reported
+ * (into @b unless NULL) and, without NO_CLEAR, forgotten; dirty leaves
+ * are reported clipped to the query; a cleaning query (no NO_CLEAR,
+ * tracking on) cleans every dirty leaf it meets whole and carries the
+ * pages outside.  [*gs, *gl] gets the hull of the cleaned leaves.
+ */
+static void rm_harvest_model(struct rmodel *m, uint64_t qf, uint64_t ql, unsigned int flags,
+			     struct bmap *b, uint64_t *gs, uint64_t *gl)
+{
+	bool clear = !flags && m->tracking;
+
+	if (b)
+		rm_carry_expect(m, b, qf, ql);
+	if (!flags)
+		rm_carry_set(m, qf, ql, false);
+	for (unsigned int i = 0; i < m->n; i++) {
+		struct rm_leaf *x = &m->ls[i];
+		uint64_t last = xl_last(&x->l);
+
+		if (!x->dirty || x->l.iova > ql || last < qf)
+			continue;
+		if (b)
+			bmap_expect(b, qf, ql, x->l.iova, last);
+		if (!clear)
+			continue;
+		x->dirty = false;
+		if (x->l.iova < qf)
+			rm_carry_set(m, x->l.iova, qf - 1, true);
+		if (last > ql)
+			rm_carry_set(m, ql + 1, last, true);
+		*gs = x->l.iova < *gs ? x->l.iova : *gs;
+		*gl = last > *gl ? last : *gl;
+	}
+}
+
+/* ---- the randomized test ------------------------------------------------------------ */
+
+static void rm_hw_writes(struct rmodel *m, struct tu_rng *r, unsigned int it)
+{
+	unsigned int k = 1 + (unsigned int)tu_rand_below(r, 6);
+
+	for (unsigned int j = 0; j < k; j++) {
+		struct rm_leaf *x = &m->ls[tu_rand_below(r, m->n)];
+		uint64_t va = x->l.iova + tu_rand_below(r, x->l.size / 8) * 8;
+		int err = genpt_hw_access(m->t.pt, va, GENPT_ACCESS_WRITE, NULL);
+
+		if (x->l.prot & GENPT_WRITE) {
+			cr_assert_eq(err, 0, "it %u: hw write 0x%llx: %d", it, ULL(va), err);
+			x->dirty = true;
+		} else {
+			cr_assert_eq(err, -EACCES, "it %u: hw write ro 0x%llx", it, ULL(va));
+		}
+	}
+}
+
+static void rm_switch_tracking(struct rmodel *m)
+{
+	bool on = !m->tracking;
+
+	set_tracking(&m->t, on);
+	m->tracking = on;
+	if (!on)
+		for (unsigned int i = 0; i < m->n; i++)
+			if (m->ls[i].l.prot & GENPT_WRITE)
+				m->ls[i].dirty = true;
+}
+
+/* Unmap a leaf (its carried pages go with it) and map it again. */
+static void rm_remap(struct rmodel *m, struct tu_rng *r, unsigned int it)
+{
+	struct rm_leaf *x = &m->ls[tu_rand_below(r, m->n)];
+	uint64_t un = 0;
+	struct genpt_gather g;
+
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_unmap(m->t.pt, x->l.iova, x->l.size, &g, &un), 0);
+	cr_assert_eq(un, x->l.size);
+	cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
+	rm_carry_set(m, x->l.iova, xl_last(&x->l), false);
+	rm_carry_check_room(m, it);
+	x->l.prot = tu_rand_below(r, 4) ? XS_RW : RO;
+	xl_map(&m->t, &x->l);
+	x->dirty = (x->l.prot & GENPT_WRITE) && !m->tracking;
+}
+
+/* One harvest: random page shift, bitmap base, query ends, flags, NULL
+ * bitmap, pre-set bits; bitmap and gather exactly as the model says. */
+static void rm_harvest(struct rmodel *m, struct tu_rng *r, unsigned int it)
 {
 	static const unsigned int shifts[] = { 12, 13, 16, 21, 30 };
+	unsigned int ps = shifts[tu_rand_below(r, 5)];
+	uint64_t page = 1ull << ps;
+	uint64_t a = rm_point(m, r), b = rm_point(m, r);
+	uint64_t qf = a < b ? a : b, ql = a < b ? b : a;
+	uint64_t bm_iova, bm_last, gs = UINT64_MAX, gl = 0;
+	unsigned int flags = tu_rand_below(r, 4) ? 0 : GENPT_DIRTY_NO_CLEAR;
+	bool null_bm = tu_rand_below(r, 8) == 0;
+	struct genpt_gather g;
+	struct bmap bm;
+	char w[80];
+
+	if (ql == qf)
+		ql += XU_4K;
+	ql -= 1;
+	bm_iova = (qf & ~(page - 1)) - tu_rand_below(r, 70) * page;
+	bm_last = (ql | (page - 1)) + tu_rand_below(r, 70) * page;
+	bmap_init(&bm, bm_iova, bm_last - bm_iova + 1, ps);
+	if (tu_rand_below(r, 2))
+		bmap_preset(&bm, it);
+	genpt_gather_init(&g);
+	cr_assert_eq(harvest(&m->t, qf, ql - qf + 1, flags, null_bm ? NULL : &bm, &g), 0);
+	/* With a NULL bitmap only the pre-set bits are expected. */
+	rm_harvest_model(m, qf, ql, flags, null_bm ? NULL : &bm, &gs, &gl);
+	rm_carry_check_room(m, it);
+	snprintf(w, sizeof(w), "it %u: ps %u query [0x%llx, 0x%llx] flags %u", it, ps, ULL(qf),
+		 ULL(ql), flags);
+	bmap_check(&bm, w);
+	check_gather(&g, gs, gl, w);
+	cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
+	bmap_fini(&bm);
+}
+
+/*
+ * After the random run, a cleaning pass in chunks of random size over the
+ * whole layout reports what the model says (carried pages included), and
+ * a second pass reports nothing.
+ */
+static void rm_final_passes(struct rmodel *m, struct tu_rng *r)
+{
+	uint64_t qf = m->lo - 16 * XU_4K, end = m->hi + 1 + 16 * XU_4K;
+
+	if (!m->tracking)
+		rm_switch_tracking(m);
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint64_t f = qf; f < end;) {
+			uint64_t len = (1 + tu_rand_below(r, 4096)) * XU_4K * 97;
+			uint64_t l = f + len - 1 < end - 1 ? f + len - 1 : end - 1;
+			uint64_t gs = UINT64_MAX, gl = 0;
+			struct bmap bm;
+			struct genpt_gather g;
+
+			bmap_init(&bm, f, l - f + 1, 12);
+			genpt_gather_init(&g);
+			cr_assert_eq(harvest(&m->t, f, l - f + 1, 0, &bm, &g), 0);
+			rm_harvest_model(m, f, l, 0, &bm, &gs, &gl);
+			cr_assert(pass == 0 || gs > gl, "second pass cleaned a leaf");
+			bmap_check(&bm, pass ? "second pass" : "first pass");
+			check_gather(&g, gs, gl, "final pass");
+			cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
+			bmap_fini(&bm);
+			f = l + 1;
+		}
+	}
+	for (uint64_t i = 0; i <= (m->hi - m->lo) / XU_4K; i++)
+		cr_assert(!m->carried[i], "model: page 0x%llx still carried after two passes",
+			  ULL(m->lo + i * XU_4K));
+}
+
+/*
+ * Random hardware writes, tracking switches, remaps and harvests against
+ * a model of which leaves are dirty and which pages the table carries.
+ */
+void xs_dirty_random(int mode, uint64_t seed, unsigned int iters)
+{
 	struct rmodel *m = calloc(1, sizeof(*m));
 	struct tu_rng r;
 
 	cr_assert_not_null(m);
 	rm_layout(m, &seed, xu_modes[mode].fam == XU_FAM_AMDV1);
 	r.s = seed;
+	m->carried = calloc((m->hi - m->lo) / XU_4K + 1, sizeof(bool));
+	cr_assert_not_null(m->carried);
 	xu_table_init(&m->t, mode, 0, 1ull << 30);
 	set_tracking(&m->t, true);
 	m->tracking = true;
@@ -945,89 +1376,21 @@ void xs_dirty_random(int mode, uint64_t seed, unsigned int iters)
 	for (unsigned int it = 0; it < iters; it++) {
 		uint64_t op = tu_rand_below(&r, 100);
 
-		if (op < 40) {
-			unsigned int k = 1 + (unsigned int)tu_rand_below(&r, 6);
-
-			for (unsigned int j = 0; j < k; j++) {
-				struct rm_leaf *x = &m->ls[tu_rand_below(&r, m->n)];
-				uint64_t va = x->l.iova + tu_rand_below(&r, x->l.size / 8) * 8;
-				int err = genpt_hw_access(m->t.pt, va, GENPT_ACCESS_WRITE, NULL);
-
-				if (x->l.prot & GENPT_WRITE) {
-					cr_assert_eq(err, 0, "it %u: hw write 0x%llx: %d", it, ULL(va), err);
-					x->dirty = true;
-				} else {
-					cr_assert_eq(err, -EACCES, "it %u: hw write ro 0x%llx", it, ULL(va));
-				}
-			}
-		} else if (op < 44) {
-			bool on = !m->tracking;
-
-			set_tracking(&m->t, on);
-			m->tracking = on;
-			if (!on)
-				for (unsigned int i = 0; i < m->n; i++)
-					if (m->ls[i].l.prot & GENPT_WRITE)
-						m->ls[i].dirty = true;
-		} else if (op < 48) {
-			struct rm_leaf *x = &m->ls[tu_rand_below(&r, m->n)];
-			uint64_t un = 0;
-			struct genpt_gather g;
-
-			genpt_gather_init(&g);
-			cr_assert_eq(genpt_unmap(m->t.pt, x->l.iova, x->l.size, &g, &un), 0);
-			cr_assert_eq(un, x->l.size);
-			cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
-			x->l.prot = tu_rand_below(&r, 4) ? XS_RW : RO;
-			xl_map(&m->t, &x->l);
-			x->dirty = (x->l.prot & GENPT_WRITE) && !m->tracking;
-		} else {
-			unsigned int ps = shifts[tu_rand_below(&r, 5)];
-			uint64_t page = 1ull << ps;
-			uint64_t a = rm_point(m, &r), b = rm_point(m, &r);
-			uint64_t qf = a < b ? a : b, ql = a < b ? b : a;
-			uint64_t bm_iova, bm_last, gs = UINT64_MAX, gl = 0;
-			unsigned int flags = tu_rand_below(&r, 4) ? 0 : GENPT_DIRTY_NO_CLEAR;
-			bool null_bm = tu_rand_below(&r, 8) == 0;
-			bool clear = !flags && m->tracking;
-			struct genpt_gather g;
-			struct bmap bm;
-			char w[80];
-
-			if (ql == qf)
-				ql += XU_4K;
-			ql -= 1;
-			bm_iova = (qf & ~(page - 1)) - tu_rand_below(&r, 70) * page;
-			bm_last = (ql | (page - 1)) + tu_rand_below(&r, 70) * page;
-			bmap_init(&bm, bm_iova, bm_last - bm_iova + 1, ps);
-			if (tu_rand_below(&r, 2))
-				bmap_preset(&bm, it);
-			genpt_gather_init(&g);
-			cr_assert_eq(harvest(&m->t, qf, ql - qf + 1, flags, null_bm ? NULL : &bm, &g), 0);
-			for (unsigned int i = 0; i < m->n; i++) {
-				struct rm_leaf *x = &m->ls[i];
-
-				if (!x->dirty)
-					continue;
-				if (!null_bm)
-					bmap_expect(&bm, qf, ql, x->l.iova, xl_last(&x->l));
-				if (clear && x->l.iova >= qf && xl_last(&x->l) <= ql) {
-					x->dirty = false;
-					gs = x->l.iova < gs ? x->l.iova : gs;
-					gl = xl_last(&x->l) > gl ? xl_last(&x->l) : gl;
-				}
-			}
-			snprintf(w, sizeof(w), "it %u: ps %u query [0x%llx, 0x%llx] flags %u", it, ps,
-				 ULL(qf), ULL(ql), flags);
-			bmap_check(&bm, w);
-			check_gather(&g, gs, gl, w);
-			cr_assert_eq(genpt_gather_release(m->t.pt, &g), 0);
-			bmap_fini(&bm);
-		}
+		if (op < 40)
+			rm_hw_writes(m, &r, it);
+		else if (op < 44)
+			rm_switch_tracking(m);
+		else if (op < 48)
+			rm_remap(m, &r, it);
+		else
+			rm_harvest(m, &r, it);
 		if (it % 10 == 0 || op >= 48)
 			rm_check_raw(m, it);
 	}
+	rm_final_passes(m, &r);
+	rm_check_raw(m, iters);
 	xu_table_fini(&m->t);
+	free(m->carried);
 	free(m);
 }
 

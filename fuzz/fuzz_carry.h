@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz/fuzz_carry.h - the fuzzers' model of the dirty ranges a table
+ * carries between harvests (genpt_read_and_clear_dirty, "chunked
+ * harvests"), written from the documented rule, not from lib/core/carry.c:
+ *
+ *  - a cleaning query that meets a dirty leaf reaching outside it cleans
+ *    the whole leaf and carries the part(s) outside;
+ *  - the table holds at most FC_MAX disjoint ranges; ranges that overlap or
+ *    touch are one; a leaf whose outside parts might not fit (fewer than
+ *    their number of free slots) stays dirty instead;
+ *  - a query reports the carried pages it overlaps and, unless NO_CLEAR,
+ *    forgets them; forgetting the middle of a range when all slots are in
+ *    use keeps the range whole.
+ */
+#ifndef GENPT_FUZZ_CARRY_H
+#define GENPT_FUZZ_CARRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FC_MAX 64
+
+struct fc_range {
+	uint64_t first, last;
+};
+
+struct fc_carry {
+	unsigned int n;
+	struct fc_range r[FC_MAX];
+};
+
+static inline bool fc_apart(struct fc_range a, struct fc_range b)
+{
+	return a.last < b.first && b.first - a.last > 1;
+}
+
+static inline void fc_del(struct fc_carry *c, unsigned int i)
+{
+	for (unsigned int j = i; j + 1 < c->n; j++)
+		c->r[j] = c->r[j + 1];
+	c->n--;
+}
+
+static inline void fc_ins(struct fc_carry *c, unsigned int i, struct fc_range r)
+{
+	for (unsigned int j = c->n; j > i; j--)
+		c->r[j] = c->r[j - 1];
+	c->r[i] = r;
+	c->n++;
+}
+
+/* All or nothing, as documented: false when @n more might not fit. */
+static inline bool fc_add(struct fc_carry *c, const struct fc_range *r, unsigned int n)
+{
+	if (c->n + n > FC_MAX)
+		return false;
+	for (unsigned int k = 0; k < n; k++) {
+		struct fc_range x = r[k];
+		unsigned int i = 0;
+
+		while (i < c->n && fc_apart(c->r[i], x))
+			i++;
+		while (i < c->n && !fc_apart(x, c->r[i])) {
+			x.first = x.first < c->r[i].first ? x.first : c->r[i].first;
+			x.last = x.last > c->r[i].last ? x.last : c->r[i].last;
+			fc_del(c, i);
+		}
+		fc_ins(c, i, x);
+	}
+	return true;
+}
+
+/*
+ * The carried part of [first, last]: each overlap handed to @report (may
+ * be NULL), then forgotten when @drop.
+ */
+static inline void fc_take(struct fc_carry *c, uint64_t first, uint64_t last, bool drop,
+			   void (*report)(void *ctx, uint64_t f, uint64_t l), void *ctx)
+{
+	unsigned int i = 0;
+
+	while (i < c->n && c->r[i].first <= last) {
+		struct fc_range r = c->r[i];
+
+		if (r.last < first) {
+			i++;
+			continue;
+		}
+		if (report)
+			report(ctx, r.first > first ? r.first : first, r.last < last ? r.last : last);
+		if (!drop) {
+			i++;
+		} else if (r.first < first && r.last > last) {
+			if (c->n == FC_MAX) {
+				i++;
+				continue;
+			}
+			c->r[i].last = first - 1;
+			fc_ins(c, i + 1, (struct fc_range){ last + 1, r.last });
+			i += 2;
+		} else if (r.first < first) {
+			c->r[i++].last = first - 1;
+		} else if (r.last > last) {
+			c->r[i++].first = last + 1;
+		} else {
+			fc_del(c, i);
+		}
+	}
+}
+
+#endif /* GENPT_FUZZ_CARRY_H */
