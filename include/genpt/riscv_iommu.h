@@ -576,8 +576,12 @@ GENPT_API int genpt_rvdrv_detach(struct genpt_rvdrv *drv, uint32_t device_id);
 
 /**
  * genpt_rvdrv_set_dirty_tracking() - switch hardware dirty tracking for
- * every device attached to @table (section 4 of the design brief).
+ * every device attached to @table.
  *
+ * While @table is attached to a device, this (or the _split variant) is
+ * the only way to switch its tracking: genpt_set_dirty_tracking() and
+ * genpt_set_dirty_tracking_split() on it return -EBUSY, because the IOMMU
+ * would not follow (a write would fault on a write-clean leaf).
  * On: for each device set DC.tc.GADE (stage 2) or SADE (stage 1) and
  * IODIR.INVAL_DDT it; IOTINVAL.GVMA for the GSCID (IOTINVAL.VMA for the
  * PSCID); IOFENCE.C; then genpt_set_dirty_tracking(table, true) so new
@@ -642,6 +646,18 @@ GENPT_API int genpt_rvdrv_map(struct genpt_rvdrv *drv, struct genpt *table,
  */
 GENPT_API int genpt_rvdrv_unmap(struct genpt_rvdrv *drv, struct genpt *table,
 				uint64_t iova, uint64_t len, uint64_t *unmapped);
+
+/**
+ * genpt_rvdrv_unmap_read_dirty() - genpt_unmap_read_dirty() into a gather,
+ * then the invalidation and release of genpt_rvdrv_unmap(): a guest
+ * unmapping during pre-copy loses no page a device wrote.  @bitmap may be
+ * NULL (a plain unmap).  Errors as for genpt_unmap_read_dirty(), -EIO when
+ * the IOMMU stopped taking commands.
+ */
+GENPT_API int genpt_rvdrv_unmap_read_dirty(struct genpt_rvdrv *drv, struct genpt *table,
+					   uint64_t iova, uint64_t len,
+					   const struct genpt_dirty_bitmap *bitmap,
+					   uint64_t *unmapped);
 
 /**
  * genpt_rvdrv_invalidate() - invalidate [@first, @last] (inclusive) of every

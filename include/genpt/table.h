@@ -258,9 +258,9 @@ GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa);
  * accessed flag and moves a leaf from clean to dirty, so once the accessed
  * flag is set (every leaf genpt makes) one plain 64-bit store is as safe
  * as a read-modify-write and costs no locked instruction; a leaf without
- * it is cleaned with a compare-and-swap.  Its whole range is added to
- * @gather: the IOTLB must be invalidated before hardware marks that page
- * again.  Holes are fine.
+ * it is cleaned with a compare-and-swap.  Its whole range is added to the
+ * gather (@gather): the IOTLB must be invalidated before hardware marks
+ * that page again.  Holes are fine.
  *
  * Chunked harvests: a dirty leaf that reaches outside the query (a 2 MiB
  * leaf and 1 MiB queries, say) is cleaned whole, its pages inside the
@@ -271,7 +271,10 @@ GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa);
  * the previous pass, and a second pass nothing.  The table carries at most
  * 64 disjoint ranges (1 KiB in the handle, no allocation); a leaf whose
  * outside part does not fit is reported for the inside part and left dirty
- * instead (reported again by the query that covers the rest).
+ * instead (reported again by the query that covers the rest), and a query
+ * that would cut a carried range in two while all 64 are in use reports
+ * its part and keeps the range whole (reported again later): with a full
+ * carry, passes still lose nothing but may report a page twice.
  * GENPT_DIRTY_NO_CLEAR reports carried ranges without forgetting them and
  * neither cleans nor carries; a NULL @bitmap forgets the carried ranges it
  * overlaps (a clean slate).
@@ -343,7 +346,9 @@ GENPT_API int genpt_clear_dirty(struct genpt *pt, const struct genpt_dirty_bitma
  * existing writable leaf write-dirty again, because hardware programmed
  * without dirty update faults on a write-clean entry.  The caller programs
  * the hardware (e.g. RISC-V DC.tc.GADE) to match.  -EOPNOTSUPP when the
- * table has no dirty state.
+ * table has no dirty state; -EBUSY while a driver helper owns the tracking
+ * state (a table attached through genpt_rvdrv_attach(): switch it with
+ * genpt_rvdrv_set_dirty_tracking(), which programs the IOMMU too).
  */
 GENPT_API int genpt_set_dirty_tracking(struct genpt *pt, bool enable);
 

@@ -422,9 +422,21 @@ static void merge_range(struct genpt *pt, uint64_t iova, uint64_t last, void *ar
 		s->err = err;
 }
 
-GENPT_API int genpt_set_dirty_tracking_split(struct genpt *pt, bool enable,
-					     unsigned int page_shift,
-					     struct genpt_gather *gather)
+static int set_tracking(struct genpt *pt, bool enable);
+
+static bool tracking_claimed(const struct genpt *pt)
+{
+	return __atomic_load_n(&pt->tracking_claims, __ATOMIC_ACQUIRE) > 0;
+}
+
+void genpt_tracking_claim(struct genpt *pt, bool claim)
+{
+	__atomic_fetch_add(&pt->tracking_claims, claim ? 1 : -1, __ATOMIC_ACQ_REL);
+}
+
+int genpt_set_dirty_tracking_split_owned(struct genpt *pt, bool enable,
+					 unsigned int page_shift,
+					 struct genpt_gather *gather)
 {
 	struct split_all s = { .page_shift = page_shift, .gather = gather };
 
@@ -440,11 +452,21 @@ GENPT_API int genpt_set_dirty_tracking_split(struct genpt *pt, bool enable,
 		for_whole_space(pt, split_range, &s);
 		if (s.err)
 			return s.err;
-		return genpt_set_dirty_tracking(pt, true);
+		return set_tracking(pt, true);
 	}
-	genpt_set_dirty_tracking(pt, false);
+	set_tracking(pt, false);
 	for_whole_space(pt, merge_range, &s);
 	return s.err;
+}
+
+GENPT_API int genpt_set_dirty_tracking_split(struct genpt *pt, bool enable,
+					     unsigned int page_shift,
+					     struct genpt_gather *gather)
+{
+	if (pt && page_shift >= pt->granule_bits && page_shift <= 63 &&
+	    pt->ops->has_dirty(pt) && pt->ops->split && tracking_claimed(pt))
+		return -EBUSY;
+	return genpt_set_dirty_tracking_split_owned(pt, enable, page_shift, gather);
 }
 
 GENPT_API int genpt_set_dirty_tracking(struct genpt *pt, bool enable)
@@ -453,6 +475,22 @@ GENPT_API int genpt_set_dirty_tracking(struct genpt *pt, bool enable)
 		return -EINVAL;
 	if (!pt->ops->has_dirty(pt))
 		return -EOPNOTSUPP;
+	if (tracking_claimed(pt))
+		return -EBUSY;
+	return set_tracking(pt, enable);
+}
+
+int genpt_set_dirty_tracking_owned(struct genpt *pt, bool enable)
+{
+	if (!pt)
+		return -EINVAL;
+	if (!pt->ops->has_dirty(pt))
+		return -EOPNOTSUPP;
+	return set_tracking(pt, enable);
+}
+
+static int set_tracking(struct genpt *pt, bool enable)
+{
 	if (enable == pt_tracking(pt))
 		return 0;
 	/* Off: leaves must not need a hardware dirty update any more.

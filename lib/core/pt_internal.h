@@ -98,7 +98,21 @@ struct genpt {
 	uint64_t table_bytes;    /* table memory held, root included */
 	int dirty_tracking;      /* read by hardware models concurrently: atomic */
 	struct genpt_carry carry; /* dirty parts of cleaned leaves outside their query */
+	int tracking_claims;     /* driver helpers that own the tracking state (atomic) */
 };
+
+/*
+ * One owner of the tracking state: a driver helper that programs the
+ * IOMMU's dirty update for a table (RISC-V DC.tc.GADE/SADE) claims it while
+ * the table is attached, and genpt_set_dirty_tracking() / _split() then
+ * refuse with -EBUSY, so the engine and the IOMMU cannot disagree.  The
+ * helper switches through the _owned variants.
+ */
+void genpt_tracking_claim(struct genpt *pt, bool claim);
+int genpt_set_dirty_tracking_owned(struct genpt *pt, bool enable);
+int genpt_set_dirty_tracking_split_owned(struct genpt *pt, bool enable,
+					 unsigned int page_shift,
+					 struct genpt_gather *gather);
 
 static inline void *pt_phys_to_virt(const struct genpt *pt, uint64_t pa)
 {

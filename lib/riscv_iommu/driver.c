@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pt_internal.h" /* the tracking state's owner (engine side) */
 #include "genpt/riscv_iommu.h"
 
 /* Above this many 4 KiB pages, one invalidation for the whole GSCID/PSCID
@@ -606,6 +607,8 @@ GENPT_API int genpt_rvdrv_attach(struct genpt_rvdrv *drv, uint32_t device_id,
 
 	*a = (struct rvdrv_attach){ device_id, table, dom->stage, dom->id, drv->att };
 	drv->att = a;
+	/* From now on tracking is switched here, where DC.tc follows it. */
+	genpt_tracking_claim(table, true);
 	err = cmd_inval_ddt(drv, true, device_id);
 	if (!err)
 		err = cmd_fence(drv);
@@ -644,6 +647,7 @@ GENPT_API int genpt_rvdrv_detach(struct genpt_rvdrv *drv, uint32_t device_id)
 			      cmd_vma(drv, true, a->id, false, 0);
 	if (!err)
 		err = cmd_fence(drv);
+	genpt_tracking_claim(a->table, false);
 	free(a);
 	pthread_mutex_unlock(&drv->lock);
 	return err;
@@ -730,9 +734,9 @@ static int table_tracking(struct genpt_rvdrv *d, struct genpt *table,
 	int err, err2;
 
 	if (!split_shift)
-		return genpt_set_dirty_tracking(table, enable);
+		return genpt_set_dirty_tracking_owned(table, enable);
 	genpt_gather_init(&g);
-	err = genpt_set_dirty_tracking_split(table, enable, split_shift, &g);
+	err = genpt_set_dirty_tracking_split_owned(table, enable, split_shift, &g);
 	err2 = finish_gather(d, table, &g);
 	return err ? err : err2;
 }
@@ -829,6 +833,14 @@ GENPT_API int genpt_rvdrv_map(struct genpt_rvdrv *drv, struct genpt *table,
 GENPT_API int genpt_rvdrv_unmap(struct genpt_rvdrv *drv, struct genpt *table,
 				uint64_t iova, uint64_t len, uint64_t *unmapped)
 {
+	return genpt_rvdrv_unmap_read_dirty(drv, table, iova, len, NULL, unmapped);
+}
+
+GENPT_API int genpt_rvdrv_unmap_read_dirty(struct genpt_rvdrv *drv, struct genpt *table,
+					   uint64_t iova, uint64_t len,
+					   const struct genpt_dirty_bitmap *bitmap,
+					   uint64_t *unmapped)
+{
 	struct genpt_gather g;
 	int err, err2;
 
@@ -836,7 +848,7 @@ GENPT_API int genpt_rvdrv_unmap(struct genpt_rvdrv *drv, struct genpt *table,
 		return -EINVAL;
 	pthread_mutex_lock(&drv->lock);
 	genpt_gather_init(&g);
-	err = genpt_unmap(table, iova, len, &g, unmapped);
+	err = genpt_unmap_read_dirty(table, iova, len, bitmap, &g, unmapped);
 	err2 = finish_gather(drv, table, &g);
 	pthread_mutex_unlock(&drv->lock);
 	return err ? err : err2;
