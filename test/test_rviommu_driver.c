@@ -372,6 +372,43 @@ Test(rviommu_driver, harvest_invalidates_cached_dirty_translations)
 	drv_env_fini(&d);
 }
 
+/* One owner of the tracking state: while attached, the engine call is
+ * refused (the IOMMU would not follow), the helper's call works; after
+ * detach the engine call works again.  unmap_read_dirty through the
+ * helper reports a write the device made just before. */
+Test(rviommu_driver, tracking_has_one_owner_and_unmap_reports_dirty)
+{
+	struct drv_env d;
+	struct genpt *pt;
+	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 78 };
+	struct genpt_gather g;
+	uint64_t ram, bits[1] = { 0 }, unmapped = 0;
+	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = 0, .length = 64 * 4096,
+					 .page_shift = 12 };
+
+	drv_env_init(&d, 0, 0, 0);
+	pt = gstage_table(&d, 50);
+	cr_assert_eq(genpt_physmem_alloc(d.e.pm, 64 * 4096, 4096, &ram), 0);
+	cr_assert_eq(genpt_rvdrv_map(d.drv, pt, 0, ram, 64 * 4096, GENPT_READ | GENPT_WRITE), 0);
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 4, pt, &dom), 0);
+	cr_assert_eq(genpt_set_dirty_tracking(pt, true), -EBUSY);
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_set_dirty_tracking_split(pt, true, 12, &g), -EBUSY);
+	cr_assert_eq(genpt_dirty_tracking(pt), 0, "nothing changed");
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, true), 0);
+	cr_assert_eq(genpt_dirty_tracking(pt), 1);
+	cr_assert_eq(genpt_set_dirty_tracking(pt, false), -EBUSY);
+	cr_assert_eq(dma_write(&d, 4, 0x21000, 9), 0);
+	cr_assert_eq(genpt_rvdrv_unmap_read_dirty(d.drv, pt, 0x20000, 0x10000, &bm, &unmapped), 0);
+	cr_assert_eq(unmapped, 0x10000);
+	cr_assert_eq(bits[0], 0xffffull << 32, "the dirty 64K run at 0x20000");
+	cr_assert_neq(dma_write(&d, 4, 0x21000, 9), 0, "unmapped: the device faults");
+	cr_assert_eq(genpt_rvdrv_detach(d.drv, 4), 0);
+	cr_assert_eq(genpt_set_dirty_tracking(pt, false), 0, "no owner after detach");
+	genpt_destroy(pt);
+	drv_env_fini(&d);
+}
+
 /* ---- map / unmap -------------------------------------------------------- */
 
 Test(rviommu_driver, unmap_invalidates)
