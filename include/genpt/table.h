@@ -172,8 +172,79 @@ struct genpt_hw_info {
 	unsigned int concat;
 };
 
+/**
+ * struct genpt_leaf_info - what genpt_leaf_lookup() found at an address.
+ *
+ * @first:      first input address of the leaf, or of its whole contiguous
+ *              run (Svnapot, ARM contiguous hint, AMD v1 replicated page).
+ * @size:       bytes the leaf (or run) maps: one translation to the IOTLB.
+ * @oa:         output address the looked-up address maps to.
+ * @entry_size: bytes one entry of the leaf's level maps (@size / @run).
+ * @level:      the leaf's level, 0 = the level of the smallest pages.
+ * @run:        entries in the run, 1 for a plain leaf.
+ * @prot:       GENPT_READ, GENPT_WRITE and GENPT_NOEXEC as the entry grants
+ *              them (formats without execute control never report
+ *              GENPT_NOEXEC; memory type bits are not reported).
+ * @dirty:      write-dirty: any member of the run is (as a harvest sees it).
+ * @accessed:   the entry's accessed flag is set (every leaf genpt makes
+ *              has it; false where the format has none).
+ */
+struct genpt_leaf_info {
+	uint64_t first;
+	uint64_t size;
+	uint64_t oa;
+	uint64_t entry_size;
+	unsigned int level;
+	unsigned int run;
+	unsigned int prot;
+	bool dirty;
+	bool accessed;
+};
+
+#define GENPT_CAPS_LEVELS 6
+
+/**
+ * struct genpt_caps - what a table of a configuration can hold
+ * (genpt_query_caps()).
+ *
+ * @levels, @va_bits, @oa_bits, @granule_bits: the effective geometry (the
+ *              config's zeros resolved).
+ * @page_sizes: every leaf size genpt_map() may use, plain and contiguous
+ *              runs: bit n set = leaves of 2^n bytes.
+ * @run_sizes:  the sizes of @page_sizes that are contiguous runs of
+ *              several entries (empty without runs).
+ * @level_sizes: @page_sizes per level (index 0 = smallest pages); levels
+ *              at and above @levels are 0.
+ * @dirty:      the table has dirty state (read_and_clear_dirty works).
+ * @split:      genpt_split() / genpt_merge() work (split-mode tracking).
+ * @hw_tracking: what genpt_hw_info() holds while dirty tracking is on (ARM:
+ *              TCR.HA/HD or VTCR.HA/HD set); @root_pa is 0 when asked of a
+ *              config.
+ */
+struct genpt_caps {
+	unsigned int levels;
+	unsigned int va_bits;
+	unsigned int oa_bits;
+	unsigned int granule_bits;
+	uint64_t page_sizes;
+	uint64_t run_sizes;
+	uint64_t level_sizes[GENPT_CAPS_LEVELS];
+	bool dirty;
+	bool split;
+	struct genpt_hw_info hw_tracking;
+};
+
 /** struct genpt - opaque page table. */
 struct genpt;
+
+/**
+ * genpt_query_caps() - what a table of @cfg (when @pt is NULL) or the table
+ * @pt can hold, without building one.  Exactly one of @cfg and @pt.
+ * -EINVAL for none or both, a NULL @caps or a config genpt_create() would
+ * refuse with -EINVAL; -EOPNOTSUPP for a format this build lacks.
+ */
+GENPT_API int genpt_query_caps(const struct genpt_config *cfg, const struct genpt *pt,
+			       struct genpt_caps *caps);
 
 /**
  * genpt_create() - build an empty table.
@@ -244,6 +315,17 @@ GENPT_API int genpt_unmap(struct genpt *pt, uint64_t iova, uint64_t len,
  * outside the table's input space.
  */
 GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa);
+
+/**
+ * genpt_leaf_lookup() - the leaf that maps @iova: its range, output
+ * address, size, level, run, permissions and dirty / accessed state (see
+ * struct genpt_leaf_info).  A snapshot: hardware may set the dirty and
+ * accessed flags any time.  -EINVAL for NULL arguments, -ERANGE outside
+ * the input space, -ENOENT when nothing maps @iova.  Safe beside every
+ * other call, as genpt_iova_to_phys() is.
+ */
+GENPT_API int genpt_leaf_lookup(struct genpt *pt, uint64_t iova,
+				struct genpt_leaf_info *info);
 
 /**
  * genpt_read_and_clear_dirty() - harvest the write-dirty state of the leaves

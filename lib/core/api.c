@@ -256,6 +256,57 @@ GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa)
 }
 
 /* The bitmap's own shape: every fault is -EINVAL. */
+GENPT_API int genpt_leaf_lookup(struct genpt *pt, uint64_t iova,
+				struct genpt_leaf_info *info)
+{
+	int err;
+
+	if (!pt || !info)
+		return -EINVAL;
+	err = check_va(pt, iova);
+	if (err)
+		return err;
+	return pt->ops->leaf_info(pt, iova, info);
+}
+
+GENPT_API int genpt_query_caps(const struct genpt_config *cfg, const struct genpt *pt,
+			       struct genpt_caps *caps)
+{
+	struct genpt tmp = { 0 };
+	int err = 0;
+
+	if (!caps || !cfg == !pt)
+		return -EINVAL;
+	if (pt) {
+		/* The fields fixed at create, to ask hw_info with tracking on
+		 * (never the live ones: this may run beside any edit). */
+		tmp.ops = pt->ops;
+		tmp.mem = pt->mem;
+		tmp.mem_ctx = pt->mem_ctx;
+		tmp.features = pt->features;
+		tmp.va_bits = pt->va_bits;
+		tmp.oa_bits = pt->oa_bits;
+		tmp.granule_bits = pt->granule_bits;
+		tmp.levels = pt->levels;
+		tmp.sign_extend = pt->sign_extend;
+		tmp.root_size = pt->root_size;
+		tmp.table_pa_bits = pt->table_pa_bits;
+		tmp.fmt_mode = pt->fmt_mode;
+		tmp.root_pa = pt->root_pa;
+	} else {
+		tmp.ops = fmt_ops_of(cfg->format, &err);
+		if (!tmp.ops)
+			return err;
+		tmp.table_pa_bits = 64;
+		err = tmp.ops->init(&tmp, cfg);
+		if (err)
+			return err;
+	}
+	tmp.ops->caps(&tmp, caps);
+	tmp.dirty_tracking = caps->dirty;
+	return genpt_hw_info(&tmp, &caps->hw_tracking);
+}
+
 static int check_bitmap_shape(const struct genpt_dirty_bitmap *bm)
 {
 	uint64_t page_m1;

@@ -988,6 +988,7 @@ static bool pt_gen_has_dirty(const struct genpt *pt)
 }
 
 #include "core/pt_clear.h"
+#include "core/pt_query.h"
 
 #ifdef FMT_HAS_ATTRS_OF
 #include "core/pt_split.h"
@@ -999,6 +1000,7 @@ static bool pt_gen_has_dirty(const struct genpt *pt)
 	GENPT_SPLIT_OPS                                            \
 	.map = pt_gen_map, .unmap = pt_gen_unmap,                  \
 	.clear_dirty = pt_gen_clear_dirty,                         \
+	.leaf_info = pt_gen_leaf_info, .caps = pt_gen_caps,        \
 	.iova_to_phys = pt_gen_iova_to_phys,                       \
 	.read_and_clear_dirty = pt_gen_read_and_clear_dirty,       \
 	.set_all_dirty = pt_gen_set_all_dirty,                     \

@@ -49,6 +49,9 @@ struct genpt_fmt_ops {
 			   uint64_t first, uint64_t last,
 			   struct genpt_gather *gather);
 	int (*iova_to_phys)(struct genpt *pt, uint64_t iova, uint64_t *oa);
+	int (*leaf_info)(struct genpt *pt, uint64_t iova, struct genpt_leaf_info *info);
+	/* Geometry and leaf sizes; @pt may be a handle init() filled only. */
+	void (*caps)(const struct genpt *pt, struct genpt_caps *caps);
 	int (*read_and_clear_dirty)(struct genpt *pt,
 				    const struct genpt_dirty_req *req);
 	/* Re-express leaves larger than 2^page_shift with smaller ones, and

@@ -209,6 +209,12 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return e & AMD_IW;
 }
 
+/* GENPT_READ/WRITE of a leaf (lookup): IR, IW; no execute control. */
+static inline unsigned int fmt_leaf_prot(const struct genpt *pt, uint64_t e)
+{
+	return ((e & AMD_IR) ? GENPT_READ : 0u) | (fmt_is_writable(pt, e) ? GENPT_WRITE : 0u);
+}
+
 /* The dirty state as bits (see struct pt_dirty_enc). */
 static inline struct pt_dirty_enc fmt_dirty_enc(const struct genpt *pt)
 {

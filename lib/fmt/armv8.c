@@ -319,6 +319,19 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return arm_s2(pt) ? (e & ARM_S2AP_W) != 0 : !(e & ARM_AP2);
 }
 
+/* GENPT_READ/WRITE/NOEXEC of a leaf (lookup): stage 1 is always readable
+ * (AP[2] or DBM decide writes, UXN/PXN execution); stage 2 has S2AP and
+ * XN[1:0] (0b10: executable). */
+static inline unsigned int fmt_leaf_prot(const struct genpt *pt, uint64_t e)
+{
+	unsigned int p = fmt_is_writable(pt, e) ? GENPT_WRITE : 0u;
+
+	if (arm_s2(pt))
+		return p | ((e & ARM_S2AP_R) ? GENPT_READ : 0u) |
+		       ((e & (3ull << 53)) == ARM_S2_XN_NONE ? 0u : GENPT_NOEXEC);
+	return p | GENPT_READ | ((e & (ARM_UXN | ARM_PXN)) ? GENPT_NOEXEC : 0u);
+}
+
 /*
  * The dirty state as bits (see struct pt_dirty_enc): write-dirty is
  * AP[2] = 0 at stage 1 and S2AP[1] = 1 at stage 2; HTTU updates AF and that

@@ -198,6 +198,13 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return e & RV_W;
 }
 
+/* GENPT_READ/WRITE/NOEXEC of a leaf (lookup): R, W, no X. */
+static inline unsigned int fmt_leaf_prot(const struct genpt *pt, uint64_t e)
+{
+	return ((e & RV_R) ? GENPT_READ : 0u) | ((e & RV_W) ? GENPT_WRITE : 0u) |
+	       ((e & RV_X) ? 0u : GENPT_NOEXEC);
+}
+
 /* The dirty state as bits (see struct pt_dirty_enc). */
 static inline struct pt_dirty_enc fmt_dirty_enc(const struct genpt *pt)
 {

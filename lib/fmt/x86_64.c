@@ -167,6 +167,13 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 	return e & X86_RW;
 }
 
+/* GENPT_READ/WRITE/NOEXEC of a leaf (lookup): present means readable. */
+static inline unsigned int fmt_leaf_prot(const struct genpt *pt, uint64_t e)
+{
+	return GENPT_READ | (fmt_is_writable(pt, e) ? GENPT_WRITE : 0u) |
+	       ((e & X86_XD) ? GENPT_NOEXEC : 0u);
+}
+
 /* The dirty state as bits (see struct pt_dirty_enc). */
 static inline struct pt_dirty_enc fmt_dirty_enc(const struct genpt *pt)
 {
