@@ -1550,6 +1550,28 @@ static unsigned int ff_page_shift(struct ff *f)
 	}
 }
 
+/*
+ * The model after a split: leaves [@lo, @hi) larger than 2^@ps go (their
+ * tables stay: the children need them), the @nnew children in f->plan
+ * come in.
+ */
+static void ff_split_model(struct ff *f, size_t lo, size_t hi, unsigned int ps,
+			   size_t nnew)
+{
+	if (!nnew)
+		return;
+	for (size_t i = hi; i-- > lo;)
+		if (gm_size(&f->m.leaf[i]) > (1ull << ps))
+			gm_remove(&f->m, i, 1, NULL);
+	/* In address-contiguous batches: one insertion per child moved the
+	 * model's tail once per child (a quarter of fuzz_formats' time). */
+	for (size_t i = 0, j; i < nnew; i = j) {
+		for (j = i + 1; j < nnew && f->plan[j].first == f->plan[j - 1].last + 1;)
+			j++;
+		gm_insert(&f->m, &f->plan[i], j - i);
+	}
+}
+
 static void ff_split(struct ff *f)
 {
 	uint8_t sel = u8(f);
@@ -1633,21 +1655,7 @@ static void ff_split(struct ff *f)
 		/* a fragmented physmem may refuse: nothing changed */
 	} else {
 		ff_errno(f, err, 0, "genpt_split");
-		if (nnew) {
-			/* remove the split leaves (their tables stay: the
-			 * children need them), insert the children */
-			for (size_t i = hi; i-- > lo;)
-				if (gm_size(&f->m.leaf[i]) > (1ull << ps))
-					gm_remove(&f->m, i, 1, NULL);
-			/* in address-contiguous batches: one insertion per leaf
-			 * moved the model's tail once per child (a quarter of
-			 * fuzz_formats' time went to that memmove) */
-			for (size_t i = 0, j; i < nnew; i = j) {
-				for (j = i + 1; j < nnew && f->plan[j].first == f->plan[j - 1].last + 1;)
-					j++;
-				gm_insert(&f->m, &f->plan[i], j - i);
-			}
-		}
+		ff_split_model(f, lo, hi, ps, nnew);
 	}
 	if (!err && hull.has)
 		ff_recent(f, hull.lo, hull.hi - hull.lo + 1);
