@@ -244,3 +244,49 @@ Test(amdv1_map, size_codes)
 	}
 	xu_table_fini(&t);
 }
+
+/*
+ * Issue 22 (fuzz_formats, corpus/fuzz_formats/regress-amdv1-split-table-bytes):
+ * splitting a page above the 512G level to a target of 1T..128T. genpt was
+ * wrong, not the fuzz model: the contract (genpt_split() in table.h) asks
+ * for the largest size the format has at most the target, runs included,
+ * and that is a run at level 3, which holds runs but no plain 512G page.
+ * Split chose its target level by plain leaves only, so it skipped level 3,
+ * hung a level-2 table under every level-3 entry and filled them with 256G
+ * runs: 513 table pages for one 256T page instead of one.
+ */
+Test(amdv1_split, target_run_on_the_level_without_plain_pages)
+{
+	const uint64_t page = 1ull << 48; /* one plain page at level 4 */
+
+	for (unsigned int ps = 40; ps <= 48; ps++) {
+		struct xu_table t;
+		struct xu_leaf lf;
+		struct xu_snap s;
+		uint64_t b0, got;
+
+		xu_table_init(&t, XU_AMD_6, 0, 1ull << 30);
+		cr_assert_eq(genpt_map(t.pt, page, 3 * page, page, XS_RW, NULL), 0);
+		b0 = xu_table_bytes(&t);
+		cr_assert_eq(xu_lookup(&t, page, &lf), 0);
+		cr_assert_eq(lf.shift, 48);
+		cr_assert_eq(genpt_split(t.pt, page, XU_4K, ps, NULL), 0, "2^%u", ps);
+		cr_assert_eq(xu_table_bytes(&t), b0 + (ps < 48 ? 4096 : 0),
+			     "2^%u: one level-3 table, nothing below it", ps);
+		xu_snap_take(&t, &s);
+		cr_assert_eq(xu_snap_count(&s, 2), 0, "2^%u: no level-2 table", ps);
+		xu_snap_free(&s);
+		for (uint64_t off = 0; off < page; off += page / 8 + (1ull << ps) + 0x123000) {
+			cr_assert_eq(xu_lookup(&t, page + off, &lf), 0);
+			cr_assert_eq(lf.shift, ps, "2^%u: a 2^%u page", ps, lf.shift);
+			cr_assert_eq(lf.level, ps < 48 ? 3 : 4);
+			cr_assert_eq(lf.oa, 3 * page + off);
+			cr_assert_eq(genpt_iova_to_phys(t.pt, page + off, &got), 0);
+			cr_assert_eq(got, 3 * page + off);
+		}
+		cr_assert_eq(genpt_merge(t.pt, page, page, NULL), 0);
+		cr_assert_eq(xu_table_bytes(&t), b0, "2^%u: merged back", ps);
+		cr_assert_eq(genpt_unmap(t.pt, page, page, NULL, NULL), 0);
+		xu_table_fini(&t);
+	}
+}

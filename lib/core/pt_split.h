@@ -326,10 +326,13 @@ static int pt_gen_split(struct genpt *pt, uint64_t iova, uint64_t last,
 	int err;
 
 	/* The level whose leaves are the target: the highest one that can
-	 * hold a leaf no larger than 2^page_shift (level 0 always can). */
+	 * hold a leaf or a run no larger than 2^page_shift (level 0 always
+	 * can).  A level with runs but no plain leaf counts (AMD v1's 512G
+	 * level holds 1T..128T runs): skipping it would build a table per
+	 * entry there and fill them with pages far below the target. */
 	a.leaf_lvl = 0;
 	for (unsigned int l = 1; l < pt->levels; l++)
-		if (fmt_level_shift(pt, l) <= page_shift && fmt_can_leaf(pt, l))
+		if (pt_split_in_place(pt, l, &a))
 			a.leaf_lvl = l;
 
 	pt_split_level(pt, pt->levels - 1, pt->root, iova, last, &a);
