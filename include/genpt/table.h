@@ -201,6 +201,7 @@ struct genpt_leaf_info {
 	bool accessed;
 };
 
+/** GENPT_CAPS_LEVELS - entries of genpt_caps.level_sizes (the most levels a format has). */
 #define GENPT_CAPS_LEVELS 6
 
 /**
