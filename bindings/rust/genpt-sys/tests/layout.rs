@@ -21,7 +21,7 @@ macro_rules! consts {
     };
 }
 
-/// Size and alignment of a struct, then the offset of each field (a Rust
+/// Size and alignment of a struct, then the offset and size of each field (a Rust
 /// field name may differ from C's: `rust => c`).
 macro_rules! layout {
     ($v:ident; $ty:ident { $($f:ident $(=> $cf:ident)?),* $(,)? }) => {{
@@ -36,8 +36,15 @@ macro_rules! layout {
             let mut cname = stringify!($f);
             $( cname = stringify!($cf); )?
             $v.push((format!("offsetof(struct {}, {})", stringify!($ty), cname), (at - base) as u64));
+            let fsize = pointee_size(unsafe { std::ptr::addr_of!((*u.as_ptr()).$f) });
+            $v.push((format!("sizeof(((struct {} *)0)->{})", stringify!($ty), cname), fsize as u64));
         )*
     }};
+}
+
+/// The size of what @_p points at (a field's type, without naming it).
+fn pointee_size<T>(_p: *const T) -> usize {
+    size_of::<T>()
 }
 
 fn items() -> Vec<Item> {
