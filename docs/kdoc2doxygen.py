@@ -55,6 +55,20 @@ def at_to_p(text):
     return INLINE_AT.sub(lambda m: "\\p " + m.group(1), text)
 
 
+def return_line(text, in_return):
+    """A line of a function comment's return section, in Doxygen's syntax
+    ("Return: x" -> "\\return x", "-EINVAL: x" -> "\\retval -EINVAL x"), or
+    None for any other line; and whether the section is open after it."""
+    sect = RETURN.match(text)
+    if sect:
+        return sect.group(1) + "\\return " + at_to_p(sect.group(2)), True
+    err = ERRNO_LINE.match(text) if in_return else None
+    if err:
+        codes = re.sub(r"\s+", "", err.group(2))
+        return err.group(1) + "\\retval " + codes + " " + at_to_p(err.group(3)), True
+    return None, in_return
+
+
 def member_name(line):
     """The member a declaration line declares, or None."""
     code = re.sub(r"/\*.*?\*/", "", line).strip()
@@ -107,16 +121,10 @@ def filter_lines(lines):
                 if k == start or (k == start + 1 and lines[start].strip() == "/**"):
                     text = NAME_PREFIX.sub(r"\1", text)
                 if not aggregate and k > start:
-                    sect = RETURN.match(text)
-                    if sect:
-                        in_return = True
+                    ret, in_return = return_line(text, in_return)
+                    if ret is not None:
+                        out[k] = ret
                         cur = None
-                        out[k] = sect.group(1) + "\\return " + at_to_p(sect.group(2))
-                        continue
-                    err = ERRNO_LINE.match(text) if in_return else None
-                    if err:
-                        codes = re.sub(r"\s+", "", err.group(2))
-                        out[k] = err.group(1) + "\\retval " + codes + " " + at_to_p(err.group(3))
                         continue
                 m = FIELD.match(text) if k > start else None
                 if m:

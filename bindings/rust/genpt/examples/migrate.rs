@@ -60,41 +60,32 @@ fn copy(pm: &PhysMem, ram: u64, bm: &DirtyBitmap, dst: &mut [u8]) -> Result<u64>
     Ok(n)
 }
 
-fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let split = std::env::args().any(|a| a == "--split");
-    let pm = PhysMem::new(0x8000_0000, 64 << 20)?;
-    let ram = pm.alloc(GUEST, 2 << 20)?;
-    let mut fill = vec![0u8; GUEST as usize];
-    fill.iter_mut().enumerate().for_each(|(i, b)| *b = (i / 4096) as u8);
-    pm.write(ram, &fill)?;
-
-    // map: mixed leaves, like guest RAM mapped from generous alignment
-    let iommu = RvIommu::new(&RvIommuConfig::default(), &pm)?;
-    let mut drv = RvDriver::new(&iommu, &pm, &RvDriverConfig::default())?;
+/// map: the guest's RAM into an Sv39x4 G-stage table owned by the driver,
+/// every device attached (GSCID 1).
+fn setup<'m>(drv: &mut RvDriver<'m>, pm: &'m PhysMem, ram: u64) -> Result<TableId> {
     let mut cfg = Config::new(Format::RiscV);
     cfg.va_bits = 41; // Sv39x4
     cfg.features = Features::RISCV_GSTAGE | Features::RISCV_SVNAPOT;
-    let t = drv.add_table(Table::with_physmem(&cfg, &pm)?);
+    let t = drv.add_table(Table::with_physmem(&cfg, pm)?);
+    // 2 MiB-aligned on both sides: 2 MiB leaves
     drv.map(t, 0, ram, GUEST, Prot::READ | Prot::WRITE)?;
     for dev in 1..=DEVICES {
         drv.attach(dev, t, Domain::Stage2 { gscid: 1 })?;
     }
-    println!(
-        "migrate: {} MiB guest, Sv39x4 behind the RISC-V IOMMU model, {} devices x {} writes{}",
-        GUEST >> 20,
-        DEVICES,
-        WRITES,
-        if split { ", split to 4 KiB" } else { "" }
-    );
+    Ok(t)
+}
 
-    // track
-    if split {
-        drv.set_dirty_tracking_split(t, true, 12)?;
-    } else {
-        drv.set_dirty_tracking(t, true)?;
-    }
+/// One harvest (with its IOTINVAL + IOFENCE.C) and the copy of what it
+/// reported; returns the pages copied.
+fn round(drv: &mut RvDriver, t: TableId, pm: &PhysMem, ram: u64, bm: &mut DirtyBitmap, dst: &mut [u8]) -> Result<u64> {
+    bm.clear();
+    drv.read_and_clear_dirty(t, 0, GUEST, DirtyFlags::NONE, Some(bm))?;
+    copy(pm, ram, bm, dst)
+}
 
-    let mut dst = vec![0u8; GUEST as usize];
+/// Pre-copy while the devices write, then stop and copy; returns the pages
+/// copied and the device writes made.
+fn migrate(drv: &mut RvDriver, t: TableId, iommu: &RvIommu, pm: &PhysMem, ram: u64, dst: &mut [u8]) -> Result<(u64, u64)> {
     let mut bm = DirtyBitmap::new(0, GUEST, 12)?;
     let writes = AtomicU64::new(0);
     let running = AtomicBool::new(true);
@@ -103,7 +94,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         // DMA: the devices share the model by reference
         let devs: Vec<_> = (1..=DEVICES)
             .map(|id| {
-                let (iommu, writes, running) = (&iommu, &writes, &running);
+                let (writes, running) = (&writes, &running);
                 s.spawn(move || {
                     let r = device(iommu, id, writes);
                     running.store(false, Ordering::Relaxed);
@@ -112,50 +103,73 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             })
             .collect();
         // round 0: everything
-        pm.read(ram, &mut dst)?;
+        pm.read(ram, dst)?;
         copied += GUEST / PAGE;
         println!("round 0: full copy, {} pages", GUEST / PAGE);
-        // pre-copy rounds while the devices write: harvest + invalidate, copy
-        // (until the first device is done, at most 10 rounds, paced a little
-        // so each round has writes to find)
-        let mut round = 1;
-        while running.load(Ordering::Relaxed) && round <= 10 {
+        // pre-copy rounds (until the first device is done, at most 10,
+        // paced a little so each round has writes to find)
+        let mut r = 1;
+        while running.load(Ordering::Relaxed) && r <= 10 {
             thread::sleep(Duration::from_millis(20));
-            bm.clear();
-            drv.read_and_clear_dirty(t, 0, GUEST, DirtyFlags::NONE, Some(&mut bm))?;
-            let n = copy(&pm, ram, &bm, &mut dst)?;
+            let n = round(drv, t, pm, ram, &mut bm, dst)?;
             copied += n;
-            println!("round {}: dirty {} pages copied ({} device writes so far)", round, n, writes.load(Ordering::Relaxed));
-            round += 1;
+            println!("round {}: dirty {} pages copied ({} device writes so far)", r, n, writes.load(Ordering::Relaxed));
+            r += 1;
         }
         for d in devs {
             d.join().expect("device thread panicked")?;
         }
         Ok(())
     })?;
-
     // stop and copy: the devices are done; the last harvest and copy
-    bm.clear();
-    drv.read_and_clear_dirty(t, 0, GUEST, DirtyFlags::NONE, Some(&mut bm))?;
-    let n = copy(&pm, ram, &bm, &mut dst)?;
-    copied += n;
+    let n = round(drv, t, pm, ram, &mut bm, dst)?;
     println!("final: dirty {} pages copied, devices stopped", n);
+    Ok((copied + n, writes.load(Ordering::Relaxed)))
+}
 
-    // verify: destination == source, page by page
+/// verify: the pages where destination and source differ.
+fn differing(pm: &PhysMem, ram: u64, dst: &[u8]) -> Result<Vec<u64>> {
     let mut src = vec![0u8; GUEST as usize];
     pm.read(ram, &mut src)?;
-    let bad: Vec<u64> = (0..GUEST / PAGE)
+    Ok((0..GUEST / PAGE)
         .filter(|p| {
             let r = (p * PAGE) as usize..((p + 1) * PAGE) as usize;
             src[r.clone()] != dst[r]
         })
-        .collect();
+        .collect())
+}
+
+fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let split = std::env::args().any(|a| a == "--split");
+    let pm = PhysMem::new(0x8000_0000, 64 << 20)?;
+    let ram = pm.alloc(GUEST, 2 << 20)?;
+    let fill: Vec<u8> = (0..GUEST as usize).map(|i| (i / 4096) as u8).collect();
+    pm.write(ram, &fill)?;
+    let iommu = RvIommu::new(&RvIommuConfig::default(), &pm)?;
+    let mut drv = RvDriver::new(&iommu, &pm, &RvDriverConfig::default())?;
+    let t = setup(&mut drv, &pm, ram)?;
+    println!(
+        "migrate: {} MiB guest, Sv39x4 behind the RISC-V IOMMU model, {} devices x {} writes{}",
+        GUEST >> 20,
+        DEVICES,
+        WRITES,
+        if split { ", split to 4 KiB" } else { "" }
+    );
+    // track: GADE, invalidation, a clean slate (split first with --split)
+    if split {
+        drv.set_dirty_tracking_split(t, true, 12)?;
+    } else {
+        drv.set_dirty_tracking(t, true)?;
+    }
+    let mut dst = vec![0u8; GUEST as usize];
+    let (copied, writes) = migrate(&mut drv, t, &iommu, &pm, ram, &mut dst)?;
+    let bad = differing(&pm, ram, &dst)?;
     let st = iommu.stats();
     println!(
         "copied {} pages ({:.2} x guest); {} writes; IOMMU: {} translations, {} IOTLB hits, {} A/D updates, {} commands",
         copied,
         copied as f64 / (GUEST / PAGE) as f64,
-        writes.load(Ordering::Relaxed),
+        writes,
         st.translations,
         st.iotlb_hits,
         st.ad_updates,
