@@ -9,6 +9,9 @@
 #                       headers (and errno.h)
 #  freestanding_symbols libgenpt_freestanding.a needs nothing from outside
 #                       but memcpy/memset/memmove/memcmp and libgcc helpers
+#  subproject_build     a parent project builds genpt with add_subdirectory()
+#                       in Release with -Wall -Wextra: no warning at all
+#                       (scripts/subproject-test.sh)
 #  docs_doxygen         the API reference builds without a Doxygen warning
 #                       that docs/doxygen-known-warnings.txt does not list
 #                       (when doxygen and python3 are installed)
@@ -26,7 +29,17 @@ if(GENPT_INSTALL)
   add_test(NAME package_consumer
     COMMAND sh ${PROJECT_SOURCE_DIR}/scripts/package-test.sh)
   set_tests_properties(package_consumer PROPERTIES TIMEOUT 300 LABELS package
-    ENVIRONMENT "GENPT_SRC=${PROJECT_SOURCE_DIR};GENPT_BUILD=${PROJECT_BINARY_DIR};GENPT_CC=${CMAKE_C_COMPILER};GENPT_CFLAGS=${GENPT_CONSUMER_FLAGS};GENPT_EMULATOR=${GENPT_CONSUMER_EMULATOR};GENPT_TOOLCHAIN=${CMAKE_TOOLCHAIN_FILE};GENPT_VERSION=${PROJECT_VERSION};GENPT_SOVERSION=${PROJECT_VERSION_MAJOR};GENPT_GENERATOR=${CMAKE_GENERATOR}")
+    ENVIRONMENT "GENPT_SRC=${PROJECT_SOURCE_DIR};GENPT_BUILD=${PROJECT_BINARY_DIR};GENPT_CC=${CMAKE_C_COMPILER};GENPT_CFLAGS=${GENPT_CONSUMER_FLAGS};GENPT_EMULATOR=${GENPT_CONSUMER_EMULATOR};GENPT_TOOLCHAIN=${CMAKE_TOOLCHAIN_FILE};GENPT_VERSION=${PROJECT_VERSION};GENPT_SOVERSION=${PROJECT_VERSION_MAJOR};GENPT_GENERATOR=${CMAKE_GENERATOR};GENPT_NM=${CMAKE_NM}")
+endif()
+
+# A parent project building genpt with add_subdirectory() in Release
+# (-O3) with its own -Wall -Wextra: no warning, developer parts off.  Plain
+# native builds only (it compiles the library once more, about 30 s).
+if(NOT GENPT_SANITIZE AND NOT CMAKE_CROSSCOMPILING)
+  add_test(NAME subproject_build
+    COMMAND sh ${PROJECT_SOURCE_DIR}/scripts/subproject-test.sh)
+  set_tests_properties(subproject_build PROPERTIES TIMEOUT 600 LABELS package
+    ENVIRONMENT "GENPT_SRC=${PROJECT_SOURCE_DIR};GENPT_BUILD=${PROJECT_BINARY_DIR};GENPT_CC=${CMAKE_C_COMPILER};GENPT_GENERATOR=${CMAKE_GENERATOR}")
 endif()
 
 add_test(NAME freestanding_headers

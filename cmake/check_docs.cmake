@@ -5,7 +5,8 @@
 # warning that docs/doxygen-known-warnings.txt does not list.  Warnings are
 # compared without their line numbers ("include/genpt/x.h: warning: ...").
 # A listed warning that no longer occurs is reported, not failed: take it
-# off the list.
+# off the list.  Also fails when docs/api.md does not name every public
+# function and variable of include/genpt/*.h.
 file(REMOVE_RECURSE ${OUT})
 file(MAKE_DIRECTORY ${OUT})
 file(WRITE ${OUT}/Doxyfile
@@ -46,6 +47,28 @@ foreach(k ${known})
     message(STATUS "no longer warned, take it off docs/doxygen-known-warnings.txt: ${k}")
   endif()
 endforeach()
+# docs/api.md, the one-page tour, names every public function and variable.
+file(GLOB headers ${SRC}/include/genpt/*.h)
+file(READ ${SRC}/docs/api.md api)
+set(untoured "")
+set(napi 0)
+foreach(h ${headers})
+  file(READ ${h} text)
+  string(REGEX MATCHALL "\nGENPT_API[^;]*;" decls "${text}")
+  foreach(d ${decls})
+    string(REGEX MATCH "(genpt_[a-z0-9_]+)[ \t]*[(;]" m "${d}")
+    set(name "${CMAKE_MATCH_1}")
+    math(EXPR napi "${napi} + 1")
+    if(NOT api MATCHES "[^a-z0-9_]${name}[^a-z0-9_]")
+      list(APPEND untoured ${name})
+    endif()
+  endforeach()
+endforeach()
+if(untoured)
+  message(FATAL_ERROR "docs/api.md does not mention: ${untoured}")
+endif()
+message(STATUS "docs/api.md names all ${napi} public functions and variables")
+
 list(LENGTH seen nseen)
 if(new)
   string(REPLACE ";" "\n  " new "${new}")

@@ -14,6 +14,8 @@ header to stdout with:
     name as trailing "/**< text */" docs (a member with a plain trailing
     comment gets both texts);  "@name: text" lines before a function become
     "\\param name text";
+  - a function's "Return: text" section becomes "\\return text", and its
+    "-EXXX: text" lines "\\retval -EXXX text" (the table of error values);
   - inline "@name" -> "\\p name";
   - inside struct/union/enum bodies, and after a #define, a trailing plain
     "/* text */" becomes "/**< text */";
@@ -26,7 +28,10 @@ header to stdout with:
 Line numbers are kept (every output line matches an input line), so
 Doxygen's warnings point at the real header lines.
 
-Usage: kdoc2doxygen.py HEADER
+Markdown pages (docs/*.md) go through it too: their first heading gets a
+label from the file name and plain text (filter_markdown).
+
+Usage: kdoc2doxygen.py HEADER|PAGE.md
 """
 import re
 import sys
@@ -36,6 +41,10 @@ NAME_PREFIX = re.compile(r"^(\s*(?:/\*\*|\*)\s*)(?:(?:struct|union|enum)\s+)?" +
                          r"(?:\(\))?\s+-\s+")
 FIELD = re.compile(r"^\s*\*\s+(@" + IDENT + r"(?:\s*,\s*@" + IDENT + r")*)\s*:\s?(.*)$")
 INLINE_AT = re.compile(r"@(" + IDENT + r")")
+# "Return: text" starts a function's return section; inside it, lines
+# "-EINVAL: text" (or "-EINVAL, -ERANGE: text") are its error values.
+RETURN = re.compile(r"^(\s*\*\s*)Return:\s*(.*)$")
+ERRNO_LINE = re.compile(r"^(\s*\*\s*)(-E[A-Z0-9]+(?:\s*,\s*-E[A-Z0-9]+)*)\s*:\s*(.*)$")
 TRAILING_PLAIN = re.compile(r"/\*(?![*!])(.*?)\*/\s*$")
 AGGREGATE = re.compile(r"^\s*(typedef\s+)?(struct|union|enum)\b[^;]*\{\s*$")
 AGGREGATE_OPEN = re.compile(r"^\s*(typedef\s+)?(struct|union|enum)\b[^;(]*$")
@@ -44,6 +53,20 @@ AGGREGATE_OPEN = re.compile(r"^\s*(typedef\s+)?(struct|union|enum)\b[^;(]*$")
 def at_to_p(text):
     """Inline @name -> \\p name (in documentation text only)."""
     return INLINE_AT.sub(lambda m: "\\p " + m.group(1), text)
+
+
+def return_line(text, in_return):
+    """A line of a function comment's return section, in Doxygen's syntax
+    ("Return: x" -> "\\return x", "-EINVAL: x" -> "\\retval -EINVAL x"), or
+    None for any other line; and whether the section is open after it."""
+    sect = RETURN.match(text)
+    if sect:
+        return sect.group(1) + "\\return " + at_to_p(sect.group(2)), True
+    err = ERRNO_LINE.match(text) if in_return else None
+    if err:
+        codes = re.sub(r"\s+", "", err.group(2))
+        return err.group(1) + "\\retval " + codes + " " + at_to_p(err.group(3)), True
+    return None, in_return
 
 
 def member_name(line):
@@ -92,10 +115,17 @@ def filter_lines(lines):
             aggregate = bool(AGGREGATE.match(follow) or AGGREGATE_OPEN.match(follow))
             fields = {}
             cur = None
+            in_return = False
             for k in range(start, end + 1):
                 text = lines[k]
                 if k == start or (k == start + 1 and lines[start].strip() == "/**"):
                     text = NAME_PREFIX.sub(r"\1", text)
+                if not aggregate and k > start:
+                    ret, in_return = return_line(text, in_return)
+                    if ret is not None:
+                        out[k] = ret
+                        cur = None
+                        continue
                 m = FIELD.match(text) if k > start else None
                 if m:
                     names = [x.strip()[1:] for x in m.group(1).split(",")]
@@ -242,13 +272,35 @@ def filter_lines(lines):
     return out
 
 
+def filter_markdown(lines, path):
+    """A Markdown page: its first heading gets the label of the file's name
+    (so the page is "guide.html", not a name made from the build path) and
+    loses its inline markup (a page title is plain text: HTML <title>, the
+    navigation tree)."""
+    out = list(lines)
+    for i, line in enumerate(lines):
+        m = re.match(r"^#\s+(.*?)\s*$", line)
+        if not m:
+            continue
+        title = m.group(1)
+        if "{#" not in title:
+            label = re.sub(r"\W", "_", path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+            title = re.sub(r"[`*]", "", title) + " {#" + label + "}"
+        out[i] = "# " + title
+        break
+    return out
+
+
 def main():
     if len(sys.argv) != 2:
-        sys.stderr.write("usage: kdoc2doxygen.py HEADER\n")
+        sys.stderr.write("usage: kdoc2doxygen.py HEADER|PAGE.md\n")
         return 2
     with open(sys.argv[1], encoding="utf-8") as f:
         lines = f.read().split("\n")
-    sys.stdout.write("\n".join(filter_lines(lines)))
+    if sys.argv[1].endswith(".md"):
+        sys.stdout.write("\n".join(filter_markdown(lines, sys.argv[1])))
+    else:
+        sys.stdout.write("\n".join(filter_lines(lines)))
     return 0
 
 

@@ -17,6 +17,7 @@ GENPT_DEPS=(
   libclang-rt-14-dev # clang's sanitizer and libFuzzer runtimes
   doxygen           # API reference (docs target, docs_doxygen test)
   python3           # its header filter (docs/kdoc2doxygen.py)
+  cargo             # the Rust binding's tests (bindings/rust; brings rustc)
 )
 # Not here: the cross toolchains and qemu-user (scripts/cross.sh --install,
 # or GENPT_CROSS=install scripts/test.sh): a 90 MB download, 390 MB

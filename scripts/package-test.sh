@@ -9,7 +9,7 @@
 # Environment: GENPT_SRC, GENPT_BUILD, GENPT_CC, GENPT_CFLAGS (e.g. the
 # sanitizer flags the library was built with), GENPT_EMULATOR (cross runs:
 # qemu), GENPT_TOOLCHAIN (cross: CMake toolchain file), GENPT_VERSION,
-# GENPT_SOVERSION, GENPT_GENERATOR.
+# GENPT_SOVERSION, GENPT_GENERATOR, GENPT_NM (the toolchain's nm).
 set -eu
 : "${GENPT_SRC:?}" "${GENPT_BUILD:?}" "${GENPT_CC:?}" "${GENPT_VERSION:?}" "${GENPT_SOVERSION:?}"
 GENPT_CFLAGS=${GENPT_CFLAGS:-}
@@ -45,6 +45,39 @@ done
 soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = "libgenpt.so.$GENPT_SOVERSION" ] || fail "SONAME '$soname'"
 echo "SONAME $soname; libdir $libdir"
+
+step "installed documentation"
+# Every function and variable the library exports has its man page; each
+# page and the overview render without a groff warning; the reference and
+# the guides are under share/doc/genpt.
+mandir=$P/share/man/man3
+docdir=$P/share/doc/genpt
+[ -f "$mandir/genpt.3" ] || fail "missing $mandir/genpt.3"
+syms=$(${GENPT_NM:-nm} -D --defined-only "$so" | awk '$3 ~ /^genpt_/ { print $3 }' | sort -u)
+[ -n "$syms" ] || fail "no genpt_* symbols in $so"
+nman=0
+for s in $syms; do
+	[ -f "$mandir/$s.3" ] || fail "no man page for $s ($mandir/$s.3)"
+	nman=$((nman + 1))
+done
+if command -v man >/dev/null 2>&1; then
+	for f in "$mandir/genpt.3" "$mandir/genpt_map.3" "$mandir/genpt_rvdrv_attach.3"; do
+		w=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null) || fail "man -l $f failed"
+		[ -z "$w" ] || fail "man -l $f: $w"
+	done
+	# `man genpt_map` as a user runs it, from the installed tree
+	MANPATH=$P/share/man man -w genpt_map | grep -q "^$mandir/genpt_map.3" ||
+		fail "man genpt_map does not find $mandir/genpt_map.3"
+	MANWIDTH=80 MANPATH=$P/share/man man genpt_map 2>/dev/null | grep -q '^ERRORS' ||
+		fail "man genpt_map has no ERRORS section"
+fi
+for f in html/index.html html/table_8h.html README.md guide.md api.md migration.md \
+	 reference.md performance.md perf/map.png; do
+	[ -f "$docdir/$f" ] || fail "missing $docdir/$f"
+done
+[ ! -e "$docdir/design.md" ] || fail "$docdir/design.md is not for users"
+grep -q 'genpt_map' "$docdir/html/table_8h.html" || fail "the reference lacks genpt_map"
+echo "$nman man pages (every exported symbol) + genpt.3; reference and guides in $docdir"
 
 run() {
 	echo "-- run $*"

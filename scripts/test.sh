@@ -11,12 +11,18 @@
 # that fails to configure or compile counts as one more failure; the tests
 # that did build still run) and exits non-zero on any failure.
 #
+#   gcc-o3   gcc Release (-O3) and
+#   clang    clang Release: build checks only (warnings are errors; the
+#            tests run in the builds above); one "test" each: the build
+#   rust     cargo test of bindings/rust against build/release's library
+#            (scripts/rust-test.sh), when cargo is installed
 #   cross    riscv64 and aarch64 cross builds, every test under qemu-user
 #            (scripts/cross.sh); part of the default run when the cross
 #            tools are installed, see GENPT_CROSS
 #
-#   scripts/test.sh                 release, asan, tsan (+ fuzz when clang is
-#                                   installed, + cross, see below)
+#   scripts/test.sh                 release, asan, tsan, gcc-o3, clang, rust
+#                                   (+ fuzz when clang is installed, + cross,
+#                                   see below)
 #   scripts/test.sh release asan    just these (also: debug, fuzz, cross)
 #   GENPT_TSAN_REGEX='dirty|hw' scripts/test.sh tsan   pick the TSan tests
 #   GENPT_CMAKE_ARGS='-DGENPT_BUILD_BENCH=OFF' scripts/test.sh   extra -D's
@@ -34,12 +40,17 @@ genpt_install_deps || { echo "deps: install failed"; echo "0 passed, 1 failed"; 
 
 presets=("$@")
 if [ "${#presets[@]}" -eq 0 ]; then
-  presets=(release asan tsan)
+  presets=(release asan tsan gcc-o3)
   # libFuzzer targets, bounded runs under ASan+UBSan, when clang is here.
   if command -v clang >/dev/null 2>&1; then
-    presets+=(fuzz)
+    presets+=(clang fuzz)
   else
-    echo "fuzz: clang not installed, libFuzzer stage skipped"
+    echo "clang, fuzz: clang not installed, stages skipped"
+  fi
+  if bash scripts/rust-test.sh --check; then
+    presets+=(rust)
+  else
+    echo "rust: cargo not installed, binding stage skipped"
   fi
   case "${GENPT_CROSS:-auto}" in
     0 | no | off) ;;
@@ -143,12 +154,60 @@ run_cross() {
     cross $(( $(date +%s) - t0 )) "$stage_pass" "$stage_fail")")
 }
 
+# run_rust: scripts/rust-test.sh as one stage; its closing line gives the counts.
+run_rust() {
+  local log line t0
+  log=$(mktemp)
+  t0=$(date +%s)
+  bash scripts/rust-test.sh 2>&1 | tee "$log"
+  line=$(grep -E '^rust: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+  if [ -n "$line" ]; then
+    line=${line#rust: }
+    stage_pass=${line%% *}
+    stage_fail=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")
+  else
+    stage_pass=0
+    stage_fail=1
+  fi
+  rm -f "$log"
+  summary+=("$(printf '%-8s cargo test bindings/rust:      %4ss  -> %d passed, %d failed' \
+    rust $(( $(date +%s) - t0 )) "$stage_pass" "$stage_fail")")
+}
+
+# build_only PRESET: configure and build; the stage is one test, the build.
+build_only() {
+  local t0 t1 t2
+  t0=$(date +%s)
+  # shellcheck disable=SC2086 # GENPT_CMAKE_ARGS is a list of words
+  if cmake --preset "$preset" ${GENPT_CMAKE_ARGS:-}; then
+    t1=$(date +%s)
+    if cmake --build --preset "$preset" -- -k; then
+      stage_pass=1
+    else
+      echo "$preset: build FAILED"
+      stage_fail=1
+    fi
+  else
+    t1=$(date +%s)
+    echo "$preset: configure FAILED"
+    stage_fail=1
+  fi
+  t2=$(date +%s)
+  summary+=("$(printf '%-8s configure %4ss  build %4ss  (build check) -> %d passed, %d failed' \
+    "$preset" $((t1 - t0)) $((t2 - t1)) "$stage_pass" "$stage_fail")")
+}
+
 for preset in "${presets[@]}"; do
   echo "=================== $preset ==================="
-  if [ "$preset" = cross ]; then
+  if [ "$preset" = cross ] || [ "$preset" = rust ] ||
+     [ "$preset" = gcc-o3 ] || [ "$preset" = clang ]; then
     stage_pass=0
     stage_fail=0
-    run_cross
+    case "$preset" in
+      cross) run_cross ;;
+      rust) run_rust ;;
+      *) build_only ;;
+    esac
     total_pass=$((total_pass + stage_pass))
     total_fail=$((total_fail + stage_fail))
     continue

@@ -44,7 +44,8 @@ struct genpt_mem_ops {
 /**
  * genpt_host_mem_ops - the default provider: host memory from the C library,
  * physical address == host virtual address.  Used when a config gives no
- * provider.  ctx is ignored.
+ * provider.  ctx is ignored.  Not in the freestanding build, where every
+ * config names its provider.
  */
 GENPT_API extern const struct genpt_mem_ops genpt_host_mem_ops;
 
@@ -52,48 +53,81 @@ GENPT_API extern const struct genpt_mem_ops genpt_host_mem_ops;
 struct genpt_physmem;
 
 /**
- * genpt_physmem_create() - simulate @size bytes of physical memory at
- * physical address @base.
+ * genpt_physmem_create() - simulate physical memory.
+ * @base: physical address of the first byte; 4 KiB aligned.
+ * @size: bytes; a non-zero multiple of 4 KiB, and @base + @size must not
+ *        wrap.
+ * @out:  receives the new object.
  *
- * @base must be 4 KiB aligned, @size a non-zero multiple of 4 KiB, and
- * @base + @size must not wrap.  The memory is reserved lazily by the host
- * (untouched pages cost nothing).  Returns 0 and stores the new object in
- * *@out; -EINVAL on bad arguments, -ENOMEM when the host refuses.
+ * The memory is reserved lazily by the host (untouched pages cost
+ * nothing).
+ *
+ * Return: 0, or a negative errno (*@out unchanged).
+ * -EINVAL: a bad argument (NULL @out, misaligned, zero, too large or
+ *          wrapping range).
+ * -ENOMEM: the host refused the reservation.
  */
 GENPT_API int genpt_physmem_create(uint64_t base, uint64_t size,
 				   struct genpt_physmem **out);
 
-/** genpt_physmem_destroy() - free the whole simulated memory.  NULL is a no-op. */
+/**
+ * genpt_physmem_destroy() - free the whole simulated memory.
+ * @pm: the memory, or NULL (a no-op).
+ *
+ * Every table, model or block using it must be gone.
+ */
 GENPT_API void genpt_physmem_destroy(struct genpt_physmem *pm);
 
 /**
  * genpt_physmem_alloc() - allocate zeroed physical memory (for tables or for
  * data pages a test or a device writes).
+ * @pm:    the memory.
+ * @size:  bytes; rounded up to a power of two of at least 4 KiB.
+ * @align: alignment, a power of two; the block is aligned to the larger of
+ *         @align and the rounded size.
+ * @pa:    receives the block's physical address.
  *
- * @size is rounded up to a power of two of at least 4 KiB; the block is
- * aligned to the larger of that size and @align (a power of two).  Stores
- * the physical address in *@pa.  -EINVAL on bad arguments, -ENOMEM when the
- * space is exhausted.  Thread safe.
+ * Thread safe.
+ *
+ * Return: 0, or a negative errno.
+ * -EINVAL: NULL @pm or @pa, zero or oversized @size, @align not a power
+ *          of two.
+ * -ENOMEM: no free block of that size is left.
  */
 GENPT_API int genpt_physmem_alloc(struct genpt_physmem *pm, uint64_t size,
 				  uint64_t align, uint64_t *pa);
 
 /**
  * genpt_physmem_free() - give back a block from genpt_physmem_alloc().
- * @size is the size that was asked for.  -EINVAL if @pa was not allocated.
+ * @pm:   the memory.
+ * @pa:   the block's physical address.
+ * @size: the size that was asked for.
+ *
+ * Thread safe.
+ *
+ * Return: 0, or a negative errno.
+ * -EINVAL: @pa is not an allocated block of that size.
  */
 GENPT_API int genpt_physmem_free(struct genpt_physmem *pm, uint64_t pa,
 				 uint64_t size);
 
 /**
- * genpt_physmem_ptr() - the host pointer of physical address @pa, or NULL
- * when @pa lies outside the simulated memory.
+ * genpt_physmem_ptr() - the host pointer of a physical address.
+ * @pm: the memory.
+ * @pa: any physical address.
+ *
+ * Return: the host pointer of @pa, or NULL when @pa lies outside the
+ * simulated memory (or @pm is NULL).
  */
 GENPT_API void *genpt_physmem_ptr(struct genpt_physmem *pm, uint64_t pa);
 
 /**
- * genpt_physmem_stats() - bytes currently allocated and the number of live
- * allocations, for leak checks.  Either pointer may be NULL.
+ * genpt_physmem_stats() - what is allocated now, for leak checks.
+ * @pm:     the memory.
+ * @bytes:  receives the bytes allocated (may be NULL).
+ * @blocks: receives the number of live allocations (may be NULL).
+ *
+ * Return: 0, or -EINVAL for a NULL @pm.
  */
 GENPT_API int genpt_physmem_stats(struct genpt_physmem *pm, uint64_t *bytes,
 				  uint64_t *blocks);

@@ -281,54 +281,78 @@ struct genpt_rviommu_config {
 
 /**
  * genpt_rviommu_create() - a RISC-V IOMMU in reset state.
+ * @cfg:     capabilities and cache sizes; NULL for all defaults.
+ * @mem:     the memory provider every structure is reached through; must
+ *           have phys_to_virt (the other callbacks are not used).
+ * @mem_ctx: its context.
+ * @out:     receives the new IOMMU.
  *
- * @cfg may be NULL (all defaults).  @mem must have phys_to_virt (the other
- * callbacks are not used): every structure the IOMMU reads or writes - DDT,
- * PDT, page tables, MSI page tables, command and fault queues, IOFENCE.C
- * completion words, and DMA data - is reached through it.  The model keeps
- * @mem and @mem_ctx; they must outlive it.
+ * Every structure the IOMMU reads or writes - DDT, PDT, page tables, MSI
+ * page tables, command and fault queues, IOFENCE.C completion words, and
+ * DMA data - is reached through @mem.  The model keeps @mem and @mem_ctx;
+ * they must outlive it.
  *
  * Reset state (spec "Reset behavior"): ddtp.iommu_mode Off (all inbound
  * transactions disallowed), queues off, ipsr 0, caches empty.  fctl.WSI
  * reads 1 when capabilities.IGS is WSI, else 0.
- * -EINVAL for bad arguments or capabilities, -ENOMEM.
+ *
+ * Return: 0, or a negative errno (*@out unchanged).
+ * -EINVAL: bad arguments or capabilities the model does not implement.
+ * -ENOMEM: out of memory.
  */
 GENPT_API int genpt_rviommu_create(const struct genpt_rviommu_config *cfg,
 				   const struct genpt_mem_ops *mem, void *mem_ctx,
 				   struct genpt_rviommu **out);
 
-/** genpt_rviommu_destroy() - free the model (not the memory it walked).  NULL is a no-op. */
+/**
+ * genpt_rviommu_destroy() - free the model (not the memory it walked).
+ * @iommu: the IOMMU, or NULL (a no-op).
+ */
 GENPT_API void genpt_rviommu_destroy(struct genpt_rviommu *iommu);
 
 /**
- * genpt_rviommu_reg_read() - read @size (4 or 8) bytes at register @offset.
+ * genpt_rviommu_reg_read() - read a register.
+ * @iommu:  the IOMMU.
+ * @offset: byte offset in the 4 KiB register page (GENPT_RVI_REG_*).
+ * @size:   4 or 8 bytes.
+ * @value:  receives the value (zero-extended for 4 bytes).
  *
- * -EINVAL when the access is one the specification leaves UNSPECIFIED: a
- * size other than 4 or 8, an offset not aligned to the size, beyond the
- * 4 KiB register page, or an access spanning two registers (a 4-byte access
- * to either half of an 8-byte register is fine).  Optional registers whose
- * capability is absent (page-request queue, HPM, debug, QoS) and reserved or
- * custom offsets read 0.
+ * Optional registers whose capability is absent (page-request queue, HPM,
+ * debug, QoS) and reserved or custom offsets read 0.
+ *
+ * Return: 0, or a negative errno.
+ * -EINVAL: an access the specification leaves UNSPECIFIED: a size other
+ *          than 4 or 8, an offset not aligned to the size, beyond the
+ *          4 KiB register page, or an access spanning two registers (a
+ *          4-byte access to either half of an 8-byte register is fine);
+ *          or a NULL argument.
  */
 GENPT_API int genpt_rviommu_reg_read(struct genpt_rviommu *iommu,
 				     uint32_t offset, unsigned int size,
 				     uint64_t *value);
 
 /**
- * genpt_rviommu_reg_write() - write @size (4 or 8) bytes at register @offset.
+ * genpt_rviommu_reg_write() - write a register.
+ * @iommu:  the IOMMU.
+ * @offset: byte offset in the 4 KiB register page (GENPT_RVI_REG_*).
+ * @size:   4 or 8 bytes.
+ * @value:  the value (its low 32 bits for 4 bytes).
  *
- * Same -EINVAL rules as genpt_rviommu_reg_read().  Fields behave as the
- * specification says: read-only fields and registers ignore writes; RW1C
- * status bits clear on 1; WARL fields keep only legal values (ddtp keeps its
- * old mode when a reserved mode is written; fctl.BE and GXL stay 0, WSI
- * follows capabilities.IGS; cqt and fqh keep only LOG2SZ-1:0; reserved bits
- * read 0).  Enabling a queue (cqen/fqen 0 -> 1) zeroes its head/tail and its
- * error bits and turns it on at once (busy is hard-wired to 0).  Writing cqt
- * (or cqcsr, when it leaves the queue on and error-free) processes every
- * command between cqh and cqt before returning; an illegal or unsupported
- * command sets cqcsr.cmd_ill and stops the queue with cqh on it, a memory
- * fault sets cqmf.  Writing ddtp does not invalidate any cache (software
- * must use IODIR, as the spec requires).
+ * Fields behave as the specification says: read-only fields and registers
+ * ignore writes; RW1C status bits clear on 1; WARL fields keep only legal
+ * values (ddtp keeps its old mode when a reserved mode is written;
+ * fctl.BE and GXL stay 0, WSI follows capabilities.IGS; cqt and fqh keep
+ * only LOG2SZ-1:0; reserved bits read 0).  Enabling a queue (cqen/fqen 0
+ * -> 1) zeroes its head/tail and its error bits and turns it on at once
+ * (busy is hard-wired to 0).  Writing cqt (or cqcsr, when it leaves the
+ * queue on and error-free) processes every command between cqh and cqt
+ * before returning; an illegal or unsupported command sets cqcsr.cmd_ill
+ * and stops the queue with cqh on it, a memory fault sets cqmf.  Writing
+ * ddtp does not invalidate any cache (software must use IODIR, as the spec
+ * requires).
+ *
+ * Return: 0, or a negative errno.
+ * -EINVAL: as for genpt_rviommu_reg_read().
  */
 GENPT_API int genpt_rviommu_reg_write(struct genpt_rviommu *iommu,
 				      uint32_t offset, unsigned int size,
@@ -377,6 +401,10 @@ struct genpt_rviommu_rsp {
 
 /**
  * genpt_rviommu_translate() - translate one transaction as the IOMMU does.
+ * @iommu: the IOMMU.
+ * @req:   the request: device, process id, address, access, privilege.
+ * @rsp:   receives the outcome: the fault cause (0 on success), the
+ *         physical address, the page size, the memory type.
  *
  * Follows the specification's "Process to translate an IOVA": ddtp mode,
  * device context (from the cache or the DDT, with every configuration
@@ -385,31 +413,42 @@ struct genpt_rviommu_rsp {
  * DC.tc.SADE/GADE allow them.  On a fault the record (CAUSE, TTYP, DID,
  * PV/PID/PRIV, iotval = IOVA, iotval2 = GPA and implicit-access bits for
  * guest-page faults) goes to the fault queue when it is on, unless DC.tc.DTF
- * suppresses it.
+ * suppresses it.  Thread safe.
  *
- * Returns 0 when the transaction was processed (whether it faulted or not:
- * see @rsp->cause), -EINVAL for bad arguments (NULL, unknown access, a
- * device_id above 24 bits, a process_id above 20 bits, @priv without
- * @pid_valid).  Thread safe.
+ * Return: 0 when the transaction was processed, whether it faulted or not
+ * (see @rsp->cause), or a negative errno.
+ * -EINVAL: bad arguments (NULL, unknown access, a device_id above 24 bits,
+ *          a process_id above 20 bits, @req->priv without
+ *          @req->pid_valid).
  */
 GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
 				      const struct genpt_rviommu_req *req,
 				      struct genpt_rviommu_rsp *rsp);
 
 /**
- * genpt_rviommu_dma() - a device DMA of @len bytes at @iova.
+ * genpt_rviommu_dma() - a device DMA.
+ * @iommu:     the IOMMU.
+ * @device_id: the requester.
+ * @iova:      first address the device accesses.
+ * @buf:       the device's data: the source of a write, the destination
+ *             of a read.
+ * @len:       bytes to move (0 does nothing).
+ * @access:    GENPT_ACCESS_WRITE copies @buf to memory; GENPT_ACCESS_READ
+ *             and GENPT_ACCESS_EXEC copy memory to @buf.
  *
  * Translates page by page (without a process_id) and copies between @buf
- * and memory (GENPT_ACCESS_WRITE: @buf to memory; READ or EXEC: memory to
- * @buf) with relaxed atomic byte accesses, so concurrent DMA to one page is
- * well defined.  Each translation's data is in memory before an IOFENCE.C
- * that began after the translation was looked up completes: as on
- * hardware, once IOTINVAL + IOFENCE.C are done no transaction still uses a
- * translation they removed (so a harvest's copy holds every write that
- * did not set D again).  Returns 0; -EFAULT when a translation faulted (the
- * fault is recorded like any other; the pages before it were transferred)
- * or a translated address is not backed by the memory provider; -EINVAL for
- * bad arguments (zero @len is fine and does nothing).
+ * and memory with relaxed atomic byte accesses, so concurrent DMA to one
+ * page is well defined.  Each translation's data is in memory before an
+ * IOFENCE.C that began after the translation was looked up completes: as
+ * on hardware, once IOTINVAL + IOFENCE.C are done no transaction still
+ * uses a translation they removed (so a harvest's copy holds every write
+ * that did not set D again).  Thread safe.
+ *
+ * Return: 0, or a negative errno.
+ * -EFAULT: a translation faulted (the fault is recorded like any other;
+ *          the pages before it were transferred) or a translated address
+ *          is not backed by the memory provider.
+ * -EINVAL: bad arguments.
  */
 GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
 				uint64_t iova, void *buf, size_t len,
@@ -433,7 +472,11 @@ struct genpt_rviommu_fault {
 	uint64_t iotval2;
 };
 
-/** genpt_rviommu_fault_decode() - decode the 32-byte record @rec (4 doublewords). */
+/**
+ * genpt_rviommu_fault_decode() - decode a fault record.
+ * @rec: the 32-byte record as it sits in the fault queue (4 doublewords).
+ * @f:   receives its fields.
+ */
 GENPT_API void genpt_rviommu_fault_decode(const uint64_t rec[4],
 					  struct genpt_rviommu_fault *f);
 
@@ -443,7 +486,7 @@ GENPT_API void genpt_rviommu_fault_decode(const uint64_t rec[4],
  */
 struct genpt_rviommu_stats {
 	uint64_t translations;  /* genpt_rviommu_translate() calls processed */
-	uint64_t iotlb_hits;
+	uint64_t iotlb_hits;    /* translations served from the IOTLB */
 	uint64_t iotlb_misses;  /* translations that walked the page tables */
 	uint64_t dc_hits;       /* device/process contexts from the cache */
 	uint64_t dc_misses;     /* ... read from memory */
@@ -453,7 +496,13 @@ struct genpt_rviommu_stats {
 	uint64_t commands;      /* commands executed */
 };
 
-/** genpt_rviommu_stats() - copy the counters into *@out. */
+/**
+ * genpt_rviommu_stats() - read the event counters.
+ * @iommu: the IOMMU.
+ * @out:   receives the counters.
+ *
+ * Return: 0, or -EINVAL for a NULL argument.
+ */
 GENPT_API int genpt_rviommu_stats(struct genpt_rviommu *iommu,
 				  struct genpt_rviommu_stats *out);
 
@@ -509,23 +558,34 @@ struct genpt_rvdrv_config {
 
 /**
  * genpt_rvdrv_create() - probe and enable an IOMMU.
+ * @cfg: register access, memory for the driver's structures, DDT levels,
+ *       queue sizes.
+ * @out: receives the driver.
  *
  * Reads capabilities (version must be 1.x), turns the IOMMU Off, allocates
  * and programs the command queue and fault queue and enables them (waiting
  * for cqon/fqon), allocates the DDT root and switches ddtp to the chosen
- * level count (checking that the mode reads back: -EOPNOTSUPP when the IOMMU
- * does not support it), then invalidates every cached device context
- * (IODIR.INVAL_DDT) and translation (IOTINVAL.VMA and GVMA) and fences.
- * No device is attached: every device_id faults with "DDT entry not valid"
- * until attached.  -EINVAL, -ENOMEM, -EIO (a register access failed or a
- * command was refused), -ETIMEDOUT (the IOMMU never reported on/idle).
+ * level count (checking that the mode reads back), then invalidates every
+ * cached device context (IODIR.INVAL_DDT) and translation (IOTINVAL.VMA
+ * and GVMA) and fences.  No device is attached: every device_id faults
+ * with "DDT entry not valid" until attached.
+ *
+ * Return: 0, or a negative errno (*@out unchanged).
+ * -EINVAL: a bad config or NULL argument.
+ * -ENOMEM: out of memory.
+ * -EOPNOTSUPP: the IOMMU does not support the DDT mode.
+ * -EIO: a register access failed or a command was refused.
+ * -ETIMEDOUT: the IOMMU never reported on/idle.
  */
 GENPT_API int genpt_rvdrv_create(const struct genpt_rvdrv_config *cfg,
 				 struct genpt_rvdrv **out);
 
 /**
  * genpt_rvdrv_destroy() - switch the IOMMU Off, disable the queues, free the
- * DDT and queue memory.  Tables stay with their owners.  NULL is a no-op.
+ * DDT and queue memory.
+ * @drv: the driver, or NULL (a no-op).
+ *
+ * Tables stay with their owners.
  */
 GENPT_API void genpt_rvdrv_destroy(struct genpt_rvdrv *drv);
 
@@ -549,34 +609,54 @@ struct genpt_rvdrv_domain {
 };
 
 /**
- * genpt_rvdrv_attach() - make @device_id translate through @table.
+ * genpt_rvdrv_attach() - make a device translate through a table.
+ * @drv:       the driver.
+ * @device_id: the device (as wide as the DDT allows, at most 24 bits).
+ * @table:     the table; it must outlive the attachment.
+ * @dom:       the stage and the context id (PSCID or GSCID).
  *
  * Builds the DDT path on demand and writes the device context (V last, with
  * a release store): stage 2: iohgatp = MODE | GSCID | root PPN, first stage
  * Bare; stage 1: fsc = iosatp, ta.PSCID, iohgatp Bare.  DC.tc.GADE (stage 2)
  * or SADE (stage 1) is set when the table's dirty tracking is on.  Then
  * IODIR.INVAL_DDT for the device and IOFENCE.C.
- * -EINVAL: bad arguments, device_id wider than the DDT, id too wide, a table
- *          of the wrong kind for @stage;
+ *
+ * Return: 0, or a negative errno.
+ * -EINVAL: bad arguments, device_id wider than the DDT, id too wide, a
+ *          table of the wrong kind for the stage.
  * -EOPNOTSUPP: the IOMMU lacks the table's mode, or the table tracks dirty
- *          state and the IOMMU lacks AMO_HWAD;
- * -EEXIST: the device is attached already; -EBUSY: id names another table;
- * -ENOMEM, -EIO.
+ *          state and the IOMMU lacks AMO_HWAD.
+ * -EEXIST: the device is attached already.
+ * -EBUSY: the id names another table.
+ * -ENOMEM: out of memory.
+ * -EIO: a command was refused.
  */
 GENPT_API int genpt_rvdrv_attach(struct genpt_rvdrv *drv, uint32_t device_id,
 				 struct genpt *table,
 				 const struct genpt_rvdrv_domain *dom);
 
 /**
- * genpt_rvdrv_detach() - invalidate the device context (V=0), IODIR.INVAL_DDT,
- * invalidate the domain's translations (IOTINVAL.GVMA for its GSCID or
- * IOTINVAL.VMA for its PSCID) and IOFENCE.C.  -ENOENT when not attached.
+ * genpt_rvdrv_detach() - stop a device translating.
+ * @drv:       the driver.
+ * @device_id: the device.
+ *
+ * Invalidates the device context (V=0), IODIR.INVAL_DDT, invalidates the
+ * domain's translations (IOTINVAL.GVMA for its GSCID or IOTINVAL.VMA for
+ * its PSCID) and IOFENCE.C.
+ *
+ * Return: 0, or a negative errno.
+ * -ENOENT: the device is not attached.
+ * -EINVAL: bad arguments.
+ * -EIO: a command was refused.
  */
 GENPT_API int genpt_rvdrv_detach(struct genpt_rvdrv *drv, uint32_t device_id);
 
 /**
  * genpt_rvdrv_set_dirty_tracking() - switch hardware dirty tracking for
- * every device attached to @table.
+ * every device attached to a table.
+ * @drv:    the driver.
+ * @table:  the table.
+ * @enable: true to switch it on, false to switch it off.
  *
  * While @table is attached to a device, this (or the _split variant) is
  * the only way to switch its tracking: genpt_set_dirty_tracking() and
@@ -591,22 +671,36 @@ GENPT_API int genpt_rvdrv_detach(struct genpt_rvdrv *drv, uint32_t device_id);
  * Off: genpt_set_dirty_tracking(table, false) first (every writable leaf
  * becomes dirty while hardware may still update), then clear GADE/SADE,
  * IODIR.INVAL_DDT, IOTINVAL, IOFENCE.C.
- * -EOPNOTSUPP without capabilities.AMO_HWAD (nothing changes); errors of
- * the engine or -EIO from the queue.  Setting the current state again is a
- * no-op.  Devices attached later follow the table's state (see attach).
+ * Setting the current state again is a no-op.  Devices attached later
+ * follow the table's state (see genpt_rvdrv_attach()).
+ *
+ * Return: 0, or a negative errno.
+ * -EOPNOTSUPP: the IOMMU lacks capabilities.AMO_HWAD (nothing changes), or
+ *          the table has no dirty state.
+ * -EIO: a command was refused.
+ * Other errors of the engine calls above.
  */
 GENPT_API int genpt_rvdrv_set_dirty_tracking(struct genpt_rvdrv *drv,
 					     struct genpt *table, bool enable);
 
 /**
  * genpt_rvdrv_set_dirty_tracking_split() - genpt_rvdrv_set_dirty_tracking()
- * at base-page granularity: on enable, the table's leaves larger than
- * 2^@page_shift are split (genpt_set_dirty_tracking_split()) so one device
- * write dirties one small page, and the replaced ranges are invalidated;
- * on disable, everything is merged back and the freed tables are released
- * after their ranges were invalidated and fenced.  -EINVAL for a
- * @page_shift below 12 or above 63; otherwise as
- * genpt_rvdrv_set_dirty_tracking().
+ * at base-page granularity.
+ * @drv:        the driver.
+ * @table:      the table.
+ * @enable:     true to split and switch on, false to switch off and merge.
+ * @page_shift: log2 of the leaf size tracking works at (12..63).
+ *
+ * On enable, the table's leaves larger than 2^@page_shift are split
+ * (genpt_set_dirty_tracking_split()) so one device write dirties one small
+ * page, and the replaced ranges are invalidated; on disable, everything is
+ * merged back and the freed tables are released after their ranges were
+ * invalidated and fenced.
+ *
+ * Return: 0, or a negative errno.
+ * -EINVAL: a @page_shift below 12 or above 63, or bad arguments.
+ * Otherwise as genpt_rvdrv_set_dirty_tracking() and
+ * genpt_set_dirty_tracking_split().
  */
 GENPT_API int genpt_rvdrv_set_dirty_tracking_split(struct genpt_rvdrv *drv,
 						   struct genpt *table,
@@ -615,6 +709,12 @@ GENPT_API int genpt_rvdrv_set_dirty_tracking_split(struct genpt_rvdrv *drv,
 
 /**
  * genpt_rvdrv_read_and_clear_dirty() - harvest through the IOMMU.
+ * @drv:    the driver.
+ * @table:  the table.
+ * @iova:   first input address of the range.
+ * @len:    bytes.
+ * @flags:  as for genpt_read_and_clear_dirty().
+ * @bitmap: where dirty pages are recorded (may be NULL).
  *
  * genpt_read_and_clear_dirty() into a gather, then invalidate the gathered
  * range for every domain @table is attached to (IOTINVAL.GVMA with
@@ -623,7 +723,10 @@ GENPT_API int genpt_rvdrv_set_dirty_tracking_split(struct genpt_rvdrv *drv,
  * genpt_gather_release().  Because the IOTLB keeps each translation's dirty
  * state, without the invalidation a later write through a cached dirty
  * translation would not set D again and would be lost; with it nothing is.
- * Arguments and errors as genpt_read_and_clear_dirty(), plus -EIO.
+ *
+ * Return: 0, or a negative errno.
+ * -EIO: a command was refused.
+ * Other errors as genpt_read_and_clear_dirty().
  */
 GENPT_API int genpt_rvdrv_read_and_clear_dirty(struct genpt_rvdrv *drv,
 					       struct genpt *table, uint64_t iova,
@@ -631,28 +734,55 @@ GENPT_API int genpt_rvdrv_read_and_clear_dirty(struct genpt_rvdrv *drv,
 					       const struct genpt_dirty_bitmap *bitmap);
 
 /**
- * genpt_rvdrv_map() - genpt_map() (no gather) and, if a failed map left a
- * gathered range, invalidate it like genpt_rvdrv_unmap() does.  New
- * mappings need no invalidation: the IOMMU never caches invalid entries.
+ * genpt_rvdrv_map() - map through the driver.
+ * @drv:   the driver.
+ * @table: the table.
+ * @iova:  first input address.
+ * @pa:    first physical address.
+ * @len:   bytes.
+ * @prot:  as for genpt_map().
+ *
+ * genpt_map() (no gather) and, if a failed map left a gathered range,
+ * invalidate it like genpt_rvdrv_unmap() does.  New mappings need no
+ * invalidation: the IOMMU never caches invalid entries.
+ *
+ * Return: 0, or a negative errno: those of genpt_map(), and -EIO.
  */
 GENPT_API int genpt_rvdrv_map(struct genpt_rvdrv *drv, struct genpt *table,
 			      uint64_t iova, uint64_t pa, uint64_t len,
 			      unsigned int prot);
 
 /**
- * genpt_rvdrv_unmap() - genpt_unmap() into a gather, invalidate the range
- * for every domain of @table, IOFENCE.C, then release the freed table pages.
- * *@unmapped (may be NULL) gets the bytes unmapped.
+ * genpt_rvdrv_unmap() - unmap through the driver.
+ * @drv:      the driver.
+ * @table:    the table.
+ * @iova:     first input address.
+ * @len:      bytes.
+ * @unmapped: receives the bytes unmapped (may be NULL).
+ *
+ * genpt_unmap() into a gather, invalidate the range for every domain of
+ * @table, IOFENCE.C, then release the freed table pages.
+ *
+ * Return: 0, or a negative errno: those of genpt_unmap(), and -EIO.
  */
 GENPT_API int genpt_rvdrv_unmap(struct genpt_rvdrv *drv, struct genpt *table,
 				uint64_t iova, uint64_t len, uint64_t *unmapped);
 
 /**
- * genpt_rvdrv_unmap_read_dirty() - genpt_unmap_read_dirty() into a gather,
- * then the invalidation and release of genpt_rvdrv_unmap(): a guest
- * unmapping during pre-copy loses no page a device wrote.  @bitmap may be
- * NULL (a plain unmap).  Errors as for genpt_unmap_read_dirty(), -EIO when
- * the IOMMU stopped taking commands.
+ * genpt_rvdrv_unmap_read_dirty() - genpt_unmap_read_dirty() through the IOMMU.
+ * @drv:      the driver.
+ * @table:    the table.
+ * @iova:     first address to unmap.
+ * @len:      bytes to unmap.
+ * @bitmap:   where removed dirty pages are recorded (NULL: a plain unmap).
+ * @unmapped: receives the bytes unmapped (may be NULL).
+ *
+ * genpt_unmap_read_dirty() into a gather, then the invalidation and release
+ * of genpt_rvdrv_unmap(): a guest unmapping during pre-copy loses no page a
+ * device wrote.
+ *
+ * Return: 0, or a negative errno: those of genpt_unmap_read_dirty(), and
+ * -EIO when the IOMMU stopped taking commands.
  */
 GENPT_API int genpt_rvdrv_unmap_read_dirty(struct genpt_rvdrv *drv, struct genpt *table,
 					   uint64_t iova, uint64_t len,
@@ -660,29 +790,51 @@ GENPT_API int genpt_rvdrv_unmap_read_dirty(struct genpt_rvdrv *drv, struct genpt
 					   uint64_t *unmapped);
 
 /**
- * genpt_rvdrv_invalidate() - invalidate [@first, @last] (inclusive) of every
- * domain @table is attached to and fence; for callers that edit the table
- * with the engine directly.
+ * genpt_rvdrv_invalidate() - invalidate a range of a table's translations.
+ * @drv:   the driver.
+ * @table: the table.
+ * @first: first address (inclusive).
+ * @last:  last address (inclusive).
+ *
+ * Invalidates [@first, @last] of every domain @table is attached to and
+ * fences; for callers that edit the table with the engine directly (then
+ * release their gather).
+ *
+ * Return: 0, or a negative errno.
+ * -EINVAL: bad arguments.
+ * -EIO: a command was refused.
  */
 GENPT_API int genpt_rvdrv_invalidate(struct genpt_rvdrv *drv, struct genpt *table,
 				     uint64_t first, uint64_t last);
 
 /**
  * genpt_rvdrv_poll_faults() - the fault poller.
+ * @drv:      the driver.
+ * @out:      receives up to @max decoded records.
+ * @max:      capacity of @out.
+ * @overflow: set when records were lost (may be NULL).
  *
  * Copies up to @max records from the fault queue (head to tail) into @out,
- * decoded, and advances fqh past them.  *@overflow (may be NULL) is set
- * when the IOMMU reported fqcsr.fqof or fqmf (records were lost); those bits
- * are then cleared so reporting resumes.  Returns the number of records
- * (0..@max) or a negative errno.
+ * decoded, and advances fqh past them.  *@overflow is set when the IOMMU
+ * reported fqcsr.fqof or fqmf (records were lost); those bits are then
+ * cleared so reporting resumes.
+ *
+ * Return: the number of records (0..@max), or a negative errno.
+ * -EINVAL: bad arguments.
+ * -EIO: a register access failed.
  */
 GENPT_API int genpt_rvdrv_poll_faults(struct genpt_rvdrv *drv,
 				      struct genpt_rviommu_fault *out,
 				      unsigned int max, bool *overflow);
 
 /**
- * genpt_rvdrv_ddt_info() - physical address of the DDT root and the ddtp mode
- * programmed (for tests and debugging).
+ * genpt_rvdrv_ddt_info() - where the device directory is (for tests and
+ * debugging).
+ * @drv:     the driver.
+ * @root_pa: receives the physical address of the DDT root.
+ * @mode:    receives the ddtp mode programmed (GENPT_RVI_DDTP_1LVL..3LVL).
+ *
+ * Return: 0, or -EINVAL for NULL arguments.
  */
 GENPT_API int genpt_rvdrv_ddt_info(struct genpt_rvdrv *drv, uint64_t *root_pa,
 				   unsigned int *mode);

@@ -77,40 +77,60 @@ struct genpt_sim_iommu_config {
 
 /**
  * genpt_sim_iommu_create() - an IOMMU with an empty IOTLB.
+ * @cfg: the table, the memory DMA data moves through, the IOTLB size.
+ * @out: receives the new IOMMU.
  *
- * -EINVAL for a bad config (no table, no phys_to_virt, too many entries),
- * -ENOMEM.
+ * Return: 0, or a negative errno (*@out unchanged).
+ * -EINVAL: a bad config (no table, no phys_to_virt, too many entries) or
+ *          a NULL argument.
+ * -ENOMEM: out of memory.
  */
 GENPT_API int genpt_sim_iommu_create(const struct genpt_sim_iommu_config *cfg,
 				     struct genpt_sim_iommu **out);
 
 /**
  * genpt_sim_iommu_destroy() - free the IOMMU (not the table, not the
- * memory).  No DMA may be running.  NULL is a no-op.
+ * memory).
+ * @iommu: the IOMMU, or NULL (a no-op).
+ *
+ * No DMA may be running.
  */
 GENPT_API void genpt_sim_iommu_destroy(struct genpt_sim_iommu *iommu);
 
 /**
- * genpt_sim_iommu_dma() - a device DMA of @len bytes at @iova.
+ * genpt_sim_iommu_dma() - a device DMA.
+ * @iommu:  the IOMMU.
+ * @iova:   first address the device accesses.
+ * @buf:    the device's data: the source of a write, the destination of a
+ *          read.
+ * @len:    bytes to move (0 does nothing).
+ * @access: GENPT_ACCESS_WRITE copies @buf to memory; GENPT_ACCESS_READ and
+ *          GENPT_ACCESS_EXEC copy memory to @buf.
  *
  * Translates page by page (IOTLB, else the reference walk, which sets A/D
- * while the table tracks dirty state) and copies between @buf and memory:
- * GENPT_ACCESS_WRITE copies @buf to memory, READ and EXEC copy memory to
- * @buf.  Each page's data is written before anything later can complete an
- * invalidation of the translation it used.  Returns 0; on a fault, the
- * walk's error (-ENOENT nothing mapped, -EACCES permission or a missing
- * A/D while tracking is off, -EFAULT a table or data address the provider
- * does not back), with the pages before it transferred; -EINVAL for bad
- * arguments (zero @len is fine and does nothing).  Thread safe.
+ * while the table tracks dirty state) and copies between @buf and memory.
+ * Each page's data is written before anything later can complete an
+ * invalidation of the translation it used.  Thread safe.
+ *
+ * Return: 0, or the error of the first page that faulted, with the pages
+ * before it transferred.
+ * -ENOENT: nothing maps the page.
+ * -EACCES: permission, or a missing A/D while tracking is off.
+ * -EFAULT: a table or data address the provider does not back.
+ * -EINVAL: bad arguments.
  */
 GENPT_API int genpt_sim_iommu_dma(struct genpt_sim_iommu *iommu, uint64_t iova,
 				  void *buf, size_t len, unsigned int access);
 
 /**
- * genpt_sim_iommu_invalidate() - drop every cached translation of
- * [@first, @last] (inclusive, like a gather; 0 and UINT64_MAX for all)
- * and wait until every DMA that was under way when the call began has
- * written its data.
+ * genpt_sim_iommu_invalidate() - drop cached translations and wait for the
+ * DMA that used them.
+ * @iommu: the IOMMU.
+ * @first: first address of the range (inclusive, like a gather).
+ * @last:  last address of the range; 0 and UINT64_MAX drop everything.
+ *
+ * Drops every cached translation of [@first, @last] and waits until every
+ * DMA that was under way when the call began has written its data.
  *
  * Call it after an engine edit whose gather is not empty (harvest, unmap,
  * split, merge) and before genpt_gather_release(), and after switching the
@@ -122,8 +142,10 @@ GENPT_API int genpt_sim_iommu_dma(struct genpt_sim_iommu *iommu, uint64_t iova,
  * order a driver keeps by enabling A/D in the device context and
  * invalidating it before the table hands out clean leaves.  A translation walked
  * before the call and filled into the IOTLB after it is discarded, never
- * cached.  -EINVAL when @first > @last.  Thread safe (concurrent
- * invalidations are serialized).
+ * cached.  Thread safe (concurrent invalidations are serialized).
+ *
+ * Return: 0, or a negative errno.
+ * -EINVAL: @first > @last, or a NULL @iommu.
  */
 GENPT_API int genpt_sim_iommu_invalidate(struct genpt_sim_iommu *iommu,
 					 uint64_t first, uint64_t last);
@@ -150,7 +172,13 @@ struct genpt_sim_iommu_stats {
 	uint64_t dropped;
 };
 
-/** genpt_sim_iommu_stats() - copy the counters into *@out. */
+/**
+ * genpt_sim_iommu_stats() - read the event counters.
+ * @iommu: the IOMMU.
+ * @out:   receives the counters.
+ *
+ * Return: 0, or -EINVAL for a NULL argument.
+ */
 GENPT_API int genpt_sim_iommu_stats(struct genpt_sim_iommu *iommu,
 				    struct genpt_sim_iommu_stats *out);
 

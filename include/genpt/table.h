@@ -131,6 +131,12 @@ struct genpt_gather {
  * struct genpt_dirty_bitmap - where read_and_clear_dirty records dirty pages
  * (the iommufd convention).
  *
+ * @bits:       the bitmap words, (@length >> @page_shift) bits rounded up
+ *              to whole words; owned by the caller.
+ * @iova:       first address covered.
+ * @length:     bytes covered.
+ * @page_shift: log2 of the bytes one bit covers.
+ *
  * Bit i covers [@iova + (i << @page_shift), +1 << @page_shift); it lives in
  * word i / 64 of @bits at bit i % 64 (least significant first).  Bits are
  * only ever set.  @page_shift is at least 12 and below 64; @iova is aligned
@@ -239,8 +245,13 @@ struct genpt_caps {
 struct genpt;
 
 /**
- * genpt_query_caps() - what a table of @cfg (when @pt is NULL) or the table
- * @pt can hold, without building one.  Exactly one of @cfg and @pt.
+ * genpt_query_caps() - what a configuration or a table can hold.
+ * @cfg:  a configuration (NULL when @pt is given).
+ * @pt:   a table (NULL when @cfg is given).
+ * @caps: receives the answer.
+ *
+ * What a table of @cfg (when @pt is NULL) or the table @pt can hold,
+ * without building one.  Exactly one of @cfg and @pt.
  * -EINVAL for none or both, a NULL @caps or a config genpt_create() would
  * refuse with -EINVAL; -EOPNOTSUPP for a format this build lacks.
  */
@@ -249,37 +260,45 @@ GENPT_API int genpt_query_caps(const struct genpt_config *cfg, const struct genp
 
 /**
  * genpt_create() - build an empty table.
+ * @cfg: what to build: format, address widths, granule, features, memory
+ *       provider.
+ * @out: receives the new table.
  *
  * Allocates the root from the provider.  A table page the provider places
  * where the format cannot point (e.g. RISC-V: at or above 2^56) counts as
- * an allocation failure here and in genpt_map().  -EINVAL for a bad config (unknown
- * format, a va_bits/oa_bits/granule_bits the format does not have, unknown
- * or foreign feature bits), -EOPNOTSUPP for a format this build does not
- * implement yet, -ENOMEM when the provider fails.  Dirty tracking starts
+ * an allocation failure here and in genpt_map().  Dirty tracking starts
  * off.
+ *
+ * Return: 0, or a negative errno (*@out unchanged).
+ * -EINVAL: a bad config (unknown format, a va_bits/oa_bits/granule_bits the
+ *          format does not have, unknown or foreign feature bits) or a
+ *          NULL argument.
+ * -EOPNOTSUPP: a format this build does not implement yet.
+ * -ENOMEM: the provider failed.
  */
 GENPT_API int genpt_create(const struct genpt_config *cfg, struct genpt **out);
 
 /**
- * genpt_destroy() - free every table page and the handle.  The caller makes
- * sure no hardware walks it any more.  NULL is a no-op.
+ * genpt_destroy() - free every table page and the handle.
+ * @pt: the table, or NULL (a no-op).
+ *
+ * The caller makes sure no hardware walks it any more.
  */
 GENPT_API void genpt_destroy(struct genpt *pt);
 
 /**
  * genpt_map() - map [@iova, @iova + @len) to [@oa, @oa + @len).
+ * @pt:     the table.
+ * @iova:   first input address; aligned to the smallest page.
+ * @oa:     first output (physical) address; aligned to the smallest page.
+ * @len:    bytes; a non-zero multiple of the smallest page.
+ * @prot:   GENPT_READ and/or GENPT_WRITE (one is required), plus
+ *          GENPT_NOEXEC, GENPT_MMIO, GENPT_CACHE.
+ * @gather: where a failed map leaves what it undid (may be NULL).
  *
  * Uses the largest leaves that the alignment of iova and oa and the
  * remaining length allow (including contiguous runs where the format has
  * them and the feature is on).  All or nothing.
- * -EINVAL: zero @len, @iova/@oa/@len not aligned to the smallest page, @prot
- *          without READ or WRITE or with unknown bits;
- * -EOVERFLOW: @iova + @len - 1 or @oa + @len - 1 wraps past 2^64;
- * -ERANGE: the input range leaves the table's va_bits space (for a
- *          sign-extended format: is not canonical or crosses the hole) or
- *          the output range leaves oa_bits;
- * -EEXIST: a leaf already maps part of the range;
- * -ENOMEM: a table page could not be allocated.
  * RISC-V cannot express write-only: GENPT_WRITE alone maps read-write.
  * x86-64 cannot either (present means readable); VT-d second stage and AMD
  * v1 map it write-only.  VT-d second stage and AMD v1 have no execute
@@ -289,6 +308,16 @@ GENPT_API void genpt_destroy(struct genpt *pt);
  * invalidation); after a failure that had written part of the range, the
  * undone part and the table pages unlinked by the undo are in @gather (or
  * freed at once when @gather is NULL).
+ *
+ * Return: 0, or a negative errno (nothing mapped).
+ * -EINVAL: zero @len, @iova/@oa/@len not aligned to the smallest page,
+ *          @prot without READ or WRITE or with unknown bits, NULL @pt.
+ * -EOVERFLOW: @iova + @len - 1 or @oa + @len - 1 wraps past 2^64.
+ * -ERANGE: the input range leaves the table's va_bits space (for a
+ *          sign-extended format: is not canonical or crosses the hole) or
+ *          the output range leaves oa_bits.
+ * -EEXIST: a leaf already maps part of the range.
+ * -ENOMEM: a table page could not be allocated.
  */
 GENPT_API int genpt_map(struct genpt *pt, uint64_t iova, uint64_t oa,
 			uint64_t len, unsigned int prot,
@@ -296,29 +325,54 @@ GENPT_API int genpt_map(struct genpt *pt, uint64_t iova, uint64_t oa,
 
 /**
  * genpt_unmap() - remove every leaf inside [@iova, @iova + @len).
+ * @pt:       the table.
+ * @iova:     first input address; aligned to the smallest page.
+ * @len:      bytes; a non-zero multiple of the smallest page.
+ * @gather:   receives the range to invalidate and the unlinked table pages
+ *            (NULL: the pages are freed at once).
+ * @unmapped: receives the number of bytes unmapped (may be NULL).
  *
- * Holes are fine.  A leaf (or contiguous run) that straddles either end of
- * the range gives -EINVAL with nothing removed: genpt never splits a leaf
- * behind the caller's back.  Table pages that became empty are unlinked and
- * handed to @gather (freed at once when NULL).  The gather's range grows by
- * the span from the first to the last removed leaf, and by the whole span
- * of every unlinked table (a walk cache may use the stale pointer for any
- * address under it); nothing is added when nothing was mapped.
- * *@unmapped (may be NULL) receives the number of bytes unmapped.
- * Argument errors as for genpt_map().
+ * Holes are fine.  genpt never splits a leaf behind the caller's back: a
+ * leaf (or contiguous run) that straddles either end of the range is an
+ * error and nothing is removed (genpt_split() it first).  Table pages that
+ * became empty are unlinked and handed to @gather.  The gather's range
+ * grows by the span from the first to the last removed leaf, and by the
+ * whole span of every unlinked table (a walk cache may use the stale
+ * pointer for any address under it); nothing is added when nothing was
+ * mapped.
+ *
+ * Return: 0, or a negative errno (nothing removed).
+ * -EINVAL: as for genpt_map(), or a leaf straddles an end of the range.
+ * -EOVERFLOW: the range wraps past 2^64.
+ * -ERANGE: the range leaves the table's input space.
  */
 GENPT_API int genpt_unmap(struct genpt *pt, uint64_t iova, uint64_t len,
 			  struct genpt_gather *gather, uint64_t *unmapped);
 
 /**
- * genpt_iova_to_phys() - the output address @iova maps to, with any sub-page
- * offset carried through.  -ENOENT when nothing maps it, -ERANGE when it is
- * outside the table's input space.
+ * genpt_iova_to_phys() - look an input address up.
+ * @pt:   the table.
+ * @iova: any input address.
+ * @oa:   receives the output address @iova maps to, with any sub-page
+ *        offset carried through.
+ *
+ * May run beside edits of @pt when unmaps use a gather (see the threading
+ * rules at the top of this header).
+ *
+ * Return: 0, or a negative errno.
+ * -ENOENT: nothing maps @iova.
+ * -ERANGE: @iova is outside the table's input space.
+ * -EINVAL: a NULL argument.
  */
 GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa);
 
 /**
- * genpt_leaf_lookup() - the leaf that maps @iova: its range, output
+ * genpt_leaf_lookup() - describe the leaf that maps an address.
+ * @pt:   the table.
+ * @iova: the address.
+ * @info: receives the description.
+ *
+ * The leaf that maps @iova: its range, output
  * address, size, level, run, permissions and dirty / accessed state (see
  * struct genpt_leaf_info).  A snapshot: hardware may set the dirty and
  * accessed flags any time.  -EINVAL for NULL arguments, -ERANGE outside
@@ -331,6 +385,13 @@ GENPT_API int genpt_leaf_lookup(struct genpt *pt, uint64_t iova,
 /**
  * genpt_read_and_clear_dirty() - harvest the write-dirty state of the leaves
  * in [@iova, @iova + @len).
+ * @pt:     the table.
+ * @iova:   first input address; aligned to the smallest page.
+ * @len:    bytes; a non-zero multiple of the smallest page.
+ * @flags:  0, or GENPT_DIRTY_NO_CLEAR to report without cleaning.
+ * @bitmap: where dirty pages are recorded (NULL: clean without recording).
+ * @gather: receives the range of every leaf cleaned (NULL: none kept; the
+ *          caller then invalidates the whole range itself).
  *
  * For every write-dirty leaf, sets the bits of @bitmap for the pages it
  * covers, clipped to the query range (a large leaf sets whole words at a
@@ -366,12 +427,15 @@ GENPT_API int genpt_leaf_lookup(struct genpt *pt, uint64_t iova,
  * without dirty update must not fault), so everything writable is reported
  * and nothing is cleaned.
  *
- * @bitmap may be NULL: clean without recording.  Otherwise the query range
- * must lie inside [bitmap->iova, bitmap->iova + bitmap->length), else
- * -EINVAL.  Errors in order: -EINVAL (NULL @pt, unknown @flags bits, the
- * query's shape, a malformed @bitmap, the query outside the bitmap), then
- * -EOVERFLOW, -ERANGE as for genpt_unmap(), then -EOPNOTSUPP when the
- * table has no dirty state (e.g. ARMv8 without GENPT_FEAT_ARMV8_DBM).
+ * Return: 0, or a negative errno (nothing changed).  The classes in this
+ * order whichever arguments are wrong:
+ * -EINVAL: NULL @pt, unknown @flags bits, the query's shape (as for
+ *          genpt_unmap()), a malformed @bitmap, or a query range not inside
+ *          [bitmap->iova, bitmap->iova + bitmap->length).
+ * -EOVERFLOW: the range wraps past 2^64.
+ * -ERANGE: the range leaves the table's input space.
+ * -EOPNOTSUPP: the table has no dirty state (e.g. ARMv8 without
+ *          GENPT_FEAT_ARMV8_DBM).
  */
 GENPT_API int genpt_read_and_clear_dirty(struct genpt *pt, uint64_t iova,
 					 uint64_t len, unsigned int flags,
@@ -380,6 +444,12 @@ GENPT_API int genpt_read_and_clear_dirty(struct genpt *pt, uint64_t iova,
 
 /**
  * genpt_unmap_read_dirty() - genpt_unmap() that records what it removes.
+ * @pt:       the table.
+ * @iova:     first address to unmap.
+ * @len:      bytes to unmap.
+ * @bitmap:   where removed dirty pages are recorded (NULL: a plain unmap).
+ * @gather:   receives the range to invalidate and the freed table pages.
+ * @unmapped: receives the bytes unmapped (may be NULL).
  *
  * Removes the leaves inside [@iova, @iova + @len) exactly as genpt_unmap()
  * does (same errors; a leaf that straddles an end gives -EINVAL and nothing
@@ -400,7 +470,10 @@ GENPT_API int genpt_unmap_read_dirty(struct genpt *pt, uint64_t iova, uint64_t l
 
 /**
  * genpt_clear_dirty() - make write-clean exactly the pages whose bits are
- * set in @mask.
+ * set in a mask.
+ * @pt:     the table.
+ * @mask:   the pages to clean (struct genpt_dirty_bitmap conventions).
+ * @gather: receives the range of every leaf cleaned.
  *
  * The second half of a split harvest (read with GENPT_DIRTY_NO_CLEAR, then
  * clear only the pages about to be copied, just before copying them, as
@@ -422,122 +495,187 @@ GENPT_API int genpt_clear_dirty(struct genpt *pt, const struct genpt_dirty_bitma
 
 /**
  * genpt_set_dirty_tracking() - switch dirty tracking on or off.
+ * @pt:     the table.
+ * @enable: true to switch it on, false to switch it off.
  *
  * While on, new writable leaves start write-clean, so hardware with dirty
  * update marks the first write.  While off they start write-dirty, so
  * hardware never needs to write the entry.  Switching off also marks every
  * existing writable leaf write-dirty again, because hardware programmed
  * without dirty update faults on a write-clean entry.  The caller programs
- * the hardware (e.g. RISC-V DC.tc.GADE) to match.  -EOPNOTSUPP when the
- * table has no dirty state; -EBUSY while a driver helper owns the tracking
- * state (a table attached through genpt_rvdrv_attach(): switch it with
- * genpt_rvdrv_set_dirty_tracking(), which programs the IOMMU too).
+ * the hardware (e.g. RISC-V DC.tc.GADE) to match.
+ *
+ * Return: 0, or a negative errno.
+ * -EINVAL: a NULL @pt.
+ * -EOPNOTSUPP: the table has no dirty state.
+ * -EBUSY: a driver helper owns the tracking state (a table attached
+ *          through genpt_rvdrv_attach(): switch it with
+ *          genpt_rvdrv_set_dirty_tracking(), which programs the IOMMU too).
  */
 GENPT_API int genpt_set_dirty_tracking(struct genpt *pt, bool enable);
 
 /**
- * genpt_split() - re-express every leaf that meets [@iova, @iova + @len)
- * and is larger than 2^@page_shift with leaves of that size (or the
- * largest size the format has below it, contiguous runs included).
+ * genpt_split() - re-express large leaves with smaller ones.
+ * @pt:         the table.
+ * @iova:       first input address of the range; aligned to the smallest
+ *              page.
+ * @len:        bytes; a non-zero multiple of the smallest page.
+ * @page_shift: log2 of the leaf size wanted: every leaf that meets the
+ *              range and is larger than 2^@page_shift is re-expressed with
+ *              leaves of that size (or the largest size the format has
+ *              below it, contiguous runs included).
+ * @gather:     receives the replaced ranges (the IOTLB still holds the
+ *              large translations) (NULL: not recorded).
  *
  * Same output addresses and attributes; a dirty leaf's children are all
  * dirty.  Leaves straddling the range ends are split whole (this is also
  * how a caller cuts a mapping before a partial unmap).  Each replacement
  * table is built completely and swapped in with one compare-and-swap of
  * the parent entry, so a concurrent hardware walk always finds a valid
- * translation; the replaced ranges go into @gather (the IOTLB still holds
- * the large translations).  All table pages are allocated before anything
- * changes: -ENOMEM leaves the table as it was.
- * -EINVAL: bad range shape, @page_shift below the granule or above 63;
- * -ENOENT: no leaf meets the range; -EOPNOTSUPP: the format cannot split
- * yet.  Range errors as for genpt_unmap().
+ * translation.  All table pages are allocated before anything changes.
+ *
+ * Return: 0, or a negative errno (the table as it was).
+ * -EINVAL: bad range shape, @page_shift below the granule or above 63.
+ * -EOVERFLOW: the range wraps past 2^64.
+ * -ERANGE: the range leaves the table's input space.
+ * -ENOENT: no leaf meets the range.
+ * -ENOMEM: a table page could not be allocated.
+ * -EOPNOTSUPP: the format cannot split yet.
  */
 GENPT_API int genpt_split(struct genpt *pt, uint64_t iova, uint64_t len,
 			  unsigned int page_shift, struct genpt_gather *gather);
 
 /**
- * genpt_merge() - the reverse of genpt_split() inside [@iova, @iova + @len):
- * wherever a table lying wholly inside the range maps an aligned,
+ * genpt_merge() - the reverse of genpt_split() inside [@iova, @iova + @len).
+ * @pt:     the table.
+ * @iova:   first input address of the range; aligned to the smallest page.
+ * @len:    bytes; a non-zero multiple of the smallest page.
+ * @gather: receives the replaced tables and the merged ranges (NULL: the
+ *          tables are folded and freed at once).
+ *
+ * Wherever a table lying wholly inside the range maps an aligned,
  * physically contiguous range with identical attributes, replace it with
  * one leaf; aligned groups of leaves that qualify become contiguous runs
  * where the format has them.  The new leaf is dirty if any child was (a
  * child dirtied while the swap happens is caught by a second look).  The
- * replaced tables and the merged ranges go into @gather; the tables keep
- * their translations until genpt_gather_release(), and a device write that
- * still went through one of them after the swap (a walk already under
- * way, which the IOTLB invalidation waits for) is folded into the new
- * leaf's dirty state at release, so a harvest after the release reports
- * it.  With a NULL @gather the tables are freed at once (and folded
- * first).  -ENOENT: no leaf in the range; -ENOMEM: the gather could not
- * take the page that notes the replaced tables (nothing changed); other
- * errors as for genpt_split().
+ * replaced tables keep their translations until genpt_gather_release(),
+ * and a device write that still went through one of them after the swap
+ * (a walk already under way, which the IOTLB invalidation waits for) is
+ * folded into the new leaf's dirty state at release, so a harvest after
+ * the release reports it.
+ *
+ * Return: 0, or a negative errno.
+ * -ENOENT: no leaf in the range.
+ * -ENOMEM: the gather could not take the page that notes the replaced
+ *          tables (nothing changed).
+ * -EINVAL, -EOVERFLOW, -ERANGE, -EOPNOTSUPP: as for genpt_split().
  */
 GENPT_API int genpt_merge(struct genpt *pt, uint64_t iova, uint64_t len,
 			  struct genpt_gather *gather);
 
 /**
  * genpt_set_dirty_tracking_split() - dirty tracking at base-page
- * granularity: on @enable, split every leaf larger than 2^@page_shift (so
- * a device touching one byte of a 1 GiB mapping dirties one small page,
- * not the whole gigabyte), then switch tracking on; on disable, switch
- * tracking off (leaves become write-dirty) and merge everything back.
- * The IOTLB must be invalidated for @gather's range before releasing it.
- * -ENOMEM on enable may leave part of the space split (translations are
- * unchanged) and tracking off; -ENOMEM on disable (the merge's note of the
- * replaced tables, see genpt_merge()) leaves tracking off and the leaves
- * split.  Other errors as for genpt_split() and
- * genpt_set_dirty_tracking().
+ * granularity.
+ * @pt:         the table.
+ * @enable:     true: split, then switch tracking on; false: switch it off,
+ *              then merge.
+ * @page_shift: log2 of the leaf size tracking works at (e.g. 12).
+ * @gather:     receives the ranges split or merged and the replaced tables;
+ *              invalidate the IOTLB for its range before releasing it.
+ *
+ * On @enable, split every leaf larger than 2^@page_shift (so a device
+ * touching one byte of a 1 GiB mapping dirties one small page, not the
+ * whole gigabyte), then switch tracking on; on disable, switch tracking
+ * off (leaves become write-dirty) and merge everything back.
+ *
+ * Return: 0, or a negative errno.
+ * -ENOMEM: on enable, part of the space may be split (translations are
+ *          unchanged) and tracking is off; on disable (the merge's note of
+ *          the replaced tables, see genpt_merge()), tracking is off and the
+ *          leaves stay split.
+ * -EINVAL, -EOPNOTSUPP: as for genpt_split() and
+ *          genpt_set_dirty_tracking().
  */
 GENPT_API int genpt_set_dirty_tracking_split(struct genpt *pt, bool enable,
 					     unsigned int page_shift,
 					     struct genpt_gather *gather);
 
 /**
- * genpt_dirty_tracking() - 1 when dirty tracking is on, 0 when off,
- * -EINVAL for NULL.
+ * genpt_dirty_tracking() - whether dirty tracking is on.
+ * @pt: the table.
+ *
+ * Return: 1 when dirty tracking is on, 0 when off.
+ * -EINVAL: a NULL @pt.
  */
 GENPT_API int genpt_dirty_tracking(const struct genpt *pt);
 
 /**
- * genpt_hw_access() - the format's hardware doing one access at @iova.
+ * genpt_hw_access() - the format's hardware doing one access.
+ * @pt:     the table.
+ * @iova:   the address accessed.
+ * @access: GENPT_ACCESS_READ, GENPT_ACCESS_WRITE or GENPT_ACCESS_EXEC.
+ * @oa:     receives the output address (may be NULL).
  *
  * A reference walk written from the architecture manual, independent of
- * the code that builds the table.  Checks permissions (@access is
- * GENPT_ACCESS_READ/WRITE/EXEC), and: while dirty tracking is on, behaves
- * as an IOMMU with hardware A/D update (sets A, and D on a write, with an
- * atomic compare-and-swap of the whole entry, retrying if it changed);
- * while off, as one without it (a missing A, or a write to a write-clean
- * entry, faults).  Stores the output address in *@oa (may be NULL).
- * -ENOENT: nothing maps @iova; -EACCES: the walk faulted (permission, a
- * missing A/D, or a malformed entry such as a reserved encoding: hardware
- * reports all of them as a page fault); -EFAULT: a table address the
- * provider does not back (an access fault); -ERANGE: outside the input
- * space.  Safe to call concurrently with every other call.
+ * the code that builds the table.  Checks permissions, and: while dirty
+ * tracking is on, behaves as an IOMMU with hardware A/D update (sets A,
+ * and D on a write, with an atomic compare-and-swap of the whole entry,
+ * retrying if it changed); while off, as one without it (a missing A, or
+ * a write to a write-clean entry, faults).  Safe to call concurrently with
+ * every other call.
+ *
+ * Return: 0, or a negative errno.
+ * -ENOENT: nothing maps @iova.
+ * -EACCES: the walk faulted (permission, a missing A/D, or a malformed
+ *          entry such as a reserved encoding: hardware reports all of them
+ *          as a page fault).
+ * -EFAULT: a table address the provider does not back (an access fault).
+ * -ERANGE: @iova is outside the input space.
+ * -EINVAL: a NULL @pt or an unknown @access.
  */
 GENPT_API int genpt_hw_access(struct genpt *pt, uint64_t iova,
 			      unsigned int access, uint64_t *oa);
 
-/** genpt_hw_info() - fill *@info with the values hardware is programmed with. */
+/**
+ * genpt_hw_info() - the values hardware is programmed with to walk the
+ * table.
+ * @pt:   the table.
+ * @info: receives the root address and size, levels, mode and the
+ *        format's register values.
+ *
+ * Return: 0, or -EINVAL for a NULL argument.
+ */
 GENPT_API int genpt_hw_info(const struct genpt *pt, struct genpt_hw_info *info);
 
 /**
  * genpt_table_bytes() - bytes of table memory the table holds now (root
- * included); for accounting and leak checks.  Pages waiting in a gather
- * are not counted.
+ * included); for accounting and leak checks.
+ * @pt:    the table.
+ * @bytes: receives the count.  Pages waiting in a gather are not counted.
+ *
+ * Return: 0, or -EINVAL for a NULL argument.
  */
 GENPT_API int genpt_table_bytes(const struct genpt *pt, uint64_t *bytes);
 
-/** genpt_gather_init() - make *@g empty (no range, no pages). */
+/**
+ * genpt_gather_init() - make a gather empty (no range, no pages).
+ * @g: the gather.
+ */
 GENPT_API void genpt_gather_init(struct genpt_gather *g);
 
 /**
- * genpt_gather_release() - after the caller invalidated the IOTLB for
- * [g->start, g->last], give the gathered table pages back to @pt's provider
- * and make *@g empty.  Tables genpt_merge() replaced have their dirty state
- * folded into the leaf that replaced them first (the invalidation waited
- * for every walk that could still mark them), so release writes @pt's
- * entries: call it where an edit of that range would be allowed.
- * -EINVAL for NULL arguments.
+ * genpt_gather_release() - finish an edit after the IOTLB invalidation.
+ * @pt: the table whose edits filled @g.
+ * @g:  the gather; empty afterwards.
+ *
+ * After the caller invalidated the IOTLB for [g->start, g->last], give the
+ * gathered table pages back to @pt's provider and make *@g empty.  Tables
+ * genpt_merge() replaced have their dirty state folded into the leaf that
+ * replaced them first (the invalidation waited for every walk that could
+ * still mark them), so release writes @pt's entries: call it where an edit
+ * of that range would be allowed.
+ *
+ * Return: 0, or -EINVAL for NULL arguments.
  */
 GENPT_API int genpt_gather_release(struct genpt *pt, struct genpt_gather *g);
 

@@ -36,10 +36,12 @@ extern "C" {
 	(GENPT_VERSION_MAJOR * 10000 + GENPT_VERSION_MINOR * 100 + GENPT_VERSION_PATCH)
 
 /**
- * genpt_version() - the version of the library linked at run time, as
- * "MAJOR.MINOR.PATCH".  Compare it with GENPT_VERSION_STRING to detect a
- * program built against other headers than the library it runs with.
- * Never NULL; a static string.
+ * genpt_version() - the version of the library linked at run time.
+ *
+ * Compare it with GENPT_VERSION_STRING to detect a program built against
+ * other headers than the library it runs with.
+ *
+ * Return: "MAJOR.MINOR.PATCH", a static string; never NULL.
  */
 GENPT_API const char *genpt_version(void);
 

@@ -200,6 +200,10 @@ static bool reg_extent(uint32_t off, uint32_t *start, uint32_t *size)
 		*size = 4;
 		return true;
 	}
+	/* Outside the page: still define the outputs, so no caller (and no
+	 * optimizer proving things across the calls) sees them unset. */
+	*start = off;
+	*size = 0;
 	return false;
 }
 
@@ -210,17 +214,19 @@ static bool reg_window(uint32_t off)
 	       (off >= 0x400 && off < GENPT_RVI_REG_SPACE);
 }
 
-static int reg_check(uint32_t offset, unsigned int size)
+static int reg_check(uint32_t offset, unsigned int size, uint32_t *start,
+		     uint32_t *rsize)
 {
-	uint32_t start, rsize;
+	/* The extent is found first so the outputs are set on every path. */
+	bool known = reg_extent(offset, start, rsize);
 
 	if (size != 4 && size != 8)
 		return -EINVAL;
 	if (offset & (size - 1))
 		return -EINVAL;
-	if (!reg_extent(offset, &start, &rsize))
+	if (!known)
 		return -EINVAL;
-	if (offset + size <= start + rsize)
+	if (offset + size <= *start + *rsize)
 		return 0;
 	/* Wider than the register: only two cells of a reserved window. */
 	return reg_window(offset) && reg_window(offset + 4) ? 0 : -EINVAL;
@@ -545,10 +551,9 @@ GENPT_API int genpt_rviommu_reg_read(struct genpt_rviommu *iommu,
 
 	if (!iommu || !value)
 		return -EINVAL;
-	err = reg_check(offset, size);
+	err = reg_check(offset, size, &start, &rsize);
 	if (err)
 		return err;
-	reg_extent(offset, &start, &rsize);
 	pthread_mutex_lock(&iommu->reg_lock);
 	v = reg_get(iommu, start);
 	if (size == 8 && rsize == 4) /* two cells of a reserved window */
@@ -706,10 +711,9 @@ GENPT_API int genpt_rviommu_reg_write(struct genpt_rviommu *iommu,
 
 	if (!iommu)
 		return -EINVAL;
-	err = reg_check(offset, size);
+	err = reg_check(offset, size, &start, &rsize);
 	if (err)
 		return err;
-	reg_extent(offset, &start, &rsize);
 	if (size == 8 && rsize == 4)
 		return 0; /* two cells of a reserved window */
 	pthread_mutex_lock(&iommu->reg_lock);

@@ -96,7 +96,10 @@ static void xl_check(const struct xu_table *t, const struct xl *l, unsigned int 
 {
 	char w[160];
 
-	snprintf(w, sizeof(w), "%s (leaf 0x%llx size 0x%llx)", when, ULL(l->iova), ULL(l->size));
+	/* Only a label for the messages: a long one is cut and shows it. */
+	if (snprintf(w, sizeof(w), "%s (leaf 0x%llx size 0x%llx)", when, ULL(l->iova),
+		     ULL(l->size)) >= (int)sizeof(w))
+		memcpy(w + sizeof(w) - 4, "...", 4);
 	xs_expect_leaf(t, l->iova, xl_shift(l), l->oa, l->prot, dmask, ~0u, w);
 }
 
