@@ -345,7 +345,7 @@ GENPT_API int genpt_read_and_clear_dirty(struct genpt *pt, uint64_t iova,
 					 const struct genpt_dirty_bitmap *bitmap,
 					 struct genpt_gather *gather)
 {
-	struct genpt_dirty_req req;
+	struct genpt_dirty_req req = { 0 };
 	int err;
 
 	if (!pt || (flags & ~GENPT_DIRTY_NO_CLEAR))
@@ -369,7 +369,7 @@ GENPT_API int genpt_unmap_read_dirty(struct genpt *pt, uint64_t iova, uint64_t l
 				     const struct genpt_dirty_bitmap *bitmap,
 				     struct genpt_gather *gather, uint64_t *unmapped)
 {
-	uint64_t last, dummy;
+	uint64_t last = 0, dummy;
 	int err;
 
 	if (!pt)
@@ -386,7 +386,7 @@ GENPT_API int genpt_unmap_read_dirty(struct genpt *pt, uint64_t iova, uint64_t l
 GENPT_API int genpt_clear_dirty(struct genpt *pt, const struct genpt_dirty_bitmap *mask,
 				struct genpt_gather *gather)
 {
-	uint64_t last;
+	uint64_t last = 0;
 	int err;
 
 	if (!pt || !mask || check_bitmap_shape(mask))
