@@ -236,19 +236,10 @@ static void fb_ref_harvest(const struct fb_leaf *l, unsigned int n, struct fc_ca
 static void fb_ref_clean(struct fb_leaf *l, unsigned int n, struct fc_carry *c, uint64_t q0,
 			 uint64_t q1)
 {
-	for (unsigned int k = 0; k < n; k++) {
-		struct fc_range out[2];
-		unsigned int nout = 0;
-
-		if (!l[k].dirty || l[k].last < q0 || l[k].first > q1)
-			continue;
-		if (l[k].first < q0)
-			out[nout++] = (struct fc_range){ l[k].first, q0 - 1 };
-		if (l[k].last > q1)
-			out[nout++] = (struct fc_range){ q1 + 1, l[k].last };
-		if (!nout || fc_add(c, out, nout))
+	for (unsigned int k = 0; k < n; k++)
+		if (l[k].dirty && l[k].last >= q0 && l[k].first <= q1 &&
+		    fc_clean_leaf(c, l[k].first, l[k].last, q0, q1))
 			l[k].dirty = false;
-	}
 }
 
 static void fb_engine(struct fb *b)

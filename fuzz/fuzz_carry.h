@@ -109,4 +109,31 @@ static inline void fc_take(struct fc_carry *c, uint64_t first, uint64_t last, bo
 	}
 }
 
+/* A report callback for fc_take() that only notes that something was
+ * carried there (ctx: bool). */
+static inline void fc_flag_report(void *ctx, uint64_t f, uint64_t l)
+{
+	(void)f;
+	(void)l;
+	*(bool *)ctx = true;
+}
+
+/*
+ * A cleaning query [q0, q1] met the dirty leaf [lf, ll]: true when it is
+ * cleaned, i.e. it lies inside or the part(s) outside could be carried;
+ * false when the carry is full and the leaf stays dirty.
+ */
+static inline bool fc_clean_leaf(struct fc_carry *c, uint64_t lf, uint64_t ll, uint64_t q0,
+				 uint64_t q1)
+{
+	struct fc_range out[2];
+	unsigned int n = 0;
+
+	if (lf < q0)
+		out[n++] = (struct fc_range){ lf, q0 - 1 };
+	if (ll > q1)
+		out[n++] = (struct fc_range){ q1 + 1, ll };
+	return !n || fc_add(c, out, n);
+}
+
 #endif /* GENPT_FUZZ_CARRY_H */

@@ -998,13 +998,6 @@ static void ff_bits_report(void *ctx, uint64_t first, uint64_t last)
 		ff_bits_set(c->w, c->bm, first, last);
 }
 
-static void ff_flag_report(void *ctx, uint64_t first, uint64_t last)
-{
-	(void)first;
-	(void)last;
-	*(bool *)ctx = true;
-}
-
 /* One-bit bitmap over each leaf: its dirty state, NO_CLEAR. */
 static void ff_check_dirty_all(struct ff *f)
 {
@@ -1023,7 +1016,7 @@ static void ff_check_dirty_all(struct ff *f)
 		int err;
 
 		/* carried pages under the leaf are reported too */
-		fc_take(&f->carry, l->first, l->last, false, ff_flag_report, &want);
+		fc_take(&f->carry, l->first, l->last, false, fc_flag_report, &want);
 
 		if (bm.page_shift > 63)
 			continue;
@@ -1495,8 +1488,6 @@ static void ff_dirty(struct ff *f)
 		for (size_t i = gm_lower(&f->m, iova); i < f->m.n && f->m.leaf[i].first <= last;
 		     i++) {
 			struct gm_leaf *l = &f->m.leaf[i];
-			struct fc_range out[2];
-			unsigned int nout = 0;
 
 			if (!ff_leaf_dirty(f, l))
 				continue;
@@ -1506,11 +1497,7 @@ static void ff_dirty(struct ff *f)
 			if (!clear)
 				continue;
 			/* a leaf reaching outside: cleaned whole, the outside carried */
-			if (l->first < iova)
-				out[nout++] = (struct fc_range){ l->first, iova - 1 };
-			if (l->last > last)
-				out[nout++] = (struct fc_range){ last + 1, l->last };
-			if (nout && !fc_add(&f->carry, out, nout))
+			if (!fc_clean_leaf(&f->carry, l->first, l->last, iova, last))
 				continue; /* the carry is full: left dirty */
 			gm_clear_dirty(l);
 			ff_hull(&cleaned, &cleaned_lo, &cleaned_hi, l->first, l->last);

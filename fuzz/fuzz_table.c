@@ -659,7 +659,7 @@ static void fz_bits_set(uint64_t *w, const struct genpt_dirty_bitmap *bm,
 		w[b / 64] |= 1ull << (b % 64);
 }
 
-/* fc_take() reporting into a bitmap (ctx: struct fz_bm_ctx), or a flag. */
+/* fc_take() reporting into a bitmap (ctx: struct fz_bm_ctx). */
 struct fz_bm_ctx {
 	uint64_t *w;
 	const struct genpt_dirty_bitmap *bm;
@@ -671,13 +671,6 @@ static void fz_bits_report(void *ctx, uint64_t first, uint64_t last)
 
 	if (c->bm)
 		fz_bits_set(c->w, c->bm, first, last);
-}
-
-static void fz_flag_report(void *ctx, uint64_t first, uint64_t last)
-{
-	(void)first;
-	(void)last;
-	*(bool *)ctx = true;
 }
 
 /* One-bit bitmap over each leaf: its dirty state, NO_CLEAR. */
@@ -696,7 +689,7 @@ static void fz_check_dirty_all(struct fz *f)
 		int err;
 
 		/* carried pages under the leaf are reported too */
-		fc_take(&f->carry, l->first, l->last, false, fz_flag_report, &want);
+		fc_take(&f->carry, l->first, l->last, false, fc_flag_report, &want);
 		err = genpt_read_and_clear_dirty(f->pt, l->first, fm_size(l),
 						 GENPT_DIRTY_NO_CLEAR, &bm, NULL);
 
@@ -1081,8 +1074,6 @@ static void fz_dirty(struct fz *f)
 		for (size_t i = fm_lower(&f->m, iova);
 		     i < f->m.n && f->m.leaf[i].first <= last; i++) {
 			struct fm_leaf *l = &f->m.leaf[i];
-			struct fc_range out[2];
-			unsigned int nout = 0;
 
 			if (!(l->prot & GENPT_WRITE) || !l->dirty)
 				continue;
@@ -1092,11 +1083,7 @@ static void fz_dirty(struct fz *f)
 			if (!clear)
 				continue;
 			/* a leaf reaching outside: cleaned whole, the outside carried */
-			if (l->first < iova)
-				out[nout++] = (struct fc_range){ l->first, iova - 1 };
-			if (l->last > last)
-				out[nout++] = (struct fc_range){ last + 1, l->last };
-			if (nout && !fc_add(&f->carry, out, nout))
+			if (!fc_clean_leaf(&f->carry, l->first, l->last, iova, last))
 				continue; /* the carry is full: left dirty */
 			l->dirty = 0;
 			fz_hull(&cleaned, &cleaned_lo, &cleaned_hi, l->first, l->last);

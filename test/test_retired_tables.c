@@ -119,6 +119,25 @@ static void rt_prime(struct rt *t)
 		     "%s: read", t->f->name);
 }
 
+/*
+ * The table word a device write at VA + 5 granules dirties: its live
+ * address, and its value before (@clean) and after (@dirty) the write.
+ */
+static uint64_t *rt_learn_dirty_word(struct rt *t, uint64_t *clean, uint64_t *dirty)
+{
+	struct af_snap s0, s1;
+	uint64_t *word;
+
+	rt_prime(t);
+	af_snap_take(&t->p, t->pt, &s0);
+	cr_assert_eq(genpt_hw_access(t->pt, VA + 5 * t->gran, GENPT_ACCESS_WRITE, NULL), 0);
+	af_snap_take(&t->p, t->pt, &s1);
+	word = rt_one_changed_word(&s0, &s1, clean, dirty, t->f->name);
+	af_snap_free(&s0);
+	af_snap_free(&s1);
+	return word;
+}
+
 /* Blocks of @s whose bytes differ now (every block of @s must be live). */
 static unsigned int rt_blocks_changed(const struct af_snap *s)
 {
@@ -180,21 +199,13 @@ Test(retired_tables, merge_folds_a_late_dirty_mark_at_release)
 {
 	for (unsigned int i = 0; i < af_nfmts; i++) {
 		struct rt t;
-		struct af_snap s0, s1;
 		struct genpt_gather g;
 		uint64_t clean, dirty, *word;
 
 		if (!af_fmts[i].dirty || !rt_init(&t, &af_fmts[i]))
 			continue;
 		rt_make_table_of_small_leaves(&t);
-		/* Learn which word a device write dirties, and to what. */
-		rt_prime(&t);
-		af_snap_take(&t.p, t.pt, &s0);
-		cr_assert_eq(genpt_hw_access(t.pt, VA + 5 * t.gran, GENPT_ACCESS_WRITE, NULL), 0);
-		af_snap_take(&t.p, t.pt, &s1);
-		word = rt_one_changed_word(&s0, &s1, &clean, &dirty, t.f->name);
-		af_snap_free(&s0);
-		af_snap_free(&s1);
+		word = rt_learn_dirty_word(&t, &clean, &dirty);
 		cr_assert_geq(rt_dirty_pages(&t, 0), 1, "%s", t.f->name);
 		cr_assert_eq(__atomic_load_n(word, __ATOMIC_RELAXED), clean, "%s: cleaned",
 			     t.f->name);
@@ -221,19 +232,12 @@ Test(retired_tables, split_refuses_a_late_update_of_the_old_leaf)
 {
 	for (unsigned int i = 0; i < af_nfmts; i++) {
 		struct rt t;
-		struct af_snap s0, s1;
 		struct genpt_gather g;
 		uint64_t clean, dirty, *word;
 
 		if (!af_fmts[i].dirty || !rt_init(&t, &af_fmts[i]))
 			continue;
-		rt_prime(&t);
-		af_snap_take(&t.p, t.pt, &s0);
-		cr_assert_eq(genpt_hw_access(t.pt, VA + 5 * t.gran, GENPT_ACCESS_WRITE, NULL), 0);
-		af_snap_take(&t.p, t.pt, &s1);
-		word = rt_one_changed_word(&s0, &s1, &clean, &dirty, t.f->name);
-		af_snap_free(&s0);
-		af_snap_free(&s1);
+		word = rt_learn_dirty_word(&t, &clean, &dirty);
 		cr_assert_eq(rt_dirty_pages(&t, 0), t.big / t.gran, "%s", t.f->name);
 		cr_assert_eq(__atomic_load_n(word, __ATOMIC_RELAXED), clean, "%s: cleaned",
 			     t.f->name);

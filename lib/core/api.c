@@ -255,7 +255,6 @@ GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa)
 	return pt->ops->iova_to_phys(pt, iova, oa);
 }
 
-/* The bitmap's own shape: every fault is -EINVAL. */
 GENPT_API int genpt_leaf_lookup(struct genpt *pt, uint64_t iova,
 				struct genpt_leaf_info *info)
 {
@@ -307,6 +306,7 @@ GENPT_API int genpt_query_caps(const struct genpt_config *cfg, const struct genp
 	return genpt_hw_info(&tmp, &caps->hw_tracking);
 }
 
+/* The bitmap's own shape: every fault is -EINVAL. */
 static int check_bitmap_shape(const struct genpt_dirty_bitmap *bm)
 {
 	uint64_t page_m1;

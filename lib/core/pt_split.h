@@ -393,8 +393,9 @@ static void pt_gen_fold_retired(struct genpt *pt, unsigned int lvl,
 				uint64_t iova, const uint64_t *child)
 {
 	bool handed_over = lvl & GENPT_RETIRED_HANDED_OVER;
+	struct pt_leaf_ref r;
 	unsigned int c, n;
-	uint64_t *table = pt->root, base;
+	uint64_t base;
 	bool dirty = false;
 
 	lvl &= ~GENPT_RETIRED_HANDED_OVER;
@@ -407,22 +408,11 @@ static void pt_gen_fold_retired(struct genpt *pt, unsigned int lvl,
 	if (!dirty)
 		return;
 	base = pt_member_oa(pt, c, 0, pt_load(&child[0]));
-	for (unsigned int l = pt->levels - 1; l >= lvl; l--) {
-		uint64_t *p = &table[pt_index(pt, l, iova)];
-		uint64_t e = pt_load(p);
-		unsigned int shift;
-
-		if (fmt_kind(pt, l, e) == PT_LEAF) {
-			shift = fmt_level_shift(pt, l) + fmt_leaf_run(pt, l, e);
-			if (fmt_leaf_oa(pt, l, e) +
-				    (iova & ((shift < 64 ? 1ull << shift : 0) - 1)) == base)
-				pt_set_dirty_state(pt, p, true);
-			return;
-		}
-		if (fmt_kind(pt, l, e) != PT_TABLE || l == lvl)
-			return;
-		table = pt_child(pt, l, e);
-	}
+	/* A leaf below @lvl: the range was split since, nothing to fold into. */
+	if (!pt_leaf_at(pt, iova, &r) || r.lvl < lvl)
+		return;
+	if (fmt_leaf_oa(pt, r.lvl, r.e) + (iova - r.first) == base)
+		pt_set_dirty_state(pt, &r.table[r.idx], true);
 }
 
 /*
