@@ -5,26 +5,39 @@
  *
  * Conventions for every function here:
  *  - 0 (or a documented non-negative value) on success, a negative errno on
- *    failure, and on failure nothing changed: not the table, not the bitmap,
- *    not the output arguments.  The one exception is the gather of a map
- *    that failed after writing part of its range: the undo removed leaves
- *    that hardware may already have cached, so their range and any table
- *    pages it unlinked go to the gather like any unmap's.
+ *    failure, and on failure nothing changed: not the translations, not the
+ *    bitmap, not the output arguments.  The exceptions are a map that
+ *    failed after writing part of its range: the undo removed leaves that
+ *    hardware may already have cached, so their range and any table pages
+ *    it unlinked go to the gather like any unmap's; and empty table pages a
+ *    failed map added, which may stay (see genpt_map()).
  *  - Bad input never crashes: NULL pointers give -EINVAL.
  *  - When several arguments are wrong, the error classes win in this order:
  *    -EINVAL (shape: zero length, misalignment, bad prot or flags), then
  *    -EOVERFLOW (the range wraps past 2^64), then -ERANGE (outside the
  *    table's address spaces), then -EEXIST / -ENOENT (table contents).
- *  - Calls that edit a table (map, unmap, read_and_clear_dirty,
- *    set_dirty_tracking, gather_release) must be serialized by the caller,
- *    e.g. with one lock per table: disjoint ranges can share a table page
- *    that an unmap frees or a map adds.  genpt_iova_to_phys may run beside
- *    them when unmaps use a gather (freed pages stay readable until
- *    release).  Hardware accesses (genpt_hw_access and the IOMMU models)
- *    may run concurrently with anything: every entry edit is a single
- *    atomic store or compare-and-swap, and a change of the dirty state is
- *    a plain store only when hardware has nothing left to change in the
- *    entry (see genpt_read_and_clear_dirty()).
+ *  - Threads.  map, unmap, unmap_read_dirty, read_and_clear_dirty (with or
+ *    without GENPT_DIRTY_NO_CLEAR), clear_dirty, split, merge and reclaim
+ *    may run concurrently from any number of threads on disjoint ranges of
+ *    one table; the caller keeps calls on overlapping ranges apart (a range
+ *    lock), as with the Linux IOMMU API.  Two ranges are disjoint when no
+ *    address and no leaf or contiguous run is in both: a leaf straddling
+ *    the edge between two ranges belongs to both.  A table page is freed
+ *    only by a call whose range covers its whole span, and two threads that
+ *    need the same missing table install one (the other's page goes back),
+ *    so neighbours sharing a table page are safe.  genpt_iova_to_phys(),
+ *    genpt_leaf_lookup(), genpt_table_bytes() and hardware accesses
+ *    (genpt_hw_access and the IOMMU models) may run at any time: every
+ *    entry edit is a single atomic store or compare-and-swap, and a change
+ *    of the dirty state is a plain store only when hardware has nothing
+ *    left to change in the entry (see genpt_read_and_clear_dirty()).  A
+ *    lookup of a range being unmapped or merged sees the old or the new
+ *    translation and may be reading a table page the edit unlinked: the
+ *    page stays readable until genpt_gather_release(), so release a gather
+ *    only when no lookup of its range can still be running (hardware: the
+ *    invalidation completed).  genpt_create(), genpt_destroy(),
+ *    genpt_set_dirty_tracking() and genpt_set_dirty_tracking_split() need
+ *    the table to themselves.  A gather belongs to one thread at a time.
  */
 #ifndef GENPT_TABLE_H
 #define GENPT_TABLE_H
@@ -304,10 +317,16 @@ GENPT_API void genpt_destroy(struct genpt *pt);
  * v1 map it write-only.  VT-d second stage and AMD v1 have no execute
  * permission: GENPT_NOEXEC has no effect there (an instruction fetch is
  * checked as a read).
- * On success the gather is untouched (a new mapping needs no
- * invalidation); after a failure that had written part of the range, the
- * undone part and the table pages unlinked by the undo are in @gather (or
- * freed at once when @gather is NULL).
+ * A new mapping needs no invalidation, so on success the gather is
+ * untouched unless a leaf took the place of an empty table page (one an
+ * unmap covering it only in part left, see genpt_unmap()): a walk cache may
+ * still hold that page, so it and its span go to @gather (freed at once
+ * when @gather is NULL) and the gather needs the usual invalidation before
+ * genpt_gather_release().  After a failure that had written part of the
+ * range, the undone part and the table pages unlinked by the undo are in
+ * @gather too.  A failed map may leave empty table pages it added in a
+ * span the range covers only in part (a neighbouring call may be using
+ * them); genpt_reclaim() frees them.
  *
  * Return: 0, or a negative errno (nothing mapped).
  * -EINVAL: zero @len, @iova/@oa/@len not aligned to the smallest page,
@@ -334,8 +353,14 @@ GENPT_API int genpt_map(struct genpt *pt, uint64_t iova, uint64_t oa,
  *
  * Holes are fine.  genpt never splits a leaf behind the caller's back: a
  * leaf (or contiguous run) that straddles either end of the range is an
- * error and nothing is removed (genpt_split() it first).  Table pages that
- * became empty are unlinked and handed to @gather.  The gather's range
+ * error and nothing is removed (genpt_split() it first).  A table page is
+ * unlinked (and handed to @gather) when the range covers its whole span; a
+ * table the range covers only in part stays, even when this unmap emptied
+ * it, because a call on a neighbouring range may be using it (see the
+ * threading rules above).  One call leaves at most two such empty pages per
+ * level below the root (the ones holding @iova and the range's last
+ * address); a later map in their span reuses them, and genpt_reclaim()
+ * frees them.  The gather's range
  * grows by the span from the first to the last removed leaf, and by the
  * whole span of every unlinked table (a walk cache may use the stale
  * pointer for any address under it); nothing is added when nothing was
@@ -348,6 +373,33 @@ GENPT_API int genpt_map(struct genpt *pt, uint64_t iova, uint64_t oa,
  */
 GENPT_API int genpt_unmap(struct genpt *pt, uint64_t iova, uint64_t len,
 			  struct genpt_gather *gather, uint64_t *unmapped);
+
+/**
+ * genpt_reclaim() - free the table pages that map nothing.
+ * @pt:     the table.
+ * @iova:   first input address; aligned to the smallest page.
+ * @len:    bytes; a non-zero multiple of the smallest page.
+ * @gather: receives the span of every unlinked table and its page (NULL:
+ *          the pages are freed at once).
+ * @freed:  receives the bytes of table pages unlinked (may be NULL).
+ *
+ * Unlinks every table page that holds no leaf and whose whole span lies
+ * inside [@iova, @iova + @len); translations are untouched.  Unmaps leave
+ * the empty pages of tables they cover only in part (see genpt_unmap());
+ * call this with the range the caller holds, or with the whole input
+ * space while no other call edits @pt, to give them back.  Like an unmap
+ * it may run beside calls on disjoint ranges, and hardware may still hold
+ * an unlinked table in a walk cache: invalidate the gather's range before
+ * genpt_gather_release().
+ *
+ * Return: 0, or a negative errno (nothing changed).
+ * -EINVAL: NULL @pt, zero @len, @iova or @len not aligned to the smallest
+ *          page.
+ * -EOVERFLOW: the range wraps past 2^64.
+ * -ERANGE: the range leaves the table's input space.
+ */
+GENPT_API int genpt_reclaim(struct genpt *pt, uint64_t iova, uint64_t len,
+			    struct genpt_gather *gather, uint64_t *freed);
 
 /**
  * genpt_iova_to_phys() - look an input address up.

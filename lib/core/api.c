@@ -234,6 +234,20 @@ GENPT_API int genpt_unmap(struct genpt *pt, uint64_t iova, uint64_t len,
 	return pt->ops->unmap(pt, iova, last, NULL, gather, unmapped ? unmapped : &dummy);
 }
 
+GENPT_API int genpt_reclaim(struct genpt *pt, uint64_t iova, uint64_t len,
+			    struct genpt_gather *gather, uint64_t *freed)
+{
+	uint64_t last, dummy;
+	int err;
+
+	if (!pt)
+		return -EINVAL;
+	err = check_iova(pt, iova, len, &last);
+	if (err)
+		return err;
+	return pt->ops->reclaim(pt, iova, last, gather, freed ? freed : &dummy);
+}
+
 /* One address inside the input space (canonical when sign-extended). */
 static int check_va(const struct genpt *pt, uint64_t va)
 {

@@ -114,7 +114,7 @@ static void pt_clear_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	struct pt_span s = pt_span_of(pt, lvl, va, last);
 
 	for (unsigned int i = s.first; i <= s.last_idx; i++) {
-		uint64_t e = pt_load(&table[i]);
+		uint64_t e = pt_load_acquire(&table[i]);
 		unsigned int k, i0;
 
 		if (fmt_kind(pt, lvl, e) == PT_TABLE) {

@@ -164,6 +164,81 @@ static inline unsigned int pt_pick_run(const struct genpt *pt, unsigned int lvl,
 	return 0;
 }
 
+/* True when nothing below the table entry @e of level @lvl maps anything. */
+static bool pt_subtree_empty(const struct genpt *pt, unsigned int lvl,
+			     uint64_t e)
+{
+	const uint64_t *t = pt_child(pt, lvl, e);
+	unsigned int n = 1u << fmt_table_bits(pt, lvl - 1);
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t c = pt_load_acquire(&t[i]);
+
+		switch (fmt_kind(pt, lvl - 1, c)) {
+		case PT_EMPTY:
+			break;
+		case PT_LEAF:
+			return false;
+		case PT_TABLE:
+			if (lvl == 1 || !pt_subtree_empty(pt, lvl - 1, c))
+				return false;
+			break;
+		}
+	}
+	return true;
+}
+
+/*
+ * A slot a leaf may take: empty, or holding a table that maps nothing (an
+ * unmap that covered it only in part left it).  The map's range covers the
+ * slot's whole span, so no other call can be inside that table.
+ */
+static inline bool pt_slot_free(const struct genpt *pt, unsigned int lvl,
+				uint64_t e)
+{
+	enum pt_kind k = fmt_kind(pt, lvl, e);
+
+	return k == PT_EMPTY ||
+	       (k == PT_TABLE && lvl > 0 && pt_subtree_empty(pt, lvl, e));
+}
+
+/* Hand the pages of the empty subtree below table entry @e to @g. */
+static void pt_retire_subtree(struct genpt *pt, unsigned int lvl, uint64_t e,
+			      struct genpt_gather *g)
+{
+	uint64_t *t = pt_child(pt, lvl, e);
+	unsigned int n = 1u << fmt_table_bits(pt, lvl - 1);
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t c = pt_load(&t[i]);
+
+		if (fmt_kind(pt, lvl - 1, c) == PT_TABLE)
+			pt_retire_subtree(pt, lvl - 1, c, g);
+	}
+	genpt_gather_add_page(pt, g, t, pt_table_size(pt, lvl - 1));
+}
+
+/*
+ * Write @leaf into slot @j (pt_slot_free() said yes).  An empty table
+ * there goes to the gather with its span: a walk cache may still hold the
+ * pointer, so the map's gather must be invalidated before release.
+ */
+static void pt_put_leaf(struct genpt *pt, unsigned int lvl, uint64_t *table,
+			const struct pt_span *s, unsigned int j, uint64_t leaf,
+			struct genpt_gather *g)
+{
+	uint64_t *p = &table[j], old;
+
+	if (fmt_kind(pt, lvl, pt_load(p)) == PT_EMPTY) {
+		pt_store(p, leaf);
+		return;
+	}
+	/* Hardware may set A in the table entry meanwhile (x86). */
+	old = __atomic_exchange_n(p, leaf, __ATOMIC_ACQ_REL);
+	genpt_gather_add_range(g, pt_entry_va(s, j), pt_entry_va(s, j) + s->size_m1);
+	pt_retire_subtree(pt, lvl, old, g);
+}
+
 /*
  * Write @cnt leaves at entries @i.. of @table: one run of @cnt entries when
  * @run_log2 is set, else @cnt plain leaves with consecutive output
@@ -180,27 +255,28 @@ static int pt_map_leaves(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	if (run_log2) {
 		/* A run is one translation: check every slot first. */
 		for (unsigned int j = 0; j < cnt; j++)
-			if (fmt_kind(pt, lvl, pt_load(&table[i + j])) != PT_EMPTY)
+			if (!pt_slot_free(pt, lvl, pt_load_acquire(&table[i + j])))
 				return -EEXIST;
 		for (unsigned int j = 0; j < cnt; j++)
-			pt_store(&table[i + j],
-				 fmt_make_leaf(pt, lvl, oa,
-					       oa + ((uint64_t)j << s->shift),
-					       run_log2, a->attrs));
+			pt_put_leaf(pt, lvl, table, s, i + j,
+				    fmt_make_leaf(pt, lvl, oa,
+						  oa + ((uint64_t)j << s->shift),
+						  run_log2, a->attrs),
+				    a->gather);
 	} else {
 		for (unsigned int j = 0; j < cnt; j++) {
-			uint64_t *p = &table[i + j];
+			uint64_t leaf_oa = oa + ((uint64_t)j << s->shift);
 
-			if (fmt_kind(pt, lvl, pt_load(p)) != PT_EMPTY) {
+			if (!pt_slot_free(pt, lvl, pt_load_acquire(&table[i + j]))) {
 				if (j) {
 					a->any = true;
 					a->done_last = va + (((uint64_t)j << s->shift) - 1);
 				}
 				return -EEXIST;
 			}
-			pt_store(p, fmt_make_leaf(pt, lvl, oa + ((uint64_t)j << s->shift),
-						  oa + ((uint64_t)j << s->shift),
-						  0, a->attrs));
+			pt_put_leaf(pt, lvl, table, s, i + j,
+				    fmt_make_leaf(pt, lvl, leaf_oa, leaf_oa, 0, a->attrs),
+				    a->gather);
 		}
 	}
 	a->any = true;
@@ -211,40 +287,60 @@ static int pt_map_leaves(struct genpt *pt, unsigned int lvl, uint64_t *table,
 static int pt_map_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			uint64_t va, uint64_t last, struct pt_map_arg *a);
 
+/*
+ * The child table of entry @p, added when the slot is empty.  Another
+ * thread mapping a disjoint range under the same entry may add it first:
+ * then its table is used and ours goes back (no leak, one table).  NULL
+ * with *@err set when there is none.
+ */
+static uint64_t *pt_map_child(struct genpt *pt, unsigned int lvl, uint64_t *p,
+			      bool *fresh, int *err)
+{
+	uint64_t e = pt_load_acquire(p), pa;
+	uint64_t *child;
+
+	*fresh = false;
+	if (fmt_kind(pt, lvl, e) == PT_EMPTY) {
+		child = genpt_table_alloc(pt, pt_table_size(pt, lvl - 1), &pa);
+		if (!child) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		if (pt_cas_install(p, &e, fmt_make_table(pt, lvl, pa))) {
+			*fresh = true;
+			return child;
+		}
+		genpt_table_free(pt, child, pt_table_size(pt, lvl - 1));
+	}
+	if (fmt_kind(pt, lvl, e) != PT_TABLE) {
+		*err = -EEXIST;
+		return NULL;
+	}
+	return pt_child(pt, lvl, e);
+}
+
 /* Descend through entry @i, adding a table when the slot is empty. */
 static int pt_map_descend(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			  const struct pt_span *s, unsigned int i,
 			  uint64_t from, uint64_t to, struct pt_map_arg *a)
 {
-	uint64_t *p = &table[i];
-	uint64_t e = pt_load(p);
+	uint64_t first = pt_entry_va(s, i);
 	uint64_t *child;
-	bool fresh = false;
-	int err;
+	bool fresh;
+	int err = 0;
 
 	if (lvl == 0) /* unreachable: lengths are granule aligned */
 		return -EINVAL;
-	switch (fmt_kind(pt, lvl, e)) {
-	case PT_LEAF:
-		return -EEXIST;
-	case PT_EMPTY: {
-		uint64_t pa;
-
-		child = genpt_table_alloc(pt, pt_table_size(pt, lvl - 1), &pa);
-		if (!child)
-			return -ENOMEM;
-		pt_store(p, fmt_make_table(pt, lvl, pa));
-		fresh = true;
-		break;
-	}
-	default:
-		child = pt_child(pt, lvl, e);
-		break;
-	}
+	child = pt_map_child(pt, lvl, &table[i], &fresh, &err);
+	if (!child)
+		return err;
 	err = pt_map_level(pt, lvl - 1, child, from, to, a);
-	/* A table we added and nothing landed in goes again; leaves that did
-	 * land are undone by the caller's unmap, which frees it then. */
-	if (err && fresh && pt_table_is_empty(pt, lvl - 1, child, 0, 0))
+	/* A table we added and nothing landed in goes again, but only when
+	 * the call covers its whole span: otherwise a thread mapping beside
+	 * us may already be using it (genpt_reclaim() frees it later).
+	 * Leaves that did land are undone by the caller's unmap. */
+	if (err && fresh && from == first && to == first + s->size_m1 &&
+	    pt_table_is_empty(pt, lvl - 1, child, 0, 0))
 		pt_unlink_child(pt, lvl, table, s, i, child, a->gather);
 	return err;
 }
@@ -381,19 +477,21 @@ static void pt_unmap_note(struct pt_unmap_arg *a, const struct pt_span *s,
 }
 
 /*
- * Remove every leaf in [va, last] below @table.  Returns true when @table
- * holds nothing any more.  Leaves straddling the range ends were refused
- * before the walk started, so every run met here lies wholly inside.
+ * Remove every leaf in [va, last] below @table.  Leaves straddling the
+ * range ends were refused before the walk started, so every run met here
+ * lies wholly inside.  A child table is unlinked only when the range covers
+ * its whole span: it is empty then, and no call on a disjoint range can be
+ * inside it.  One the range covers in part stays, even if now empty,
+ * because a thread mapping beside us may be about to write into it.
  */
-static bool pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
+static void pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			   uint64_t va, uint64_t last, struct pt_unmap_arg *a)
 {
 	struct pt_span s = pt_span_of(pt, lvl, va, last);
-	bool removed = false;
 	unsigned int leaves = 0, lo = 0, hi = 0; /* removed here, lo..hi */
 
 	for (unsigned int i = s.first; i <= s.last_idx; i++) {
-		uint64_t e = pt_load(&table[i]);
+		uint64_t e = pt_load_acquire(&table[i]);
 
 		switch (fmt_kind(pt, lvl, e)) {
 		case PT_EMPTY:
@@ -407,27 +505,22 @@ static bool pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			hi = i + n - 1;
 			leaves += n;
 			i += n - 1;
-			removed = true;
 			break;
 		}
 		case PT_TABLE: {
-			uint64_t first = pt_entry_va(&s, i);
+			uint64_t first = pt_entry_va(&s, i), end = first + s.size_m1;
 			uint64_t *child = pt_child(pt, lvl, e);
 
-			if (pt_unmap_level(pt, lvl - 1, child, pt_max(first, va),
-					   pt_min(first + s.size_m1, last), a)) {
+			pt_unmap_level(pt, lvl - 1, child, pt_max(first, va),
+				       pt_min(end, last), a);
+			if (first >= va && end <= last)
 				pt_unlink_child(pt, lvl, table, &s, i, child, a->gather);
-				removed = true;
-			}
 			break;
 		}
 		}
 	}
 	if (leaves)
 		pt_unmap_note(a, &s, lo, hi, leaves);
-	/* Tables are never left empty, so one we removed nothing from still
-	 * holds whatever it held. */
-	return removed && pt_table_is_empty(pt, lvl, table, s.first, s.last_idx);
 }
 
 /*
@@ -450,7 +543,7 @@ static inline bool pt_leaf_at(const struct genpt *pt, uint64_t va,
 
 	for (unsigned int lvl = pt->levels - 1;; lvl--) {
 		unsigned int i = pt_index(pt, lvl, va);
-		uint64_t e = pt_load(&table[i]);
+		uint64_t e = pt_load_acquire(&table[i]);
 		enum pt_kind kind = fmt_kind(pt, lvl, e);
 
 		if (kind == PT_EMPTY || (kind == PT_TABLE && lvl == 0))
@@ -843,7 +936,7 @@ static void pt_dirty_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	struct pt_span s = pt_span_of(pt, lvl, va, last);
 
 	for (unsigned int i = s.first; i <= s.last_idx; i++) {
-		uint64_t e = pt_load(&table[i]);
+		uint64_t e = pt_load_acquire(&table[i]);
 
 		/* A run the query only partly covers is dirty through a member
 		 * the scan does not reach too: look at all of it. */
@@ -938,7 +1031,7 @@ static void pt_all_dirty_level(struct genpt *pt, unsigned int lvl,
 	unsigned int n = 1u << fmt_table_bits(pt, lvl);
 
 	for (unsigned int i = 0; i < n; i++) {
-		uint64_t e = pt_load(&table[i]);
+		uint64_t e = pt_load_acquire(&table[i]);
 
 		switch (fmt_kind(pt, lvl, e)) {
 		case PT_EMPTY:
@@ -965,7 +1058,7 @@ static void pt_free_level(struct genpt *pt, unsigned int lvl, uint64_t *table)
 	unsigned int n = 1u << fmt_table_bits(pt, lvl);
 
 	for (unsigned int i = 0; i < n; i++) {
-		uint64_t e = pt_load(&table[i]);
+		uint64_t e = pt_load_acquire(&table[i]);
 
 		if (fmt_kind(pt, lvl, e) == PT_TABLE) {
 			uint64_t *child = pt_child(pt, lvl, e);
@@ -989,6 +1082,7 @@ static bool pt_gen_has_dirty(const struct genpt *pt)
 
 #include "core/pt_clear.h"
 #include "core/pt_query.h"
+#include "core/pt_reclaim.h"
 
 #ifdef FMT_HAS_ATTRS_OF
 #include "core/pt_split.h"
@@ -999,6 +1093,7 @@ static bool pt_gen_has_dirty(const struct genpt *pt)
 #define GENPT_GENERIC_OPS                                          \
 	GENPT_SPLIT_OPS                                            \
 	.map = pt_gen_map, .unmap = pt_gen_unmap,                  \
+	.reclaim = pt_gen_reclaim,                                 \
 	.clear_dirty = pt_gen_clear_dirty,                         \
 	.leaf_info = pt_gen_leaf_info, .caps = pt_gen_caps,        \
 	.iova_to_phys = pt_gen_iova_to_phys,                       \

@@ -43,6 +43,9 @@ struct genpt_fmt_ops {
 	int (*unmap)(struct genpt *pt, uint64_t iova, uint64_t last,
 		     const struct genpt_dirty_bitmap *bm,
 		     struct genpt_gather *gather, uint64_t *unmapped);
+	/* Unlink the empty tables whose whole span is in [iova, last]. */
+	int (*reclaim)(struct genpt *pt, uint64_t iova, uint64_t last,
+		       struct genpt_gather *gather, uint64_t *freed);
 	/* Clean the dirty leaves under the set pages of @mask, carrying the
 	 * dirty pages of those leaves that the mask leaves out. */
 	int (*clear_dirty)(struct genpt *pt, const struct genpt_dirty_bitmap *mask,

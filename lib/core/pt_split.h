@@ -281,7 +281,7 @@ static void pt_split_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	struct pt_span s = pt_span_of(pt, lvl, va, last);
 
 	for (unsigned int i = s.first; i <= s.last_idx; i++) {
-		uint64_t e = pt_load(&table[i]);
+		uint64_t e = pt_load_acquire(&table[i]);
 		unsigned int k, n, first_idx;
 		bool dirty = false;
 
@@ -368,7 +368,7 @@ static uint64_t pt_merge_count(const struct genpt *pt, unsigned int lvl,
 	uint64_t n = 0;
 
 	for (unsigned int i = s.first; i <= s.last_idx; i++) {
-		uint64_t e = pt_load(&table[i]);
+		uint64_t e = pt_load_acquire(&table[i]);
 		uint64_t first = pt_entry_va(&s, i), end = first + s.size_m1;
 
 		if (fmt_kind(pt, lvl, e) != PT_TABLE)
@@ -548,7 +548,7 @@ static void pt_merge_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	struct pt_span s = pt_span_of(pt, lvl, va, last);
 
 	for (unsigned int i = s.first; i <= s.last_idx; i++) {
-		uint64_t e = pt_load(&table[i]);
+		uint64_t e = pt_load_acquire(&table[i]);
 		uint64_t first = pt_entry_va(&s, i), end = first + s.size_m1;
 
 		if (fmt_kind(pt, lvl, e) == PT_LEAF)
