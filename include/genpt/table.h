@@ -17,8 +17,8 @@
  *    -EOVERFLOW (the range wraps past 2^64), then -ERANGE (outside the
  *    table's address spaces), then -EEXIST / -ENOENT (table contents).
  *  - Threads.  map, unmap, unmap_read_dirty, read_and_clear_dirty (with or
- *    without GENPT_DIRTY_NO_CLEAR), clear_dirty, split, merge and reclaim
- *    may run concurrently from any number of threads on disjoint ranges of
+ *    without GENPT_DIRTY_NO_CLEAR), clear_dirty, split and merge may run
+ *    concurrently from any number of threads on disjoint ranges of
  *    one table; the caller keeps calls on overlapping ranges apart (a range
  *    lock), as with the Linux IOMMU API.  Two ranges are disjoint when no
  *    address and no leaf or contiguous run is in both: a leaf straddling
@@ -35,7 +35,7 @@
  *    translation and may be reading a table page the edit unlinked: the
  *    page stays readable until genpt_gather_release(), so release a gather
  *    only when no lookup of its range can still be running (hardware: the
- *    invalidation completed).  genpt_create(), genpt_destroy(),
+ *    invalidation completed).  genpt_create(), genpt_destroy(), genpt_reclaim(),
  *    genpt_set_dirty_tracking() and genpt_set_dirty_tracking_split() need
  *    the table to themselves.  A gather belongs to one thread at a time.
  */
@@ -377,29 +377,23 @@ GENPT_API int genpt_unmap(struct genpt *pt, uint64_t iova, uint64_t len,
 /**
  * genpt_reclaim() - free the table pages that map nothing.
  * @pt:     the table.
- * @iova:   first input address; aligned to the smallest page.
- * @len:    bytes; a non-zero multiple of the smallest page.
  * @gather: receives the span of every unlinked table and its page (NULL:
  *          the pages are freed at once).
  * @freed:  receives the bytes of table pages unlinked (may be NULL).
  *
- * Unlinks every table page that holds no leaf and whose whole span lies
- * inside [@iova, @iova + @len); translations are untouched.  Unmaps leave
- * the empty pages of tables they cover only in part (see genpt_unmap());
- * call this with the range the caller holds, or with the whole input
- * space while no other call edits @pt, to give them back.  Like an unmap
- * it may run beside calls on disjoint ranges, and hardware may still hold
- * an unlinked table in a walk cache: invalidate the gather's range before
- * genpt_gather_release().
+ * Unlinks every table page below the root that holds no leaf;
+ * translations are untouched.  Unmaps leave the empty pages of tables they
+ * cover only in part, and a failed map may leave those it added (see
+ * genpt_unmap() and genpt_map()): this gives them back.  It needs the table
+ * to itself (no other call editing @pt; lookups and hardware may run).
+ * Hardware may still hold an unlinked table in a walk cache: invalidate
+ * the gather's range before genpt_gather_release().
  *
  * Return: 0, or a negative errno (nothing changed).
- * -EINVAL: NULL @pt, zero @len, @iova or @len not aligned to the smallest
- *          page.
- * -EOVERFLOW: the range wraps past 2^64.
- * -ERANGE: the range leaves the table's input space.
+ * -EINVAL: NULL @pt.
  */
-GENPT_API int genpt_reclaim(struct genpt *pt, uint64_t iova, uint64_t len,
-			    struct genpt_gather *gather, uint64_t *freed);
+GENPT_API int genpt_reclaim(struct genpt *pt, struct genpt_gather *gather,
+			    uint64_t *freed);
 
 /**
  * genpt_iova_to_phys() - look an input address up.

@@ -234,20 +234,6 @@ GENPT_API int genpt_unmap(struct genpt *pt, uint64_t iova, uint64_t len,
 	return pt->ops->unmap(pt, iova, last, NULL, gather, unmapped ? unmapped : &dummy);
 }
 
-GENPT_API int genpt_reclaim(struct genpt *pt, uint64_t iova, uint64_t len,
-			    struct genpt_gather *gather, uint64_t *freed)
-{
-	uint64_t last, dummy;
-	int err;
-
-	if (!pt)
-		return -EINVAL;
-	err = check_iova(pt, iova, len, &last);
-	if (err)
-		return err;
-	return pt->ops->reclaim(pt, iova, last, gather, freed ? freed : &dummy);
-}
-
 /* One address inside the input space (canonical when sign-extended). */
 static int check_va(const struct genpt *pt, uint64_t va)
 {
@@ -460,6 +446,33 @@ static void for_whole_space(struct genpt *pt,
 	} else {
 		fn(pt, 0, pt->va_bits < 64 ? (1ull << pt->va_bits) - 1 : UINT64_MAX, arg);
 	}
+}
+
+struct reclaim_all {
+	struct genpt_gather *gather;
+	uint64_t freed;
+};
+
+static void reclaim_range(struct genpt *pt, uint64_t iova, uint64_t last, void *arg)
+{
+	struct reclaim_all *r = arg;
+	uint64_t freed = 0;
+
+	pt->ops->reclaim(pt, iova, last, r->gather, &freed);
+	r->freed += freed;
+}
+
+GENPT_API int genpt_reclaim(struct genpt *pt, struct genpt_gather *gather,
+			    uint64_t *freed)
+{
+	struct reclaim_all r = { .gather = gather };
+
+	if (!pt)
+		return -EINVAL;
+	for_whole_space(pt, reclaim_range, &r);
+	if (freed)
+		*freed = r.freed;
+	return 0;
 }
 
 struct split_all {

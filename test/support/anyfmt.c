@@ -167,6 +167,28 @@ int af_create(const struct af_fmt *f, struct af_prov *p, struct genpt **out)
 
 /* ---- snapshots ------------------------------------------------------- */
 
+void af_reclaim(struct genpt *pt, uint64_t max_pages, const char *fmt_name,
+		const char *what)
+{
+	struct genpt_caps caps;
+	uint64_t freed = ~0ull;
+
+	cr_assert_eq(genpt_query_caps(NULL, pt, &caps), 0);
+	cr_assert_eq(genpt_reclaim(pt, NULL, &freed), 0);
+	cr_assert_leq(freed, max_pages << caps.granule_bits,
+		      "%s: %s: %llu bytes of empty tables left, at most %llu pages allowed",
+		      fmt_name, what, (unsigned long long)freed,
+		      (unsigned long long)max_pages);
+}
+
+uint64_t af_map_leftover_pages(const struct genpt *pt)
+{
+	struct genpt_caps caps;
+
+	cr_assert_eq(genpt_query_caps(NULL, pt, &caps), 0);
+	return 2ull * (caps.levels - 1);
+}
+
 static int af_blk_cmp(const void *a, const void *b)
 {
 	const struct af_snap_blk *x = a, *y = b;

@@ -98,4 +98,15 @@ bool af_snap_expect_same(const struct af_prov *p, const struct genpt *pt,
 			 const struct af_snap *s, const char *fmt_name,
 			 const char *what);
 
+/*
+ * genpt_reclaim() the empty table pages and cr_assert that they were at
+ * most @max_pages pages of the table's granule (a failed map may leave two
+ * per level below the root; other failed calls none).  Snapshots that must
+ * compare equal across a failed call are taken after a reclaim.
+ */
+void af_reclaim(struct genpt *pt, uint64_t max_pages, const char *fmt_name,
+		const char *what);
+/* Pages a failed map may leave: two per level below the root. */
+uint64_t af_map_leftover_pages(const struct genpt *pt);
+
 #endif /* GENPT_TEST_ANYFMT_H */
