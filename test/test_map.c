@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "anyfmt.h"
 #include "genpt/genpt.h"
 #include "model.h"
 #include "testutil.h"
@@ -144,6 +145,8 @@ static void check_single_leaf(struct tu_table *t, uint64_t iova, uint64_t oa,
 	cr_assert_eq(unmapped, size);
 	expect_unmapped(t, iova);
 	expect_unmapped(t, iova + size - 1);
+	/* the unmap may leave the empty tables it covered in part */
+	af_reclaim(t->pt, af_map_leftover_pages(t->pt), t->mode->name, "after unmap");
 	cr_assert_eq(tu_table_bytes(t), t->root_size,
 		     "%s: table_bytes %llu after unmap", t->mode->name,
 		     (unsigned long long)tu_table_bytes(t));
@@ -246,6 +249,7 @@ Test(map, two_2m_leaves_no_level0_tables)
 		expect_unmapped(&t, iova);
 		expect_oa(&t, iova + TU_2M, oa + TU_2M);
 		cr_assert_eq(genpt_unmap(t.pt, iova + TU_2M, TU_2M, NULL, &unmapped), 0);
+		af_reclaim(t.pt, 2 * af_map_leftover_pages(t.pt), t.mode->name, "two unmaps");
 		cr_assert_eq(tu_table_bytes(&t), before);
 		tu_table_fini(&t);
 	}
@@ -285,6 +289,8 @@ static void expect_leaves(struct tu_table *t, uint64_t iova, uint64_t oa,
 	model_check(t, &m, NULL);
 	model_fini(&m);
 	cr_assert_eq(genpt_unmap(t->pt, iova, len, NULL, NULL), 0);
+	/* the unmap may leave the empty tables it covered in part */
+	af_reclaim(t->pt, af_map_leftover_pages(t->pt), t->mode->name, "after unmap");
 	cr_assert_eq(tu_table_bytes(t), t->root_size);
 }
 
@@ -351,6 +357,8 @@ Test(map, oa_alignment_limits_leaf_size)
 			     t.root_size + (t.mode->levels - 2 + 512) * 4096ull);
 		expect_oa(&t, TU_1G + 0x12345678, (1ull << 40) + TU_4K + 0x12345678);
 		cr_assert_eq(genpt_unmap(t.pt, TU_1G, TU_1G, NULL, NULL), 0);
+		/* the root's child (more than 3 levels) spans more than 1G */
+		af_reclaim(t.pt, t.mode->levels - 3, t.mode->name, "1G unmap");
 		cr_assert_eq(tu_table_bytes(&t), t.root_size);
 		cr_assert_eq(t.cnt.live, 1);
 		tu_table_fini(&t);
@@ -421,6 +429,8 @@ Test(map, whole_halves_and_top_of_space)
 			cr_assert_eq(genpt_unmap(t.pt, f[h], len, NULL, &unmapped), 0);
 			cr_assert_eq(unmapped, len);
 			model_fini(&md);
+			/* the unmap may leave the empty tables it covered in part */
+			af_reclaim(t.pt, af_map_leftover_pages(t.pt), t.mode->name, "after unmap");
 			cr_assert_eq(tu_table_bytes(&t), t.root_size);
 		}
 		tu_table_fini(&t);
@@ -451,6 +461,8 @@ Test(map, sv39_upper_half)
 	expect_unmapped(&t, 0xffffffc000000000ull);
 	expect_oa(&t, 0, oa + TU_4K);
 	cr_assert_eq(genpt_unmap(t.pt, 0, TU_4K, NULL, NULL), 0);
+	/* the unmap may leave the empty tables it covered in part */
+	af_reclaim(t.pt, af_map_leftover_pages(t.pt), t.mode->name, "after unmap");
 	cr_assert_eq(tu_table_bytes(&t), t.root_size);
 	tu_table_fini(&t);
 }
@@ -498,6 +510,8 @@ Test(map, unmap_with_holes)
 		cr_assert_eq(genpt_unmap(t.pt, base + 3 * TU_1G - TU_4K, TU_4K, NULL,
 					 &unmapped), 0);
 		cr_assert_eq(unmapped, TU_4K);
+		/* the unmap may leave the empty tables it covered in part */
+		af_reclaim(t.pt, af_map_leftover_pages(t.pt), t.mode->name, "after unmap");
 		cr_assert_eq(tu_table_bytes(&t), t.root_size);
 		/* unmapped may be NULL */
 		cr_assert_eq(genpt_map(t.pt, base, 0, TU_4K, RW, NULL), 0);
@@ -545,6 +559,8 @@ Test(map, unmap_leaf_by_leaf)
 			model_check_range(&t, &md, iova - TU_4K, iova + len, &rng);
 		}
 		cr_assert_eq(md.n, 0);
+		/* the unmap may leave the empty tables it covered in part */
+		af_reclaim(t.pt, af_map_leftover_pages(t.pt), t.mode->name, "after unmap");
 		cr_assert_eq(tu_table_bytes(&t), t.root_size);
 		model_fini(&md);
 		tu_table_fini(&t);
@@ -623,14 +639,19 @@ Test(gather, unmap_collects_range_and_pages)
 		cr_assert_null(g.freed);
 		cr_assert_eq(tu_pm_bytes(&t), pm1);
 
-		/* Unmapping the second one empties every table: they move to
-		 * the gather (not counted in table_bytes, not yet freed), and
-		 * the range grows to the whole span of the largest unlinked
-		 * table (the root's child, whose pointer a walk cache may still
-		 * use for any address under it). */
+		/* Unmapping the second one empties every table, but the range
+		 * covers none of them whole: a neighbour's map could be using
+		 * them, so they stay.  A reclaim moves them to the gather (not
+		 * counted in table_bytes, not yet freed), and the range grows
+		 * to the whole span of the largest unlinked table (the root's
+		 * child, whose pointer a walk cache may still use for any
+		 * address under it). */
 		cr_assert_eq(genpt_unmap(t.pt, iova + TU_4K - TU_2M, TU_2M + TU_4K,
 					 &g, &unmapped), 0);
 		cr_assert_eq(unmapped, TU_4K);
+		cr_assert_null(g.freed);
+		cr_assert_eq(tu_table_bytes(&t), t.root_size + chain);
+		cr_assert_eq(genpt_reclaim(t.pt, &g, NULL), 0);
 		{
 			uint64_t span = 1ull << (12 + 9 * (t.mode->levels - 1));
 
@@ -662,33 +683,46 @@ Test(gather, unmap_collects_range_and_pages)
 }
 
 /* Ranges of several unmaps accumulate as their hull; pages of several
- * tables chain up. */
+ * tables chain up.  A table page goes only with a call that covers its
+ * whole span (or with genpt_reclaim()), and then its whole span is
+ * gathered: a walk cache may still hold the pointer to it. */
 Test(gather, accumulates)
 {
 	for (int m = 0; m < TU_NMODES; m++) {
 		struct tu_table t;
 		struct genpt_gather g;
-		uint64_t a = 7 * TU_1G, b = 2 * TU_1G + TU_4K, pm0;
+		uint64_t a = 7 * TU_1G, b = 2 * TU_1G + TU_4K, pm0, bytes, freed;
 
 		tu_table_init(&t, m, 0, 1ull << 30);
 		pm0 = tu_pm_bytes(&t);
 		cr_assert_eq(genpt_map(t.pt, a, 1ull << 40, TU_4K, RW, NULL), 0);
 		cr_assert_eq(genpt_map(t.pt, b, 1ull << 40, TU_4K, RW, NULL), 0);
 		cr_assert_eq(genpt_map(t.pt, 4 * TU_1G, 1ull << 40, TU_1G, RW, NULL), 0);
+		bytes = tu_table_bytes(&t);
 		genpt_gather_init(&g);
-		/* a and b each sit alone under a level-1 table (1G span) that
-		 * the unmap frees, so the whole 1G around each is gathered: a
-		 * walk cache may still hold the pointer to that table. */
+		/* a sits alone under a level-1 table (1G span): unmapping its
+		 * page empties the table but leaves it (a neighbour's map may
+		 * be using it), so only the page's range is gathered. */
 		cr_assert_eq(genpt_unmap(t.pt, a, TU_4K, &g, NULL), 0);
+		cr_assert_eq(g.start, a);
+		cr_assert_eq(g.last, a + TU_4K - 1);
+		cr_assert_null(g.freed);
+		cr_assert_eq(tu_table_bytes(&t), bytes);
+		/* An unmap covering the table's span frees it, gathered whole. */
+		cr_assert_eq(genpt_unmap(t.pt, 7 * TU_1G, TU_1G, &g, NULL), 0);
 		cr_assert_eq(g.start, 7 * TU_1G);
 		cr_assert_eq(g.last, 8 * TU_1G - 1);
+		cr_assert_not_null(g.freed);
+		cr_assert_eq(tu_table_bytes(&t), bytes - 2 * TU_4K);
 		cr_assert_eq(genpt_unmap(t.pt, b, TU_4K, &g, NULL), 0);
-		cr_assert_eq(g.start, 2 * TU_1G, "%s: start %#llx", t.mode->name,
+		cr_assert_eq(g.start, b, "%s: start %#llx", t.mode->name,
 			     (unsigned long long)g.start);
 		cr_assert_eq(g.last, 8 * TU_1G - 1);
-		/* The last leaf goes: with more than 3 levels the root's child
-		 * (spanning all of 0..8G) is freed too, and gathered whole. */
 		cr_assert_eq(genpt_unmap(t.pt, 4 * TU_1G, TU_1G, &g, NULL), 0);
+		/* Reclaim frees b's empty table ([2G, 3G)) and, with more than
+		 * 3 levels, the root's child spanning all of 0..8G. */
+		cr_assert_eq(genpt_reclaim(t.pt, &g, &freed), 0);
+		cr_assert_eq(freed, (t.mode->levels - 1) * TU_4K);
 		if (t.mode->levels == 3) {
 			cr_assert_eq(g.start, 2 * TU_1G);
 			cr_assert_eq(g.last, 8 * TU_1G - 1);
@@ -712,7 +746,7 @@ Test(gather, null_gather_frees_at_once)
 {
 	for (int m = 0; m < TU_NMODES; m++) {
 		struct tu_table t;
-		uint64_t pm0, frees;
+		uint64_t pm0, frees, freed = 0;
 
 		tu_table_init(&t, m, GENPT_FEAT_RISCV_SVNAPOT, 1ull << 30);
 		pm0 = tu_pm_bytes(&t);
@@ -720,11 +754,15 @@ Test(gather, null_gather_frees_at_once)
 				       NULL), 0);
 		cr_assert_gt(tu_pm_bytes(&t), pm0);
 		frees = (uint64_t)t.cnt.frees;
-		cr_assert_eq(genpt_unmap(t.pt, TU_1G - TU_4K, 2 * TU_4K, NULL, NULL), 0);
+		/* Covers the two level-1 tables whole: they go at once. */
+		cr_assert_eq(genpt_unmap(t.pt, 0, 2 * TU_1G, NULL, NULL), 0);
+		cr_assert_gt((uint64_t)t.cnt.frees, frees);
+		/* The root's child (more than 3 levels) needs a reclaim. */
+		cr_assert_eq(genpt_reclaim(t.pt, NULL, &freed), 0);
+		cr_assert_eq(freed, (t.mode->levels - 3) * TU_4K);
 		cr_assert_eq(tu_pm_bytes(&t), pm0);
 		cr_assert_eq(tu_table_bytes(&t), t.root_size);
 		cr_assert_eq(t.cnt.live, 1);
-		cr_assert_gt((uint64_t)t.cnt.frees, frees);
 		tu_table_fini(&t);
 	}
 }

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 
+#include "anyfmt.h"
 #include "x86_suite.h"
 
 static const int modes[] = { XU_X86_48, XU_X86_57 };
@@ -71,6 +72,8 @@ Test(x86_64_map, upper_half_indexes)
 		cr_assert_eq(genpt_unmap(t.pt, up, XU_4K, NULL, NULL), 0);
 		cr_assert_eq(genpt_unmap(t.pt, 0, XU_4K, NULL, NULL), 0);
 		cr_assert_eq(genpt_unmap(t.pt, 0ull - XU_4K, XU_4K, NULL, NULL), 0);
+		/* the unmaps may leave the empty tables they covered in part */
+		af_reclaim(t.pt, 3 * af_map_leftover_pages(t.pt), t.mode->name, "after unmap");
 		cr_assert_eq(xu_table_bytes(&t), t.root_size);
 		xu_table_fini(&t);
 	}

@@ -218,6 +218,8 @@ static void check_single_leaf(struct xu_table *t, uint64_t iova, uint64_t oa,
 	cr_assert_eq(unmapped, size);
 	expect_unmapped(t, iova);
 	expect_unmapped(t, iova + size - 1);
+	/* the unmap may leave the empty tables it covered in part */
+	af_reclaim(t->pt, af_map_leftover_pages(t->pt), t->mode->name, "after unmap");
 	cr_assert_eq(xu_table_bytes(t), t->root_size);
 	cr_assert_eq(t->cnt.live, 1);
 	xu_snap_take(t, &s);
@@ -284,6 +286,8 @@ static void expect_leaves(struct xu_table *t, uint64_t iova, uint64_t oa, uint64
 	xm_check(t, &m, NULL);
 	xm_fini(&m);
 	cr_assert_eq(genpt_unmap(t->pt, iova, len, NULL, NULL), 0);
+	/* the unmap may leave the empty tables it covered in part */
+	af_reclaim(t->pt, af_map_leftover_pages(t->pt), t->mode->name, "after unmap");
 	cr_assert_eq(xu_table_bytes(t), t->root_size);
 }
 
@@ -358,6 +362,8 @@ void xs_oa_alignment(int mode)
 	cr_assert_eq(xu_table_bytes(&t), t.root_size + (t.mode->levels - 2 + 512) * 4096ull);
 	expect_oa(&t, XU_1G + 0x12345678, (1ull << 40) + XU_4K + 0x12345678);
 	cr_assert_eq(genpt_unmap(t.pt, XU_1G, XU_1G, NULL, NULL), 0);
+	/* the root's child spans more than 1G: it stays until a reclaim */
+	af_reclaim(t.pt, t.mode->levels - 2, t.mode->name, "1G unmap");
 	cr_assert_eq(xu_table_bytes(&t), t.root_size);
 	cr_assert_eq(t.cnt.live, 1);
 	xu_table_fini(&t);
@@ -436,6 +442,8 @@ void xs_whole_space(int mode)
 		cr_assert_eq(genpt_unmap(t.pt, f[h], len, NULL, &unmapped), 0);
 		cr_assert_eq(unmapped, len);
 		xm_fini(&m);
+		/* the unmap may leave the empty tables it covered in part */
+		af_reclaim(t.pt, af_map_leftover_pages(t.pt), t.mode->name, "after unmap");
 		cr_assert_eq(xu_table_bytes(&t), t.root_size);
 	}
 	xu_table_fini(&t);
@@ -476,6 +484,8 @@ void xs_unmap_holes(int mode)
 	cr_assert_eq(unmapped, 0);
 	cr_assert_eq(genpt_unmap(t.pt, base + 3 * XU_1G - XU_4K, XU_4K, NULL, &unmapped), 0);
 	cr_assert_eq(unmapped, XU_4K);
+	/* the unmap may leave the empty tables it covered in part */
+	af_reclaim(t.pt, af_map_leftover_pages(t.pt), t.mode->name, "after unmap");
 	cr_assert_eq(xu_table_bytes(&t), t.root_size);
 	cr_assert_eq(genpt_map(t.pt, base, 0, XU_4K, XS_RW, NULL), 0);
 	cr_assert_eq(genpt_unmap(t.pt, base, XU_4K, NULL, NULL), 0);
@@ -530,6 +540,8 @@ void xs_unmap_leaf_by_leaf(int mode)
 		xm_check_range(&t, &m, iova - XU_4K, iova + len, &rng);
 	}
 	cr_assert_eq(m.n, 0);
+	/* the unmap may leave the empty tables it covered in part */
+	af_reclaim(t.pt, af_map_leftover_pages(t.pt), t.mode->name, "after unmap");
 	cr_assert_eq(xu_table_bytes(&t), t.root_size);
 	xm_fini(&m);
 	xu_table_fini(&t);
@@ -658,6 +670,11 @@ void xs_gather(int mode)
 	cr_assert_null(g.freed);
 	cr_assert_eq(genpt_unmap(t.pt, iova + XU_4K - XU_2M, XU_2M + XU_4K, &g, &unmapped), 0);
 	cr_assert_eq(unmapped, XU_4K);
+	/* every table is empty now, but the range covers none of them
+	 * whole: they stay until a reclaim, which gathers them */
+	cr_assert_null(g.freed);
+	cr_assert_eq(xu_table_bytes(&t), t.root_size + chain);
+	cr_assert_eq(genpt_reclaim(t.pt, &g, NULL), 0);
 	cr_assert_eq(g.start, iova & ~(span - 1), "%s: start 0x%llx", t.mode->name, ULL(g.start));
 	cr_assert_eq(g.last, (iova & ~(span - 1)) + span - 1);
 	cr_assert_not_null(g.freed);
