@@ -356,7 +356,7 @@ struct pt_merge_arg {
 
 /*
  * Tables a merge of [va, last] may retire: every table hanging, wholly
- * inside the range, from a level that can hold a leaf.  Counted before
+ * inside the range, from a level that can hold a leaf, that is not empty.  Counted before
  * anything changes so the gather can make room for them (all or nothing).
  * Level-0 tables hold no tables, so this reads one entry in 512.
  */
@@ -371,12 +371,18 @@ static uint64_t pt_merge_count(const struct genpt *pt, unsigned int lvl,
 		uint64_t e = pt_load_acquire(&table[i]);
 		uint64_t first = pt_entry_va(&s, i), end = first + s.size_m1;
 
+		const uint64_t *child;
+
 		if (fmt_kind(pt, lvl, e) != PT_TABLE)
 			continue;
+		child = pt_child(pt, lvl, e);
 		if (lvl > 1)
-			n += pt_merge_count(pt, lvl - 1, pt_child(pt, lvl, e),
-					    pt_max(first, va), pt_min(end, last), a);
-		n += fmt_can_leaf(pt, lvl) && first >= a->first && end <= a->last;
+			n += pt_merge_count(pt, lvl - 1, child, pt_max(first, va),
+					    pt_min(end, last), a);
+		/* A table merges only when its first entry is (or becomes) a
+		 * leaf: the empty ones unmaps leave never do. */
+		n += fmt_can_leaf(pt, lvl) && first >= a->first && end <= a->last &&
+		     fmt_kind(pt, lvl - 1, pt_load_acquire(&child[0])) != PT_EMPTY;
 	}
 	return n;
 }
