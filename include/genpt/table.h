@@ -16,28 +16,37 @@
  *    -EINVAL (shape: zero length, misalignment, bad prot or flags), then
  *    -EOVERFLOW (the range wraps past 2^64), then -ERANGE (outside the
  *    table's address spaces), then -EEXIST / -ENOENT (table contents).
- *  - Threads.  map, unmap, unmap_read_dirty, read_and_clear_dirty (with or
- *    without GENPT_DIRTY_NO_CLEAR), clear_dirty, split and merge may run
- *    concurrently from any number of threads on disjoint ranges of
- *    one table; the caller keeps calls on overlapping ranges apart (a range
- *    lock), as with the Linux IOMMU API.  Two ranges are disjoint when no
- *    address and no leaf or contiguous run is in both: a leaf straddling
- *    the edge between two ranges belongs to both.  A table page is freed
- *    only by a call whose range covers its whole span, and two threads that
- *    need the same missing table install one (the other's page goes back),
- *    so neighbours sharing a table page are safe.  genpt_iova_to_phys(),
- *    genpt_leaf_lookup(), genpt_table_bytes() and hardware accesses
- *    (genpt_hw_access and the IOMMU models) may run at any time: every
- *    entry edit is a single atomic store or compare-and-swap, and a change
- *    of the dirty state is a plain store only when hardware has nothing
- *    left to change in the entry (see genpt_read_and_clear_dirty()).  A
- *    lookup of a range being unmapped or merged sees the old or the new
- *    translation and may be reading a table page the edit unlinked: the
- *    page stays readable until genpt_gather_release(), so release a gather
- *    only when no lookup of its range can still be running (hardware: the
- *    invalidation completed).  genpt_create(), genpt_destroy(), genpt_reclaim(),
- *    genpt_set_dirty_tracking() and genpt_set_dirty_tracking_split() need
- *    the table to themselves.  A gather belongs to one thread at a time.
+ *  - Threads (the same words are in the guide and the API page):
+ *    - map, unmap, unmap_read_dirty, read_and_clear_dirty (with or without
+ *      GENPT_DIRTY_NO_CLEAR), clear_dirty, split, merge and gather_release may
+ *      run concurrently from any number of threads on disjoint ranges of one
+ *      table; the caller keeps calls on overlapping ranges apart (a range
+ *      lock), as with the Linux IOMMU API.  A gather_release acts on the
+ *      gather's range; a gather belongs to one thread at a time.
+ *    - Two ranges are disjoint when no address and no leaf or contiguous run is
+ *      in both: a leaf straddling the edge between two ranges belongs to both.
+ *    - A table page is unlinked only by a call whose range covers its whole
+ *      span, and two threads that need the same missing table install one (the
+ *      other's page goes back to the provider), so neighbours sharing a table
+ *      page are safe.  The price: an unmap may leave emptied table pages behind
+ *      (bounded, see genpt_unmap()) until genpt_reclaim() frees them.
+ *    - genpt_iova_to_phys(), genpt_leaf_lookup(), genpt_table_bytes() and
+ *      hardware accesses (genpt_hw_access and the IOMMU models) may run at any
+ *      time, and the statistics are exact at any time: every entry edit is a
+ *      single atomic store or compare-and-swap, and the dirty state changes by
+ *      a plain store only where hardware has nothing left to change in the
+ *      entry.
+ *    - A lookup of a range being unmapped or merged sees the old or the new
+ *      translation and may be reading a table page the edit unlinked: the page
+ *      stays readable until genpt_gather_release(), so release a gather only
+ *      when no lookup of its range can still be running (hardware: the
+ *      invalidation completed).
+ *    - genpt_create(), genpt_destroy(), genpt_reclaim(),
+ *      genpt_set_dirty_tracking() and genpt_set_dirty_tracking_split() need the
+ *      table to themselves.
+ *    - The memory provider is called from whichever thread edits: a provider
+ *      shared by threads must be thread safe.  Different tables are
+ *      independent.
  */
 #ifndef GENPT_TABLE_H
 #define GENPT_TABLE_H
@@ -402,8 +411,8 @@ GENPT_API int genpt_reclaim(struct genpt *pt, struct genpt_gather *gather,
  * @oa:   receives the output address @iova maps to, with any sub-page
  *        offset carried through.
  *
- * May run beside edits of @pt when unmaps use a gather (see the threading
- * rules at the top of this header).
+ * May run at any time, beside edits of @pt (see the threading rules at the
+ * top of this header).
  *
  * Return: 0, or a negative errno.
  * -ENOENT: nothing maps @iova.
