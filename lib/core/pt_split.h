@@ -355,9 +355,28 @@ struct pt_merge_arg {
 };
 
 /*
+ * A table merges only when its first entry @e (at level @lvl) is, or
+ * becomes, a leaf: an empty entry, or a table mapping nothing (unmaps leave
+ * those), never does.
+ */
+static bool pt_merge_may_lead(const struct genpt *pt, unsigned int lvl,
+			      uint64_t e)
+{
+	switch (fmt_kind(pt, lvl, e)) {
+	case PT_LEAF:
+		return true;
+	case PT_TABLE:
+		return lvl > 0 && !pt_subtree_empty(pt, lvl, e);
+	default:
+		return false;
+	}
+}
+
+/*
  * Tables a merge of [va, last] may retire: every table hanging, wholly
- * inside the range, from a level that can hold a leaf, that is not empty.  Counted before
- * anything changes so the gather can make room for them (all or nothing).
+ * inside the range, from a level that can hold a leaf, that may merge.
+ * Counted before anything changes so the gather can make room for them
+ * (all or nothing).
  * Level-0 tables hold no tables, so this reads one entry in 512.
  */
 static uint64_t pt_merge_count(const struct genpt *pt, unsigned int lvl,
@@ -379,10 +398,8 @@ static uint64_t pt_merge_count(const struct genpt *pt, unsigned int lvl,
 		if (lvl > 1)
 			n += pt_merge_count(pt, lvl - 1, child, pt_max(first, va),
 					    pt_min(end, last), a);
-		/* A table merges only when its first entry is (or becomes) a
-		 * leaf: the empty ones unmaps leave never do. */
 		n += fmt_can_leaf(pt, lvl) && first >= a->first && end <= a->last &&
-		     fmt_kind(pt, lvl - 1, pt_load_acquire(&child[0])) != PT_EMPTY;
+		     pt_merge_may_lead(pt, lvl - 1, pt_load_acquire(&child[0]));
 	}
 	return n;
 }
