@@ -631,16 +631,33 @@ GENPT_API int genpt_merge(struct genpt *pt, uint64_t iova, uint64_t len,
  *
  * On @enable, split every leaf larger than 2^@page_shift (so a device
  * touching one byte of a 1 GiB mapping dirties one small page, not the
- * whole gigabyte), then switch tracking on; on disable, switch tracking
- * off (leaves become write-dirty) and merge everything back.
+ * whole gigabyte), then switch tracking on.  On disable, switch tracking
+ * off (leaves become write-dirty), then merge back exactly the leaves the
+ * split replaced, so a cancelled migration leaves the caller's layout as
+ * it was, leaf by leaf (the merged leaves are write-dirty, as every
+ * writable leaf is with tracking off).  Nothing else is merged: a range the
+ * caller mapped with small pages stays small pages (genpt_merge() merges
+ * whatever can be), and a replaced leaf's range that the caller changed
+ * while split mode was on (unmapped or remapped any part of it, or mapped
+ * it to other addresses or attributes) stays as the caller left it.
+ * Calling with @enable again while on (another @page_shift, say) splits
+ * further, and disable undoes both.
  *
- * Return: 0, or a negative errno.
+ * The table notes each replaced leaf in 16 bytes of memory from its
+ * provider (4 KiB blocks, counted in genpt_table_bytes()), freed by
+ * disable; what a failed enable split is noted too.
+ *
+ * Return: 0, or a negative errno, in this order whichever arguments are
+ * wrong:
+ * -EINVAL: a NULL @pt, @page_shift below the granule or above 63.
+ * -EOPNOTSUPP: the table has no dirty state, or the format cannot split.
+ * -EBUSY: a driver helper owns the tracking state (see
+ *          genpt_set_dirty_tracking()).
  * -ENOMEM: on enable, part of the space may be split (translations are
- *          unchanged) and tracking is off; on disable (the merge's note of
- *          the replaced tables, see genpt_merge()), tracking is off and the
- *          leaves stay split.
- * -EINVAL, -EOPNOTSUPP: as for genpt_split() and
- *          genpt_set_dirty_tracking().
+ *          unchanged, and what was split is noted) and tracking is off; on
+ *          disable (the merge's note of the replaced tables, see
+ *          genpt_merge()), tracking is off and the leaves not merged back
+ *          yet stay split and noted: calling disable again finishes.
  */
 GENPT_API int genpt_set_dirty_tracking_split(struct genpt *pt, bool enable,
 					     unsigned int page_shift,

@@ -145,7 +145,9 @@ struct pt_split_arg {
 	unsigned int leaf_lvl;    /* the highest level that can hold them */
 	bool counting;            /* first pass: only count pages */
 	bool found;               /* a leaf meets the range */
+	bool record;              /* note each leaf split in pt->split_log */
 	uint64_t pages;           /* pages the split needs (counting pass) */
+	uint64_t records;         /* leaves and runs it splits (counting pass) */
 	struct pt_pool pool;
 	struct genpt_gather *gather;
 };
@@ -306,8 +308,12 @@ static void pt_split_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 		if (a->counting) {
 			if (!pt_split_in_place(pt, lvl, a))
 				a->pages += n * pt_split_pages(pt, lvl, a);
+			a->records++;
 			continue;
 		}
+		if (a->record)
+			genpt_split_log_add(pt, pt_entry_va(&s, first_idx), lvl, k,
+					    pt_clean_value(pt, pt_load(&table[first_idx])));
 		for (unsigned int j = first_idx; j < first_idx + n && !dirty; j++)
 			dirty = fmt_has_dirty(pt) && fmt_is_dirty(pt, pt_load(&table[j]));
 		pt_split_run(pt, lvl, table, &s, first_idx, n, e, dirty, a);
@@ -315,11 +321,13 @@ static void pt_split_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 }
 
 static int pt_gen_split(struct genpt *pt, uint64_t iova, uint64_t last,
-			unsigned int page_shift, struct genpt_gather *gather)
+			unsigned int page_shift, struct genpt_gather *gather,
+			bool record)
 {
 	struct pt_split_arg a = {
 		.shift = page_shift,
 		.counting = true,
+		.record = record,
 		.pool = { .head = NULL, .size = pt_table_size(pt, 0) },
 		.gather = gather,
 	};
@@ -338,11 +346,18 @@ static int pt_gen_split(struct genpt *pt, uint64_t iova, uint64_t last,
 	pt_split_level(pt, pt->levels - 1, pt->root, iova, last, &a);
 	if (!a.found)
 		return -ENOENT;
-	err = pt_pool_fill(pt, &a.pool, a.pages);
+	err = record ? genpt_split_log_reserve(pt, a.records) : 0;
 	if (err)
 		return err;
+	err = pt_pool_fill(pt, &a.pool, a.pages);
+	if (err) {
+		genpt_split_log_unreserve(pt);
+		return err;
+	}
 	a.counting = false;
 	pt_split_level(pt, pt->levels - 1, pt->root, iova, last, &a);
+	if (record)
+		genpt_split_log_unreserve(pt);
 	return 0;
 }
 
@@ -588,7 +603,9 @@ static int pt_gen_merge(struct genpt *pt, uint64_t iova, uint64_t last,
 	return a.found ? 0 : -ENOENT;
 }
 
+#include "core/pt_restore.h"
+
 #define GENPT_SPLIT_OPS .split = pt_gen_split, .merge = pt_gen_merge, \
-	.fold_retired = pt_gen_fold_retired,
+	.restore_split = pt_gen_restore_split, .fold_retired = pt_gen_fold_retired,
 
 #endif /* GENPT_PT_SPLIT_H */
