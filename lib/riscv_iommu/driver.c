@@ -754,7 +754,9 @@ static int set_tracking(struct genpt_rvdrv *drv, struct genpt *table,
 		return -EOPNOTSUPP;
 	pthread_mutex_lock(&drv->lock);
 	cur = genpt_dirty_tracking(table);
-	if (cur < 0 || cur == (int)enable) {
+	/* Off again in split mode is not a no-op: a restore that ran out of
+	 * memory left split leaves noted, and this call finishes it. */
+	if (cur < 0 || (cur == (int)enable && (enable || !split_shift))) {
 		pthread_mutex_unlock(&drv->lock);
 		return cur < 0 ? cur : 0;
 	}
