@@ -49,7 +49,10 @@ static int pt_gen_restore_split(struct genpt *pt, struct genpt_gather *gather)
 		uint64_t first = genpt_split_rec_va(&r);
 		uint64_t last = first + (shift < 64 ? (1ull << shift) - 1 : UINT64_MAX);
 
-		if (pt_restore_intact(pt, first, last, fmt_leaf_oa(pt, lvl, r.e),
+		/* A run of a level without plain leaves (AMD v1's 1 TiB pages
+		 * and up) cannot be rebuilt by merge: it stays split whole. */
+		if (fmt_can_leaf(pt, lvl) &&
+		    pt_restore_intact(pt, first, last, fmt_leaf_oa(pt, lvl, r.e),
 				      fmt_leaf_attrs_of(pt, lvl, r.e))) {
 			int err = pt_gen_merge(pt, first, last, gather);
 

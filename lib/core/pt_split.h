@@ -369,15 +369,29 @@ struct pt_merge_arg {
 	struct genpt_gather *gather;
 };
 
+/* Whether a leaf of the level-0 table @t lies in [@va, @last]: the count
+ * does not descend there, and merge must know before it reserves. */
+static bool pt_merge_any_leaf0(const struct genpt *pt, const uint64_t *t,
+			       uint64_t va, uint64_t last)
+{
+	struct pt_span s = pt_span_of(pt, 0, va, last);
+
+	for (unsigned int i = s.first; i <= s.last_idx; i++)
+		if (fmt_kind(pt, 0, pt_load_acquire(&t[i])) == PT_LEAF)
+			return true;
+	return false;
+}
+
 /*
  * Tables a merge of [va, last] may retire: every table hanging, wholly
  * inside the range, from a level that can hold a leaf, that is not empty.  Counted before
  * anything changes so the gather can make room for them (all or nothing).
- * Level-0 tables hold no tables, so this reads one entry in 512.
+ * Level-0 tables hold no tables, so this reads one entry in 512 (all of
+ * them only until a leaf is found: whether any is decides -ENOENT).
  */
 static uint64_t pt_merge_count(const struct genpt *pt, unsigned int lvl,
 			       const uint64_t *table, uint64_t va, uint64_t last,
-			       const struct pt_merge_arg *a)
+			       struct pt_merge_arg *a)
 {
 	struct pt_span s = pt_span_of(pt, lvl, va, last);
 	uint64_t n = 0;
@@ -388,12 +402,16 @@ static uint64_t pt_merge_count(const struct genpt *pt, unsigned int lvl,
 
 		const uint64_t *child;
 
+		a->found |= fmt_kind(pt, lvl, e) == PT_LEAF;
 		if (fmt_kind(pt, lvl, e) != PT_TABLE)
 			continue;
 		child = pt_child(pt, lvl, e);
 		if (lvl > 1)
 			n += pt_merge_count(pt, lvl - 1, child, pt_max(first, va),
 					    pt_min(end, last), a);
+		else if (!a->found)
+			a->found = pt_merge_any_leaf0(pt, child, pt_max(first, va),
+						      pt_min(end, last));
 		/* A table merges only when its first entry is (or becomes) a
 		 * leaf: the empty ones unmaps leave never do. */
 		n += fmt_can_leaf(pt, lvl) && first >= a->first && end <= a->last &&
@@ -589,11 +607,13 @@ static int pt_gen_merge(struct genpt *pt, uint64_t iova, uint64_t last,
 			struct genpt_gather *gather)
 {
 	struct pt_merge_arg a = { .first = iova, .last = last, .gather = gather };
+	uint64_t n = pt_merge_count(pt, pt->levels - 1, pt->root, iova, last, &a);
 	int err;
 
-	err = genpt_gather_reserve(pt, gather,
-				   pt_merge_count(pt, pt->levels - 1, pt->root,
-						  iova, last, &a));
+	/* -ENOENT (the table's contents) before -ENOMEM, as documented. */
+	if (!a.found)
+		return -ENOENT;
+	err = genpt_gather_reserve(pt, gather, n);
 	if (err)
 		return err;
 	pt_merge_level(pt, pt->levels - 1, pt->root, iova, last, &a);
