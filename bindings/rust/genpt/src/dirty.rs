@@ -99,6 +99,19 @@ impl DirtyBitmap {
         })
     }
 
+    /// The C view for a call that only reads the words (a mask).  The
+    /// pointer is valid while `self` is borrowed; genpt never writes
+    /// through a mask (`const struct genpt_dirty_bitmap *`, and the C side's
+    /// fuzzer checks the mask's words are unchanged).
+    pub(crate) fn raw_const(&self) -> sys::genpt_dirty_bitmap {
+        sys::genpt_dirty_bitmap {
+            bits: self.bits.as_ptr() as *mut u64,
+            iova: self.iova,
+            length: self.length,
+            page_shift: self.page_shift,
+        }
+    }
+
     /// The C view; the pointer is valid while `self` is borrowed mutably.
     pub(crate) fn raw(&mut self) -> sys::genpt_dirty_bitmap {
         sys::genpt_dirty_bitmap {
