@@ -677,8 +677,10 @@ GENPT_API int genpt_merge(struct genpt *pt, uint64_t iova, uint64_t len,
  * further, and disable undoes both.
  *
  * The table notes each replaced leaf in 16 bytes of memory from its
- * provider (4 KiB blocks, counted in genpt_table_bytes()), freed by
- * disable; what a failed enable split is noted too.
+ * provider (4 KiB blocks of 255 notes, counted in genpt_table_bytes()),
+ * freed by disable; what a failed enable split is noted too.  A contiguous
+ * run at a level without plain leaves (AMD v1's 1 TiB and larger pages)
+ * cannot be rebuilt by a merge and stays split.
  *
  * Return: 0, or a negative errno, in this order whichever arguments are
  * wrong:
