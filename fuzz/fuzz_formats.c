@@ -1206,15 +1206,11 @@ static void ff_map(struct ff *f, bool again)
 		ff_check_va(f, iova);
 }
 
-/*
- * A bitmap over [iova, last] in f->bits (f->want the model's copy), the
- * finest page size that keeps it within FF_MAX_BITS.
- */
-static void ff_range_bitmap(struct ff *f, uint64_t iova, uint64_t last,
+/* Cover [@iova, @last] in whole pages of at least 2^@ps, with as few bits
+ * as the fuzzer's buffer (f->bits) holds. */
+static void ff_bitmap_cover(struct ff *f, uint64_t iova, uint64_t last, unsigned int ps,
 			    struct genpt_dirty_bitmap *bm)
 {
-	unsigned int ps = 12;
-
 	while (ps < 63 && (((last | ((1ull << ps) - 1)) - (iova & ~((1ull << ps) - 1))) >> ps) >=
 				  FF_MAX_BITS - 8)
 		ps++;
@@ -1222,6 +1218,16 @@ static void ff_range_bitmap(struct ff *f, uint64_t iova, uint64_t last,
 	bm->iova = iova & ~((1ull << ps) - 1);
 	bm->length = (last | ((1ull << ps) - 1)) - bm->iova + 1;
 	bm->bits = f->bits;
+}
+
+/*
+ * A bitmap over [iova, last] in f->bits (f->want the model's copy), the
+ * finest page size that keeps it within FF_MAX_BITS.
+ */
+static void ff_range_bitmap(struct ff *f, uint64_t iova, uint64_t last,
+			    struct genpt_dirty_bitmap *bm)
+{
+	ff_bitmap_cover(f, iova, last, 12, bm);
 	memset(f->bits, 0, (FF_MAX_BITS / 64) * 8);
 	memset(f->want, 0, (FF_MAX_BITS / 64) * 8);
 }
@@ -1419,6 +1425,21 @@ static void ff_hw_burst(struct ff *f)
 	ff_check_state(f);
 }
 
+/* A query's range: one used before (when @recent and there is one), or
+ * drawn afresh. */
+static void ff_query(struct ff *f, bool recent, uint64_t *iova, uint64_t *len)
+{
+	if (f->nrecent && recent) {
+		unsigned int k = u8(f) % f->nrecent;
+
+		*iova = f->recent_iova[k];
+		*len = f->recent_len[k];
+	} else {
+		*iova = ff_iova(f);
+		*len = ff_len(f, *iova);
+	}
+}
+
 static void ff_dirty(struct ff *f)
 {
 	uint64_t iova, len, last = 0;
@@ -1433,15 +1454,7 @@ static void ff_dirty(struct ff *f)
 	bool cleaned = false, no_bitmap = false;
 	int want, err;
 
-	if (f->nrecent && (fsel & 0x10)) {
-		unsigned int k = u8(f) % f->nrecent;
-
-		iova = f->recent_iova[k];
-		len = f->recent_len[k];
-	} else {
-		iova = ff_iova(f);
-		len = ff_len(f, iova);
-	}
+	ff_query(f, fsel & 0x10, &iova, &len);
 	/* Argument errors first (the query's shape, then the bitmap's, both
 	 * -EINVAL; then wrap and range), -EOPNOTSUPP after them. */
 	want = (flags & ~GENPT_DIRTY_NO_CLEAR) ? -EINVAL : 0;
@@ -2037,14 +2050,8 @@ static void ff_mask_make(struct ff *f, struct genpt_dirty_bitmap *bm, uint64_t i
 {
 	uint64_t words;
 
-	while (ps < 63 && (((last | ((1ull << ps) - 1)) - (iova & ~((1ull << ps) - 1))) >> ps) >=
-				  FF_MAX_BITS - 8)
-		ps++;
-	bm->page_shift = ps;
-	bm->iova = iova & ~((1ull << ps) - 1);
-	bm->length = (last | ((1ull << ps) - 1)) - bm->iova + 1;
-	bm->bits = f->bits;
-	words = ((bm->length >> ps) + 63) / 64;
+	ff_bitmap_cover(f, iova, last, ps, bm);
+	words = ((bm->length >> bm->page_shift) + 63) / 64;
 	for (uint64_t w = 0; w < FF_MAX_BITS / 64; w++) {
 		uint64_t r = ff_rand(f);
 
@@ -2097,15 +2104,7 @@ static void ff_clear(struct ff *f)
 	bool made;
 	int want, err;
 
-	if (f->nrecent && (sel & 0x10)) {
-		unsigned int k = u8(f) % f->nrecent;
-
-		iova = f->recent_iova[k];
-		len = f->recent_len[k];
-	} else {
-		iova = ff_iova(f);
-		len = ff_len(f, iova);
-	}
+	ff_query(f, sel & 0x10, &iova, &len);
 	bm.iova = iova;
 	bm.length = len;
 	made = !gm_check_iova(&f->m, iova, len, &last);

@@ -165,36 +165,49 @@ static void write_some(struct env *e)
 	}
 }
 
+/* A table of @f with the caller's layout, remembered in @before. */
+static uint64_t restore_begin(struct env *e, const struct af_fmt *f, struct layout *before)
+{
+	env_init(e, f);
+	map_layout(e);
+	take_all(e, before);
+	return bytes_of(e);
+}
+
+/* The layout and the table memory are what restore_begin() saw. */
+static void restore_expect(struct env *e, struct layout *before, uint64_t bytes0,
+			   const char *what)
+{
+	struct layout after = { 0 };
+
+	take_all(e, &after);
+	layout_expect_same(e, before, &after, what);
+	cr_assert_eq(bytes_of(e), bytes0, "%s: %s: table memory as before", e->f->name, what);
+	layout_free(before);
+	layout_free(&after);
+}
+
 Test(split_restore, exact_layout_back)
 {
 	for (unsigned int i = 0; i < af_nfmts; i++) {
-		struct layout before = { 0 }, after = { 0 };
+		struct layout before = { 0 }, merged = { 0 };
 		struct env e;
 		uint64_t bytes0;
 
 		if (!af_fmts[i].dirty)
 			continue;
-		env_init(&e, &af_fmts[i]);
-		map_layout(&e);
-		take_all(&e, &before);
-		bytes0 = bytes_of(&e);
-
+		bytes0 = restore_begin(&e, &af_fmts[i], &before);
 		split_mode(&e, true, e.f->gshift);
 		cr_assert_gt(bytes_of(&e), bytes0, "%s: leaves were split", e.f->name);
 		write_some(&e);
 		split_mode(&e, false, e.f->gshift);
-
-		take_all(&e, &after);
-		layout_expect_same(&e, &before, &after, "on -> off");
-		cr_assert_eq(bytes_of(&e), bytes0, "%s: table memory as before", e.f->name);
+		restore_expect(&e, &before, bytes0, "on -> off");
 
 		/* genpt_merge() keeps its meaning: the small pages merge. */
 		cr_assert_eq(genpt_merge(e.pt, e.b + 2 * e.big, e.big, NULL), 0);
-		layout_free(&after);
-		layout_take(&e, e.b + 2 * e.big, e.big, &after);
-		cr_assert_eq(after.n, 1, "%s: genpt_merge merged the small pages", e.f->name);
-		layout_free(&before);
-		layout_free(&after);
+		layout_take(&e, e.b + 2 * e.big, e.big, &merged);
+		cr_assert_eq(merged.n, 1, "%s: genpt_merge merged the small pages", e.f->name);
+		layout_free(&merged);
 		env_fini(&e);
 	}
 }
@@ -203,27 +216,18 @@ Test(split_restore, exact_layout_back)
 Test(split_restore, nested_split_modes)
 {
 	for (unsigned int i = 0; i < af_nfmts; i++) {
-		struct layout before = { 0 }, after = { 0 };
+		struct layout before = { 0 };
 		struct env e;
 		uint64_t bytes0;
 
 		if (!af_fmts[i].dirty)
 			continue;
-		env_init(&e, &af_fmts[i]);
-		map_layout(&e);
-		take_all(&e, &before);
-		bytes0 = bytes_of(&e);
-
+		bytes0 = restore_begin(&e, &af_fmts[i], &before);
 		split_mode(&e, true, e.f->gshift * 2 - 3);
 		split_mode(&e, true, e.f->gshift);
 		write_some(&e);
 		split_mode(&e, false, e.f->gshift);
-
-		take_all(&e, &after);
-		layout_expect_same(&e, &before, &after, "nested on -> off");
-		cr_assert_eq(bytes_of(&e), bytes0, "%s: table memory as before", e.f->name);
-		layout_free(&before);
-		layout_free(&after);
+		restore_expect(&e, &before, bytes0, "nested on -> off");
 		env_fini(&e);
 	}
 }
@@ -299,7 +303,7 @@ Test(split_restore, off_alone_changes_nothing)
 Test(split_restore, refused_memory_then_retry)
 {
 	for (unsigned int i = 0; i < af_nfmts; i++) {
-		struct layout before = { 0 }, after = { 0 };
+		struct layout before = { 0 };
 		struct genpt_gather g;
 		struct env e;
 		uint64_t bytes0;
@@ -307,10 +311,7 @@ Test(split_restore, refused_memory_then_retry)
 
 		if (!af_fmts[i].dirty)
 			continue;
-		env_init(&e, &af_fmts[i]);
-		map_layout(&e);
-		take_all(&e, &before);
-		bytes0 = bytes_of(&e);
+		bytes0 = restore_begin(&e, &af_fmts[i], &before);
 		split_mode(&e, true, e.f->gshift);
 		for (long n = 0;; n++) {
 			genpt_gather_init(&g);
@@ -326,11 +327,7 @@ Test(split_restore, refused_memory_then_retry)
 			/* Back on (nothing left to split) for the next round. */
 			split_mode(&e, true, e.f->gshift);
 		}
-		take_all(&e, &after);
-		layout_expect_same(&e, &before, &after, "off after refusals");
-		cr_assert_eq(bytes_of(&e), bytes0, "%s: table memory as before", e.f->name);
-		layout_free(&before);
-		layout_free(&after);
+		restore_expect(&e, &before, bytes0, "off after refusals");
 		env_fini(&e);
 	}
 }

@@ -39,16 +39,20 @@ int genpt_split_log_reserve(struct genpt *pt, uint64_t n)
 	return 0;
 }
 
-void genpt_split_log_unreserve(struct genpt *pt)
+/* Free the chain of pages at *@head. */
+static void free_chain(struct genpt *pt, uint64_t **head)
 {
-	struct genpt_split_log *log = &pt->split_log;
+	while (*head) {
+		uint64_t *p = *head;
 
-	while (log->spare) {
-		uint64_t *p = log->spare;
-
-		log->spare = page_next(p);
+		*head = page_next(p);
 		genpt_table_free(pt, p, LOG_PAGE);
 	}
+}
+
+void genpt_split_log_unreserve(struct genpt *pt)
+{
+	free_chain(pt, &pt->split_log.spare);
 }
 
 void genpt_split_log_add(struct genpt *pt, uint64_t first, unsigned int lvl,
@@ -98,13 +102,6 @@ void genpt_split_log_pop(struct genpt *pt)
 
 void genpt_split_log_free(struct genpt *pt)
 {
-	struct genpt_split_log *log = &pt->split_log;
-
-	while (log->head) {
-		uint64_t *p = log->head;
-
-		log->head = page_next(p);
-		genpt_table_free(pt, p, LOG_PAGE);
-	}
-	genpt_split_log_unreserve(pt);
+	free_chain(pt, &pt->split_log.head);
+	free_chain(pt, &pt->split_log.spare);
 }

@@ -6,7 +6,7 @@ use std::ptr::NonNull;
 
 use genpt_sys as sys;
 
-use crate::dirty::DirtyBitmap;
+use crate::dirty::{DirtyBitmap, RawBitmap};
 use crate::error::{check, check_count, Error, Result};
 use crate::physmem::PhysMem;
 use crate::table::{Access, DirtyFlags, Prot, Table};
@@ -307,10 +307,9 @@ impl<'m> RvDriver<'m> {
     /// lost.  Returns the bytes unmapped.
     pub fn unmap_read_dirty(&mut self, t: TableId, iova: u64, len: u64, bitmap: Option<&mut DirtyBitmap>) -> Result<u64> {
         let pt = self.raw_table(t)?;
-        let bm = bitmap.map(|b| b.raw());
-        let bp = bm.as_ref().map_or(std::ptr::null(), |b| b as *const _);
+        let bm = RawBitmap::of(bitmap);
         let mut n = 0;
-        check(unsafe { sys::genpt_rvdrv_unmap_read_dirty(self.raw.as_ptr(), pt, iova, len, bp, &mut n) })?;
+        check(unsafe { sys::genpt_rvdrv_unmap_read_dirty(self.raw.as_ptr(), pt, iova, len, bm.ptr(), &mut n) })?;
         Ok(n)
     }
 
@@ -345,9 +344,8 @@ impl<'m> RvDriver<'m> {
         bitmap: Option<&mut DirtyBitmap>,
     ) -> Result<()> {
         let pt = self.raw_table(t)?;
-        let bm = bitmap.map(|b| b.raw());
-        let bp = bm.as_ref().map_or(std::ptr::null(), |b| b as *const _);
-        check(unsafe { sys::genpt_rvdrv_read_and_clear_dirty(self.raw.as_ptr(), pt, iova, len, flags.bits(), bp) })
+        let bm = RawBitmap::of(bitmap);
+        check(unsafe { sys::genpt_rvdrv_read_and_clear_dirty(self.raw.as_ptr(), pt, iova, len, flags.bits(), bm.ptr()) })
     }
 
     /// `genpt_rvdrv_invalidate`: invalidate `[first, last]` of every domain

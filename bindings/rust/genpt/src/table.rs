@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use genpt_sys as sys;
 
-use crate::dirty::{DirtyBitmap, Gather};
+use crate::dirty::{DirtyBitmap, Gather, RawBitmap};
 use crate::error::{check, Result};
 use crate::physmem::PhysMem;
 
@@ -299,10 +299,9 @@ impl<'m> Table<'m> {
         gather: Option<&mut Gather>,
     ) -> Result<u64> {
         let g = self.gather_ptr(gather)?;
-        let bm = bitmap.map(|b| b.raw());
-        let bp = bm.as_ref().map_or(std::ptr::null(), |b| b as *const _);
+        let bm = RawBitmap::of(bitmap);
         let mut n = 0;
-        check(unsafe { sys::genpt_unmap_read_dirty(self.raw.as_ptr(), iova, len, bp, g, &mut n) })?;
+        check(unsafe { sys::genpt_unmap_read_dirty(self.raw.as_ptr(), iova, len, bm.ptr(), g, &mut n) })?;
         Ok(n)
     }
 
@@ -361,9 +360,8 @@ impl<'m> Table<'m> {
         gather: Option<&mut Gather>,
     ) -> Result<()> {
         let g = self.gather_ptr(gather)?;
-        let bm = bitmap.map(|b| b.raw());
-        let bp = bm.as_ref().map_or(std::ptr::null(), |b| b as *const _);
-        check(unsafe { sys::genpt_read_and_clear_dirty(self.raw.as_ptr(), iova, len, flags.0, bp, g) })
+        let bm = RawBitmap::of(bitmap);
+        check(unsafe { sys::genpt_read_and_clear_dirty(self.raw.as_ptr(), iova, len, flags.0, bm.ptr(), g) })
     }
 
     /// `genpt_set_dirty_tracking`: on, new writable leaves start clean; off,
