@@ -13,6 +13,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -328,6 +329,90 @@ Test(split_restore, refused_memory_then_retry)
 			split_mode(&e, true, e.f->gshift);
 		}
 		restore_expect(&e, &before, bytes0, "off after refusals");
+		env_fini(&e);
+	}
+}
+
+/*
+ * A device keeps reading and writing while split mode goes on and off
+ * (hardware accesses may run beside anything): every access translates,
+ * none faults, and the layout still comes back exactly.  Run under TSan
+ * too.
+ */
+struct walker {
+	const struct env *e;
+	int stop;
+	long seq; /* odd while an access is under way */
+	long accesses, bad;
+};
+
+static void *walk_device(void *arg)
+{
+	struct walker *w = arg;
+	const struct env *e = w->e;
+	unsigned int seed = 7;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t page = (seed = seed * 1103515245u + 12345u) % (3 * (e->big / e->gran));
+		uint64_t va = e->b + page * e->gran;
+		/* the two big leaves and the small pages, all writable */
+		unsigned int access = (seed >> 16) & 1 ? GENPT_ACCESS_WRITE : GENPT_ACCESS_READ;
+
+		__atomic_fetch_add(&w->seq, 1, __ATOMIC_ACQ_REL);
+		if (genpt_hw_access(e->pt, va, access, NULL))
+			w->bad++;
+		__atomic_fetch_add(&w->seq, 1, __ATOMIC_ACQ_REL);
+		w->accesses++;
+	}
+	return NULL;
+}
+
+/* The IOTLB invalidation as far as the device is concerned: it returns
+ * once an access that may have started before the edit has finished. */
+static void invalidate(struct walker *w)
+{
+	long s = __atomic_load_n(&w->seq, __ATOMIC_ACQUIRE);
+
+	while ((s & 1) && __atomic_load_n(&w->seq, __ATOMIC_ACQUIRE) == s)
+		;
+}
+
+/* Split mode on or off beside the device: release after invalidating. */
+static void split_mode_beside(struct env *e, struct walker *w, bool on)
+{
+	struct genpt_gather g;
+
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_set_dirty_tracking_split(e->pt, on, e->f->gshift, &g), 0);
+	invalidate(w);
+	cr_assert_eq(genpt_gather_release(e->pt, &g), 0);
+}
+
+Test(split_restore, device_accesses_meanwhile, .timeout = 300)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct walker w = { 0 };
+		struct layout before = { 0 };
+		struct env e;
+		pthread_t th;
+		uint64_t bytes0;
+
+		if (!af_fmts[i].dirty)
+			continue;
+		bytes0 = restore_begin(&e, &af_fmts[i], &before);
+		w.e = &e;
+		cr_assert_eq(pthread_create(&th, NULL, walk_device, &w), 0);
+		while (__atomic_load_n(&w.seq, __ATOMIC_ACQUIRE) < 2)
+			; /* the device is running */
+		for (int round = 0; round < 3; round++) {
+			split_mode_beside(&e, &w, true);
+			split_mode_beside(&e, &w, false);
+		}
+		__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+		cr_assert_eq(pthread_join(th, NULL), 0);
+		cr_assert_eq(w.bad, 0, "%s: %ld of %ld device accesses failed", e.f->name, w.bad,
+			     w.accesses);
+		restore_expect(&e, &before, bytes0, "on -> off beside a device");
 		env_fini(&e);
 	}
 }
