@@ -556,6 +556,7 @@ Test(api_matrix, physmem)
 	cr_expect_eq(genpt_physmem_create(PM_BASE + 2048, PM_SIZE, &pm), -EINVAL);
 	cr_expect_eq(genpt_physmem_create(PM_BASE, PM_SIZE + 1, &pm), -EINVAL);
 	cr_expect_eq(genpt_physmem_create(PM_BASE, 4095, &pm), -EINVAL);
+	cr_expect_eq(genpt_physmem_create(PM_BASE + 1, 1ull << 62, &pm), -EINVAL);
 	cr_expect_eq(genpt_physmem_create(U64MAX - 4095, 8192, &pm), -EINVAL);
 	cr_expect_eq(genpt_physmem_create((U64MAX - 4095) & ~4095ull, 1ull << 20, &pm), -EINVAL);
 	err = genpt_physmem_create(0, 1ull << 62, &pm);
@@ -575,6 +576,10 @@ Test(api_matrix, physmem)
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 0, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, 2 * PM_SIZE, 4096, &pa), -ENOMEM);
 	cr_expect_eq(genpt_physmem_alloc(pm, PM_SIZE, 4096, &pa), -ENOMEM); /* one block is taken */
+	/* two bad arguments: the malformed one wins over the memory */
+	cr_expect_eq(genpt_physmem_alloc(pm, 2 * PM_SIZE, 3, &pa), -EINVAL);
+	cr_expect_eq(genpt_physmem_alloc(NULL, 2 * PM_SIZE, 4096, &pa), -EINVAL);
+	cr_expect_eq(genpt_physmem_alloc(pm, 2 * PM_SIZE, 4096, NULL), -EINVAL);
 	cr_expect_eq(pa, 99, "*pa written on failure");
 	expect_stats(pm, 4096, 1, __LINE__);
 
