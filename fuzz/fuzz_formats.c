@@ -2662,6 +2662,83 @@ static bool ff_create(struct ff *f)
 	return true;
 }
 
+/* One operation of the program, chosen by its opcode byte @op. */
+static void ff_op(struct ff *f, uint8_t op)
+{
+	/* the top bytes: split-mode tracking on / off */
+	if (op >= 254) {
+		f->opname = "set_dirty_tracking_split";
+		ff_split_mode(f);
+		return;
+	}
+	switch (op % 18) {
+	case 0:
+	case 1:
+	case 2:
+		f->opname = "map";
+		ff_map(f, false);
+		break;
+	case 3:
+	case 4:
+		f->opname = "unmap";
+		ff_unmap(f, false);
+		break;
+	case 5:
+		f->opname = "iova_to_phys";
+		ff_translate(f);
+		break;
+	case 6:
+	case 7:
+		f->opname = "hw_access";
+		ff_hw(f);
+		break;
+	case 8:
+		f->opname = "read_and_clear_dirty";
+		ff_dirty(f);
+		break;
+	case 9:
+		/* half of the second slot: clear by mask */
+		f->opname = op < 126 ? "read_and_clear_dirty" : "clear_dirty";
+		if (op < 126)
+			ff_dirty(f);
+		else
+			ff_clear(f);
+		break;
+	case 10:
+		f->opname = "set_dirty_tracking";
+		ff_tracking(f);
+		break;
+	case 11:
+		f->opname = "gather_release";
+		ff_release(f);
+		break;
+	case 12:
+		f->opname = "hw_access burst";
+		ff_hw_burst(f);
+		break;
+	case 13:
+		f->opname = "map again";
+		ff_map(f, true);
+		break;
+	case 14:
+		f->opname = "unmap again";
+		ff_unmap(f, true);
+		break;
+	case 15:
+		f->opname = "verify";
+		ff_full_verify(f);
+		break;
+	case 16:
+		f->opname = "split";
+		ff_split(f);
+		break;
+	default:
+		f->opname = "merge";
+		ff_merge(f);
+		break;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ff *f = calloc(1, sizeof(*f));
@@ -2683,81 +2760,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!f->plan || !f->notes || !f->bits || !f->want)
 			abort();
 		for (f->op = 1; f->pos < f->size && f->op <= FF_MAX_OPS; f->op++) {
-			uint8_t op = u8(f);
-
-			/* the top bytes: split-mode tracking on / off */
-			if (op >= 254) {
-				f->opname = "set_dirty_tracking_split";
-				ff_split_mode(f);
-				goto next;
-			}
-			switch (op % 18) {
-			case 0:
-			case 1:
-			case 2:
-				f->opname = "map";
-				ff_map(f, false);
-				break;
-			case 3:
-			case 4:
-				f->opname = "unmap";
-				ff_unmap(f, false);
-				break;
-			case 5:
-				f->opname = "iova_to_phys";
-				ff_translate(f);
-				break;
-			case 6:
-			case 7:
-				f->opname = "hw_access";
-				ff_hw(f);
-				break;
-			case 8:
-				f->opname = "read_and_clear_dirty";
-				ff_dirty(f);
-				break;
-			case 9:
-				/* half of the second slot: clear by mask */
-				f->opname = op < 126 ? "read_and_clear_dirty" : "clear_dirty";
-				if (op < 126)
-					ff_dirty(f);
-				else
-					ff_clear(f);
-				break;
-			case 10:
-				f->opname = "set_dirty_tracking";
-				ff_tracking(f);
-				break;
-			case 11:
-				f->opname = "gather_release";
-				ff_release(f);
-				break;
-			case 12:
-				f->opname = "hw_access burst";
-				ff_hw_burst(f);
-				break;
-			case 13:
-				f->opname = "map again";
-				ff_map(f, true);
-				break;
-			case 14:
-				f->opname = "unmap again";
-				ff_unmap(f, true);
-				break;
-			case 15:
-				f->opname = "verify";
-				ff_full_verify(f);
-				break;
-			case 16:
-				f->opname = "split";
-				ff_split(f);
-				break;
-			default:
-				f->opname = "merge";
-				ff_merge(f);
-				break;
-			}
-next:
+			ff_op(f, u8(f));
 			if (f->op % FF_VERIFY_EVERY == 0) {
 				f->opname = "periodic verify";
 				ff_full_verify(f);
