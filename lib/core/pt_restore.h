@@ -14,27 +14,47 @@
 #ifndef GENPT_PT_RESTORE_H
 #define GENPT_PT_RESTORE_H
 
+/* A noted leaf: its range, output address and attributes. */
+struct pt_restore_arg {
+	uint64_t first, last, oa, attrs;
+};
+
 /*
- * Whether [@first, @last] is mapped completely by leaves lying inside it,
- * physically contiguous from @oa, all with the attributes @attrs.
+ * Whether [@va, @last] (inside the noted range) is mapped completely by
+ * leaves lying inside the noted range, physically contiguous from its
+ * output address, all with its attributes.  One pass over the tables (a
+ * lookup per leaf from the root cost three times as much).
  */
-static bool pt_restore_intact(const struct genpt *pt, uint64_t first,
-			      uint64_t last, uint64_t oa, uint64_t attrs)
+static bool pt_restore_intact(const struct genpt *pt, unsigned int lvl,
+			      const uint64_t *table, uint64_t va, uint64_t last,
+			      const struct pt_restore_arg *a)
 {
-	uint64_t va = first;
+	struct pt_span s = pt_span_of(pt, lvl, va, last);
 
-	for (;;) {
-		struct pt_leaf_ref r;
+	for (unsigned int i = s.first; i <= s.last_idx; i++) {
+		uint64_t e = pt_load_acquire(&table[i]), lf, ll;
+		unsigned int n, i0;
 
-		if (!pt_leaf_at(pt, va, &r) || r.first < first || r.last > last)
+		if (fmt_kind(pt, lvl, e) == PT_TABLE && lvl > 0) {
+			lf = pt_entry_va(&s, i);
+			if (!pt_restore_intact(pt, lvl - 1, pt_child(pt, lvl, e),
+					       pt_max(lf, va), pt_min(lf + s.size_m1, last), a))
+				return false;
+			continue;
+		}
+		if (fmt_kind(pt, lvl, e) != PT_LEAF)
 			return false;
-		if (fmt_leaf_oa(pt, r.lvl, r.e) != oa + (r.first - first) ||
-		    fmt_leaf_attrs_of(pt, r.lvl, pt_clean_value(pt, r.e)) != attrs)
+		n = 1u << fmt_leaf_run(pt, lvl, e);
+		i0 = i & ~(n - 1);
+		lf = pt_entry_va(&s, i0);
+		ll = pt_entry_va(&s, i0 + n - 1) + s.size_m1;
+		if (lf < a->first || ll > a->last ||
+		    fmt_leaf_oa(pt, lvl, e) != a->oa + (lf - a->first) ||
+		    fmt_leaf_attrs_of(pt, lvl, pt_clean_value(pt, e)) != a->attrs)
 			return false;
-		if (r.last == last)
-			return true;
-		va = r.last + 1;
+		i = i0 + n - 1;
 	}
+	return true;
 }
 
 /* Newest record first, so a leaf split again (a second split mode call
@@ -46,15 +66,16 @@ static int pt_gen_restore_split(struct genpt *pt, struct genpt_gather *gather)
 	while (genpt_split_log_last(pt, &r)) {
 		unsigned int lvl = genpt_split_rec_lvl(&r);
 		unsigned int shift = fmt_level_shift(pt, lvl) + genpt_split_rec_run(&r);
-		uint64_t first = genpt_split_rec_va(&r);
-		uint64_t last = first + (shift < 64 ? (1ull << shift) - 1 : UINT64_MAX);
+		struct pt_restore_arg a = { .first = genpt_split_rec_va(&r) };
 
+		a.last = a.first + (shift < 64 ? (1ull << shift) - 1 : UINT64_MAX);
+		a.oa = fmt_leaf_oa(pt, lvl, r.e);
+		a.attrs = fmt_leaf_attrs_of(pt, lvl, r.e);
 		/* A run of a level without plain leaves (AMD v1's 1 TiB pages
 		 * and up) cannot be rebuilt by merge: it stays split whole. */
 		if (fmt_can_leaf(pt, lvl) &&
-		    pt_restore_intact(pt, first, last, fmt_leaf_oa(pt, lvl, r.e),
-				      fmt_leaf_attrs_of(pt, lvl, r.e))) {
-			int err = pt_gen_merge(pt, first, last, gather);
+		    pt_restore_intact(pt, pt->levels - 1, pt->root, a.first, a.last, &a)) {
+			int err = pt_gen_merge(pt, a.first, a.last, gather);
 
 			/* -ENOMEM: the rest stays noted for a retry. */
 			if (err && err != -ENOENT)
