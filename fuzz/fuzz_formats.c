@@ -2158,8 +2158,9 @@ static void ff_clear(struct ff *f)
 /*
  * Whether the model still maps the noted leaf @r's range as the split
  * left it or as the caller could have: completely, by leaves inside it,
- * contiguous from its output address, with its attributes (table.h: what
- * leaving split mode merges back).  [*lo, *hi) are those leaves.
+ * contiguous from its output address, with its attributes, through
+ * tables merge can rebuild @r from (table.h: what leaving split mode
+ * merges back).  [*lo, *hi) are those leaves.
  */
 static bool ff_note_intact(const struct ff *f, const struct gm_leaf *r, size_t *lo, size_t *hi)
 {
@@ -2174,6 +2175,11 @@ static bool ff_note_intact(const struct ff *f, const struct gm_leaf *r, size_t *
 		if (l->first < r->first || l->last > r->last || l->oa - l->first != r->oa - r->first ||
 		    ff_attrs(f, l->prot) != attrs)
 			return false;
+		/* the tables above @l up to @r's level must be ones merge can
+		 * turn into leaves: their parents' levels hold plain leaves */
+		for (unsigned int lv = l->lvl + 1; lv <= r->lvl; lv++)
+			if (!f->m.g.can_leaf[lv])
+				return false;
 		covered += gm_size(l);
 	}
 	*hi = i;
@@ -2188,7 +2194,7 @@ static void ff_restore_model(struct ff *f, struct gm_hull *changed)
 		struct gm_leaf r = f->notes[--f->nnotes];
 		size_t lo, hi;
 
-		if (!f->m.g.can_leaf[r.lvl] || !ff_note_intact(f, &r, &lo, &hi))
+		if (!ff_note_intact(f, &r, &lo, &hi))
 			continue;
 		if (hi - lo == 1 && ff_same_leaf(&f->m.leaf[lo], &r))
 			continue;

@@ -678,9 +678,11 @@ GENPT_API int genpt_merge(struct genpt *pt, uint64_t iova, uint64_t len,
  *
  * The table notes each replaced leaf in 16 bytes of memory from its
  * provider (4 KiB blocks of 255 notes, counted in genpt_table_bytes()),
- * freed by disable; what a failed enable split is noted too.  A contiguous
- * run at a level without plain leaves (AMD v1's 1 TiB and larger pages)
- * cannot be rebuilt by a merge and stays split.
+ * freed by disable (or genpt_destroy()); what a failed enable split is
+ * noted too.  Merge turns a table into a leaf of its parent's level, so a
+ * replaced leaf whose range holds tables below a level without plain
+ * leaves (AMD v1's 512 GiB level: its 1 TiB and larger pages, or a larger
+ * page the caller split below 512 GiB meanwhile) stays as it is.
  *
  * Return: 0, or a negative errno, in this order whichever arguments are
  * wrong:

@@ -14,16 +14,20 @@
 #ifndef GENPT_PT_RESTORE_H
 #define GENPT_PT_RESTORE_H
 
-/* A noted leaf: its range, output address and attributes. */
+/* A noted leaf: its range, level, output address and attributes. */
 struct pt_restore_arg {
 	uint64_t first, last, oa, attrs;
+	unsigned int lvl;
 };
 
 /*
  * Whether [@va, @last] (inside the noted range) is mapped completely by
  * leaves lying inside the noted range, physically contiguous from its
- * output address, all with its attributes.  One pass over the tables (a
- * lookup per leaf from the root cost three times as much).
+ * output address, all with its attributes, and merge can rebuild it: a
+ * table at or below the leaf's level hangs from a level that holds plain
+ * leaves (merge turns a table into a leaf of its parent's level; AMD v1's
+ * 512 GiB level holds runs only).  One pass over the tables (a lookup per
+ * leaf from the root cost three times as much).
  */
 static bool pt_restore_intact(const struct genpt *pt, unsigned int lvl,
 			      const uint64_t *table, uint64_t va, uint64_t last,
@@ -36,6 +40,8 @@ static bool pt_restore_intact(const struct genpt *pt, unsigned int lvl,
 		unsigned int n, i0;
 
 		if (fmt_kind(pt, lvl, e) == PT_TABLE && lvl > 0) {
+			if (lvl <= a->lvl && !fmt_can_leaf(pt, lvl))
+				return false;
 			lf = pt_entry_va(&s, i);
 			if (!pt_restore_intact(pt, lvl - 1, pt_child(pt, lvl, e),
 					       pt_max(lf, va), pt_min(lf + s.size_m1, last), a))
@@ -66,15 +72,12 @@ static int pt_gen_restore_split(struct genpt *pt, struct genpt_gather *gather)
 	while (genpt_split_log_last(pt, &r)) {
 		unsigned int lvl = genpt_split_rec_lvl(&r);
 		unsigned int shift = fmt_level_shift(pt, lvl) + genpt_split_rec_run(&r);
-		struct pt_restore_arg a = { .first = genpt_split_rec_va(&r) };
+		struct pt_restore_arg a = { .first = genpt_split_rec_va(&r), .lvl = lvl };
 
 		a.last = a.first + (shift < 64 ? (1ull << shift) - 1 : UINT64_MAX);
 		a.oa = fmt_leaf_oa(pt, lvl, r.e);
 		a.attrs = fmt_leaf_attrs_of(pt, lvl, r.e);
-		/* A run of a level without plain leaves (AMD v1's 1 TiB pages
-		 * and up) cannot be rebuilt by merge: it stays split whole. */
-		if (fmt_can_leaf(pt, lvl) &&
-		    pt_restore_intact(pt, pt->levels - 1, pt->root, a.first, a.last, &a)) {
+		if (pt_restore_intact(pt, pt->levels - 1, pt->root, a.first, a.last, &a)) {
 			int err = pt_gen_merge(pt, a.first, a.last, gather);
 
 			/* -ENOMEM: the rest stays noted for a retry. */
