@@ -774,7 +774,8 @@ static int set_tracking(struct genpt_rvdrv *drv, struct genpt *table,
 		/* Table first: every writable leaf dirty while hardware may
 		 * still update, then hardware without A/D update. */
 		err = table_tracking(drv, table, false, split_shift);
-		if (!err)
+		/* Already off (a restore being finished): the IOMMU is too. */
+		if (!err && cur)
 			err = toggle_ade(drv, table, false);
 	}
 	pthread_mutex_unlock(&drv->lock);
