@@ -136,4 +136,54 @@ static inline bool fc_clean_leaf(struct fc_carry *c, uint64_t lf, uint64_t ll, u
 	return !n || fc_add(c, out, n);
 }
 
+static inline bool fc_bit(const uint64_t *bits, uint64_t i)
+{
+	return (bits[i / 64] >> (i % 64)) & 1;
+}
+
+/*
+ * genpt_clear_dirty() with the mask @bits (bit i: page [q0 + (i << ps),
+ * +2^ps)) over [q0, q1] met the dirty leaf [lf, ll]: true when it is
+ * cleaned, i.e. the mask names one of its pages and the pages it leaves
+ * out (outside [q0, q1], and each run of clear bits inside, clipped to the
+ * leaf) are at most FC_MAX pieces that the carry takes; false when it
+ * stays dirty.
+ */
+static inline bool fc_clear_leaf(struct fc_carry *c, uint64_t lf, uint64_t ll, uint64_t q0,
+				 uint64_t q1, const uint64_t *bits, unsigned int ps)
+{
+	struct fc_range out[FC_MAX];
+	uint64_t lo = lf > q0 ? lf : q0, hi = ll < q1 ? ll : q1;
+	uint64_t b = (lo - q0) >> ps, end = (hi - q0) >> ps;
+	unsigned int n = 0;
+	bool named = false;
+
+	if (lf < q0)
+		out[n++] = (struct fc_range){ lf, q0 - 1 };
+	while (b <= end) {
+		uint64_t z = b;
+
+		if (fc_bit(bits, b)) {
+			named = true;
+			b++;
+			continue;
+		}
+		while (z < end && !fc_bit(bits, z + 1))
+			z++;
+		if (n == FC_MAX)
+			return false;
+		out[n].first = q0 + (b << ps) > lo ? q0 + (b << ps) : lo;
+		out[n].last = q0 + (z << ps) + ((1ull << ps) - 1) < hi ?
+				      q0 + (z << ps) + ((1ull << ps) - 1) : hi;
+		n++;
+		b = z + 1;
+	}
+	if (ll > q1) {
+		if (n == FC_MAX)
+			return false;
+		out[n++] = (struct fc_range){ q1 + 1, ll };
+	}
+	return named && fc_add(c, out, n);
+}
+
 #endif /* GENPT_FUZZ_CARRY_H */

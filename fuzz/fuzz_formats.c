@@ -21,8 +21,14 @@
  *   then     operations, one opcode byte and its arguments each: map,
  *            unmap, iova_to_phys, hw_access (read / write / exec, bursts of
  *            writes), read_and_clear_dirty (NO_CLEAR, good and bad bitmaps,
- *            with and without gather), set_dirty_tracking, gather release,
- *            a full verify.  Addresses and sizes are drawn with a bias toward
+ *            with and without gather), clear_dirty (masks random, full,
+ *            sparse or malformed; the carry model of fuzz_carry.h),
+ *            set_dirty_tracking, split-mode tracking on and off (opcodes
+ *            0xfe/0xff: the model notes every leaf the split replaces and
+ *            merges back the intact ones, then the table is compared with it
+ *            leaf by leaf; an input that leaves split mode on ends with an
+ *            off and that check), split, merge, gather release, a full
+ *            verify.  Addresses and sizes are drawn with a bias toward
  *            the format's leaf and run sizes, the ends of the input space,
  *            2^64, misalignment and ranges used before.  Missing bytes read
  *            as 0.
@@ -107,6 +113,10 @@ struct ff {
 	uint64_t scales[4];
 
 	struct fc_carry carry; /* dirty ranges the table carries (fuzz_carry.h) */
+	/* The leaves split mode replaced (genpt_set_dirty_tracking_split on),
+	 * oldest first: what leaving it merges back. */
+	struct gm_leaf *notes;
+	size_t nnotes;
 	struct gm_leaf *plan;
 	uint64_t *bits, *want;
 	uint64_t rng;
@@ -428,9 +438,16 @@ static uint64_t ff_pm_bytes(struct ff *f, uint64_t *blocks)
  * tables; every 4th check reclaims them and the count must then be exact.
  * The others leave them, so later maps meet (and reuse or replace) them.
  */
+/* 4 KiB blocks of 255 notes of split mode (table.h), counted as table memory. */
+static uint64_t ff_note_blocks(size_t notes)
+{
+	return (notes + 254) / 255;
+}
+
 static void ff_check_state(struct ff *f)
 {
-	uint64_t tb = 0, freed = 0, model = gm_table_bytes(&f->m);
+	uint64_t nb = ff_note_blocks(f->nnotes);
+	uint64_t tb = 0, freed = 0, model = gm_table_bytes(&f->m) + nb * 4096;
 
 	if ((++f->checks & 3) == 0 && genpt_reclaim(f->pt, NULL, &freed))
 		FAIL(f, "genpt_reclaim failed");
@@ -446,10 +463,10 @@ static void ff_check_state(struct ff *f)
 		/* Pages waiting in the gather are allocated but not counted. */
 		if (b < tb)
 			FAIL(f, "physmem holds %" PRIu64 " bytes < table bytes %" PRIu64, b, tb);
-		if (!f->g.freed && (b != tb || (tb == model && blocks != 1 + gm_tables(&f->m))))
+		if (!f->g.freed && (b != tb || (tb == model && blocks != 1 + nb + gm_tables(&f->m))))
 			FAIL(f, "physmem holds %" PRIu64 " bytes in %" PRIu64
 				" blocks with an empty gather, model: %" PRIu64 " in %" PRIu64,
-			     b, blocks, tb, 1 + gm_tables(&f->m));
+			     b, blocks, tb, 1 + nb + gm_tables(&f->m));
 	}
 	if (genpt_dirty_tracking(f->pt) != (f->m.tracking ? 1 : 0))
 		FAIL(f, "genpt_dirty_tracking() disagrees");
@@ -1189,15 +1206,11 @@ static void ff_map(struct ff *f, bool again)
 		ff_check_va(f, iova);
 }
 
-/*
- * A bitmap over [iova, last] in f->bits (f->want the model's copy), the
- * finest page size that keeps it within FF_MAX_BITS.
- */
-static void ff_range_bitmap(struct ff *f, uint64_t iova, uint64_t last,
+/* Cover [@iova, @last] in whole pages of at least 2^@ps, with as few bits
+ * as the fuzzer's buffer (f->bits) holds. */
+static void ff_bitmap_cover(struct ff *f, uint64_t iova, uint64_t last, unsigned int ps,
 			    struct genpt_dirty_bitmap *bm)
 {
-	unsigned int ps = 12;
-
 	while (ps < 63 && (((last | ((1ull << ps) - 1)) - (iova & ~((1ull << ps) - 1))) >> ps) >=
 				  FF_MAX_BITS - 8)
 		ps++;
@@ -1205,6 +1218,16 @@ static void ff_range_bitmap(struct ff *f, uint64_t iova, uint64_t last,
 	bm->iova = iova & ~((1ull << ps) - 1);
 	bm->length = (last | ((1ull << ps) - 1)) - bm->iova + 1;
 	bm->bits = f->bits;
+}
+
+/*
+ * A bitmap over [iova, last] in f->bits (f->want the model's copy), the
+ * finest page size that keeps it within FF_MAX_BITS.
+ */
+static void ff_range_bitmap(struct ff *f, uint64_t iova, uint64_t last,
+			    struct genpt_dirty_bitmap *bm)
+{
+	ff_bitmap_cover(f, iova, last, 12, bm);
 	memset(f->bits, 0, (FF_MAX_BITS / 64) * 8);
 	memset(f->want, 0, (FF_MAX_BITS / 64) * 8);
 }
@@ -1402,6 +1425,21 @@ static void ff_hw_burst(struct ff *f)
 	ff_check_state(f);
 }
 
+/* A query's range: one used before (when @recent and there is one), or
+ * drawn afresh. */
+static void ff_query(struct ff *f, bool recent, uint64_t *iova, uint64_t *len)
+{
+	if (f->nrecent && recent) {
+		unsigned int k = u8(f) % f->nrecent;
+
+		*iova = f->recent_iova[k];
+		*len = f->recent_len[k];
+	} else {
+		*iova = ff_iova(f);
+		*len = ff_len(f, *iova);
+	}
+}
+
 static void ff_dirty(struct ff *f)
 {
 	uint64_t iova, len, last = 0;
@@ -1416,15 +1454,7 @@ static void ff_dirty(struct ff *f)
 	bool cleaned = false, no_bitmap = false;
 	int want, err;
 
-	if (f->nrecent && (fsel & 0x10)) {
-		unsigned int k = u8(f) % f->nrecent;
-
-		iova = f->recent_iova[k];
-		len = f->recent_len[k];
-	} else {
-		iova = ff_iova(f);
-		len = ff_len(f, iova);
-	}
+	ff_query(f, fsel & 0x10, &iova, &len);
 	/* Argument errors first (the query's shape, then the bitmap's, both
 	 * -EINVAL; then wrap and range), -EOPNOTSUPP after them. */
 	want = (flags & ~GENPT_DIRTY_NO_CLEAR) ? -EINVAL : 0;
@@ -1685,6 +1715,43 @@ static void ff_split_model(struct ff *f, size_t lo, size_t hi, unsigned int ps,
 	}
 }
 
+/*
+ * Into f->plan: the leaves that replace every leaf of [@lo, @hi) larger
+ * than 2^@ps (target level @tl, run 2^@tk), their hull into @hull.  False
+ * when they do not fit the model's budget.
+ */
+static bool ff_plan_split(struct ff *f, size_t lo, size_t hi, unsigned int ps,
+			  unsigned int tl, unsigned int tk, size_t *nnew, struct gm_hull *hull)
+{
+	uint64_t tsize = 1ull << (f->m.g.shift[tl] + tk);
+
+	*nnew = 0;
+	for (size_t i = lo; i < hi; i++) {
+		const struct gm_leaf *l = &f->m.leaf[i];
+
+		if (gm_size(l) <= (1ull << ps))
+			continue;
+		if (*nnew + gm_size(l) / tsize > FF_MAX_PLAN ||
+		    f->m.n + *nnew + gm_size(l) / tsize > FF_MAX_LEAVES)
+			return false;
+		for (uint64_t off = 0; off < gm_size(l); off += tsize) {
+			struct gm_leaf *c = &f->plan[(*nnew)++];
+
+			memset(c, 0, sizeof(*c));
+			c->first = l->first + off;
+			c->last = c->first + tsize - 1;
+			c->oa = l->oa + off;
+			c->lvl = tl;
+			c->run_log2 = tk;
+			c->prot = l->prot;
+			if (ff_leaf_dirty(f, l))
+				gm_all_dirty(c);
+		}
+		gm_hull_add(hull, l->first, l->last);
+	}
+	return true;
+}
+
 static void ff_split(struct ff *f)
 {
 	uint8_t sel = u8(f);
@@ -1724,34 +1791,9 @@ static void ff_split(struct ff *f)
 	}
 	if (!want && !ff_target(f, ps, &tl, &tk))
 		FAIL(f, "no target size for 2^%u", ps);
-	/* The leaves that replace every leaf meeting the range and larger
-	 * than 2^ps, in the model's budget. */
 	if (!want) {
-		uint64_t tsize = 1ull << (f->m.g.shift[tl] + tk);
-
-		for (size_t i = lo; i < hi; i++) {
-			const struct gm_leaf *l = &f->m.leaf[i];
-
-			if (gm_size(l) <= (1ull << ps))
-				continue;
-			if (nnew + gm_size(l) / tsize > FF_MAX_PLAN ||
-			    f->m.n + nnew + gm_size(l) / tsize > FF_MAX_LEAVES)
-				return; /* too big for the model's budget: skip */
-			for (uint64_t off = 0; off < gm_size(l); off += tsize) {
-				struct gm_leaf *c = &f->plan[nnew++];
-
-				memset(c, 0, sizeof(*c));
-				c->first = l->first + off;
-				c->last = c->first + tsize - 1;
-				c->oa = l->oa + off;
-				c->lvl = tl;
-				c->run_log2 = tk;
-				c->prot = l->prot;
-				if (ff_leaf_dirty(f, l))
-					gm_all_dirty(c);
-			}
-			gm_hull_add(&hull, l->first, l->last);
-		}
+		if (!ff_plan_split(f, lo, hi, ps, tl, tk, &nnew, &hull))
+			return; /* too big for the model's budget: skip */
 		need = gm_new_tables(&f->m, f->plan, nnew, &need_bytes, NULL);
 		room = ff_room(f, need, need_bytes);
 	}
@@ -1978,6 +2020,276 @@ static void ff_merge(struct ff *f)
 	ff_gather_check(f);
 	ff_check_state(f);
 	ff_check_range(f, iova, last);
+}
+
+/* ---------------------------------------------------- clear by mask -- */
+
+/* genpt_clear_dirty's documented checks, in order, for @bm (NULL: none). */
+static int ff_mask_want(const struct ff *f, const struct genpt_dirty_bitmap *bm,
+			uint64_t *last)
+{
+	uint64_t pg_m1;
+	int want;
+
+	if (!bm || !bm->bits || bm->page_shift < 12 || bm->page_shift > 63)
+		return -EINVAL;
+	pg_m1 = (1ull << bm->page_shift) - 1;
+	if (!bm->length || (bm->iova & pg_m1) || (bm->length & pg_m1) ||
+	    bm->length - 1 > UINT64_MAX - bm->iova)
+		return -EINVAL; /* malformed, a wrapping mask included */
+	want = gm_check_iova(&f->m, bm->iova, bm->length, last);
+	if (!want && !f->f.has_dirty)
+		want = -EOPNOTSUPP;
+	return want;
+}
+
+/* A mask over [@iova, @last] in pages of at least 2^@ps, its bits drawn
+ * by @bsel (random, all set, sparse, one bit). */
+static void ff_mask_make(struct ff *f, struct genpt_dirty_bitmap *bm, uint64_t iova,
+			 uint64_t last, unsigned int ps, uint8_t bsel)
+{
+	uint64_t words;
+
+	ff_bitmap_cover(f, iova, last, ps, bm);
+	words = ((bm->length >> bm->page_shift) + 63) / 64;
+	for (uint64_t w = 0; w < FF_MAX_BITS / 64; w++) {
+		uint64_t r = ff_rand(f);
+
+		f->bits[w] = (bsel & 3) == 0 ? r : (bsel & 3) == 1 ? ~0ull :
+			     (bsel & 3) == 2 ? r & ff_rand(f) & ff_rand(f) : 0;
+	}
+	if ((bsel & 3) == 3 && words)
+		f->bits[ff_rand(f) % words] |= 1ull << (ff_rand(f) % 64);
+}
+
+/* The model after a genpt_clear_dirty of [@first, @last] with @bm: the
+ * carried pages it names are forgotten, then (tracking on) each dirty leaf
+ * it names a page of is cleaned with its left-out pages carried. */
+static void ff_clear_model(struct ff *f, const struct genpt_dirty_bitmap *bm, uint64_t first,
+			   uint64_t last, struct gm_hull *cleaned)
+{
+	uint64_t nbits = ((last - first) >> bm->page_shift) + 1;
+
+	/* each run of set bits, as one range */
+	for (uint64_t b = 0, z; b < nbits; b = z) {
+		for (z = b; z < nbits && fc_bit(bm->bits, z) == fc_bit(bm->bits, b);)
+			z++;
+		if (fc_bit(bm->bits, b))
+			fc_take(&f->carry, first + (b << bm->page_shift),
+				first + (z << bm->page_shift) - 1, true, NULL, NULL);
+	}
+	if (!f->m.tracking)
+		return;
+	for (size_t i = gm_lower(&f->m, first); i < f->m.n && f->m.leaf[i].first <= last; i++) {
+		struct gm_leaf *l = &f->m.leaf[i];
+
+		if (!ff_leaf_dirty(f, l) ||
+		    !fc_clear_leaf(&f->carry, l->first, l->last, first, last, bm->bits,
+				   bm->page_shift))
+			continue;
+		gm_clear_dirty(l);
+		gm_hull_add(cleaned, l->first, l->last);
+	}
+}
+
+static void ff_clear(struct ff *f)
+{
+	uint8_t sel = u8(f), bsel = u8(f);
+	bool use_g = (sel & 0x0c) != 0;
+	struct genpt_dirty_bitmap bm = { .bits = f->bits, .page_shift = 12 };
+	const struct genpt_dirty_bitmap *pbm = &bm;
+	struct gm_hull cleaned = { false, 0, 0 };
+	struct genpt_gather before;
+	uint64_t iova, len, last = 0;
+	bool made;
+	int want, err;
+
+	ff_query(f, sel & 0x10, &iova, &len);
+	bm.iova = iova;
+	bm.length = len;
+	made = !gm_check_iova(&f->m, iova, len, &last);
+	if (made)
+		ff_mask_make(f, &bm, iova, last, 12 + ((sel & 0x60) == 0x60 ? u8(f) % 10 : 0),
+			     bsel);
+	else
+		memset(f->bits, 0, (FF_MAX_BITS / 64) * 8);
+	switch ((bsel >> 2) & 7) {
+	case 1:
+		bm.bits = NULL;
+		break;
+	case 2:
+		bm.page_shift = (bsel & 0x20) ? 11 : 64;
+		break;
+	case 3:
+		pbm = NULL;
+		break;
+	case 4: /* misaligned to the page or the granule, or fine */
+		bm.iova += made ? 4 * KiB : 0;
+		break;
+	default:
+		break;
+	}
+	want = ff_mask_want(f, pbm, &last);
+	memcpy(f->want, f->bits, (FF_MAX_BITS / 64) * 8);
+	TRACE(f, "clear_dirty mask iova 0x%" PRIx64 " len 0x%" PRIx64 " shift %u gather %d: want %d",
+	      bm.iova, bm.length, bm.page_shift, use_g, want);
+	before = f->g;
+	err = genpt_clear_dirty(f->pt, pbm, use_g ? &f->g : NULL);
+	ff_errno(f, err, want, "genpt_clear_dirty");
+	if (!err)
+		ff_clear_model(f, &bm, bm.iova, last, &cleaned);
+	if (memcmp(f->want, f->bits, (FF_MAX_BITS / 64) * 8))
+		FAIL(f, "genpt_clear_dirty wrote its mask");
+	if (cleaned.has && use_g) {
+		ff_hull(&f->req, &f->req_lo, &f->req_hi, cleaned.lo, cleaned.hi);
+		ff_hull(&f->allow, &f->allow_lo, &f->allow_hi, bm.iova, last);
+		ff_hull(&f->allow, &f->allow_lo, &f->allow_hi, cleaned.lo, cleaned.hi);
+	} else {
+		ff_gather_same(f, &before);
+	}
+	ff_gather_check(f);
+	ff_check_state(f);
+	if (!want)
+		ff_check_range(f, bm.iova, last);
+}
+
+/* ------------------------------------------------------- split mode -- */
+
+/*
+ * Whether the model still maps the noted leaf @r's range as the split
+ * left it or as the caller could have: completely, by leaves inside it,
+ * contiguous from its output address, with its attributes, through
+ * tables merge can rebuild @r from (table.h: what leaving split mode
+ * merges back).  [*lo, *hi) are those leaves.
+ */
+static bool ff_note_intact(const struct ff *f, const struct gm_leaf *r, size_t *lo, size_t *hi)
+{
+	unsigned int attrs = ff_attrs(f, r->prot);
+	uint64_t covered = 0;
+	size_t i;
+
+	*lo = gm_lower(&f->m, r->first);
+	for (i = *lo; i < f->m.n && f->m.leaf[i].first <= r->last; i++) {
+		const struct gm_leaf *l = &f->m.leaf[i];
+
+		if (l->first < r->first || l->last > r->last || l->oa - l->first != r->oa - r->first ||
+		    ff_attrs(f, l->prot) != attrs)
+			return false;
+		/* the tables above @l up to @r's level must be ones merge can
+		 * turn into leaves: their parents' levels hold plain leaves */
+		for (unsigned int lv = l->lvl + 1; lv <= r->lvl; lv++)
+			if (!f->m.g.can_leaf[lv])
+				return false;
+		covered += gm_size(l);
+	}
+	*hi = i;
+	return covered == gm_size(r);
+}
+
+/* Leaving split mode in the model: newest note first, each intact one
+ * becomes its leaf again (write-dirty when writable: tracking is off). */
+static void ff_restore_model(struct ff *f, struct gm_hull *changed)
+{
+	while (f->nnotes) {
+		struct gm_leaf r = f->notes[--f->nnotes];
+		size_t lo, hi;
+
+		if (!ff_note_intact(f, &r, &lo, &hi))
+			continue;
+		if (hi - lo == 1 && ff_same_leaf(&f->m.leaf[lo], &r))
+			continue;
+		memset(r.dirty, 0, sizeof(r.dirty));
+		if (r.prot & GENPT_WRITE)
+			gm_all_dirty(&r);
+		gm_remove(&f->m, lo, hi - lo, NULL);
+		gm_insert(&f->m, &r, 1);
+		gm_hull_add(changed, r.first, r.last);
+	}
+}
+
+/* On: every leaf larger than 2^@ps split (each noted), then tracking on. */
+static void ff_split_mode_on(struct ff *f, unsigned int ps, bool use_g)
+{
+	struct gm_hull hull = { false, 0, 0 };
+	uint64_t need, need_bytes, blocks;
+	unsigned int tl = 0, tk = 0;
+	size_t nnew, nsplit = 0;
+
+	if (!ff_target(f, ps, &tl, &tk))
+		FAIL(f, "no target size for 2^%u", ps);
+	if (!ff_plan_split(f, 0, f->m.n, ps, tl, tk, &nnew, &hull))
+		return; /* too big for the model's budget */
+	for (size_t i = 0; i < f->m.n; i++)
+		nsplit += gm_size(&f->m.leaf[i]) > (1ull << ps);
+	if (f->nnotes + nsplit > FF_MAX_LEAVES)
+		return;
+	need = gm_new_tables(&f->m, f->plan, nnew, &need_bytes, NULL);
+	blocks = ff_note_blocks(f->nnotes + nsplit) - ff_note_blocks(f->nnotes);
+	/* A refused page may leave part of the space split: not modelled. */
+	if (ff_room(f, need + blocks, need_bytes + blocks * 4096) != 1)
+		return;
+	TRACE(f, "set_dirty_tracking_split on 2^%u gather %d: %zu leaves split into %zu", ps,
+	      use_g, nsplit, nnew);
+	ff_errno(f, genpt_set_dirty_tracking_split(f->pt, true, ps, use_g ? &f->g : NULL), 0,
+		 "set_dirty_tracking_split on");
+	for (size_t i = 0; i < f->m.n; i++)
+		if (gm_size(&f->m.leaf[i]) > (1ull << ps))
+			f->notes[f->nnotes++] = f->m.leaf[i];
+	ff_split_model(f, 0, f->m.n, ps, nnew);
+	f->m.tracking = true;
+	if (hull.has && use_g) {
+		ff_hull(&f->req, &f->req_lo, &f->req_hi, hull.lo, hull.hi);
+		ff_hull(&f->allow, &f->allow_lo, &f->allow_hi, hull.lo, hull.hi);
+	}
+}
+
+/* Off: tracking off, then exactly the noted leaves merged back; the
+ * table must equal the model leaf by leaf (the full verify). */
+static void ff_split_mode_off(struct ff *f, unsigned int ps, bool use_g)
+{
+	struct gm_hull changed = { false, 0, 0 };
+
+	/* merge takes pages for its note of the replaced tables when given a
+	 * gather: only where they are certainly there */
+	use_g = use_g && ff_room(f, f->nnotes + 1, (f->nnotes + 1) * 4096) == 1;
+	TRACE(f, "set_dirty_tracking_split off gather %d: %zu notes", use_g, f->nnotes);
+	ff_errno(f, genpt_set_dirty_tracking_split(f->pt, false, ps, use_g ? &f->g : NULL), 0,
+		 "set_dirty_tracking_split off");
+	for (size_t i = 0; i < f->m.n; i++)
+		if (f->m.leaf[i].prot & GENPT_WRITE)
+			gm_all_dirty(&f->m.leaf[i]);
+	f->m.tracking = false;
+	ff_restore_model(f, &changed);
+	if (changed.has && use_g) {
+		ff_hull(&f->req, &f->req_lo, &f->req_hi, changed.lo, changed.hi);
+		ff_hull(&f->allow, &f->allow_lo, &f->allow_hi, changed.lo, changed.hi);
+	}
+	ff_full_verify(f);
+}
+
+static void ff_split_mode(struct ff *f)
+{
+	uint8_t sel = u8(f);
+	unsigned int ps = ff_page_shift(f);
+	bool on = sel & 1, use_g = (sel & 6) != 0;
+	struct genpt_gather before = f->g;
+	int want = ps < f->m.g.gshift || ps > 63 ? -EINVAL : 0;
+
+	if (!want && !f->f.has_dirty)
+		want = -EOPNOTSUPP;
+	if (want) {
+		TRACE(f, "set_dirty_tracking_split %d 2^%u: want %d", on, ps, want);
+		ff_errno(f, genpt_set_dirty_tracking_split(f->pt, on, ps, use_g ? &f->g : NULL),
+			 want, "set_dirty_tracking_split");
+	} else if (on) {
+		ff_split_mode_on(f, ps, use_g);
+	} else {
+		ff_split_mode_off(f, ps, use_g);
+	}
+	if (!use_g)
+		ff_gather_same(f, &before);
+	ff_gather_check(f);
+	ff_check_state(f);
 }
 
 /* ------------------------------------------------------------ config -- */
@@ -2356,6 +2668,83 @@ static bool ff_create(struct ff *f)
 	return true;
 }
 
+/* One operation of the program, chosen by its opcode byte @op. */
+static void ff_op(struct ff *f, uint8_t op)
+{
+	/* the top bytes: split-mode tracking on / off */
+	if (op >= 254) {
+		f->opname = "set_dirty_tracking_split";
+		ff_split_mode(f);
+		return;
+	}
+	switch (op % 18) {
+	case 0:
+	case 1:
+	case 2:
+		f->opname = "map";
+		ff_map(f, false);
+		break;
+	case 3:
+	case 4:
+		f->opname = "unmap";
+		ff_unmap(f, false);
+		break;
+	case 5:
+		f->opname = "iova_to_phys";
+		ff_translate(f);
+		break;
+	case 6:
+	case 7:
+		f->opname = "hw_access";
+		ff_hw(f);
+		break;
+	case 8:
+		f->opname = "read_and_clear_dirty";
+		ff_dirty(f);
+		break;
+	case 9:
+		/* half of the second slot: clear by mask */
+		f->opname = op < 126 ? "read_and_clear_dirty" : "clear_dirty";
+		if (op < 126)
+			ff_dirty(f);
+		else
+			ff_clear(f);
+		break;
+	case 10:
+		f->opname = "set_dirty_tracking";
+		ff_tracking(f);
+		break;
+	case 11:
+		f->opname = "gather_release";
+		ff_release(f);
+		break;
+	case 12:
+		f->opname = "hw_access burst";
+		ff_hw_burst(f);
+		break;
+	case 13:
+		f->opname = "map again";
+		ff_map(f, true);
+		break;
+	case 14:
+		f->opname = "unmap again";
+		ff_unmap(f, true);
+		break;
+	case 15:
+		f->opname = "verify";
+		ff_full_verify(f);
+		break;
+	case 16:
+		f->opname = "split";
+		ff_split(f);
+		break;
+	default:
+		f->opname = "merge";
+		ff_merge(f);
+		break;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ff *f = calloc(1, sizeof(*f));
@@ -2371,76 +2760,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (ff_create(f)) {
 		f->plan = malloc(FF_MAX_PLAN * sizeof(*f->plan));
+		f->notes = malloc(FF_MAX_LEAVES * sizeof(*f->notes));
 		f->bits = malloc((FF_MAX_BITS / 64 + 2) * 8);
 		f->want = malloc((FF_MAX_BITS / 64 + 2) * 8);
-		if (!f->plan || !f->bits || !f->want)
+		if (!f->plan || !f->notes || !f->bits || !f->want)
 			abort();
 		for (f->op = 1; f->pos < f->size && f->op <= FF_MAX_OPS; f->op++) {
-			uint8_t op = u8(f);
-
-			switch (op % 18) {
-			case 0:
-			case 1:
-			case 2:
-				f->opname = "map";
-				ff_map(f, false);
-				break;
-			case 3:
-			case 4:
-				f->opname = "unmap";
-				ff_unmap(f, false);
-				break;
-			case 5:
-				f->opname = "iova_to_phys";
-				ff_translate(f);
-				break;
-			case 6:
-			case 7:
-				f->opname = "hw_access";
-				ff_hw(f);
-				break;
-			case 8:
-			case 9:
-				f->opname = "read_and_clear_dirty";
-				ff_dirty(f);
-				break;
-			case 10:
-				f->opname = "set_dirty_tracking";
-				ff_tracking(f);
-				break;
-			case 11:
-				f->opname = "gather_release";
-				ff_release(f);
-				break;
-			case 12:
-				f->opname = "hw_access burst";
-				ff_hw_burst(f);
-				break;
-			case 13:
-				f->opname = "map again";
-				ff_map(f, true);
-				break;
-			case 14:
-				f->opname = "unmap again";
-				ff_unmap(f, true);
-				break;
-			case 15:
-				f->opname = "verify";
-				ff_full_verify(f);
-				break;
-			case 16:
-				f->opname = "split";
-				ff_split(f);
-				break;
-			default:
-				f->opname = "merge";
-				ff_merge(f);
-				break;
-			}
+			ff_op(f, u8(f));
 			if (f->op % FF_VERIFY_EVERY == 0) {
 				f->opname = "periodic verify";
 				ff_full_verify(f);
 			}
+		}
+		if (f->nnotes) {
+			/* every split-mode run ends with the restore check */
+			f->opname = "split mode off at the end";
+			ff_split_mode_off(f, f->m.g.gshift, false);
+			ff_check_state(f);
 		}
 		f->opname = "final verify";
 		ff_full_verify(f);
@@ -2455,6 +2791,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					" blocks after destroy", b, blocks);
 		}
 		free(f->plan);
+		free(f->notes);
 		free(f->bits);
 		free(f->want);
 	}
@@ -2530,8 +2867,34 @@ static const uint8_t ff_prog_edges[] = {
 	0x0f,
 };
 
-static const uint8_t *const ff_progs[] = { ff_prog_basic, ff_prog_edges };
-static const size_t ff_prog_len[] = { sizeof(ff_prog_basic), sizeof(ff_prog_edges) };
+/* Split-mode tracking: a block, runs and granule pages mapped; on at the
+ * granule; device writes; a NO_CLEAR harvest then clear by mask (random,
+ * then all set); off (the restore check); on at the block size, then at
+ * the granule (nested); a granule of the block unmapped; off; release. */
+static const uint8_t ff_prog_split_mode[] = {
+	0x00, 0x20, 0x01, 0x00, 0x03, 0x00, 0x20, 0x02, 0x00, 0x01,
+	0x00, 0x10, 0x02, 0x03, 0x02, 0x01, 0x10, 0x04, 0x00, 0x01,
+	0x00, 0x00, 0x03, 0x05, 0x00, 0x0f, 0x09, 0x00, 0x01, 0x00, 0x00, 0x04, 0x01,
+	0xff, 0x01, 0x00,
+	0x0c, 0x20, 0x01, 0x00, 0x07, 0x00, 0x00,
+	0x08, 0x05, 0x07, 0x00, 0x80, 0x10, 0x02, 0x03, 0x02, 0x01,
+	0x87, 0x14, 0x00, 0x00,
+	0x87, 0x14, 0x01, 0x01,
+	0x0b,
+	0xfe, 0x02, 0x00,
+	0x0f,
+	0xff, 0x03, 0x04,
+	0xff, 0x01, 0x00,
+	0x0c, 0x20, 0x01, 0x00, 0x07, 0x00, 0x00,
+	0x03, 0x01, 0x00, 0x00, 0x01, 0x03, 0x00, 0x00,
+	0xfe, 0x06, 0x00,
+	0x0b,
+	0x0f,
+};
+
+static const uint8_t *const ff_progs[] = { ff_prog_basic, ff_prog_edges, ff_prog_split_mode };
+static const size_t ff_prog_len[] = { sizeof(ff_prog_basic), sizeof(ff_prog_edges),
+				      sizeof(ff_prog_split_mode) };
 #define FF_NCFGS (sizeof(ff_cfgs) / sizeof(ff_cfgs[0]))
 #define FF_NPROGS (sizeof(ff_progs) / sizeof(ff_progs[0]))
 

@@ -556,6 +556,7 @@ Test(api_matrix, physmem)
 	cr_expect_eq(genpt_physmem_create(PM_BASE + 2048, PM_SIZE, &pm), -EINVAL);
 	cr_expect_eq(genpt_physmem_create(PM_BASE, PM_SIZE + 1, &pm), -EINVAL);
 	cr_expect_eq(genpt_physmem_create(PM_BASE, 4095, &pm), -EINVAL);
+	cr_expect_eq(genpt_physmem_create(PM_BASE + 1, 1ull << 62, &pm), -EINVAL);
 	cr_expect_eq(genpt_physmem_create(U64MAX - 4095, 8192, &pm), -EINVAL);
 	cr_expect_eq(genpt_physmem_create((U64MAX - 4095) & ~4095ull, 1ull << 20, &pm), -EINVAL);
 	err = genpt_physmem_create(0, 1ull << 62, &pm);
@@ -575,6 +576,10 @@ Test(api_matrix, physmem)
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 0, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, 2 * PM_SIZE, 4096, &pa), -ENOMEM);
 	cr_expect_eq(genpt_physmem_alloc(pm, PM_SIZE, 4096, &pa), -ENOMEM); /* one block is taken */
+	/* two bad arguments: the malformed one wins over the memory */
+	cr_expect_eq(genpt_physmem_alloc(pm, 2 * PM_SIZE, 3, &pa), -EINVAL);
+	cr_expect_eq(genpt_physmem_alloc(NULL, 2 * PM_SIZE, 4096, &pa), -EINVAL);
+	cr_expect_eq(genpt_physmem_alloc(pm, 2 * PM_SIZE, 4096, NULL), -EINVAL);
 	cr_expect_eq(pa, 99, "*pa written on failure");
 	expect_stats(pm, 4096, 1, __LINE__);
 
@@ -625,4 +630,352 @@ Test(api_matrix, version)
 	cr_expect(!strcmp(genpt_version(), want), "genpt_version() %s, want %s", genpt_version(), want);
 	cr_expect_eq(GENPT_VERSION_NUMBER,
 		     GENPT_VERSION_MAJOR * 10000 + GENPT_VERSION_MINOR * 100 + GENPT_VERSION_PATCH);
+}
+
+/* ---- two bad arguments at once -------------------------------------------- */
+
+/*
+ * Every call of table.h with every fault alone and every two faults on
+ * different arguments together: the pair returns the error of the fault
+ * that comes first in the documented order, and nothing changes.  The
+ * table's own lack (-EOPNOTSUPP on a table without dirty state) counts as
+ * one more fault, present in every case of a dirty call.
+ */
+enum rank { R_INVAL, R_OVERFLOW, R_RANGE, R_NOTSUPP, R_CONTENTS };
+
+/* Arguments touched by a fault (pairs touch two different ones). */
+#define A_PT (1u << 0)
+#define A_IOVA (1u << 1)
+#define A_LEN (1u << 2)
+#define A_OA (1u << 3)
+#define A_PROT (1u << 4)  /* prot, flags, access, page_shift */
+#define A_OUT (1u << 5)   /* the output pointer, or the caps / mask pointer */
+#define A_BM_FORM (1u << 6)
+#define A_BM_BITS (1u << 7)
+#define A_BM_PLACE (1u << 8)
+#define A_CFG (1u << 9)
+
+/* The arguments of the call under test; each call takes what it needs. */
+struct ca {
+	struct genpt *pt;
+	uint64_t iova, len, oa;
+	unsigned int prot, shift;
+	struct genpt_dirty_bitmap bm;
+	bool bm_null, out_null, both, neither;
+	struct genpt_config cfg;
+	uint64_t out;                /* sentinel for a scalar output */
+	struct genpt_leaf_info info; /* sentinel for a struct output */
+};
+
+struct fault {
+	const char *what;
+	int err;
+	enum rank rank;
+	unsigned int args;
+	/* false: the fault does not exist for this table (no end of space) */
+	bool (*set)(struct ca *a, const struct mx *m);
+};
+
+struct pcall {
+	const char *name;
+	bool dirty; /* -EOPNOTSUPP on a table without dirty state */
+	void (*base)(struct ca *a, const struct mx *m);
+	int (*run)(struct ca *a, struct genpt_gather *g);
+	const struct fault *const *faults;
+};
+
+static uint64_t pair_bits[64];
+
+/* A bitmap over [@iova, +4 big) with at most 64 words. */
+static struct genpt_dirty_bitmap bm_over(const struct mx *m, uint64_t iova)
+{
+	struct genpt_dirty_bitmap bm = { .bits = pair_bits, .iova = iova,
+					 .length = 4 * m->big, .page_shift = 12 };
+
+	while ((bm.length >> bm.page_shift) > 64 * 64)
+		bm.page_shift++;
+	return bm;
+}
+
+/* Move the query to @to, and the bitmap with it: only the query's place
+ * changes, never whether it lies inside the bitmap. */
+static void move_to(struct ca *a, uint64_t to)
+{
+	a->bm.iova = to & ~((1ull << a->bm.page_shift) - 1);
+	a->iova = to;
+}
+
+#define FAULT(name, what_, err_, rank_, args_, body)                         \
+	static bool set_##name(struct ca *a, const struct mx *m)             \
+	{                                                                    \
+		(void)a;                                                     \
+		(void)m;                                                     \
+		body;                                                        \
+		return true;                                                 \
+	}                                                                    \
+	static const struct fault f_##name = { what_, err_, rank_, args_, set_##name }
+
+FAULT(pt_null, "NULL table", -EINVAL, R_INVAL, A_PT, a->pt = NULL);
+FAULT(out_null, "NULL output", -EINVAL, R_INVAL, A_OUT, a->out_null = true);
+FAULT(len0, "zero length", -EINVAL, R_INVAL, A_LEN, a->len = 0);
+FAULT(len_odd, "length not granule-aligned", -EINVAL, R_INVAL, A_LEN, a->len = m->g + 8);
+FAULT(iova_odd, "address not granule-aligned", -EINVAL, R_INVAL, A_IOVA, a->iova += m->g / 2);
+FAULT(wrap, "range wraps", -EOVERFLOW, R_OVERFLOW, A_LEN, a->len = U64MAX - m->g + 1);
+FAULT(end, "range past the input space", -ERANGE, R_RANGE, A_IOVA,
+      if (!m->has_end) return false; move_to(a, m->end));
+FAULT(oa_odd, "output not granule-aligned", -EINVAL, R_INVAL, A_OA, a->oa += 8);
+FAULT(oa_wrap, "output wraps", -EOVERFLOW, R_OVERFLOW, A_OA, a->oa = U64MAX - m->g + 1);
+FAULT(oa_end, "output past oa_bits", -ERANGE, R_RANGE, A_OA, a->oa = 1ull << m->f->oa_bits);
+FAULT(prot0, "prot without READ or WRITE", -EINVAL, R_INVAL, A_PROT, a->prot = GENPT_NOEXEC);
+FAULT(prot_unknown, "unknown prot bit", -EINVAL, R_INVAL, A_PROT, a->prot |= 1u << 9);
+FAULT(exists, "range already mapped", -EEXIST, R_CONTENTS, A_IOVA, move_to(a, m->a));
+FAULT(straddle, "a leaf straddles the range", -EINVAL, R_CONTENTS, A_IOVA,
+      move_to(a, m->a + m->g));
+FAULT(hole, "nothing mapped", -ENOENT, R_CONTENTS, A_IOVA, move_to(a, m->hole));
+FAULT(flags, "unknown flags", -EINVAL, R_INVAL, A_PROT, a->prot = 1u << 3);
+FAULT(shift_low, "page shift below the granule", -EINVAL, R_INVAL, A_PROT, a->shift = m->f->gshift - 1);
+FAULT(shift_64, "page shift 64", -EINVAL, R_INVAL, A_PROT, a->shift = 64);
+FAULT(access0, "access kind 0", -EINVAL, R_INVAL, A_PROT, a->prot = 0);
+FAULT(ro_write, "write to a read-only page", -EACCES, R_CONTENTS, A_IOVA | A_PROT,
+      a->iova = m->ro; a->prot = GENPT_ACCESS_WRITE);
+/* the bitmap: its form, its words, its place against the query */
+FAULT(bm_shift11, "bitmap page_shift 11", -EINVAL, R_INVAL, A_BM_FORM, a->bm.page_shift = 11);
+FAULT(bm_len_odd, "bitmap length not page-aligned", -EINVAL, R_INVAL, A_BM_FORM,
+      a->bm.length += 8);
+FAULT(bm_bits, "bitmap words NULL", -EINVAL, R_INVAL, A_BM_BITS, a->bm.bits = NULL);
+FAULT(bm_odd, "bitmap iova not page-aligned", -EINVAL, R_INVAL, A_BM_PLACE, a->bm.iova += 8);
+FAULT(bm_after, "query starts before the bitmap", -EINVAL, R_INVAL, A_BM_PLACE,
+      a->bm.iova += 2 * m->big);
+/* a wrapping query cannot lie inside a bitmap (table.h) */
+FAULT(bm_wrap, "range wraps (with a bitmap)", -EINVAL, R_INVAL, A_LEN, a->len = U64MAX - m->g + 1);
+FAULT(mask_end, "mask past the input space", -ERANGE, R_RANGE, A_BM_PLACE,
+      if (!m->has_end) return false; a->bm.iova = m->end);
+FAULT(mask_gran, "mask range not granule-aligned", -EINVAL, R_INVAL, A_BM_PLACE,
+      if (m->g == 4096) return false; a->bm.iova += 4096; a->bm.length = m->g);
+FAULT(caps_both, "a config and a table", -EINVAL, R_INVAL, A_PT | A_CFG, a->both = true);
+FAULT(caps_neither, "no config, no table", -EINVAL, R_INVAL, A_PT | A_CFG, a->neither = true);
+FAULT(cfg_bad, "a config create refuses", -EINVAL, R_INVAL, A_CFG, a->cfg.va_bits = 13);
+
+/* ---- the calls, each with good arguments and its faults ---- */
+
+static void base_range(struct ca *a, const struct mx *m)
+{
+	a->iova = m->hole;
+	a->len = 2 * m->g;
+	a->oa = OA_BASE + 64 * m->big;
+	a->prot = RW;
+	a->shift = m->f->gshift;
+}
+
+static void base_dirty(struct ca *a, const struct mx *m)
+{
+	base_range(a, m);
+	a->iova = m->a;
+	a->prot = 0; /* flags */
+	a->bm = bm_over(m, m->a);
+}
+
+static void base_dirty_nobm(struct ca *a, const struct mx *m)
+{
+	base_dirty(a, m);
+	a->bm_null = true;
+}
+
+static void base_urd(struct ca *a, const struct mx *m)
+{
+	base_range(a, m);
+	a->bm = bm_over(m, m->hole);
+}
+
+static void base_lookup(struct ca *a, const struct mx *m)
+{
+	base_range(a, m);
+	move_to(a, m->a);
+	a->prot = GENPT_ACCESS_READ;
+}
+
+static void base_caps(struct ca *a, const struct mx *m)
+{
+	base_range(a, m);
+	a->cfg = m->f->cfg;
+}
+
+static uint64_t *out_of(struct ca *a)
+{
+	return a->out_null ? NULL : &a->out;
+}
+
+static const struct genpt_dirty_bitmap *bm_of(const struct ca *a)
+{
+	return a->bm_null ? NULL : &a->bm;
+}
+
+static int run_map(struct ca *a, struct genpt_gather *g)
+{
+	return genpt_map(a->pt, a->iova, a->oa, a->len, a->prot, g);
+}
+
+static int run_unmap(struct ca *a, struct genpt_gather *g)
+{
+	return genpt_unmap(a->pt, a->iova, a->len, g, &a->out);
+}
+
+static int run_urd(struct ca *a, struct genpt_gather *g)
+{
+	return genpt_unmap_read_dirty(a->pt, a->iova, a->len, bm_of(a), g, &a->out);
+}
+
+static int run_rcd(struct ca *a, struct genpt_gather *g)
+{
+	return genpt_read_and_clear_dirty(a->pt, a->iova, a->len, a->prot, bm_of(a), g);
+}
+
+static int run_clear(struct ca *a, struct genpt_gather *g)
+{
+	return genpt_clear_dirty(a->pt, a->out_null ? NULL : &a->bm, g);
+}
+
+static int run_split(struct ca *a, struct genpt_gather *g)
+{
+	return genpt_split(a->pt, a->iova, a->len, a->shift, g);
+}
+
+static int run_merge(struct ca *a, struct genpt_gather *g)
+{
+	return genpt_merge(a->pt, a->iova, a->len, g);
+}
+
+static int run_i2p(struct ca *a, struct genpt_gather *g)
+{
+	return genpt_iova_to_phys(a->pt, a->iova, out_of(a));
+}
+
+static int run_lookup(struct ca *a, struct genpt_gather *g)
+{
+	return genpt_leaf_lookup(a->pt, a->iova, a->out_null ? NULL : &a->info);
+}
+
+static int run_hw(struct ca *a, struct genpt_gather *g)
+{
+	return genpt_hw_access(a->pt, a->iova, a->prot, out_of(a));
+}
+
+static int run_track_split(struct ca *a, struct genpt_gather *g)
+{
+	return genpt_set_dirty_tracking_split(a->pt, false, a->shift, g);
+}
+
+static int run_caps(struct ca *a, struct genpt_gather *g)
+{
+	struct genpt_caps caps;
+
+	/* the config alone unless a fault says otherwise */
+	return genpt_query_caps(a->neither ? NULL : &a->cfg, a->both ? a->pt : NULL,
+				a->out_null ? NULL : &caps);
+}
+
+static int run_bytes(struct ca *a, struct genpt_gather *g)
+{
+	return genpt_table_bytes(a->pt, out_of(a));
+}
+
+static int run_release(struct ca *a, struct genpt_gather *g)
+{
+	return genpt_gather_release(a->pt, a->out_null ? NULL : g);
+}
+
+#define FL(...) ((const struct fault *const[]){ __VA_ARGS__, NULL })
+#define RANGE_FAULTS &f_pt_null, &f_len0, &f_len_odd, &f_iova_odd, &f_wrap, &f_end
+#define BM_FAULTS &f_bm_shift11, &f_bm_len_odd, &f_bm_bits, &f_bm_odd, &f_bm_after
+
+static const struct pcall pcalls[] = {
+	{ "genpt_map", false, base_range, run_map,
+	  FL(RANGE_FAULTS, &f_oa_odd, &f_oa_wrap, &f_oa_end, &f_prot0, &f_prot_unknown, &f_exists) },
+	{ "genpt_unmap", false, base_range, run_unmap, FL(RANGE_FAULTS, &f_straddle) },
+	{ "genpt_unmap_read_dirty", true, base_urd, run_urd,
+	  FL(&f_pt_null, &f_len0, &f_len_odd, &f_iova_odd, &f_bm_wrap, &f_end, BM_FAULTS,
+	     &f_straddle) },
+	{ "genpt_read_and_clear_dirty", true, base_dirty, run_rcd,
+	  FL(&f_pt_null, &f_len0, &f_len_odd, &f_iova_odd, &f_bm_wrap, &f_end, &f_flags,
+	     BM_FAULTS) },
+	{ "genpt_read_and_clear_dirty (NULL bitmap)", true, base_dirty_nobm, run_rcd,
+	  FL(RANGE_FAULTS, &f_flags) },
+	{ "genpt_clear_dirty", true, base_dirty, run_clear,
+	  FL(&f_pt_null, &f_out_null, &f_bm_shift11, &f_bm_len_odd, &f_bm_bits, &f_mask_end,
+	     &f_mask_gran) },
+	{ "genpt_split", false, base_range, run_split,
+	  FL(RANGE_FAULTS, &f_shift_low, &f_hole) },
+	{ "genpt_merge", false, base_range, run_merge, FL(RANGE_FAULTS, &f_hole) },
+	{ "genpt_iova_to_phys", false, base_lookup, run_i2p,
+	  FL(&f_pt_null, &f_out_null, &f_end, &f_hole) },
+	{ "genpt_leaf_lookup", false, base_lookup, run_lookup,
+	  FL(&f_pt_null, &f_out_null, &f_end, &f_hole) },
+	{ "genpt_hw_access", false, base_lookup, run_hw,
+	  FL(&f_pt_null, &f_access0, &f_end, &f_hole, &f_ro_write) },
+	{ "genpt_set_dirty_tracking_split", true, base_range, run_track_split,
+	  FL(&f_pt_null, &f_shift_64) },
+	{ "genpt_query_caps", false, base_caps, run_caps,
+	  FL(&f_out_null, &f_caps_both, &f_caps_neither, &f_cfg_bad) },
+	{ "genpt_table_bytes", false, base_range, run_bytes, FL(&f_pt_null, &f_out_null) },
+	{ "genpt_gather_release", false, base_range, run_release, FL(&f_pt_null, &f_out_null) },
+};
+
+/* The documented answer to faults @x and @y (@y may be NULL). */
+static int pair_want(const struct pcall *c, const struct mx *m, const struct fault *x,
+		     const struct fault *y)
+{
+	const struct fault *w = !y || x->rank <= y->rank ? x : y;
+
+	if (c->dirty && !m->f->dirty && w->rank > R_NOTSUPP)
+		return -EOPNOTSUPP;
+	return w->err;
+}
+
+static void pair_run(struct mx *m, const struct pcall *c, const struct fault *x,
+		     const struct fault *y)
+{
+	struct ca a = { .pt = m->pt, .out = 77 };
+	struct genpt_leaf_info info0;
+	struct genpt_gather g = m->g0;
+	char what[256];
+
+	c->base(&a, m);
+	memset(&a.info, 0x5a, sizeof(a.info));
+	info0 = a.info;
+	/* A fault that moves the query (and the bitmap with it) goes first,
+	 * so a fault in the bitmap's place stays a fault. */
+	if (y && (y->args & A_IOVA)) {
+		if (!y->set(&a, m) || !x->set(&a, m))
+			return;
+	} else if (!x->set(&a, m) || (y && !y->set(&a, m))) {
+		return;
+	}
+	snprintf(what, sizeof(what), "%s(: %s%s%s", c->name, x->what, y ? " + " : "",
+		 y ? y->what : "");
+	mx_check(m, c->run(&a, &g), pair_want(c, m, x, y), __LINE__, what);
+	cr_expect(gather_same(&g, &m->g0), "%s: %s: gather touched", m->f->name, what);
+	cr_expect_eq(a.out, 77, "%s: %s: output written", m->f->name, what);
+	cr_expect(!memcmp(&a.info, &info0, sizeof(info0)), "%s: %s: info written",
+		  m->f->name, what);
+	for (size_t i = 0; i < sizeof(pair_bits) / sizeof(pair_bits[0]); i++)
+		cr_expect_eq(pair_bits[i], 0, "%s: %s: bitmap written", m->f->name, what);
+}
+
+static void pairs_of(struct mx *m, const struct pcall *c)
+{
+	for (const struct fault *const *x = c->faults; *x; x++) {
+		pair_run(m, c, *x, NULL);
+		for (const struct fault *const *y = x + 1; *y; y++)
+			if (!((*x)->args & (*y)->args) &&
+			    !((*x)->rank == R_CONTENTS && (*y)->rank == R_CONTENTS))
+				pair_run(m, c, *x, *y);
+	}
+}
+
+Test(api_matrix, two_bad_arguments)
+{
+	FOR_EACH_FMT(m, {
+		for (size_t i = 0; i < sizeof(pcalls) / sizeof(pcalls[0]); i++)
+			pairs_of(m, &pcalls[i]);
+	});
 }

@@ -693,9 +693,12 @@ GENPT_API int genpt_rvdrv_set_dirty_tracking(struct genpt_rvdrv *drv,
  *
  * On enable, the table's leaves larger than 2^@page_shift are split
  * (genpt_set_dirty_tracking_split()) so one device write dirties one small
- * page, and the replaced ranges are invalidated; on disable, everything is
- * merged back and the freed tables are released after their ranges were
- * invalidated and fenced.
+ * page, and the replaced ranges are invalidated; on disable, the leaves the
+ * split replaced are merged back (the caller's layout, leaf by leaf, as
+ * genpt_set_dirty_tracking_split() restores it) and the freed tables are
+ * released after their ranges were invalidated and fenced.  Disable with
+ * tracking already off still finishes a restore an earlier disable left
+ * unfinished (-ENOMEM).
  *
  * Return: 0, or a negative errno.
  * -EINVAL: a @page_shift below 12 or above 63, or bad arguments.

@@ -12,10 +12,16 @@
  *    it unlinked go to the gather like any unmap's; and empty table pages a
  *    failed map added, which may stay (see genpt_map()).
  *  - Bad input never crashes: NULL pointers give -EINVAL.
- *  - When several arguments are wrong, the error classes win in this order:
- *    -EINVAL (shape: zero length, misalignment, bad prot or flags), then
- *    -EOVERFLOW (the range wraps past 2^64), then -ERANGE (outside the
- *    table's address spaces), then -EEXIST / -ENOENT (table contents).
+ *  - When several things are wrong, the error classes win in this order,
+ *    and every function lists its errors in it: -EINVAL (the arguments'
+ *    shape: NULL pointers, zero length, misalignment, bad prot, flags or
+ *    page shift, a malformed bitmap or one the query does not lie
+ *    inside), then -EOVERFLOW (a range wraps past 2^64), then -ERANGE
+ *    (outside the table's address spaces), then -EOPNOTSUPP (the table
+ *    cannot do this at all, e.g. no dirty state), then -EBUSY (a driver
+ *    helper owns the state), then the table's contents (-EEXIST, -ENOENT,
+ *    -EACCES, and unmap's -EINVAL for a leaf straddling the range).
+ *    -ENOMEM comes only after all of these were checked.
  *  - Threads (the same words are in the guide and the API page):
  *    - map, unmap, unmap_read_dirty, read_and_clear_dirty (with or without
  *      GENPT_DIRTY_NO_CLEAR), clear_dirty, split, merge and gather_release may
@@ -274,8 +280,11 @@ struct genpt;
  *
  * What a table of @cfg (when @pt is NULL) or the table @pt can hold,
  * without building one.  Exactly one of @cfg and @pt.
- * -EINVAL for none or both, a NULL @caps or a config genpt_create() would
- * refuse with -EINVAL; -EOPNOTSUPP for a format this build lacks.
+ *
+ * Return: 0, or a negative errno (*@caps unchanged).
+ * -EINVAL: none or both of @cfg and @pt, a NULL @caps, or a config
+ *          genpt_create() would refuse with -EINVAL.
+ * -EOPNOTSUPP: a format this build lacks.
  */
 GENPT_API int genpt_query_caps(const struct genpt_config *cfg, const struct genpt *pt,
 			       struct genpt_caps *caps);
@@ -376,7 +385,9 @@ GENPT_API int genpt_map(struct genpt *pt, uint64_t iova, uint64_t oa,
  * mapped.
  *
  * Return: 0, or a negative errno (nothing removed).
- * -EINVAL: as for genpt_map(), or a leaf straddles an end of the range.
+ * -EINVAL: NULL @pt, zero @len, @iova or @len not aligned to the smallest
+ *          page; and, after the classes below (it is about the table's
+ *          contents), a leaf that straddles an end of the range.
  * -EOVERFLOW: the range wraps past 2^64.
  * -ERANGE: the range leaves the table's input space.
  */
@@ -415,9 +426,9 @@ GENPT_API int genpt_reclaim(struct genpt *pt, struct genpt_gather *gather,
  * top of this header).
  *
  * Return: 0, or a negative errno.
- * -ENOENT: nothing maps @iova.
- * -ERANGE: @iova is outside the table's input space.
  * -EINVAL: a NULL argument.
+ * -ERANGE: @iova is outside the table's input space.
+ * -ENOENT: nothing maps @iova.
  */
 GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa);
 
@@ -430,9 +441,13 @@ GENPT_API int genpt_iova_to_phys(struct genpt *pt, uint64_t iova, uint64_t *oa);
  * The leaf that maps @iova: its range, output
  * address, size, level, run, permissions and dirty / accessed state (see
  * struct genpt_leaf_info).  A snapshot: hardware may set the dirty and
- * accessed flags any time.  -EINVAL for NULL arguments, -ERANGE outside
- * the input space, -ENOENT when nothing maps @iova.  Safe beside every
- * other call, as genpt_iova_to_phys() is.
+ * accessed flags any time.  Safe beside every other call, as
+ * genpt_iova_to_phys() is.
+ *
+ * Return: 0, or a negative errno (*@info unchanged).
+ * -EINVAL: a NULL argument.
+ * -ERANGE: @iova is outside the table's input space.
+ * -ENOENT: nothing maps @iova.
  */
 GENPT_API int genpt_leaf_lookup(struct genpt *pt, uint64_t iova,
 				struct genpt_leaf_info *info);
@@ -516,8 +531,17 @@ GENPT_API int genpt_read_and_clear_dirty(struct genpt *pt, uint64_t iova,
  * is recorded) or finds it gone and faults: never lost.  This is the call
  * for a guest unmapping during pre-copy (VFIO's "dirty bitmap on unmap").
  * @bitmap has read_and_clear_dirty's rules and checks; NULL makes this a
- * plain genpt_unmap().  -EOPNOTSUPP (after the argument errors) when
- * @bitmap is given and the table has no dirty state.
+ * plain genpt_unmap().
+ *
+ * Return: 0, or a negative errno (nothing removed, nothing recorded).
+ * -EINVAL: as for genpt_read_and_clear_dirty() (NULL @pt, the range's
+ *          shape, a malformed @bitmap or one the range is not inside);
+ *          after the classes below, a leaf that straddles an end of the
+ *          range.
+ * -EOVERFLOW: the range wraps past 2^64 (with a @bitmap that is -EINVAL:
+ *          such a range cannot lie inside it).
+ * -ERANGE: the range leaves the table's input space.
+ * -EOPNOTSUPP: @bitmap is given and the table has no dirty state.
  */
 GENPT_API int genpt_unmap_read_dirty(struct genpt *pt, uint64_t iova, uint64_t len,
 				     const struct genpt_dirty_bitmap *bitmap,
@@ -541,9 +565,14 @@ GENPT_API int genpt_unmap_read_dirty(struct genpt *pt, uint64_t iova, uint64_t l
  * them, so nothing is lost.  A leaf whose left-out pages form more pieces
  * than the carry holds is left dirty.  Carried pages the mask names are
  * forgotten.  While tracking is off nothing is cleaned (hardware could not
- * mark it again).  Errors: -EINVAL (NULL @pt or @mask, a malformed mask, a
- * range not aligned to the granule), -EOVERFLOW, -ERANGE (the range outside
- * the table's input space), -EOPNOTSUPP (no dirty state).
+ * mark it again).
+ *
+ * Return: 0, or a negative errno (nothing changed).
+ * -EINVAL: NULL @pt or @mask, a malformed mask (struct genpt_dirty_bitmap;
+ *          a mask whose range wraps past 2^64 is malformed too), a range
+ *          not aligned to the table's granule.
+ * -ERANGE: the range leaves the table's input space.
+ * -EOPNOTSUPP: the table has no dirty state.
  */
 GENPT_API int genpt_clear_dirty(struct genpt *pt, const struct genpt_dirty_bitmap *mask,
 				struct genpt_gather *gather);
@@ -590,12 +619,13 @@ GENPT_API int genpt_set_dirty_tracking(struct genpt *pt, bool enable);
  * translation.  All table pages are allocated before anything changes.
  *
  * Return: 0, or a negative errno (the table as it was).
- * -EINVAL: bad range shape, @page_shift below the granule or above 63.
+ * -EINVAL: NULL @pt, bad range shape, @page_shift below the granule or
+ *          above 63.
  * -EOVERFLOW: the range wraps past 2^64.
  * -ERANGE: the range leaves the table's input space.
+ * -EOPNOTSUPP: the format cannot split.
  * -ENOENT: no leaf meets the range.
  * -ENOMEM: a table page could not be allocated.
- * -EOPNOTSUPP: the format cannot split yet.
  */
 GENPT_API int genpt_split(struct genpt *pt, uint64_t iova, uint64_t len,
 			  unsigned int page_shift, struct genpt_gather *gather);
@@ -620,10 +650,13 @@ GENPT_API int genpt_split(struct genpt *pt, uint64_t iova, uint64_t len,
  * the release reports it.
  *
  * Return: 0, or a negative errno.
+ * -EINVAL: NULL @pt, bad range shape.
+ * -EOVERFLOW: the range wraps past 2^64.
+ * -ERANGE: the range leaves the table's input space.
+ * -EOPNOTSUPP: the format cannot merge.
  * -ENOENT: no leaf in the range.
  * -ENOMEM: the gather could not take the page that notes the replaced
  *          tables (nothing changed).
- * -EINVAL, -EOVERFLOW, -ERANGE, -EOPNOTSUPP: as for genpt_split().
  */
 GENPT_API int genpt_merge(struct genpt *pt, uint64_t iova, uint64_t len,
 			  struct genpt_gather *gather);
@@ -640,16 +673,37 @@ GENPT_API int genpt_merge(struct genpt *pt, uint64_t iova, uint64_t len,
  *
  * On @enable, split every leaf larger than 2^@page_shift (so a device
  * touching one byte of a 1 GiB mapping dirties one small page, not the
- * whole gigabyte), then switch tracking on; on disable, switch tracking
- * off (leaves become write-dirty) and merge everything back.
+ * whole gigabyte), then switch tracking on.  On disable, switch tracking
+ * off (leaves become write-dirty), then merge back exactly the leaves the
+ * split replaced, so a cancelled migration leaves the caller's layout as
+ * it was, leaf by leaf (the merged leaves are write-dirty, as every
+ * writable leaf is with tracking off).  Nothing else is merged: a range the
+ * caller mapped with small pages stays small pages (genpt_merge() merges
+ * whatever can be), and a replaced leaf's range that the caller changed
+ * while split mode was on (unmapped or remapped any part of it, or mapped
+ * it to other addresses or attributes) stays as the caller left it.
+ * Calling with @enable again while on (another @page_shift, say) splits
+ * further, and disable undoes both.
  *
- * Return: 0, or a negative errno.
+ * The table notes each replaced leaf in 16 bytes of memory from its
+ * provider (4 KiB blocks of 255 notes, counted in genpt_table_bytes()),
+ * freed by disable (or genpt_destroy()); what a failed enable split is
+ * noted too.  Merge turns a table into a leaf of its parent's level, so a
+ * replaced leaf whose range holds tables below a level without plain
+ * leaves (AMD v1's 512 GiB level: its 1 TiB and larger pages, or a larger
+ * page the caller split below 512 GiB meanwhile) stays as it is.
+ *
+ * Return: 0, or a negative errno, in this order whichever arguments are
+ * wrong:
+ * -EINVAL: a NULL @pt, @page_shift below the granule or above 63.
+ * -EOPNOTSUPP: the table has no dirty state, or the format cannot split.
+ * -EBUSY: a driver helper owns the tracking state (see
+ *          genpt_set_dirty_tracking()).
  * -ENOMEM: on enable, part of the space may be split (translations are
- *          unchanged) and tracking is off; on disable (the merge's note of
- *          the replaced tables, see genpt_merge()), tracking is off and the
- *          leaves stay split.
- * -EINVAL, -EOPNOTSUPP: as for genpt_split() and
- *          genpt_set_dirty_tracking().
+ *          unchanged, and what was split is noted) and tracking is off; on
+ *          disable (the merge's note of the replaced tables, see
+ *          genpt_merge()), tracking is off and the leaves not merged back
+ *          yet stay split and noted: calling disable again finishes.
  */
 GENPT_API int genpt_set_dirty_tracking_split(struct genpt *pt, bool enable,
 					     unsigned int page_shift,
@@ -680,13 +734,13 @@ GENPT_API int genpt_dirty_tracking(const struct genpt *pt);
  * every other call.
  *
  * Return: 0, or a negative errno.
+ * -EINVAL: a NULL @pt or an unknown @access.
+ * -ERANGE: @iova is outside the input space.
  * -ENOENT: nothing maps @iova.
  * -EACCES: the walk faulted (permission, a missing A/D, or a malformed
  *          entry such as a reserved encoding: hardware reports all of them
  *          as a page fault).
  * -EFAULT: a table address the provider does not back (an access fault).
- * -ERANGE: @iova is outside the input space.
- * -EINVAL: a NULL @pt or an unknown @access.
  */
 GENPT_API int genpt_hw_access(struct genpt *pt, uint64_t iova,
 			      unsigned int access, uint64_t *oa);

@@ -145,6 +145,7 @@ GENPT_API void genpt_destroy(struct genpt *pt)
 	if (!pt)
 		return;
 	pt->ops->free_tables(pt);
+	genpt_split_log_free(pt);
 	genpt_table_free(pt, pt->root, pt->root_size);
 	handle_free(pt);
 }
@@ -412,7 +413,7 @@ GENPT_API int genpt_split(struct genpt *pt, uint64_t iova, uint64_t len,
 		return err;
 	if (!pt->ops->split)
 		return -EOPNOTSUPP;
-	return pt->ops->split(pt, iova, last, page_shift, gather);
+	return pt->ops->split(pt, iova, last, page_shift, gather, false);
 }
 
 GENPT_API int genpt_merge(struct genpt *pt, uint64_t iova, uint64_t len,
@@ -484,18 +485,8 @@ struct split_all {
 static void split_range(struct genpt *pt, uint64_t iova, uint64_t last, void *arg)
 {
 	struct split_all *s = arg;
-	int err = pt->ops->split(pt, iova, last, s->page_shift, s->gather);
+	int err = pt->ops->split(pt, iova, last, s->page_shift, s->gather, true);
 
-	if (err && err != -ENOENT && !s->err)
-		s->err = err;
-}
-
-static void merge_range(struct genpt *pt, uint64_t iova, uint64_t last, void *arg)
-{
-	struct split_all *s = arg;
-	int err = pt->ops->merge(pt, iova, last, s->gather);
-
-	/* -ENOENT: nothing mapped in this half. */
 	if (err && err != -ENOENT && !s->err)
 		s->err = err;
 }
@@ -532,9 +523,10 @@ int genpt_set_dirty_tracking_split_owned(struct genpt *pt, bool enable,
 			return s.err;
 		return set_tracking(pt, true);
 	}
+	/* Off first (every writable leaf write-dirty), so the leaves merged
+	 * back are dirty too; then only what the split made is merged. */
 	set_tracking(pt, false);
-	for_whole_space(pt, merge_range, &s);
-	return s.err;
+	return pt->ops->restore_split(pt, gather);
 }
 
 GENPT_API int genpt_set_dirty_tracking_split(struct genpt *pt, bool enable,

@@ -57,7 +57,8 @@ static inline struct genpt_range pt_mask_span(const struct genpt_dirty_bitmap *m
 /*
  * The parts of the dirty leaf [@lf, @ll] that the mask does not name, into
  * @out (at most GENPT_CARRY_MAX); false when the mask names none of it or
- * there are more parts than the carry could hold.
+ * there are more parts than the carry holds (exactly: table.h promises a
+ * leaf is left dirty only then).
  */
 static bool pt_clear_leftout(const struct pt_clear_arg *a, uint64_t lf,
 			     uint64_t ll, struct genpt_range *out,
@@ -77,13 +78,16 @@ static bool pt_clear_leftout(const struct pt_clear_arg *a, uint64_t lf,
 		if (z > end)
 			break;
 		o = pt_mask_find(a->mask, z, end, true);
-		if (*n == GENPT_CARRY_MAX - 1)
+		if (*n == GENPT_CARRY_MAX)
 			return false;
 		out[(*n)++] = pt_mask_span(a->mask, z, o - 1, lo, hi);
 		b = o;
 	}
-	if (ll > a->last)
+	if (ll > a->last) {
+		if (*n == GENPT_CARRY_MAX)
+			return false;
 		out[(*n)++] = (struct genpt_range){ a->last + 1, ll };
+	}
 	return named;
 }
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/carry.h"
+#include "core/split_log.h"
 #include "genpt/table.h"
 
 #define GENPT_MAX_LEVELS 6
@@ -58,11 +59,18 @@ struct genpt_fmt_ops {
 	int (*read_and_clear_dirty)(struct genpt *pt,
 				    const struct genpt_dirty_req *req);
 	/* Re-express leaves larger than 2^page_shift with smaller ones, and
-	 * back; NULL when the format has no fmt_leaf_attrs_of. */
+	 * back; NULL when the format has no fmt_leaf_attrs_of.  @record:
+	 * note every leaf replaced in pt->split_log (split mode; all or
+	 * nothing with the table pages). */
 	int (*split)(struct genpt *pt, uint64_t iova, uint64_t last,
-		     unsigned int page_shift, struct genpt_gather *gather);
+		     unsigned int page_shift, struct genpt_gather *gather,
+		     bool record);
 	int (*merge)(struct genpt *pt, uint64_t iova, uint64_t last,
 		     struct genpt_gather *gather);
+	/* Merge back what split mode noted in pt->split_log, newest first,
+	 * where it still maps what the leaf mapped; stops at the first
+	 * error (-ENOMEM), leaving the rest noted. */
+	int (*restore_split)(struct genpt *pt, struct genpt_gather *gather);
 	/* @child (level lvl - 1) was retired by merge from the entry of level
 	 * @lvl that maps @iova; no walk uses it any more: carry a dirty mark a
 	 * late walk left in it to the leaf that replaced it.  @lvl may carry
@@ -105,6 +113,7 @@ struct genpt {
 	int dirty_tracking;      /* read by hardware models concurrently: atomic */
 	struct genpt_carry carry; /* dirty parts of cleaned leaves outside their query */
 	int tracking_claims;     /* driver helpers that own the tracking state (atomic) */
+	struct genpt_split_log split_log; /* leaves split mode split (exclusive calls only) */
 };
 
 /*

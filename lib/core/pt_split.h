@@ -145,7 +145,9 @@ struct pt_split_arg {
 	unsigned int leaf_lvl;    /* the highest level that can hold them */
 	bool counting;            /* first pass: only count pages */
 	bool found;               /* a leaf meets the range */
+	bool record;              /* note each leaf split in pt->split_log */
 	uint64_t pages;           /* pages the split needs (counting pass) */
+	uint64_t records;         /* leaves and runs it splits (counting pass) */
 	struct pt_pool pool;
 	struct genpt_gather *gather;
 };
@@ -306,8 +308,12 @@ static void pt_split_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 		if (a->counting) {
 			if (!pt_split_in_place(pt, lvl, a))
 				a->pages += n * pt_split_pages(pt, lvl, a);
+			a->records++;
 			continue;
 		}
+		if (a->record)
+			genpt_split_log_add(pt, pt_entry_va(&s, first_idx), lvl, k,
+					    pt_clean_value(pt, pt_load(&table[first_idx])));
 		for (unsigned int j = first_idx; j < first_idx + n && !dirty; j++)
 			dirty = fmt_has_dirty(pt) && fmt_is_dirty(pt, pt_load(&table[j]));
 		pt_split_run(pt, lvl, table, &s, first_idx, n, e, dirty, a);
@@ -315,11 +321,13 @@ static void pt_split_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 }
 
 static int pt_gen_split(struct genpt *pt, uint64_t iova, uint64_t last,
-			unsigned int page_shift, struct genpt_gather *gather)
+			unsigned int page_shift, struct genpt_gather *gather,
+			bool record)
 {
 	struct pt_split_arg a = {
 		.shift = page_shift,
 		.counting = true,
+		.record = record,
 		.pool = { .head = NULL, .size = pt_table_size(pt, 0) },
 		.gather = gather,
 	};
@@ -338,11 +346,18 @@ static int pt_gen_split(struct genpt *pt, uint64_t iova, uint64_t last,
 	pt_split_level(pt, pt->levels - 1, pt->root, iova, last, &a);
 	if (!a.found)
 		return -ENOENT;
-	err = pt_pool_fill(pt, &a.pool, a.pages);
+	err = record ? genpt_split_log_reserve(pt, a.records) : 0;
 	if (err)
 		return err;
+	err = pt_pool_fill(pt, &a.pool, a.pages);
+	if (err) {
+		genpt_split_log_unreserve(pt);
+		return err;
+	}
 	a.counting = false;
 	pt_split_level(pt, pt->levels - 1, pt->root, iova, last, &a);
+	if (record)
+		genpt_split_log_unreserve(pt);
 	return 0;
 }
 
@@ -353,6 +368,19 @@ struct pt_merge_arg {
 	bool found;
 	struct genpt_gather *gather;
 };
+
+/* Whether a leaf of the level-0 table @t lies in [@va, @last]: the count
+ * does not descend there, and merge must know before it reserves. */
+static bool pt_merge_any_leaf0(const struct genpt *pt, const uint64_t *t,
+			       uint64_t va, uint64_t last)
+{
+	struct pt_span s = pt_span_of(pt, 0, va, last);
+
+	for (unsigned int i = s.first; i <= s.last_idx; i++)
+		if (fmt_kind(pt, 0, pt_load_acquire(&t[i])) == PT_LEAF)
+			return true;
+	return false;
+}
 
 /*
  * A table merges only when its first entry @e (at level @lvl) is, or
@@ -377,11 +405,12 @@ static bool pt_merge_may_lead(const struct genpt *pt, unsigned int lvl,
  * inside the range, from a level that can hold a leaf, that may merge.
  * Counted before anything changes so the gather can make room for them
  * (all or nothing).
- * Level-0 tables hold no tables, so this reads one entry in 512.
+ * Level-0 tables hold no tables, so this reads one entry in 512 (all of
+ * them only until a leaf is found: whether any is decides -ENOENT).
  */
 static uint64_t pt_merge_count(const struct genpt *pt, unsigned int lvl,
 			       const uint64_t *table, uint64_t va, uint64_t last,
-			       const struct pt_merge_arg *a)
+			       struct pt_merge_arg *a)
 {
 	struct pt_span s = pt_span_of(pt, lvl, va, last);
 	uint64_t n = 0;
@@ -392,12 +421,16 @@ static uint64_t pt_merge_count(const struct genpt *pt, unsigned int lvl,
 
 		const uint64_t *child;
 
+		a->found |= fmt_kind(pt, lvl, e) == PT_LEAF;
 		if (fmt_kind(pt, lvl, e) != PT_TABLE)
 			continue;
 		child = pt_child(pt, lvl, e);
 		if (lvl > 1)
 			n += pt_merge_count(pt, lvl - 1, child, pt_max(first, va),
 					    pt_min(end, last), a);
+		else if (!a->found)
+			a->found = pt_merge_any_leaf0(pt, child, pt_max(first, va),
+						      pt_min(end, last));
 		n += fmt_can_leaf(pt, lvl) && first >= a->first && end <= a->last &&
 		     pt_merge_may_lead(pt, lvl - 1, pt_load_acquire(&child[0]));
 	}
@@ -591,11 +624,13 @@ static int pt_gen_merge(struct genpt *pt, uint64_t iova, uint64_t last,
 			struct genpt_gather *gather)
 {
 	struct pt_merge_arg a = { .first = iova, .last = last, .gather = gather };
+	uint64_t n = pt_merge_count(pt, pt->levels - 1, pt->root, iova, last, &a);
 	int err;
 
-	err = genpt_gather_reserve(pt, gather,
-				   pt_merge_count(pt, pt->levels - 1, pt->root,
-						  iova, last, &a));
+	/* -ENOENT (the table's contents) before -ENOMEM, as documented. */
+	if (!a.found)
+		return -ENOENT;
+	err = genpt_gather_reserve(pt, gather, n);
 	if (err)
 		return err;
 	pt_merge_level(pt, pt->levels - 1, pt->root, iova, last, &a);
@@ -605,7 +640,9 @@ static int pt_gen_merge(struct genpt *pt, uint64_t iova, uint64_t last,
 	return a.found ? 0 : -ENOENT;
 }
 
+#include "core/pt_restore.h"
+
 #define GENPT_SPLIT_OPS .split = pt_gen_split, .merge = pt_gen_merge, \
-	.fold_retired = pt_gen_fold_retired,
+	.restore_split = pt_gen_restore_split, .fold_retired = pt_gen_fold_retired,
 
 #endif /* GENPT_PT_SPLIT_H */

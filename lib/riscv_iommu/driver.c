@@ -754,7 +754,9 @@ static int set_tracking(struct genpt_rvdrv *drv, struct genpt *table,
 		return -EOPNOTSUPP;
 	pthread_mutex_lock(&drv->lock);
 	cur = genpt_dirty_tracking(table);
-	if (cur < 0 || cur == (int)enable) {
+	/* Off again in split mode is not a no-op: a restore that ran out of
+	 * memory left split leaves noted, and this call finishes it. */
+	if (cur < 0 || (cur == (int)enable && (enable || !split_shift))) {
 		pthread_mutex_unlock(&drv->lock);
 		return cur < 0 ? cur : 0;
 	}
@@ -772,7 +774,8 @@ static int set_tracking(struct genpt_rvdrv *drv, struct genpt *table,
 		/* Table first: every writable leaf dirty while hardware may
 		 * still update, then hardware without A/D update. */
 		err = table_tracking(drv, table, false, split_shift);
-		if (!err)
+		/* Already off (a restore being finished): the IOMMU is too. */
+		if (!err && cur)
 			err = toggle_ade(drv, table, false);
 	}
 	pthread_mutex_unlock(&drv->lock);

@@ -104,6 +104,41 @@ pub struct genpt_hw_info {
     pub concat: c_uint,
 }
 
+/// `struct genpt_leaf_info`: what `genpt_leaf_lookup` found at an address.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct genpt_leaf_info {
+    pub first: u64,
+    pub size: u64,
+    pub oa: u64,
+    pub entry_size: u64,
+    pub level: c_uint,
+    pub run: c_uint,
+    pub prot: c_uint,
+    pub dirty: bool,
+    pub accessed: bool,
+}
+
+/// `GENPT_CAPS_LEVELS`: entries of `genpt_caps.level_sizes`.
+pub const GENPT_CAPS_LEVELS: usize = 6;
+
+/// `struct genpt_caps`: what a configuration or a table can hold
+/// (`genpt_query_caps`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct genpt_caps {
+    pub levels: c_uint,
+    pub va_bits: c_uint,
+    pub oa_bits: c_uint,
+    pub granule_bits: c_uint,
+    pub page_sizes: u64,
+    pub run_sizes: u64,
+    pub level_sizes: [u64; GENPT_CAPS_LEVELS],
+    pub dirty: bool,
+    pub split: bool,
+    pub hw_tracking: genpt_hw_info,
+}
+
 /// `struct genpt` (opaque).
 #[repr(C)]
 pub struct genpt {
@@ -497,7 +532,22 @@ extern "C" {
         gather: *mut genpt_gather,
         unmapped: *mut u64,
     ) -> c_int;
+    pub fn genpt_unmap_read_dirty(
+        pt: *mut genpt,
+        iova: u64,
+        len: u64,
+        bitmap: *const genpt_dirty_bitmap,
+        gather: *mut genpt_gather,
+        unmapped: *mut u64,
+    ) -> c_int;
+    pub fn genpt_clear_dirty(
+        pt: *mut genpt,
+        mask: *const genpt_dirty_bitmap,
+        gather: *mut genpt_gather,
+    ) -> c_int;
     pub fn genpt_iova_to_phys(pt: *mut genpt, iova: u64, oa: *mut u64) -> c_int;
+    pub fn genpt_leaf_lookup(pt: *mut genpt, iova: u64, info: *mut genpt_leaf_info) -> c_int;
+    pub fn genpt_query_caps(cfg: *const genpt_config, pt: *const genpt, caps: *mut genpt_caps) -> c_int;
     pub fn genpt_read_and_clear_dirty(
         pt: *mut genpt,
         iova: u64,
@@ -625,6 +675,14 @@ extern "C" {
         table: *mut genpt,
         iova: u64,
         len: u64,
+        unmapped: *mut u64,
+    ) -> c_int;
+    pub fn genpt_rvdrv_unmap_read_dirty(
+        drv: *mut genpt_rvdrv,
+        table: *mut genpt,
+        iova: u64,
+        len: u64,
+        bitmap: *const genpt_dirty_bitmap,
         unmapped: *mut u64,
     ) -> c_int;
     pub fn genpt_rvdrv_invalidate(drv: *mut genpt_rvdrv, table: *mut genpt, first: u64, last: u64) -> c_int;

@@ -54,6 +54,10 @@ fn items() -> Vec<Item> {
     layout!(v; genpt_gather { start, last, freed });
     layout!(v; genpt_dirty_bitmap { bits, iova, length, page_shift });
     layout!(v; genpt_hw_info { root_pa, root_size, levels, mode, atp, tcr, start_level, concat });
+    layout!(v; genpt_leaf_info { first, size, oa, entry_size, level, run, prot, dirty, accessed });
+    layout!(v; genpt_caps {
+        levels, va_bits, oa_bits, granule_bits, page_sizes, run_sizes, level_sizes, dirty, split,
+        hw_tracking });
     layout!(v; genpt_sim_iommu_config { table, mem, mem_ctx, iotlb_entries });
     layout!(v; genpt_sim_iommu_stats {
         dma_pages, iotlb_hits, iotlb_misses, faults, stale_fills, invalidations, dropped });
@@ -70,7 +74,8 @@ fn items() -> Vec<Item> {
     v.push(("sizeof(enum genpt_format)".into(), size_of::<genpt_format>() as u64));
     v.push(("sizeof(enum genpt_rvdrv_stage)".into(), size_of::<genpt_rvdrv_stage>() as u64));
     consts!(v; GENPT_FMT_RISCV, GENPT_FMT_ARMV8, GENPT_FMT_X86_64, GENPT_FMT_VTDSS, GENPT_FMT_AMDV1,
-        GENPT_RVDRV_STAGE1, GENPT_RVDRV_STAGE2, GENPT_VERSION_NUMBER, GENPT_RVI_CAPS_MODEL);
+        GENPT_RVDRV_STAGE1, GENPT_RVDRV_STAGE2, GENPT_VERSION_NUMBER, GENPT_RVI_CAPS_MODEL,
+        GENPT_CAPS_LEVELS);
     consts!(v; GENPT_FEAT_RISCV_GSTAGE, GENPT_FEAT_RISCV_SVNAPOT, GENPT_FEAT_RISCV_SVPBMT, 
         GENPT_FEAT_ARMV8_S2, GENPT_FEAT_ARMV8_CONTIG, GENPT_FEAT_ARMV8_DBM, GENPT_FEAT_VTDSS_SNP, 
         GENPT_READ, GENPT_WRITE, GENPT_NOEXEC, GENPT_MMIO, GENPT_CACHE, GENPT_ACCESS_READ, 

@@ -1,5 +1,7 @@
 //! What a harvest fills in ([`DirtyBitmap`]) and what an edit leaves for the
 //! caller to finish ([`Gather`]).
+use std::marker::PhantomData;
+
 use genpt_sys as sys;
 
 use crate::error::{Error, Result};
@@ -99,6 +101,19 @@ impl DirtyBitmap {
         })
     }
 
+    /// The C view for a call that only reads the words (a mask).  The
+    /// pointer is valid while `self` is borrowed; genpt never writes
+    /// through a mask (`const struct genpt_dirty_bitmap *`, and the C side's
+    /// fuzzer checks the mask's words are unchanged).
+    pub(crate) fn raw_const(&self) -> sys::genpt_dirty_bitmap {
+        sys::genpt_dirty_bitmap {
+            bits: self.bits.as_ptr() as *mut u64,
+            iova: self.iova,
+            length: self.length,
+            page_shift: self.page_shift,
+        }
+    }
+
     /// The C view; the pointer is valid while `self` is borrowed mutably.
     pub(crate) fn raw(&mut self) -> sys::genpt_dirty_bitmap {
         sys::genpt_dirty_bitmap {
@@ -107,6 +122,23 @@ impl DirtyBitmap {
             length: self.length,
             page_shift: self.page_shift,
         }
+    }
+}
+
+/// The C view of an optional bitmap for one call (NULL for None), valid
+/// while the bitmap stays borrowed.
+pub(crate) struct RawBitmap<'a> {
+    raw: Option<sys::genpt_dirty_bitmap>,
+    _bitmap: PhantomData<&'a mut DirtyBitmap>,
+}
+
+impl<'a> RawBitmap<'a> {
+    pub(crate) fn of(bitmap: Option<&'a mut DirtyBitmap>) -> RawBitmap<'a> {
+        RawBitmap { raw: bitmap.map(|b| b.raw()), _bitmap: PhantomData }
+    }
+
+    pub(crate) fn ptr(&self) -> *const sys::genpt_dirty_bitmap {
+        self.raw.as_ref().map_or(std::ptr::null(), |b| b as *const _)
     }
 }
 

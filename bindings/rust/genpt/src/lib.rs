@@ -3,8 +3,11 @@
 //! bits hardware sets in them harvested for live migration, and a software
 //! RISC-V IOMMU with its driver helper to run it all end to end.
 //!
-//! - [`Table`]: one page table; map, unmap, translate, harvest, split,
-//!   merge.  Freed on drop.
+//! - [`Table`]: one page table; map, unmap (also reporting what it
+//!   removes), translate, harvest, clear by mask, split, merge, split-mode
+//!   tracking that gives the layout back.  Freed on drop.
+//! - [`LeafInfo`], [`Caps`]: the leaf at an address, what a configuration
+//!   or table can hold.
 //! - [`DirtyBitmap`], [`Gather`]: what a harvest fills in, what an edit
 //!   leaves to invalidate and free.
 //! - [`PhysMem`]: simulated physical memory for tables and guests.
@@ -41,12 +44,14 @@
 #![warn(missing_docs)]
 
 mod dirty;
+mod discovery;
 mod error;
 mod physmem;
 mod riscv;
 mod table;
 
 pub use dirty::{DirtyBitmap, Gather};
+pub use discovery::{Caps, LeafInfo};
 pub use error::{Error, Result};
 pub use physmem::PhysMem;
 pub use riscv::{

@@ -6,7 +6,7 @@ use std::ptr::NonNull;
 
 use genpt_sys as sys;
 
-use crate::dirty::DirtyBitmap;
+use crate::dirty::{DirtyBitmap, RawBitmap};
 use crate::error::{check, check_count, Error, Result};
 use crate::physmem::PhysMem;
 use crate::table::{Access, DirtyFlags, Prot, Table};
@@ -300,6 +300,19 @@ impl<'m> RvDriver<'m> {
         Ok(n)
     }
 
+    /// `genpt_rvdrv_unmap_read_dirty`: [`Table::unmap_read_dirty`] through
+    /// the driver: the removed dirty leaves (and carried ranges) marked in
+    /// @bitmap, then invalidate, fence, release, as [`unmap`](Self::unmap)
+    /// does.  A device write racing the unmap is recorded or faults, never
+    /// lost.  Returns the bytes unmapped.
+    pub fn unmap_read_dirty(&mut self, t: TableId, iova: u64, len: u64, bitmap: Option<&mut DirtyBitmap>) -> Result<u64> {
+        let pt = self.raw_table(t)?;
+        let bm = RawBitmap::of(bitmap);
+        let mut n = 0;
+        check(unsafe { sys::genpt_rvdrv_unmap_read_dirty(self.raw.as_ptr(), pt, iova, len, bm.ptr(), &mut n) })?;
+        Ok(n)
+    }
+
     /// `genpt_rvdrv_set_dirty_tracking`: GADE/SADE for every device of the
     /// table, invalidation, then the table's tracking and a clean pass.
     /// NotSupported without AMO_HWAD.
@@ -309,7 +322,9 @@ impl<'m> RvDriver<'m> {
     }
 
     /// `genpt_rvdrv_set_dirty_tracking_split`: the same at `1 << page_shift`
-    /// granularity (large leaves split on enable, merged on disable).
+    /// granularity (large leaves split on enable; on disable exactly the
+    /// leaves the split replaced are merged back, see
+    /// [`Table::set_dirty_tracking_split`]).
     pub fn set_dirty_tracking_split(&mut self, t: TableId, enable: bool, page_shift: u32) -> Result<()> {
         let pt = self.raw_table(t)?;
         check(unsafe { sys::genpt_rvdrv_set_dirty_tracking_split(self.raw.as_ptr(), pt, enable, page_shift) })
@@ -329,9 +344,8 @@ impl<'m> RvDriver<'m> {
         bitmap: Option<&mut DirtyBitmap>,
     ) -> Result<()> {
         let pt = self.raw_table(t)?;
-        let bm = bitmap.map(|b| b.raw());
-        let bp = bm.as_ref().map_or(std::ptr::null(), |b| b as *const _);
-        check(unsafe { sys::genpt_rvdrv_read_and_clear_dirty(self.raw.as_ptr(), pt, iova, len, flags.bits(), bp) })
+        let bm = RawBitmap::of(bitmap);
+        check(unsafe { sys::genpt_rvdrv_read_and_clear_dirty(self.raw.as_ptr(), pt, iova, len, flags.bits(), bm.ptr()) })
     }
 
     /// `genpt_rvdrv_invalidate`: invalidate `[first, last]` of every domain

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use genpt_sys as sys;
 
-use crate::dirty::{DirtyBitmap, Gather};
+use crate::dirty::{DirtyBitmap, Gather, RawBitmap};
 use crate::error::{check, Result};
 use crate::physmem::PhysMem;
 
@@ -144,6 +144,19 @@ impl Config {
     pub fn new(format: Format) -> Config {
         Config { format, va_bits: 0, oa_bits: 0, granule_bits: 0, features: Features::NONE }
     }
+
+    /// The C config with the provider @mem / @ctx.
+    pub(crate) fn raw(&self, mem: *const sys::genpt_mem_ops, ctx: *mut std::os::raw::c_void) -> sys::genpt_config {
+        sys::genpt_config {
+            format: self.format.raw(),
+            va_bits: self.va_bits,
+            oa_bits: self.oa_bits,
+            granule_bits: self.granule_bits,
+            features: self.features.0,
+            mem,
+            mem_ctx: ctx,
+        }
+    }
 }
 
 /// What hardware is programmed with to walk a table (`struct genpt_hw_info`).
@@ -197,15 +210,7 @@ unsafe impl Send for Table<'_> {}
 unsafe impl Sync for Table<'_> {}
 
 fn create(cfg: &Config, mem: *const sys::genpt_mem_ops, ctx: *mut std::os::raw::c_void) -> Result<NonNull<sys::genpt>> {
-    let c = sys::genpt_config {
-        format: cfg.format.raw(),
-        va_bits: cfg.va_bits,
-        oa_bits: cfg.oa_bits,
-        granule_bits: cfg.granule_bits,
-        features: cfg.features.0,
-        mem,
-        mem_ctx: ctx,
-    };
+    let c = cfg.raw(mem, ctx);
     let mut raw = std::ptr::null_mut();
     check(unsafe { sys::genpt_create(&c, &mut raw) })?;
     Ok(NonNull::new(raw).expect("genpt_create gave NULL"))
@@ -262,6 +267,76 @@ impl<'m> Table<'m> {
         Ok(n)
     }
 
+    /// `genpt_unmap_read_dirty`: [`unmap`](Self::unmap) that marks in
+    /// @bitmap every removed leaf that was write-dirty (every removed
+    /// writable leaf while tracking is off) and every carried dirty range
+    /// inside the range: the call for a guest unmapping during pre-copy,
+    /// since each entry is taken out with an atomic exchange and a racing
+    /// device write is recorded or faults, never lost.  Returns the bytes
+    /// unmapped.  The range must lie inside the bitmap (InvalidArgument);
+    /// None is a plain unmap; NotSupported with a bitmap when the table has
+    /// no dirty state.
+    ///
+    /// ```
+    /// use genpt::*;
+    /// let mut pt = Table::new(&Config::new(Format::VtdSecondStage))?;
+    /// pt.map(0x10_0000, 0x8000_0000, 8 << 12, Prot::READ | Prot::WRITE, None)?;
+    /// pt.set_dirty_tracking(true)?;
+    /// pt.read_and_clear_dirty(0x10_0000, 8 << 12, DirtyFlags::NONE, None, None)?;
+    /// pt.hw_access(0x10_3000, Access::Write)?;
+    /// let mut bm = DirtyBitmap::new(0x10_0000, 8 << 12, 12)?;
+    /// let mut g = Gather::new();
+    /// assert_eq!(pt.unmap_read_dirty(0x10_0000, 8 << 12, Some(&mut bm), Some(&mut g))?, 8 << 12);
+    /// assert_eq!(bm.iter().collect::<Vec<_>>(), vec![0x10_3000]);
+    /// pt.gather_release(&mut g)?; // after invalidating g.range()
+    /// # Ok::<(), genpt::Error>(())
+    /// ```
+    pub fn unmap_read_dirty(
+        &mut self,
+        iova: u64,
+        len: u64,
+        bitmap: Option<&mut DirtyBitmap>,
+        gather: Option<&mut Gather>,
+    ) -> Result<u64> {
+        let g = self.gather_ptr(gather)?;
+        let bm = RawBitmap::of(bitmap);
+        let mut n = 0;
+        check(unsafe { sys::genpt_unmap_read_dirty(self.raw.as_ptr(), iova, len, bm.ptr(), g, &mut n) })?;
+        Ok(n)
+    }
+
+    /// `genpt_clear_dirty`: make write-clean exactly the pages marked in
+    /// @mask (its whole range; aligned to the granule), the second half of
+    /// a harvest read with [`DirtyFlags::NO_CLEAR`]: clear only the pages
+    /// about to be copied, just before copying them.  A leaf the mask names
+    /// only in part is cleaned whole and its dirty pages the mask leaves
+    /// out are carried to the next harvest, so nothing is lost.  Cleaned
+    /// leaves go to @gather (invalidate before trusting hardware to mark
+    /// them again).  While tracking is off nothing is cleaned.
+    /// InvalidArgument, OutOfRange, NotSupported.
+    ///
+    /// ```
+    /// use genpt::*;
+    /// let mut pt = Table::new(&Config::new(Format::AmdV1))?;
+    /// pt.map(0, 0x4000_1000, 4 << 12, Prot::READ | Prot::WRITE, None)?; // 4 KiB leaves
+    /// pt.set_dirty_tracking(true)?;
+    /// pt.read_and_clear_dirty(0, 4 << 12, DirtyFlags::NONE, None, None)?;
+    /// pt.hw_access(0x1000, Access::Write)?;
+    /// pt.hw_access(0x2000, Access::Write)?;
+    /// let mut mask = DirtyBitmap::new(0, 4 << 12, 12)?;
+    /// mask.set(0x1000); // about to copy this page only
+    /// pt.clear_dirty(&mask, None)?;
+    /// let mut bm = DirtyBitmap::new(0, 4 << 12, 12)?;
+    /// pt.read_and_clear_dirty(0, 4 << 12, DirtyFlags::NO_CLEAR, Some(&mut bm), None)?;
+    /// assert_eq!(bm.iter().collect::<Vec<_>>(), vec![0x2000]);
+    /// # Ok::<(), genpt::Error>(())
+    /// ```
+    pub fn clear_dirty(&mut self, mask: &DirtyBitmap, gather: Option<&mut Gather>) -> Result<()> {
+        let g = self.gather_ptr(gather)?;
+        let m = mask.raw_const();
+        check(unsafe { sys::genpt_clear_dirty(self.raw.as_ptr(), &m, g) })
+    }
+
     /// `genpt_iova_to_phys`: NotFound when unmapped, OutOfRange outside
     /// the input space.
     pub fn iova_to_phys(&self, iova: u64) -> Result<u64> {
@@ -285,9 +360,8 @@ impl<'m> Table<'m> {
         gather: Option<&mut Gather>,
     ) -> Result<()> {
         let g = self.gather_ptr(gather)?;
-        let bm = bitmap.map(|b| b.raw());
-        let bp = bm.as_ref().map_or(std::ptr::null(), |b| b as *const _);
-        check(unsafe { sys::genpt_read_and_clear_dirty(self.raw.as_ptr(), iova, len, flags.0, bp, g) })
+        let bm = RawBitmap::of(bitmap);
+        check(unsafe { sys::genpt_read_and_clear_dirty(self.raw.as_ptr(), iova, len, flags.0, bm.ptr(), g) })
     }
 
     /// `genpt_set_dirty_tracking`: on, new writable leaves start clean; off,
@@ -317,7 +391,26 @@ impl<'m> Table<'m> {
     }
 
     /// `genpt_set_dirty_tracking_split`: tracking at `1 << page_shift`
-    /// granularity (split on enable, merge back on disable).
+    /// granularity.  Enable splits every larger leaf; disable switches
+    /// tracking off and merges back exactly the leaves the split replaced,
+    /// so a cancelled migration leaves the layout as it was, leaf by leaf
+    /// (ranges changed meanwhile stay as they are; [`merge`](Self::merge)
+    /// merges whatever can be).  Busy while a driver owns the tracking
+    /// state.
+    ///
+    /// ```
+    /// use genpt::*;
+    /// let mut pt = Table::new(&Config::new(Format::X86_64))?;
+    /// pt.map(0x20_0000, 0x4000_0000, 2 << 20, Prot::READ | Prot::WRITE, None)?;
+    /// pt.map(0x40_0000, 0x4020_0000, 4 << 12, Prot::READ | Prot::WRITE, None)?;
+    /// pt.map(0x40_4000, 0x4020_4000, 4 << 12, Prot::READ | Prot::WRITE, None)?;
+    /// pt.set_dirty_tracking_split(true, 12, None)?;
+    /// assert_eq!(pt.leaf_lookup(0x20_0000)?.size, 4 << 10);
+    /// pt.set_dirty_tracking_split(false, 12, None)?; // cancelled
+    /// assert_eq!(pt.leaf_lookup(0x20_0000)?.size, 2 << 20, "the 2 MiB leaf is back");
+    /// assert_eq!(pt.leaf_lookup(0x40_0000)?.size, 4 << 10, "the small pages stay");
+    /// # Ok::<(), genpt::Error>(())
+    /// ```
     pub fn set_dirty_tracking_split(&mut self, enable: bool, page_shift: u32, gather: Option<&mut Gather>) -> Result<()> {
         let g = self.gather_ptr(gather)?;
         check(unsafe { sys::genpt_set_dirty_tracking_split(self.raw.as_ptr(), enable, page_shift, g) })

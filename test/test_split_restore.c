@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_split_restore.c - leaving split mode gives the caller's table back.
+ *
+ * A cancelled migration must leave the guest's mappings exactly as they
+ * were: genpt_set_dirty_tracking_split(on) then (off) restores the leaf
+ * layout leaf by leaf (first address, size, level, run, output address,
+ * permissions), with every writable leaf write-dirty (tracking is off),
+ * and the same table memory.  The caller's own small pages stay small even
+ * where they would merge, and a range the caller changed while split mode
+ * was on stays as the caller left it.  genpt_merge() still merges whatever
+ * can be.  Written once for every format with dirty state (anyfmt).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anyfmt.h"
+
+#define RW (GENPT_READ | GENPT_WRITE)
+#define OA0 (1ull << 40)
+
+/* The leaves of [first, last], in address order. */
+struct layout {
+	struct genpt_leaf_info *l;
+	size_t n, cap;
+};
+
+struct env {
+	const struct af_fmt *f;
+	struct af_prov p;
+	struct genpt *pt;
+	uint64_t gran, big, l2; /* leaf sizes of levels 0, 1, 2 */
+	uint64_t b;             /* where the big-leaf regions start */
+};
+
+static void env_init(struct env *e, const struct af_fmt *f)
+{
+	e->f = f;
+	af_prov_init(&e->p, false);
+	cr_assert_eq(af_create(f, &e->p, &e->pt), 0, "%s: create", f->name);
+	e->gran = af_gran(f);
+	e->big = af_big(f);
+	e->l2 = e->big << (f->gshift - 3);
+	e->b = 4 * e->l2;
+}
+
+static void env_fini(struct env *e)
+{
+	genpt_destroy(e->pt);
+	af_prov_fini(&e->p);
+}
+
+static void layout_add(struct layout *ly, const struct genpt_leaf_info *in)
+{
+	if (ly->n == ly->cap) {
+		ly->cap = ly->cap ? 2 * ly->cap : 256;
+		ly->l = realloc(ly->l, ly->cap * sizeof(*ly->l));
+		cr_assert_not_null(ly->l);
+	}
+	ly->l[ly->n++] = *in;
+}
+
+static void layout_take(const struct env *e, uint64_t first, uint64_t len,
+			struct layout *ly)
+{
+	for (uint64_t va = first; va < first + len;) {
+		struct genpt_leaf_info in;
+		int err = genpt_leaf_lookup(e->pt, va, &in);
+
+		if (err == -ENOENT) {
+			va += e->gran;
+			continue;
+		}
+		cr_assert_eq(err, 0, "%s: lookup %#llx", e->f->name, (unsigned long long)va);
+		layout_add(ly, &in);
+		va = in.first + in.size;
+	}
+}
+
+/* Leaf by leaf equal, and every leaf write-dirty after tracking went off. */
+static void layout_expect_same(const struct env *e, const struct layout *a,
+			       const struct layout *b, const char *what)
+{
+	cr_assert_eq(a->n, b->n, "%s: %s: %zu leaves, %zu before", e->f->name, what,
+		     b->n, a->n);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct genpt_leaf_info *x = &a->l[i], *y = &b->l[i];
+
+		cr_assert(x->first == y->first && x->size == y->size &&
+			  x->level == y->level && x->run == y->run && x->oa == y->oa &&
+			  x->prot == y->prot,
+			  "%s: %s: leaf %zu at %#llx: size %#llx level %u run %u, was "
+			  "%#llx size %#llx level %u run %u", e->f->name, what, i,
+			  (unsigned long long)y->first, (unsigned long long)y->size,
+			  y->level, y->run, (unsigned long long)x->first,
+			  (unsigned long long)x->size, x->level, x->run);
+		cr_assert(y->dirty || !(y->prot & GENPT_WRITE),
+			  "%s: %s: writable leaf at %#llx clean with tracking off",
+			  e->f->name, what, (unsigned long long)y->first);
+	}
+}
+
+static void layout_free(struct layout *ly)
+{
+	free(ly->l);
+	*ly = (struct layout){ 0 };
+}
+
+static uint64_t bytes_of(const struct env *e)
+{
+	uint64_t b;
+
+	cr_assert_eq(genpt_table_bytes(e->pt, &b), 0);
+	return b;
+}
+
+static void split_mode(struct env *e, bool on, unsigned int shift)
+{
+	struct genpt_gather g;
+
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_set_dirty_tracking_split(e->pt, on, shift, &g), 0,
+		     "%s: split mode %s", e->f->name, on ? "on" : "off");
+	cr_assert_eq(genpt_gather_release(e->pt, &g), 0);
+}
+
+/*
+ * The caller's layout: big leaves, the same range in small pages mapped
+ * one by one (they would merge), runs (output aligned below the big
+ * size), and one leaf of level 2.
+ */
+static void map_layout(struct env *e)
+{
+	uint64_t b = e->b, big = e->big;
+
+	cr_assert_eq(genpt_map(e->pt, b, OA0, 2 * big, RW, NULL), 0);
+	for (uint64_t o = 0; o < big; o += e->gran)
+		cr_assert_eq(genpt_map(e->pt, b + 2 * big + o, OA0 + 2 * big + o,
+				       e->gran, RW, NULL), 0);
+	cr_assert_eq(genpt_map(e->pt, b + 3 * big, OA0 + 4 * big + big / 8, big,
+			       GENPT_READ, NULL), 0);
+	cr_assert_eq(genpt_map(e->pt, 2 * e->l2, OA0 + e->l2, e->l2, RW, NULL), 0);
+}
+
+static void take_all(const struct env *e, struct layout *ly)
+{
+	layout_take(e, e->b, 4 * e->big, ly);
+	layout_take(e, 2 * e->l2, e->l2, ly);
+}
+
+/* Device writes while split mode is on: each dirties one small page. */
+static void write_some(struct env *e)
+{
+	const uint64_t at[] = { e->b + e->gran, e->b + e->big + 5 * e->gran,
+				e->b + 2 * e->big, 2 * e->l2 + 7 * e->gran };
+
+	for (unsigned int i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		struct genpt_leaf_info in;
+
+		cr_assert_eq(genpt_hw_access(e->pt, at[i], GENPT_ACCESS_WRITE, NULL), 0);
+		cr_assert_eq(genpt_leaf_lookup(e->pt, at[i], &in), 0);
+		cr_assert_eq(in.size, e->gran, "%s: split to small pages", e->f->name);
+	}
+}
+
+/* A table of @f with the caller's layout, remembered in @before. */
+static uint64_t restore_begin(struct env *e, const struct af_fmt *f, struct layout *before)
+{
+	env_init(e, f);
+	map_layout(e);
+	take_all(e, before);
+	return bytes_of(e);
+}
+
+/* The layout and the table memory are what restore_begin() saw. */
+static void restore_expect(struct env *e, struct layout *before, uint64_t bytes0,
+			   const char *what)
+{
+	struct layout after = { 0 };
+
+	take_all(e, &after);
+	layout_expect_same(e, before, &after, what);
+	cr_assert_eq(bytes_of(e), bytes0, "%s: %s: table memory as before", e->f->name, what);
+	layout_free(before);
+	layout_free(&after);
+}
+
+Test(split_restore, exact_layout_back)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct layout before = { 0 }, merged = { 0 };
+		struct env e;
+		uint64_t bytes0;
+
+		if (!af_fmts[i].dirty)
+			continue;
+		bytes0 = restore_begin(&e, &af_fmts[i], &before);
+		split_mode(&e, true, e.f->gshift);
+		cr_assert_gt(bytes_of(&e), bytes0, "%s: leaves were split", e.f->name);
+		write_some(&e);
+		split_mode(&e, false, e.f->gshift);
+		restore_expect(&e, &before, bytes0, "on -> off");
+
+		/* genpt_merge() keeps its meaning: the small pages merge. */
+		cr_assert_eq(genpt_merge(e.pt, e.b + 2 * e.big, e.big, NULL), 0);
+		layout_take(&e, e.b + 2 * e.big, e.big, &merged);
+		cr_assert_eq(merged.n, 1, "%s: genpt_merge merged the small pages", e.f->name);
+		layout_free(&merged);
+		env_fini(&e);
+	}
+}
+
+/* Split mode twice, the second time finer: both splits come back. */
+Test(split_restore, nested_split_modes)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct layout before = { 0 };
+		struct env e;
+		uint64_t bytes0;
+
+		if (!af_fmts[i].dirty)
+			continue;
+		bytes0 = restore_begin(&e, &af_fmts[i], &before);
+		split_mode(&e, true, e.f->gshift * 2 - 3);
+		split_mode(&e, true, e.f->gshift);
+		write_some(&e);
+		split_mode(&e, false, e.f->gshift);
+		restore_expect(&e, &before, bytes0, "nested on -> off");
+		env_fini(&e);
+	}
+}
+
+/*
+ * What the caller changed while split mode was on stays: a big leaf with
+ * one small page unmapped stays small pages with the hole, a big range
+ * unmapped and mapped again with small pages elsewhere stays small pages;
+ * the untouched big leaf next to them comes back.
+ */
+Test(split_restore, caller_changes_stay)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct genpt_leaf_info in;
+		struct env e;
+		uint64_t b, big, oa2;
+
+		if (!af_fmts[i].dirty)
+			continue;
+		env_init(&e, &af_fmts[i]);
+		b = e.b;
+		big = e.big;
+		oa2 = OA0 + 16 * big;
+		cr_assert_eq(genpt_map(e.pt, b, OA0, 3 * big, RW, NULL), 0);
+
+		split_mode(&e, true, e.f->gshift);
+		cr_assert_eq(genpt_unmap(e.pt, b + 3 * e.gran, e.gran, NULL, NULL), 0);
+		cr_assert_eq(genpt_unmap(e.pt, b + big, big, NULL, NULL), 0);
+		for (uint64_t o = 0; o < big; o += e.gran)
+			cr_assert_eq(genpt_map(e.pt, b + big + o, oa2 + o, e.gran, RW, NULL), 0);
+		split_mode(&e, false, e.f->gshift);
+
+		cr_assert_eq(genpt_leaf_lookup(e.pt, b, &in), 0);
+		cr_assert_eq(in.size, e.gran, "%s: the big leaf with a hole stays split", e.f->name);
+		cr_assert_eq(genpt_leaf_lookup(e.pt, b + 3 * e.gran, &in), -ENOENT);
+		cr_assert_eq(genpt_leaf_lookup(e.pt, b + big + e.gran, &in), 0);
+		cr_assert_eq(in.size, e.gran, "%s: the remapped range stays small", e.f->name);
+		cr_assert_eq(in.oa, oa2 + e.gran);
+		cr_assert_eq(genpt_leaf_lookup(e.pt, b + 2 * big + e.gran, &in), 0);
+		cr_assert_eq(in.first, b + 2 * big, "%s: the untouched leaf is back", e.f->name);
+		cr_assert_eq(in.size, big);
+		env_fini(&e);
+	}
+}
+
+/* Off without on merges nothing: the caller's small pages stay. */
+Test(split_restore, off_alone_changes_nothing)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct layout before = { 0 }, after = { 0 };
+		struct env e;
+
+		if (!af_fmts[i].dirty)
+			continue;
+		env_init(&e, &af_fmts[i]);
+		map_layout(&e);
+		cr_assert_eq(genpt_set_dirty_tracking(e.pt, true), 0);
+		take_all(&e, &before);
+		split_mode(&e, false, e.f->gshift);
+		take_all(&e, &after);
+		layout_expect_same(&e, &before, &after, "off alone");
+		layout_free(&before);
+		layout_free(&after);
+		env_fini(&e);
+	}
+}
+
+/*
+ * Leaving split mode while the provider refuses: -ENOMEM, tracking off,
+ * the leaves not merged yet stay split and noted, and the next call
+ * finishes the restore exactly.
+ */
+Test(split_restore, refused_memory_then_retry)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct layout before = { 0 };
+		struct genpt_gather g;
+		struct env e;
+		uint64_t bytes0;
+		int err;
+
+		if (!af_fmts[i].dirty)
+			continue;
+		bytes0 = restore_begin(&e, &af_fmts[i], &before);
+		split_mode(&e, true, e.f->gshift);
+		for (long n = 0;; n++) {
+			genpt_gather_init(&g);
+			e.p.fail_at = e.p.allocs + n;
+			err = genpt_set_dirty_tracking_split(e.pt, false, e.f->gshift, &g);
+			e.p.fail_at = -1;
+			cr_assert_eq(genpt_gather_release(e.pt, &g), 0);
+			cr_assert_eq(genpt_dirty_tracking(e.pt), 0);
+			if (!err)
+				break;
+			cr_assert_eq(err, -ENOMEM, "%s: off, allocation %ld refused: %d",
+				     e.f->name, n, err);
+			/* Back on (nothing left to split) for the next round. */
+			split_mode(&e, true, e.f->gshift);
+		}
+		restore_expect(&e, &before, bytes0, "off after refusals");
+		env_fini(&e);
+	}
+}
+
+/*
+ * A device keeps reading and writing while split mode goes on and off
+ * (hardware accesses may run beside anything): every access translates,
+ * none faults, and the layout still comes back exactly.  Run under TSan
+ * too.
+ */
+struct walker {
+	const struct env *e;
+	int stop;
+	long seq; /* odd while an access is under way */
+	long accesses, bad;
+};
+
+static void *walk_device(void *arg)
+{
+	struct walker *w = arg;
+	const struct env *e = w->e;
+	unsigned int seed = 7;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t page = (seed = seed * 1103515245u + 12345u) % (3 * (e->big / e->gran));
+		uint64_t va = e->b + page * e->gran;
+		/* the two big leaves and the small pages, all writable */
+		unsigned int access = (seed >> 16) & 1 ? GENPT_ACCESS_WRITE : GENPT_ACCESS_READ;
+
+		__atomic_fetch_add(&w->seq, 1, __ATOMIC_ACQ_REL);
+		if (genpt_hw_access(e->pt, va, access, NULL))
+			w->bad++;
+		__atomic_fetch_add(&w->seq, 1, __ATOMIC_ACQ_REL);
+		w->accesses++;
+	}
+	return NULL;
+}
+
+/* The IOTLB invalidation as far as the device is concerned: it returns
+ * once an access that may have started before the edit has finished. */
+static void invalidate(struct walker *w)
+{
+	long s = __atomic_load_n(&w->seq, __ATOMIC_ACQUIRE);
+
+	while ((s & 1) && __atomic_load_n(&w->seq, __ATOMIC_ACQUIRE) == s)
+		;
+}
+
+/* Split mode on or off beside the device: release after invalidating. */
+static void split_mode_beside(struct env *e, struct walker *w, bool on)
+{
+	struct genpt_gather g;
+
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_set_dirty_tracking_split(e->pt, on, e->f->gshift, &g), 0);
+	invalidate(w);
+	cr_assert_eq(genpt_gather_release(e->pt, &g), 0);
+}
+
+Test(split_restore, device_accesses_meanwhile, .timeout = 300)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct walker w = { 0 };
+		struct layout before = { 0 };
+		struct env e;
+		pthread_t th;
+		uint64_t bytes0;
+
+		if (!af_fmts[i].dirty)
+			continue;
+		bytes0 = restore_begin(&e, &af_fmts[i], &before);
+		w.e = &e;
+		cr_assert_eq(pthread_create(&th, NULL, walk_device, &w), 0);
+		while (__atomic_load_n(&w.seq, __ATOMIC_ACQUIRE) < 2)
+			; /* the device is running */
+		for (int round = 0; round < 3; round++) {
+			split_mode_beside(&e, &w, true);
+			split_mode_beside(&e, &w, false);
+		}
+		__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+		cr_assert_eq(pthread_join(th, NULL), 0);
+		cr_assert_eq(w.bad, 0, "%s: %ld of %ld device accesses failed", e.f->name, w.bad,
+			     w.accesses);
+		restore_expect(&e, &before, bytes0, "on -> off beside a device");
+		env_fini(&e);
+	}
+}
