@@ -117,6 +117,7 @@ GENPT_API int genpt_create(const struct genpt_config *cfg, struct genpt **out)
 	if (!pt)
 		return -ENOMEM;
 	pt->ops = ops;
+	pt->format = cfg->format;
 #ifdef GENPT_FREESTANDING
 	pt->mem = cfg->mem;
 #else
@@ -586,18 +587,20 @@ GENPT_API int genpt_dirty_tracking(const struct genpt *pt)
 	return pt_tracking(pt) ? 1 : 0;
 }
 
-GENPT_API int genpt_hw_access(struct genpt *pt, uint64_t iova,
-			      unsigned int access, uint64_t *oa)
+/* The hardware side (lib/hw) finds the table from this and genpt_hw_info(),
+ * as an IOMMU does from its registers: it never looks inside the handle. */
+GENPT_API int genpt_get_config(const struct genpt *pt, struct genpt_config *cfg)
 {
-	uint64_t dummy;
-	int err;
-
-	if (!pt || access < GENPT_ACCESS_READ || access > GENPT_ACCESS_EXEC)
+	if (!pt || !cfg)
 		return -EINVAL;
-	err = check_va(pt, iova);
-	if (err)
-		return err;
-	return pt->ops->hw_access(pt, iova, access, oa ? oa : &dummy);
+	*cfg = (struct genpt_config){ .format = pt->format,
+				      .va_bits = pt->va_bits,
+				      .oa_bits = pt->oa_bits,
+				      .granule_bits = pt->granule_bits,
+				      .features = pt->features,
+				      .mem = pt->mem,
+				      .mem_ctx = pt->mem_ctx };
+	return 0;
 }
 
 GENPT_API int genpt_hw_info(const struct genpt *pt, struct genpt_hw_info *info)
