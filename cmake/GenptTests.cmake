@@ -12,6 +12,8 @@
 #                       (_hw: libgenpt_hw_freestanding.a with it, the same)
 #  layers               no file includes across a forbidden layer boundary
 #                       (scripts/check-layers.sh)
+#  function_length      no function in lib/ or tools/ over 80 lines
+#                       (scripts/check-function-length.sh)
 #  subproject_build     a parent project builds genpt with add_subdirectory()
 #                       in Release with -Wall -Wextra: no warning at all
 #                       (scripts/subproject-test.sh)
@@ -64,6 +66,9 @@ endif()
 # The include graph does not depend on the build either, but it is cheap.
 add_test(NAME layers COMMAND sh ${PROJECT_SOURCE_DIR}/scripts/check-layers.sh ${PROJECT_SOURCE_DIR})
 set_tests_properties(layers PROPERTIES LABELS layers)
+add_test(NAME function_length
+  COMMAND sh ${PROJECT_SOURCE_DIR}/scripts/check-function-length.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(function_length PROPERTIES LABELS layers)
 
 # The reference does not depend on the build: check it in plain native
 # builds only (not once per sanitizer or cross build).
