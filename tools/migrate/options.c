@@ -179,7 +179,7 @@ static bool parse_name(const char *s, const char *const *names, unsigned int *ou
 static bool set_number(const struct opt *o, const char *v, char *at)
 {
 	bool size = o->kind == OPT_SIZE64 || o->kind == OPT_SIZE;
-	uint64_t u;
+	uint64_t u = 0; /* gcc -O1 cannot see the parsers set it on success */
 
 	if (!(size ? parse_size(v, &u) : parse_u64(v, &u)))
 		return false;
