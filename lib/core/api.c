@@ -12,7 +12,7 @@
 
 #include "core/pt_internal.h"
 #ifndef GENPT_FREESTANDING
-#include "mem/physmem_internal.h"
+#include "mem/mem_internal.h"
 #endif
 
 #define GENPT_PROT_ALL (GENPT_READ | GENPT_WRITE | GENPT_NOEXEC | GENPT_MMIO | GENPT_CACHE)
@@ -78,19 +78,15 @@ static void handle_free(struct genpt *pt)
 }
 
 /* Let the walkers turn a physical address into a pointer with an add when
- * the provider is one whose mapping we know to be linear. */
+ * the memory layer (lib/mem) says the provider maps linearly: the core
+ * does not recognise providers itself. */
 static void pick_linear(struct genpt *pt)
 {
-	uint64_t base, size;
-	uintptr_t host;
+	uintptr_t delta;
 
-	if (pt->mem == &genpt_host_mem_ops) {
+	if (genpt_mem_linear(pt->mem, pt->mem_ctx, &delta)) {
 		pt->linear = true;
-		pt->linear_delta = 0;
-	} else if (pt->mem == &genpt_physmem_ops &&
-		   genpt_physmem_linear(pt->mem_ctx, &base, &host, &size) == 0) {
-		pt->linear = true;
-		pt->linear_delta = (uintptr_t)(host - (uintptr_t)base);
+		pt->linear_delta = delta;
 	}
 }
 #endif
