@@ -5,10 +5,15 @@
 #                       find_package (shared and static) and with pkg-config
 #                       (examples/consumer/Makefile), run each, and check the
 #                       SONAME and the version file (scripts/package-test.sh)
-#  freestanding_headers lib/core, lib/fmt, lib/hw include only freestanding
-#                       headers (and errno.h)
+#  freestanding_headers lib/core, lib/fmt, the lib/hw walks include only
+#                       freestanding headers (and errno.h)
 #  freestanding_symbols libgenpt_freestanding.a needs nothing from outside
 #                       but memcpy/memset/memmove/memcmp and libgcc helpers
+#                       (_hw: libgenpt_hw_freestanding.a with it, the same)
+#  layers               no file includes across a forbidden layer boundary
+#                       (scripts/check-layers.sh)
+#  function_length      no function in lib/ or tools/ over 80 lines
+#                       (scripts/check-function-length.sh)
 #  subproject_build     a parent project builds genpt with add_subdirectory()
 #                       in Release with -Wall -Wextra: no warning at all
 #                       (scripts/subproject-test.sh)
@@ -51,7 +56,19 @@ if(TARGET genpt_freestanding)
     COMMAND ${CMAKE_COMMAND} -DNM=${CMAKE_NM} -DLIB=$<TARGET_FILE:genpt_freestanding>
             -P ${PROJECT_SOURCE_DIR}/cmake/check_freestanding_symbols.cmake)
   set_tests_properties(freestanding_symbols PROPERTIES LABELS freestanding)
+  add_test(NAME freestanding_symbols_hw
+    COMMAND ${CMAKE_COMMAND} -DNM=${CMAKE_NM} -DLIB=$<TARGET_FILE:genpt_hw_freestanding>
+            -DLIB2=$<TARGET_FILE:genpt_freestanding>
+            -P ${PROJECT_SOURCE_DIR}/cmake/check_freestanding_symbols.cmake)
+  set_tests_properties(freestanding_symbols_hw PROPERTIES LABELS freestanding)
 endif()
+
+# The include graph does not depend on the build either, but it is cheap.
+add_test(NAME layers COMMAND sh ${PROJECT_SOURCE_DIR}/scripts/check-layers.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(layers PROPERTIES LABELS layers)
+add_test(NAME function_length
+  COMMAND sh ${PROJECT_SOURCE_DIR}/scripts/check-function-length.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(function_length PROPERTIES LABELS layers)
 
 # The reference does not depend on the build: check it in plain native
 # builds only (not once per sanitizer or cross build).

@@ -1,5 +1,7 @@
-# cmake -DNM=<nm> -DLIB=<libgenpt.so> -P check_exported_symbols.cmake
+# cmake -DNM=<nm> -DLIB=<libgenpt.so> [-DFORBID=<regex>] -P check_exported_symbols.cmake
 #
+# FORBID: genpt_* symbols that belong to the other library (libgenpt vs
+# libgenpt_hw): finding one means a source file landed in the wrong one.
 # Only genpt_* may leave the shared library (hidden visibility plus the
 # version script lib/genpt.map).  Fails as well when nm fails or finds no
 # genpt_* symbol at all, so a broken nm cannot pass the check.
@@ -15,7 +17,9 @@ foreach(l ${lines})
   if(l MATCHES "^[0-9a-fA-F]* *[A-Za-z] ([^ ]+)$")
     set(s ${CMAKE_MATCH_1})
     string(REGEX REPLACE "@.*" "" s "${s}")
-    if(s MATCHES "^genpt_")
+    if(DEFINED FORBID AND s MATCHES "${FORBID}")
+      list(APPEND bad ${s})
+    elseif(s MATCHES "^genpt_")
       math(EXPR good "${good} + 1")
     else()
       list(APPEND bad ${s})
@@ -23,7 +27,7 @@ foreach(l ${lines})
   endif()
 endforeach()
 if(bad)
-  message(FATAL_ERROR "exported besides genpt_*: ${bad}")
+  message(FATAL_ERROR "exported besides genpt_* or from the other library: ${bad}")
 endif()
 if(good EQUAL 0)
   message(FATAL_ERROR "no genpt_* symbol exported from ${LIB}?")

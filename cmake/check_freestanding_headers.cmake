@@ -1,7 +1,8 @@
 # cmake -DSRC=<source dir> -P check_freestanding_headers.cmake
 #
-# lib/core, lib/fmt and lib/hw (what libgenpt_freestanding.a is made of)
-# and the public headers they use may include only the headers a
+# lib/core and lib/fmt (what libgenpt_freestanding.a is made of), the
+# reference walks and genpt_hw_access (libgenpt_hw_freestanding.a), and the
+# public headers they use may include only the headers a
 # freestanding C11 implementation has (C11 4p6: float.h, iso646.h,
 # limits.h, stdalign.h, stdarg.h, stdbool.h, stddef.h, stdint.h,
 # stdnoreturn.h; stdatomic.h is allowed too) plus errno.h for the E*
@@ -10,7 +11,8 @@
 # offending line.
 set(allowed float.h iso646.h limits.h stdalign.h stdarg.h stdbool.h
             stddef.h stdint.h stdnoreturn.h stdatomic.h errno.h)
-file(GLOB files ${SRC}/lib/core/*.[ch] ${SRC}/lib/fmt/*.[ch] ${SRC}/lib/hw/*.[ch]
+file(GLOB files ${SRC}/lib/core/*.[ch] ${SRC}/lib/fmt/*.[ch] ${SRC}/lib/hw/*_walk.[ch]
+                ${SRC}/lib/hw/hw_access.c ${SRC}/include/genpt/hw.h
                 ${SRC}/include/genpt/table.h ${SRC}/include/genpt/mem.h
                 ${SRC}/include/genpt/export.h ${SRC}/include/genpt/version.h)
 set(bad "")

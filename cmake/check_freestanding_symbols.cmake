@@ -7,7 +7,9 @@
 # libgcc's helpers (integer routines such as __clzdi2 or __udivti3, and
 # AArch64's outline atomics __aarch64_cas8_* ...).  Calls into libatomic
 # (__atomic_*), the stack protector or any C library function fail.
-execute_process(COMMAND ${NM} -g ${LIB} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+# LIB2: a second archive linked with the first (the hardware archive
+# needs the engine archive's genpt_* calls).
+execute_process(COMMAND ${NM} -g ${LIB} ${LIB2} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${NM} -g ${LIB} failed")
 endif()

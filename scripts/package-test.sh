@@ -3,9 +3,15 @@
 # install the build into a fresh prefix under the build directory, check
 # what landed there (headers, libraries, SONAME, CMake package, genpt.pc),
 # then build examples/consumer against it both ways and run the programs:
-#   - CMake: find_package(genpt 0.1) -> genpt::genpt and genpt::genpt_static,
-#     and find_package(genpt <next major>) must fail (version file);
-#   - pkg-config: examples/consumer/Makefile, shared and static.
+#   - CMake: find_package(genpt 0.1 COMPONENTS engine hw) -> genpt::genpt,
+#     genpt::genpt_static (main.c, the engine alone) and genpt::genpt_hw,
+#     genpt::genpt_hw_static (main_hw.c, the full set), and
+#     find_package(genpt <next major>) must fail (version file);
+#   - pkg-config: examples/consumer/Makefile, genpt and genpt-hw, shared and
+#     static;
+#   - the engine alone: `cmake --install --component engine` into a second
+#     prefix holds no hardware side, and main.c builds and runs against it
+#     both ways.
 # Environment: GENPT_SRC, GENPT_BUILD, GENPT_CC, GENPT_CFLAGS (e.g. the
 # sanitizer flags the library was built with), GENPT_EMULATOR (cross runs:
 # qemu), GENPT_TOOLCHAIN (cross: CMake toolchain file), GENPT_VERSION,
@@ -45,6 +51,20 @@ done
 soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = "libgenpt.so.$GENPT_SOVERSION" ] || fail "SONAME '$soname'"
 echo "SONAME $soname; libdir $libdir"
+# The hardware side: its own library, SONAME, headers and package files.
+hwso=$libdir/libgenpt_hw.so.$GENPT_VERSION
+for f in "$hwso" "$libdir/libgenpt_hw.a" "$libdir/libgenpt_hw.so" "$P/include/genpt/hw.h" \
+	 "$P/include/genpt/riscv_iommu_model.h" "$P/include/genpt/riscv_iommu_drv.h" \
+	 "$P/include/genpt/riscv_iommu_regs.h" "$libdir/cmake/genpt/genptHwTargets.cmake" \
+	 "$libdir/pkgconfig/genpt-hw.pc"; do
+	[ -e "$f" ] || fail "missing $f"
+done
+hwsoname=$(readelf -d "$hwso" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$hwsoname" = "libgenpt_hw.so.$GENPT_SOVERSION" ] || fail "libgenpt_hw SONAME '$hwsoname'"
+readelf -d "$hwso" | grep -q "NEEDED.*libgenpt.so.$GENPT_SOVERSION" ||
+	fail "libgenpt_hw.so does not need libgenpt.so.$GENPT_SOVERSION"
+! readelf -d "$so" | grep -q 'NEEDED.*libgenpt_hw' || fail "libgenpt.so needs libgenpt_hw"
+echo "SONAME $hwsoname (needs libgenpt.so.$GENPT_SOVERSION)"
 
 step "installed documentation"
 # Every function and variable the library exports has its man page; each
@@ -53,7 +73,7 @@ step "installed documentation"
 mandir=$P/share/man/man3
 docdir=$P/share/doc/genpt
 [ -f "$mandir/genpt.3" ] || fail "missing $mandir/genpt.3"
-syms=$(${GENPT_NM:-nm} -D --defined-only "$so" | awk '$3 ~ /^genpt_/ { print $3 }' | sort -u)
+syms=$(${GENPT_NM:-nm} -D --defined-only "$so" "$hwso" | awk '$3 ~ /^genpt_/ { print $3 }' | sort -u)
 [ -n "$syms" ] || fail "no genpt_* symbols in $so"
 nman=0
 for s in $syms; do
@@ -102,11 +122,19 @@ cmake --build "$W/cmake" >>"$W/cmake.log" 2>&1 ||
 	{ cat "$W/cmake.log"; fail "consumer build failed"; }
 run "$W/cmake/consumer_shared"
 run "$W/cmake/consumer_static"
+run "$W/cmake/consumer_hw_shared"
+run "$W/cmake/consumer_hw_static"
 if command -v readelf >/dev/null; then
 	readelf -d "$W/cmake/consumer_shared" | grep -q "NEEDED.*libgenpt.so.$GENPT_SOVERSION" ||
 		fail "consumer_shared does not need libgenpt.so.$GENPT_SOVERSION"
+	! readelf -d "$W/cmake/consumer_shared" | grep -q 'NEEDED.*libgenpt_hw' ||
+		fail "consumer_shared (the engine alone) needs libgenpt_hw.so"
+	readelf -d "$W/cmake/consumer_hw_shared" | grep -q "NEEDED.*libgenpt_hw.so.$GENPT_SOVERSION" ||
+		fail "consumer_hw_shared does not need libgenpt_hw.so.$GENPT_SOVERSION"
 	! readelf -d "$W/cmake/consumer_static" | grep -q 'NEEDED.*libgenpt' ||
 		fail "consumer_static needs libgenpt.so"
+	! readelf -d "$W/cmake/consumer_hw_static" | grep -q 'NEEDED.*libgenpt' ||
+		fail "consumer_hw_static needs a libgenpt*.so"
 fi
 
 next=$((GENPT_SOVERSION + 1)).0
@@ -131,4 +159,39 @@ make -C "$W/pc" -f "$GENPT_SRC/examples/consumer/Makefile" CC="$GENPT_CC" \
 	{ cat "$W/pc.log"; fail "pkg-config build failed"; }
 run "$W/pc/consumer_pc"
 run "$W/pc/consumer_pc_static"
+run "$W/pc/consumer_hw_pc"
+run "$W/pc/consumer_hw_pc_static"
+unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR
+
+step "the engine alone (cmake --install --component engine)"
+E=$W/engine-prefix
+cmake --install "$GENPT_BUILD" --prefix "$E" --component engine >"$W/install-engine.log" 2>&1 ||
+	{ cat "$W/install-engine.log"; fail "cmake --install --component engine failed"; }
+elib=$E/${libdir#"$P"/}
+for f in "$elib/libgenpt.so.$GENPT_VERSION" "$elib/libgenpt.a" "$E/include/genpt/table.h" \
+	 "$E/include/genpt/riscv_iommu_drv.h" "$elib/pkgconfig/genpt.pc"; do
+	[ -e "$f" ] || fail "engine component: missing $f"
+done
+for f in "$elib/libgenpt_hw.so.$GENPT_VERSION" "$elib/libgenpt_hw.a" "$E/include/genpt/hw.h" \
+	 "$E/include/genpt/riscv_iommu_model.h" "$elib/pkgconfig/genpt-hw.pc"; do
+	[ ! -e "$f" ] || fail "engine component: $f is the hardware side's"
+done
+# shellcheck disable=SC2086
+cmake -S "$GENPT_SRC/examples/consumer" -B "$W/cmake-engine" ${GENPT_GENERATOR:+-G "$GENPT_GENERATOR"} \
+	-DCMAKE_PREFIX_PATH="$E" -Dgenpt_DIR="$elib/cmake/genpt" -DENGINE_ONLY=ON \
+	-DCMAKE_C_COMPILER="$GENPT_CC" -DCMAKE_C_FLAGS="$GENPT_CFLAGS" \
+	-DCMAKE_EXE_LINKER_FLAGS="$GENPT_CFLAGS" \
+	${GENPT_TOOLCHAIN:+-DCMAKE_TOOLCHAIN_FILE="$GENPT_TOOLCHAIN"} >"$W/cmake-engine.log" 2>&1 &&
+	cmake --build "$W/cmake-engine" >>"$W/cmake-engine.log" 2>&1 ||
+	{ cat "$W/cmake-engine.log"; fail "engine-only consumer build failed"; }
+run "$W/cmake-engine/consumer_shared"
+run "$W/cmake-engine/consumer_static"
+mkdir -p "$W/pc-engine"
+PKG_CONFIG_PATH="$elib/pkgconfig" PKG_CONFIG_LIBDIR="$elib/pkgconfig" \
+	make -C "$W/pc-engine" -f "$GENPT_SRC/examples/consumer/Makefile" engine CC="$GENPT_CC" \
+	CFLAGS="-std=c11 -O2 -Wall -Wextra -Werror $GENPT_CFLAGS" \
+	LDFLAGS="$GENPT_CFLAGS -Wl,-rpath,$elib" >"$W/pc-engine.log" 2>&1 ||
+	{ cat "$W/pc-engine.log"; fail "engine-only pkg-config build failed"; }
+run "$W/pc-engine/consumer_pc"
+run "$W/pc-engine/consumer_pc_static"
 echo "package-test: ok"

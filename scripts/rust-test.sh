@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Rust binding's tests (bindings/rust), one stage of scripts/test.sh:
-#   1. libgenpt.a from the release preset (built here if needed; or
-#      GENPT_LIB_DIR names a directory holding it),
+#   1. libgenpt.a and libgenpt_hw.a from the release preset (built here if
+#      needed; or GENPT_LIB_DIR names a directory holding them),
 #   2. cargo test --offline --locked (the layout check of genpt-sys against
 #      the headers, the safe API's tests, the rustdoc examples),
 #   3. cargo doc with warnings as errors (one test),
@@ -57,8 +57,8 @@ finish() {
 if [ -z "${GENPT_LIB_DIR:-}" ]; then
   # shellcheck disable=SC2086 # GENPT_CMAKE_ARGS is a list of words
   if ! { cmake --preset release ${GENPT_CMAKE_ARGS:-} >/dev/null &&
-         cmake --build --preset release --target genpt_static; }; then
-    echo "rust: building libgenpt.a (release preset) FAILED"
+         cmake --build --preset release --target genpt_static genpt_hw_static; }; then
+    echo "rust: building libgenpt.a + libgenpt_hw.a (release preset) FAILED"
     fail=1
     finish
   fi

@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hw/migrate.h"
+#include "migrate.h"
 
 #define MiB (1ull << 20)
 

@@ -27,7 +27,7 @@
 
 #include "genpt/genpt.h"
 #include "genpt/sim_iommu.h"
-#include "hw/migrate.h"
+#include "migrate.h"
 
 #define MI_PM_BASE 0x80000000ull
 #define MI_PM_SIZE (256ull << 20)

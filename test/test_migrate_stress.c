@@ -11,7 +11,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 
-#include "hw/migrate.h"
+#include "migrate.h"
 
 #define MiB (1ull << 20)
 #define STRESS_OPS 30000 /* writes per device */

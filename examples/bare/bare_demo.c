@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "genpt/hw.h"
 #include "genpt/table.h"
 #include "genpt/version.h"
 

@@ -2,10 +2,13 @@
 /*
  * A program that uses an installed genpt: create a RISC-V Sv39 table in
  * host memory, map 2 MiB + 4 KiB, translate, check the version, clean up.
- * Exits 0 when everything agrees.  Built by examples/consumer/CMakeLists.txt
+ * Links the engine alone (libgenpt).  Exits 0 when everything agrees.
+ * Built by examples/consumer/CMakeLists.txt
  * (find_package) and examples/consumer/Makefile (pkg-config).
  */
-#include <genpt/genpt.h>
+/* The engine alone: libgenpt, no hardware side. */
+#include <genpt/table.h>
+#include <genpt/version.h>
 
 #include <errno.h>
 #include <inttypes.h>

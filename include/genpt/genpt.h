@@ -4,6 +4,7 @@
 #define GENPT_GENPT_H
 
 #include "genpt/export.h"
+#include "genpt/hw.h"
 #include "genpt/mem.h"
 #include "genpt/riscv_iommu.h"
 #include "genpt/sim_iommu.h"

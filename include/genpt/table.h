@@ -719,31 +719,19 @@ GENPT_API int genpt_set_dirty_tracking_split(struct genpt *pt, bool enable,
 GENPT_API int genpt_dirty_tracking(const struct genpt *pt);
 
 /**
- * genpt_hw_access() - the format's hardware doing one access.
- * @pt:     the table.
- * @iova:   the address accessed.
- * @access: GENPT_ACCESS_READ, GENPT_ACCESS_WRITE or GENPT_ACCESS_EXEC.
- * @oa:     receives the output address (may be NULL).
+ * genpt_get_config() - the configuration the table was created with, the
+ * defaults resolved.
+ * @pt:  the table.
+ * @cfg: receives the format, the effective @va_bits, @oa_bits and
+ *       @granule_bits, the features the table keeps, and the memory
+ *       provider (genpt_host_mem_ops when none was given).
  *
- * A reference walk written from the architecture manual, independent of
- * the code that builds the table.  Checks permissions, and: while dirty
- * tracking is on, behaves as an IOMMU with hardware A/D update (sets A,
- * and D on a write, with an atomic compare-and-swap of the whole entry,
- * retrying if it changed); while off, as one without it (a missing A, or
- * a write to a write-clean entry, faults).  Safe to call concurrently with
- * every other call.
+ * With genpt_hw_info() this is everything a hardware model needs to walk
+ * the table (genpt/hw.h): the hardware never looks inside the handle.
  *
- * Return: 0, or a negative errno.
- * -EINVAL: a NULL @pt or an unknown @access.
- * -ERANGE: @iova is outside the input space.
- * -ENOENT: nothing maps @iova.
- * -EACCES: the walk faulted (permission, a missing A/D, or a malformed
- *          entry such as a reserved encoding: hardware reports all of them
- *          as a page fault).
- * -EFAULT: a table address the provider does not back (an access fault).
+ * Return: 0, or -EINVAL for a NULL argument.
  */
-GENPT_API int genpt_hw_access(struct genpt *pt, uint64_t iova,
-			      unsigned int access, uint64_t *oa);
+GENPT_API int genpt_get_config(const struct genpt *pt, struct genpt_config *cfg);
 
 /**
  * genpt_hw_info() - the values hardware is programmed with to walk the

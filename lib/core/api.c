@@ -12,7 +12,7 @@
 
 #include "core/pt_internal.h"
 #ifndef GENPT_FREESTANDING
-#include "mem/physmem_internal.h"
+#include "mem/mem_internal.h"
 #endif
 
 #define GENPT_PROT_ALL (GENPT_READ | GENPT_WRITE | GENPT_NOEXEC | GENPT_MMIO | GENPT_CACHE)
@@ -78,19 +78,15 @@ static void handle_free(struct genpt *pt)
 }
 
 /* Let the walkers turn a physical address into a pointer with an add when
- * the provider is one whose mapping we know to be linear. */
+ * the memory layer (lib/mem) says the provider maps linearly: the core
+ * does not recognise providers itself. */
 static void pick_linear(struct genpt *pt)
 {
-	uint64_t base, size;
-	uintptr_t host;
+	uintptr_t delta;
 
-	if (pt->mem == &genpt_host_mem_ops) {
+	if (genpt_mem_linear(pt->mem, pt->mem_ctx, &delta)) {
 		pt->linear = true;
-		pt->linear_delta = 0;
-	} else if (pt->mem == &genpt_physmem_ops &&
-		   genpt_physmem_linear(pt->mem_ctx, &base, &host, &size) == 0) {
-		pt->linear = true;
-		pt->linear_delta = (uintptr_t)(host - (uintptr_t)base);
+		pt->linear_delta = delta;
 	}
 }
 #endif
@@ -117,6 +113,7 @@ GENPT_API int genpt_create(const struct genpt_config *cfg, struct genpt **out)
 	if (!pt)
 		return -ENOMEM;
 	pt->ops = ops;
+	pt->format = cfg->format;
 #ifdef GENPT_FREESTANDING
 	pt->mem = cfg->mem;
 #else
@@ -578,18 +575,20 @@ GENPT_API int genpt_dirty_tracking(const struct genpt *pt)
 	return pt_tracking(pt) ? 1 : 0;
 }
 
-GENPT_API int genpt_hw_access(struct genpt *pt, uint64_t iova,
-			      unsigned int access, uint64_t *oa)
+/* The hardware side (lib/hw) finds the table from this and genpt_hw_info(),
+ * as an IOMMU does from its registers: it never looks inside the handle. */
+GENPT_API int genpt_get_config(const struct genpt *pt, struct genpt_config *cfg)
 {
-	uint64_t dummy;
-	int err;
-
-	if (!pt || access < GENPT_ACCESS_READ || access > GENPT_ACCESS_EXEC)
+	if (!pt || !cfg)
 		return -EINVAL;
-	err = check_va(pt, iova);
-	if (err)
-		return err;
-	return pt->ops->hw_access(pt, iova, access, oa ? oa : &dummy);
+	*cfg = (struct genpt_config){ .format = pt->format,
+				      .va_bits = pt->va_bits,
+				      .oa_bits = pt->oa_bits,
+				      .granule_bits = pt->granule_bits,
+				      .features = pt->features,
+				      .mem = pt->mem,
+				      .mem_ctx = pt->mem_ctx };
+	return 0;
 }
 
 GENPT_API int genpt_hw_info(const struct genpt *pt, struct genpt_hw_info *info)

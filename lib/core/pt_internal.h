@@ -83,13 +83,12 @@ struct genpt_fmt_ops {
 	void (*free_tables)(struct genpt *pt);
 	/* False when the table has no dirty state (e.g. ARMv8 without DBM). */
 	bool (*has_dirty)(const struct genpt *pt);
-	int (*hw_access)(struct genpt *pt, uint64_t iova, unsigned int access,
-			 uint64_t *oa);
 	void (*hw_info)(const struct genpt *pt, struct genpt_hw_info *info);
 };
 
 struct genpt {
 	const struct genpt_fmt_ops *ops;
+	enum genpt_format format; /* as created: genpt_get_config() reports it */
 	const struct genpt_mem_ops *mem;
 	void *mem_ctx;
 	/*

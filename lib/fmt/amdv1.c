@@ -48,7 +48,6 @@
 #include "core/pt_atomic.h"
 #include "core/pt_fmt.h"
 #include "core/pt_internal.h"
-#include "hw/amdv1_walk.h"
 
 #define AMD_PR (1ull << 0)
 #define AMD_A (1ull << 5)
@@ -282,29 +281,9 @@ static void amd_hw_info(const struct genpt *pt, struct genpt_hw_info *info)
 	info->mode = pt->fmt_mode;
 }
 
-static int amd_hw_access(struct genpt *pt, uint64_t iova, unsigned int access,
-			 uint64_t *oa)
-{
-	struct genpt_amdv1_walk w = {
-		.mem = pt->mem,
-		.mem_ctx = pt->mem_ctx,
-		.root_pa = pt->root_pa,
-		.mode = pt->fmt_mode,
-		.va = iova,
-		.access = access,
-		.had = pt_tracking(pt),
-	};
-	int err = genpt_amdv1_walk_errno(genpt_amdv1_walk(&w));
-
-	if (!err)
-		*oa = w.pa;
-	return err;
-}
-
 const struct genpt_fmt_ops genpt_amdv1_ops = {
 	.name = "amdv1",
 	.init = amd_init,
 	.hw_info = amd_hw_info,
-	.hw_access = amd_hw_access,
 	GENPT_GENERIC_OPS,
 };

@@ -79,7 +79,6 @@
 #include "core/pt_atomic.h"
 #include "core/pt_fmt.h"
 #include "core/pt_internal.h"
-#include "hw/armv8_walk.h"
 
 #define ARM_VALID (1ull << 0)
 #define ARM_TYPE_TABLE (1ull << 1) /* with VALID: table, or page at level 0 */
@@ -498,32 +497,9 @@ static void arm_hw_info(const struct genpt *pt, struct genpt_hw_info *info)
 	info->concat = root_bits > arm_stride(pt) ? 1u << (root_bits - arm_stride(pt)) : 1;
 }
 
-/* The reference walk in lib/hw decodes the table (and the register) on its
- * own.  Tracking on = the hardware runs with HA and HD. */
-static int arm_hw_access(struct genpt *pt, uint64_t iova, unsigned int access,
-			 uint64_t *oa)
-{
-	struct genpt_arm_walk w = {
-		.mem = pt->mem,
-		.mem_ctx = pt->mem_ctx,
-		.stage2 = arm_s2(pt),
-		.ttbr = pt->root_pa,
-		.tcr = arm_tcr(pt, pt_tracking(pt)),
-		.va = iova,
-		.access = access,
-		.priv = false,
-	};
-	int err = genpt_arm_walk_errno(genpt_arm_walk(&w));
-
-	if (!err)
-		*oa = w.pa;
-	return err;
-}
-
 const struct genpt_fmt_ops genpt_armv8_ops = {
 	.name = "armv8",
 	.init = arm_init,
 	.hw_info = arm_hw_info,
-	.hw_access = arm_hw_access,
 	GENPT_GENERIC_OPS,
 };

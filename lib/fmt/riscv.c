@@ -29,7 +29,6 @@
 #include "core/pt_atomic.h"
 #include "core/pt_fmt.h"
 #include "core/pt_internal.h"
-#include "hw/riscv_walk.h"
 
 #define RV_V (1ull << 0)
 #define RV_R (1ull << 1)
@@ -271,34 +270,9 @@ static void rv_hw_info(const struct genpt *pt, struct genpt_hw_info *info)
 	info->atp = ((uint64_t)pt->fmt_mode << 60) | (pt->root_pa >> 12);
 }
 
-/* The reference walk in lib/hw decodes the table on its own. */
-static int rv_hw_access(struct genpt *pt, uint64_t iova, unsigned int access,
-			uint64_t *oa)
-{
-	struct genpt_rv_walk w = {
-		.mem = pt->mem,
-		.mem_ctx = pt->mem_ctx,
-		.root_pa = pt->root_pa,
-		.levels = pt->levels,
-		.gstage = rv_gstage(pt),
-		.va = iova,
-		.access = access,
-		.priv = false,
-		.ad_update = pt_tracking(pt),
-		.svnapot = pt->features & GENPT_FEAT_RISCV_SVNAPOT,
-		.svpbmt = pt->features & GENPT_FEAT_RISCV_SVPBMT,
-	};
-	int err = genpt_rv_walk_errno(genpt_rv_walk(&w));
-
-	if (!err)
-		*oa = w.pa;
-	return err;
-}
-
 const struct genpt_fmt_ops genpt_riscv_ops = {
 	.name = "riscv",
 	.init = rv_init,
 	.hw_info = rv_hw_info,
-	.hw_access = rv_hw_access,
 	GENPT_GENERIC_OPS,
 };

@@ -36,7 +36,6 @@
 #include "core/pt_atomic.h"
 #include "core/pt_fmt.h"
 #include "core/pt_internal.h"
-#include "hw/vtdss_walk.h"
 
 #define SS_R (1ull << 0)
 #define SS_W (1ull << 1)
@@ -231,30 +230,9 @@ static void ss_hw_info(const struct genpt *pt, struct genpt_hw_info *info)
 	info->mode = pt->fmt_mode;
 }
 
-static int ss_hw_access(struct genpt *pt, uint64_t iova, unsigned int access,
-			uint64_t *oa)
-{
-	struct genpt_vtdss_walk w = {
-		.mem = pt->mem,
-		.mem_ctx = pt->mem_ctx,
-		.root_pa = pt->root_pa,
-		.levels = pt->levels,
-		.snoop_control = pt->features & GENPT_FEAT_VTDSS_SNP,
-		.va = iova,
-		.access = access,
-		.ssade = pt_tracking(pt),
-	};
-	int err = genpt_vtdss_walk_errno(genpt_vtdss_walk(&w));
-
-	if (!err)
-		*oa = w.pa;
-	return err;
-}
-
 const struct genpt_fmt_ops genpt_vtdss_ops = {
 	.name = "vtdss",
 	.init = ss_init,
 	.hw_info = ss_hw_info,
-	.hw_access = ss_hw_access,
 	GENPT_GENERIC_OPS,
 };

@@ -37,7 +37,6 @@
 #include "core/pt_atomic.h"
 #include "core/pt_fmt.h"
 #include "core/pt_internal.h"
-#include "hw/x86_64_walk.h"
 
 #define X86_P (1ull << 0)
 #define X86_RW (1ull << 1)
@@ -232,29 +231,9 @@ static void x86_hw_info(const struct genpt *pt, struct genpt_hw_info *info)
 	info->mode = pt->fmt_mode;
 }
 
-static int x86_hw_access(struct genpt *pt, uint64_t iova, unsigned int access,
-			 uint64_t *oa)
-{
-	struct genpt_x86_walk w = {
-		.mem = pt->mem,
-		.mem_ctx = pt->mem_ctx,
-		.root_pa = pt->root_pa,
-		.levels = pt->levels,
-		.va = iova,
-		.access = access,
-		.ad_update = pt_tracking(pt),
-	};
-	int err = genpt_x86_walk_errno(genpt_x86_walk(&w));
-
-	if (!err)
-		*oa = w.pa;
-	return err;
-}
-
 const struct genpt_fmt_ops genpt_x86_64_ops = {
 	.name = "x86_64",
 	.init = x86_init,
 	.hw_info = x86_hw_info,
-	.hw_access = x86_hw_access,
 	GENPT_GENERIC_OPS,
 };

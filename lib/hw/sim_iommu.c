@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "genpt/hw.h"
 #include "genpt/sim_iommu.h"
 #include "hw/dma_copy.h"
 

@@ -1,6 +1,9 @@
-//! Tells rustc where libgenpt is; nothing is compiled here.
+//! Tells rustc where libgenpt (the engine) and libgenpt_hw (the hardware
+//! side: the RISC-V IOMMU model, simulated IOMMUs, genpt_hw_access) are;
+//! nothing is compiled here.  The crate binds both.
 //!
 //! - `GENPT_LIB_DIR`: the directory holding `libgenpt.a` / `libgenpt.so`
+//!   and `libgenpt_hw.a` / `libgenpt_hw.so`
 //!   (a CMake build directory, or an installed `<prefix>/lib`).  Default:
 //!   `build/release` of the source tree this crate sits in (what
 //!   `cmake --preset release && cmake --build --preset release` makes).
@@ -38,10 +41,13 @@ fn main() {
     println!("cargo:rerun-if-changed={}", dir.join(file).display());
     println!("cargo:rustc-link-search=native={}", dir.display());
     if link == "static" {
+        // The hardware side first: it uses the engine's calls.
+        println!("cargo:rustc-link-lib=static=genpt_hw");
         println!("cargo:rustc-link-lib=static=genpt");
         // libgenpt.a's own needs: the model and physmem use pthreads.
         println!("cargo:rustc-link-lib=dylib=pthread");
     } else {
+        println!("cargo:rustc-link-lib=dylib=genpt_hw");
         println!("cargo:rustc-link-lib=dylib=genpt");
     }
 }

@@ -3,15 +3,17 @@
  * riscv_iommu/rvi_internal.h - the RISC-V IOMMU model's internal state.
  *
  * Files:
- *   model.c     create/destroy, registers, command queue, fault queue
+ *   model.c     create/destroy, registers, command queue
  *   translate.c device/process directory walks, configuration checks,
  *               first-stage / G-stage / MSI translation, A/D, DMA
+ *   fault.c     memory access, the fault-queue writer, interrupt bits
  *   cache.c     device-directory cache and IOTLB
- *   driver.c    the driver helper (genpt_rvdrv_*), which only uses the
- *               public MMIO interface
+ * Calls go model.c -> translate.c -> fault.c (and cache.c), never back.
+ * The driver helper that programs the model is engine code (lib/drv) and
+ * meets the model only at the registers and memory.
  *
- * Nothing here includes lib/core or lib/fmt: the model decodes every entry
- * from the specification on its own.
+ * Nothing here includes lib/core, lib/fmt or lib/drv: the model decodes
+ * every entry from the specification on its own.
  *
  * Locking:
  *   reg_lock  registers, command processing, fault-queue writes.  Taken by
@@ -37,7 +39,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "genpt/riscv_iommu.h"
+#include "genpt/riscv_iommu_model.h"
 
 /* ---- directory cache ---------------------------------------------------- */
 
@@ -158,7 +160,21 @@ static inline void rvi_stat(uint64_t *c)
 	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }
 
-/* Host pointer of @size bytes at @pa, naturally aligned, NULL when not backed
+/* Entries of a queue whose base register (cqb, fqb) is @qb, minus one,
+ * and the queue's physical address. */
+static inline uint32_t rvi_queue_mask(uint64_t qb)
+{
+	unsigned int log2sz = (unsigned int)(qb & GENPT_RVI_QB_LOG2SZM1_MASK) + 1;
+
+	return log2sz >= 32 ? UINT32_MAX : (1u << log2sz) - 1;
+}
+
+static inline uint64_t rvi_queue_base(uint64_t qb)
+{
+	return ((qb & GENPT_RVI_PPN_MASK) >> GENPT_RVI_PPN_SHIFT) << 12;
+}
+
+/* fault.c: host pointer of @size bytes at @pa, naturally aligned, NULL when not backed
  * or above the physical address size. */
 void *genpt_rvi_ptr(struct genpt_rviommu *iommu, uint64_t pa, unsigned int size);
 
@@ -169,9 +185,11 @@ void *genpt_rvi_ptr(struct genpt_rviommu *iommu, uint64_t pa, unsigned int size)
  */
 void genpt_rvi_dma_quiesce(struct genpt_rviommu *iommu);
 
-/* model.c: record a fault (takes reg_lock). */
+/* fault.c: record a fault (takes reg_lock). */
 void genpt_rvi_record_fault(struct genpt_rviommu *iommu,
 			    const struct genpt_rviommu_fault *f);
+/* fault.c: set the ipsr bits whose condition holds (reg_lock held). */
+void genpt_rvi_ipsr_update(struct genpt_rviommu *iommu);
 
 /* cache.c */
 int genpt_rvi_dcc_init(struct rvi_dcc *c, unsigned int n);

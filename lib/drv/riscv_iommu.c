@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * riscv_iommu/driver.c - the driver side: what a hypervisor's RISC-V IOMMU
- * driver does to put genpt tables behind devices and to track DMA dirty
- * pages through them.
+ * drv/riscv_iommu.c - the RISC-V IOMMU driver helper (engine side): what a
+ * hypervisor's RISC-V IOMMU driver does to put genpt tables behind devices
+ * and to track DMA dirty pages through them.
  *
  * It talks to the IOMMU only through MMIO callbacks and the in-memory
  * structures the specification defines (DDT, command queue, fault queue),
  * so it works on the model and would work on hardware.  It includes no
- * model header: every encoding it needs is in genpt/riscv_iommu.h.
+ * model header: every encoding it needs is in genpt/riscv_iommu_regs.h.
  *
  * Locking: one mutex per driver serializes every call, including the table
  * edits it performs (harvest, map, unmap), which also gives the engine the
@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "core/pt_internal.h" /* the tracking state's owner (engine side) */
-#include "genpt/riscv_iommu.h"
+#include "genpt/riscv_iommu_drv.h"
 
 /* Above this many 4 KiB pages, one invalidation for the whole GSCID/PSCID
  * replaces one command per page. */
@@ -292,23 +292,11 @@ static void drv_free(struct genpt_rvdrv *d)
 	free(d);
 }
 
-static int drv_setup(struct genpt_rvdrv *d, unsigned int cq_log2, unsigned int fq_log2)
+/* Quiesce: Off, queues disabled, before anything is allocated. */
+static int drv_quiesce(struct genpt_rvdrv *d)
 {
-	uint64_t v;
-	int err;
+	int err = wr(d, GENPT_RVI_REG_DDTP, 8, GENPT_RVI_DDTP_OFF);
 
-	err = rd(d, GENPT_RVI_REG_CAPABILITIES, 8, &d->caps);
-	if (err)
-		return err;
-	if ((d->caps & 0xf0) != 0x10) /* major version 1 */
-		return -EOPNOTSUPP;
-	d->ext = d->caps & GENPT_RVI_CAP_MSI_FLAT;
-	d->dc_words = d->ext ? 8 : 4;
-	d->did_bits = d->ddt_levels == 3 ? 24 : (d->ext ? 6 : 7) + (d->ddt_levels - 1) * 9;
-	d->ddt_mode = GENPT_RVI_DDTP_1LVL + d->ddt_levels - 1;
-
-	/* Quiesce: Off, queues disabled. */
-	err = wr(d, GENPT_RVI_REG_DDTP, 8, GENPT_RVI_DDTP_OFF);
 	if (!err)
 		err = wr(d, GENPT_RVI_REG_CQCSR, 4, 0);
 	if (!err)
@@ -319,22 +307,15 @@ static int drv_setup(struct genpt_rvdrv *d, unsigned int cq_log2, unsigned int f
 	if (!err)
 		err = wait_reg(d, GENPT_RVI_REG_FQCSR,
 			       GENPT_RVI_FQCSR_FQON | GENPT_RVI_FQCSR_BUSY, 0);
-	if (err)
-		return err;
+	return err;
+}
 
-	d->cq_bytes = (size_t)16 << cq_log2;
-	d->fq_bytes = (size_t)32 << fq_log2;
-	d->cq = page_alloc(d, d->cq_bytes, &d->cq_pa);
-	d->fq = page_alloc(d, d->fq_bytes, &d->fq_pa);
-	d->fence = page_alloc(d, 4096, &d->fence_pa);
-	d->ddt_root = page_alloc(d, 4096, &d->ddt_root_pa);
-	if (!d->cq || !d->fq || !d->fence || !d->ddt_root)
-		return -ENOMEM;
-	d->cq_mask = (uint32_t)((1ull << cq_log2) - 1);
-	d->fq_mask = (uint32_t)((1ull << fq_log2) - 1);
+/* Command queue, then fault queue: base, pointer, enable, wait for ON. */
+static int drv_queues_on(struct genpt_rvdrv *d, unsigned int cq_log2,
+			 unsigned int fq_log2)
+{
+	int err = wr(d, GENPT_RVI_REG_CQB, 8, GENPT_RVI_PPN_OF(d->cq_pa) | (cq_log2 - 1));
 
-	/* Command queue, then fault queue. */
-	err = wr(d, GENPT_RVI_REG_CQB, 8, GENPT_RVI_PPN_OF(d->cq_pa) | (cq_log2 - 1));
 	if (!err)
 		err = wr(d, GENPT_RVI_REG_CQT, 4, 0);
 	if (!err)
@@ -353,12 +334,16 @@ static int drv_setup(struct genpt_rvdrv *d, unsigned int cq_log2, unsigned int f
 		err = wait_reg(d, GENPT_RVI_REG_FQCSR,
 			       GENPT_RVI_FQCSR_FQON | GENPT_RVI_FQCSR_BUSY,
 			       GENPT_RVI_FQCSR_FQON);
-	if (err)
-		return err;
-	d->cqt = 0;
+	return err;
+}
 
-	/* The DDT; the mode is WARL: it must read back. */
-	err = wr(d, GENPT_RVI_REG_DDTP, 8, GENPT_RVI_PPN_OF(d->ddt_root_pa) | d->ddt_mode);
+/* The DDT; the mode is WARL: it must read back.  Then nothing cached from
+ * before may survive. */
+static int drv_ddt_on(struct genpt_rvdrv *d)
+{
+	uint64_t v;
+	int err = wr(d, GENPT_RVI_REG_DDTP, 8, GENPT_RVI_PPN_OF(d->ddt_root_pa) | d->ddt_mode);
+
 	if (!err)
 		err = wait_reg(d, GENPT_RVI_REG_DDTP, GENPT_RVI_DDTP_BUSY, 0);
 	if (!err)
@@ -367,8 +352,6 @@ static int drv_setup(struct genpt_rvdrv *d, unsigned int cq_log2, unsigned int f
 		return err;
 	if ((v & GENPT_RVI_DDTP_MODE_MASK) != d->ddt_mode)
 		return -EOPNOTSUPP;
-
-	/* Nothing cached from before may survive. */
 	err = cmd_inval_ddt(d, false, 0);
 	if (!err)
 		err = cmd_vma(d, false, 0, false, 0);
@@ -377,6 +360,41 @@ static int drv_setup(struct genpt_rvdrv *d, unsigned int cq_log2, unsigned int f
 	if (!err)
 		err = cmd_fence(d);
 	return err;
+}
+
+static int drv_setup(struct genpt_rvdrv *d, unsigned int cq_log2, unsigned int fq_log2)
+{
+	int err;
+
+	err = rd(d, GENPT_RVI_REG_CAPABILITIES, 8, &d->caps);
+	if (err)
+		return err;
+	if ((d->caps & 0xf0) != 0x10) /* major version 1 */
+		return -EOPNOTSUPP;
+	d->ext = d->caps & GENPT_RVI_CAP_MSI_FLAT;
+	d->dc_words = d->ext ? 8 : 4;
+	d->did_bits = d->ddt_levels == 3 ? 24 : (d->ext ? 6 : 7) + (d->ddt_levels - 1) * 9;
+	d->ddt_mode = GENPT_RVI_DDTP_1LVL + d->ddt_levels - 1;
+
+	err = drv_quiesce(d);
+	if (err)
+		return err;
+	d->cq_bytes = (size_t)16 << cq_log2;
+	d->fq_bytes = (size_t)32 << fq_log2;
+	d->cq = page_alloc(d, d->cq_bytes, &d->cq_pa);
+	d->fq = page_alloc(d, d->fq_bytes, &d->fq_pa);
+	d->fence = page_alloc(d, 4096, &d->fence_pa);
+	d->ddt_root = page_alloc(d, 4096, &d->ddt_root_pa);
+	if (!d->cq || !d->fq || !d->fence || !d->ddt_root)
+		return -ENOMEM;
+	d->cq_mask = (uint32_t)((1ull << cq_log2) - 1);
+	d->fq_mask = (uint32_t)((1ull << fq_log2) - 1);
+
+	err = drv_queues_on(d, cq_log2, fq_log2);
+	if (err)
+		return err;
+	d->cqt = 0;
+	return drv_ddt_on(d);
 }
 
 GENPT_API int genpt_rvdrv_create(const struct genpt_rvdrv_config *cfg,

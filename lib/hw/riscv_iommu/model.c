@@ -30,22 +30,6 @@
 #define RVI_BASE_REG_MASK (GENPT_RVI_PPN_MASK | GENPT_RVI_QB_LOG2SZM1_MASK)
 #define RVI_DDTP_MASK (GENPT_RVI_PPN_MASK | GENPT_RVI_DDTP_MODE_MASK)
 
-/* ----------------------------------------------------------- memory ----- */
-
-void *genpt_rvi_ptr(struct genpt_rviommu *iommu, uint64_t pa, unsigned int size)
-{
-	void *p;
-
-	if (pa & (size - 1))
-		return NULL;
-	if (iommu->pas < 64 && ((pa + size - 1) >> iommu->pas))
-		return NULL;
-	p = iommu->mem->phys_to_virt(iommu->mem_ctx, pa);
-	if (!p || ((uintptr_t)p & (size - 1)))
-		return NULL;
-	return p;
-}
-
 /* --------------------------------------------------------- lifecycle ---- */
 
 static int caps_check(uint64_t caps)
@@ -282,96 +266,6 @@ static uint64_t reg_get(struct genpt_rviommu *iommu, uint32_t start)
 	return 0;
 }
 
-/* --------------------------------------------------------- interrupts -- */
-
-/* ipsr bits whose condition holds (spec "Interrupt pending status
- * register fields"); a bit that software cleared comes back while the
- * condition lasts.  New fault records set fip where they are written. */
-static void ipsr_update(struct genpt_rviommu *iommu)
-{
-	if ((iommu->cqcsr & GENPT_RVI_CQCSR_CIE) &&
-	    (iommu->cqcsr & (GENPT_RVI_CQCSR_FENCE_W_IP | GENPT_RVI_CQCSR_CMD_ILL |
-			     GENPT_RVI_CQCSR_CMD_TO | GENPT_RVI_CQCSR_CQMF)))
-		iommu->ipsr |= GENPT_RVI_IPSR_CIP;
-	if ((iommu->fqcsr & GENPT_RVI_FQCSR_FIE) &&
-	    (iommu->fqcsr & (GENPT_RVI_FQCSR_FQOF | GENPT_RVI_FQCSR_FQMF)))
-		iommu->ipsr |= GENPT_RVI_IPSR_FIP;
-}
-
-/* ------------------------------------------------------- fault queue ---- */
-
-static uint32_t queue_mask(uint64_t qb)
-{
-	unsigned int log2sz = (unsigned int)(qb & GENPT_RVI_QB_LOG2SZM1_MASK) + 1;
-
-	return log2sz >= 32 ? UINT32_MAX : (1u << log2sz) - 1;
-}
-
-static uint64_t queue_base(uint64_t qb)
-{
-	return ((qb & GENPT_RVI_PPN_MASK) >> GENPT_RVI_PPN_SHIFT) << 12;
-}
-
-void genpt_rvi_record_fault(struct genpt_rviommu *iommu,
-			    const struct genpt_rviommu_fault *f)
-{
-	uint64_t rec[4];
-	uint32_t mask;
-	uint64_t *p;
-
-	rec[0] = (uint64_t)(f->cause & 0xfff) |
-		 ((uint64_t)(f->pid & 0xfffff) << 12) | ((uint64_t)f->pv << 32) |
-		 ((uint64_t)f->priv << 33) | ((uint64_t)(f->ttyp & 0x3f) << 34) |
-		 ((uint64_t)(f->did & 0xffffff) << 40);
-	rec[1] = 0;
-	rec[2] = f->iotval;
-	rec[3] = f->iotval2;
-
-	pthread_mutex_lock(&iommu->reg_lock);
-	/* Off, or an error pending: the record is discarded. */
-	if (!(iommu->fqcsr & GENPT_RVI_FQCSR_FQON) ||
-	    (iommu->fqcsr & (GENPT_RVI_FQCSR_FQOF | GENPT_RVI_FQCSR_FQMF)))
-		goto out;
-	mask = queue_mask(iommu->fqb);
-	if (((iommu->fqt + 1) & mask) == iommu->fqh) {
-		iommu->fqcsr |= GENPT_RVI_FQCSR_FQOF;
-		goto out;
-	}
-	p = genpt_rvi_ptr(iommu, queue_base(iommu->fqb) +
-				  (uint64_t)iommu->fqt * GENPT_RVI_FAULT_RECORD_SIZE,
-			  8);
-	if (!p) {
-		iommu->fqcsr |= GENPT_RVI_FQCSR_FQMF;
-		goto out;
-	}
-	/* Record before tail: fqt is read under reg_lock, so a reader that
-	 * sees the new tail sees the record. */
-	for (unsigned int i = 0; i < 4; i++)
-		__atomic_store_n(&p[i], rec[i], __ATOMIC_RELEASE);
-	iommu->fqt = (iommu->fqt + 1) & mask;
-	rvi_stat(&iommu->st_fault_records);
-	if (iommu->fqcsr & GENPT_RVI_FQCSR_FIE)
-		iommu->ipsr |= GENPT_RVI_IPSR_FIP;
-out:
-	ipsr_update(iommu);
-	pthread_mutex_unlock(&iommu->reg_lock);
-}
-
-GENPT_API void genpt_rviommu_fault_decode(const uint64_t rec[4],
-					  struct genpt_rviommu_fault *f)
-{
-	if (!rec || !f)
-		return;
-	f->cause = (unsigned int)(rec[0] & 0xfff);
-	f->pid = (uint32_t)((rec[0] >> 12) & 0xfffff);
-	f->pv = (rec[0] >> 32) & 1;
-	f->priv = (rec[0] >> 33) & 1;
-	f->ttyp = (unsigned int)((rec[0] >> 34) & 0x3f);
-	f->did = (uint32_t)(rec[0] >> 40);
-	f->iotval = rec[2];
-	f->iotval2 = rec[3];
-}
-
 /* ----------------------------------------------------- command queue ---- */
 
 enum cmd_result { CMD_OK, CMD_ILLEGAL, CMD_MEMFAULT };
@@ -508,11 +402,11 @@ static void cq_process(struct genpt_rviommu *iommu)
 {
 	const uint32_t stop = GENPT_RVI_CQCSR_CMD_ILL | GENPT_RVI_CQCSR_CQMF |
 			      GENPT_RVI_CQCSR_CMD_TO;
-	uint32_t mask = queue_mask(iommu->cqb);
+	uint32_t mask = rvi_queue_mask(iommu->cqb);
 
 	while ((iommu->cqcsr & GENPT_RVI_CQCSR_CQON) && !(iommu->cqcsr & stop) &&
 	       iommu->cqh != iommu->cqt) {
-		uint64_t pa = queue_base(iommu->cqb) +
+		uint64_t pa = rvi_queue_base(iommu->cqb) +
 			      (uint64_t)iommu->cqh * GENPT_RVI_CMD_SIZE;
 		uint64_t *p = genpt_rvi_ptr(iommu, pa, 8);
 		enum cmd_result r;
@@ -536,7 +430,7 @@ static void cq_process(struct genpt_rviommu *iommu)
 		rvi_stat(&iommu->st_commands);
 		iommu->cqh = (iommu->cqh + 1) & mask;
 	}
-	ipsr_update(iommu);
+	genpt_rvi_ipsr_update(iommu);
 }
 
 /* ----------------------------------------------------- register access -- */
@@ -628,7 +522,7 @@ static void write_fqcsr(struct genpt_rviommu *iommu, uint32_t v)
 		c &= ~GENPT_RVI_FQCSR_FQON;
 	}
 	iommu->fqcsr = c;
-	ipsr_update(iommu);
+	genpt_rvi_ipsr_update(iommu);
 }
 
 static void write_fctl(struct genpt_rviommu *iommu, uint32_t v)
@@ -654,18 +548,18 @@ static void reg_set(struct genpt_rviommu *iommu, uint32_t start, uint64_t v)
 		return;
 	case GENPT_RVI_REG_CQB:
 		iommu->cqb = v & RVI_BASE_REG_MASK;
-		iommu->cqt &= queue_mask(iommu->cqb);
+		iommu->cqt &= rvi_queue_mask(iommu->cqb);
 		return;
 	case GENPT_RVI_REG_CQT:
-		iommu->cqt = (uint32_t)v & queue_mask(iommu->cqb);
+		iommu->cqt = (uint32_t)v & rvi_queue_mask(iommu->cqb);
 		cq_process(iommu);
 		return;
 	case GENPT_RVI_REG_FQB:
 		iommu->fqb = v & RVI_BASE_REG_MASK;
-		iommu->fqh &= queue_mask(iommu->fqb);
+		iommu->fqh &= rvi_queue_mask(iommu->fqb);
 		return;
 	case GENPT_RVI_REG_FQH:
-		iommu->fqh = (uint32_t)v & queue_mask(iommu->fqb);
+		iommu->fqh = (uint32_t)v & rvi_queue_mask(iommu->fqb);
 		return;
 	case GENPT_RVI_REG_CQCSR:
 		write_cqcsr(iommu, (uint32_t)v);
@@ -676,7 +570,7 @@ static void reg_set(struct genpt_rviommu *iommu, uint32_t start, uint64_t v)
 	case GENPT_RVI_REG_IPSR:
 		iommu->ipsr &= ~((uint32_t)v & (GENPT_RVI_IPSR_CIP | GENPT_RVI_IPSR_FIP |
 						GENPT_RVI_IPSR_PMIP | GENPT_RVI_IPSR_PIP));
-		ipsr_update(iommu);
+		genpt_rvi_ipsr_update(iommu);
 		return;
 	case GENPT_RVI_REG_ICVEC:
 		iommu->icvec = v & 0xffff; /* civ, fiv, pmiv, piv: 4 bits each */

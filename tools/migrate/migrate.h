@@ -1,31 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hw/migrate.h - the live-migration simulator's engine (internal to the
- * library; tools/genpt_migrate.c is its command line, test/test_migrate*.c
- * run it as tests).  docs/migration.md describes it.
+ * migrate/migrate.h - the live-migration simulator (tools/migrate, built as
+ * the static archive genpt_migsim over the public API of libgenpt and
+ * libgenpt_hw; main.c is its command line, test/test_migrate*.c run it as
+ * tests).  docs/migration.md describes it.
  *
  * One call, genpt_mig_run(), does a whole pre-copy migration:
  *  - guest memory in a genpt_physmem, mapped at guest address 0 through the
  *    chosen format with 4 KiB, 2 MiB or mixed leaves;
- *  - the IOMMU: the RISC-V IOMMU model programmed by the driver helper
- *    (genpt_rvdrv_*), or the simulated IOMMU (genpt/sim_iommu.h) for every
- *    other format;
+ *  - the IOMMU (migrate/iommu.h, one backend per kind): the RISC-V IOMMU
+ *    model programmed by the driver helper (genpt_rvdrv_*), or the
+ *    simulated IOMMU (genpt/sim_iommu.h) for every other format;
  *  - N device threads writing by DMA at a rate and in a pattern;
  *  - tracking on (optionally splitting large leaves first), a full copy,
  *    rounds of harvest -> invalidate -> copy the dirty pages until the dirty
  *    set fits the downtime budget, then devices stopped, a final harvest and
  *    copy, and a byte-for-byte comparison of destination and source.
  *
- * Hosted only (threads, clocks); compiled to nothing in the freestanding
- * archive.
+ * Hosted only (threads, clocks).
  */
-#ifndef GENPT_HW_MIGRATE_H
-#define GENPT_HW_MIGRATE_H
+#ifndef GENPT_TOOLS_MIGRATE_H
+#define GENPT_TOOLS_MIGRATE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "genpt/table.h"
+
+struct mig_iommu_ops;
 
 /** enum genpt_mig_pattern - where device writes land. */
 enum genpt_mig_pattern {
@@ -47,15 +49,15 @@ enum genpt_mig_mapping {
  * @name:    command-line name.
  * @desc:    one-line description.
  * @cfg:     table config (mem/mem_ctx are filled in by the run).
- * @rviommu: behind the RISC-V IOMMU model and the driver helper (else the
- *           simulated IOMMU).
- * @stage:   the genpt_rvdrv_stage when @rviommu.
+ * @iommu:   the IOMMU backend it sits behind (migrate/iommu.h): the RISC-V
+ *           IOMMU model with the driver helper, or the simulated IOMMU.
+ * @stage:   the genpt_rvdrv_stage behind the RISC-V IOMMU model.
  */
 struct genpt_mig_format {
 	const char *name;
 	const char *desc;
 	struct genpt_config cfg;
-	bool rviommu;
+	const struct mig_iommu_ops *iommu;
 	unsigned int stage;
 };
 
@@ -212,4 +214,4 @@ typedef void (*genpt_mig_progress_fn)(void *ctx, const struct genpt_mig_round *r
 int genpt_mig_run(const struct genpt_mig_config *cfg, genpt_mig_progress_fn progress,
 		  void *ctx, struct genpt_mig_result *res);
 
-#endif /* GENPT_HW_MIGRATE_H */
+#endif /* GENPT_TOOLS_MIGRATE_H */

@@ -23,6 +23,7 @@
  * Nothing here comes from lib/fmt: the model checks the engine.
  */
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <string.h>
 
@@ -183,6 +184,56 @@ static unsigned int walk_fault(struct rvi_ctx *c, bool gs, uint64_t va,
 	return cause_guest_page(c->access);
 }
 
+/* A GPA has no bits above its width (zero-extended); an IOVA is
+ * sign-extended from its top bit. */
+static bool va_fits(bool gs, uint64_t va, unsigned int vabits)
+{
+	uint64_t top = va >> (vabits - 1);
+
+	if (gs)
+		return !(va >> vabits);
+	return top == 0 || top == (UINT64_MAX >> (vabits - 1));
+}
+
+/* leaf_set_ad(): the PTE changed under the update; walk it again. */
+#define RVI_WALK_RETRY UINT_MAX
+
+/*
+ * Step 7 on a leaf that permits the access: set A (and D on a write) with
+ * a compare-and-swap of the whole PTE at @slot, when the stage's GADE/SADE
+ * allows it.  Updating a first-stage PTE is an implicit write through the
+ * G-stage (needs W there, sets its D).  Returns 0 (*@pte as it is now),
+ * RVI_WALK_RETRY, or the cause of the fault.
+ */
+static unsigned int leaf_set_ad(struct rvi_ctx *c, bool gs, uint64_t va,
+				unsigned int acc, bool implicit, uint64_t pte_addr,
+				uint64_t *slot, uint64_t *pte)
+{
+	uint64_t missing = (PTE_A | (acc == ACC_WRITE ? PTE_D : 0)) & ~*pte;
+	uint64_t expect = *pte, *wslot = slot;
+	struct rvi_leaf gl;
+	unsigned int cause;
+
+	if (!missing)
+		return 0;
+	if (!(gs ? c->gade : c->sade))
+		return walk_fault(c, gs, va, acc, implicit);
+	if (!gs && c->gs_on) {
+		cause = walk_gs(c, pte_addr, ACC_WRITE, true, &gl);
+		if (cause)
+			return cause;
+		wslot = genpt_rvi_ptr(c->iommu, gl.pa, 8);
+		if (!wslot)
+			return cause_access(c->access);
+	}
+	if (!__atomic_compare_exchange_n(wslot, &expect, *pte | missing, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return RVI_WALK_RETRY;
+	*pte |= missing;
+	rvi_stat(&c->iommu->st_ad_updates);
+	return 0;
+}
+
 /*
  * walk_stage() - translate @va in one stage (@gs: the G-stage) for an
  * access of kind @acc.  Faults are reported for the transaction's access
@@ -196,29 +247,19 @@ static unsigned int walk_stage(struct rvi_ctx *c, bool gs, uint64_t va,
 {
 	struct genpt_rviommu *iommu = c->iommu;
 	unsigned int levels = gs ? c->gs_levels : c->fs_levels;
-	bool ad = gs ? c->gade : c->sade;
 	unsigned int vabits = 12 + 9 * levels + (gs ? 2 : 0);
 	unsigned int level = levels - 1;
 	uint64_t base = gs ? c->gs_root : c->fs_root;
 	bool global = false;
 
-	/* A GPA has no bits above its width (zero-extended); an IOVA is
-	 * sign-extended from its top bit. */
-	if (gs) {
-		if (va >> vabits)
-			return walk_fault(c, gs, va, acc, implicit);
-	} else {
-		uint64_t top = va >> (vabits - 1);
-
-		if (top != 0 && top != (UINT64_MAX >> (vabits - 1)))
-			return walk_fault(c, gs, va, acc, implicit);
-	}
+	if (!va_fits(gs, va, vabits))
+		return walk_fault(c, gs, va, acc, implicit);
 
 	for (;;) {
 		unsigned int idx_bits = 9 + (gs && level == levels - 1 ? 2 : 0);
 		uint64_t idx = (va >> (12 + 9 * level)) & ((1ull << idx_bits) - 1);
 		uint64_t pte_addr = base + idx * 8;
-		uint64_t spa = pte_addr, pte, missing, expect, *slot;
+		uint64_t spa = pte_addr, pte, *slot;
 		struct rvi_leaf gl;
 		unsigned int cause, shift;
 
@@ -253,30 +294,11 @@ static unsigned int walk_stage(struct rvi_ctx *c, bool gs, uint64_t va,
 		 * never marks the page. */
 		if (!pte_shape_ok(pte, level) || !pte_permits(c, gs, pte, acc))
 			return walk_fault(c, gs, va, acc, implicit);
-		missing = (PTE_A | (acc == ACC_WRITE ? PTE_D : 0)) & ~pte;
-		if (missing) {
-			uint64_t *wslot = slot;
-
-			if (!ad)
-				return walk_fault(c, gs, va, acc, implicit);
-			/* Updating a first-stage PTE is an implicit write
-			 * through the G-stage (needs W there, sets its D). */
-			if (!gs && c->gs_on) {
-				cause = walk_gs(c, pte_addr, ACC_WRITE, true, &gl);
-				if (cause)
-					return cause;
-				wslot = genpt_rvi_ptr(iommu, gl.pa, 8);
-				if (!wslot)
-					return cause_access(c->access);
-			}
-			expect = pte;
-			if (!__atomic_compare_exchange_n(wslot, &expect, pte | missing,
-							 false, __ATOMIC_ACQ_REL,
-							 __ATOMIC_ACQUIRE))
-				continue; /* changed: read it and check it again */
-			pte |= missing;
-			rvi_stat(&iommu->st_ad_updates);
-		}
+		cause = leaf_set_ad(c, gs, va, acc, implicit, pte_addr, slot, &pte);
+		if (cause == RVI_WALK_RETRY)
+			continue; /* changed: read it and check it again */
+		if (cause)
+			return cause;
 		shift = (pte & PTE_N) ? 16 : 12 + 9 * level;
 		out->shift = shift;
 		out->pa = ((PTE_PPN(pte) << 12) & ~((1ull << shift) - 1)) |
@@ -645,6 +667,27 @@ static unsigned int leaf_perm(uint64_t pte)
 }
 
 /* Steps 17-20 for the located contexts: IOTLB, then the walks. */
+/* The IOTLB answers @c's request (counted as a hit or a miss). */
+static bool tlb_hit(struct rvi_ctx *c, const struct rvi_tlb_tag *tag,
+		    struct genpt_rviommu_rsp *rsp)
+{
+	struct genpt_rviommu *iommu = c->iommu;
+	uint64_t iova = c->req->iova, m;
+	struct rvi_tlb_entry e;
+
+	if (!genpt_rvi_tlb_lookup(&iommu->tlb, tag, iova, &e) || !tlb_serves(c, &e)) {
+		rvi_stat(&iommu->st_tlb_misses);
+		return false;
+	}
+	m = (1ull << e.shift) - 1;
+	rvi_stat(&iommu->st_tlb_hits);
+	rsp->pa = (e.pa & ~m) | (iova & m);
+	rsp->page_shift = e.shift;
+	rsp->pbmt = e.pbmt;
+	rsp->iotlb_hit = true;
+	return true;
+}
+
 static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
 {
 	struct genpt_rviommu *iommu = c->iommu;
@@ -659,19 +702,8 @@ static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *
 	bool cacheable = c->fs_on || c->gs_on, is_msi;
 	uint64_t gen;
 
-	if (cacheable && genpt_rvi_tlb_lookup(&iommu->tlb, &tag, iova, &e) &&
-	    tlb_serves(c, &e)) {
-		uint64_t m = (1ull << e.shift) - 1;
-
-		rvi_stat(&iommu->st_tlb_hits);
-		rsp->pa = (e.pa & ~m) | (iova & m);
-		rsp->page_shift = e.shift;
-		rsp->pbmt = e.pbmt;
-		rsp->iotlb_hit = true;
+	if (cacheable && tlb_hit(c, &tag, rsp))
 		return 0;
-	}
-	if (cacheable)
-		rvi_stat(&iommu->st_tlb_misses);
 	gen = genpt_rvi_tlb_gen(&iommu->tlb);
 
 	if (c->fs_on) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * hw/migrate.c - the live-migration simulator's engine (hw/migrate.h,
- * docs/migration.md).
+ * migrate/migrate.c - the live-migration simulator (migrate.h,
+ * docs/migration.md): guest, devices, pre-copy rounds, verification.  The
+ * IOMMU is behind migrate/iommu.h, one backend per kind.
  *
  * Threads: the caller's thread migrates (maps, harvests, invalidates,
  * copies, compares); one thread per device writes by DMA through the IOMMU
@@ -19,8 +20,6 @@
  * afterwards walks the table and sets D, so a later harvest reports it.
  * The final harvest runs after the devices stopped.
  */
-#ifndef GENPT_FREESTANDING
-
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
 
 #include <errno.h>
@@ -32,9 +31,9 @@
 #include <time.h>
 
 #include "genpt/mem.h"
-#include "genpt/riscv_iommu.h"
-#include "genpt/sim_iommu.h"
-#include "hw/migrate.h"
+#include "genpt/riscv_iommu_drv.h" /* the stage names of the format table */
+#include "iommu.h"
+#include "migrate.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -43,8 +42,6 @@
 #define BLOCK (8 * MiB)          /* the mixed layout repeats every 8 MiB */
 #define PM_BASE 0x80000000ull    /* simulated DRAM starts here */
 #define MAX_DEVICES 64
-#define RVI_GSCID 1              /* the guest's domain id (GSCID / PSCID) */
-#define RVI_DID_BASE 0x10        /* device ids of the devices */
 
 #define RW (GENPT_READ | GENPT_WRITE)
 
@@ -52,32 +49,32 @@ const struct genpt_mig_format genpt_mig_formats[] = {
 	{ "riscv", "RISC-V Sv39x4 G-stage + Svnapot behind the RISC-V IOMMU model (driver helper, GADE)",
 	  { .format = GENPT_FMT_RISCV, .va_bits = 41,
 	    .features = GENPT_FEAT_RISCV_GSTAGE | GENPT_FEAT_RISCV_SVNAPOT },
-	  true, GENPT_RVDRV_STAGE2 },
+	  &mig_iommu_rviommu, GENPT_RVDRV_STAGE2 },
 	{ "riscv-s1", "RISC-V Sv39 first stage + Svnapot behind the RISC-V IOMMU model (driver helper, SADE)",
 	  { .format = GENPT_FMT_RISCV, .va_bits = 39, .features = GENPT_FEAT_RISCV_SVNAPOT },
-	  true, GENPT_RVDRV_STAGE1 },
+	  &mig_iommu_rviommu, GENPT_RVDRV_STAGE1 },
 	{ "riscv-sim", "RISC-V Sv39x4 G-stage + Svnapot behind the simulated IOMMU",
 	  { .format = GENPT_FMT_RISCV, .va_bits = 41,
 	    .features = GENPT_FEAT_RISCV_GSTAGE | GENPT_FEAT_RISCV_SVNAPOT },
-	  false, 0 },
+	  &mig_iommu_sim, 0 },
 	{ "armv8", "ARMv8 stage 2, 4K granule, 40-bit IPA, DBM + contiguous, simulated IOMMU (SMMUv3 HTTU)",
 	  { .format = GENPT_FMT_ARMV8, .va_bits = 40, .granule_bits = 12,
 	    .features = GENPT_FEAT_ARMV8_S2 | GENPT_FEAT_ARMV8_DBM | GENPT_FEAT_ARMV8_CONTIG },
-	  false, 0 },
+	  &mig_iommu_sim, 0 },
 	{ "armv8-s1", "ARMv8 stage 1, 4K granule, 48-bit VA, DBM + contiguous, simulated IOMMU",
 	  { .format = GENPT_FMT_ARMV8, .va_bits = 48, .granule_bits = 12,
 	    .features = GENPT_FEAT_ARMV8_DBM | GENPT_FEAT_ARMV8_CONTIG },
-	  false, 0 },
+	  &mig_iommu_sim, 0 },
 	{ "armv8-64k", "ARMv8 stage 2, 64K granule, 42-bit IPA, DBM + contiguous, simulated IOMMU",
 	  { .format = GENPT_FMT_ARMV8, .va_bits = 42, .granule_bits = 16,
 	    .features = GENPT_FEAT_ARMV8_S2 | GENPT_FEAT_ARMV8_DBM | GENPT_FEAT_ARMV8_CONTIG },
-	  false, 0 },
+	  &mig_iommu_sim, 0 },
 	{ "x86-64", "x86-64 4-level (VT-d first stage / AMD v2), simulated IOMMU",
-	  { .format = GENPT_FMT_X86_64, .va_bits = 48 }, false, 0 },
+	  { .format = GENPT_FMT_X86_64, .va_bits = 48 }, &mig_iommu_sim, 0 },
 	{ "vtd-ss", "Intel VT-d second stage, 4 levels (48-bit), simulated IOMMU",
-	  { .format = GENPT_FMT_VTDSS, .va_bits = 48 }, false, 0 },
+	  { .format = GENPT_FMT_VTDSS, .va_bits = 48 }, &mig_iommu_sim, 0 },
 	{ "amd-v1", "AMD IOMMU v1, mode 4 (48-bit), simulated IOMMU",
-	  { .format = GENPT_FMT_AMDV1, .va_bits = 48 }, false, 0 },
+	  { .format = GENPT_FMT_AMDV1, .va_bits = 48 }, &mig_iommu_sim, 0 },
 	{ 0 },
 };
 
@@ -133,7 +130,6 @@ struct mig_dev {
 	struct mig *m;
 	pthread_t th;
 	unsigned int idx;
-	uint32_t did;
 	uint64_t rng;
 	uint64_t cursor; /* GENPT_MIG_SEQ */
 	uint64_t writes, bytes, errors;
@@ -160,11 +156,7 @@ struct mig {
 	uint64_t gran;      /* smallest leaf */
 	uint64_t hot_first, hot_pages;
 
-	struct genpt_rviommu *rvi;
-	struct genpt_rvdrv *drv;
-	unsigned int attached;
-	struct genpt_sim_iommu *sim;
-	bool tracking, split_done;
+	struct mig_iommu *io; /* the IOMMU the devices sit behind */
 
 	struct mig_dev *dev;
 	unsigned int started;
@@ -228,176 +220,40 @@ static uint64_t pow2_at_least(uint64_t v)
 
 /* ----------------------------------------------------------- the IOMMU -- */
 
-static int dev_dma(struct mig *m, struct mig_dev *d, uint64_t gpa, size_t len)
-{
-	if (m->rvi)
-		return genpt_rviommu_dma(m->rvi, d->did, gpa, d->buf, len,
-					 GENPT_ACCESS_WRITE);
-	return genpt_sim_iommu_dma(m->sim, gpa, d->buf, len, GENPT_ACCESS_WRITE);
-}
-
-/* Invalidate what an engine edit gathered (unless told to skip it), then
- * release the gathered pages. */
-static int finish_gather(struct mig *m, struct genpt_gather *g, bool invalidate)
-{
-	int err = 0;
-
-	if (invalidate && g->start <= g->last) {
-		if (m->drv)
-			err = genpt_rvdrv_invalidate(m->drv, m->pt, g->start, g->last);
-		else
-			err = genpt_sim_iommu_invalidate(m->sim, g->start, g->last);
-	}
-	genpt_gather_release(m->pt, g);
-	return err;
-}
-
-static int iommu_setup(struct mig *m)
-{
-	const struct genpt_mig_config *cfg = m->cfg;
-	int err;
-
-	if (m->fmt->rviommu) {
-		struct genpt_rviommu_config icfg = { .iotlb_entries = cfg->iotlb_entries };
-		struct genpt_rvdrv_config dcfg = { .mmio = &genpt_rviommu_mmio_ops,
-						   .mem = &genpt_physmem_ops,
-						   .mem_ctx = m->pm };
-		struct genpt_rvdrv_domain dom = { (enum genpt_rvdrv_stage)m->fmt->stage,
-						  RVI_GSCID };
-
-		err = genpt_rviommu_create(&icfg, &genpt_physmem_ops, m->pm, &m->rvi);
-		if (err)
-			return fail(m, err, "genpt_rviommu_create: %s", strerror(-err));
-		dcfg.mmio_ctx = m->rvi;
-		err = genpt_rvdrv_create(&dcfg, &m->drv);
-		if (err)
-			return fail(m, err, "genpt_rvdrv_create: %s", strerror(-err));
-		for (; m->attached < cfg->devices; m->attached++) {
-			err = genpt_rvdrv_attach(m->drv, RVI_DID_BASE + m->attached, m->pt, &dom);
-			if (err)
-				return fail(m, err, "genpt_rvdrv_attach: %s", strerror(-err));
-		}
-		return 0;
-	}
-	struct genpt_sim_iommu_config scfg = { .table = m->pt, .mem = &genpt_physmem_ops,
-					       .mem_ctx = m->pm,
-					       .iotlb_entries = cfg->iotlb_entries };
-
-	err = genpt_sim_iommu_create(&scfg, &m->sim);
-	if (err)
-		return fail(m, err, "genpt_sim_iommu_create: %s", strerror(-err));
-	return 0;
-}
-
-static void iommu_teardown(struct mig *m)
-{
-	while (m->attached)
-		genpt_rvdrv_detach(m->drv, RVI_DID_BASE + --m->attached);
-	genpt_rvdrv_destroy(m->drv);
-	genpt_rviommu_destroy(m->rvi);
-	genpt_sim_iommu_destroy(m->sim);
-}
-
 static unsigned int split_shift(const struct mig *m)
 {
 	return m->fmt->cfg.granule_bits ? m->fmt->cfg.granule_bits : 12;
 }
 
-/*
- * Dirty tracking on, from a clean slate.  RISC-V model: the driver sets
- * GADE/SADE, invalidates and fences, switches the table and cleans it; a
- * split comes first, as its own edit (leaves stay write-dirty while
- * tracking is off), because the driver must program the hardware before the
- * table starts handing out clean leaves.  Simulated IOMMU: the engine call
- * (genpt_set_dirty_tracking_split or genpt_set_dirty_tracking), an
- * invalidation of everything (the walks in flight finish), a clean pass and
- * its invalidation.
- */
-static int tracking_on(struct mig *m)
+/* The format's IOMMU (migrate/iommu.h), every device behind it. */
+static int iommu_setup(struct mig *m)
 {
-	uint64_t len = m->cfg->mem_bytes;
-	struct genpt_gather g;
-	int err;
+	struct mig_iommu_setup s = { .pt = m->pt, .pm = m->pm,
+				     .len = m->cfg->mem_bytes,
+				     .devices = m->cfg->devices,
+				     .iotlb_entries = m->cfg->iotlb_entries,
+				     .stage = m->fmt->stage,
+				     .split_shift = split_shift(m),
+				     .error = m->res->error,
+				     .error_len = sizeof(m->res->error) };
 
-	genpt_gather_init(&g);
-	if (m->drv) {
-		if (m->cfg->split) {
-			err = genpt_split(m->pt, 0, len, split_shift(m), &g);
-			if (err)
-				return fail(m, err, "genpt_split: %s", strerror(-err));
-			m->split_done = true;
-			err = finish_gather(m, &g, true);
-			if (err)
-				return fail(m, err, "invalidate after split: %s", strerror(-err));
-		}
-		err = genpt_rvdrv_set_dirty_tracking(m->drv, m->pt, true);
-		if (err)
-			return fail(m, err, "genpt_rvdrv_set_dirty_tracking: %s", strerror(-err));
-		m->tracking = true;
-		return 0;
-	}
-	if (m->cfg->split) {
-		int err2;
+	return m->fmt->iommu->create(&s, &m->io);
+}
 
-		err = genpt_set_dirty_tracking_split(m->pt, true, split_shift(m), &g);
-		/* -ENOMEM may leave part of the space split: merge it later. */
-		m->split_done = !err || err == -ENOMEM;
-		err2 = finish_gather(m, &g, true);
-		if (!err)
-			err = err2;
-		if (err)
-			return fail(m, err, "genpt_set_dirty_tracking_split: %s%s", strerror(-err),
-				    err == -EOPNOTSUPP ? " (this format cannot split leaves)" : "");
-	} else {
-		err = genpt_set_dirty_tracking(m->pt, true);
-		if (err)
-			return fail(m, err, "genpt_set_dirty_tracking: %s", strerror(-err));
-	}
-	m->tracking = true;
-	/* The walk reads the table's tracking state as the hardware's A/D
-	 * enable: a walk that began before the switch does not set D and
-	 * would fault on a leaf cleaned under it.  So, like a driver that
-	 * sets the enable bit and invalidates the context caches before the
-	 * table hands out clean leaves, wait for every DMA under way first;
-	 * walks that start later see tracking on. */
-	err = genpt_sim_iommu_invalidate(m->sim, 0, UINT64_MAX);
-	if (!err)
-		err = genpt_read_and_clear_dirty(m->pt, 0, len, 0, NULL, &g);
-	if (!err)
-		err = finish_gather(m, &g, true);
-	if (err)
-		return fail(m, err, "clean pass: %s", strerror(-err));
-	return 0;
+static void iommu_teardown(struct mig *m)
+{
+	if (m->io)
+		m->io->ops->destroy(m->io);
+	m->io = NULL;
 }
 
 /* Tracking off again (and leaves merged back after a split). */
 static int tracking_off(struct mig *m)
 {
-	struct genpt_gather g;
-	int err = 0;
+	int err = m->io->ops->tracking(m->io, false, false);
 
-	genpt_gather_init(&g);
-	if (m->drv) {
-		if (m->tracking)
-			err = genpt_rvdrv_set_dirty_tracking(m->drv, m->pt, false);
-		if (!err && m->split_done) {
-			err = genpt_merge(m->pt, 0, m->cfg->mem_bytes, &g);
-			if (!err)
-				err = finish_gather(m, &g, true);
-		}
-	} else if (m->split_done) {
-		err = genpt_set_dirty_tracking_split(m->pt, false, split_shift(m), &g);
-		if (!err)
-			err = finish_gather(m, &g, true);
-		if (!err)
-			err = genpt_sim_iommu_invalidate(m->sim, 0, UINT64_MAX);
-	} else if (m->tracking) {
-		err = genpt_set_dirty_tracking(m->pt, false);
-		if (!err)
-			err = genpt_sim_iommu_invalidate(m->sim, 0, UINT64_MAX);
-	}
-	m->tracking = false;
-	m->split_done = false;
+	m->io->tracking = false;
+	m->io->split_done = false;
 	if (err)
 		return fail(m, err, "switching dirty tracking off: %s", strerror(-err));
 	return 0;
@@ -410,20 +266,8 @@ static int harvest(struct mig *m)
 	struct genpt_dirty_bitmap bm = { .bits = m->bits, .iova = 0,
 					 .length = m->cfg->mem_bytes, .page_shift = 12 };
 	double t = now();
-	int err;
+	int err = m->io->ops->harvest(m->io, &bm, !m->cfg->no_invalidate);
 
-	if (m->drv && !m->cfg->no_invalidate) {
-		err = genpt_rvdrv_read_and_clear_dirty(m->drv, m->pt, 0, bm.length, 0, &bm);
-	} else {
-		struct genpt_gather g;
-
-		genpt_gather_init(&g);
-		err = genpt_read_and_clear_dirty(m->pt, 0, bm.length, 0, &bm, &g);
-		if (!err)
-			err = finish_gather(m, &g, !m->cfg->no_invalidate);
-		else
-			genpt_gather_release(m->pt, &g);
-	}
 	m->res->harvest_seconds += now() - t;
 	m->res->harvests++;
 	if (err)
@@ -546,7 +390,7 @@ static void *dev_main(void *arg)
 		tag = ((uint64_t)(d->idx + 1) << 56) ^ (d->writes << 12);
 		for (unsigned int i = 0; i < cfg->write_bytes / 8; i++)
 			d->buf[i] = tag ^ i;
-		err = dev_dma(m, d, gpa, cfg->write_bytes);
+		err = m->io->ops->dma(m->io, d->idx, gpa, d->buf, cfg->write_bytes);
 		if (err && !d->errors++) {
 			d->first_err = err;
 			d->first_err_gpa = gpa;
@@ -578,7 +422,6 @@ static int devices_start(struct mig *m)
 
 		d->m = m;
 		d->idx = i;
-		d->did = RVI_DID_BASE + i;
 		d->rng = cfg->seed * 0x100000001b3ull + i;
 		d->cursor = (cfg->mem_bytes / cfg->devices * i) & ~(uint64_t)(cfg->write_bytes - 1);
 		err = pthread_create(&d->th, NULL, dev_main, d);
@@ -750,21 +593,8 @@ static void collect_stats(struct mig *m)
 {
 	struct genpt_mig_result *res = m->res;
 
-	if (m->rvi) {
-		struct genpt_rviommu_stats st;
-
-		if (!genpt_rviommu_stats(m->rvi, &st)) {
-			res->iotlb_hits = st.iotlb_hits;
-			res->iotlb_misses = st.iotlb_misses;
-		}
-	} else if (m->sim) {
-		struct genpt_sim_iommu_stats st;
-
-		if (!genpt_sim_iommu_stats(m->sim, &st)) {
-			res->iotlb_hits = st.iotlb_hits;
-			res->iotlb_misses = st.iotlb_misses;
-		}
-	}
+	if (m->io)
+		m->io->ops->stats(m->io, &res->iotlb_hits, &res->iotlb_misses);
 	for (unsigned int i = 0; m->dev && i < m->cfg->devices; i++) {
 		res->device_writes += m->dev[i].writes;
 		res->device_bytes += m->dev[i].bytes;
@@ -776,80 +606,66 @@ static void collect_stats(struct mig *m)
 	}
 }
 
-static int migrate(struct mig *m)
+/* One pre-copy round @r: harvest, then copy what it found unless the
+ * dirty set fits the downtime budget.  Returns 1 when pre-copy ends. */
+static int precopy_round(struct mig *m, unsigned int r, double bw, uint64_t *since)
 {
 	const struct genpt_mig_config *cfg = m->cfg;
 	struct genpt_mig_result *res = m->res;
-	double bw = cfg->bandwidth_mib * (double)MiB, t, th, gib;
+	struct genpt_mig_round rd = { .round = r };
 	struct pacer p;
-	uint64_t since, final_bytes;
+	bool all_done;
+	double t;
 	int err;
 
-	err = devices_start(m);
-	if (!err)
-		err = tracking_on(m);
+	if (cfg->min_writes_per_round) {
+		wait_writes(m, *since, cfg->min_writes_per_round);
+		*since = __atomic_load_n(&m->writes, __ATOMIC_RELAXED);
+	}
+	all_done = __atomic_load_n(&m->done, __ATOMIC_ACQUIRE) == cfg->devices;
+	t = now();
+	memset(m->bits, 0, m->words * sizeof(uint64_t));
+	err = harvest(m);
 	if (err)
 		return err;
-
-	/* Round 0: everything. */
-	t = now();
-	p = (struct pacer){ .t0 = t, .rate = bw };
-	copy_run(m, 0, m->npages, &p);
-	res->bytes_copied += cfg->mem_bytes;
-	m->copy_rate = bw > 0 ? bw : (double)cfg->mem_bytes / (now() - t + 1e-9);
-	report(m, &(struct genpt_mig_round){ .round = 0, .dirty_pages = m->npages,
-					     .bytes_copied = cfg->mem_bytes,
-					     .seconds = now() - t });
-
-	/* Pre-copy rounds. */
-	since = __atomic_load_n(&m->writes, __ATOMIC_RELAXED);
-	for (unsigned int r = 1;; r++) {
-		struct genpt_mig_round rd = { .round = r };
-		bool all_done;
-
-		if (cfg->min_writes_per_round) {
-			wait_writes(m, since, cfg->min_writes_per_round);
-			since = __atomic_load_n(&m->writes, __ATOMIC_RELAXED);
-		}
-		all_done = __atomic_load_n(&m->done, __ATOMIC_ACQUIRE) == cfg->devices;
-		t = now();
-		memset(m->bits, 0, m->words * sizeof(uint64_t));
-		err = harvest(m);
-		if (err)
-			return err;
-		rd.harvest_seconds = now() - t;
-		rd.dirty_pages = count_bits(m->bits, m->words);
-		res->rounds = r;
-		if (cfg->ops_per_device)
-			/* Fixed work: race the devices until they are done. */
-			rd.converged = all_done;
-		else
-			rd.converged = (double)(rd.dirty_pages * PAGE) / m->copy_rate * 1e3 <=
-				       cfg->downtime_ms;
-		if (rd.converged && !cfg->ops_per_device) {
-			/* Fits: the stop-and-copy phase copies these too. */
-			rd.seconds = now() - t;
-			res->converged = true;
-			report(m, &rd);
-			break;
-		}
-		p = (struct pacer){ .t0 = now(), .rate = bw };
-		rd.bytes_copied = copy_dirty(m, &p);
-		res->bytes_copied += rd.bytes_copied;
+	rd.harvest_seconds = now() - t;
+	rd.dirty_pages = count_bits(m->bits, m->words);
+	res->rounds = r;
+	if (cfg->ops_per_device)
+		/* Fixed work: race the devices until they are done. */
+		rd.converged = all_done;
+	else
+		rd.converged = (double)(rd.dirty_pages * PAGE) / m->copy_rate * 1e3 <=
+			       cfg->downtime_ms;
+	if (rd.converged && !cfg->ops_per_device) {
+		/* Fits: the stop-and-copy phase copies these too. */
 		rd.seconds = now() - t;
+		res->converged = true;
 		report(m, &rd);
-		if (rd.converged) {
-			res->converged = true;
-			memset(m->bits, 0, m->words * sizeof(uint64_t));
-			break;
-		}
-		if (r >= cfg->max_rounds) {
-			memset(m->bits, 0, m->words * sizeof(uint64_t));
-			break;
-		}
+		return 1;
 	}
+	p = (struct pacer){ .t0 = now(), .rate = bw };
+	rd.bytes_copied = copy_dirty(m, &p);
+	res->bytes_copied += rd.bytes_copied;
+	rd.seconds = now() - t;
+	report(m, &rd);
+	if (rd.converged)
+		res->converged = true;
+	if (!rd.converged && r < cfg->max_rounds)
+		return 0;
+	memset(m->bits, 0, m->words * sizeof(uint64_t));
+	return 1;
+}
 
-	/* Stop and copy. */
+/* Devices stopped: the final harvest and copy, the downtime. */
+static int stop_and_copy(struct mig *m, double bw)
+{
+	struct genpt_mig_result *res = m->res;
+	uint64_t final_bytes;
+	struct pacer p;
+	double t, th;
+	int err;
+
 	devices_stop(m);
 	t = now();
 	err = harvest(m);
@@ -869,7 +685,42 @@ static int migrate(struct mig *m)
 					     .dirty_pages = res->final_pages,
 					     .bytes_copied = res->final_pages * PAGE,
 					     .seconds = now() - t, .harvest_seconds = th });
+	return 0;
+}
 
+static int migrate(struct mig *m)
+{
+	const struct genpt_mig_config *cfg = m->cfg;
+	struct genpt_mig_result *res = m->res;
+	double bw = cfg->bandwidth_mib * (double)MiB, t, gib;
+	struct pacer p;
+	uint64_t since;
+	int err;
+
+	err = devices_start(m);
+	if (!err)
+		err = m->io->ops->tracking(m->io, true, cfg->split);
+	if (err)
+		return err;
+
+	/* Round 0: everything. */
+	t = now();
+	p = (struct pacer){ .t0 = t, .rate = bw };
+	copy_run(m, 0, m->npages, &p);
+	res->bytes_copied += cfg->mem_bytes;
+	m->copy_rate = bw > 0 ? bw : (double)cfg->mem_bytes / (now() - t + 1e-9);
+	report(m, &(struct genpt_mig_round){ .round = 0, .dirty_pages = m->npages,
+					     .bytes_copied = cfg->mem_bytes,
+					     .seconds = now() - t });
+
+	since = __atomic_load_n(&m->writes, __ATOMIC_RELAXED);
+	for (unsigned int r = 1; !err; r++)
+		err = precopy_round(m, r, bw, &since);
+	if (err < 0)
+		return err;
+	err = stop_and_copy(m, bw);
+	if (err)
+		return err;
 	verify(m);
 	gib = (double)cfg->mem_bytes / (double)GiB;
 	if (res->harvests)
@@ -908,8 +759,3 @@ int genpt_mig_run(const struct genpt_mig_config *cfg, genpt_mig_progress_fn prog
 	res->seconds = now() - t0;
 	return err;
 }
-
-#else /* GENPT_FREESTANDING */
-/* ISO C wants a declaration in every translation unit. */
-typedef int genpt_mig_hosted_only;
-#endif

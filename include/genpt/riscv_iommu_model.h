@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * genpt/riscv_iommu_model.h - a software RISC-V IOMMU (specification v1.0),
+ * part of the hardware side (libgenpt_hw).
+ *
+ * The model (genpt_rviommu_*) walks the structures a real RISC-V IOMMU walks
+ * - the device directory (DDT), process directories (PDT), first-stage and
+ * G-stage page tables, MSI page tables - in memory reached only through a
+ * struct genpt_mem_ops (phys_to_virt), e.g. a genpt_physmem.  It has the
+ * memory-mapped registers at their specification offsets, processes the
+ * command queue when the tail is written, reports faults in the fault queue,
+ * caches device contexts and translations, and updates A/D bits in page
+ * tables atomically.  It decodes every entry from the specification on its
+ * own (it shares no code with the table engine), so that a device writing
+ * through it checks the engine's tables and its dirty harvest end to end.
+ *
+ * Conventions: functions return 0 (or a documented non-negative value) or a
+ * negative errno.  NULL arguments give -EINVAL.
+ *
+ * Threads: genpt_rviommu_translate() and genpt_rviommu_dma() may be called
+ * from any number of threads at once (devices doing DMA in parallel), also
+ * while registers are written, commands run and the engine edits or harvests
+ * the tables.  Register accesses are serialized inside the model.
+ */
+#ifndef GENPT_RISCV_IOMMU_MODEL_H
+#define GENPT_RISCV_IOMMU_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "genpt/export.h"
+#include "genpt/mem.h"
+#include "genpt/riscv_iommu_regs.h"
+#include "genpt/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * GENPT_RVI_CAPS_MODEL - every capability the model implements: version
+ * 1.0, Sv39/48/57, Svpbmt, Sv39x4/48x4/57x4, MSI_FLAT (extended device
+ * contexts and basic-mode MSI page tables), AMO_HWAD, interrupt generation
+ * by MSI or wire, a 56-bit physical address space, PD8/PD17/PD20.
+ * A configuration may ask for any subset of these (and any PAS up to 56).
+ */
+#define GENPT_RVI_CAPS_MODEL                                                  \
+	(0x10ull | GENPT_RVI_CAP_SV39 | GENPT_RVI_CAP_SV48 | GENPT_RVI_CAP_SV57 | \
+	 GENPT_RVI_CAP_SVPBMT | GENPT_RVI_CAP_SV39X4 | GENPT_RVI_CAP_SV48X4 |     \
+	 GENPT_RVI_CAP_SV57X4 | GENPT_RVI_CAP_MSI_FLAT | GENPT_RVI_CAP_AMO_HWAD | \
+	 GENPT_RVI_CAP_IGS_BOTH | GENPT_RVI_CAP_PAS(56) | GENPT_RVI_CAP_PD8 |     \
+	 GENPT_RVI_CAP_PD17 | GENPT_RVI_CAP_PD20)
+
+/* ------------------------------------------------------------------------
+ * The model
+ * ---------------------------------------------------------------------- */
+
+/** struct genpt_rviommu - opaque software RISC-V IOMMU. */
+struct genpt_rviommu;
+
+/**
+ * struct genpt_rviommu_config - what genpt_rviommu_create() builds.
+ *
+ * @capabilities:    the capabilities register value, specification layout;
+ *                   it reads back unchanged.  0 = GENPT_RVI_CAPS_MODEL.
+ *                   Bits of features the model does not implement (Sv32,
+ *                   Sv32x4, AMO_MRIF, MSI_MRIF, ATS, T2GPA, END, HPM, DBG,
+ *                   QOSID, reserved and custom bits), IGS 3, or a PAS that
+ *                   is 0 or above 56 give -EINVAL.
+ * @iotlb_entries:   IOTLB capacity in translations (0 = 512).  Rounded up
+ *                   to a multiple of the number of IOTLB shards (16).
+ * @dc_cache_entries: device-directory cache capacity in device and process
+ *                   contexts (0 = 64).
+ */
+struct genpt_rviommu_config {
+	uint64_t capabilities;
+	unsigned int iotlb_entries;
+	unsigned int dc_cache_entries;
+};
+
+/**
+ * genpt_rviommu_create() - a RISC-V IOMMU in reset state.
+ * @cfg:     capabilities and cache sizes; NULL for all defaults.
+ * @mem:     the memory provider every structure is reached through; must
+ *           have phys_to_virt (the other callbacks are not used).
+ * @mem_ctx: its context.
+ * @out:     receives the new IOMMU.
+ *
+ * Every structure the IOMMU reads or writes - DDT, PDT, page tables, MSI
+ * page tables, command and fault queues, IOFENCE.C completion words, and
+ * DMA data - is reached through @mem.  The model keeps @mem and @mem_ctx;
+ * they must outlive it.
+ *
+ * Reset state (spec "Reset behavior"): ddtp.iommu_mode Off (all inbound
+ * transactions disallowed), queues off, ipsr 0, caches empty.  fctl.WSI
+ * reads 1 when capabilities.IGS is WSI, else 0.
+ *
+ * Return: 0, or a negative errno (*@out unchanged).
+ * -EINVAL: bad arguments or capabilities the model does not implement.
+ * -ENOMEM: out of memory.
+ */
+GENPT_API int genpt_rviommu_create(const struct genpt_rviommu_config *cfg,
+				   const struct genpt_mem_ops *mem, void *mem_ctx,
+				   struct genpt_rviommu **out);
+
+/**
+ * genpt_rviommu_destroy() - free the model (not the memory it walked).
+ * @iommu: the IOMMU, or NULL (a no-op).
+ */
+GENPT_API void genpt_rviommu_destroy(struct genpt_rviommu *iommu);
+
+/**
+ * genpt_rviommu_reg_read() - read a register.
+ * @iommu:  the IOMMU.
+ * @offset: byte offset in the 4 KiB register page (GENPT_RVI_REG_*).
+ * @size:   4 or 8 bytes.
+ * @value:  receives the value (zero-extended for 4 bytes).
+ *
+ * Optional registers whose capability is absent (page-request queue, HPM,
+ * debug, QoS) and reserved or custom offsets read 0.
+ *
+ * Return: 0, or a negative errno.
+ * -EINVAL: an access the specification leaves UNSPECIFIED: a size other
+ *          than 4 or 8, an offset not aligned to the size, beyond the
+ *          4 KiB register page, or an access spanning two registers (a
+ *          4-byte access to either half of an 8-byte register is fine);
+ *          or a NULL argument.
+ */
+GENPT_API int genpt_rviommu_reg_read(struct genpt_rviommu *iommu,
+				     uint32_t offset, unsigned int size,
+				     uint64_t *value);
+
+/**
+ * genpt_rviommu_reg_write() - write a register.
+ * @iommu:  the IOMMU.
+ * @offset: byte offset in the 4 KiB register page (GENPT_RVI_REG_*).
+ * @size:   4 or 8 bytes.
+ * @value:  the value (its low 32 bits for 4 bytes).
+ *
+ * Fields behave as the specification says: read-only fields and registers
+ * ignore writes; RW1C status bits clear on 1; WARL fields keep only legal
+ * values (ddtp keeps its old mode when a reserved mode is written;
+ * fctl.BE and GXL stay 0, WSI follows capabilities.IGS; cqt and fqh keep
+ * only LOG2SZ-1:0; reserved bits read 0).  Enabling a queue (cqen/fqen 0
+ * -> 1) zeroes its head/tail and its error bits and turns it on at once
+ * (busy is hard-wired to 0).  Writing cqt (or cqcsr, when it leaves the
+ * queue on and error-free) processes every command between cqh and cqt
+ * before returning; an illegal or unsupported command sets cqcsr.cmd_ill
+ * and stops the queue with cqh on it, a memory fault sets cqmf.  Writing
+ * ddtp does not invalidate any cache (software must use IODIR, as the spec
+ * requires).
+ *
+ * Return: 0, or a negative errno.
+ * -EINVAL: as for genpt_rviommu_reg_read().
+ */
+GENPT_API int genpt_rviommu_reg_write(struct genpt_rviommu *iommu,
+				      uint32_t offset, unsigned int size,
+				      uint64_t value);
+
+/**
+ * struct genpt_rviommu_req - one untranslated inbound transaction.
+ *
+ * @device_id:  requester (24 bits).
+ * @process_id: PASID (20 bits), used when @pid_valid.
+ * @pid_valid:  the request carries a process_id.
+ * @iova:       the address (an IOVA, or a GPA when the first stage is Bare).
+ * @access:     GENPT_ACCESS_READ / WRITE / EXEC (read for execute).
+ * @priv:       supervisor privilege requested (only with @pid_valid, as a
+ *              PCIe PASID prefix carries it).
+ */
+struct genpt_rviommu_req {
+	uint32_t device_id;
+	uint32_t process_id;
+	bool pid_valid;
+	uint64_t iova;
+	unsigned int access;
+	bool priv;
+};
+
+/**
+ * struct genpt_rviommu_rsp - the outcome of genpt_rviommu_translate().
+ *
+ * @cause:      0 on success, else the fault CAUSE (GENPT_RVI_CAUSE_*).
+ * @pa:         translated physical address, page offset included (0 on a
+ *              fault).
+ * @page_shift: log2 of the translation's size: the smaller of the
+ *              first-stage and G-stage leaves (12, 16 for Svnapot, 21, 30,
+ *              39, 48); 12 for Bare and MSI translations; 0 on a fault.
+ * @pbmt:       memory type: 0 PMA, 1 NC, 2 IO (Svpbmt; the first stage's
+ *              non-zero PBMT overrides the G-stage's).
+ * @iotlb_hit:  served from the IOTLB without walking.
+ */
+struct genpt_rviommu_rsp {
+	unsigned int cause;
+	uint64_t pa;
+	unsigned int page_shift;
+	unsigned int pbmt;
+	bool iotlb_hit;
+};
+
+/**
+ * genpt_rviommu_translate() - translate one transaction as the IOMMU does.
+ * @iommu: the IOMMU.
+ * @req:   the request: device, process id, address, access, privilege.
+ * @rsp:   receives the outcome: the fault cause (0 on success), the
+ *         physical address, the page size, the memory type.
+ *
+ * Follows the specification's "Process to translate an IOVA": ddtp mode,
+ * device context (from the cache or the DDT, with every configuration
+ * check), process context (PDT), first stage, MSI address translation,
+ * G-stage; A/D updates with an atomic compare-and-swap of the whole PTE when
+ * DC.tc.SADE/GADE allow them.  On a fault the record (CAUSE, TTYP, DID,
+ * PV/PID/PRIV, iotval = IOVA, iotval2 = GPA and implicit-access bits for
+ * guest-page faults) goes to the fault queue when it is on, unless DC.tc.DTF
+ * suppresses it.  Thread safe.
+ *
+ * Return: 0 when the transaction was processed, whether it faulted or not
+ * (see @rsp->cause), or a negative errno.
+ * -EINVAL: bad arguments (NULL, unknown access, a device_id above 24 bits,
+ *          a process_id above 20 bits, @req->priv without
+ *          @req->pid_valid).
+ */
+GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
+				      const struct genpt_rviommu_req *req,
+				      struct genpt_rviommu_rsp *rsp);
+
+/**
+ * genpt_rviommu_dma() - a device DMA.
+ * @iommu:     the IOMMU.
+ * @device_id: the requester.
+ * @iova:      first address the device accesses.
+ * @buf:       the device's data: the source of a write, the destination
+ *             of a read.
+ * @len:       bytes to move (0 does nothing).
+ * @access:    GENPT_ACCESS_WRITE copies @buf to memory; GENPT_ACCESS_READ
+ *             and GENPT_ACCESS_EXEC copy memory to @buf.
+ *
+ * Translates page by page (without a process_id) and copies between @buf
+ * and memory with relaxed atomic byte accesses, so concurrent DMA to one
+ * page is well defined.  Each translation's data is in memory before an
+ * IOFENCE.C that began after the translation was looked up completes: as
+ * on hardware, once IOTINVAL + IOFENCE.C are done no transaction still
+ * uses a translation they removed (so a harvest's copy holds every write
+ * that did not set D again).  Thread safe.
+ *
+ * Return: 0, or a negative errno.
+ * -EFAULT: a translation faulted (the fault is recorded like any other;
+ *          the pages before it were transferred) or a translated address
+ *          is not backed by the memory provider.
+ * -EINVAL: bad arguments.
+ */
+GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
+				uint64_t iova, void *buf, size_t len,
+				unsigned int access);
+
+/**
+ * struct genpt_rviommu_stats - event counters (monotonic, approximate under
+ * concurrency only in their ordering with each other).
+ */
+struct genpt_rviommu_stats {
+	uint64_t translations;  /* genpt_rviommu_translate() calls processed */
+	uint64_t iotlb_hits;    /* translations served from the IOTLB */
+	uint64_t iotlb_misses;  /* translations that walked the page tables */
+	uint64_t dc_hits;       /* device/process contexts from the cache */
+	uint64_t dc_misses;     /* ... read from memory */
+	uint64_t ad_updates;    /* PTEs the IOMMU wrote (A/D set by CAS) */
+	uint64_t faults;        /* translations that faulted */
+	uint64_t fault_records; /* records written to the fault queue */
+	uint64_t commands;      /* commands executed */
+};
+
+/**
+ * genpt_rviommu_stats() - read the event counters.
+ * @iommu: the IOMMU.
+ * @out:   receives the counters.
+ *
+ * Return: 0, or -EINVAL for a NULL argument.
+ */
+GENPT_API int genpt_rviommu_stats(struct genpt_rviommu *iommu,
+				  struct genpt_rviommu_stats *out);
+
+/**
+ * genpt_rviommu_mmio_ops - MMIO ops whose ctx is a struct genpt_rviommu *:
+ * genpt_rviommu_reg_read() and genpt_rviommu_reg_write().
+ */
+GENPT_API extern const struct genpt_rv_mmio_ops genpt_rviommu_mmio_ops;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GENPT_RISCV_IOMMU_MODEL_H */

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * migrate/iommu_rviommu.c - the RISC-V IOMMU model (genpt/riscv_iommu_model.h)
+ * programmed by the driver helper (genpt/riscv_iommu_drv.h), as a
+ * hypervisor would program a real one: the table is attached to every
+ * device as one domain, and the driver runs the tracking flow
+ * (DC.tc.GADE/SADE, IODIR.INVAL_DDT, IOTINVAL, IOFENCE.C) and the
+ * invalidations.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "genpt/riscv_iommu_drv.h"
+#include "genpt/riscv_iommu_model.h"
+#include "iommu.h"
+
+#define RVI_GSCID 1       /* the guest's domain id (GSCID / PSCID) */
+#define RVI_DID_BASE 0x10 /* device ids of the devices */
+
+struct rvi_backend {
+	struct mig_iommu io; /* first: the common part */
+	struct genpt_rviommu *rvi;
+	struct genpt_rvdrv *drv;
+	unsigned int attached;
+};
+
+static struct rvi_backend *rvi_of(struct mig_iommu *io)
+{
+	return (struct rvi_backend *)(void *)io;
+}
+
+static void rvi_destroy(struct mig_iommu *io)
+{
+	struct rvi_backend *b = rvi_of(io);
+
+	while (b->attached)
+		genpt_rvdrv_detach(b->drv, RVI_DID_BASE + --b->attached);
+	genpt_rvdrv_destroy(b->drv);
+	genpt_rviommu_destroy(b->rvi);
+	free(b);
+}
+
+/* The model, the driver on its registers, every device attached. */
+static int rvi_bringup(struct rvi_backend *b)
+{
+	const struct mig_iommu_setup *s = &b->io.s;
+	struct genpt_rviommu_config icfg = { .iotlb_entries = s->iotlb_entries };
+	struct genpt_rvdrv_config dcfg = { .mmio = &genpt_rviommu_mmio_ops,
+					   .mem = &genpt_physmem_ops,
+					   .mem_ctx = s->pm };
+	struct genpt_rvdrv_domain dom = { (enum genpt_rvdrv_stage)s->stage, RVI_GSCID };
+	int err;
+
+	err = genpt_rviommu_create(&icfg, &genpt_physmem_ops, s->pm, &b->rvi);
+	if (err)
+		return mig_iommu_fail(&b->io, err, "genpt_rviommu_create: %s", strerror(-err));
+	dcfg.mmio_ctx = b->rvi;
+	err = genpt_rvdrv_create(&dcfg, &b->drv);
+	if (err)
+		return mig_iommu_fail(&b->io, err, "genpt_rvdrv_create: %s", strerror(-err));
+	for (; b->attached < s->devices; b->attached++) {
+		err = genpt_rvdrv_attach(b->drv, RVI_DID_BASE + b->attached, s->pt, &dom);
+		if (err)
+			return mig_iommu_fail(&b->io, err, "genpt_rvdrv_attach: %s",
+					      strerror(-err));
+	}
+	return 0;
+}
+
+static int rvi_create(const struct mig_iommu_setup *s, struct mig_iommu **out)
+{
+	struct rvi_backend *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	b->io.ops = &mig_iommu_rviommu;
+	b->io.s = *s;
+	*out = &b->io; /* destroy takes it back even half-built */
+	return rvi_bringup(b);
+}
+
+static int rvi_dma(struct mig_iommu *io, unsigned int dev, uint64_t gpa,
+		   void *buf, size_t len)
+{
+	return genpt_rviommu_dma(rvi_of(io)->rvi, RVI_DID_BASE + dev, gpa, buf, len,
+				 GENPT_ACCESS_WRITE);
+}
+
+static int rvi_invalidate(struct mig_iommu *io, uint64_t first, uint64_t last)
+{
+	return genpt_rvdrv_invalidate(rvi_of(io)->drv, io->s.pt, first, last);
+}
+
+/*
+ * A split comes first, as its own edit (leaves stay write-dirty while
+ * tracking is off), because the driver must program the hardware before
+ * the table starts handing out clean leaves; the driver then sets
+ * GADE/SADE, invalidates and fences, switches the table and cleans it.
+ */
+static int rvi_tracking_on(struct rvi_backend *b, bool split)
+{
+	struct mig_iommu *io = &b->io;
+	struct genpt_gather g;
+	int err;
+
+	genpt_gather_init(&g);
+	if (split) {
+		err = genpt_split(io->s.pt, 0, io->s.len, io->s.split_shift, &g);
+		if (err)
+			return mig_iommu_fail(io, err, "genpt_split: %s", strerror(-err));
+		io->split_done = true;
+		err = mig_iommu_finish(io, &g, true);
+		if (err)
+			return mig_iommu_fail(io, err, "invalidate after split: %s",
+					      strerror(-err));
+	}
+	err = genpt_rvdrv_set_dirty_tracking(b->drv, io->s.pt, true);
+	if (err)
+		return mig_iommu_fail(io, err, "genpt_rvdrv_set_dirty_tracking: %s",
+				      strerror(-err));
+	io->tracking = true;
+	return 0;
+}
+
+/* The reverse: the driver switches off, then the split is merged back. */
+static int rvi_tracking_off(struct rvi_backend *b)
+{
+	struct mig_iommu *io = &b->io;
+	struct genpt_gather g;
+	int err = 0;
+
+	genpt_gather_init(&g);
+	if (io->tracking)
+		err = genpt_rvdrv_set_dirty_tracking(b->drv, io->s.pt, false);
+	if (!err && io->split_done) {
+		err = genpt_merge(io->s.pt, 0, io->s.len, &g);
+		if (!err)
+			err = mig_iommu_finish(io, &g, true);
+	}
+	return err;
+}
+
+static int rvi_tracking(struct mig_iommu *io, bool on, bool split)
+{
+	return on ? rvi_tracking_on(rvi_of(io), split) : rvi_tracking_off(rvi_of(io));
+}
+
+/* The driver's harvest invalidates on its own; without invalidation it is
+ * the engine's harvest alone. */
+static int rvi_harvest(struct mig_iommu *io, const struct genpt_dirty_bitmap *bm,
+		       bool invalidate)
+{
+	if (!invalidate)
+		return mig_iommu_harvest_gather(io, bm, false);
+	return genpt_rvdrv_read_and_clear_dirty(rvi_of(io)->drv, io->s.pt, 0,
+						bm->length, 0, bm);
+}
+
+static void rvi_stats(struct mig_iommu *io, uint64_t *hits, uint64_t *misses)
+{
+	struct genpt_rviommu_stats st;
+
+	if (!genpt_rviommu_stats(rvi_of(io)->rvi, &st)) {
+		*hits = st.iotlb_hits;
+		*misses = st.iotlb_misses;
+	}
+}
+
+const struct mig_iommu_ops mig_iommu_rviommu = {
+	.create = rvi_create,
+	.destroy = rvi_destroy,
+	.dma = rvi_dma,
+	.invalidate = rvi_invalidate,
+	.tracking = rvi_tracking,
+	.harvest = rvi_harvest,
+	.stats = rvi_stats,
+};
