@@ -35,7 +35,7 @@
 #define NT 3         /* editing threads */
 #define NSPAN 16     /* big spans */
 #define NSLOT 32     /* slots in the shared leaf table */
-#define OPS 1000     /* operations per editing thread */
+#define OPS 3000     /* operations per editing thread */
 #define OA_OFF 0x100000000000ull
 
 struct ce {
