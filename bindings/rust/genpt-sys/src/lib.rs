@@ -532,6 +532,7 @@ extern "C" {
         gather: *mut genpt_gather,
         unmapped: *mut u64,
     ) -> c_int;
+    pub fn genpt_reclaim(pt: *mut genpt, gather: *mut genpt_gather, freed: *mut u64) -> c_int;
     pub fn genpt_unmap_read_dirty(
         pt: *mut genpt,
         iova: u64,

@@ -267,6 +267,25 @@ impl<'m> Table<'m> {
         Ok(n)
     }
 
+    /// `genpt_reclaim`: unlink every table page below the root that maps
+    /// nothing (unmaps that cover a table only in part, and failed maps,
+    /// leave them) into @gather (pages freed at once when None).  Returns
+    /// the bytes of table pages unlinked.
+    ///
+    /// ```
+    /// use genpt::{Config, Format, Prot, Table};
+    /// let mut t = Table::new(&Config::new(Format::RiscV)).unwrap();
+    /// t.map(0x20_0000, 0x4000_0000, 0x1000, Prot::READ | Prot::WRITE, None).unwrap();
+    /// t.unmap(0x20_0000, 0x1000, None).unwrap();
+    /// assert!(t.reclaim(None).unwrap() > 0);
+    /// ```
+    pub fn reclaim(&mut self, gather: Option<&mut Gather>) -> Result<u64> {
+        let g = self.gather_ptr(gather)?;
+        let mut n = 0;
+        check(unsafe { sys::genpt_reclaim(self.raw.as_ptr(), g, &mut n) })?;
+        Ok(n)
+    }
+
     /// `genpt_unmap_read_dirty`: [`unmap`](Self::unmap) that marks in
     /// @bitmap every removed leaf that was write-dirty (every removed
     /// writable leaf while tracking is off) and every carried dirty range
