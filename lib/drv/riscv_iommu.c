@@ -310,30 +310,40 @@ static int drv_quiesce(struct genpt_rvdrv *d)
 	return err;
 }
 
-/* Command queue, then fault queue: base, pointer, enable, wait for ON. */
+/* One queue: base (PPN and log2 size - 1), the driver's pointer (tail for
+ * the command queue, head for the fault queue) at 0, enable, wait for ON. */
+static int drv_queue_on(struct genpt_rvdrv *d, unsigned int base_reg,
+			uint64_t pa, unsigned int log2, unsigned int ptr_reg,
+			unsigned int csr_reg, uint32_t en, uint32_t on_busy,
+			uint32_t on)
+{
+	int err = wr(d, base_reg, 8, GENPT_RVI_PPN_OF(pa) | (log2 - 1));
+
+	if (!err)
+		err = wr(d, ptr_reg, 4, 0);
+	if (!err)
+		err = wr(d, csr_reg, 4, en);
+	if (!err)
+		err = wait_reg(d, csr_reg, on_busy, on);
+	return err;
+}
+
+/* Command queue, then fault queue. */
 static int drv_queues_on(struct genpt_rvdrv *d, unsigned int cq_log2,
 			 unsigned int fq_log2)
 {
-	int err = wr(d, GENPT_RVI_REG_CQB, 8, GENPT_RVI_PPN_OF(d->cq_pa) | (cq_log2 - 1));
-
-	if (!err)
-		err = wr(d, GENPT_RVI_REG_CQT, 4, 0);
-	if (!err)
-		err = wr(d, GENPT_RVI_REG_CQCSR, 4, GENPT_RVI_CQCSR_CQEN);
-	if (!err)
-		err = wait_reg(d, GENPT_RVI_REG_CQCSR,
+	int err = drv_queue_on(d, GENPT_RVI_REG_CQB, d->cq_pa, cq_log2,
+			       GENPT_RVI_REG_CQT, GENPT_RVI_REG_CQCSR,
+			       GENPT_RVI_CQCSR_CQEN,
 			       GENPT_RVI_CQCSR_CQON | GENPT_RVI_CQCSR_BUSY,
 			       GENPT_RVI_CQCSR_CQON);
+
 	if (!err)
-		err = wr(d, GENPT_RVI_REG_FQB, 8, GENPT_RVI_PPN_OF(d->fq_pa) | (fq_log2 - 1));
-	if (!err)
-		err = wr(d, GENPT_RVI_REG_FQH, 4, 0);
-	if (!err)
-		err = wr(d, GENPT_RVI_REG_FQCSR, 4, GENPT_RVI_FQCSR_FQEN);
-	if (!err)
-		err = wait_reg(d, GENPT_RVI_REG_FQCSR,
-			       GENPT_RVI_FQCSR_FQON | GENPT_RVI_FQCSR_BUSY,
-			       GENPT_RVI_FQCSR_FQON);
+		err = drv_queue_on(d, GENPT_RVI_REG_FQB, d->fq_pa, fq_log2,
+				   GENPT_RVI_REG_FQH, GENPT_RVI_REG_FQCSR,
+				   GENPT_RVI_FQCSR_FQEN,
+				   GENPT_RVI_FQCSR_FQON | GENPT_RVI_FQCSR_BUSY,
+				   GENPT_RVI_FQCSR_FQON);
 	return err;
 }
 
