@@ -761,9 +761,22 @@ static int guest_start(struct mig *m)
 }
 
 /*
- * The guest pauses and the devices stop, once at least one write landed
- * after the last pre-copy pass (on the simulated clock: all it allows), so
- * that the stop-and-copy phase always has a write to catch.
+ * A harvest waits for writes since the previous one: cfg's minimum, and at
+ * least one write begun after it (devices + 1 completed: some device
+ * completed two).  Harvesting a table nobody wrote is pointless, and so
+ * every tracking state the loop meets has seen a write.
+ */
+static uint64_t min_writes(const struct genpt_mig_config *cfg)
+{
+	uint64_t n = cfg->devices + 1ull;
+
+	return cfg->min_writes_per_round > n ? cfg->min_writes_per_round : n;
+}
+
+/*
+ * The guest pauses and the devices stop, once at least one write begun
+ * after the last pre-copy pass landed (on the simulated clock: all it
+ * allows), so that the stop-and-copy phase always has a write to catch.
  */
 static int quiesce(struct mig *m)
 {
@@ -772,7 +785,7 @@ static int quiesce(struct mig *m)
 	if (m->cfg->sim_clock)
 		sim_settle(m);
 	else
-		wait_writes(m, __atomic_load_n(&m->writes, __ATOMIC_ACQUIRE), 1);
+		wait_writes(m, __atomic_load_n(&m->writes, __ATOMIC_ACQUIRE), m->cfg->devices + 1);
 	mig_guest_stop(m->guest);
 	devices_stop(m);
 	mig_guest_stats(m->guest, &st);
@@ -797,8 +810,8 @@ static int precopy_round(struct mig *m, unsigned int r, double bw, uint64_t *sin
 
 	if (cfg->sim_clock) {
 		sim_settle(m);
-	} else if (cfg->min_writes_per_round) {
-		wait_writes(m, *since, cfg->min_writes_per_round);
+	} else {
+		wait_writes(m, *since, min_writes(cfg));
 		*since = __atomic_load_n(&m->writes, __ATOMIC_RELAXED);
 	}
 	all_done = __atomic_load_n(&m->done, __ATOMIC_ACQUIRE) == cfg->devices;

@@ -94,8 +94,9 @@ const struct genpt_mig_format *genpt_mig_format_find(const char *name);
  *                 the devices are stopped).  Pre-copy then also ends when
  *                 every device is done and a harvest finds nothing.
  * @min_writes_per_round: each round first waits until the devices made this
- *                 many writes since the previous round (0 = no wait); the
- *                 tests use it so that rounds always race with writes.
+ *                 many writes since the previous round (at least devices + 1,
+ *                 so that one write began after it); the tests use it so
+ *                 that rounds always race with writes.
  * @iotlb_entries: IOTLB size (0 = the IOMMU's default: RISC-V model 512,
  *                 simulated IOMMU 1024).
  * @split:         split large leaves to the base page when tracking starts
