@@ -320,13 +320,14 @@ Test(migrate_edges, chunked_and_guest_unmaps_every_format, .timeout = 600)
 			c.mapping = mig_mappings[i];
 			c.chunk_bytes = i == 1 ? 1 * MiB : mig_odd_chunk(f);
 			c.vm_unmap_rate = i ? 2000 : 0;
+			c.min_unmaps_per_round = 3; /* every round races with unmaps */
 			c.seed = 200 + i;
 			snprintf(what, sizeof(what), "%s, %s leaves, %llu-byte chunks, %g unmaps/s",
 				 f->name, mig_mapping_names[i], (unsigned long long)c.chunk_bytes,
 				 c.vm_unmap_rate);
 			mig_run_ok_res(&c, what, &r);
 			if (c.vm_unmap_rate > 0)
-				cr_assert_gt(r.guest_unmaps, 0, "%s: the guest unmapped nothing", what);
+				cr_assert_geq(r.guest_unmaps, 3 * c.max_rounds, "%s", what);
 		}
 	}
 }

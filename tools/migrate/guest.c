@@ -81,12 +81,11 @@ static void *guest_main(void *arg)
 	return NULL;
 }
 
-int mig_guest_start(const struct mig_guest_setup *s, struct mig_guest **out)
+int mig_guest_create(const struct mig_guest_setup *s, struct mig_guest **out)
 {
 	struct mig_guest *g = calloc(1, sizeof(*g));
-	int err;
 
-	*out = g;
+	*out = NULL;
 	if (!g)
 		return -ENOMEM;
 	g->s = *s;
@@ -96,10 +95,16 @@ int mig_guest_start(const struct mig_guest_setup *s, struct mig_guest **out)
 	if (!g->bits || pthread_mutex_init(&g->lock, NULL)) {
 		free(g->bits);
 		free(g);
-		*out = NULL;
 		return -ENOMEM;
 	}
-	err = pthread_create(&g->th, NULL, guest_main, g);
+	*out = g;
+	return 0;
+}
+
+int mig_guest_run(struct mig_guest *g)
+{
+	int err = pthread_create(&g->th, NULL, guest_main, g);
+
 	if (err)
 		return -err;
 	g->started = true;

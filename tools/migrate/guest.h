@@ -42,8 +42,10 @@ struct mig_guest_setup {
 
 struct mig_guest;
 
-/* Start the guest thread.  Returns 0 or a negative errno. */
-int mig_guest_start(const struct mig_guest_setup *s, struct mig_guest **out);
+/* The guest, before any device runs (they look at it), and its thread,
+ * once tracking is on.  Both return 0 or a negative errno. */
+int mig_guest_create(const struct mig_guest_setup *s, struct mig_guest **out);
+int mig_guest_run(struct mig_guest *g);
 
 /* Stop and join the thread (the guest pauses for stop-and-copy). */
 void mig_guest_stop(struct mig_guest *g);

@@ -19,6 +19,14 @@
  * invalidation is therefore in memory before the copy; one that looks it up
  * afterwards walks the table and sets D, so a later harvest reports it.
  * The final harvest runs after the devices stopped.
+ *
+ * In chunks (--chunk) the same holds query by query: a leaf a query cleans
+ * beyond its end is carried by the table to the next query.  A leaf the
+ * guest unmaps (--vm-unmap) is taken out by an exchange that reports it if
+ * it was dirty, its invalidation waits for the writes through it, and its
+ * report is ORed into the round's bitmap before the copy; a write after the
+ * exchange faults (and is retried once the leaf is back, clean: it then
+ * sets D again).
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
 
@@ -172,6 +180,7 @@ struct mig {
 	double copy_rate;    /* bytes/s used to predict the downtime */
 	struct mig_sched sched;  /* when the devices and the guest act */
 	struct mig_guest *guest; /* --vm-unmap */
+	uint64_t unmaps_since;   /* guest cycles at the previous round */
 };
 
 static double now(void)
@@ -741,8 +750,9 @@ static double copy_pace(const struct mig *m, double bw)
 	return m->cfg->sim_clock ? 0 : bw;
 }
 
-/* --vm-unmap: the guest's thread, once tracking is on. */
-static int guest_start(struct mig *m)
+/* --vm-unmap: the guest, made before the devices start (they look at it),
+ * its thread started once tracking is on (@run). */
+static int guest_start(struct mig *m, bool run)
 {
 	const struct genpt_mig_config *cfg = m->cfg;
 	struct mig_guest_setup s = { .io = m->io, .sched = &m->sched, .ram_pa = m->ram_pa,
@@ -754,10 +764,23 @@ static int guest_start(struct mig *m)
 
 	if (!(cfg->vm_unmap_rate > 0))
 		return 0;
-	err = mig_guest_start(&s, &m->guest);
+	err = run ? mig_guest_run(m->guest) : mig_guest_create(&s, &m->guest);
 	if (err)
 		return fail(m, err, "guest thread: %s", strerror(-err));
 	return 0;
+}
+
+/* Wall clock: wait until the guest made cfg->min_unmaps_per_round cycles
+ * since the previous round. */
+static void wait_unmaps(struct mig *m)
+{
+	const uint64_t *cycles;
+
+	if (!m->guest || !m->cfg->min_unmaps_per_round)
+		return;
+	cycles = mig_guest_cycles(m->guest);
+	mig_sched_wait_count(&m->sched, cycles, m->unmaps_since + m->cfg->min_unmaps_per_round);
+	m->unmaps_since = __atomic_load_n(cycles, __ATOMIC_ACQUIRE);
 }
 
 /*
@@ -813,6 +836,7 @@ static int precopy_round(struct mig *m, unsigned int r, double bw, uint64_t *sin
 	} else {
 		wait_writes(m, *since, min_writes(cfg));
 		*since = __atomic_load_n(&m->writes, __ATOMIC_RELAXED);
+		wait_unmaps(m);
 	}
 	all_done = __atomic_load_n(&m->done, __ATOMIC_ACQUIRE) == cfg->devices;
 	t = now();
@@ -886,11 +910,13 @@ static int migrate(struct mig *m)
 	int err;
 
 	mig_sched_init(&m->sched, cfg->sim_clock, &m->stop);
-	err = devices_start(m);
+	err = guest_start(m, false);
+	if (!err)
+		err = devices_start(m);
 	if (!err)
 		err = m->io->ops->tracking(m->io, true, cfg->split);
 	if (!err)
-		err = guest_start(m);
+		err = guest_start(m, true);
 	if (err)
 		return err;
 

@@ -119,6 +119,10 @@ const struct genpt_mig_format *genpt_mig_format_find(const char *name);
  *                 then be set, as must @rate_mib): each round's writes,
  *                 hence its dirty set and the number of rounds, are the
  *                 same on any machine; copies run at memory speed.
+ * @min_unmaps_per_round: with @vm_unmap_rate, each round first waits until
+ *                 the guest made this many unmap-and-map cycles since the
+ *                 previous round (0 = no wait); for tests, as
+ *                 @min_writes_per_round.
  */
 struct genpt_mig_config {
 	const char *format;
@@ -142,6 +146,7 @@ struct genpt_mig_config {
 	uint64_t chunk_bytes;
 	double vm_unmap_rate;
 	bool sim_clock;
+	uint64_t min_unmaps_per_round;
 };
 
 /**
