@@ -28,7 +28,7 @@
  * exchange faults (and is retried once the leaf is back, clean: it then
  * sets D again).
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
+#define _POSIX_C_SOURCE 200809L /* pthreads */
 
 #include <errno.h>
 #include <pthread.h>
@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "genpt/mem.h"
 #include "genpt/riscv_iommu_drv.h" /* the stage names of the format table */
@@ -445,12 +444,18 @@ static void dev_write(struct mig *m, struct mig_dev *d)
 	__atomic_fetch_add(&m->writes, 1, __ATOMIC_RELEASE);
 }
 
+/* Writes a second each device makes (0: as many as it can). */
+static double dev_per_sec(const struct genpt_mig_config *cfg)
+{
+	return cfg->rate_mib * (double)MiB / cfg->write_bytes;
+}
+
 static void *dev_main(void *arg)
 {
 	struct mig_dev *d = arg;
 	struct mig *m = d->m;
 	const struct genpt_mig_config *cfg = m->cfg;
-	double per_sec = cfg->rate_mib * (double)MiB / cfg->write_bytes;
+	double per_sec = dev_per_sec(cfg);
 
 	while (mig_sched_wait(&m->sched, &m->stop, d->writes, per_sec)) {
 		if (cfg->ops_per_device && d->writes >= cfg->ops_per_device)
@@ -714,11 +719,6 @@ static void collect_stats(struct mig *m)
 }
 
 /* ------------------------------------- the simulated clock, the guest -- */
-
-static double dev_per_sec(const struct genpt_mig_config *cfg)
-{
-	return cfg->rate_mib * (double)MiB / cfg->write_bytes;
-}
 
 /* Simulated clock: the link takes @bytes; the devices and the guest act
  * meanwhile.  (The wall clock moves by itself.) */
