@@ -180,6 +180,7 @@ struct mig {
 	struct mig_sched sched;  /* when the devices and the guest act */
 	struct mig_guest *guest; /* --vm-unmap */
 	uint64_t unmaps_since;   /* guest cycles at the previous round */
+	uint64_t settled;        /* simulated clock: writes per device so far */
 };
 
 static double now(void)
@@ -728,15 +729,25 @@ static void sim_advance(struct mig *m, uint64_t bytes)
 		mig_sched_advance(&m->sched, (double)bytes / (m->cfg->bandwidth_mib * (double)MiB));
 }
 
-/* Simulated clock: wait until the devices and the guest did all it allows
- * by now, so that what a harvest finds depends on the clock alone. */
+/*
+ * Simulated clock: wait until the devices and the guest did all it allows
+ * by now, so that what a harvest finds depends on the clock alone.  As on
+ * the wall clock, the devices write at least once since the last time (the
+ * clock moves on to their next write if it must), unless they are done.
+ */
 static void sim_settle(struct mig *m)
 {
 	const struct genpt_mig_config *cfg = m->cfg;
-	uint64_t w = mig_sched_allowed(&m->sched, dev_per_sec(cfg));
+	double per_sec = dev_per_sec(cfg);
+	uint64_t w = mig_sched_allowed(&m->sched, per_sec);
 
+	while (w <= m->settled && !(cfg->ops_per_device && m->settled >= cfg->ops_per_device)) {
+		mig_sched_advance(&m->sched, 1 / per_sec);
+		w = mig_sched_allowed(&m->sched, per_sec);
+	}
 	if (cfg->ops_per_device && w > cfg->ops_per_device)
 		w = cfg->ops_per_device;
+	m->settled = w;
 	mig_sched_wait_count(&m->sched, &m->writes, w * cfg->devices);
 	if (m->guest)
 		mig_sched_wait_count(&m->sched, mig_guest_cycles(m->guest),
@@ -798,16 +809,18 @@ static uint64_t min_writes(const struct genpt_mig_config *cfg)
 
 /*
  * The guest pauses and the devices stop, once at least one write begun
- * after the last pre-copy pass landed (on the simulated clock: all it
- * allows), so that the stop-and-copy phase always has a write to catch.
+ * after the last pre-copy pass landed, so that the stop-and-copy phase
+ * always has a write to catch.  (On the simulated clock: the writes the
+ * copy's time allowed, which may have raced it, then the next ones.)
  */
 static int quiesce(struct mig *m)
 {
 	struct mig_guest_stats st;
 
-	if (m->cfg->sim_clock)
+	if (m->cfg->sim_clock) {
 		sim_settle(m);
-	else
+		sim_settle(m);
+	} else
 		wait_writes(m, __atomic_load_n(&m->writes, __ATOMIC_ACQUIRE), m->cfg->devices + 1);
 	mig_guest_stop(m->guest);
 	devices_stop(m);
