@@ -2,10 +2,11 @@
 /*
  * migrate/iommu.h - "an IOMMU" as the migration simulator sees it.
  *
- * The simulator needs five things of the IOMMU a guest's devices sit
+ * The simulator needs six things of the IOMMU a guest's devices sit
  * behind: devices do DMA through it, its IOTLB is invalidated after the
  * table changed, dirty tracking is switched on and off (with a split to
- * the base page, optionally), and the dirty set is harvested.  Each kind of
+ * the base page, optionally), the dirty set is harvested (in chunks, with
+ * --chunk), and the guest unmaps and maps again (--vm-unmap).  Each kind of
  * IOMMU is one backend (one const struct mig_iommu_ops) that does these its
  * own way: iommu_rviommu.c, the RISC-V IOMMU model programmed by the
  * driver helper; iommu_sim.c, the simulated IOMMU of genpt/sim_iommu.h.
@@ -47,10 +48,16 @@ struct mig_iommu_ops {
 	/* Tracking on from a clean slate (@split: leaves split first), or off
 	 * again with the split merged back. */
 	int (*tracking)(struct mig_iommu *io, bool on, bool split);
-	/* The dirty pages of the whole guest ORed into @bm, cleaned, and
-	 * invalidated unless @invalidate is false (the lost-page bug). */
-	int (*harvest)(struct mig_iommu *io, const struct genpt_dirty_bitmap *bm,
-		       bool invalidate);
+	/* The dirty pages of [@iova, @iova + @len) ORed into @bm (which
+	 * covers the whole guest), cleaned, and invalidated unless
+	 * @invalidate is false (the lost-page bug). */
+	int (*harvest)(struct mig_iommu *io, uint64_t iova, uint64_t len,
+		       const struct genpt_dirty_bitmap *bm, bool invalidate);
+	/* The guest's own edits (--vm-unmap): unmap with the removed dirty
+	 * pages ORed into @bm, invalidated; map again. */
+	int (*unmap_read_dirty)(struct mig_iommu *io, uint64_t iova, uint64_t len,
+				const struct genpt_dirty_bitmap *bm);
+	int (*map)(struct mig_iommu *io, uint64_t iova, uint64_t pa, uint64_t len);
 	void (*stats)(struct mig_iommu *io, uint64_t *hits, uint64_t *misses);
 };
 
@@ -73,7 +80,12 @@ int mig_iommu_fail(struct mig_iommu *io, int err, const char *fmt, ...)
 int mig_iommu_finish(struct mig_iommu *io, struct genpt_gather *g, bool invalidate);
 
 /* The engine's harvest with a gather, finished through io->ops->invalidate. */
-int mig_iommu_harvest_gather(struct mig_iommu *io,
+int mig_iommu_harvest_gather(struct mig_iommu *io, uint64_t iova, uint64_t len,
 			     const struct genpt_dirty_bitmap *bm, bool invalidate);
+
+/* The engine's unmap_read_dirty and map, finished the same way. */
+int mig_iommu_unmap_read_dirty_gather(struct mig_iommu *io, uint64_t iova, uint64_t len,
+				      const struct genpt_dirty_bitmap *bm);
+int mig_iommu_map_gather(struct mig_iommu *io, uint64_t iova, uint64_t pa, uint64_t len);
 
 #endif /* GENPT_TOOLS_MIGRATE_IOMMU_H */

@@ -148,13 +148,25 @@ static int rvi_tracking(struct mig_iommu *io, bool on, bool split)
 
 /* The driver's harvest invalidates on its own; without invalidation it is
  * the engine's harvest alone. */
-static int rvi_harvest(struct mig_iommu *io, const struct genpt_dirty_bitmap *bm,
-		       bool invalidate)
+static int rvi_harvest(struct mig_iommu *io, uint64_t iova, uint64_t len,
+		       const struct genpt_dirty_bitmap *bm, bool invalidate)
 {
 	if (!invalidate)
-		return mig_iommu_harvest_gather(io, bm, false);
-	return genpt_rvdrv_read_and_clear_dirty(rvi_of(io)->drv, io->s.pt, 0,
-						bm->length, 0, bm);
+		return mig_iommu_harvest_gather(io, iova, len, bm, false);
+	return genpt_rvdrv_read_and_clear_dirty(rvi_of(io)->drv, io->s.pt, iova, len, 0, bm);
+}
+
+/* The guest's edits through the driver, which invalidates and fences. */
+static int rvi_unmap_read_dirty(struct mig_iommu *io, uint64_t iova, uint64_t len,
+				const struct genpt_dirty_bitmap *bm)
+{
+	return genpt_rvdrv_unmap_read_dirty(rvi_of(io)->drv, io->s.pt, iova, len, bm, NULL);
+}
+
+static int rvi_map(struct mig_iommu *io, uint64_t iova, uint64_t pa, uint64_t len)
+{
+	return genpt_rvdrv_map(rvi_of(io)->drv, io->s.pt, iova, pa, len,
+			       GENPT_READ | GENPT_WRITE);
 }
 
 static void rvi_stats(struct mig_iommu *io, uint64_t *hits, uint64_t *misses)
@@ -174,5 +186,7 @@ const struct mig_iommu_ops mig_iommu_rviommu = {
 	.invalidate = rvi_invalidate,
 	.tracking = rvi_tracking,
 	.harvest = rvi_harvest,
+	.unmap_read_dirty = rvi_unmap_read_dirty,
+	.map = rvi_map,
 	.stats = rvi_stats,
 };

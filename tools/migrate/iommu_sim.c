@@ -144,5 +144,7 @@ const struct mig_iommu_ops mig_iommu_sim = {
 	.invalidate = sim_invalidate,
 	.tracking = sim_tracking,
 	.harvest = mig_iommu_harvest_gather,
+	.unmap_read_dirty = mig_iommu_unmap_read_dirty_gather,
+	.map = mig_iommu_map_gather,
 	.stats = sim_stats,
 };

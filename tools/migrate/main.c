@@ -43,16 +43,12 @@ static void on_round(void *ctx, const struct genpt_mig_round *r)
 	else if (r->round == 0)
 		printf("round  0: full   %8" PRIu64 " pages %8.1f MiB copied in %7.1f ms\n",
 		       r->dirty_pages, (double)r->bytes_copied / MiB, r->seconds * 1e3);
-	else if (r->converged && !r->bytes_copied)
-		printf("round %2u: dirty  %8" PRIu64 " pages %8.1f MiB fits the downtime budget"
-		       " (harvest %.2f ms)\n",
-		       r->round, r->dirty_pages, (double)r->dirty_pages * 4096 / MiB,
-		       r->harvest_seconds * 1e3);
 	else
 		printf("round %2u: dirty  %8" PRIu64 " pages %8.1f MiB copied in %7.1f ms"
-		       " (harvest %.2f ms)\n",
+		       " (harvest %.2f ms)%s\n",
 		       r->round, r->dirty_pages, (double)r->bytes_copied / MiB, r->seconds * 1e3,
-		       r->harvest_seconds * 1e3);
+		       r->harvest_seconds * 1e3,
+		       r->converged ? ", fits the downtime budget" : "");
 	fflush(stdout);
 }
 
@@ -70,7 +66,24 @@ static const char *size_str(char *buf, size_t n, uint64_t v)
 	return buf;
 }
 
-/* What is about to run, in two lines. */
+/* --chunk, --vm-unmap, --sim-clock: one more line when any is given. */
+static void print_edges(const struct genpt_mig_config *cfg)
+{
+	char sz[32];
+
+	if (!cfg->chunk_bytes && !(cfg->vm_unmap_rate > 0) && !cfg->sim_clock)
+		return;
+	printf(" ");
+	if (cfg->chunk_bytes)
+		printf(" harvest in %s queries;", size_str(sz, sizeof(sz), cfg->chunk_bytes));
+	if (cfg->vm_unmap_rate > 0)
+		printf(" guest unmaps and maps %g leaves/s;", cfg->vm_unmap_rate);
+	if (cfg->sim_clock)
+		printf(" simulated clock;");
+	printf("\n");
+}
+
+/* What is about to run, in three or four lines. */
 static void print_setup(const struct mig_cli *cli)
 {
 	const struct genpt_mig_config *cfg = &cli->cfg;
@@ -94,6 +107,7 @@ static void print_setup(const struct mig_cli *cli)
 	printf(", downtime budget %g ms, at most %u rounds%s%s\n", cfg->downtime_ms,
 	       cfg->max_rounds, cfg->split ? ", split" : "",
 	       cfg->no_invalidate ? ", NO INVALIDATION after clearing" : "");
+	print_edges(cfg);
 	fflush(stdout);
 }
 
@@ -112,6 +126,10 @@ static void print_summary(const struct genpt_mig_config *cfg,
 	printf(")\n  harvest %.2f ms per GiB (%" PRIu64 " harvests%s)\n",
 	       res->harvest_ms_per_gib, res->harvests,
 	       cfg->no_invalidate ? ", NOT invalidated" : ", invalidation included");
+	if (cfg->vm_unmap_rate > 0)
+		printf("  guest %" PRIu64 " unmaps (%" PRIu64 " dirty pages reported by them);"
+		       " %" PRIu64 " device writes retried after faulting on them\n",
+		       res->guest_unmaps, res->unmap_dirty_pages, res->dma_retries);
 	printf("  devices %" PRIu64 " writes (%.1f MiB), %" PRIu64 " errors; IOTLB %.1f%% hits\n",
 	       res->device_writes, (double)res->device_bytes / MiB, res->device_errors,
 	       res->iotlb_hits + res->iotlb_misses ?

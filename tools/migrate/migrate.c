@@ -19,8 +19,16 @@
  * invalidation is therefore in memory before the copy; one that looks it up
  * afterwards walks the table and sets D, so a later harvest reports it.
  * The final harvest runs after the devices stopped.
+ *
+ * In chunks (--chunk) the same holds query by query: a leaf a query cleans
+ * beyond its end is carried by the table to the next query.  A leaf the
+ * guest unmaps (--vm-unmap) is taken out by an exchange that reports it if
+ * it was dirty, its invalidation waits for the writes through it, and its
+ * report is ORed into the round's bitmap before the copy; a write after the
+ * exchange faults (and is retried once the leaf is back, clean: it then
+ * sets D again).
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
+#define _POSIX_C_SOURCE 200809L /* pthreads */
 
 #include <errno.h>
 #include <pthread.h>
@@ -28,12 +36,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "genpt/mem.h"
 #include "genpt/riscv_iommu_drv.h" /* the stage names of the format table */
+#include "guest.h"
 #include "iommu.h"
 #include "migrate.h"
+#include "schedule.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -42,6 +51,7 @@
 #define BLOCK (8 * MiB)          /* the mixed layout repeats every 8 MiB */
 #define PM_BASE 0x80000000ull    /* simulated DRAM starts here */
 #define MAX_DEVICES 64
+#define CQE_SLOT 64              /* each device's completion slot: 64 x 64 B = one page */
 
 #define RW (GENPT_READ | GENPT_WRITE)
 
@@ -132,9 +142,10 @@ struct mig_dev {
 	unsigned int idx;
 	uint64_t rng;
 	uint64_t cursor; /* GENPT_MIG_SEQ */
-	uint64_t writes, bytes, errors;
+	uint64_t writes, bytes, errors, retries;
 	int first_err;
 	uint64_t first_err_gpa;
+	uint64_t cqe[2]; /* the completion record: which write, where */
 	uint64_t buf[PAGE / 8];
 };
 
@@ -155,6 +166,8 @@ struct mig {
 	uint64_t *bits;
 	uint64_t gran;      /* smallest leaf */
 	uint64_t hot_first, hot_pages;
+	uint64_t cq_gpa;     /* the completion page, the last page of the guest */
+	uint64_t data_pages; /* device data lands below the completion page's leaf */
 
 	struct mig_iommu *io; /* the IOMMU the devices sit behind */
 
@@ -164,25 +177,15 @@ struct mig {
 	uint64_t writes;     /* atomic: device writes so far */
 	unsigned int done;   /* atomic: devices that reached ops_per_device */
 	double copy_rate;    /* bytes/s used to predict the downtime */
+	struct mig_sched sched;  /* when the devices and the guest act */
+	struct mig_guest *guest; /* --vm-unmap */
+	uint64_t unmaps_since;   /* guest cycles at the previous round */
+	uint64_t settled;        /* simulated clock: writes per device so far */
 };
 
 static double now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void sleep_for(double s)
-{
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
+	return mig_wall_now();
 }
 
 static uint64_t rng_next(uint64_t *s)
@@ -259,14 +262,38 @@ static int tracking_off(struct mig *m)
 	return 0;
 }
 
+/*
+ * The whole guest harvested into @bm in queries of cfg->chunk_bytes (one
+ * query without --chunk), each held apart from the guest's own edits.  A
+ * leaf straddling two queries is cleaned by the first, which carries its
+ * part beyond the query in the table for the second to report.
+ */
+static int harvest_chunks(struct mig *m, const struct genpt_dirty_bitmap *bm)
+{
+	uint64_t len = m->cfg->mem_bytes;
+	uint64_t chunk = m->cfg->chunk_bytes ? m->cfg->chunk_bytes : len;
+	int err = 0;
+
+	for (uint64_t off = 0; off < len && !err; off += chunk) {
+		mig_guest_lock(m->guest);
+		err = m->io->ops->harvest(m->io, off, len - off < chunk ? len - off : chunk, bm,
+					  !m->cfg->no_invalidate);
+		mig_guest_unlock(m->guest);
+	}
+	return err;
+}
+
 /* One harvest of the whole guest into m->bits (ORed), with the
- * invalidation (unless cfg->no_invalidate); its time is accounted. */
+ * invalidation (unless cfg->no_invalidate), and what the guest's unmaps
+ * reported meanwhile; its time is accounted. */
 static int harvest(struct mig *m)
 {
 	struct genpt_dirty_bitmap bm = { .bits = m->bits, .iova = 0,
 					 .length = m->cfg->mem_bytes, .page_shift = 12 };
 	double t = now();
-	int err = m->io->ops->harvest(m->io, &bm, !m->cfg->no_invalidate);
+	int err = harvest_chunks(m, &bm);
+
+	mig_guest_collect(m->guest, m->bits, m->words);
 
 	m->res->harvest_seconds += now() - t;
 	m->res->harvests++;
@@ -301,7 +328,7 @@ static void pace(struct pacer *p, uint64_t n)
 		return;
 	ahead = p->t0 + (double)p->bytes / p->rate - now();
 	if (ahead > 0)
-		sleep_for(ahead);
+		mig_sleep(ahead);
 }
 
 /* Copy guest pages [first, first + n) to the destination.  Devices may be
@@ -356,7 +383,7 @@ static uint64_t dev_target(struct mig *m, struct mig_dev *d)
 	case GENPT_MIG_SEQ:
 		gpa = d->cursor;
 		d->cursor += cfg->write_bytes;
-		if (d->cursor >= cfg->mem_bytes)
+		if (d->cursor >= m->data_pages * PAGE)
 			d->cursor = 0;
 		return gpa;
 	case GENPT_MIG_HOT:
@@ -366,10 +393,62 @@ static uint64_t dev_target(struct mig *m, struct mig_dev *d)
 		}
 		/* fall through */
 	default:
-		page = rng_next(&d->rng) % m->npages;
+		page = rng_next(&d->rng) % m->data_pages;
 		break;
 	}
 	return page * PAGE + (rng_next(&d->rng) % slots) * cfg->write_bytes;
+}
+
+/* One DMA, retried while it faults on a page the guest has unmapped for a
+ * moment (--vm-unmap); any other fault is the device's error. */
+static int dev_dma(struct mig *m, struct mig_dev *d, uint64_t gpa, void *buf, size_t len)
+{
+	for (;;) {
+		uint64_t seq = mig_guest_seq(m->guest);
+		int err = m->io->ops->dma(m->io, d->idx, gpa, buf, len);
+
+		if (!err || !mig_guest_retry(m->guest, seq))
+			return err;
+		d->retries++;
+	}
+}
+
+/*
+ * One write with new data (so a lost one shows), then its completion record
+ * in the device's slot of the completion page, as NICs and NVMe controllers
+ * post one per request.  Every device writes that page all the time, so its
+ * translation stays cached write-dirty in the IOTLB: skipping the
+ * invalidation after a harvest cleaned it loses its later records for sure.
+ */
+static void dev_write(struct mig *m, struct mig_dev *d)
+{
+	const struct genpt_mig_config *cfg = m->cfg;
+	uint64_t gpa = dev_target(m, d), at = gpa;
+	uint64_t tag = ((uint64_t)(d->idx + 1) << 56) ^ (d->writes << 12);
+	int err;
+
+	for (unsigned int i = 0; i < cfg->write_bytes / 8; i++)
+		d->buf[i] = tag ^ i;
+	err = dev_dma(m, d, gpa, d->buf, cfg->write_bytes);
+	if (!err) {
+		d->cqe[0] = tag;
+		d->cqe[1] = gpa;
+		at = m->cq_gpa + d->idx * CQE_SLOT;
+		err = dev_dma(m, d, at, d->cqe, sizeof(d->cqe));
+	}
+	if (err && !d->errors++) {
+		d->first_err = err;
+		d->first_err_gpa = at;
+	}
+	d->writes++;
+	d->bytes += cfg->write_bytes;
+	__atomic_fetch_add(&m->writes, 1, __ATOMIC_RELEASE);
+}
+
+/* Writes a second each device makes (0: as many as it can). */
+static double dev_per_sec(const struct genpt_mig_config *cfg)
+{
+	return cfg->rate_mib * (double)MiB / cfg->write_bytes;
 }
 
 static void *dev_main(void *arg)
@@ -377,33 +456,12 @@ static void *dev_main(void *arg)
 	struct mig_dev *d = arg;
 	struct mig *m = d->m;
 	const struct genpt_mig_config *cfg = m->cfg;
-	double rate = cfg->rate_mib * (double)MiB, t0 = now();
+	double per_sec = dev_per_sec(cfg);
 
-	while (!__atomic_load_n(&m->stop, __ATOMIC_ACQUIRE)) {
-		uint64_t gpa, tag;
-		int err;
-
+	while (mig_sched_wait(&m->sched, &m->stop, d->writes, per_sec)) {
 		if (cfg->ops_per_device && d->writes >= cfg->ops_per_device)
 			break;
-		gpa = dev_target(m, d);
-		/* Every write stores new data, so a lost one shows. */
-		tag = ((uint64_t)(d->idx + 1) << 56) ^ (d->writes << 12);
-		for (unsigned int i = 0; i < cfg->write_bytes / 8; i++)
-			d->buf[i] = tag ^ i;
-		err = m->io->ops->dma(m->io, d->idx, gpa, d->buf, cfg->write_bytes);
-		if (err && !d->errors++) {
-			d->first_err = err;
-			d->first_err_gpa = gpa;
-		}
-		d->writes++;
-		d->bytes += cfg->write_bytes;
-		__atomic_fetch_add(&m->writes, 1, __ATOMIC_RELAXED);
-		if (rate > 0) {
-			double ahead = t0 + (double)d->bytes / rate - now();
-
-			if (ahead > 0.0002)
-				sleep_for(ahead);
-		}
+		dev_write(m, d);
 	}
 	__atomic_fetch_add(&m->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -423,7 +481,8 @@ static int devices_start(struct mig *m)
 		d->m = m;
 		d->idx = i;
 		d->rng = cfg->seed * 0x100000001b3ull + i;
-		d->cursor = (cfg->mem_bytes / cfg->devices * i) & ~(uint64_t)(cfg->write_bytes - 1);
+		d->cursor = (m->data_pages * PAGE / cfg->devices * i) &
+			    ~(uint64_t)(cfg->write_bytes - 1);
 		err = pthread_create(&d->th, NULL, dev_main, d);
 		if (err)
 			return fail(m, -err, "pthread_create: %s", strerror(err));
@@ -445,7 +504,7 @@ static void wait_writes(struct mig *m, uint64_t since, uint64_t n)
 {
 	while (__atomic_load_n(&m->writes, __ATOMIC_RELAXED) - since < n &&
 	       __atomic_load_n(&m->done, __ATOMIC_ACQUIRE) < m->cfg->devices)
-		sleep_for(0.0002);
+		mig_sleep(0.0002);
 }
 
 /* --------------------------------------------------------------- setup -- */
@@ -461,6 +520,26 @@ static int map_chunks(struct mig *m, uint64_t gpa, uint64_t len, uint64_t chunk)
 				    (unsigned long long)chunk, strerror(-err));
 	}
 	return 0;
+}
+
+/* The leaf (or contiguous run) mapping @gpa, before any split. */
+static uint64_t leaf_bytes(const struct mig *m, uint64_t gpa)
+{
+	uint64_t off = gpa % BLOCK, small = m->gran > 64 * KiB ? m->gran : 64 * KiB;
+
+	switch (m->cfg->mapping) {
+	case GENPT_MIG_MAP_4K:
+		return m->gran;
+	case GENPT_MIG_MAP_2M:
+		return 2 * MiB;
+	default:
+		return off < 4 * MiB ? 2 * MiB : off < 6 * MiB ? small : m->gran;
+	}
+}
+
+static uint64_t leaf_bytes_cb(const void *ctx, uint64_t gpa)
+{
+	return leaf_bytes(ctx, gpa);
 }
 
 static int map_guest(struct mig *m)
@@ -512,6 +591,25 @@ static int check_config(const struct genpt_mig_config *cfg, struct genpt_mig_res
 	return -EINVAL;
 }
 
+/* --chunk, --vm-unmap and --sim-clock, for format @f. */
+static int check_edge_config(const struct genpt_mig_config *cfg,
+			     const struct genpt_mig_format *f, struct genpt_mig_result *res)
+{
+	uint64_t gran = 1ull << (f->cfg.granule_bits ? f->cfg.granule_bits : 12);
+	const char *why = NULL;
+
+	if (cfg->chunk_bytes % gran)
+		why = "the harvest chunk must be a multiple of the granule";
+	else if (!(cfg->vm_unmap_rate >= 0))
+		why = "the guest's unmap rate must not be negative";
+	else if (cfg->sim_clock && !(cfg->bandwidth_mib > 0 && cfg->rate_mib > 0))
+		why = "the simulated clock needs a link bandwidth and a device rate";
+	if (!why)
+		return 0;
+	snprintf(res->error, sizeof(res->error), "%s", why);
+	return -EINVAL;
+}
+
 static int setup(struct mig *m)
 {
 	const struct genpt_mig_config *cfg = m->cfg;
@@ -522,11 +620,17 @@ static int setup(struct mig *m)
 	m->gran = 1ull << (tcfg.granule_bits ? tcfg.granule_bits : 12);
 	m->npages = cfg->mem_bytes / PAGE;
 	m->words = (m->npages + 63) / 64;
+	/* Data writes stay off the completion page's leaf, so that nothing
+	 * but the completion records walks it. */
+	m->cq_gpa = cfg->mem_bytes - PAGE;
+	m->data_pages = (cfg->mem_bytes - leaf_bytes(m, m->cq_gpa)) / PAGE;
 	if (cfg->pattern == GENPT_MIG_HOT) {
 		m->hot_pages = cfg->hot_bytes / PAGE;
+		if (m->hot_pages > m->data_pages)
+			m->hot_pages = m->data_pages;
 		m->hot_first = m->npages / 4;
-		if (m->hot_first + m->hot_pages > m->npages)
-			m->hot_first = m->npages - m->hot_pages;
+		if (m->hot_first + m->hot_pages > m->data_pages)
+			m->hot_first = m->data_pages - m->hot_pages;
 	}
 	/* Guest RAM is one naturally aligned block; the rest holds tables. */
 	err = genpt_physmem_create(PM_BASE, 4 * block, &m->pm);
@@ -556,6 +660,7 @@ static int setup(struct mig *m)
 
 static void teardown(struct mig *m)
 {
+	mig_guest_destroy(m->guest);
 	if (m->dev) {
 		devices_stop(m);
 		free(m->dev);
@@ -595,7 +700,15 @@ static void collect_stats(struct mig *m)
 
 	if (m->io)
 		m->io->ops->stats(m->io, &res->iotlb_hits, &res->iotlb_misses);
+	if (m->guest) {
+		struct mig_guest_stats st;
+
+		mig_guest_stats(m->guest, &st);
+		res->guest_unmaps = st.cycles;
+		res->unmap_dirty_pages = st.dirty_pages;
+	}
 	for (unsigned int i = 0; m->dev && i < m->cfg->devices; i++) {
+		res->dma_retries += m->dev[i].retries;
 		res->device_writes += m->dev[i].writes;
 		res->device_bytes += m->dev[i].bytes;
 		res->device_errors += m->dev[i].errors;
@@ -606,8 +719,121 @@ static void collect_stats(struct mig *m)
 	}
 }
 
-/* One pre-copy round @r: harvest, then copy what it found unless the
- * dirty set fits the downtime budget.  Returns 1 when pre-copy ends. */
+/* ------------------------------------- the simulated clock, the guest -- */
+
+/* Simulated clock: the link takes @bytes; the devices and the guest act
+ * meanwhile.  (The wall clock moves by itself.) */
+static void sim_advance(struct mig *m, uint64_t bytes)
+{
+	if (m->cfg->sim_clock)
+		mig_sched_advance(&m->sched, (double)bytes / (m->cfg->bandwidth_mib * (double)MiB));
+}
+
+/*
+ * Simulated clock: wait until the devices and the guest did all it allows
+ * by now, so that what a harvest finds depends on the clock alone.  As on
+ * the wall clock, the devices write at least once since the last time (the
+ * clock moves on to their next write if it must), unless they are done.
+ */
+static void sim_settle(struct mig *m)
+{
+	const struct genpt_mig_config *cfg = m->cfg;
+	double per_sec = dev_per_sec(cfg);
+	uint64_t w = mig_sched_allowed(&m->sched, per_sec);
+
+	while (w <= m->settled && !(cfg->ops_per_device && m->settled >= cfg->ops_per_device)) {
+		mig_sched_advance(&m->sched, 1 / per_sec);
+		w = mig_sched_allowed(&m->sched, per_sec);
+	}
+	if (cfg->ops_per_device && w > cfg->ops_per_device)
+		w = cfg->ops_per_device;
+	m->settled = w;
+	mig_sched_wait_count(&m->sched, &m->writes, w * cfg->devices);
+	if (m->guest)
+		mig_sched_wait_count(&m->sched, mig_guest_cycles(m->guest),
+				     mig_sched_allowed(&m->sched, cfg->vm_unmap_rate));
+}
+
+/* A copy runs at the link's pace, except on the simulated clock, whose
+ * time the copy advances instead. */
+static double copy_pace(const struct mig *m, double bw)
+{
+	return m->cfg->sim_clock ? 0 : bw;
+}
+
+/* --vm-unmap: the guest, made before the devices start (they look at it),
+ * its thread started once tracking is on (@run). */
+static int guest_start(struct mig *m, bool run)
+{
+	const struct genpt_mig_config *cfg = m->cfg;
+	struct mig_guest_setup s = { .io = m->io, .sched = &m->sched, .ram_pa = m->ram_pa,
+				     .mem_bytes = cfg->mem_bytes,
+				     .pick_bytes = m->data_pages * PAGE,
+				     .rate = cfg->vm_unmap_rate, .seed = cfg->seed,
+				     .leaf_size = leaf_bytes_cb, .ctx = m };
+	int err;
+
+	if (!(cfg->vm_unmap_rate > 0))
+		return 0;
+	err = run ? mig_guest_run(m->guest) : mig_guest_create(&s, &m->guest);
+	if (err)
+		return fail(m, err, "guest thread: %s", strerror(-err));
+	return 0;
+}
+
+/* Wall clock: wait until the guest made cfg->min_unmaps_per_round cycles
+ * since the previous round. */
+static void wait_unmaps(struct mig *m)
+{
+	const uint64_t *cycles;
+
+	if (!m->guest || !m->cfg->min_unmaps_per_round)
+		return;
+	cycles = mig_guest_cycles(m->guest);
+	mig_sched_wait_count(&m->sched, cycles, m->unmaps_since + m->cfg->min_unmaps_per_round);
+	m->unmaps_since = __atomic_load_n(cycles, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * A harvest waits for writes since the previous one: cfg's minimum, and at
+ * least one write begun after it (devices + 1 completed: some device
+ * completed two).  Harvesting a table nobody wrote is pointless, and so
+ * every tracking state the loop meets has seen a write.
+ */
+static uint64_t min_writes(const struct genpt_mig_config *cfg)
+{
+	uint64_t n = cfg->devices + 1ull;
+
+	return cfg->min_writes_per_round > n ? cfg->min_writes_per_round : n;
+}
+
+/*
+ * The guest pauses and the devices stop, once at least one write begun
+ * after the last pre-copy pass landed, so that the stop-and-copy phase
+ * always has a write to catch.  (On the simulated clock: the writes the
+ * copy's time allowed, which may have raced it, then the next ones.)
+ */
+static int quiesce(struct mig *m)
+{
+	struct mig_guest_stats st;
+
+	if (m->cfg->sim_clock) {
+		sim_settle(m);
+		sim_settle(m);
+	} else
+		wait_writes(m, __atomic_load_n(&m->writes, __ATOMIC_ACQUIRE), m->cfg->devices + 1);
+	mig_guest_stop(m->guest);
+	devices_stop(m);
+	mig_guest_stats(m->guest, &st);
+	if (st.error)
+		return fail(m, st.error, "guest unmap/map at 0x%llx: %s",
+			    (unsigned long long)st.error_gpa, strerror(-st.error));
+	return 0;
+}
+
+/* One pre-copy round @r: harvest, then copy what it found.  Returns 1 when
+ * pre-copy ends: the dirty set fitted the downtime budget (the devices
+ * stop after this copy) or the last round ran. */
 static int precopy_round(struct mig *m, unsigned int r, double bw, uint64_t *since)
 {
 	const struct genpt_mig_config *cfg = m->cfg;
@@ -618,9 +844,12 @@ static int precopy_round(struct mig *m, unsigned int r, double bw, uint64_t *sin
 	double t;
 	int err;
 
-	if (cfg->min_writes_per_round) {
-		wait_writes(m, *since, cfg->min_writes_per_round);
+	if (cfg->sim_clock) {
+		sim_settle(m);
+	} else {
+		wait_writes(m, *since, min_writes(cfg));
 		*since = __atomic_load_n(&m->writes, __ATOMIC_RELAXED);
+		wait_unmaps(m);
 	}
 	all_done = __atomic_load_n(&m->done, __ATOMIC_ACQUIRE) == cfg->devices;
 	t = now();
@@ -637,14 +866,8 @@ static int precopy_round(struct mig *m, unsigned int r, double bw, uint64_t *sin
 	else
 		rd.converged = (double)(rd.dirty_pages * PAGE) / m->copy_rate * 1e3 <=
 			       cfg->downtime_ms;
-	if (rd.converged && !cfg->ops_per_device) {
-		/* Fits: the stop-and-copy phase copies these too. */
-		rd.seconds = now() - t;
-		res->converged = true;
-		report(m, &rd);
-		return 1;
-	}
-	p = (struct pacer){ .t0 = now(), .rate = bw };
+	sim_advance(m, rd.dirty_pages * PAGE);
+	p = (struct pacer){ .t0 = now(), .rate = copy_pace(m, bw) };
 	rd.bytes_copied = copy_dirty(m, &p);
 	res->bytes_copied += rd.bytes_copied;
 	rd.seconds = now() - t;
@@ -666,7 +889,9 @@ static int stop_and_copy(struct mig *m, double bw)
 	double t, th;
 	int err;
 
-	devices_stop(m);
+	err = quiesce(m);
+	if (err)
+		return err;
 	t = now();
 	err = harvest(m);
 	if (err)
@@ -697,15 +922,21 @@ static int migrate(struct mig *m)
 	uint64_t since;
 	int err;
 
-	err = devices_start(m);
+	mig_sched_init(&m->sched, cfg->sim_clock, &m->stop);
+	err = guest_start(m, false);
+	if (!err)
+		err = devices_start(m);
 	if (!err)
 		err = m->io->ops->tracking(m->io, true, cfg->split);
+	if (!err)
+		err = guest_start(m, true);
 	if (err)
 		return err;
 
 	/* Round 0: everything. */
 	t = now();
-	p = (struct pacer){ .t0 = t, .rate = bw };
+	sim_advance(m, cfg->mem_bytes);
+	p = (struct pacer){ .t0 = t, .rate = copy_pace(m, bw) };
 	copy_run(m, 0, m->npages, &p);
 	res->bytes_copied += cfg->mem_bytes;
 	m->copy_rate = bw > 0 ? bw : (double)cfg->mem_bytes / (now() - t + 1e-9);
@@ -746,12 +977,15 @@ int genpt_mig_run(const struct genpt_mig_config *cfg, genpt_mig_progress_fn prog
 		return -EINVAL;
 	}
 	err = check_config(cfg, res);
+	if (!err)
+		err = check_edge_config(cfg, m.fmt, res);
 	if (err)
 		return err;
 	snprintf(res->desc, sizeof(res->desc), "%s", m.fmt->desc);
 	err = setup(&m);
 	if (!err)
 		err = migrate(&m);
+	mig_guest_stop(m.guest);
 	if (m.dev)
 		devices_stop(&m);
 	collect_stats(&m);

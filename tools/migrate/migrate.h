@@ -11,7 +11,10 @@
  *  - the IOMMU (migrate/iommu.h, one backend per kind): the RISC-V IOMMU
  *    model programmed by the driver helper (genpt_rvdrv_*), or the
  *    simulated IOMMU (genpt/sim_iommu.h) for every other format;
- *  - N device threads writing by DMA at a rate and in a pattern;
+ *  - N device threads writing by DMA at a rate and in a pattern, each
+ *    write followed by a completion record in the device's slot of a
+ *    completion page at the top of guest memory;
+ *  - optionally a guest thread unmapping and mapping leaves again;
  *  - tracking on (optionally splitting large leaves first), a full copy,
  *    rounds of harvest -> invalidate -> copy the dirty pages until the dirty
  *    set fits the downtime budget, then devices stopped, a final harvest and
@@ -91,8 +94,9 @@ const struct genpt_mig_format *genpt_mig_format_find(const char *name);
  *                 the devices are stopped).  Pre-copy then also ends when
  *                 every device is done and a harvest finds nothing.
  * @min_writes_per_round: each round first waits until the devices made this
- *                 many writes since the previous round (0 = no wait); the
- *                 tests use it so that rounds always race with writes.
+ *                 many writes since the previous round (at least devices + 1,
+ *                 so that one write began after it); the tests use it so
+ *                 that rounds always race with writes.
  * @iotlb_entries: IOTLB size (0 = the IOMMU's default: RISC-V model 512,
  *                 simulated IOMMU 1024).
  * @split:         split large leaves to the base page when tracking starts
@@ -103,6 +107,22 @@ const struct genpt_mig_format *genpt_mig_format_find(const char *name);
  *                 the bug the gather exists to prevent; the verification
  *                 must then find lost pages under a write-heavy load.
  * @seed:          random seed of the devices.
+ * @chunk_bytes:   harvest in queries of this many bytes, one after the
+ *                 other over the guest (0 = one query for all of it), as
+ *                 QEMU harvests per memory section: a multiple of the
+ *                 granule, its edges need not fall on leaf edges.
+ * @vm_unmap_rate: unmap-and-map cycles a second of the guest's own (a
+ *                 leaf at a time, through unmap_read_dirty, whose report
+ *                 is copied; migrate/guest.h); 0 = none.
+ * @sim_clock:     drive the devices and the guest by a simulated clock
+ *                 that the copies advance at @bandwidth_mib (which must
+ *                 then be set, as must @rate_mib): each round's writes,
+ *                 hence its dirty set and the number of rounds, are the
+ *                 same on any machine; copies run at memory speed.
+ * @min_unmaps_per_round: with @vm_unmap_rate, each round first waits until
+ *                 the guest made this many unmap-and-map cycles since the
+ *                 previous round (0 = no wait); for tests, as
+ *                 @min_writes_per_round.
  */
 struct genpt_mig_config {
 	const char *format;
@@ -123,6 +143,10 @@ struct genpt_mig_config {
 	bool split;
 	bool no_invalidate;
 	uint64_t seed;
+	uint64_t chunk_bytes;
+	double vm_unmap_rate;
+	bool sim_clock;
+	uint64_t min_unmaps_per_round;
 };
 
 /**
@@ -170,6 +194,10 @@ struct genpt_mig_round {
  * @bytes_compared, @pages_differ: the verification.
  * @first_diff:      guest addresses of the first differing 4 KiB pages
  *                   (@n_first_diff of them).
+ * @dma_retries:     device writes that faulted because the guest had
+ *                   their page unmapped for a moment, and were retried.
+ * @guest_unmaps:    the guest's unmap-and-map cycles (--vm-unmap);
+ *                   @unmap_dirty_pages the pages those unmaps reported.
  * @seconds:         wall time of the whole run.
  * @error:           what failed when genpt_mig_run() returns an error.
  */
@@ -189,6 +217,7 @@ struct genpt_mig_result {
 	uint64_t bytes_compared, pages_differ;
 	uint64_t first_diff[GENPT_MIG_MAX_DIFF];
 	unsigned int n_first_diff;
+	uint64_t dma_retries, guest_unmaps, unmap_dirty_pages;
 	double seconds;
 	char error[200];
 };

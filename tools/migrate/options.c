@@ -62,6 +62,10 @@ static const struct opt opts[] = {
 	{ "--rate", "-r", OPT_DOUBLE, CFG(rate_mib), 0, 0, NULL, false },
 	{ "--bandwidth", "-b", OPT_DOUBLE, CFG(bandwidth_mib), 0, 0, NULL, false },
 	{ "--downtime", "-t", OPT_DOUBLE, CFG(downtime_ms), 0, 0, NULL, false },
+	/* The edges a VMM's loop meets (docs/migration.md). */
+	{ "--chunk", NULL, OPT_SIZE64, CFG(chunk_bytes), 0, 0, NULL, false },
+	{ "--vm-unmap", NULL, OPT_DOUBLE, CFG(vm_unmap_rate), 0, 0, NULL, false },
+	{ "--sim-clock", NULL, OPT_FLAG, CFG(sim_clock), 0, 0, NULL, false },
 };
 
 static void usage(FILE *f)
@@ -93,6 +97,14 @@ static void usage(FILE *f)
 		"                        merge them back after\n"
 		"      --no-invalidate   skip the IOTLB invalidation after clearing dirty\n"
 		"                        bits: the bug that loses pages (expect a failure)\n"
+		"      --chunk SIZE      harvest in queries of SIZE (a multiple of the\n"
+		"                        granule; edges need not fall on leaf edges)\n"
+		"      --vm-unmap RATE   the guest unmaps a leaf and maps it again RATE\n"
+		"                        times a second during pre-copy (unmap_read_dirty:\n"
+		"                        what the unmap reports dirty is copied again)\n"
+		"      --sim-clock       devices and guest act on a simulated clock that the\n"
+		"                        copies advance at the link's bandwidth: the same\n"
+		"                        dirty sets and rounds on any machine\n"
 		"      --seed N          device random seed (default %" PRIu64 ")\n"
 		"  -q, --quiet           no line per round\n"
 		"      --list-formats    the formats and their IOMMUs\n"
