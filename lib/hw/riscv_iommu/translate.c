@@ -522,6 +522,32 @@ static bool pc_misconfigured(const struct genpt_rviommu *iommu, uint64_t ta,
 }
 
 /*
+ * Host pointer of @size bytes of the PDT at @a, a GPA when the G-stage is
+ * active ("Process to locate the Process-context", steps 2, 4 and 9), or
+ * the cause.  Step 2 says "If faults occur during G-stage address
+ * translation of a then stop and the fault detected by the G-stage
+ * address translation process" is reported: a guest-page fault as the
+ * G-stage reports it (original access type, iotval2 bit 0 set).  A
+ * G-stage table access that violates PMA/PMP is an access fault detected
+ * while reading the PDT: "PDT entry load access fault" (265), as is the
+ * PDT entry itself (steps 4 and 9), not the load/store/fetch access fault
+ * the G-stage would report for a data access.
+ */
+static unsigned int pdt_ptr(struct rvi_ctx *c, uint64_t a, unsigned int size,
+			    uint64_t **p)
+{
+	struct rvi_leaf gl;
+	unsigned int cause = walk_gs(c, a, ACC_READ, true, &gl);
+
+	if (cause == cause_access(c->access))
+		return GENPT_RVI_CAUSE_PDT_LOAD_FAULT;
+	if (cause)
+		return cause;
+	*p = genpt_rvi_ptr(c->iommu, gl.pa, size);
+	return *p ? 0 : GENPT_RVI_CAUSE_PDT_LOAD_FAULT;
+}
+
+/*
  * "Process to locate the Process-context".  The PDT addresses are GPAs
  * when the G-stage is active: each access is an implicit read through it.
  */
@@ -533,7 +559,6 @@ static unsigned int locate_pc(struct rvi_ctx *c, uint32_t pid, uint64_t pc[2])
 	unsigned int levels = atp_mode(pdtp); /* PD8 1, PD17 2, PD20 3 */
 	uint64_t gen = genpt_rvi_dcc_gen(&iommu->dcc);
 	uint64_t a = (pdtp & GENPT_RVI_ATP_PPN_MASK) << 12, *p;
-	struct rvi_leaf gl;
 	unsigned int cause;
 
 	if (genpt_rvi_dcc_lookup(&iommu->dcc, true, did, pid, pc, 2)) {
@@ -545,12 +570,9 @@ static unsigned int locate_pc(struct rvi_ctx *c, uint32_t pid, uint64_t pc[2])
 		uint64_t pdi = i == 2 ? (pid >> 17) & 7 : (pid >> 8) & 0x1ff;
 		uint64_t e;
 
-		cause = walk_gs(c, a + pdi * 8, ACC_READ, true, &gl);
+		cause = pdt_ptr(c, a + pdi * 8, 8, &p);
 		if (cause)
 			return cause;
-		p = genpt_rvi_ptr(iommu, gl.pa, 8);
-		if (!p)
-			return GENPT_RVI_CAUSE_PDT_LOAD_FAULT;
 		e = load64(p);
 		if (!(e & GENPT_RVI_DIR_V))
 			return GENPT_RVI_CAUSE_PDT_INVALID;
@@ -558,12 +580,9 @@ static unsigned int locate_pc(struct rvi_ctx *c, uint32_t pid, uint64_t pc[2])
 			return GENPT_RVI_CAUSE_PDT_MISCONFIGURED;
 		a = PTE_PPN(e) << 12;
 	}
-	cause = walk_gs(c, a + (uint64_t)(pid & 0xff) * 16, ACC_READ, true, &gl);
+	cause = pdt_ptr(c, a + (uint64_t)(pid & 0xff) * 16, 16, &p);
 	if (cause)
 		return cause;
-	p = genpt_rvi_ptr(iommu, gl.pa, 16);
-	if (!p)
-		return GENPT_RVI_CAUSE_PDT_LOAD_FAULT;
 	pc[0] = load64(&p[0]);
 	pc[1] = load64(&p[1]);
 	if (!(pc[0] & GENPT_RVI_PC_TA_V))
