@@ -73,9 +73,9 @@ struct rvi_dcc {
 #define RVI_TLB_FS_U 0x20u   /* the first-stage leaf has U */
 
 /* perm bits of a cached translation (both stages combined) */
-#define RVI_PERM_R 1u
-#define RVI_PERM_W 2u
-#define RVI_PERM_X 4u
+#define RVI_PERM_R GENPT_RVIOMMU_PERM_R
+#define RVI_PERM_W GENPT_RVIOMMU_PERM_W
+#define RVI_PERM_X GENPT_RVIOMMU_PERM_X
 
 /*
  * struct rvi_tlb_entry - one translation: [va, va + 2^shift) ->

@@ -685,6 +685,21 @@ static unsigned int leaf_perm(uint64_t pte)
 	       ((pte & PTE_X) ? RVI_PERM_X : 0);
 }
 
+/* What the first stage's U rules leave this requester of a page whose
+ * first-stage leaf has U = @u (step 5 of the walk, for every access). */
+static unsigned int priv_mask(const struct rvi_ctx *c, bool u)
+{
+	const unsigned int all = RVI_PERM_R | RVI_PERM_W | RVI_PERM_X;
+
+	if (!c->fs_on)
+		return all;
+	if (!c->priv)
+		return u ? all : 0;
+	if (u)
+		return c->sum ? RVI_PERM_R | RVI_PERM_W : 0;
+	return all;
+}
+
 /* Steps 17-20 for the located contexts: IOTLB, then the walks. */
 /* The IOTLB answers @c's request (counted as a hit or a miss). */
 static bool tlb_hit(struct rvi_ctx *c, const struct rvi_tlb_tag *tag,
@@ -704,6 +719,9 @@ static bool tlb_hit(struct rvi_ctx *c, const struct rvi_tlb_tag *tag,
 	rsp->page_shift = e.shift;
 	rsp->pbmt = e.pbmt;
 	rsp->iotlb_hit = true;
+	rsp->user = (e.flags & RVI_TLB_PSCV) && (e.flags & RVI_TLB_FS_U);
+	rsp->perm = e.perm & priv_mask(c, rsp->user);
+	rsp->dirty = e.flags & RVI_TLB_DIRTY;
 	return true;
 }
 
@@ -732,11 +750,17 @@ static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *
 		gpa = fl.pa;
 	}
 	cause = msi_translate(c, gpa, &is_msi, &pa);
+	rsp->user = c->fs_on && (fl.pte & PTE_U);
 	if (is_msi) {
 		if (cause)
 			return cause;
+		/* The MSI PTE acts as a G-stage leaf with R = W = 1, X = 0. */
 		rsp->pa = pa;
 		rsp->page_shift = 12;
+		rsp->msi = true;
+		rsp->perm = leaf_perm(fl.pte) & priv_mask(c, rsp->user) &
+			    (RVI_PERM_R | RVI_PERM_W);
+		rsp->dirty = fl.pte & PTE_D;
 		return 0;
 	}
 	cause = walk_gs(c, gpa, c->access, false, &gl);
@@ -754,6 +778,8 @@ static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *
 	rsp->pa = pa;
 	rsp->page_shift = shift;
 	rsp->pbmt = fpb ? fpb : (c->gs_on ? PTE_PBMT(gl.pte) : 0);
+	rsp->perm = leaf_perm(fl.pte) & leaf_perm(gl.pte) & priv_mask(c, rsp->user);
+	rsp->dirty = fl.pte & gl.pte & PTE_D;
 
 	if (cacheable) {
 		uint64_t m = (1ull << shift) - 1;
@@ -795,6 +821,8 @@ static unsigned int translate(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
 		/* Untranslated requests pass through. */
 		rsp->pa = req->iova;
 		rsp->page_shift = 12;
+		rsp->perm = RVI_PERM_R | RVI_PERM_W | RVI_PERM_X;
+		rsp->dirty = true;
 		return 0;
 	}
 	levels = mode - GENPT_RVI_DDTP_1LVL + 1;
@@ -887,12 +915,20 @@ static bool xlate(struct genpt_rviommu *iommu, const struct genpt_rviommu_req *r
 	cause = translate(&c, rsp);
 	if (!cause)
 		return false;
-	*rsp = (struct genpt_rviommu_rsp){ .cause = cause };
+	/* The record's iotval2 only for guest-page faults. */
+	*rsp = (struct genpt_rviommu_rsp){
+		.cause = cause,
+		.iotval = req->iova,
+		.iotval2 = (cause == GENPT_RVI_CAUSE_INST_GUEST_PAGE ||
+			    cause == GENPT_RVI_CAUSE_READ_GUEST_PAGE ||
+			    cause == GENPT_RVI_CAUSE_WRITE_GUEST_PAGE) ? c.iotval2 : 0,
+		/* DTF silences translation faults; a fault that prevented
+		 * locating a valid DC assumes DTF = 0. */
+		.reported = !c.dc_found || !(c.dc[GENPT_RVI_DC_TC] & GENPT_RVI_TC_DTF) ||
+			    cause_ignores_dtf(cause),
+	};
 	rvi_stat(&iommu->st_faults);
-	/* DTF silences translation faults; a fault that prevented locating a
-	 * valid DC assumes DTF = 0. */
-	if (c.dc_found && (c.dc[GENPT_RVI_DC_TC] & GENPT_RVI_TC_DTF) &&
-	    !cause_ignores_dtf(cause))
+	if (!rsp->reported)
 		return false;
 	*f = (struct genpt_rviommu_fault){
 		.cause = cause,
@@ -903,10 +939,8 @@ static bool xlate(struct genpt_rviommu *iommu, const struct genpt_rviommu_req *r
 		.pv = req->pid_valid,
 		.pid = req->pid_valid ? req->process_id : 0,
 		.priv = req->pid_valid && req->priv,
-		.iotval = req->iova,
-		.iotval2 = (cause == GENPT_RVI_CAUSE_INST_GUEST_PAGE ||
-			    cause == GENPT_RVI_CAUSE_READ_GUEST_PAGE ||
-			    cause == GENPT_RVI_CAUSE_WRITE_GUEST_PAGE) ? c.iotval2 : 0,
+		.iotval = rsp->iotval,
+		.iotval2 = rsp->iotval2,
 	};
 	return true;
 }
