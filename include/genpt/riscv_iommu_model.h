@@ -250,7 +250,12 @@ struct genpt_rviommu_rsp {
  * DC.tc.SADE/GADE allow them.  On a fault the record (CAUSE, TTYP, DID,
  * PV/PID/PRIV, iotval = IOVA, iotval2 = GPA and implicit-access bits for
  * guest-page faults) goes to the fault queue when it is on, unless DC.tc.DTF
- * suppresses it.  Thread safe.
+ * suppresses it.  Thread safe, also beside edits of the tables it walks:
+ * every entry is read with an acquire load, and an IOFENCE.C that begins
+ * while the walk runs completes only after it (as on hardware, a completed
+ * invalidation leaves no walk reading what it covered), so a gather is
+ * safe to release once the IOTINVAL for its range and an IOFENCE.C after
+ * it completed (what the genpt_rvdrv_* calls do).
  *
  * Return: 0 when the transaction was processed, whether it faulted or not
  * (see @rsp->cause), or a negative errno.

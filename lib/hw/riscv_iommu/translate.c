@@ -945,11 +945,16 @@ static bool xlate(struct genpt_rviommu *iommu, const struct genpt_rviommu_req *r
 	return true;
 }
 
+static unsigned int dma_enter(struct genpt_rviommu *iommu);
+static void dma_exit(struct genpt_rviommu *iommu, unsigned int slot);
+
 GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
 				      const struct genpt_rviommu_req *req,
 				      struct genpt_rviommu_rsp *rsp)
 {
 	struct genpt_rviommu_fault f;
+	unsigned int slot;
+	bool record;
 
 	if (!iommu || !req || !rsp)
 		return -EINVAL;
@@ -957,7 +962,12 @@ GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
 	    (req->device_id >> 24) || (req->pid_valid && (req->process_id >> 20)) ||
 	    (req->priv && !req->pid_valid))
 		return -EINVAL;
-	if (xlate(iommu, req, rsp, &f))
+	/* In flight like a DMA page: IOFENCE.C waits for the walk, so once an
+	 * invalidation completed no walk still reads a table it covered. */
+	slot = dma_enter(iommu);
+	record = xlate(iommu, req, rsp, &f);
+	dma_exit(iommu, slot);
+	if (record)
 		genpt_rvi_record_fault(iommu, &f);
 	return 0;
 }
@@ -972,9 +982,12 @@ GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
  * invalidated must be in memory before the fence completes, or the
  * hypervisor copies the page without it and never sees it dirty again.
  * Each page of a DMA counts itself in dma_active[epoch & 1] from before its
- * translation until its data is written; IOFENCE.C advances the epoch and
- * waits for the old epoch's count to drain.  Later DMAs count in the other
- * slot, so the wait is bounded by the transfers already under way.
+ * translation until its data is written, and so does every
+ * genpt_rviommu_translate() for its walk (a walk in flight may be reading a
+ * table page the engine unlinked: the page may be freed only after the
+ * invalidation completed); IOFENCE.C advances the epoch and waits for the
+ * old epoch's count to drain.  Later ones count in the other slot, so the
+ * wait is bounded by the work already under way.
  */
 static unsigned int dma_enter(struct genpt_rviommu *iommu)
 {
