@@ -366,3 +366,54 @@ Test(rviommu_drv_errors, tracking_on_every_register_failure_sticky)
 {
 	tracking_sweep_mmio(true);
 }
+
+/* genpt_rvdrv_create() at every refused allocation and every failing
+ * register access: an error, and nothing left with the provider. */
+Test(rviommu_drv_errors, create_every_allocation_and_register_failure)
+{
+	struct genpt_rviommu_config mcfg = { .capabilities = RVI_CAPS_BASE };
+	struct af_prov p;
+	struct flaky mmio = { .fail_at = -1 };
+	struct genpt_rvdrv_config dcfg = { .mmio = &flaky_ops, .mmio_ctx = &mmio,
+					   .mem = &af_prov_ops, .mem_ctx = &p };
+	struct genpt_rvdrv *drv;
+	long n, k;
+
+	af_prov_init(&p, false);
+	cr_assert_eq(genpt_rviommu_create(&mcfg, &af_prov_ops, &p, &mmio.iommu), 0);
+	for (n = 0;; n++) {
+		int err;
+
+		cr_assert_lt(n, 16);
+		p.fail_at = p.allocs + n;
+		err = genpt_rvdrv_create(&dcfg, &drv);
+		p.fail_at = -1;
+		if (!err)
+			break;
+		cr_assert_eq(err, -ENOMEM, "allocation %ld: %d", n, err);
+		cr_assert_eq(p.n, 0, "allocation %ld: %zu blocks left", n, p.n);
+	}
+	cr_assert_eq(n, 4, "queues, fence word, DDT root");
+	genpt_rvdrv_destroy(drv);
+	for (int sticky = 0; sticky <= 1; sticky++) {
+		for (k = 0;; k++) {
+			int err;
+
+			cr_assert_lt(k, 256);
+			mmio.failed = 0;
+			mmio.sticky = sticky;
+			mmio.fail_at = mmio.count + k;
+			err = genpt_rvdrv_create(&dcfg, &drv);
+			mmio.fail_at = -1;
+			if (!err) {
+				cr_assert_eq(mmio.failed, 0, "access %ld: failure swallowed", k);
+				break;
+			}
+			cr_assert(err == -EIO || err == -ETIMEDOUT, "access %ld: %d", k, err);
+			cr_assert_eq(p.n, 0, "access %ld: %zu blocks left", k, p.n);
+		}
+		genpt_rvdrv_destroy(drv);
+	}
+	genpt_rviommu_destroy(mmio.iommu);
+	af_prov_fini(&p);
+}

@@ -189,7 +189,9 @@ GENPT_API int genpt_rvdrv_detach(struct genpt_rvdrv *drv, uint32_t device_id);
  * Setting the current state again is a no-op.  Devices attached later
  * follow the table's state (see genpt_rvdrv_attach()).  When switching on
  * fails, it is undone: the table off again and every device context
- * without GADE/SADE, as before the call.
+ * without GADE/SADE, as before the call.  When switching off fails after
+ * the table went off, tracking stays off (every writable leaf dirty, so no
+ * write is lost) and the error is reported.
  *
  * Return: 0, or a negative errno.
  * -EOPNOTSUPP: the IOMMU lacks capabilities.AMO_HWAD (nothing changes), or
