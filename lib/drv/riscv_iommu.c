@@ -279,19 +279,23 @@ static uint64_t *ddt_dc(struct genpt_rvdrv *d, uint32_t did)
  * Build the missing directory levels of @did's path.  Every page is
  * allocated and the new pages are linked among themselves before one
  * release store hangs them into the DDT, so an allocation failure leaves
- * the DDT (and the provider) as it was.  *@slot receives the entry that
- * store wrote (NULL when nothing was missing) and *@added the number of
- * new pages (pushed on d->pages), for a caller that must undo it.
+ * the DDT (and the provider) as it was.  *@n receives what to undo it:
+ * the entry that store wrote (NULL when nothing was missing), its old
+ * value, and the number of new pages (pushed on d->pages).
  */
-static int ddt_build(struct genpt_rvdrv *d, uint32_t did, uint64_t **slot,
-		     unsigned int *added)
+struct ddt_new {
+	uint64_t *slot;
+	uint64_t old;
+	unsigned int pages;
+};
+
+static int ddt_build(struct genpt_rvdrv *d, uint32_t did, struct ddt_new *nw)
 {
 	struct rvdrv_page *pg[2] = { NULL, NULL };
 	unsigned int level, n;
 	uint64_t *table = ddt_walk(d, did, &level);
 
-	*slot = NULL;
-	*added = 0;
+	*nw = (struct ddt_new){ NULL, 0, 0 };
 	if (!table)
 		return -ENOMEM;
 	/* pg[k] is the directory of level level-1-k */
@@ -314,14 +318,15 @@ static int ddt_build(struct genpt_rvdrv *d, uint32_t did, uint64_t **slot,
 	if (level == 2) /* the new level-1 directory points to the new leaf page */
 		__atomic_store_n((uint64_t *)pg[0]->va + ddt_ddi(d, did, 1),
 				 GENPT_RVI_PPN_OF(pg[1]->pa) | GENPT_RVI_DIR_V, __ATOMIC_RELAXED);
-	*slot = &table[ddt_ddi(d, did, level)];
-	__atomic_store_n(*slot, GENPT_RVI_PPN_OF(pg[0]->pa) | GENPT_RVI_DIR_V,
+	nw->slot = &table[ddt_ddi(d, did, level)];
+	nw->old = __atomic_load_n(nw->slot, __ATOMIC_RELAXED);
+	__atomic_store_n(nw->slot, GENPT_RVI_PPN_OF(pg[0]->pa) | GENPT_RVI_DIR_V,
 			 __ATOMIC_RELEASE);
 	for (unsigned int k = 0; k < level; k++) {
 		pg[k]->next = d->pages;
 		d->pages = pg[k];
 	}
-	*added = level;
+	nw->pages = level;
 	return 0;
 }
 
@@ -639,13 +644,15 @@ static bool mode_supported(uint64_t caps, enum genpt_rvdrv_stage s, unsigned int
  * d->pages until genpt_rvdrv_destroy().
  */
 static void attach_undo(struct genpt_rvdrv *d, struct rvdrv_attach *a, uint64_t *dc,
-			const uint64_t *old, uint64_t *slot, unsigned int added)
+			const uint64_t *old, const struct ddt_new *nw)
 {
+	unsigned int added = nw->pages;
+
 	__atomic_store_n(&dc[GENPT_RVI_DC_TC], 0, __ATOMIC_RELEASE);
 	for (unsigned int i = d->dc_words; i-- > 0;)
 		__atomic_store_n(&dc[i], old[i], __ATOMIC_RELEASE);
-	if (slot)
-		__atomic_store_n(slot, 0, __ATOMIC_RELEASE);
+	if (nw->slot)
+		__atomic_store_n(nw->slot, nw->old, __ATOMIC_RELEASE);
 	d->att = a->next;
 	genpt_tracking_claim(a->table, false);
 	if (cmd_inval_ddt(d, true, a->did) || cmd_fence(d))
@@ -667,9 +674,9 @@ static void attach_undo(struct genpt_rvdrv *d, struct rvdrv_attach *a, uint64_t 
 static int attach_dc(struct genpt_rvdrv *d, struct rvdrv_attach *a,
 		     const struct genpt_hw_info *info, bool tracking)
 {
-	uint64_t *dc, *slot, tc, w[8] = { 0 }, old[8];
-	unsigned int added;
-	int err = ddt_build(d, a->did, &slot, &added);
+	uint64_t *dc, tc, w[8] = { 0 }, old[8];
+	struct ddt_new nw;
+	int err = ddt_build(d, a->did, &nw);
 
 	if (err)
 		return err;
@@ -698,7 +705,7 @@ static int attach_dc(struct genpt_rvdrv *d, struct rvdrv_attach *a,
 	if (!err)
 		err = cmd_fence(d);
 	if (err)
-		attach_undo(d, a, dc, old, slot, added);
+		attach_undo(d, a, dc, old, &nw);
 	return err;
 }
 
