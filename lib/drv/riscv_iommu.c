@@ -279,7 +279,7 @@ static uint64_t *ddt_dc(struct genpt_rvdrv *d, uint32_t did)
  * Build the missing directory levels of @did's path.  Every page is
  * allocated and the new pages are linked among themselves before one
  * release store hangs them into the DDT, so an allocation failure leaves
- * the DDT (and the provider) as it was.  *@n receives what to undo it:
+ * the DDT (and the provider) as it was.  *@nw receives what undoes it:
  * the entry that store wrote (NULL when nothing was missing), its old
  * value, and the number of new pages (pushed on d->pages).
  */
