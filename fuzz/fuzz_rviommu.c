@@ -478,15 +478,36 @@ static void rv_check_rsp(struct rv *r, const struct genpt_rviommu_req *q,
 		if (!rv_cause_ok(s->cause, q->access))
 			FAIL(r, "cause %u for a kind-%u access: not a cause the spec defines for it "
 				"(or one the model does not implement)", s->cause, q->access);
-		if (s->pa || s->page_shift || s->iotlb_hit)
-			FAIL(r, "fault %u with pa 0x%" PRIx64 " page_shift %u hit %d", s->cause,
-			     s->pa, s->page_shift, s->iotlb_hit);
+		if (s->pa || s->page_shift || s->iotlb_hit || s->perm || s->user || s->dirty ||
+		    s->msi)
+			FAIL(r, "fault %u with pa 0x%" PRIx64 " page_shift %u hit %d perm %u user %d "
+				"dirty %d msi %d", s->cause, s->pa, s->page_shift, s->iotlb_hit,
+			     s->perm, s->user, s->dirty, s->msi);
+		if (s->iotval != q->iova ||
+		    (s->iotval2 && (s->cause < GENPT_RVI_CAUSE_INST_GUEST_PAGE ||
+				    s->cause > GENPT_RVI_CAUSE_WRITE_GUEST_PAGE)))
+			FAIL(r, "fault %u: iotval 0x%" PRIx64 " iotval2 0x%" PRIx64 " for iova 0x%"
+				PRIx64, s->cause, s->iotval, s->iotval2, q->iova);
 		if ((ddtp & 0xf) == GENPT_RVI_DDTP_OFF && s->cause != GENPT_RVI_CAUSE_ALL_DISALLOWED)
 			FAIL(r, "ddtp Off, cause %u", s->cause);
 		return;
 	}
 	if ((ddtp & 0xf) == GENPT_RVI_DDTP_OFF)
 		FAIL(r, "a translation succeeded with ddtp Off");
+	{
+		unsigned int need = q->access == GENPT_ACCESS_WRITE ? GENPT_RVIOMMU_PERM_W :
+				    q->access == GENPT_ACCESS_EXEC ? GENPT_RVIOMMU_PERM_X :
+								     GENPT_RVIOMMU_PERM_R;
+
+		if (!(s->perm & need) || (s->perm & ~7u) ||
+		    (q->access == GENPT_ACCESS_WRITE && !s->dirty) ||
+		    (s->msi && (s->page_shift != 12 || (s->perm & GENPT_RVIOMMU_PERM_X))) ||
+		    s->iotval || s->iotval2 || s->reported)
+			FAIL(r, "success for a kind-%u access: perm %u dirty %d msi %d shift %u "
+				"iotval 0x%" PRIx64 " iotval2 0x%" PRIx64 " reported %d", q->access,
+			     s->perm, s->dirty, s->msi, s->page_shift, s->iotval, s->iotval2,
+			     s->reported);
+	}
 	{
 		bool shift_ok = false;
 
@@ -516,6 +537,8 @@ static void rv_check_record(struct rv *r, const struct genpt_rviommu_req *q,
 
 	if (fqt1 == fqt0)
 		return;
+	if (s->cause && !s->reported)
+		FAIL(r, "fault %u not reported (DTF) but a record was written", s->cause);
 	if (((fqt0 + 1) & mask) != fqt1)
 		FAIL(r, "one translation moved fqt from %" PRIu64 " to %" PRIu64, fqt0, fqt1);
 	if (!s->cause)
@@ -528,7 +551,7 @@ static void rv_check_record(struct rv *r, const struct genpt_rviommu_req *q,
 	ttyp = q->access == GENPT_ACCESS_EXEC ? 1 : q->access == GENPT_ACCESS_READ ? 2 : 3;
 	if (f.cause != s->cause || f.did != q->device_id || f.iotval != q->iova ||
 	    f.ttyp != ttyp || f.pv != q->pid_valid || (q->pid_valid && f.pid != q->process_id) ||
-	    f.priv != (q->pid_valid && q->priv) || rec[1])
+	    f.priv != (q->pid_valid && q->priv) || rec[1] || f.iotval2 != s->iotval2)
 		FAIL(r, "fault record cause %u ttyp %u did 0x%x pv %d pid 0x%x priv %d iotval 0x%"
 			PRIx64 " for cause %u access %u did 0x%x pv %d pid 0x%x priv %d iova 0x%"
 			PRIx64, f.cause, f.ttyp, f.did, f.pv, f.pid, f.priv, f.iotval, s->cause,
@@ -563,7 +586,8 @@ static void rv_translate(struct rv *r, const struct genpt_rviommu_req *q)
 	if (genpt_rviommu_translate(r->iommu, q, &s2))
 		FAIL(r, "second translate refused");
 	if (s2.cause != s.cause || s2.pa != s.pa || s2.page_shift != s.page_shift ||
-	    s2.pbmt != s.pbmt)
+	    s2.pbmt != s.pbmt || s2.perm != s.perm || s2.user != s.user ||
+	    s2.msi != s.msi || s2.dirty != s.dirty || s2.iotval2 != s.iotval2 || s2.reported != s.reported)
 		FAIL(r, "same request, same memory: cause %u pa 0x%" PRIx64 " shift %u pbmt %u, "
 			"then cause %u pa 0x%" PRIx64 " shift %u pbmt %u (hit %d)", s.cause, s.pa,
 		     s.page_shift, s.pbmt, s2.cause, s2.pa, s2.page_shift, s2.pbmt, s2.iotlb_hit);

@@ -542,6 +542,97 @@ Test(rviommu_fence, iofence_waits_for_dma_in_flight, .timeout = 60)
 	genpt_physmem_destroy(pm);
 }
 
+/*
+ * A genpt_rviommu_translate() walk is in flight like a DMA: it may be
+ * reading a table page an unmap just unlinked, and the unmap's gather may
+ * give that page back only after the invalidation completed.  So the
+ * IOFENCE.C of the unmap must wait for the walk, parked here on its first
+ * memory access.
+ */
+struct mi_rv_walk {
+	struct genpt_rviommu *rvi;
+	struct genpt_rviommu_rsp rsp;
+	int err;
+};
+
+static void *mi_rv_translate(void *arg)
+{
+	struct mi_rv_walk *w = arg;
+	struct genpt_rviommu_req req = { .device_id = 1, .iova = 0x1000,
+					 .access = GENPT_ACCESS_READ };
+
+	mi_marked = true;
+	w->err = genpt_rviommu_translate(w->rvi, &req, &w->rsp);
+	return NULL;
+}
+
+struct mi_rv_unmap {
+	struct genpt_rvdrv *drv;
+	struct genpt *pt;
+	int err;
+	int done; /* atomic */
+};
+
+static void *mi_rv_unmapper(void *arg)
+{
+	struct mi_rv_unmap *u = arg;
+
+	/* clear the leaves, IOTINVAL.GVMA, IOFENCE.C, release the gather */
+	u->err = genpt_rvdrv_unmap(u->drv, u->pt, 0, MI_LEN, NULL);
+	__atomic_store_n(&u->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+Test(rviommu_fence, iofence_waits_for_translate_in_flight, .timeout = 60)
+{
+	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 5 };
+	struct mi_rv_unmap u = { 0 };
+	struct mi_rv_walk w = { 0 };
+	struct genpt_physmem *pm;
+	struct mi_trap t;
+	pthread_t tr, um;
+	uint64_t ram;
+
+	cr_assert_eq(genpt_physmem_create(MI_PM_BASE, MI_PM_SIZE, &pm), 0);
+	mi_trap_init(&t, pm);
+	cr_assert_eq(genpt_rviommu_create(NULL, &mi_trap_ops, &t, &w.rvi), 0);
+	struct genpt_rvdrv_config dc = { .mmio = &genpt_rviommu_mmio_ops, .mmio_ctx = w.rvi,
+					 .mem = &genpt_physmem_ops, .mem_ctx = pm };
+	struct genpt_config tc = { .format = GENPT_FMT_RISCV, .va_bits = 41,
+				   .features = GENPT_FEAT_RISCV_GSTAGE,
+				   .mem = &genpt_physmem_ops, .mem_ctx = pm };
+	cr_assert_eq(genpt_rvdrv_create(&dc, &u.drv), 0);
+	cr_assert_eq(genpt_create(&tc, &u.pt), 0);
+	cr_assert_eq(genpt_physmem_alloc(pm, MI_LEN, 4096, &ram), 0);
+	cr_assert_eq(genpt_rvdrv_map(u.drv, u.pt, 0, ram, MI_LEN, GENPT_READ | GENPT_WRITE), 0);
+	cr_assert_eq(genpt_rvdrv_attach(u.drv, 1, u.pt, &dom), 0);
+
+	mi_trap_arm(&t, 0, true);
+	cr_assert_eq(pthread_create(&tr, NULL, mi_rv_translate, &w), 0);
+	mi_trap_wait_parked(&t);
+	cr_assert_eq(pthread_create(&um, NULL, mi_rv_unmapper, &u), 0);
+	mi_sleep_ms(100);
+	cr_assert_not(__atomic_load_n(&u.done, __ATOMIC_ACQUIRE),
+		      "IOFENCE.C completed (and the unmap released its tables) while a walk "
+		      "that may read them was in flight");
+	mi_trap_release(&t);
+	cr_assert_eq(pthread_join(um, NULL), 0);
+	cr_assert_eq(pthread_join(tr, NULL), 0);
+	cr_assert_eq(u.err, 0);
+	cr_assert_eq(w.err, 0);
+	/* the walk saw the mapping or its absence, nothing else */
+	cr_assert(w.rsp.cause == 0 ? w.rsp.pa == ram + 0x1000 :
+				     w.rsp.cause == GENPT_RVI_CAUSE_READ_GUEST_PAGE,
+		  "cause %u pa 0x%llx", w.rsp.cause, (unsigned long long)w.rsp.pa);
+
+	cr_assert_eq(genpt_rvdrv_detach(u.drv, 1), 0);
+	genpt_rvdrv_destroy(u.drv);
+	genpt_destroy(u.pt);
+	genpt_rviommu_destroy(w.rvi);
+	mi_trap_fini(&t);
+	genpt_physmem_destroy(pm);
+}
+
 /* A DMA that faults records its fault after leaving its in-flight section
  * (IOFENCE.C holds the register lock the record needs): faults and fences
  * from two threads at once must not deadlock. */

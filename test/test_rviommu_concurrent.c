@@ -425,10 +425,11 @@ Test(rviommu_concurrent, no_stale_fill_after_invalidation)
 		pthread_cond_wait(&tm.cond, &tm.lock);
 	pthread_mutex_unlock(&tm.lock);
 
-	/* the writer has seen D=1 in the first-stage leaf: clean, invalidate */
+	/* the writer has seen D=1 in the first-stage leaf: clean, invalidate
+	 * (the IOFENCE.C that completes the invalidation waits for the walk
+	 * in flight, so it comes after the release) */
 	__atomic_fetch_and(rvi_p(&e, leaf), ~RVI_D, __ATOMIC_ACQ_REL);
 	rvi_cmd(&e, RVI_CMD_VMA(1, 1, 4, 1, 3), RVI_CMD_ADDR(0x5000));
-	rvi_fence(&e);
 
 	pthread_mutex_lock(&tm.lock);
 	tm.state = 2;
@@ -436,6 +437,7 @@ Test(rviommu_concurrent, no_stale_fill_after_invalidation)
 	pthread_mutex_unlock(&tm.lock);
 	cr_assert_eq(pthread_join(th, NULL), 0);
 	cr_assert_eq(x.cause, 0, "the parked write completes (it was in flight)");
+	rvi_fence(&e);
 
 	/* a write after the invalidation must walk and set D again */
 	cr_assert_eq(genpt_rviommu_translate(iommu, &req, &rsp), 0);

@@ -127,6 +127,13 @@ struct genpt_rvdrv_domain {
  * or SADE (stage 1) is set when the table's dirty tracking is on.  Then
  * IODIR.INVAL_DDT for the device and IOFENCE.C.
  *
+ * On any error the DDT is as it was: the missing directory pages are all
+ * allocated before one store links them, and when a command fails the
+ * device context is restored, the new directory pages unlinked and the
+ * invalidation sent again; those pages go back to the provider when that
+ * invalidation completes, else at genpt_rvdrv_destroy() (the IOMMU may
+ * have read them).
+ *
  * Return: 0, or a negative errno.
  * -EINVAL: bad arguments, device_id wider than the DDT, id too wide, a
  *          table of the wrong kind for the stage.
@@ -153,7 +160,9 @@ GENPT_API int genpt_rvdrv_attach(struct genpt_rvdrv *drv, uint32_t device_id,
  * Return: 0, or a negative errno.
  * -ENOENT: the device is not attached.
  * -EINVAL: bad arguments.
- * -EIO: a command was refused.
+ * -EIO: a command was refused.  The device is detached all the same (its
+ *       device context stays invalid; the IOMMU may keep a cached copy
+ *       until a later invalidation gets through).
  */
 GENPT_API int genpt_rvdrv_detach(struct genpt_rvdrv *drv, uint32_t device_id);
 
@@ -178,7 +187,11 @@ GENPT_API int genpt_rvdrv_detach(struct genpt_rvdrv *drv, uint32_t device_id);
  * becomes dirty while hardware may still update), then clear GADE/SADE,
  * IODIR.INVAL_DDT, IOTINVAL, IOFENCE.C.
  * Setting the current state again is a no-op.  Devices attached later
- * follow the table's state (see genpt_rvdrv_attach()).
+ * follow the table's state (see genpt_rvdrv_attach()).  When switching on
+ * fails, it is undone: the table off again and every device context
+ * without GADE/SADE, as before the call.  When switching off fails after
+ * the table went off, tracking stays off (every writable leaf dirty, so no
+ * write is lost) and the error is reported.
  *
  * Return: 0, or a negative errno.
  * -EOPNOTSUPP: the IOMMU lacks capabilities.AMO_HWAD (nothing changes), or

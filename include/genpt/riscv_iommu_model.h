@@ -178,8 +178,14 @@ struct genpt_rviommu_req {
 	bool priv;
 };
 
+/* Bits of genpt_rviommu_rsp.perm. */
+#define GENPT_RVIOMMU_PERM_R 0x1u
+#define GENPT_RVIOMMU_PERM_W 0x2u
+#define GENPT_RVIOMMU_PERM_X 0x4u
+
 /**
- * struct genpt_rviommu_rsp - the outcome of genpt_rviommu_translate().
+ * struct genpt_rviommu_rsp - the outcome of genpt_rviommu_translate(): what
+ * the IOMMU decided, as hardware knows it.
  *
  * @cause:      0 on success, else the fault CAUSE (GENPT_RVI_CAUSE_*).
  * @pa:         translated physical address, page offset included (0 on a
@@ -190,6 +196,29 @@ struct genpt_rviommu_req {
  * @pbmt:       memory type: 0 PMA, 1 NC, 2 IO (Svpbmt; the first stage's
  *              non-zero PBMT overrides the G-stage's).
  * @iotlb_hit:  served from the IOTLB without walking.
+ * @perm:       GENPT_RVIOMMU_PERM_R / _W / _X this requester may use
+ *              through the translation: both stages' leaves combined (a
+ *              Bare stage grants all three), with the first stage's U
+ *              rules for the request's privilege applied (a supervisor
+ *              request uses U pages only with SUM and never for execute).
+ *              An MSI translation grants R and W only.  Always holds the
+ *              requested access on success; 0 on a fault.
+ * @user:       the first-stage leaf has U (false when the first stage is
+ *              Bare, or on a fault).
+ * @dirty:      both stages' leaves have D (a Bare stage counts as dirty):
+ *              a write through this translation needs no A/D update.
+ *              Always true after a successful write; false on a fault.
+ * @msi:        an MSI address translation (a flat MSI page table entry
+ *              gave @pa; the G-stage was not used).
+ * @iotval:     on a fault, the record's iotval: the request's IOVA.
+ * @iotval2:    on a fault, the record's iotval2: for a guest-page fault
+ *              the GPA (bits 63:2) with bit 0 set when an implicit access
+ *              for first-stage translation or the PDT faulted and bit 1
+ *              when that access was a write (an A/D update); else 0.
+ * @reported:   on a fault, the IOMMU reports it (a record goes to the fault
+ *              queue, or is lost when the queue is off, full or in error);
+ *              false when DC.tc.DTF suppresses it.  The fields above are
+ *              filled either way.
  */
 struct genpt_rviommu_rsp {
 	unsigned int cause;
@@ -197,6 +226,13 @@ struct genpt_rviommu_rsp {
 	unsigned int page_shift;
 	unsigned int pbmt;
 	bool iotlb_hit;
+	unsigned int perm;
+	bool user;
+	bool dirty;
+	bool msi;
+	uint64_t iotval;
+	uint64_t iotval2;
+	bool reported;
 };
 
 /**
@@ -204,7 +240,8 @@ struct genpt_rviommu_rsp {
  * @iommu: the IOMMU.
  * @req:   the request: device, process id, address, access, privilege.
  * @rsp:   receives the outcome: the fault cause (0 on success), the
- *         physical address, the page size, the memory type.
+ *         physical address, the page size, the memory type, the
+ *         permissions granted, and for a fault what its record holds.
  *
  * Follows the specification's "Process to translate an IOVA": ddtp mode,
  * device context (from the cache or the DDT, with every configuration
@@ -213,7 +250,12 @@ struct genpt_rviommu_rsp {
  * DC.tc.SADE/GADE allow them.  On a fault the record (CAUSE, TTYP, DID,
  * PV/PID/PRIV, iotval = IOVA, iotval2 = GPA and implicit-access bits for
  * guest-page faults) goes to the fault queue when it is on, unless DC.tc.DTF
- * suppresses it.  Thread safe.
+ * suppresses it.  Thread safe, also beside edits of the tables it walks:
+ * every entry is read with an acquire load, and an IOFENCE.C that begins
+ * while the walk runs completes only after it (as on hardware, a completed
+ * invalidation leaves no walk reading what it covered), so a gather is
+ * safe to release once the IOTINVAL for its range and an IOFENCE.C after
+ * it completed (what the genpt_rvdrv_* calls do).
  *
  * Return: 0 when the transaction was processed, whether it faulted or not
  * (see @rsp->cause), or a negative errno.

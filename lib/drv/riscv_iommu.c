@@ -230,41 +230,104 @@ static int cmd_vma(struct genpt_rvdrv *d, bool pscv, uint32_t pscid, bool av,
 
 /* ---------------------------------------------------------------- DDT -- */
 
-/* The device context of @did, building missing directory levels when
- * @alloc; NULL when absent (or out of memory). */
-static uint64_t *ddt_dc(struct genpt_rvdrv *d, uint32_t did, bool alloc)
+/* Index of @did in a directory of level @i (1 or 2). */
+static uint64_t ddt_ddi(const struct genpt_rvdrv *d, uint32_t did, unsigned int i)
 {
 	unsigned int b0 = d->ext ? 6 : 7;
+
+	return i == 2 ? did >> (b0 + 9) : (did >> b0) & 0x1ff;
+}
+
+static uint64_t *ddt_next(struct genpt_rvdrv *d, uint64_t e)
+{
+	return d->mem->phys_to_virt(d->mem_ctx,
+				    ((e & GENPT_RVI_PPN_MASK) >> GENPT_RVI_PPN_SHIFT) << 12);
+}
+
+/*
+ * The directory on @did's path whose entry is missing, and that entry's
+ * level (*@level; 0 when the whole path exists, with the DC's table).
+ */
+static uint64_t *ddt_walk(struct genpt_rvdrv *d, uint32_t did, unsigned int *level)
+{
 	uint64_t *table = d->ddt_root;
+	unsigned int i;
 
-	for (unsigned int i = d->ddt_levels - 1; i > 0; i--) {
-		uint64_t ddi = i == 2 ? did >> (b0 + 9) : (did >> b0) & 0x1ff;
-		uint64_t e = __atomic_load_n(&table[ddi], __ATOMIC_ACQUIRE);
+	for (i = d->ddt_levels - 1; i > 0 && table; i--) {
+		uint64_t e = __atomic_load_n(&table[ddt_ddi(d, did, i)], __ATOMIC_ACQUIRE);
 
-		if (!(e & GENPT_RVI_DIR_V)) {
-			struct rvdrv_page *pg;
-			uint64_t pa;
-			void *va;
-
-			if (!alloc)
-				return NULL;
-			pg = malloc(sizeof(*pg));
-			va = pg ? page_alloc(d, 4096, &pa) : NULL;
-			if (!va) {
-				free(pg);
-				return NULL;
-			}
-			*pg = (struct rvdrv_page){ va, pa, 4096, d->pages };
-			d->pages = pg;
-			e = GENPT_RVI_PPN_OF(pa) | GENPT_RVI_DIR_V;
-			__atomic_store_n(&table[ddi], e, __ATOMIC_RELEASE);
-		}
-		table = d->mem->phys_to_virt(d->mem_ctx,
-					     ((e & GENPT_RVI_PPN_MASK) >> GENPT_RVI_PPN_SHIFT) << 12);
-		if (!table)
-			return NULL;
+		if (!(e & GENPT_RVI_DIR_V))
+			break;
+		table = ddt_next(d, e);
 	}
+	*level = i;
+	return table;
+}
+
+/* The device context of @did; NULL when its directory path is absent. */
+static uint64_t *ddt_dc(struct genpt_rvdrv *d, uint32_t did)
+{
+	unsigned int level, b0 = d->ext ? 6 : 7;
+	uint64_t *table = ddt_walk(d, did, &level);
+
+	if (!table || level)
+		return NULL;
 	return table + (uint64_t)(did & ((1u << b0) - 1)) * d->dc_words;
+}
+
+/*
+ * Build the missing directory levels of @did's path.  Every page is
+ * allocated and the new pages are linked among themselves before one
+ * release store hangs them into the DDT, so an allocation failure leaves
+ * the DDT (and the provider) as it was.  *@nw receives what undoes it:
+ * the entry that store wrote (NULL when nothing was missing), its old
+ * value, and the number of new pages (pushed on d->pages).
+ */
+struct ddt_new {
+	uint64_t *slot;
+	uint64_t old;
+	unsigned int pages;
+};
+
+static int ddt_build(struct genpt_rvdrv *d, uint32_t did, struct ddt_new *nw)
+{
+	struct rvdrv_page *pg[2] = { NULL, NULL };
+	unsigned int level, n;
+	uint64_t *table = ddt_walk(d, did, &level);
+
+	*nw = (struct ddt_new){ NULL, 0, 0 };
+	if (!table)
+		return -ENOMEM;
+	/* pg[k] is the directory of level level-1-k */
+	for (n = 0; n < level; n++) {
+		pg[n] = malloc(sizeof(*pg[n]));
+		if (pg[n])
+			pg[n]->va = page_alloc(d, 4096, &pg[n]->pa);
+		if (!pg[n] || !pg[n]->va) {
+			for (unsigned int k = 0; k <= n && k < 2; k++) {
+				if (pg[k])
+					page_free(d, pg[k]->va, 4096);
+				free(pg[k]);
+			}
+			return -ENOMEM;
+		}
+		pg[n]->size = 4096;
+	}
+	if (!level)
+		return 0;
+	if (level == 2) /* the new level-1 directory points to the new leaf page */
+		__atomic_store_n((uint64_t *)pg[0]->va + ddt_ddi(d, did, 1),
+				 GENPT_RVI_PPN_OF(pg[1]->pa) | GENPT_RVI_DIR_V, __ATOMIC_RELAXED);
+	nw->slot = &table[ddt_ddi(d, did, level)];
+	nw->old = __atomic_load_n(nw->slot, __ATOMIC_RELAXED);
+	__atomic_store_n(nw->slot, GENPT_RVI_PPN_OF(pg[0]->pa) | GENPT_RVI_DIR_V,
+			 __ATOMIC_RELEASE);
+	for (unsigned int k = 0; k < level; k++) {
+		pg[k]->next = d->pages;
+		d->pages = pg[k];
+	}
+	nw->pages = level;
+	return 0;
 }
 
 /* ---------------------------------------------------------- lifecycle -- */
@@ -573,13 +636,85 @@ static bool mode_supported(uint64_t caps, enum genpt_rvdrv_stage s, unsigned int
 	return caps & (s == GENPT_RVDRV_STAGE2 ? s2 : s1)[mode - GENPT_RVI_MODE_SV39];
 }
 
+/*
+ * Undo attach_dc() after its commands failed: the DC as it was (V=0 first),
+ * the new directory pages unhooked, the bookkeeping back.  The IOMMU may
+ * have read what was written, so the pages are freed only when a fresh
+ * IODIR.INVAL_DDT + IOFENCE.C gets through; otherwise they stay on
+ * d->pages until genpt_rvdrv_destroy().
+ */
+static void attach_undo(struct genpt_rvdrv *d, struct rvdrv_attach *a, uint64_t *dc,
+			const uint64_t *old, const struct ddt_new *nw)
+{
+	unsigned int added = nw->pages;
+
+	__atomic_store_n(&dc[GENPT_RVI_DC_TC], 0, __ATOMIC_RELEASE);
+	for (unsigned int i = d->dc_words; i-- > 0;)
+		__atomic_store_n(&dc[i], old[i], __ATOMIC_RELEASE);
+	if (nw->slot)
+		__atomic_store_n(nw->slot, nw->old, __ATOMIC_RELEASE);
+	d->att = a->next;
+	genpt_tracking_claim(a->table, false);
+	if (cmd_inval_ddt(d, true, a->did) || cmd_fence(d))
+		return;
+	while (added--) {
+		struct rvdrv_page *pg = d->pages;
+
+		d->pages = pg->next;
+		page_free(d, pg->va, pg->size);
+		free(pg);
+	}
+}
+
+/*
+ * Attach (lock held, checks done): build the DDT path, write @a's device
+ * context, IODIR.INVAL_DDT, IOFENCE.C.  On any error the DDT, the list of
+ * attachments and the table's tracking claim are as they were.
+ */
+static int attach_dc(struct genpt_rvdrv *d, struct rvdrv_attach *a,
+		     const struct genpt_hw_info *info, bool tracking)
+{
+	uint64_t *dc, tc, w[8] = { 0 }, old[8];
+	struct ddt_new nw;
+	int err = ddt_build(d, a->did, &nw);
+
+	if (err)
+		return err;
+	dc = ddt_dc(d, a->did);
+	if (!dc)
+		return -ENOMEM; /* unreachable: the path was just built */
+	tc = GENPT_RVI_TC_V | (tracking ? stage_ade(a->stage) : 0);
+	if (a->stage == GENPT_RVDRV_STAGE2)
+		w[GENPT_RVI_DC_IOHGATP] = info->atp | ((uint64_t)a->id << GENPT_RVI_ATP_GSCID_SHIFT);
+	else {
+		w[GENPT_RVI_DC_TA] = GENPT_RVI_TA_PSCID(a->id);
+		w[GENPT_RVI_DC_FSC] = info->atp;
+	}
+	for (unsigned int i = 0; i < d->dc_words; i++)
+		old[i] = __atomic_load_n(&dc[i], __ATOMIC_RELAXED);
+	/* V=0 first, then the fields, then tc with V (release). */
+	__atomic_store_n(&dc[GENPT_RVI_DC_TC], 0, __ATOMIC_RELEASE);
+	for (unsigned int i = 1; i < d->dc_words; i++)
+		__atomic_store_n(&dc[i], w[i], __ATOMIC_RELAXED);
+	__atomic_store_n(&dc[GENPT_RVI_DC_TC], tc, __ATOMIC_RELEASE);
+
+	d->att = a;
+	/* From now on tracking is switched here, where DC.tc follows it. */
+	genpt_tracking_claim(a->table, true);
+	err = cmd_inval_ddt(d, true, a->did);
+	if (!err)
+		err = cmd_fence(d);
+	if (err)
+		attach_undo(d, a, dc, old, &nw);
+	return err;
+}
+
 GENPT_API int genpt_rvdrv_attach(struct genpt_rvdrv *drv, uint32_t device_id,
 				 struct genpt *table,
 				 const struct genpt_rvdrv_domain *dom)
 {
 	struct genpt_hw_info info;
 	struct rvdrv_attach *a;
-	uint64_t *dc, tc, w[8] = { 0 };
 	int tracking, err;
 
 	if (!drv || !table || !dom)
@@ -614,32 +749,12 @@ GENPT_API int genpt_rvdrv_attach(struct genpt_rvdrv *drv, uint32_t device_id,
 			goto out;
 	err = -ENOMEM;
 	a = malloc(sizeof(*a));
-	dc = a ? ddt_dc(drv, device_id, true) : NULL;
-	if (!dc) {
-		free(a);
+	if (!a)
 		goto out;
-	}
-
-	tc = GENPT_RVI_TC_V | (tracking ? stage_ade(dom->stage) : 0);
-	if (dom->stage == GENPT_RVDRV_STAGE2)
-		w[GENPT_RVI_DC_IOHGATP] = info.atp | ((uint64_t)dom->id << GENPT_RVI_ATP_GSCID_SHIFT);
-	else {
-		w[GENPT_RVI_DC_TA] = GENPT_RVI_TA_PSCID(dom->id);
-		w[GENPT_RVI_DC_FSC] = info.atp;
-	}
-	/* V=0 first, then the fields, then tc with V (release). */
-	__atomic_store_n(&dc[GENPT_RVI_DC_TC], 0, __ATOMIC_RELEASE);
-	for (unsigned int i = 1; i < drv->dc_words; i++)
-		__atomic_store_n(&dc[i], w[i], __ATOMIC_RELAXED);
-	__atomic_store_n(&dc[GENPT_RVI_DC_TC], tc, __ATOMIC_RELEASE);
-
 	*a = (struct rvdrv_attach){ device_id, table, dom->stage, dom->id, drv->att };
-	drv->att = a;
-	/* From now on tracking is switched here, where DC.tc follows it. */
-	genpt_tracking_claim(table, true);
-	err = cmd_inval_ddt(drv, true, device_id);
-	if (!err)
-		err = cmd_fence(drv);
+	err = attach_dc(drv, a, &info, tracking);
+	if (err)
+		free(a);
 out:
 	pthread_mutex_unlock(&drv->lock);
 	return err;
@@ -665,7 +780,7 @@ GENPT_API int genpt_rvdrv_detach(struct genpt_rvdrv *drv, uint32_t device_id)
 		pthread_mutex_unlock(&drv->lock);
 		return -ENOENT;
 	}
-	dc = ddt_dc(drv, device_id, false);
+	dc = ddt_dc(drv, device_id);
 	if (dc)
 		__atomic_store_n(&dc[GENPT_RVI_DC_TC], 0, __ATOMIC_RELEASE);
 	err = cmd_inval_ddt(drv, true, device_id);
@@ -727,19 +842,22 @@ static int toggle_ade(struct genpt_rvdrv *d, struct genpt *table, bool on)
 	unsigned int n = table_ranges(table, first, last);
 	int err = 0;
 
-	for (struct rvdrv_attach *a = d->att; a && !err; a = a->next) {
+	/* Every DC is written even after a command failed (an undo must
+	 * reach them all); commands stop at the first error. */
+	for (struct rvdrv_attach *a = d->att; a; a = a->next) {
 		uint64_t *dc, tc;
 
 		if (a->table != table)
 			continue;
-		dc = ddt_dc(d, a->did, false);
+		dc = ddt_dc(d, a->did);
 		if (!dc)
 			continue;
 		tc = __atomic_load_n(&dc[GENPT_RVI_DC_TC], __ATOMIC_ACQUIRE);
 		tc = on ? tc | stage_ade(a->stage) : tc & ~stage_ade(a->stage);
 		/* One 64-bit store: V stays 1, only the A/D enable changes. */
 		__atomic_store_n(&dc[GENPT_RVI_DC_TC], tc, __ATOMIC_RELEASE);
-		err = cmd_inval_ddt(d, true, a->did);
+		if (!err)
+			err = cmd_inval_ddt(d, true, a->did);
 	}
 	/* G-stage (or first-stage) translations of the domain, all of it. */
 	for (unsigned int i = 0; i < n && !err; i++)
@@ -791,13 +909,23 @@ static int set_tracking(struct genpt_rvdrv *drv, struct genpt *table,
 	if (enable) {
 		/* Hardware first: it must be able to set D before any leaf
 		 * starts clean. */
+		bool table_on = false;
+
 		err = toggle_ade(drv, table, true);
 		if (!err)
 			err = table_tracking(drv, table, true, split_shift);
+		table_on = !err;
 		/* Start from a clean slate. */
 		n = table_ranges(table, first, last);
 		for (unsigned int i = 0; i < n && !err; i++)
 			err = harvest(drv, table, first[i], last[i] - first[i] + 1, 0, NULL);
+		/* Undo on failure (best effort, the first error is kept): the
+		 * table off again (every writable leaf dirty, as it was), the
+		 * device contexts without A/D update. */
+		if (err && table_on)
+			table_tracking(drv, table, false, split_shift);
+		if (err)
+			toggle_ade(drv, table, false);
 	} else {
 		/* Table first: every writable leaf dirty while hardware may
 		 * still update, then hardware without A/D update. */

@@ -73,9 +73,9 @@ struct rvi_dcc {
 #define RVI_TLB_FS_U 0x20u   /* the first-stage leaf has U */
 
 /* perm bits of a cached translation (both stages combined) */
-#define RVI_PERM_R 1u
-#define RVI_PERM_W 2u
-#define RVI_PERM_X 4u
+#define RVI_PERM_R GENPT_RVIOMMU_PERM_R
+#define RVI_PERM_W GENPT_RVIOMMU_PERM_W
+#define RVI_PERM_X GENPT_RVIOMMU_PERM_X
 
 /*
  * struct rvi_tlb_entry - one translation: [va, va + 2^shift) ->
@@ -144,7 +144,8 @@ struct genpt_rviommu {
 	/*
 	 * DMA in flight, for IOFENCE.C (see genpt_rvi_dma_quiesce): a DMA
 	 * counts itself in dma_active[dma_epoch & 1] from before it looks up
-	 * its translation until its data is in memory.  Atomics.
+	 * its translation until its data is in memory, a translate call
+	 * around its walk.  Atomics.
 	 */
 	uint64_t dma_epoch;
 	uint64_t dma_active[2];
@@ -180,8 +181,10 @@ void *genpt_rvi_ptr(struct genpt_rviommu *iommu, uint64_t pa, unsigned int size)
 
 /*
  * translate.c: wait until every genpt_rviommu_dma() page transfer that
- * began before this call has written its data (reg_lock held: a DMA in
- * flight never takes it, it records its fault after leaving).
+ * began before this call has written its data, and every
+ * genpt_rviommu_translate() walk that began before it has finished
+ * (reg_lock held: neither takes it in flight, a fault is recorded after
+ * leaving).
  */
 void genpt_rvi_dma_quiesce(struct genpt_rviommu *iommu);
 

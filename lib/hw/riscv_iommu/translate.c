@@ -522,6 +522,32 @@ static bool pc_misconfigured(const struct genpt_rviommu *iommu, uint64_t ta,
 }
 
 /*
+ * Host pointer of @size bytes of the PDT at @a, a GPA when the G-stage is
+ * active ("Process to locate the Process-context", steps 2, 4 and 9), or
+ * the cause.  Step 2 says "If faults occur during G-stage address
+ * translation of a then stop and the fault detected by the G-stage
+ * address translation process" is reported: a guest-page fault as the
+ * G-stage reports it (original access type, iotval2 bit 0 set).  A
+ * G-stage table access that violates PMA/PMP is an access fault detected
+ * while reading the PDT: "PDT entry load access fault" (265), as is the
+ * PDT entry itself (steps 4 and 9), not the load/store/fetch access fault
+ * the G-stage would report for a data access.
+ */
+static unsigned int pdt_ptr(struct rvi_ctx *c, uint64_t a, unsigned int size,
+			    uint64_t **p)
+{
+	struct rvi_leaf gl;
+	unsigned int cause = walk_gs(c, a, ACC_READ, true, &gl);
+
+	if (cause == cause_access(c->access))
+		return GENPT_RVI_CAUSE_PDT_LOAD_FAULT;
+	if (cause)
+		return cause;
+	*p = genpt_rvi_ptr(c->iommu, gl.pa, size);
+	return *p ? 0 : GENPT_RVI_CAUSE_PDT_LOAD_FAULT;
+}
+
+/*
  * "Process to locate the Process-context".  The PDT addresses are GPAs
  * when the G-stage is active: each access is an implicit read through it.
  */
@@ -533,7 +559,6 @@ static unsigned int locate_pc(struct rvi_ctx *c, uint32_t pid, uint64_t pc[2])
 	unsigned int levels = atp_mode(pdtp); /* PD8 1, PD17 2, PD20 3 */
 	uint64_t gen = genpt_rvi_dcc_gen(&iommu->dcc);
 	uint64_t a = (pdtp & GENPT_RVI_ATP_PPN_MASK) << 12, *p;
-	struct rvi_leaf gl;
 	unsigned int cause;
 
 	if (genpt_rvi_dcc_lookup(&iommu->dcc, true, did, pid, pc, 2)) {
@@ -545,12 +570,9 @@ static unsigned int locate_pc(struct rvi_ctx *c, uint32_t pid, uint64_t pc[2])
 		uint64_t pdi = i == 2 ? (pid >> 17) & 7 : (pid >> 8) & 0x1ff;
 		uint64_t e;
 
-		cause = walk_gs(c, a + pdi * 8, ACC_READ, true, &gl);
+		cause = pdt_ptr(c, a + pdi * 8, 8, &p);
 		if (cause)
 			return cause;
-		p = genpt_rvi_ptr(iommu, gl.pa, 8);
-		if (!p)
-			return GENPT_RVI_CAUSE_PDT_LOAD_FAULT;
 		e = load64(p);
 		if (!(e & GENPT_RVI_DIR_V))
 			return GENPT_RVI_CAUSE_PDT_INVALID;
@@ -558,12 +580,9 @@ static unsigned int locate_pc(struct rvi_ctx *c, uint32_t pid, uint64_t pc[2])
 			return GENPT_RVI_CAUSE_PDT_MISCONFIGURED;
 		a = PTE_PPN(e) << 12;
 	}
-	cause = walk_gs(c, a + (uint64_t)(pid & 0xff) * 16, ACC_READ, true, &gl);
+	cause = pdt_ptr(c, a + (uint64_t)(pid & 0xff) * 16, 16, &p);
 	if (cause)
 		return cause;
-	p = genpt_rvi_ptr(iommu, gl.pa, 16);
-	if (!p)
-		return GENPT_RVI_CAUSE_PDT_LOAD_FAULT;
 	pc[0] = load64(&p[0]);
 	pc[1] = load64(&p[1]);
 	if (!(pc[0] & GENPT_RVI_PC_TA_V))
@@ -666,6 +685,21 @@ static unsigned int leaf_perm(uint64_t pte)
 	       ((pte & PTE_X) ? RVI_PERM_X : 0);
 }
 
+/* What the first stage's U rules leave this requester of a page whose
+ * first-stage leaf has U = @u (step 5 of the walk, for every access). */
+static unsigned int priv_mask(const struct rvi_ctx *c, bool u)
+{
+	const unsigned int all = RVI_PERM_R | RVI_PERM_W | RVI_PERM_X;
+
+	if (!c->fs_on)
+		return all;
+	if (!c->priv)
+		return u ? all : 0;
+	if (u)
+		return c->sum ? RVI_PERM_R | RVI_PERM_W : 0;
+	return all;
+}
+
 /* Steps 17-20 for the located contexts: IOTLB, then the walks. */
 /* The IOTLB answers @c's request (counted as a hit or a miss). */
 static bool tlb_hit(struct rvi_ctx *c, const struct rvi_tlb_tag *tag,
@@ -685,6 +719,9 @@ static bool tlb_hit(struct rvi_ctx *c, const struct rvi_tlb_tag *tag,
 	rsp->page_shift = e.shift;
 	rsp->pbmt = e.pbmt;
 	rsp->iotlb_hit = true;
+	rsp->user = (e.flags & RVI_TLB_PSCV) && (e.flags & RVI_TLB_FS_U);
+	rsp->perm = e.perm & priv_mask(c, rsp->user);
+	rsp->dirty = e.flags & RVI_TLB_DIRTY;
 	return true;
 }
 
@@ -713,11 +750,17 @@ static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *
 		gpa = fl.pa;
 	}
 	cause = msi_translate(c, gpa, &is_msi, &pa);
+	rsp->user = c->fs_on && (fl.pte & PTE_U);
 	if (is_msi) {
 		if (cause)
 			return cause;
+		/* The MSI PTE acts as a G-stage leaf with R = W = 1, X = 0. */
 		rsp->pa = pa;
 		rsp->page_shift = 12;
+		rsp->msi = true;
+		rsp->perm = leaf_perm(fl.pte) & priv_mask(c, rsp->user) &
+			    (RVI_PERM_R | RVI_PERM_W);
+		rsp->dirty = fl.pte & PTE_D;
 		return 0;
 	}
 	cause = walk_gs(c, gpa, c->access, false, &gl);
@@ -735,6 +778,8 @@ static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *
 	rsp->pa = pa;
 	rsp->page_shift = shift;
 	rsp->pbmt = fpb ? fpb : (c->gs_on ? PTE_PBMT(gl.pte) : 0);
+	rsp->perm = leaf_perm(fl.pte) & leaf_perm(gl.pte) & priv_mask(c, rsp->user);
+	rsp->dirty = fl.pte & gl.pte & PTE_D;
 
 	if (cacheable) {
 		uint64_t m = (1ull << shift) - 1;
@@ -776,6 +821,8 @@ static unsigned int translate(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
 		/* Untranslated requests pass through. */
 		rsp->pa = req->iova;
 		rsp->page_shift = 12;
+		rsp->perm = RVI_PERM_R | RVI_PERM_W | RVI_PERM_X;
+		rsp->dirty = true;
 		return 0;
 	}
 	levels = mode - GENPT_RVI_DDTP_1LVL + 1;
@@ -868,12 +915,20 @@ static bool xlate(struct genpt_rviommu *iommu, const struct genpt_rviommu_req *r
 	cause = translate(&c, rsp);
 	if (!cause)
 		return false;
-	*rsp = (struct genpt_rviommu_rsp){ .cause = cause };
+	/* The record's iotval2 only for guest-page faults. */
+	*rsp = (struct genpt_rviommu_rsp){
+		.cause = cause,
+		.iotval = req->iova,
+		.iotval2 = (cause == GENPT_RVI_CAUSE_INST_GUEST_PAGE ||
+			    cause == GENPT_RVI_CAUSE_READ_GUEST_PAGE ||
+			    cause == GENPT_RVI_CAUSE_WRITE_GUEST_PAGE) ? c.iotval2 : 0,
+		/* DTF silences translation faults; a fault that prevented
+		 * locating a valid DC assumes DTF = 0. */
+		.reported = !c.dc_found || !(c.dc[GENPT_RVI_DC_TC] & GENPT_RVI_TC_DTF) ||
+			    cause_ignores_dtf(cause),
+	};
 	rvi_stat(&iommu->st_faults);
-	/* DTF silences translation faults; a fault that prevented locating a
-	 * valid DC assumes DTF = 0. */
-	if (c.dc_found && (c.dc[GENPT_RVI_DC_TC] & GENPT_RVI_TC_DTF) &&
-	    !cause_ignores_dtf(cause))
+	if (!rsp->reported)
 		return false;
 	*f = (struct genpt_rviommu_fault){
 		.cause = cause,
@@ -884,19 +939,22 @@ static bool xlate(struct genpt_rviommu *iommu, const struct genpt_rviommu_req *r
 		.pv = req->pid_valid,
 		.pid = req->pid_valid ? req->process_id : 0,
 		.priv = req->pid_valid && req->priv,
-		.iotval = req->iova,
-		.iotval2 = (cause == GENPT_RVI_CAUSE_INST_GUEST_PAGE ||
-			    cause == GENPT_RVI_CAUSE_READ_GUEST_PAGE ||
-			    cause == GENPT_RVI_CAUSE_WRITE_GUEST_PAGE) ? c.iotval2 : 0,
+		.iotval = rsp->iotval,
+		.iotval2 = rsp->iotval2,
 	};
 	return true;
 }
+
+static unsigned int dma_enter(struct genpt_rviommu *iommu);
+static void dma_exit(struct genpt_rviommu *iommu, unsigned int slot);
 
 GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
 				      const struct genpt_rviommu_req *req,
 				      struct genpt_rviommu_rsp *rsp)
 {
 	struct genpt_rviommu_fault f;
+	unsigned int slot;
+	bool record;
 
 	if (!iommu || !req || !rsp)
 		return -EINVAL;
@@ -904,7 +962,12 @@ GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
 	    (req->device_id >> 24) || (req->pid_valid && (req->process_id >> 20)) ||
 	    (req->priv && !req->pid_valid))
 		return -EINVAL;
-	if (xlate(iommu, req, rsp, &f))
+	/* In flight like a DMA page: IOFENCE.C waits for the walk, so once an
+	 * invalidation completed no walk still reads a table it covered. */
+	slot = dma_enter(iommu);
+	record = xlate(iommu, req, rsp, &f);
+	dma_exit(iommu, slot);
+	if (record)
 		genpt_rvi_record_fault(iommu, &f);
 	return 0;
 }
@@ -919,9 +982,12 @@ GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
  * invalidated must be in memory before the fence completes, or the
  * hypervisor copies the page without it and never sees it dirty again.
  * Each page of a DMA counts itself in dma_active[epoch & 1] from before its
- * translation until its data is written; IOFENCE.C advances the epoch and
- * waits for the old epoch's count to drain.  Later DMAs count in the other
- * slot, so the wait is bounded by the transfers already under way.
+ * translation until its data is written, and so does every
+ * genpt_rviommu_translate() for its walk (a walk in flight may be reading a
+ * table page the engine unlinked: the page may be freed only after the
+ * invalidation completed); IOFENCE.C advances the epoch and waits for the
+ * old epoch's count to drain.  Later ones count in the other slot, so the
+ * wait is bounded by the work already under way.
  */
 static unsigned int dma_enter(struct genpt_rviommu *iommu)
 {
