@@ -107,11 +107,25 @@ static int wait_reg(struct genpt_rvdrv *d, uint32_t off, uint64_t mask, uint64_t
 	return -ETIMEDOUT;
 }
 
+/* Make @size bytes at @va visible to an IOMMU that does not snoop the
+ * CPU caches (genpt_mem_ops.flush; nothing when coherent). */
+static void drv_flush(struct genpt_rvdrv *d, const void *va, size_t size)
+{
+	if (d->mem->flush)
+		d->mem->flush(d->mem_ctx, va, size);
+}
+
+/* Zeroed by the CPU: flushed whole, so that the IOMMU reads zeroes (not
+ * stale memory) and a dirty zero line evicted later cannot overwrite what
+ * the IOMMU wrote (fault records, the fence word). */
 static void *page_alloc(struct genpt_rvdrv *d, size_t size, uint64_t *pa)
 {
 	size_t sz = size < 4096 ? 4096 : size;
+	void *va = d->mem->alloc(d->mem_ctx, sz, sz, pa);
 
-	return d->mem->alloc(d->mem_ctx, sz, sz, pa);
+	if (va)
+		drv_flush(d, va, sz);
+	return va;
 }
 
 static void page_free(struct genpt_rvdrv *d, void *va, size_t size)
@@ -169,6 +183,7 @@ static int cmd_submit(struct genpt_rvdrv *d, uint64_t d0, uint64_t d1)
 	 * its register lock; hardware sees an MMIO write after the stores). */
 	__atomic_store_n(&d->cq[2 * d->cqt], d0, __ATOMIC_RELEASE);
 	__atomic_store_n(&d->cq[2 * d->cqt + 1], d1, __ATOMIC_RELEASE);
+	drv_flush(d, &d->cq[2 * d->cqt], 16);
 	d->cqt = next;
 	return wr(d, GENPT_RVI_REG_CQT, 4, next);
 }
@@ -258,6 +273,7 @@ static uint64_t *ddt_dc(struct genpt_rvdrv *d, uint32_t did, bool alloc)
 			d->pages = pg;
 			e = GENPT_RVI_PPN_OF(pa) | GENPT_RVI_DIR_V;
 			__atomic_store_n(&table[ddi], e, __ATOMIC_RELEASE);
+			drv_flush(d, &table[ddi], 8);
 		}
 		table = d->mem->phys_to_virt(d->mem_ctx,
 					     ((e & GENPT_RVI_PPN_MASK) >> GENPT_RVI_PPN_SHIFT) << 12);
@@ -627,11 +643,15 @@ GENPT_API int genpt_rvdrv_attach(struct genpt_rvdrv *drv, uint32_t device_id,
 		w[GENPT_RVI_DC_TA] = GENPT_RVI_TA_PSCID(dom->id);
 		w[GENPT_RVI_DC_FSC] = info.atp;
 	}
-	/* V=0 first, then the fields, then tc with V (release). */
+	/* V=0 first, then the fields, then tc with V (release); each step
+	 * reaches a non-coherent IOMMU before the next. */
 	__atomic_store_n(&dc[GENPT_RVI_DC_TC], 0, __ATOMIC_RELEASE);
+	drv_flush(drv, dc, 8);
 	for (unsigned int i = 1; i < drv->dc_words; i++)
 		__atomic_store_n(&dc[i], w[i], __ATOMIC_RELAXED);
+	drv_flush(drv, dc, 8 * drv->dc_words);
 	__atomic_store_n(&dc[GENPT_RVI_DC_TC], tc, __ATOMIC_RELEASE);
+	drv_flush(drv, dc, 8);
 
 	*a = (struct rvdrv_attach){ device_id, table, dom->stage, dom->id, drv->att };
 	drv->att = a;
@@ -666,8 +686,10 @@ GENPT_API int genpt_rvdrv_detach(struct genpt_rvdrv *drv, uint32_t device_id)
 		return -ENOENT;
 	}
 	dc = ddt_dc(drv, device_id, false);
-	if (dc)
+	if (dc) {
 		__atomic_store_n(&dc[GENPT_RVI_DC_TC], 0, __ATOMIC_RELEASE);
+		drv_flush(drv, dc, 8);
+	}
 	err = cmd_inval_ddt(drv, true, device_id);
 	if (!err)
 		err = a->stage == GENPT_RVDRV_STAGE2 ?
@@ -739,6 +761,7 @@ static int toggle_ade(struct genpt_rvdrv *d, struct genpt *table, bool on)
 		tc = on ? tc | stage_ade(a->stage) : tc & ~stage_ade(a->stage);
 		/* One 64-bit store: V stays 1, only the A/D enable changes. */
 		__atomic_store_n(&dc[GENPT_RVI_DC_TC], tc, __ATOMIC_RELEASE);
+		drv_flush(d, dc, 8);
 		err = cmd_inval_ddt(d, true, a->did);
 	}
 	/* G-stage (or first-stage) translations of the domain, all of it. */
