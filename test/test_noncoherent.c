@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_noncoherent.c - a table walker that does not snoop the CPU caches
+ * (genpt_mem_ops.flush), on every format and every path that writes table
+ * memory.
+ *
+ * The provider (support/flushmem.h) keeps what the CPU wrote apart from
+ * what the walker reads; only flush moves bytes across.  After every call
+ * fm_check() finds any write left unflushed and any table linked before
+ * it was flushed, and fm_hw_access() walks what the walker reads: a
+ * missing flush on any path fails here.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anyfmt.h"
+#include "flushmem.h"
+
+#define RW (GENPT_READ | GENPT_WRITE)
+#define VA (1ull << 32)
+#define OA (1ull << 36)
+
+struct nc {
+	const struct af_fmt *f;
+	struct fm_prov p;
+	struct genpt *pt;
+	uint64_t gran, big;
+};
+
+#define NC_CHECK(t, what) fm_check(&(t)->p, (t)->f->name, what)
+
+static bool nc_init(struct nc *t, const struct af_fmt *f)
+{
+	struct genpt_config cfg = f->cfg;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->f = f;
+	t->gran = af_gran(f);
+	t->big = af_big(f);
+	fm_init(&t->p, f->cfg.format == GENPT_FMT_RISCV);
+	cfg.mem = &fm_ops;
+	cfg.mem_ctx = &t->p;
+	err = genpt_create(&cfg, &t->pt);
+	if (err == -EOPNOTSUPP) {
+		fm_fini(&t->p);
+		return false;
+	}
+	cr_assert_eq(err, 0, "%s: create: %d", f->name, err);
+	NC_CHECK(t, "create");
+	return true;
+}
+
+static void nc_fini(struct nc *t)
+{
+	genpt_destroy(t->pt);
+	fm_fini(&t->p);
+}
+
+/* The walker translates [iova, +len) to [oa, +len), sampled per @step. */
+static void nc_expect_maps(struct nc *t, uint64_t iova, uint64_t oa, uint64_t len,
+			   uint64_t step, const char *what)
+{
+	for (uint64_t off = 0; off < len; off += step) {
+		uint64_t got = 0;
+		int err = fm_hw_access(&t->p, t->pt, iova + off, GENPT_ACCESS_READ, &got);
+
+		cr_expect(!err && got == oa + off, "%s: %s: walker at %#llx: %d -> %#llx",
+			  t->f->name, what, (unsigned long long)(iova + off), err,
+			  (unsigned long long)got);
+	}
+}
+
+static void nc_expect_unmapped(struct nc *t, uint64_t iova, const char *what)
+{
+	cr_expect_eq(fm_hw_access(&t->p, t->pt, iova, GENPT_ACCESS_READ, NULL), -ENOENT,
+		     "%s: %s: the walker still translates %#llx", t->f->name, what,
+		     (unsigned long long)iova);
+}
+
+static void nc_map(struct nc *t, uint64_t iova, uint64_t oa, uint64_t len,
+		   struct genpt_gather *g, const char *what)
+{
+	cr_assert_eq(genpt_map(t->pt, iova, oa, len, RW, g), 0, "%s: %s", t->f->name, what);
+	NC_CHECK(t, what);
+}
+
+static void nc_unmap(struct nc *t, uint64_t iova, uint64_t len,
+		     struct genpt_gather *g, const char *what)
+{
+	uint64_t done = 0;
+
+	cr_assert_eq(genpt_unmap(t->pt, iova, len, g, &done), 0, "%s: %s", t->f->name,
+		     what);
+	cr_assert_eq(done, len, "%s: %s", t->f->name, what);
+	NC_CHECK(t, what);
+}
+
+static void nc_release(struct nc *t, struct genpt_gather *g, const char *what)
+{
+	cr_assert_eq(genpt_gather_release(t->pt, g), 0);
+	NC_CHECK(t, what);
+}
+
+/* Map (large leaves, small ones, a run where the format has them), unmap
+ * with and without a gather, map over an emptied table, reclaim. */
+Test(noncoherent, map_unmap_reclaim_every_format)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct nc t;
+		struct genpt_gather g;
+		uint64_t freed = 0, small;
+
+		if (!nc_init(&t, &af_fmts[i]))
+			continue;
+		small = VA + 2 * t.big;
+		nc_map(&t, VA, OA, t.big, NULL, "map a large leaf");
+		/* Not contiguous with the first: two leaves, never one run. */
+		nc_map(&t, VA + t.big, OA + 4 * t.big, t.big, NULL, "map a large leaf");
+		nc_map(&t, small, OA + t.gran, 40 * t.gran, NULL, "map small leaves");
+		nc_map(&t, small + t.big, OA + t.big, 32 * t.gran, NULL, "map a run");
+		nc_expect_maps(&t, VA, OA, t.big, t.big / 2, "large");
+		nc_expect_maps(&t, VA + t.big, OA + 4 * t.big, t.big, t.big / 2, "large");
+		nc_expect_maps(&t, small, OA + t.gran, 40 * t.gran, 3 * t.gran, "small");
+		nc_expect_maps(&t, small + t.big, OA + t.big, 32 * t.gran, t.gran, "run");
+
+		nc_unmap(&t, small + 3 * t.gran, 5 * t.gran, NULL, "unmap small leaves");
+		nc_expect_unmapped(&t, small + 4 * t.gran, "unmap");
+		genpt_gather_init(&g);
+		nc_unmap(&t, VA + t.big, t.big, &g, "unmap a large leaf");
+		nc_unmap(&t, small + t.big, 32 * t.gran, &g, "unmap a run");
+		nc_release(&t, &g, "gather release");
+		nc_expect_unmapped(&t, VA + t.big, "unmap");
+
+		/* Whole table's span: the emptied table is replaced by a leaf. */
+		nc_unmap(&t, small, 3 * t.gran, NULL, "unmap");
+		nc_unmap(&t, small + 8 * t.gran, 32 * t.gran, NULL, "unmap to an empty table");
+		genpt_gather_init(&g);
+		cr_assert_eq(genpt_map(t.pt, small, OA, t.big, RW, &g), 0, "%s", t.f->name);
+		NC_CHECK(&t, "map a leaf over an empty table");
+		nc_release(&t, &g, "gather release");
+		nc_expect_maps(&t, small, OA, t.big, t.big / 4, "leaf over a table");
+
+		nc_map(&t, VA + t.big, OA + t.gran, 3 * t.gran, NULL, "map small leaves");
+		nc_unmap(&t, VA + t.big, 3 * t.gran, NULL, "unmap them");
+		genpt_gather_init(&g);
+		cr_assert_eq(genpt_reclaim(t.pt, &g, &freed), 0);
+		cr_expect_gt(freed, 0, "%s: nothing to reclaim", t.f->name);
+		NC_CHECK(&t, "reclaim");
+		nc_release(&t, &g, "gather release after reclaim");
+		nc_expect_maps(&t, VA, OA, t.big, t.big / 2, "after reclaim");
+		nc_fini(&t);
+	}
+}
+
+/* A map that runs out of memory: each fresh table it added goes again,
+ * and the walker must see that as it sees the rest. */
+Test(noncoherent, failed_map_every_format)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct nc t;
+		struct genpt_caps caps;
+		uint64_t span;
+
+		if (!nc_init(&t, &af_fmts[i]))
+			continue;
+		cr_assert_eq(genpt_query_caps(NULL, t.pt, &caps), 0);
+		/* The span of an entry two levels above the leaves, when the
+		 * format has one below its root. */
+		span = t.big << (t.f->gshift - 3);
+		for (long k = 0; caps.levels >= 3 && k < (long)caps.levels; k++) {
+			int err;
+
+			t.p.fail_at = t.p.allocs + k;
+			err = genpt_map(t.pt, VA & ~(span - 1), OA + t.gran, span, RW, NULL);
+			t.p.fail_at = -1;
+			cr_assert(err == -ENOMEM || err == 0, "%s: %d", t.f->name, err);
+			NC_CHECK(&t, "failed map");
+			nc_expect_unmapped(&t, (VA & ~(span - 1)) + span / 2, "failed map");
+			if (!err)
+				nc_unmap(&t, VA & ~(span - 1), span, NULL, "unmap");
+			af_reclaim(t.pt, ~0ull >> 20, t.f->name, "reclaim");
+			NC_CHECK(&t, "reclaim");
+		}
+		nc_fini(&t);
+	}
+}
+
+/* Device writes to @n pages from @iova on, through the walker. */
+static void nc_write(struct nc *t, uint64_t iova, uint64_t n, uint64_t step)
+{
+	for (uint64_t k = 0; k < n; k++)
+		cr_expect_eq(fm_hw_access(&t->p, t->pt, iova + k * step, GENPT_ACCESS_WRITE,
+					  NULL), 0, "%s: write at %#llx", t->f->name,
+			     (unsigned long long)(iova + k * step));
+}
+
+/* Pages of [iova, +len) a harvest reports, cleaning unless @flags. */
+static uint64_t nc_harvest(struct nc *t, uint64_t iova, uint64_t len,
+			   unsigned int flags, uint64_t *keep, const char *what)
+{
+	uint64_t words = (len / t->gran + 63) / 64, n = 0;
+	uint64_t *bits = calloc(words, 8);
+	struct genpt_dirty_bitmap bm = { bits, iova, len, t->f->gshift };
+	struct genpt_gather g;
+
+	cr_assert_not_null(bits);
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_read_and_clear_dirty(t->pt, iova, len, flags, &bm, &g), 0,
+		     "%s: %s", t->f->name, what);
+	NC_CHECK(t, what);
+	nc_release(t, &g, what);
+	for (uint64_t i = 0; i < words; i++)
+		n += (uint64_t)__builtin_popcountll(bits[i]);
+	if (keep)
+		memcpy(keep, bits, words * 8);
+	free(bits);
+	return n;
+}
+
+/* Tracking on, device writes, harvests (a stretch of small leaves, a run,
+ * a large leaf the query cuts), clear_dirty, unmap_read_dirty, tracking
+ * off: after each the walker reads what the CPU wrote. */
+Test(noncoherent, dirty_paths_every_format)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct nc t;
+		uint64_t small, run, mask[8] = { 0 }, done = 0;
+		struct genpt_dirty_bitmap bm;
+
+		if (!af_fmts[i].dirty || !nc_init(&t, &af_fmts[i]))
+			continue;
+		small = VA + t.big;
+		run = VA + 2 * t.big;
+		cr_assert_eq(genpt_set_dirty_tracking(t.pt, true), 0);
+		NC_CHECK(&t, "tracking on");
+		nc_map(&t, VA, OA, t.big, NULL, "map a large leaf");
+		nc_map(&t, small, OA + t.gran, 64 * t.gran, NULL, "map small leaves");
+		nc_map(&t, run, OA + t.big, 32 * t.gran, NULL, "map a run");
+		nc_write(&t, small, 40, t.gran);
+		nc_write(&t, run + 17 * t.gran, 1, t.gran);
+		nc_write(&t, VA + t.gran, 1, t.gran);
+		cr_expect_eq(nc_harvest(&t, small, 64 * t.gran, 0, NULL, "harvest small leaves"),
+			     40, "%s", t.f->name);
+		cr_expect_geq(nc_harvest(&t, run, 32 * t.gran, 0, NULL, "harvest a run"), 1);
+		cr_expect_eq(nc_harvest(&t, VA, t.big / 2, 0, NULL, "harvest part of a leaf"),
+			     t.big / 2 / t.gran, "%s", t.f->name);
+		/* Every page is clean for the walker now: writes mark again. */
+		nc_write(&t, small + 5 * t.gran, 3, t.gran);
+		nc_write(&t, run + 2 * t.gran, 1, t.gran);
+		cr_expect_eq(nc_harvest(&t, small, 64 * t.gran, GENPT_DIRTY_NO_CLEAR, mask,
+					"harvest without clearing"), 3, "%s", t.f->name);
+		bm = (struct genpt_dirty_bitmap){ mask, small, 64 * t.gran, t.f->gshift };
+		cr_assert_eq(genpt_clear_dirty(t.pt, &bm, NULL), 0, "%s", t.f->name);
+		NC_CHECK(&t, "clear_dirty");
+		cr_expect_eq(nc_harvest(&t, small, 64 * t.gran, 0, NULL, "harvest"), 0);
+		nc_write(&t, small + 9 * t.gran, 1, t.gran);
+		memset(mask, 0, sizeof(mask));
+		bm = (struct genpt_dirty_bitmap){ mask, small, 64 * t.gran, t.f->gshift };
+		cr_assert_eq(genpt_unmap_read_dirty(t.pt, small, 16 * t.gran, &bm, NULL, &done),
+			     0, "%s", t.f->name);
+		NC_CHECK(&t, "unmap_read_dirty");
+		cr_expect_eq(mask[0], 1ull << 9, "%s", t.f->name);
+		nc_expect_unmapped(&t, small + 9 * t.gran, "unmap_read_dirty");
+		cr_assert_eq(genpt_set_dirty_tracking(t.pt, false), 0);
+		NC_CHECK(&t, "tracking off");
+		/* Off, the walker does not mark: it must find the leaves dirty. */
+		nc_write(&t, small + 20 * t.gran, 10, t.gran);
+		nc_write(&t, run, 32, t.gran);
+		nc_fini(&t);
+	}
+}
