@@ -272,3 +272,111 @@ Test(noncoherent, dirty_paths_every_format)
 		nc_fini(&t);
 	}
 }
+
+/* Split a large leaf (new tables built privately, then linked), merge it
+ * back (with runs re-formed first), split a run in place. */
+Test(noncoherent, split_merge_every_format)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct nc t;
+		struct genpt_gather g;
+		uint64_t run;
+
+		if (!nc_init(&t, &af_fmts[i]))
+			continue;
+		run = VA + 2 * t.big;
+		if (t.f->dirty)
+			cr_assert_eq(genpt_set_dirty_tracking(t.pt, true), 0);
+		nc_map(&t, VA, OA, t.big, NULL, "map a large leaf");
+		nc_map(&t, run, OA + t.big, 32 * t.gran, NULL, "map a run");
+		genpt_gather_init(&g);
+		cr_assert_eq(genpt_split(t.pt, VA, t.big, t.f->gshift, &g), 0, "%s", t.f->name);
+		NC_CHECK(&t, "split");
+		nc_release(&t, &g, "gather release after split");
+		nc_expect_maps(&t, VA, OA, t.big, 5 * t.gran, "split");
+		if (t.f->dirty)
+			nc_write(&t, VA + 7 * t.gran, 2, t.big / 2);
+		cr_assert_eq(genpt_merge(t.pt, VA, t.big / 2, NULL), 0, "%s", t.f->name);
+		NC_CHECK(&t, "merge into runs");
+		genpt_gather_init(&g);
+		cr_assert_eq(genpt_merge(t.pt, VA, t.big, &g), 0, "%s", t.f->name);
+		NC_CHECK(&t, "merge a table into a leaf");
+		nc_release(&t, &g, "gather release after merge");
+		nc_expect_maps(&t, VA, OA, t.big, t.big / 4, "merge");
+		if (t.f->dirty)
+			cr_expect_eq(nc_harvest(&t, VA, t.big, 0, NULL, "harvest after merge"),
+				     t.big / t.gran, "%s", t.f->name);
+		cr_assert_eq(genpt_split(t.pt, run, 32 * t.gran, t.f->gshift, NULL), 0);
+		NC_CHECK(&t, "split a run in place");
+		nc_expect_maps(&t, run, OA + t.big, 32 * t.gran, t.gran, "split run");
+		nc_fini(&t);
+	}
+}
+
+/* Split mode: tracking on splits, off merges back what it split. */
+Test(noncoherent, split_mode_every_format)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct nc t;
+		struct genpt_gather g;
+
+		if (!af_fmts[i].dirty || !nc_init(&t, &af_fmts[i]))
+			continue;
+		nc_map(&t, VA, OA, 2 * t.big, NULL, "map large leaves");
+		genpt_gather_init(&g);
+		cr_assert_eq(genpt_set_dirty_tracking_split(t.pt, true, t.f->gshift, &g), 0,
+			     "%s", t.f->name);
+		NC_CHECK(&t, "split mode on");
+		nc_release(&t, &g, "gather release");
+		nc_write(&t, VA + 3 * t.gran, 4, t.big / 2);
+		genpt_gather_init(&g);
+		cr_assert_eq(genpt_set_dirty_tracking_split(t.pt, false, t.f->gshift, &g), 0,
+			     "%s", t.f->name);
+		NC_CHECK(&t, "split mode off (restore)");
+		nc_release(&t, &g, "gather release");
+		nc_expect_maps(&t, VA, OA, 2 * t.big, t.big / 4, "restored");
+		nc_write(&t, VA, 2, t.big);
+		nc_fini(&t);
+	}
+}
+
+/* A late walk marks a leaf of the table merge retired; release folds the
+ * mark into the new leaf, a write the walker must see. */
+Test(noncoherent, gather_release_fold_every_format)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct nc t;
+		struct genpt_gather g;
+		struct fm_snap s;
+		uint64_t pa, clean, dirty;
+
+		if (!af_fmts[i].dirty || !nc_init(&t, &af_fmts[i]))
+			continue;
+		cr_assert_eq(genpt_set_dirty_tracking(t.pt, true), 0);
+		nc_map(&t, VA, OA, t.big, NULL, "map");
+		cr_assert_eq(genpt_split(t.pt, VA, t.big, t.f->gshift, NULL), 0);
+		cr_assert_eq(genpt_merge(t.pt, VA, t.big / 2, NULL), 0);
+		cr_assert_eq(genpt_merge(t.pt, VA + t.big / 2, t.big / 2, NULL), 0);
+		nc_write(&t, VA + 5 * t.gran, 1, t.gran); /* x86 sets A above first */
+		nc_harvest(&t, VA, t.big, 0, NULL, "harvest");
+		fm_snap_take(&t.p, &s, false);
+		nc_write(&t, VA + 5 * t.gran, 1, t.gran);
+		pa = fm_snap_changed_word(&t.p, &s);
+		fm_snap_free(&s);
+		cr_assert_neq(pa, 0, "%s: the write changed not one word", t.f->name);
+		dirty = *(uint64_t *)fm_cpu(&t.p, pa);
+		nc_harvest(&t, VA, t.big, 0, NULL, "harvest");
+		clean = *(uint64_t *)fm_cpu(&t.p, pa);
+		genpt_gather_init(&g);
+		cr_assert_eq(genpt_merge(t.pt, VA, t.big, &g), 0, "%s", t.f->name);
+		NC_CHECK(&t, "merge");
+		/* The late walker writes memory; the CPU sees it. */
+		cr_assert_eq(*(uint64_t *)fm_mem(&t.p, pa), clean, "%s", t.f->name);
+		*(uint64_t *)fm_mem(&t.p, pa) = dirty;
+		*(uint64_t *)fm_cpu(&t.p, pa) = dirty;
+		nc_release(&t, &g, "gather release folding a late mark");
+		cr_expect_eq(nc_harvest(&t, VA, t.big, GENPT_DIRTY_NO_CLEAR, NULL, "harvest"),
+			     t.big / t.gran, "%s: the late write is lost", t.f->name);
+		nc_fini(&t);
+	}
+}
