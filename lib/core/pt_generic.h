@@ -273,7 +273,8 @@ static int pt_map_leaves(struct genpt *pt, unsigned int lvl, uint64_t *table,
 					a->any = true;
 					a->done_last = va + (((uint64_t)j << s->shift) - 1);
 				}
-				pt_flush(pt, table, i, j);
+				/* The caller's undo unmap rewrites and
+				 * flushes what was written: no flush here. */
 				return -EEXIST;
 			}
 			pt_put_leaf(pt, lvl, table, s, i + j,
