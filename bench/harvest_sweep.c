@@ -188,7 +188,7 @@ static void write_json(const struct opts *o, const char *load0, const char *load
 	fprintf(fp, "  \"records\": [\n");
 	for (unsigned int i = 0; i < npts; i++)
 		fprintf(fp, "    {\"guest_gib\": %g, \"dirty_pct\": %g, \"leaf\": \"%s\", "
-			"\"median_ms\": %.4f, \"min_ms\": %.4f, \"max_ms\": %.4f}%s\n",
+			"\"median_ms\": %.6g, \"min_ms\": %.6g, \"max_ms\": %.6g}%s\n",
 			pts[i].guest_gib, pts[i].dirty_pct, pts[i].leaf_shift == 12 ? "4K" : "2M",
 			pts[i].med, pts[i].min, pts[i].max, i + 1 < npts ? "," : "");
 	fprintf(fp, "  ]\n}\n");
