@@ -3,7 +3,8 @@
 # Debian packages: apt-get install gnuplot-nox jq).
 #
 #   build/release/bench/genpt_bench --json bench.json
-#   bench/plot.sh bench.json [OUTDIR]        (default: docs/perf)
+#   build/release/bench/genpt_harvest_sweep --json sweep.json
+#   bench/plot.sh bench.json [OUTDIR] [sweep.json]   (default: docs/perf)
 #
 # Writes into OUTDIR:
 #   harvest_floor.png     every harvest as a ratio to the bandwidth floor,
@@ -15,14 +16,16 @@
 #                         and the floor
 #   iommu.png             the RISC-V IOMMU model's translate
 #   alloc.png             table-page providers
-#   harvest_derived.png   DERIVED (not measured): whole-guest harvest time
-#                         against guest size and dirty share, from the
-#                         per-entry figures
+#   harvest_guest.png     whole-guest harvest time against guest size, per
+#                         dirty share (with sweep.json; measured)
+#   harvest_share.png     harvest time against the dirty share at one guest
+#                         size (with sweep.json; measured)
 # and OUTDIR/table.md, the markdown table docs/performance.md shows.
 set -euo pipefail
 
-json=${1:?usage: bench/plot.sh RESULTS.json [OUTDIR]}
+json=${1:?usage: bench/plot.sh RESULTS.json [OUTDIR] [SWEEP.json]}
 out=${2:-docs/perf}
+sweep=${3:-}
 for tool in jq gnuplot; do
   command -v "$tool" >/dev/null || { echo "plot.sh: $tool not found (apt-get install jq gnuplot-nox)" >&2; exit 1; }
 done
@@ -177,6 +180,7 @@ EOF
   common "large leaves recorded into a 4 KiB-page bitmap, ns per leaf (log scale)" "$(rows "$tmp/large.dat")"
   cat <<EOF
 set output "$out/large.png"
+set lmargin 22
 set ylabel "ns / leaf"
 set logscale y
 plot "$tmp/large.dat" using 2:xtic(1) title columnhead, '' using 3 title columnhead, \
@@ -229,42 +233,66 @@ EOF
   } | gnuplot
 fi
 
-# 8. DERIVED, not measured: the time a harvest of a whole guest takes, from
-# the per-entry figures above (ns per entry over 16 Mi entries, x the
-# entries of a guest mapped with 4 KiB leaves; ns per 2 MiB leaf x its
-# 2 MiB leaves), for the RISC-V G-stage (the live-migration table).  It
-# assumes the per-entry cost holds at every size: past the last-level
-# cache it does (the measured scans are 128 MiB, already far beyond it),
-# below it a real harvest is faster than the line.
-fmt=riscv-sv48x4
-none=$(value "$fmt" "harvest, none dirty" median)
-one=$(value "$fmt" "harvest, 1% dirty" median)
-all=$(value "$fmt" "harvest, all dirty" median)
-big=$(jq -r --arg f "$fmt" '[.records[] | select(.format == $f and
-        .operation == "harvest into a 4K bitmap, all dirty" and (.size | startswith("512K x 2M")))][0].median // "NaN"' "$json")
-{
-  printf 'guest\t"4K leaves, none dirty"\t"4K leaves, 1%% dirty"\t"4K leaves, all dirty"\t"2M leaves, all dirty"\n'
-  for gib in 1 2 4 8 16 32 64 128 256 512 1024; do
-    awk -v g="$gib" -v n="$none" -v o="$one" -v a="$all" -v b="$big" 'BEGIN {
-      e = g * 262144; l = g * 512;  # 4 KiB entries, 2 MiB leaves per GiB
-      printf "%d\t%.6g\t%.6g\t%.6g\t%.6g\n", g, n * e / 1e6, o * e / 1e6, a * e / 1e6, b * l / 1e6 }'
-  done
-} > "$tmp/derived.dat"
-{
-  common "DERIVED, not measured: whole-guest harvest time = measured ns per entry x entries ($fmt, ms, log-log)"
-  cat <<EOF
-set output "$out/harvest_derived.png"
-set style data linespoints
+# 8. Measured: whole-guest harvest time against guest size and dirty share
+# (genpt_harvest_sweep's JSON, the optional third argument).
+if [ -n "$sweep" ]; then
+  ssub="riscv-sv48x4, median of $(jq -r '.reps' "$sweep") harvests (bars: min..max), loadavg $(jq -r '.loadavg_before' "$sweep" | cut -d' ' -f1-3)"
+  series="4K:0 4K:1 4K:10 4K:100 2M:100"
+  {
+    printf 'guest'
+    for s in $series; do printf '\t"%s leaves, %s%% dirty"\t"min"\t"max"' "${s%%:*}" "${s#*:}"; done
+    printf '\n'
+    jq -r '[.records[] | select(.dirty_pct == 100 and .leaf == "4K") | .guest_gib] | .[]' "$sweep" |
+    while read -r g; do
+      printf '%s' "$g"
+      for s in $series; do
+        jq -r --argjson g "$g" --arg l "${s%%:*}" --argjson p "${s#*:}" \
+          '[.records[] | select(.guest_gib == $g and .leaf == $l and .dirty_pct == $p)][0]
+           | "\t\(.median_ms)\t\(.min_ms)\t\(.max_ms)"' "$sweep" | tr -d '\n'
+      done
+      printf '\n'
+    done
+  } > "$tmp/guest.dat"
+  {
+    common "whole-guest dirty harvest time against guest size (ms, log-log), measured"
+    cat <<EOF
+set output "$out/harvest_guest.png"
+set style data yerrorlines
 set logscale xy
-set xrange [0.8:1300]
-set xtics norotate ("1 GiB" 1, "4 GiB" 4, "16 GiB" 16, "64 GiB" 64, "256 GiB" 256, "1 TiB" 1024)
-set xlabel "guest memory"
-set ylabel "ms per harvest (derived)"
+set xtics norotate ("1 GiB" 1, "2 GiB" 2, "4 GiB" 4, "8 GiB" 8, "16 GiB" 16, "32 GiB" 32, "64 GiB" 64)
+set offsets graph 0.04, graph 0.04, 0, 0
+set xlabel "guest memory (every page a 4 KiB leaf, or 2 MiB leaves)"
+set ylabel "ms per harvest of the whole guest"
 set bmargin 5
-plot "$tmp/derived.dat" using 1:2 title columnhead lw 2, '' using 1:3 title columnhead lw 2, \
-     '' using 1:4 title columnhead lw 2, '' using 1:5 title columnhead lw 2 dt 2
+set title "whole-guest dirty harvest time against guest size (ms, log-log), measured\n$ssub"
+plot "$tmp/guest.dat" using 1:2:3:4 title columnhead(2) lw 2, '' using 1:5:6:7 title columnhead(5) lw 2, \
+     '' using 1:8:9:10 title columnhead(8) lw 2, '' using 1:11:12:13 title columnhead(11) lw 2, \
+     '' using 1:14:15:16 title columnhead(14) lw 2 dt 2
 EOF
-} | gnuplot
+  } | gnuplot
+  share_gib=$(jq -r '[.records[] | select(.dirty_pct == 0.5)][0].guest_gib' "$sweep")
+  {
+    printf 'pct\t"median"\t"min"\t"max"\n'
+    jq -r --argjson g "$share_gib" '[.records[] | select(.guest_gib == $g and .leaf == "4K")]
+      | sort_by(.dirty_pct) | .[] | "\(.dirty_pct)\t\(.median_ms)\t\(.min_ms)\t\(.max_ms)"' "$sweep"
+  } > "$tmp/share.dat"
+  {
+    common "share"
+    cat <<EOF
+set output "$out/harvest_share.png"
+set style data yerrorlines
+set key off
+set xtics norotate ("0" 0, "10" 10, "25" 25, "50" 50, "75" 75, "100" 100)
+set xrange [-2:102]
+set yrange [0:*]
+set xlabel "dirty pages, % of the guest (scattered)"
+set ylabel "ms per harvest"
+set bmargin 5
+set title "harvest time of a $share_gib GiB guest (4 KiB leaves) against the share of pages dirtied, measured\n$ssub"
+plot "$tmp/share.dat" using 1:2:3:4 lw 2 pt 7
+EOF
+  } | gnuplot
+fi
 
 # The table for docs/performance.md: every figure but the baselines, which
 # appear as their own column.

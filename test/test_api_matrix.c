@@ -200,9 +200,9 @@ static void expect_bad_config(const struct af_fmt *f, struct genpt_config cfg,
 Test(api_matrix, create)
 {
 	struct genpt *pt = (struct genpt *)&pt;
-	const struct genpt_mem_ops no_alloc = { NULL, af_prov_ops.free, af_prov_ops.phys_to_virt };
-	const struct genpt_mem_ops no_free = { af_prov_ops.alloc, NULL, af_prov_ops.phys_to_virt };
-	const struct genpt_mem_ops no_p2v = { af_prov_ops.alloc, af_prov_ops.free, NULL };
+	const struct genpt_mem_ops no_alloc = { NULL, af_prov_ops.free, af_prov_ops.phys_to_virt, NULL };
+	const struct genpt_mem_ops no_free = { af_prov_ops.alloc, NULL, af_prov_ops.phys_to_virt, NULL };
+	const struct genpt_mem_ops no_p2v = { af_prov_ops.alloc, af_prov_ops.free, NULL, NULL };
 
 	cr_expect_eq(genpt_create(NULL, &pt), -EINVAL);
 	cr_expect_eq(pt, (struct genpt *)&pt);

@@ -664,9 +664,9 @@ Test(errors, create_bad_config)
 	};
 	static const int bad_fmt[] = { 0, 6, 7, 99, -1 };
 	const struct genpt_mem_ops half_ops[3] = {
-		{ NULL, tu_counter_ops.free, tu_counter_ops.phys_to_virt },
-		{ tu_counter_ops.alloc, NULL, tu_counter_ops.phys_to_virt },
-		{ tu_counter_ops.alloc, tu_counter_ops.free, NULL },
+		{ NULL, tu_counter_ops.free, tu_counter_ops.phys_to_virt, NULL },
+		{ tu_counter_ops.alloc, NULL, tu_counter_ops.phys_to_virt, NULL },
+		{ tu_counter_ops.alloc, tu_counter_ops.free, NULL, NULL },
 	};
 	char what[64];
 

@@ -31,6 +31,27 @@ extern "C" {
  * @free:         give back memory from @alloc (same @va and @size).
  * @phys_to_virt: the host pointer of physical address @pa, or NULL when @pa
  *                is not backed.  Hardware models walk tables through it.
+ * @flush:        optional, for an IOMMU whose table walker does not snoop
+ *                the CPU caches: make the @size bytes at host pointer @va
+ *                (memory from @alloc) visible to the walker, i.e. clean
+ *                those cache lines to memory (Arm DC CVAC, RISC-V
+ *                CBO.CLEAN, x86 CLFLUSHOPT, or dma_sync_*_for_device() in
+ *                a kernel).  genpt calls it after every batch of writes to
+ *                memory a walker may read: one call per contiguous run of
+ *                written entries of one table page (a harvest cleaning a
+ *                dirty table calls it once, not per entry), on every path
+ *                (map, unmap, dirty harvests and clears, split and merge,
+ *                tracking switches, reclaim, gather release, and the
+ *                driver helpers' device contexts and commands).  A new
+ *                table page is flushed whole before the entry that links
+ *                it is written, and that entry is flushed right after, so
+ *                the walker never follows a link into stale memory.  Never
+ *                called for memory only the library reads (gather record
+ *                pages, the split log).  NULL when the walker is coherent:
+ *                then it costs one test per batch.  Hardware updates of
+ *                accessed and dirty flags must reach the CPU coherently
+ *                (Linux, too, enables hardware dirty tracking only for a
+ *                coherent walker): genpt never invalidates a CPU line.
  *
  * Every callback may be called from any thread; a provider used by tables
  * that are edited concurrently must be thread safe.
@@ -39,6 +60,7 @@ struct genpt_mem_ops {
 	void *(*alloc)(void *ctx, size_t size, size_t align, uint64_t *pa);
 	void (*free)(void *ctx, void *va, size_t size);
 	void *(*phys_to_virt)(void *ctx, uint64_t pa);
+	void (*flush)(void *ctx, const void *va, size_t size);
 };
 
 /**

@@ -47,7 +47,13 @@ struct genpt_rvdrv;
  *                   model).
  * @mem, @mem_ctx:   memory for the DDT, the queues and the fence word
  *                   (alloc, free and phys_to_virt are used); the IOMMU must
- *                   reach the same physical addresses.
+ *                   reach the same physical addresses.  For an IOMMU that
+ *                   does not snoop the CPU caches give a flush callback:
+ *                   every page is flushed when allocated, and every device
+ *                   context, directory entry and command after it is
+ *                   written (a device context in three steps: V off, the
+ *                   fields, V on).  What the IOMMU writes (fault records,
+ *                   the fence word) must reach the CPU coherently.
  * @ddt_levels:      1, 2 or 3 DDT levels; 0 = 3 (every 24-bit device_id).
  * @cq_log2:         log2 of command-queue entries, 1..20 (0 = 8: 4 KiB).
  * @fq_log2:         log2 of fault-queue entries, 1..20 (0 = 7: 4 KiB).

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #endif
 
+#include "core/pt_flush.h"
 #include "core/pt_internal.h"
 #ifndef GENPT_FREESTANDING
 #include "mem/mem_internal.h"
@@ -130,6 +131,8 @@ GENPT_API int genpt_create(const struct genpt_config *cfg, struct genpt **out)
 		err = -ENOMEM;
 		goto fail;
 	}
+	/* Zeroed by the CPU: a non-coherent walker must see that too. */
+	pt_flush_page(pt, pt->root, pt->root_size);
 	*out = pt;
 	return 0;
 fail:

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "core/pt_atomic.h"
+#include "core/pt_flush.h"
 #include "core/pt_internal.h"
 
 #define REC_PAGE 4096u
@@ -87,6 +88,9 @@ void genpt_gather_add_page(struct genpt *pt, struct genpt_gather *g, void *va,
 	__atomic_fetch_sub(&pt->table_bytes, size, __ATOMIC_RELAXED);
 	pt_store(&link[0], (uint64_t)(uintptr_t)g->freed);
 	pt_store(&link[1], size);
+	/* Both read "not present", but walk caches may still reach the
+	 * page: keep the walker's view of it equal to ours. */
+	pt_flush(pt, link, 0, 2);
 	g->freed = va;
 }
 

@@ -108,6 +108,7 @@ static void pt_clear_leaf(struct genpt *pt, uint64_t *table,
 		return;
 	for (unsigned int j = i; j < i + n; j++)
 		pt_set_dirty_state(pt, &table[j], false);
+	pt_flush(pt, table, i, n);
 	genpt_gather_add_range(a->gather, lf, ll);
 }
 

@@ -19,6 +19,7 @@
 
 #include "core/bitmap.h"
 #include "core/pt_atomic.h"
+#include "core/pt_flush.h"
 #include "core/pt_fmt.h"
 #include "core/pt_internal.h"
 
@@ -272,6 +273,8 @@ static int pt_map_leaves(struct genpt *pt, unsigned int lvl, uint64_t *table,
 					a->any = true;
 					a->done_last = va + (((uint64_t)j << s->shift) - 1);
 				}
+				/* The caller's undo unmap rewrites and
+				 * flushes what was written: no flush here. */
 				return -EEXIST;
 			}
 			pt_put_leaf(pt, lvl, table, s, i + j,
@@ -279,6 +282,7 @@ static int pt_map_leaves(struct genpt *pt, unsigned int lvl, uint64_t *table,
 				    a->gather);
 		}
 	}
+	pt_flush(pt, table, i, cnt);
 	a->any = true;
 	a->done_last = va + (((uint64_t)cnt << s->shift) - 1);
 	return 0;
@@ -306,7 +310,11 @@ static uint64_t *pt_map_child(struct genpt *pt, unsigned int lvl, uint64_t *p,
 			*err = -ENOMEM;
 			return NULL;
 		}
+		/* A non-coherent walker must find the page zeroed before any
+		 * link to it, and the link right after. */
+		pt_flush_page(pt, child, pt_table_size(pt, lvl - 1));
 		if (pt_cas_install(p, &e, fmt_make_table(pt, lvl, pa))) {
+			pt_flush(pt, p, 0, 1);
 			*fresh = true;
 			return child;
 		}
@@ -340,8 +348,10 @@ static int pt_map_descend(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	 * us may already be using it (genpt_reclaim() frees it later).
 	 * Leaves that did land are undone by the caller's unmap. */
 	if (err && fresh && from == first && to == first + s->size_m1 &&
-	    pt_table_is_empty(pt, lvl - 1, child, 0, 0))
+	    pt_table_is_empty(pt, lvl - 1, child, 0, 0)) {
 		pt_unlink_child(pt, lvl, table, s, i, child, a->gather);
+		pt_flush(pt, table, i, 1);
+	}
 	return err;
 }
 
@@ -489,6 +499,7 @@ static void pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 {
 	struct pt_span s = pt_span_of(pt, lvl, va, last);
 	unsigned int leaves = 0, lo = 0, hi = 0; /* removed here, lo..hi */
+	struct pt_wspan w = { 0 };               /* leaves and links emptied */
 
 	for (unsigned int i = s.first; i <= s.last_idx; i++) {
 		uint64_t e = pt_load_acquire(&table[i]);
@@ -513,14 +524,19 @@ static void pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 
 			pt_unmap_level(pt, lvl - 1, child, pt_max(first, va),
 				       pt_min(end, last), a);
-			if (first >= va && end <= last)
+			if (first >= va && end <= last) {
 				pt_unlink_child(pt, lvl, table, &s, i, child, a->gather);
+				pt_wspan_add(&w, i, i);
+			}
 			break;
 		}
 		}
 	}
-	if (leaves)
+	if (leaves) {
+		pt_wspan_add(&w, lo, hi);
 		pt_unmap_note(a, &s, lo, hi, leaves);
+	}
+	pt_wspan_flush(pt, table, &w);
 }
 
 /*
@@ -737,6 +753,7 @@ static void pt_dirty_run(struct genpt *pt, uint64_t *table,
 		return;
 	for (unsigned int m = first; m <= last; m++)
 		pt_set_dirty_state(pt, &table[m], false);
+	pt_flush(pt, table, first, last - first + 1);
 	pt_harvest_cleaned(h, s, first, last);
 }
 
@@ -896,6 +913,7 @@ static unsigned int pt_dirty_stretch(struct genpt *pt, unsigned int lvl,
 	j = pt_dirty_plain_scan(pt, lvl, table, i, lo, false);
 	if (j == lo && lo < hi) {
 		j = pt_dirty_plain_scan(pt, lvl, table, lo, hi, true);
+		pt_flush(pt, table, lo, j - lo);
 		if (j > lo)
 			pt_harvest_cleaned(h, s, lo, j - 1);
 	}
@@ -1006,6 +1024,7 @@ static uint64_t pt_harvest_edge(struct genpt *pt,
 	m0 = r.idx & ~((1u << k) - 1);
 	for (unsigned int m = m0; m < m0 + (1u << k); m++)
 		pt_set_dirty_state(pt, &r.table[m], false);
+	pt_flush(pt, r.table, m0, 1u << k);
 	genpt_gather_add_range(q->gather, r.first, r.last);
 	return r.last;
 }
@@ -1029,6 +1048,7 @@ static void pt_all_dirty_level(struct genpt *pt, unsigned int lvl,
 			       uint64_t *table)
 {
 	unsigned int n = 1u << fmt_table_bits(pt, lvl);
+	struct pt_wspan w = { 0 };
 
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t e = pt_load_acquire(&table[i]);
@@ -1040,11 +1060,14 @@ static void pt_all_dirty_level(struct genpt *pt, unsigned int lvl,
 			pt_all_dirty_level(pt, lvl - 1, pt_child(pt, lvl, e));
 			break;
 		case PT_LEAF:
-			if (fmt_is_writable(pt, e) && !fmt_is_dirty(pt, e))
+			if (fmt_is_writable(pt, e) && !fmt_is_dirty(pt, e)) {
 				pt_set_dirty_state(pt, &table[i], true);
+				pt_wspan_add(&w, i, i);
+			}
 			break;
 		}
 	}
+	pt_wspan_flush(pt, table, &w);
 }
 
 static void pt_gen_set_all_dirty(struct genpt *pt)

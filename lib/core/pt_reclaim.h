@@ -28,6 +28,7 @@ static bool pt_reclaim_level(struct genpt *pt, unsigned int lvl,
 			     struct pt_reclaim_arg *a)
 {
 	struct pt_span s = pt_span_of(pt, lvl, va, last);
+	struct pt_wspan w = { 0 };
 	bool empty = true;
 
 	for (unsigned int i = s.first; i <= s.last_idx; i++) {
@@ -49,11 +50,13 @@ static bool pt_reclaim_level(struct genpt *pt, unsigned int lvl,
 				     pt_min(end, last), a) &&
 		    first >= va && end <= last) {
 			pt_unlink_child(pt, lvl, table, &s, i, child, a->gather);
+			pt_wspan_add(&w, i, i);
 			a->freed += pt_table_size(pt, lvl - 1);
 		} else {
 			empty = false;
 		}
 	}
+	pt_wspan_flush(pt, table, &w);
 	return empty;
 }
 

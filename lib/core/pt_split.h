@@ -201,16 +201,18 @@ static void pt_split_fill(struct genpt *pt, unsigned int lvl, uint64_t *t,
 					      oa + ((uint64_t)j << shift), k, attrs,
 					      dirty);
 		}
-		return;
-	}
-	for (unsigned int j = 0; j < n; j++) {
-		uint64_t pa;
-		uint64_t *c = pt_pool_take(&a->pool, &pa);
+	} else {
+		for (unsigned int j = 0; j < n; j++) {
+			uint64_t pa;
+			uint64_t *c = pt_pool_take(&a->pool, &pa);
 
-		pt_split_fill(pt, lvl - 1, c, oa + ((uint64_t)j << shift), attrs,
-			      dirty, a);
-		t[j] = fmt_make_table(pt, lvl, pa);
+			pt_split_fill(pt, lvl - 1, c, oa + ((uint64_t)j << shift),
+				      attrs, dirty, a);
+			t[j] = fmt_make_table(pt, lvl, pa);
+		}
 	}
+	/* Whole before it is linked (its children were, before it). */
+	pt_flush(pt, t, 0, n);
 }
 
 /* Mark every leaf under the private table @t dirty. */
@@ -224,6 +226,7 @@ static void pt_split_mark_dirty(struct genpt *pt, unsigned int lvl, uint64_t *t)
 		else
 			t[j] = pt_dirty_value(pt, t[j]);
 	}
+	pt_flush(pt, t, 0, n);
 }
 
 /*
@@ -272,6 +275,7 @@ static void pt_split_run(struct genpt *pt, unsigned int lvl, uint64_t *table,
 				;
 		}
 	}
+	pt_flush(pt, table, first_idx, n);
 	genpt_gather_add_range(a->gather, run_first,
 			       run_first + (((uint64_t)n << s->shift) - 1));
 }
@@ -467,8 +471,10 @@ static void pt_gen_fold_retired(struct genpt *pt, unsigned int lvl,
 	/* A leaf below @lvl: the range was split since, nothing to fold into. */
 	if (!pt_leaf_at(pt, iova, &r) || r.lvl < lvl)
 		return;
-	if (fmt_leaf_oa(pt, r.lvl, r.e) + (iova - r.first) == base)
+	if (fmt_leaf_oa(pt, r.lvl, r.e) + (iova - r.first) == base) {
 		pt_set_dirty_state(pt, &r.table[r.idx], true);
+		pt_flush(pt, r.table, r.idx, 1);
+	}
 }
 
 /*
@@ -482,14 +488,20 @@ static void pt_gen_fold_retired(struct genpt *pt, unsigned int lvl,
 static unsigned int pt_merge_hand_over(struct genpt *pt, uint64_t *child,
 				       unsigned int n)
 {
+	struct pt_wspan w = { 0 };
+
 	if (!fmt_has_dirty(pt) || !pt_tracking(pt))
 		return 0;
 	for (unsigned int j = 0; j < n; j++) {
 		uint64_t e = pt_load(&child[j]);
 
-		if (fmt_is_dirty(pt, e))
+		if (fmt_is_dirty(pt, e)) {
 			pt_set_dirty_state_from(pt, &child[j], e, false);
+			pt_wspan_add(&w, j, j);
+		}
 	}
+	/* Late walks still read it until the gather is released. */
+	pt_wspan_flush(pt, child, &w);
 	return GENPT_RETIRED_HANDED_OVER;
 }
 
@@ -536,6 +548,7 @@ static void pt_merge_table(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			pt_set_dirty_state(pt, &table[i], true);
 			dirty = true;
 		}
+	pt_flush(pt, table, i, 1);
 	flag = pt_merge_hand_over(pt, child, n);
 	genpt_gather_add_range(a->gather, pt_entry_va(s, i),
 			       pt_entry_va(s, i) + s->size_m1);
@@ -592,6 +605,7 @@ static void pt_merge_runs(struct genpt *pt, unsigned int lvl, uint64_t *table,
 								      fmt_is_dirty(pt, old))))
 					;
 			}
+			pt_flush(pt, table, g, n);
 			genpt_gather_add_range(a->gather, g_first,
 					       g_first + (((uint64_t)n << s->shift) - 1));
 		}

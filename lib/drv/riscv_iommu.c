@@ -107,11 +107,25 @@ static int wait_reg(struct genpt_rvdrv *d, uint32_t off, uint64_t mask, uint64_t
 	return -ETIMEDOUT;
 }
 
+/* Make @size bytes at @va visible to an IOMMU that does not snoop the
+ * CPU caches (genpt_mem_ops.flush; nothing when coherent). */
+static void drv_flush(struct genpt_rvdrv *d, const void *va, size_t size)
+{
+	if (d->mem->flush)
+		d->mem->flush(d->mem_ctx, va, size);
+}
+
+/* Zeroed by the CPU: flushed whole, so that the IOMMU reads zeroes (not
+ * stale memory) and a dirty zero line evicted later cannot overwrite what
+ * the IOMMU wrote (fault records, the fence word). */
 static void *page_alloc(struct genpt_rvdrv *d, size_t size, uint64_t *pa)
 {
 	size_t sz = size < 4096 ? 4096 : size;
+	void *va = d->mem->alloc(d->mem_ctx, sz, sz, pa);
 
-	return d->mem->alloc(d->mem_ctx, sz, sz, pa);
+	if (va)
+		drv_flush(d, va, sz);
+	return va;
 }
 
 static void page_free(struct genpt_rvdrv *d, void *va, size_t size)
@@ -169,6 +183,7 @@ static int cmd_submit(struct genpt_rvdrv *d, uint64_t d0, uint64_t d1)
 	 * its register lock; hardware sees an MMIO write after the stores). */
 	__atomic_store_n(&d->cq[2 * d->cqt], d0, __ATOMIC_RELEASE);
 	__atomic_store_n(&d->cq[2 * d->cqt + 1], d1, __ATOMIC_RELEASE);
+	drv_flush(d, &d->cq[2 * d->cqt], 16);
 	d->cqt = next;
 	return wr(d, GENPT_RVI_REG_CQT, 4, next);
 }
@@ -315,13 +330,18 @@ static int ddt_build(struct genpt_rvdrv *d, uint32_t did, struct ddt_new *nw)
 	}
 	if (!level)
 		return 0;
-	if (level == 2) /* the new level-1 directory points to the new leaf page */
-		__atomic_store_n((uint64_t *)pg[0]->va + ddt_ddi(d, did, 1),
-				 GENPT_RVI_PPN_OF(pg[1]->pa) | GENPT_RVI_DIR_V, __ATOMIC_RELAXED);
+	if (level == 2) { /* the new level-1 directory points to the new leaf page */
+		uint64_t *inner = (uint64_t *)pg[0]->va + ddt_ddi(d, did, 1);
+
+		__atomic_store_n(inner, GENPT_RVI_PPN_OF(pg[1]->pa) | GENPT_RVI_DIR_V,
+				 __ATOMIC_RELAXED);
+		drv_flush(d, inner, 8); /* reaches the IOMMU before the publish */
+	}
 	nw->slot = &table[ddt_ddi(d, did, level)];
 	nw->old = __atomic_load_n(nw->slot, __ATOMIC_RELAXED);
 	__atomic_store_n(nw->slot, GENPT_RVI_PPN_OF(pg[0]->pa) | GENPT_RVI_DIR_V,
 			 __ATOMIC_RELEASE);
+	drv_flush(d, nw->slot, 8);
 	for (unsigned int k = 0; k < level; k++) {
 		pg[k]->next = d->pages;
 		d->pages = pg[k];
@@ -649,10 +669,14 @@ static void attach_undo(struct genpt_rvdrv *d, struct rvdrv_attach *a, uint64_t 
 	unsigned int added = nw->pages;
 
 	__atomic_store_n(&dc[GENPT_RVI_DC_TC], 0, __ATOMIC_RELEASE);
+	drv_flush(d, dc, 8);
 	for (unsigned int i = d->dc_words; i-- > 0;)
 		__atomic_store_n(&dc[i], old[i], __ATOMIC_RELEASE);
-	if (nw->slot)
+	drv_flush(d, dc, 8 * d->dc_words);
+	if (nw->slot) {
 		__atomic_store_n(nw->slot, nw->old, __ATOMIC_RELEASE);
+		drv_flush(d, nw->slot, 8);
+	}
 	d->att = a->next;
 	genpt_tracking_claim(a->table, false);
 	if (cmd_inval_ddt(d, true, a->did) || cmd_fence(d))
@@ -692,11 +716,15 @@ static int attach_dc(struct genpt_rvdrv *d, struct rvdrv_attach *a,
 	}
 	for (unsigned int i = 0; i < d->dc_words; i++)
 		old[i] = __atomic_load_n(&dc[i], __ATOMIC_RELAXED);
-	/* V=0 first, then the fields, then tc with V (release). */
+	/* V=0 first, then the fields, then tc with V (release); each step
+	 * reaches a non-coherent IOMMU before the next. */
 	__atomic_store_n(&dc[GENPT_RVI_DC_TC], 0, __ATOMIC_RELEASE);
+	drv_flush(d, dc, 8);
 	for (unsigned int i = 1; i < d->dc_words; i++)
 		__atomic_store_n(&dc[i], w[i], __ATOMIC_RELAXED);
+	drv_flush(d, dc, 8 * d->dc_words);
 	__atomic_store_n(&dc[GENPT_RVI_DC_TC], tc, __ATOMIC_RELEASE);
+	drv_flush(d, dc, 8);
 
 	d->att = a;
 	/* From now on tracking is switched here, where DC.tc follows it. */
@@ -781,8 +809,10 @@ GENPT_API int genpt_rvdrv_detach(struct genpt_rvdrv *drv, uint32_t device_id)
 		return -ENOENT;
 	}
 	dc = ddt_dc(drv, device_id);
-	if (dc)
+	if (dc) {
 		__atomic_store_n(&dc[GENPT_RVI_DC_TC], 0, __ATOMIC_RELEASE);
+		drv_flush(drv, dc, 8);
+	}
 	err = cmd_inval_ddt(drv, true, device_id);
 	if (!err)
 		err = a->stage == GENPT_RVDRV_STAGE2 ?
@@ -856,6 +886,7 @@ static int toggle_ade(struct genpt_rvdrv *d, struct genpt *table, bool on)
 		tc = on ? tc | stage_ade(a->stage) : tc & ~stage_ade(a->stage);
 		/* One 64-bit store: V stays 1, only the A/D enable changes. */
 		__atomic_store_n(&dc[GENPT_RVI_DC_TC], tc, __ATOMIC_RELEASE);
+		drv_flush(d, dc, 8);
 		if (!err)
 			err = cmd_inval_ddt(d, true, a->did);
 	}

@@ -40,6 +40,9 @@ pub struct genpt_mem_ops {
     >,
     pub free: Option<unsafe extern "C" fn(ctx: *mut c_void, va: *mut c_void, size: usize)>,
     pub phys_to_virt: Option<unsafe extern "C" fn(ctx: *mut c_void, pa: u64) -> *mut c_void>,
+    /// Optional: make `size` bytes at `va` visible to a table walker that
+    /// does not snoop the CPU caches (`None` for a coherent walker).
+    pub flush: Option<unsafe extern "C" fn(ctx: *mut c_void, va: *const c_void, size: usize)>,
 }
 
 /// `struct genpt_physmem` (opaque).

@@ -49,7 +49,7 @@ fn pointee_size<T>(_p: *const T) -> usize {
 
 fn items() -> Vec<Item> {
     let mut v: Vec<Item> = Vec::new();
-    layout!(v; genpt_mem_ops { alloc, free, phys_to_virt });
+    layout!(v; genpt_mem_ops { alloc, free, phys_to_virt, flush });
     layout!(v; genpt_config { format, va_bits, oa_bits, granule_bits, features, mem, mem_ctx });
     layout!(v; genpt_gather { start, last, freed });
     layout!(v; genpt_dirty_bitmap { bits, iova, length, page_shift });
