@@ -44,3 +44,32 @@ uint64_t smmu_rd(struct smmu_env *e, uint32_t off, unsigned int size);
 void smmu_wr(struct smmu_env *e, uint32_t off, unsigned int size, uint64_t v);
 
 #endif /* GENPT_TEST_SMMU_UTIL_H */
+
+/*
+ * Raw programming of the model, as a test drives it without the driver
+ * helper: a linear stream table of 2^@sid_bits STEs (or, with @split, a
+ * 2-level one whose first level covers 2^@sid_bits StreamIDs), a command
+ * queue and an event queue of 2^@evtq_log2 records, SMMUEN.
+ */
+struct smmu_raw {
+	struct smmu_env e;
+	uint64_t strtab, l1, cmdq, evtq, sync;
+	unsigned int evtq_log2;
+	uint32_t prod, evcons, seq;
+	unsigned int split;
+};
+
+void smmu_raw_init(struct smmu_raw *r, const struct genpt_smmu_config *cfg,
+		   unsigned int sid_bits, unsigned int split, unsigned int evtq_log2);
+void smmu_raw_fini(struct smmu_raw *r);
+/* The STE of @sid (2-level: its level-2 table is created with SPAN 1 +
+ * split on first use). */
+uint64_t smmu_raw_ste(struct smmu_raw *r, uint32_t sid);
+void smmu_raw_write_ste(struct smmu_raw *r, uint32_t sid, const uint64_t w[8]);
+/* Submit one command; returns CMDQ_CONS.ERR (0 when it ran). */
+unsigned int smmu_raw_cmd(struct smmu_raw *r, uint64_t d0, uint64_t d1);
+/* CMD_SYNC with an MSI write; asserts it completed. */
+void smmu_raw_sync(struct smmu_raw *r);
+/* Next event record, false when none. */
+bool smmu_raw_event(struct smmu_raw *r, struct genpt_smmu_event *ev);
+uint64_t *smmu_raw_ptr(struct smmu_raw *r, uint64_t pa);
