@@ -187,11 +187,12 @@ GENPT_API int genpt_smmudrv_set_dirty_tracking(struct genpt_smmudrv *drv,
  * disable (genpt_set_dirty_tracking_split()); the replaced ranges are
  * invalidated and synced before the freed tables are released.  The
  * replacement is the engine's live one (a table descriptor replaces a
- * block in one store), which the architecture allows with IDR3.BBML 2 and
- * otherwise makes a break-before-make case (see docs/smmuv3.md).
+ * block in one store), which the architecture allows without
+ * break-before-make only with IDR3.BBML 2: below that the call refuses.
  *
  * Return: 0, or a negative errno.
  * -EINVAL: a @page_shift below 12 or above 63, or bad arguments.
+ * -EOPNOTSUPP: IDR3.BBML below 2.
  * Otherwise as genpt_smmudrv_set_dirty_tracking().
  */
 GENPT_API int genpt_smmudrv_set_dirty_tracking_split(struct genpt_smmudrv *drv,

@@ -51,7 +51,11 @@ struct genpt_smmu;
  *               state; 3 = the default (2).  Other values give -EINVAL.
  * @no_stage1:   clear IDR0.S1P (stage 1 and nesting unsupported).
  * @no_stage2:   clear IDR0.S2P (stage 2 and nesting unsupported).
- * @bbml:        IDR3.BBML, 0..2.
+ * @bbml:        IDR3.BBML, 0..2 (a NULL @cfg gives 2).  A translation that
+ *               would cache an entry overlapping a cached entry of another
+ *               size (a block replaced by a table, or the reverse, without
+ *               break-before-make) faults with F_TLB_CONFLICT below 2; at
+ *               2 the older entry is dropped.
  * @sid_bits:    IDR1.SIDSIZE, 1..24 (0 = 16).
  * @tlb_entries: TLB capacity in translations (0 = 512).
  * @cfg_entries: configuration cache capacity in STEs and CDs (0 = 64).

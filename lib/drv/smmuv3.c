@@ -44,7 +44,7 @@ struct genpt_smmudrv {
 	void *mem_ctx;
 	pthread_mutex_t lock;
 
-	uint32_t idr0, idr5;
+	uint32_t idr0, idr3, idr5;
 	unsigned int sid_bits;
 	uint64_t *strtab;
 	uint64_t strtab_pa;
@@ -219,16 +219,19 @@ static void drv_free(struct genpt_smmudrv *d)
 
 static int drv_probe(struct genpt_smmudrv *d)
 {
-	uint64_t idr0, idr1, idr5;
+	uint64_t idr0, idr1, idr3, idr5;
 	int err = rd(d, GENPT_SMMU_REG_IDR0, &idr0);
 
 	if (!err)
 		err = rd(d, GENPT_SMMU_REG_IDR1, &idr1);
 	if (!err)
+		err = rd(d, GENPT_SMMU_REG_IDR3, &idr3);
+	if (!err)
 		err = rd(d, GENPT_SMMU_REG_IDR5, &idr5);
 	if (err)
 		return err;
 	d->idr0 = (uint32_t)idr0;
+	d->idr3 = (uint32_t)idr3;
 	d->idr5 = (uint32_t)idr5;
 	if (!(idr0 & GENPT_SMMU_IDR0_TTF_AARCH64) ||
 	    !(idr0 & (GENPT_SMMU_IDR0_S1P | GENPT_SMMU_IDR0_S2P)))
@@ -712,8 +715,12 @@ GENPT_API int genpt_smmudrv_set_dirty_tracking_split(struct genpt_smmudrv *drv,
 						     struct genpt *table, bool enable,
 						     unsigned int page_shift)
 {
-	if (page_shift < 12 || page_shift > 63)
+	if (!drv || !table || page_shift < 12 || page_shift > 63)
 		return -EINVAL;
+	/* The engine replaces a block by a table (and back) in one store:
+	 * only BBML 2 lets the SMMU hold both translations meanwhile. */
+	if (((drv->idr3 & GENPT_SMMU_IDR3_BBML_MASK) >> GENPT_SMMU_IDR3_BBML_SHIFT) < 2)
+		return -EOPNOTSUPP;
 	return set_tracking(drv, table, enable, page_shift);
 }
 

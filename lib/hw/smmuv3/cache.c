@@ -246,14 +246,72 @@ bool genpt_smmu_tlb_lookup(struct smmu_tlb *t, const struct smmu_tlb_tag *tag,
 	return false;
 }
 
-void genpt_smmu_tlb_insert(struct smmu_tlb *t, uint64_t gen,
-			   const struct smmu_tlb_entry *e)
+/* Does @w (valid, same tag) overlap [va, va + 2^shift) with another size? */
+static bool tlb_overlaps(const struct smmu_tlb_entry *w, const struct smmu_tlb_tag *tag,
+			 uint64_t va, unsigned int shift)
+{
+	unsigned int big = w->shift > shift ? w->shift : shift;
+
+	if (!(w->flags & SMMU_TLB_VALID) || w->shift == shift)
+		return false;
+	return tlb_match(w, tag, w->va) && (w->va >> big) == (va >> big);
+}
+
+/*
+ * Entries of other sizes overlapping @e: a table replaced a block (or the
+ * reverse, or a contiguous run changed) without break-before-make.  With
+ * @drop they are removed (IDR3.BBML 2: the SMMU copes); otherwise reports
+ * whether any exists (a TLB conflict).  Larger entries are found where
+ * they would be hashed; smaller ones by a sweep, only when such sizes
+ * were ever cached.
+ */
+static bool tlb_conflicts(struct smmu_tlb *t, const struct smmu_tlb_tag *tag,
+			  const struct smmu_tlb_entry *e, bool drop)
+{
+	uint64_t shifts = __atomic_load_n(&t->shifts, __ATOMIC_ACQUIRE) & ~(1ull << e->shift);
+	bool found = false;
+
+	for (uint64_t big = shifts & ~((2ull << e->shift) - 1); big; big &= big - 1) {
+		struct smmu_tlb_set *s = tlb_set_of(t, tag->vmid, e->va,
+						    (unsigned int)__builtin_ctzll(big));
+
+		pthread_mutex_lock(&s->lock);
+		for (unsigned int i = 0; i < SMMU_TLB_WAYS; i++) {
+			if (tlb_overlaps(&s->way[i], tag, e->va, e->shift)) {
+				found = true;
+				if (drop)
+					s->way[i].flags = 0;
+			}
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	for (unsigned int n = 0; (shifts & ((1ull << e->shift) - 1)) && n < t->nsets; n++) {
+		struct smmu_tlb_set *s = &t->set[n];
+
+		pthread_mutex_lock(&s->lock);
+		for (unsigned int i = 0; i < SMMU_TLB_WAYS; i++) {
+			if (s->way[i].shift < e->shift &&
+			    tlb_overlaps(&s->way[i], tag, e->va, e->shift)) {
+				found = true;
+				if (drop)
+					s->way[i].flags = 0;
+			}
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	return found;
+}
+
+bool genpt_smmu_tlb_insert(struct smmu_tlb *t, uint64_t gen,
+			   const struct smmu_tlb_entry *e, bool bbml2)
 {
 	struct smmu_tlb_tag tag = { .kind = e->flags & (SMMU_TLB_S1 | SMMU_TLB_S2),
 				    .vmid = e->vmid, .asid = e->asid };
 	struct smmu_tlb_set *s = tlb_set_of(t, e->vmid, e->va, e->shift);
 	struct smmu_tlb_entry *victim = NULL;
 
+	if (tlb_conflicts(t, &tag, e, bbml2) && !bbml2)
+		return true;
 	__atomic_fetch_or(&t->shifts, 1ull << e->shift, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&s->lock);
 	if (__atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) != gen)
@@ -276,6 +334,7 @@ void genpt_smmu_tlb_insert(struct smmu_tlb *t, uint64_t gen,
 	victim->stamp = ++s->clock;
 out:
 	pthread_mutex_unlock(&s->lock);
+	return false;
 }
 
 static bool in_range(uint64_t addr, uint64_t base, unsigned int shift)

@@ -59,7 +59,7 @@ GENPT_API int genpt_smmu_create(const struct genpt_smmu_config *cfg,
 				const struct genpt_mem_ops *mem, void *mem_ctx,
 				struct genpt_smmu **out)
 {
-	struct genpt_smmu_config def = { .httu = 3 };
+	struct genpt_smmu_config def = { .httu = 3, .bbml = 2 };
 	struct genpt_smmu *smmu;
 	int err;
 

@@ -231,8 +231,11 @@ void genpt_smmu_tlb_fini(struct smmu_tlb *t);
 uint64_t genpt_smmu_tlb_gen(struct smmu_tlb *t);
 bool genpt_smmu_tlb_lookup(struct smmu_tlb *t, const struct smmu_tlb_tag *tag,
 			   uint64_t va, struct smmu_tlb_entry *out);
-void genpt_smmu_tlb_insert(struct smmu_tlb *t, uint64_t gen,
-			   const struct smmu_tlb_entry *e);
+/* Insert @e unless an invalidation ran since @gen.  Entries of another
+ * size overlapping it are a TLB conflict: with @bbml2 (IDR3.BBML = 2) they
+ * are dropped, otherwise nothing is inserted and true is returned. */
+bool genpt_smmu_tlb_insert(struct smmu_tlb *t, uint64_t gen,
+			   const struct smmu_tlb_entry *e, bool bbml2);
 
 /* Invalidation operands (one struct for every TLBI command). */
 struct smmu_tlbi {

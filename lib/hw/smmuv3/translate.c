@@ -221,7 +221,7 @@ static unsigned int translate_addr(struct smmu_xlate *x, struct genpt_smmu_rsp *
 	uint8_t flags = SMMU_TLB_R | SMMU_TLB_W | SMMU_TLB_DIRTY | SMMU_TLB_X;
 	unsigned int event, shift = 64, s2_shift = 64;
 	uint64_t ipa = req->iova, pa, gen, m;
-	bool global = false;
+	bool global = false, conflict;
 
 	if (tlb_hit(x, &tag, rsp))
 		return 0;
@@ -248,7 +248,7 @@ static unsigned int translate_addr(struct smmu_xlate *x, struct genpt_smmu_rsp *
 	m = (1ull << shift) - 1;
 	rsp->pa = pa;
 	rsp->page_shift = shift;
-	genpt_smmu_tlb_insert(&smmu->tlb, gen, &(struct smmu_tlb_entry){
+	conflict = genpt_smmu_tlb_insert(&smmu->tlb, gen, &(struct smmu_tlb_entry){
 		.va = req->iova & ~m,
 		.pa = pa & ~m,
 		.s2_base = x->s2 ? ipa & ~((1ull << s2_shift) - 1) : 0,
@@ -257,7 +257,13 @@ static unsigned int translate_addr(struct smmu_xlate *x, struct genpt_smmu_rsp *
 		.asid = tag.asid,
 		.shift = (uint8_t)shift,
 		.flags = (uint8_t)(flags | tag.kind | (global ? SMMU_TLB_GLOBAL : 0)),
-	});
+	}, (smmu->idr3 & GENPT_SMMU_IDR3_BBML_MASK) >> GENPT_SMMU_IDR3_BBML_SHIFT >= 2);
+	/* A translation of another size for the same address is cached: the
+	 * tables changed without break-before-make the SMMU supports. */
+	if (conflict) {
+		*rsp = (struct genpt_smmu_rsp){ 0 };
+		return GENPT_SMMU_EVT_F_TLB_CONFLICT;
+	}
 	return 0;
 }
 
