@@ -49,11 +49,11 @@ tool_files=$(find tools bench -name '*.[ch]' 2>/dev/null)
 out=$(
 	# shellcheck disable=SC2086 # word splitting of the file lists
 	check "the engine includes the hardware side or the tools" \
-		'hw/.*|tools/.*|migrate/.*|genpt/(hw|sim_iommu|riscv_iommu_model|riscv_iommu|smmuv3_model|genpt)\.h' \
+		'hw/.*|tools/.*|migrate/.*|genpt/(hw|sim_iommu|riscv_iommu_model|riscv_iommu|smmuv3_model|smmuv3|genpt)\.h' \
 		$engine_files $engine_hdrs
 	# shellcheck disable=SC2086
 	check "the hardware includes engine internals, the driver helper or the tools" \
-		'core/.*|fmt/.*|mem/.*|drv/.*|tools/.*|migrate/.*|genpt/(riscv_iommu_drv|riscv_iommu|smmuv3_drv|genpt)\.h' \
+		'core/.*|fmt/.*|mem/.*|drv/.*|tools/.*|migrate/.*|genpt/(riscv_iommu_drv|riscv_iommu|smmuv3_drv|smmuv3|genpt)\.h' \
 		$hw_files $hw_hdrs
 	# shellcheck disable=SC2086
 	check "a tool includes library internals (public headers only)" \
