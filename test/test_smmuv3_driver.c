@@ -340,3 +340,50 @@ Test(smmuv3_driver, bbml_levels, .timeout = 60)
 	for (unsigned int b = 0; b <= 2; b++)
 		bbml_case(b);
 }
+
+Test(smmuv3_driver, two_level_stream_table, .timeout = 60)
+{
+	struct genpt_smmu_config mcfg = { .httu = 2, .bbml = 2, .sid_bits = 20 };
+	struct genpt_smmudrv_config dc = { .mmio = &genpt_smmu_mmio_ops,
+					   .mem = &genpt_physmem_ops, .two_level = true,
+					   .sid_bits = 20 };
+	struct genpt_smmudrv_domain dom = { GENPT_SMMUDRV_STAGE2, 6 };
+	const uint32_t sids[] = { 0x12345, 0x00001, 0xfffff };
+	struct genpt_smmu_event ev;
+	struct smmu_env e;
+	struct genpt *pt;
+	uint64_t ram, v;
+
+	smmu_env_init(&e, &mcfg, 256 * SMMU_MiB, false);
+	dc.mmio_ctx = e.smmu;
+	dc.mem_ctx = e.pm;
+	dc.sid_bits = 21;
+	cr_assert_eq(genpt_smmudrv_create(&dc, &e.drv), -EOPNOTSUPP, "beyond SIDSIZE");
+	dc.sid_bits = 8;
+	cr_assert_eq(genpt_smmudrv_create(&dc, &e.drv), -EINVAL, "not above SPLIT");
+	dc.sid_bits = 20;
+	cr_assert_eq(genpt_smmudrv_create(&dc, &e.drv), 0);
+	cr_assert_eq(smmu_rd(&e, GENPT_SMMU_REG_STRTAB_BASE_CFG, 4),
+		     20 | (8 << 6) | (1 << 16), "2-level, SPLIT 8");
+	pt = smmu_table(&e, true, 36, 12);
+	cr_assert_eq(genpt_physmem_alloc(e.pm, 2 * SMMU_MiB, 2 * SMMU_MiB, &ram), 0);
+	cr_assert_eq(genpt_smmudrv_map(e.drv, pt, 0, ram, 2 * SMMU_MiB,
+				       GENPT_READ | GENPT_WRITE), 0);
+	for (unsigned int i = 0; i < 3; i++)
+		cr_assert_eq(genpt_smmudrv_attach(e.drv, sids[i], pt, &dom), 0);
+	cr_assert_eq(genpt_smmudrv_attach(e.drv, 1u << 20, pt, &dom), -EINVAL);
+	cr_assert_eq(genpt_smmudrv_set_dirty_tracking(e.drv, pt, true), 0);
+	for (unsigned int i = 0; i < 3; i++)
+		cr_assert_eq(smmu_write64(&e, sids[i], 0x1000 * i, i), 0);
+	cr_assert_eq(smmu_read64(&e, 0x12346, 0, &v), -EFAULT, "same level-2 table: no STE");
+	cr_assert_eq(smmu_read64(&e, 0x54321, 0, &v), -EFAULT, "no level-2 table");
+	cr_assert_eq(genpt_smmudrv_poll_events(e.drv, &ev, 1, NULL), 1);
+	cr_assert_eq(ev.id, GENPT_SMMU_EVT_C_BAD_STE);
+	cr_assert_eq(genpt_smmudrv_poll_events(e.drv, &ev, 1, NULL), 1);
+	cr_assert_eq(ev.id, GENPT_SMMU_EVT_C_BAD_STREAMID);
+	cr_assert_eq(ev.sid, 0x54321);
+	for (unsigned int i = 0; i < 3; i++)
+		cr_assert_eq(genpt_smmudrv_detach(e.drv, sids[i]), 0);
+	genpt_destroy(pt);
+	smmu_env_fini(&e);
+}

@@ -44,8 +44,11 @@ struct genpt_smmudrv;
  * @mem, @mem_ctx:   memory for the stream table, CDs, queues and the sync
  *                   word (alloc, free and phys_to_virt are used); the SMMU
  *                   must reach the same physical addresses.
- * @sid_bits:        StreamID bits of the linear stream table, 1..16 (0 = 8),
- *                   at most IDR1.SIDSIZE.
+ * @sid_bits:        StreamID bits of the stream table, at most IDR1.SIDSIZE:
+ *                   linear 1..16 (0 = 8), 2-level 9..24 (0 = 16).
+ * @two_level:       a 2-level stream table (SPLIT 8: level-2 tables of 256
+ *                   STEs made on the first attach in their range); needs
+ *                   IDR0.ST_LEVEL.
  * @cmdq_log2:       log2 of command-queue entries, 1..19 (0 = 8).
  * @evtq_log2:       log2 of event-queue entries, 1..19 (0 = 7).
  */
@@ -55,6 +58,7 @@ struct genpt_smmudrv_config {
 	const struct genpt_mem_ops *mem;
 	void *mem_ctx;
 	unsigned int sid_bits;
+	bool two_level;
 	unsigned int cmdq_log2;
 	unsigned int evtq_log2;
 };
@@ -64,9 +68,10 @@ struct genpt_smmudrv_config {
  * @cfg: register access, memory, stream table and queue sizes.
  * @out: receives the driver.
  *
- * Reads IDR0/IDR1/IDR5 (AArch64 tables, at least one stage), disables the
- * SMMU (CR0 = 0, waiting for CR0ACK), allocates and programs a linear
- * stream table with every STE invalid, the command and event queues;
+ * Reads IDR0/IDR1/IDR3/IDR5 (AArch64 tables, at least one stage), disables
+ * the SMMU (CR0 = 0, waiting for CR0ACK), allocates and programs a linear
+ * stream table with every STE invalid (or the first level of a 2-level
+ * one, every descriptor invalid), the command and event queues;
  * enables the command queue, invalidates every cached configuration and
  * translation (CFGI_ALL, TLBI_NSNH_ALL, CMD_SYNC), then enables the event
  * queue and the SMMU.  Unattached StreamIDs fault with C_BAD_STE.
@@ -74,7 +79,8 @@ struct genpt_smmudrv_config {
  * Return: 0, or a negative errno (*@out unchanged).
  * -EINVAL: a bad config or NULL argument.
  * -ENOMEM: out of memory.
- * -EOPNOTSUPP: the SMMU lacks AArch64 tables, both stages, or @sid_bits.
+ * -EOPNOTSUPP: the SMMU lacks AArch64 tables, both stages, @sid_bits or
+ *          2-level stream tables.
  * -EIO: a register access failed or a command was refused.
  * -ETIMEDOUT: CR0ACK or a CMD_SYNC never completed.
  */

@@ -26,6 +26,9 @@
 #define SMMUDRV_SPIN_MAX 1000000
 /* MAIR of genpt's stage-1 AttrIndx 0..2 (docs/armv8.md). */
 #define SMMUDRV_MAIR 0x0004ff44ull
+/* 2-level stream tables: 256 STEs (16 KiB) per level-2 table. */
+#define SMMUDRV_SPLIT 8
+#define SMMUDRV_L2_BYTES ((size_t)GENPT_SMMU_STE_SIZE << SMMUDRV_SPLIT)
 
 struct smmudrv_attach {
 	uint32_t sid;
@@ -46,9 +49,11 @@ struct genpt_smmudrv {
 
 	uint32_t idr0, idr3, idr5;
 	unsigned int sid_bits;
-	uint64_t *strtab;
+	uint64_t *strtab; /* linear: the STEs; 2-level: the L1 descriptors */
 	uint64_t strtab_pa;
 	size_t strtab_bytes;
+	bool two_level;
+	uint64_t **l2; /* 2-level: host pointers of the level-2 tables */
 
 	uint64_t *cmdq;
 	uint64_t cmdq_pa;
@@ -209,6 +214,9 @@ static void drv_free(struct genpt_smmudrv *d)
 		mem_free(d, a->cd, 4096);
 		free(a);
 	}
+	for (uint64_t i = 0; d->l2 && i < (1ull << (d->sid_bits - SMMUDRV_SPLIT)); i++)
+		mem_free(d, d->l2[i], SMMUDRV_L2_BYTES);
+	free(d->l2);
 	mem_free(d, d->strtab, d->strtab_bytes);
 	mem_free(d, d->cmdq, d->cmdq_bytes);
 	mem_free(d, d->evtq, d->evtq_bytes);
@@ -240,6 +248,8 @@ static int drv_probe(struct genpt_smmudrv *d)
 	    d->cmdq_log2 > GENPT_SMMU_IDR1_CMDQS((uint32_t)idr1) ||
 	    d->evtq_log2 > GENPT_SMMU_IDR1_EVENTQS((uint32_t)idr1))
 		return -EOPNOTSUPP;
+	if (d->two_level && !(idr0 & GENPT_SMMU_IDR0_ST_LEVEL_2LVL))
+		return -EOPNOTSUPP;
 	return 0;
 }
 
@@ -248,7 +258,14 @@ static int drv_tables(struct genpt_smmudrv *d)
 {
 	int err;
 
-	d->strtab_bytes = (size_t)GENPT_SMMU_STE_SIZE << d->sid_bits;
+	if (d->two_level) {
+		d->strtab_bytes = (size_t)8 << (d->sid_bits - SMMUDRV_SPLIT);
+		d->l2 = calloc((size_t)1 << (d->sid_bits - SMMUDRV_SPLIT), sizeof(*d->l2));
+		if (!d->l2)
+			return -ENOMEM;
+	} else {
+		d->strtab_bytes = (size_t)GENPT_SMMU_STE_SIZE << d->sid_bits;
+	}
 	d->cmdq_bytes = (size_t)GENPT_SMMU_CMD_SIZE << d->cmdq_log2;
 	d->evtq_bytes = (size_t)GENPT_SMMU_EVT_SIZE << d->evtq_log2;
 	d->strtab = mem_alloc(d, d->strtab_bytes, &d->strtab_pa);
@@ -259,7 +276,10 @@ static int drv_tables(struct genpt_smmudrv *d)
 		return -ENOMEM;
 	err = wr(d, GENPT_SMMU_REG_STRTAB_BASE, 8, d->strtab_pa);
 	if (!err)
-		err = wr(d, GENPT_SMMU_REG_STRTAB_BASE_CFG, 4, d->sid_bits);
+		err = wr(d, GENPT_SMMU_REG_STRTAB_BASE_CFG, 4,
+			 d->sid_bits | (d->two_level ? GENPT_SMMU_STRTAB_FMT_2LVL |
+							       (SMMUDRV_SPLIT << GENPT_SMMU_STRTAB_SPLIT_SHIFT) :
+						       0));
 	if (!err)
 		err = wr(d, GENPT_SMMU_REG_CMDQ_BASE, 8, d->cmdq_pa | d->cmdq_log2);
 	if (!err)
@@ -309,7 +329,8 @@ GENPT_API int genpt_smmudrv_create(const struct genpt_smmudrv_config *cfg,
 	if (!cfg || !out || !cfg->mmio || !cfg->mmio->read || !cfg->mmio->write ||
 	    !cfg->mem || !cfg->mem->alloc || !cfg->mem->free || !cfg->mem->phys_to_virt)
 		return -EINVAL;
-	if (cfg->sid_bits > 16 || cfg->cmdq_log2 > 19 || cfg->evtq_log2 > 19)
+	if (cfg->sid_bits > (cfg->two_level ? 24 : 16) || cfg->cmdq_log2 > 19 ||
+	    cfg->evtq_log2 > 19 || (cfg->two_level && cfg->sid_bits && cfg->sid_bits <= SMMUDRV_SPLIT))
 		return -EINVAL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -322,7 +343,8 @@ GENPT_API int genpt_smmudrv_create(const struct genpt_smmudrv_config *cfg,
 	d->mmio_ctx = cfg->mmio_ctx;
 	d->mem = cfg->mem;
 	d->mem_ctx = cfg->mem_ctx;
-	d->sid_bits = cfg->sid_bits ? cfg->sid_bits : 8;
+	d->two_level = cfg->two_level;
+	d->sid_bits = cfg->sid_bits ? cfg->sid_bits : (cfg->two_level ? 16 : 8);
 	d->cmdq_log2 = cfg->cmdq_log2 ? cfg->cmdq_log2 : 8;
 	d->evtq_log2 = cfg->evtq_log2 ? cfg->evtq_log2 : 7;
 	err = drv_setup(d);
@@ -434,9 +456,32 @@ static struct smmudrv_attach *find_att(struct genpt_smmudrv *d, uint32_t sid)
 	return NULL;
 }
 
+/* The STE of @sid; 2-level: its level-2 table is made (all STEs invalid,
+ * then the L1 descriptor with SPAN = SPLIT + 1) when @alloc.  NULL when
+ * absent or out of memory. */
+static uint64_t *ste_get(struct genpt_smmudrv *d, uint32_t sid, bool alloc)
+{
+	uint32_t i = sid >> SMMUDRV_SPLIT;
+	uint64_t pa;
+
+	if (!d->two_level)
+		return d->strtab + (uint64_t)sid * (GENPT_SMMU_STE_SIZE / 8);
+	if (!d->l2[i]) {
+		if (!alloc)
+			return NULL;
+		d->l2[i] = mem_alloc(d, SMMUDRV_L2_BYTES, &pa);
+		if (!d->l2[i])
+			return NULL;
+		__atomic_store_n(&d->strtab[i], pa | (SMMUDRV_SPLIT + 1), __ATOMIC_RELEASE);
+	}
+	return d->l2[i] + (uint64_t)(sid & ((1u << SMMUDRV_SPLIT) - 1)) *
+				  (GENPT_SMMU_STE_SIZE / 8);
+}
+
+/* The STE of an attached stream (its table exists). */
 static uint64_t *ste_of(struct genpt_smmudrv *d, uint32_t sid)
 {
-	return d->strtab + (uint64_t)sid * (GENPT_SMMU_STE_SIZE / 8);
+	return ste_get(d, sid, false);
 }
 
 /* Write an STE or CD: V off, the other words, then word 0 (release). */
@@ -488,10 +533,12 @@ static int table_fits(struct genpt_smmudrv *d, struct genpt *table,
 static int attach_write(struct genpt_smmudrv *d, struct smmudrv_attach *a, bool track)
 {
 	struct genpt_hw_info info;
-	uint64_t w[8] = { 0 }, cd[8] = { 0 };
+	uint64_t w[8] = { 0 }, cd[8] = { 0 }, *ste = ste_get(d, a->sid, true);
 
 	if (genpt_hw_info(a->table, &info))
 		return -EINVAL;
+	if (!ste)
+		return -ENOMEM;
 	if (a->stage == GENPT_SMMUDRV_STAGE2) {
 		w[0] = GENPT_SMMU_STE0_V |
 		       ((uint64_t)GENPT_SMMU_STE_CONFIG_S2 << GENPT_SMMU_STE0_CONFIG_SHIFT);
@@ -511,7 +558,7 @@ static int attach_write(struct genpt_smmudrv *d, struct smmudrv_attach *a, bool 
 		       ((uint64_t)GENPT_SMMU_STE_CONFIG_S1 << GENPT_SMMU_STE0_CONFIG_SHIFT) |
 		       (a->cd_pa & GENPT_SMMU_STE0_S1CTXPTR_MASK);
 	}
-	write_struct(ste_of(d, a->sid), w);
+	write_struct(ste, w);
 	return 0;
 }
 
