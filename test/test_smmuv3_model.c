@@ -523,3 +523,37 @@ Test(smmuv3_model, contiguous_hint)
 	cr_assert_eq(xl(&r, 1, 0x4020f000, RD).pa, pa + 0xf000);
 	smmu_raw_fini(&r);
 }
+
+/*
+ * Nested HTTU: the SMMU updating a stage-1 descriptor writes guest memory,
+ * which is a stage-2 write: with S2HD the stage-2 leaf holding the guest's
+ * table page becomes dirty (a migrating hypervisor copies it), while a
+ * read of the data leaves the data's stage-2 leaf clean.
+ */
+Test(smmuv3_model, nested_stage1_update_dirties_stage2)
+{
+	const uint64_t va = 0x40201000;
+	struct smmu_raw r;
+	uint64_t s1root, s2root, l2, data, *s1leaf, blk;
+
+	smmu_raw_init(&r, NULL, 4, 0, 4);
+	s1root = page(&r);
+	s2root = page(&r);
+	l2 = page(&r);
+	cr_assert_eq(genpt_physmem_alloc(r.e.pm, 2 * SMMU_MiB, 2 * SMMU_MiB, &data), 0);
+	/* stage 2: 2 MiB blocks, identity over [0, 512 MiB), writable-clean */
+	blk = D_BLOCK | D_AP1 | D_SH | D_AF | D_DBM;
+	*smmu_raw_ptr(&r, s2root) = l2 | D_TABLE;
+	for (uint64_t i = 0; i < 256; i++)
+		smmu_raw_ptr(&r, l2)[i] = (i << 21) | blk;
+	/* stage 1: AF clear, so HA writes the descriptor */
+	s1leaf = slot(&r, s1root, va, 3);
+	*s1leaf = data | D_PAGE | D_AP1 | D_AP2 | D_SH | D_NG | D_DBM;
+	s1_ste(&r, 1, s1root, 2, true, true, s2root);
+	cr_assert_eq(xl(&r, 1, va, RD).event, 0);
+	cr_assert(*s1leaf & D_AF, "stage 1 AF set");
+	cr_assert_eq(smmu_raw_ptr(&r, l2)[(uint64_t)(s1leaf - smmu_raw_ptr(&r, 0)) * 8 >> 21] & D_AP2,
+		     D_AP2, "the guest's table page is dirty at stage 2");
+	cr_assert_eq(smmu_raw_ptr(&r, l2)[data >> 21], data | blk, "the data, only read, is not");
+	smmu_raw_fini(&r);
+}

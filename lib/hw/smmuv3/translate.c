@@ -106,8 +106,8 @@ unsigned int genpt_smmu_s2(struct smmu_xlate *x, uint64_t ipa, unsigned int acce
 /*
  * Nested: stage-1 descriptors live at IPAs.  The stage-1 walk reads them
  * through this provider, which translates each address by stage 2 (a read;
- * the stage-1 HTTU write through it is not checked against S2AP, see
- * docs/smmuv3.md) and remembers a stage-2 fault for the event.
+ * an HTTU write is translated again as a write afterwards, see
+ * s1_update_through_s2()) and remembers a stage-2 fault for the event.
  */
 struct s2_mem {
 	struct genpt_mem_ops ops;
@@ -128,6 +128,25 @@ static void *s2_phys_to_virt(void *ctx, uint64_t ipa)
 		return NULL;
 	}
 	return m->x->smmu->mem->phys_to_virt(m->x->smmu->mem_ctx, pa);
+}
+
+/*
+ * Nested: the stage-1 HTTU update wrote guest memory at IPA @desc_ipa.  The
+ * architecture makes that update a stage-2 write (it needs write
+ * permission there and, with S2HD, marks the stage-2 leaf dirty, so a
+ * hypervisor migrating the guest copies the guest's table page too).  The
+ * walk read the descriptor through a stage-2 read translation; the write
+ * translation follows the update (the descriptor already changed when it
+ * faults).
+ */
+static unsigned int s1_update_through_s2(struct smmu_xlate *x, uint64_t desc_ipa)
+{
+	uint64_t pa;
+	unsigned int ev = genpt_smmu_s2(x, desc_ipa, GENPT_ACCESS_WRITE, &pa);
+
+	if (ev)
+		x->fault_class = 1; /* on the stage-1 table access */
+	return ev;
 }
 
 /* Stage 1 of @va: the IPA (or PA) in *@out, the leaf in @w. */
@@ -156,6 +175,8 @@ static unsigned int walk_s1(struct smmu_xlate *x, uint64_t va, unsigned int acce
 		x->fault_class = 1;
 		return m.event;
 	}
+	if (f == GENPT_ARM_OK && w->updated && x->s2)
+		return s1_update_through_s2(x, w->desc_pa);
 	return walk_event(x, f, false, va);
 }
 
