@@ -387,3 +387,66 @@ Test(smmuv3_driver, two_level_stream_table, .timeout = 60)
 	genpt_destroy(pt);
 	smmu_env_fini(&e);
 }
+
+/*
+ * Nested: the guest's stage-1 table and CD live in its IPA space (here
+ * identity-mapped by the stage-2 table), the hypervisor tracks stage 2.
+ * A device write marks the data page and, through the guest's stage-1
+ * HTTU update, the guest's table page; after the driver's harvest (with
+ * TLBI_NH_ALL, because TLBI_S2_IPA leaves combined entries) the next
+ * write is seen again.
+ */
+Test(smmuv3_driver, nested_stage2_tracking, .timeout = 60)
+{
+	struct smmu_env e;
+	struct genpt *s2, *s1;
+	struct genpt_hw_info hi;
+	uint64_t bits[1024], cd, data, *c, pages;
+	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = 0, .length = 256 * SMMU_MiB,
+					 .page_shift = 12 };
+	struct genpt_smmudrv_domain other = { GENPT_SMMUDRV_STAGE2, 3 };
+
+	cr_assert_eq(bm.length >> 12, sizeof(bits) * 8);
+	smmu_env_init(&e, NULL, 256 * SMMU_MiB, true);
+	s2 = smmu_table(&e, true, 36, 12);
+	s1 = smmu_table(&e, false, 36, 12);
+	cr_assert_eq(genpt_smmudrv_map(e.drv, s2, 0, 0, 256 * SMMU_MiB,
+				       GENPT_READ | GENPT_WRITE), 0);
+	cr_assert_eq(genpt_physmem_alloc(e.pm, 64 * SMMU_KiB, 64 * SMMU_KiB, &data), 0);
+	/* the guest: its table (tracking, so its leaves start clean), its CD */
+	cr_assert_eq(genpt_set_dirty_tracking(s1, true), 0);
+	cr_assert_eq(genpt_map(s1, 0x10000000, data, 4096, GENPT_READ | GENPT_WRITE, NULL), 0);
+	cr_assert_eq(genpt_hw_info(s1, &hi), 0);
+	cr_assert_eq(genpt_physmem_alloc(e.pm, 4096, 4096, &cd), 0);
+	c = genpt_physmem_ptr(e.pm, cd);
+	c[1] = hi.root_pa;
+	c[0] = (hi.tcr & 0x3f) | (((hi.tcr >> 14) & 3) << 6) | (1ull << 31) |
+	       (((hi.tcr >> 32) & 7) << 32) | (1ull << 41) | (3ull << 42) | (1ull << 45) |
+	       (9ull << 48);
+	cr_assert_eq(genpt_smmudrv_attach_nested(e.drv, 7, s2, 3, cd | 8, 0), -EINVAL);
+	cr_assert_eq(genpt_smmudrv_attach_nested(e.drv, 7, s2, 3, cd, 0), 0);
+	cr_assert_eq(genpt_smmudrv_attach(e.drv, 8, s2, &other), 0, "same VMID, same table");
+	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, s2, true, 12), 0);
+
+	cr_assert_eq(smmu_write64(&e, 7, 0x10000008, 1), 0);
+	memset(bits, 0, sizeof(bits));
+	cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(e.drv, s2, 0, bm.length, 0, &bm), 0);
+	cr_assert(bits[(data >> 12) / 64] >> ((data >> 12) % 64) & 1, "the data page");
+	pages = 0;
+	for (unsigned int i = 0; i < 1024; i++)
+		pages += (uint64_t)__builtin_popcountll(bits[i]);
+	cr_assert_eq(pages, 2, "and the guest's stage-1 table page (its HTTU update)");
+	for (unsigned int round = 0; round < 3; round++) {
+		cr_assert_eq(smmu_write64(&e, 7, 0x10000010, 2 + round), 0);
+		memset(bits, 0, sizeof(bits));
+		cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(e.drv, s2, 0, bm.length, 0, &bm),
+			     0);
+		cr_assert(bits[(data >> 12) / 64] >> ((data >> 12) % 64) & 1,
+			  "round %u: the write after a harvest is seen", round);
+	}
+	cr_assert_eq(genpt_smmudrv_detach(e.drv, 7), 0);
+	cr_assert_eq(genpt_smmudrv_detach(e.drv, 8), 0);
+	genpt_destroy(s1);
+	genpt_destroy(s2);
+	smmu_env_fini(&e);
+}

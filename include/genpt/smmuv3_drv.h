@@ -142,6 +142,37 @@ GENPT_API int genpt_smmudrv_attach(struct genpt_smmudrv *drv, uint32_t sid,
 				   const struct genpt_smmudrv_domain *dom);
 
 /**
+ * genpt_smmudrv_attach_nested() - a stream translating through a guest's
+ * own stage 1, nested in a table at stage 2.
+ * @drv:    the driver.
+ * @sid:    the StreamID.
+ * @table:  the stage-2 table (ARMv8, GENPT_FEAT_ARMV8_S2): the guest's
+ *          IPA space; its dirty tracking is the guest's.
+ * @vmid:   the VMID (16 bits), as for a stage-2 domain.
+ * @cd_ipa: IPA of the guest's linear CD table (64-byte aligned), which the
+ *          guest fills; the SMMU reads it, and the stage-1 tables it
+ *          points at, through @table.
+ * @cdmax:  log2 of the CDs in it (STE.S1CDMAX); 0: one CD.  Without a
+ *          SubstreamID a transaction uses CD 0 (S1DSS).
+ *
+ * The STE is the stage-2 one of genpt_smmudrv_attach() with Config nested
+ * and S1ContextPtr = @cd_ipa.  The stream joins @vmid's stage-2 domain:
+ * tracking, harvests and invalidations of @table cover it, and because
+ * TLBI_S2_IPA need not remove combined stage 1 + 2 translations, a
+ * domain with nested streams also gets TLBI_NH_ALL for the VMID after
+ * range invalidations.
+ *
+ * Return: 0, or a negative errno.
+ * -EINVAL: bad arguments (as genpt_smmudrv_attach(), a misaligned or too
+ *          wide @cd_ipa, @cdmax above 20).
+ * -EOPNOTSUPP: the SMMU lacks stage 1 or stage 2 (or as genpt_smmudrv_attach()).
+ * Otherwise as genpt_smmudrv_attach().
+ */
+GENPT_API int genpt_smmudrv_attach_nested(struct genpt_smmudrv *drv, uint32_t sid,
+					  struct genpt *table, uint32_t vmid,
+					  uint64_t cd_ipa, unsigned int cdmax);
+
+/**
  * genpt_smmudrv_detach() - stop a stream translating.
  * @drv: the driver.
  * @sid: the StreamID.

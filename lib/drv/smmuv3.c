@@ -37,6 +37,9 @@ struct smmudrv_attach {
 	uint16_t id;
 	uint64_t *cd; /* stage 1: its CD page */
 	uint64_t cd_pa;
+	bool nested;     /* stage 2 under the guest's CD table at cd_ipa */
+	uint64_t cd_ipa;
+	unsigned int cdmax;
 	struct smmudrv_attach *next;
 };
 
@@ -377,6 +380,15 @@ static bool domain_first(struct genpt_smmudrv *d, struct smmudrv_attach *a)
 	return true;
 }
 
+/* Does the stage-2 domain of @a have a nested stream? */
+static bool domain_nested(struct genpt_smmudrv *d, struct smmudrv_attach *a)
+{
+	for (struct smmudrv_attach *b = d->att; b; b = b->next)
+		if (b->stage == a->stage && b->id == a->id && b->nested)
+			return true;
+	return false;
+}
+
 /* TLBI of [first, last] in the domain of @a (no sync). */
 static int inval_domain(struct genpt_smmudrv *d, struct smmudrv_attach *a,
 			uint64_t first, uint64_t last)
@@ -394,6 +406,10 @@ static int inval_domain(struct genpt_smmudrv *d, struct smmudrv_attach *a,
 		err = s2 ? cmd_tlbi(d, GENPT_SMMU_CMD_TLBI_S2_IPA, a->id, 0, addr) :
 			   cmd_tlbi(d, GENPT_SMMU_CMD_TLBI_NH_VA, 0, a->id, addr);
 	}
+	/* TLBI_S2_IPA need not remove combined stage 1 + 2 translations:
+	 * a VMID with nested streams needs TLBI_NH_ALL as well. */
+	if (!err && s2 && domain_nested(d, a))
+		err = cmd_tlbi(d, GENPT_SMMU_CMD_TLBI_NH_ALL, a->id, 0, 0);
 	return err;
 }
 
@@ -542,6 +558,13 @@ static int attach_write(struct genpt_smmudrv *d, struct smmudrv_attach *a, bool 
 	if (a->stage == GENPT_SMMUDRV_STAGE2) {
 		w[0] = GENPT_SMMU_STE0_V |
 		       ((uint64_t)GENPT_SMMU_STE_CONFIG_S2 << GENPT_SMMU_STE0_CONFIG_SHIFT);
+		if (a->nested) { /* the guest's CD table, S1DSS: CD 0 */
+			w[0] = GENPT_SMMU_STE0_V | (a->cd_ipa & GENPT_SMMU_STE0_S1CTXPTR_MASK) |
+			       ((uint64_t)GENPT_SMMU_STE_CONFIG_NESTED
+				<< GENPT_SMMU_STE0_CONFIG_SHIFT) |
+			       ((uint64_t)a->cdmax << GENPT_SMMU_STE0_S1CDMAX_SHIFT);
+			w[1] = a->cdmax ? 2 : 0;
+		}
 		w[2] = a->id | ((info.tcr & 0x7ffff) << GENPT_SMMU_STE2_VTCR_SHIFT) |
 		       GENPT_SMMU_STE2_S2AA64 | GENPT_SMMU_STE2_S2R |
 		       (track ? GENPT_SMMU_STE2_S2HA | GENPT_SMMU_STE2_S2HD : 0);
@@ -575,33 +598,29 @@ static int attach_check(struct genpt_smmudrv *d, uint32_t sid,
 	return 0;
 }
 
-GENPT_API int genpt_smmudrv_attach(struct genpt_smmudrv *drv, uint32_t sid,
-				   struct genpt *table,
-				   const struct genpt_smmudrv_domain *dom)
+/* Attach as @tmpl says (sid, table, stage, id, nested fields). */
+static int attach_common(struct genpt_smmudrv *drv, const struct smmudrv_attach *tmpl)
 {
+	struct genpt_smmudrv_domain dom = { tmpl->stage, tmpl->id };
 	struct smmudrv_attach *a;
 	int tracking, err;
 
-	if (!drv || !table || !dom)
-		return -EINVAL;
-	if ((dom->stage != GENPT_SMMUDRV_STAGE1 && dom->stage != GENPT_SMMUDRV_STAGE2) ||
-	    (dom->id >> 16))
-		return -EINVAL;
-	tracking = genpt_dirty_tracking(table);
+	tracking = genpt_dirty_tracking(tmpl->table);
 	if (tracking < 0)
 		tracking = 0; /* no dirty state: never tracks */
 	pthread_mutex_lock(&drv->lock);
-	err = table_fits(drv, table, dom->stage, tracking);
+	err = table_fits(drv, tmpl->table, tmpl->stage, tracking);
+	if (!err && tmpl->nested && !(drv->idr0 & GENPT_SMMU_IDR0_S1P))
+		err = -EOPNOTSUPP;
 	if (!err)
-		err = attach_check(drv, sid, dom, table);
+		err = attach_check(drv, tmpl->sid, &dom, tmpl->table);
 	if (err)
 		goto out;
 	err = -ENOMEM;
-	a = calloc(1, sizeof(*a));
+	a = malloc(sizeof(*a));
 	if (!a)
 		goto out;
-	*a = (struct smmudrv_attach){ .sid = sid, .table = table, .stage = dom->stage,
-				      .id = (uint16_t)dom->id };
+	*a = *tmpl;
 	err = attach_write(drv, a, tracking);
 	if (err) {
 		free(a);
@@ -609,13 +628,38 @@ GENPT_API int genpt_smmudrv_attach(struct genpt_smmudrv *drv, uint32_t sid,
 	}
 	a->next = drv->att;
 	drv->att = a;
-	genpt_tracking_claim(table, true);
-	err = cmd_sid(drv, GENPT_SMMU_CMD_CFGI_STE, sid);
+	genpt_tracking_claim(a->table, true);
+	err = cmd_sid(drv, GENPT_SMMU_CMD_CFGI_STE, a->sid);
 	if (!err)
 		err = cmd_sync(drv);
 out:
 	pthread_mutex_unlock(&drv->lock);
 	return err;
+}
+
+GENPT_API int genpt_smmudrv_attach(struct genpt_smmudrv *drv, uint32_t sid,
+				   struct genpt *table,
+				   const struct genpt_smmudrv_domain *dom)
+{
+	if (!drv || !table || !dom)
+		return -EINVAL;
+	if ((dom->stage != GENPT_SMMUDRV_STAGE1 && dom->stage != GENPT_SMMUDRV_STAGE2) ||
+	    (dom->id >> 16))
+		return -EINVAL;
+	return attach_common(drv, &(struct smmudrv_attach){ .sid = sid, .table = table,
+							    .stage = dom->stage,
+							    .id = (uint16_t)dom->id });
+}
+
+GENPT_API int genpt_smmudrv_attach_nested(struct genpt_smmudrv *drv, uint32_t sid,
+					  struct genpt *table, uint32_t vmid,
+					  uint64_t cd_ipa, unsigned int cdmax)
+{
+	if (!drv || !table || (vmid >> 16) || (cd_ipa & 63) || (cd_ipa >> 52) || cdmax > 20)
+		return -EINVAL;
+	return attach_common(drv, &(struct smmudrv_attach){
+		.sid = sid, .table = table, .stage = GENPT_SMMUDRV_STAGE2,
+		.id = (uint16_t)vmid, .nested = true, .cd_ipa = cd_ipa, .cdmax = cdmax });
 }
 
 GENPT_API int genpt_smmudrv_detach(struct genpt_smmudrv *drv, uint32_t sid)

@@ -348,8 +348,9 @@ static bool in_range(uint64_t addr, uint64_t base, unsigned int shift)
  *  NH_ASID:   stage-1 entries of VMID and ASID, global ones spared;
  *  NH_VA:     those of NH_ASID holding ADDR, plus global ones holding it;
  *  NH_VAA:    stage-1 entries of VMID holding ADDR, any ASID;
- *  S2_IPA:    entries of VMID derived from the stage-2 leaf holding the IPA
- *             (nested ones too: removing more than required is allowed);
+ *  S2_IPA:    stage-2-only entries of VMID derived from the stage-2 leaf
+ *             holding the IPA (combined stage 1 + 2 entries need not be
+ *             removed, and are not: a driver must follow with NH_ALL);
  *  S12_VMALL: every entry of VMID;  NSNH_ALL: everything.
  */
 static bool tlbi_hits(const struct smmu_tlb_entry *e, const struct smmu_tlbi *iv)
@@ -371,7 +372,7 @@ static bool tlbi_hits(const struct smmu_tlb_entry *e, const struct smmu_tlbi *iv
 	case GENPT_SMMU_CMD_TLBI_NH_VAA:
 		return s1 && in_range(iv->addr, e->va, e->shift);
 	case GENPT_SMMU_CMD_TLBI_S2_IPA:
-		return s2 && in_range(iv->addr, e->s2_base, e->s2_shift);
+		return s2 && !s1 && in_range(iv->addr, e->s2_base, e->s2_shift);
 	case GENPT_SMMU_CMD_TLBI_S12_VMALL:
 		return true;
 	default:
