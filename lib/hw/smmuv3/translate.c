@@ -327,10 +327,11 @@ static bool xlate(struct genpt_smmu *smmu, const struct genpt_smmu_req *req,
 
 	if (!(__atomic_load_n(&smmu->cr0, __ATOMIC_ACQUIRE) & GENPT_SMMU_CR0_SMMUEN)) {
 		/* GBPA: abort, or bypass */
-		if (__atomic_load_n(&smmu->gbpa, __ATOMIC_RELAXED) & GENPT_SMMU_GBPA_ABORT)
-			event = GENPT_SMMU_EVT_ABORT;
-		else
-			event = 0, x.bypass = true;
+		event = GENPT_SMMU_EVT_ABORT;
+		if (!(__atomic_load_n(&smmu->gbpa, __ATOMIC_RELAXED) & GENPT_SMMU_GBPA_ABORT)) {
+			event = 0;
+			x.bypass = true;
+		}
 	} else {
 		event = genpt_smmu_config(&x);
 	}
