@@ -588,8 +588,6 @@ static int attach_write(struct genpt_smmudrv *d, struct smmudrv_attach *a, bool 
 static int attach_check(struct genpt_smmudrv *d, uint32_t sid,
 			const struct genpt_smmudrv_domain *dom, struct genpt *table)
 {
-	if (sid >> d->sid_bits)
-		return -EINVAL;
 	if (find_att(d, sid))
 		return -EEXIST;
 	for (struct smmudrv_attach *a = d->att; a; a = a->next)
@@ -605,6 +603,8 @@ static int attach_common(struct genpt_smmudrv *drv, const struct smmudrv_attach 
 	struct smmudrv_attach *a;
 	int tracking, err;
 
+	if (tmpl->sid >> drv->sid_bits) /* -EINVAL before anything else */
+		return -EINVAL;
 	tracking = genpt_dirty_tracking(tmpl->table);
 	if (tracking < 0)
 		tracking = 0; /* no dirty state: never tracks */
