@@ -557,3 +557,27 @@ Test(smmuv3_model, nested_stage1_update_dirties_stage2)
 	cr_assert_eq(smmu_raw_ptr(&r, l2)[data >> 21], data | blk, "the data, only read, is not");
 	smmu_raw_fini(&r);
 }
+
+/* An output address at or above the stage's PS: F_ADDR_SIZE, with the IPA. */
+Test(smmuv3_model, address_size_fault)
+{
+	const uint64_t va = 0x40201000;
+	struct genpt_smmu_event ev;
+	struct smmu_raw r;
+	uint64_t root, w[8] = { 0 };
+
+	smmu_raw_init(&r, NULL, 4, 0, 4);
+	root = page(&r);
+	*slot(&r, root, va, 3) = (1ull << 32) | D_PAGE | D_AP1 | D_SH | D_AF;
+	w[0] = 1 | (6 << 1);
+	/* VTCR: T0SZ 32, SL0 1, PS 0 (32 bits); S2AA64, S2R, VMID 1 */
+	w[2] = 1 | ((32ull | (1ull << 6)) << 32) | (1ull << 51) | (1ull << 58);
+	w[3] = root;
+	smmu_raw_write_ste(&r, 1, w);
+	cr_assert_eq(xl(&r, 1, va, RD).event, GENPT_SMMU_EVT_F_ADDR_SIZE);
+	cr_assert(smmu_raw_event(&r, &ev));
+	cr_assert_eq(ev.id, GENPT_SMMU_EVT_F_ADDR_SIZE);
+	cr_assert(ev.s2);
+	cr_assert_eq(ev.ipa, va);
+	smmu_raw_fini(&r);
+}
