@@ -27,7 +27,7 @@ if(TARGET genpt_freestanding)
   list(APPEND GENPT_HW_INSTALL_TARGETS genpt_hw_freestanding)
 endif()
 # The hardware side's public headers; every other header is the engine's.
-set(GENPT_HW_HEADERS hw.h sim_iommu.h riscv_iommu_model.h riscv_iommu.h genpt.h)
+set(GENPT_HW_HEADERS hw.h sim_iommu.h riscv_iommu_model.h riscv_iommu.h smmuv3_model.h smmuv3.h genpt.h)
 
 install(TARGETS ${GENPT_INSTALL_TARGETS} EXPORT genptTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT engine

@@ -4,10 +4,12 @@
 #
 #   tools (tools/, bench/)             public headers only (fuzz/ and test/
 #                                      may look inside, as tests do)
-#     -> hardware (lib/hw, genpt/hw.h, sim_iommu.h, riscv_iommu_model.h)
+#     -> hardware (lib/hw, genpt/hw.h, sim_iommu.h, riscv_iommu_model.h,
+#        smmuv3_model.h)
 #        public headers and its own lib/hw files only
 #       -> engine (lib/core, lib/fmt, lib/mem, lib/drv, genpt/table.h,
-#          mem.h, version.h, export.h, riscv_iommu_regs.h, riscv_iommu_drv.h)
+#          mem.h, version.h, export.h, riscv_iommu_regs.h, riscv_iommu_drv.h,
+#          smmuv3_regs.h, smmuv3_drv.h)
 #
 # Fails, naming file and line, when
 #   - an engine file includes the hardware side or the tools;
@@ -37,23 +39,25 @@ check() {
 
 engine_files=$(find lib/core lib/fmt lib/mem lib/drv -name '*.[ch]' 2>/dev/null)
 engine_hdrs="include/genpt/table.h include/genpt/mem.h include/genpt/version.h
-	include/genpt/export.h include/genpt/riscv_iommu_regs.h include/genpt/riscv_iommu_drv.h"
+	include/genpt/export.h include/genpt/riscv_iommu_regs.h include/genpt/riscv_iommu_drv.h
+	include/genpt/smmuv3_regs.h include/genpt/smmuv3_drv.h"
 hw_files=$(find lib/hw -name '*.[ch]')
-hw_hdrs="include/genpt/hw.h include/genpt/sim_iommu.h include/genpt/riscv_iommu_model.h"
+hw_hdrs="include/genpt/hw.h include/genpt/sim_iommu.h include/genpt/riscv_iommu_model.h
+	include/genpt/smmuv3_model.h"
 tool_files=$(find tools bench -name '*.[ch]' 2>/dev/null)
 
 out=$(
 	# shellcheck disable=SC2086 # word splitting of the file lists
 	check "the engine includes the hardware side or the tools" \
-		'hw/.*|tools/.*|migrate/.*|genpt/(hw|sim_iommu|riscv_iommu_model|riscv_iommu|genpt)\.h' \
+		'hw/.*|tools/.*|migrate/.*|genpt/(hw|sim_iommu|riscv_iommu_model|riscv_iommu|smmuv3_model|smmuv3|genpt)\.h' \
 		$engine_files $engine_hdrs
 	# shellcheck disable=SC2086
 	check "the hardware includes engine internals, the driver helper or the tools" \
-		'core/.*|fmt/.*|mem/.*|drv/.*|tools/.*|migrate/.*|genpt/(riscv_iommu_drv|riscv_iommu|genpt)\.h' \
+		'core/.*|fmt/.*|mem/.*|drv/.*|tools/.*|migrate/.*|genpt/(riscv_iommu_drv|riscv_iommu|smmuv3_drv|smmuv3|genpt)\.h' \
 		$hw_files $hw_hdrs
 	# shellcheck disable=SC2086
 	check "a tool includes library internals (public headers only)" \
-		'core/.*|fmt/.*|mem/.*|drv/.*|hw/.*|riscv_iommu/.*' \
+		'core/.*|fmt/.*|mem/.*|drv/.*|hw/.*|riscv_iommu/.*|smmuv3/.*' \
 		$tool_files
 )
 if [ -n "$out" ]; then

@@ -8,6 +8,7 @@
 #include "genpt/mem.h"
 #include "genpt/riscv_iommu.h"
 #include "genpt/sim_iommu.h"
+#include "genpt/smmuv3.h"
 #include "genpt/table.h"
 #include "genpt/version.h"
 

@@ -69,6 +69,7 @@ struct mig_iommu {
 };
 
 extern const struct mig_iommu_ops mig_iommu_rviommu;
+extern const struct mig_iommu_ops mig_iommu_smmuv3;
 extern const struct mig_iommu_ops mig_iommu_sim;
 
 /* Note what failed in s->error (the first failure only); returns @err. */
