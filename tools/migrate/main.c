@@ -109,9 +109,11 @@ static void print_summary(const struct genpt_mig_config *cfg,
 	       res->downtime_ms, res->final_pages, res->final_harvest_ms, res->final_copy_ms);
 	if (cfg->bandwidth_mib > 0)
 		printf(" at %g MiB/s", cfg->bandwidth_mib);
-	printf(")\n  harvest %.2f ms per GiB (%" PRIu64 " harvests%s)\n",
-	       res->harvest_ms_per_gib, res->harvests,
-	       cfg->no_invalidate ? ", NOT invalidated" : ", invalidation included");
+	printf(")\n  harvest %.2f ms per GiB (%" PRIu64 " harvests%s", res->harvest_ms_per_gib,
+	       res->harvests, cfg->no_invalidate ? ", NOT invalidated" : ", invalidation included");
+	if (cfg->harvest_threads > 1)
+		printf(", %u threads: up to %u shards", cfg->harvest_threads, res->harvest_shards);
+	printf(")\n");
 	printf("  devices %" PRIu64 " writes (%.1f MiB), %" PRIu64 " errors; IOTLB %.1f%% hits\n",
 	       res->device_writes, (double)res->device_bytes / MiB, res->device_errors,
 	       res->iotlb_hits + res->iotlb_misses ?

@@ -32,6 +32,7 @@
 
 #include "genpt/mem.h"
 #include "genpt/riscv_iommu_drv.h" /* the stage names of the format table */
+#include "harvest_threads.h"
 #include "iommu.h"
 #include "migrate.h"
 
@@ -266,7 +267,15 @@ static int harvest(struct mig *m)
 	struct genpt_dirty_bitmap bm = { .bits = m->bits, .iova = 0,
 					 .length = m->cfg->mem_bytes, .page_shift = 12 };
 	double t = now();
-	int err = m->io->ops->harvest(m->io, &bm, !m->cfg->no_invalidate);
+	int err;
+
+	if (m->cfg->harvest_threads > 1)
+		err = mig_harvest_threads(m->io, &bm, !m->cfg->no_invalidate,
+					  m->cfg->harvest_threads, &m->res->harvest_shards);
+	else
+		err = m->io->ops->harvest(m->io, &bm, !m->cfg->no_invalidate);
+	if (!err && !m->res->harvest_shards)
+		m->res->harvest_shards = 1;
 
 	m->res->harvest_seconds += now() - t;
 	m->res->harvests++;
@@ -506,6 +515,8 @@ static int check_config(const struct genpt_mig_config *cfg, struct genpt_mig_res
 		why = "rates and the downtime budget must not be negative";
 	else if (!cfg->max_rounds)
 		why = "at least one round";
+	else if (cfg->harvest_threads > MIG_HARVEST_THREADS_MAX)
+		why = "harvest threads must be 0..64";
 	if (!why)
 		return 0;
 	snprintf(res->error, sizeof(res->error), "%s", why);

@@ -99,6 +99,9 @@ const struct genpt_mig_format *genpt_mig_format_find(const char *name);
  *                 (genpt_set_dirty_tracking_split, or genpt_split before the
  *                 RISC-V driver switches tracking on) and merge
  *                 them back at the end.
+ * @harvest_threads: threads that harvest, each a shard of the guest cut by
+ *                 genpt_harvest_shards() (0 or 1: the calling thread alone;
+ *                 at most 64).
  * @no_invalidate: skip the IOTLB invalidation after clearing dirty bits:
  *                 the bug the gather exists to prevent; the verification
  *                 must then find lost pages under a write-heavy load.
@@ -123,6 +126,7 @@ struct genpt_mig_config {
 	bool split;
 	bool no_invalidate;
 	uint64_t seed;
+	unsigned int harvest_threads;
 };
 
 /**
@@ -171,6 +175,8 @@ struct genpt_mig_round {
  * @first_diff:      guest addresses of the first differing 4 KiB pages
  *                   (@n_first_diff of them).
  * @seconds:         wall time of the whole run.
+ * @harvest_shards:  the most shards one harvest was split into (1 without
+ *                   --harvest-threads).
  * @error:           what failed when genpt_mig_run() returns an error.
  */
 struct genpt_mig_result {
@@ -190,6 +196,7 @@ struct genpt_mig_result {
 	uint64_t first_diff[GENPT_MIG_MAX_DIFF];
 	unsigned int n_first_diff;
 	double seconds;
+	unsigned int harvest_shards;
 	char error[200];
 };
 
