@@ -30,7 +30,7 @@ static void mig_threads(const char *format, unsigned int threads,
 	genpt_mig_config_default(&c);
 	c.format = format;
 	c.mapping = mapping;
-	c.mem_bytes = 16 * MiB;
+	c.mem_bytes = 8 * MiB;
 	c.devices = 2;
 	c.rate_mib = 8;
 	c.write_bytes = 512;
@@ -38,8 +38,8 @@ static void mig_threads(const char *format, unsigned int threads,
 	c.hot_percent = 80;
 	c.bandwidth_mib = 0;
 	c.downtime_ms = 0;
-	c.max_rounds = 3;
-	c.min_writes_per_round = 200;
+	c.max_rounds = 2;
+	c.min_writes_per_round = 100;
 	c.harvest_threads = threads;
 	err = genpt_mig_run(&c, NULL, NULL, &r);
 	cr_assert_eq(err, 0, "%s, %u threads: %d (%s)", format, threads, err, r.error);
