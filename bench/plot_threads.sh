@@ -53,17 +53,7 @@ set title "dense harvest, every entry dirty"
 set ylabel "ns / entry"
 plot "$tmp/h.dat" using 0:2:xtic(1) with boxes lc rgb "#1f77b4" notitle, \
      '' using 0:2:3:4 with yerrorbars lc rgb "black" pt 0 notitle
-set title "map / unmap by 1 and '$t' threads, one 4 KiB page per call, disjoint ranges"
-set ylabel "ns / page (wall time / pages of all threads)"
-plot "$tmp/m.dat" using 0:2:xtic(1) with boxes lc rgb "#2ca02c" notitle, \
-     '' using 0:2:3:4 with yerrorbars lc rgb "black" pt 0 notitle
-unset multiplot
-set multiplot layout 1,2 title "genpt across threads (lower is better)\n$sub"
-set title "dense harvest, every entry dirty"
-set ylabel "ns / entry"
-plot "$tmp/h.dat" using 0:2:xtic(1) with boxes lc rgb "#1f77b4" notitle, \
-     '' using 0:2:3:4 with yerrorbars lc rgb "black" pt 0 notitle
-set title "map / unmap by 1 and '$t' threads, one 4 KiB page per call, disjoint ranges"
+set title "map / unmap by 1 and $t threads, one 4 KiB page per call, disjoint ranges"
 set ylabel "ns / page (wall time / pages of all threads)"
 plot "$tmp/m.dat" using 0:2:xtic(1) with boxes lc rgb "#2ca02c" notitle, \
      '' using 0:2:3:4 with yerrorbars lc rgb "black" pt 0 notitle
