@@ -6,8 +6,9 @@
 #   bench/plot_threads.sh threads.json [OUTDIR]     (default: docs/perf)
 #
 # Writes OUTDIR/threads.png: left, the dense harvest in ns per entry by 1
-# and T threads and the T-thread read floor (min..max as error bars);
-# right, map and unmap in ns per page by 1 and T threads.
+# and T threads and the T-thread read floor; right, map and unmap in ns
+# per page by 1 and T threads; each as wall clock and as the CPU time of
+# the slowest thread (medians).
 set -euo pipefail
 
 json=${1:?usage: bench/plot_threads.sh THREADS.json [OUTDIR]}
@@ -23,14 +24,19 @@ t=$(jq -r '.threads' "$json")
 la=$(jq -r '.loadavg_before | split(" ")[0:3] | join(" ")' "$json")
 sub="$(jq -r '.gib' "$json") GiB of 4 KiB pages, medians of $(jq -r '.reps' "$json"); load average $la"
 
-# rows OUT LABEL=OPERATION...: label, median, min, max
+# rows OUT LABEL=OPERATION...: label, wall-clock median, CPU-time median
+# (the CPU record of an operation is named "CPU: " and its name, the
+# floor's "CPU: read floor, T threads")
 rows() {
   local file=$1
   shift
+  printf 'what\twall clock\tCPU time of the slowest thread\n' > "$file"
   for spec in "$@"; do
-    jq -r --arg l "${spec%%=*}" --arg o "${spec#*=}" \
-      '.records[] | select(.operation == $o) | [$l, .median, .min, .max] | @tsv' "$json"
-  done > "$file"
+    local l=${spec%%=*} o=${spec#*=}
+    printf '%s\t%s\t%s\n' "$l" \
+      "$(jq -r --arg o "$o" '.records[] | select(.operation == $o) | .median' "$json")" \
+      "$(jq -r --arg o "CPU: ${o% (same table pages)}" '.records[] | select(.operation == $o) | .median' "$json")"
+  done >> "$file"
 }
 rows "$tmp/h.dat" "1 thread=dense harvest, 1 thread" \
   "$t threads=dense harvest, T threads (shards)" \
@@ -41,22 +47,26 @@ rows "$tmp/m.dat" "map, 1=map 4K, 1 call per page, 1 thread" \
   "unmap, $t=unmap 4K, 1 call per page, T threads"
 
 gnuplot <<EOF
-set terminal pngcairo size 1100,500 font "DejaVu Sans,10" noenhanced
+set terminal pngcairo size 1100,520 font "DejaVu Sans,10" noenhanced
 set output "$out/threads.png"
 set datafile separator "\t"
+set datafile columnheaders
+set style data histograms
+set style histogram clustered gap 1
 set style fill solid 0.85 border -1
-set boxwidth 0.6
+set boxwidth 0.9
+set key inside top right vertical samplen 2 box opaque
 set grid ytics
 set yrange [0:*]
 set multiplot layout 1,2 title "genpt across threads (lower is better)\n$sub"
 set title "dense harvest, every entry dirty"
 set ylabel "ns / entry"
-plot "$tmp/h.dat" using 0:2:xtic(1) with boxes lc rgb "#1f77b4" notitle, \
-     '' using 0:2:3:4 with yerrorbars lc rgb "black" pt 0 notitle
-set title "map / unmap by 1 and $t threads, one 4 KiB page per call, disjoint ranges"
-set ylabel "ns / page (wall time / pages of all threads)"
-plot "$tmp/m.dat" using 0:2:xtic(1) with boxes lc rgb "#2ca02c" notitle, \
-     '' using 0:2:3:4 with yerrorbars lc rgb "black" pt 0 notitle
+plot "$tmp/h.dat" using 2:xtic(1) title columnhead lc rgb "#1f77b4", \
+     '' using 3 title columnhead lc rgb "#ff7f0e"
+set title "map / unmap by 1 and $t threads, 4 KiB page per call, disjoint ranges"
+set ylabel "ns / page (time / pages of all threads)"
+plot "$tmp/m.dat" using 2:xtic(1) title columnhead lc rgb "#1f77b4", \
+     '' using 3 title columnhead lc rgb "#ff7f0e"
 unset multiplot
 EOF
 echo "wrote $out/threads.png"
