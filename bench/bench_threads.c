@@ -11,8 +11,8 @@
  *  - the dense harvest by 1 thread, and by T threads over the shards of
  *    genpt_harvest_shards() (the cut is inside the timing), into one
  *    4 KiB bitmap;
- *  - the T-thread memory-read floor: T threads summing the same table pages
- *    (every page the provider handed out, split in T parts by bytes);
+ *  - the T-thread memory-read floor: T threads summing the same leaf
+ *    tables (found from the root, split in T parts in address order);
  *  - the ratios: T threads against 1, and against the T-thread floor.
  * Every timed pass starts from a cold cache (a 512 MiB read evicts the
  * table) and every harvest is checked (all pages reported).  Then map and
@@ -124,66 +124,42 @@ static void parse(int argc, char **argv)
 	}
 }
 
-/* ----------------------------------------------------------- provider -- */
+/* ------------------------------------------------------ leaf tables -- */
 
 /*
- * Host memory that remembers every block it hands out, so the floor can
- * read exactly the table's pages.  Thread safe: the map threads allocate.
+ * The tables live in a genpt_physmem (a provider the engine knows to map
+ * linearly, as host memory: no call per table to find a child), and the
+ * floor reads exactly the leaf tables the harvest reads: found by walking
+ * the RISC-V Sv48 entries from genpt_hw_info()'s root, decoded from the
+ * privileged spec here (V = bit 0, R/W/X = bits 1..3, none of them in a
+ * pointer to the next level; PPN = bits 10..53).
  */
-struct rec {
-	pthread_mutex_t lock;
-	void **va;
-	size_t *size;
+struct leaves {
+	struct genpt_physmem *pm;
+	const uint64_t **t;   /* the leaf tables (512 entries each) */
 	size_t n, cap;
 };
 
-static void *rec_alloc(void *ctx, size_t size, size_t align, uint64_t *pa)
+static void leaves_walk(struct leaves *l, uint64_t pa, unsigned int lvl)
 {
-	struct rec *r = ctx;
-	void *p = aligned_alloc(align, (size + align - 1) / align * align);
+	const uint64_t *tb = genpt_physmem_ptr(l->pm, pa);
 
-	if (!p)
-		return NULL;
-	memset(p, 0, size);
-	pthread_mutex_lock(&r->lock);
-	if (r->n == r->cap) {
-		r->cap = r->cap ? 2 * r->cap : 1024;
-		r->va = realloc(r->va, r->cap * sizeof(*r->va));
-		r->size = realloc(r->size, r->cap * sizeof(*r->size));
-		if (!r->va || !r->size)
-			die("realloc", -ENOMEM);
-	}
-	r->va[r->n] = p;
-	r->size[r->n++] = size;
-	pthread_mutex_unlock(&r->lock);
-	*pa = (uint64_t)(uintptr_t)p;
-	return p;
-}
-
-static void rec_free(void *ctx, void *va, size_t size)
-{
-	struct rec *r = ctx;
-
-	pthread_mutex_lock(&r->lock);
-	for (size_t i = r->n; i-- > 0;) {
-		if (r->va[i] == va) {
-			r->va[i] = r->va[--r->n];
-			r->size[i] = r->size[r->n];
-			break;
+	if (!tb)
+		die("a table outside the physmem", -EFAULT);
+	if (!lvl) {
+		if (l->n == l->cap) {
+			l->cap = l->cap ? 2 * l->cap : 1024;
+			l->t = realloc(l->t, l->cap * sizeof(*l->t));
+			if (!l->t)
+				die("realloc", -ENOMEM);
 		}
+		l->t[l->n++] = tb;
+		return;
 	}
-	pthread_mutex_unlock(&r->lock);
-	(void)size;
-	free(va);
+	for (unsigned int i = 0; i < 512; i++)
+		if ((tb[i] & 0xf) == 1) /* valid, not a leaf: the next table */
+			leaves_walk(l, ((tb[i] >> 10) & ((1ull << 44) - 1)) << 12, lvl - 1);
 }
-
-static void *rec_p2v(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	return (void *)(uintptr_t)pa;
-}
-
-static const struct genpt_mem_ops rec_ops = { rec_alloc, rec_free, rec_p2v };
 
 /* --------------------------------------------------------------- pool -- */
 
@@ -305,13 +281,13 @@ static void loadavg(char *buf, size_t n)
 
 struct hv {
 	struct genpt *pt;
-	struct rec *rec;
+	struct leaves lv;
 	uint64_t len, npages;
 	uint64_t *bits;
 	struct genpt_dirty_bitmap bm;
 	struct genpt_shard sh[MAX_T];
 	int nsh;
-	size_t part[MAX_T + 1];   /* floor: thread i reads blocks part[i]..part[i+1] */
+	size_t part[MAX_T + 1];   /* floor: thread i reads leaf tables part[i]..part[i+1] */
 	uint64_t sink[MAX_T * 8]; /* one cache line each */
 	volatile uint64_t evict_sink;
 	uint64_t *evict;
@@ -345,10 +321,9 @@ static void floor_job(void *arg, unsigned int i)
 	uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 
 	for (size_t b = h->part[i]; b < h->part[i + 1]; b++) {
-		const uint64_t *p = h->rec->va[b];
-		size_t n = h->rec->size[b] / 8;
+		const uint64_t *p = h->lv.t[b];
 
-		for (size_t k = 0; k + 4 <= n; k += 4) {
+		for (size_t k = 0; k < 512; k += 4) {
 			s0 += p[k];
 			s1 += p[k + 1];
 			s2 += p[k + 2];
@@ -358,22 +333,18 @@ static void floor_job(void *arg, unsigned int i)
 	h->sink[i * 8] = s0 + s1 + s2 + s3;
 }
 
-/* Split the recorded blocks in @t parts of about equal bytes. */
+/* The leaf tables in @t parts, in table order. */
 static void floor_parts(struct hv *h, unsigned int t)
 {
-	uint64_t total = 0, acc = 0;
-	unsigned int k = 1;
+	struct genpt_hw_info info;
 
-	for (size_t b = 0; b < h->rec->n; b++)
-		total += h->rec->size[b];
-	h->part[0] = 0;
-	for (size_t b = 0; b < h->rec->n && k < t; b++) {
-		acc += h->rec->size[b];
-		if (acc >= total / t * k)
-			h->part[k++] = b + 1;
-	}
-	while (k <= t)
-		h->part[k++] = h->rec->n;
+	CHECK(genpt_hw_info(h->pt, &info));
+	h->lv.n = 0;
+	leaves_walk(&h->lv, info.root_pa, info.levels - 1);
+	if (h->lv.n != h->npages / 512)
+		die("the leaf tables found", -EIO);
+	for (unsigned int k = 0; k <= t; k++)
+		h->part[k] = h->lv.n * k / t;
 }
 
 static uint64_t popcount(const uint64_t *w, uint64_t n)
@@ -496,7 +467,7 @@ enum { F_H1, F_HT, F_FLOOR, F_M1, F_MT, F_U1, F_UT, F_CPU, F_N = 2 * F_CPU };
 static struct fig figs[F_N] = {
 	[F_H1] = { "dense harvest, 1 thread", "ns/entry" },
 	[F_HT] = { "dense harvest, T threads (shards)", "ns/entry" },
-	[F_FLOOR] = { "read floor, T threads (same table pages)", "ns/entry" },
+	[F_FLOOR] = { "read floor, T threads (same leaf tables)", "ns/entry" },
 	[F_M1] = { "map 4K, 1 call per page, 1 thread", "ns/page" },
 	[F_MT] = { "map 4K, 1 call per page, T threads", "ns/page" },
 	[F_U1] = { "unmap 4K, 1 call per page, 1 thread", "ns/page" },
@@ -520,13 +491,15 @@ static void ratios(unsigned int o, double r[3])
 	       (figs[o + F_MT].med + figs[o + F_UT].med);
 }
 
-static void setup(struct hv *h, struct rec *r)
+static void setup(struct hv *h)
 {
 	struct genpt_config cfg = { .format = GENPT_FMT_RISCV, .va_bits = 48,
-				    .mem = &rec_ops, .mem_ctx = r };
+				    .mem = &genpt_physmem_ops };
 
-	h->rec = r;
 	h->len = opt.gib * GiB;
+	/* Room for the tables of the harvest's range and the map threads'. */
+	CHECK(genpt_physmem_create(1ull << 32, opt.gib * 4 * MiB + 256 * MiB, &h->lv.pm));
+	cfg.mem_ctx = h->lv.pm;
 	h->npages = h->len / (4 * KiB);
 	h->bits = calloc((h->npages + 63) / 64, 8);
 	h->evict = malloc(opt.evict_bytes);
@@ -585,19 +558,18 @@ static void report(FILE *out, bool json, const char *la0, const char *la1)
 
 int main(int argc, char **argv)
 {
-	static struct rec r = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	static struct hv h;
 	struct pool p = { 0 };
 	char la0[128], la1[128];
 
 	parse(argc, argv);
 	loadavg(la0, sizeof(la0));
-	setup(&h, &r);
+	setup(&h);
 	pool_start(&p, opt.threads);
 	floor_parts(&h, opt.threads);
 	printf("genpt_bench_threads: RISC-V Sv48, %llu GiB of 4 KiB pages (%llu entries, "
-	       "%zu table pages), %u threads, %u reps\n",
-	       (unsigned long long)opt.gib, (unsigned long long)h.npages, r.n, opt.threads,
+	       "%zu leaf tables), %u threads, %u reps\n",
+	       (unsigned long long)opt.gib, (unsigned long long)h.npages, h.lv.n, opt.threads,
 	       opt.reps);
 	for (unsigned int rep = 0; rep < opt.reps; rep++) {
 		/* Interleaved, so a change of load hits every figure alike. */
@@ -625,6 +597,8 @@ int main(int argc, char **argv)
 	}
 	pool_stop(&p);
 	genpt_destroy(h.pt);
+	genpt_physmem_destroy(h.lv.pm);
+	free(h.lv.t);
 	free(h.bits);
 	free(h.evict);
 	return 0;

@@ -35,12 +35,12 @@ rows() {
     local l=${spec%%=*} o=${spec#*=}
     printf '%s\t%s\t%s\n' "$l" \
       "$(jq -r --arg o "$o" '.records[] | select(.operation == $o) | .median' "$json")" \
-      "$(jq -r --arg o "CPU: ${o% (same table pages)}" '.records[] | select(.operation == $o) | .median' "$json")"
+      "$(jq -r --arg o "CPU: ${o% (same leaf tables)}" '.records[] | select(.operation == $o) | .median' "$json")"
   done >> "$file"
 }
 rows "$tmp/h.dat" "1 thread=dense harvest, 1 thread" \
   "$t threads=dense harvest, T threads (shards)" \
-  "$t-thread read floor=read floor, T threads (same table pages)"
+  "$t-thread read floor=read floor, T threads (same leaf tables)"
 rows "$tmp/m.dat" "map, 1=map 4K, 1 call per page, 1 thread" \
   "map, $t=map 4K, 1 call per page, T threads" \
   "unmap, 1=unmap 4K, 1 call per page, 1 thread" \
