@@ -465,20 +465,20 @@ static void mu_pass(struct genpt *pt, struct pool *p, bool one, double *v[4])
 enum { F_H1, F_HT, F_FLOOR, F_M1, F_MT, F_U1, F_UT, F_CPU, F_N = 2 * F_CPU };
 
 static struct fig figs[F_N] = {
-	[F_H1] = { "dense harvest, 1 thread", "ns/entry" },
-	[F_HT] = { "dense harvest, T threads (shards)", "ns/entry" },
-	[F_FLOOR] = { "read floor, T threads (same leaf tables)", "ns/entry" },
-	[F_M1] = { "map 4K, 1 call per page, 1 thread", "ns/page" },
-	[F_MT] = { "map 4K, 1 call per page, T threads", "ns/page" },
-	[F_U1] = { "unmap 4K, 1 call per page, 1 thread", "ns/page" },
-	[F_UT] = { "unmap 4K, 1 call per page, T threads", "ns/page" },
-	[F_CPU + F_H1] = { "CPU: dense harvest, 1 thread", "ns/entry" },
-	[F_CPU + F_HT] = { "CPU: dense harvest, T threads (shards)", "ns/entry" },
-	[F_CPU + F_FLOOR] = { "CPU: read floor, T threads", "ns/entry" },
-	[F_CPU + F_M1] = { "CPU: map 4K, 1 call per page, 1 thread", "ns/page" },
-	[F_CPU + F_MT] = { "CPU: map 4K, 1 call per page, T threads", "ns/page" },
-	[F_CPU + F_U1] = { "CPU: unmap 4K, 1 call per page, 1 thread", "ns/page" },
-	[F_CPU + F_UT] = { "CPU: unmap 4K, 1 call per page, T threads", "ns/page" },
+	[F_H1] = { .name = "dense harvest, 1 thread", .unit = "ns/entry" },
+	[F_HT] = { .name = "dense harvest, T threads (shards)", .unit = "ns/entry" },
+	[F_FLOOR] = { .name = "read floor, T threads (same leaf tables)", .unit = "ns/entry" },
+	[F_M1] = { .name = "map 4K, 1 call per page, 1 thread", .unit = "ns/page" },
+	[F_MT] = { .name = "map 4K, 1 call per page, T threads", .unit = "ns/page" },
+	[F_U1] = { .name = "unmap 4K, 1 call per page, 1 thread", .unit = "ns/page" },
+	[F_UT] = { .name = "unmap 4K, 1 call per page, T threads", .unit = "ns/page" },
+	[F_CPU + F_H1] = { .name = "CPU: dense harvest, 1 thread", .unit = "ns/entry" },
+	[F_CPU + F_HT] = { .name = "CPU: dense harvest, T threads (shards)", .unit = "ns/entry" },
+	[F_CPU + F_FLOOR] = { .name = "CPU: read floor, T threads", .unit = "ns/entry" },
+	[F_CPU + F_M1] = { .name = "CPU: map 4K, 1 call per page, 1 thread", .unit = "ns/page" },
+	[F_CPU + F_MT] = { .name = "CPU: map 4K, 1 call per page, T threads", .unit = "ns/page" },
+	[F_CPU + F_U1] = { .name = "CPU: unmap 4K, 1 call per page, 1 thread", .unit = "ns/page" },
+	[F_CPU + F_UT] = { .name = "CPU: unmap 4K, 1 call per page, T threads", .unit = "ns/page" },
 };
 
 /* The three ratios the targets are about, from the figures at @o (0:
