@@ -13,7 +13,8 @@
  *    4 KiB bitmap;
  *  - the T-thread memory-read floor: T threads summing the same leaf
  *    tables (found from the root, split in T parts in address order);
- *  - the ratios: T threads against 1, and against the T-thread floor.
+ *  - the ratios: T threads against 1, and against the T-thread floor (and
+ *    the same read by one thread, for the 1-thread harvest's ratio).
  * Every timed pass starts from a cold cache (a 512 MiB read evicts the
  * table) and every harvest is checked (all pages reported).  Then map and
  * unmap throughput: T threads each mapping and unmapping 4 KiB pages one
@@ -388,6 +389,20 @@ static double harvest_pass(struct hv *h, struct pool *p, unsigned int t, double 
 	return (t1 - t0) / (double)h->npages;
 }
 
+/* The same read by the calling thread alone. */
+static double floor1_pass(struct hv *h, double *cpu)
+{
+	double t0, c0;
+
+	evict(h);
+	t0 = now_ns();
+	c0 = cpu_ns();
+	for (unsigned int i = 0; i < opt.threads; i++)
+		floor_job(h, i);
+	*cpu = (cpu_ns() - c0) / (double)h->npages;
+	return (now_ns() - t0) / (double)h->npages;
+}
+
 static double floor_pass(struct hv *h, struct pool *p, double *cpu)
 {
 	double t0;
@@ -462,7 +477,7 @@ static void mu_pass(struct genpt *pt, struct pool *p, bool one, double *v[4])
  * (F_CPU + i): on a machine whose cores other jobs take, the wall clock
  * of T threads says little; their CPU time says what the pass costs when
  * the cores are free. */
-enum { F_H1, F_HT, F_FLOOR, F_M1, F_MT, F_U1, F_UT, F_CPU, F_N = 2 * F_CPU };
+enum { F_H1, F_HT, F_FLOOR, F_M1, F_MT, F_U1, F_UT, F_FLOOR1, F_CPU, F_N = 2 * F_CPU };
 
 static struct fig figs[F_N] = {
 	[F_H1] = { .name = "dense harvest, 1 thread", .unit = "ns/entry" },
@@ -472,6 +487,7 @@ static struct fig figs[F_N] = {
 	[F_MT] = { .name = "map 4K, 1 call per page, T threads", .unit = "ns/page" },
 	[F_U1] = { .name = "unmap 4K, 1 call per page, 1 thread", .unit = "ns/page" },
 	[F_UT] = { .name = "unmap 4K, 1 call per page, T threads", .unit = "ns/page" },
+	[F_FLOOR1] = { .name = "read floor, 1 thread (same leaf tables)", .unit = "ns/entry" },
 	[F_CPU + F_H1] = { .name = "CPU: dense harvest, 1 thread", .unit = "ns/entry" },
 	[F_CPU + F_HT] = { .name = "CPU: dense harvest, T threads (shards)", .unit = "ns/entry" },
 	[F_CPU + F_FLOOR] = { .name = "CPU: read floor, T threads", .unit = "ns/entry" },
@@ -479,6 +495,7 @@ static struct fig figs[F_N] = {
 	[F_CPU + F_MT] = { .name = "CPU: map 4K, 1 call per page, T threads", .unit = "ns/page" },
 	[F_CPU + F_U1] = { .name = "CPU: unmap 4K, 1 call per page, 1 thread", .unit = "ns/page" },
 	[F_CPU + F_UT] = { .name = "CPU: unmap 4K, 1 call per page, T threads", .unit = "ns/page" },
+	[F_CPU + F_FLOOR1] = { .name = "CPU: read floor, 1 thread", .unit = "ns/entry" },
 };
 
 /* The three ratios the targets are about, from the figures at @o (0:
@@ -551,6 +568,9 @@ static void report(FILE *out, bool json, const char *la0, const char *la1)
 	fprintf(out, "harvest, T threads vs 1:       %5.2fx %5.2fx  (target >= 1.7x with 2)\n",
 		w[0], c[0]);
 	fprintf(out, "harvest, T threads vs T floor: %5.2fx %5.2fx  (target <= 1.3x)\n", w[1], c[1]);
+	fprintf(out, "harvest, 1 thread vs 1 floor:  %5.2fx %5.2fx\n",
+		figs[F_H1].med / figs[F_FLOOR1].med,
+		figs[F_CPU + F_H1].med / figs[F_CPU + F_FLOOR1].med);
 	fprintf(out, "map+unmap, T threads vs 1:     %5.2fx %5.2fx  (target >= 1.6x with 2)\n",
 		w[2], c[2]);
 	fprintf(out, "load average before: %s\nload average after:  %s\n", la0, la1);
@@ -576,6 +596,7 @@ int main(int argc, char **argv)
 		figs[F_H1].v[rep] = harvest_pass(&h, &p, 1, &figs[F_CPU + F_H1].v[rep]);
 		figs[F_HT].v[rep] = harvest_pass(&h, &p, opt.threads, &figs[F_CPU + F_HT].v[rep]);
 		figs[F_FLOOR].v[rep] = floor_pass(&h, &p, &figs[F_CPU + F_FLOOR].v[rep]);
+		figs[F_FLOOR1].v[rep] = floor1_pass(&h, &figs[F_CPU + F_FLOOR1].v[rep]);
 		mu_pass(h.pt, &p, true, (double *[4]){ &figs[F_M1].v[rep], &figs[F_U1].v[rep],
 						       &figs[F_CPU + F_M1].v[rep],
 						       &figs[F_CPU + F_U1].v[rep] });

@@ -6,7 +6,7 @@
 #   bench/plot_threads.sh threads.json [OUTDIR]     (default: docs/perf)
 #
 # Writes OUTDIR/threads.png: left, the dense harvest in ns per entry by 1
-# and T threads and the T-thread read floor; right, map and unmap in ns
+# and T threads and the read floors of 1 and T threads; right, map and unmap in ns
 # per page by 1 and T threads; each as wall clock and as the CPU time of
 # the slowest thread (medians).
 set -euo pipefail
@@ -25,8 +25,8 @@ la=$(jq -r '.loadavg_before | split(" ")[0:3] | join(" ")' "$json")
 sub="$(jq -r '.gib' "$json") GiB of 4 KiB pages, medians of $(jq -r '.reps' "$json"); load average $la"
 
 # rows OUT LABEL=OPERATION...: label, wall-clock median, CPU-time median
-# (the CPU record of an operation is named "CPU: " and its name, the
-# floor's "CPU: read floor, T threads")
+# (the CPU record of an operation is "CPU: " and its name, without the
+# floors' " (same leaf tables)")
 rows() {
   local file=$1
   shift
@@ -38,9 +38,10 @@ rows() {
       "$(jq -r --arg o "CPU: ${o% (same leaf tables)}" '.records[] | select(.operation == $o) | .median' "$json")"
   done >> "$file"
 }
-rows "$tmp/h.dat" "1 thread=dense harvest, 1 thread" \
-  "$t threads=dense harvest, T threads (shards)" \
-  "$t-thread read floor=read floor, T threads (same leaf tables)"
+rows "$tmp/h.dat" "harvest, 1 thread=dense harvest, 1 thread" \
+  "read floor, 1 thread=read floor, 1 thread (same leaf tables)" \
+  "harvest, $t threads=dense harvest, T threads (shards)" \
+  "read floor, $t threads=read floor, T threads (same leaf tables)"
 rows "$tmp/m.dat" "map, 1=map 4K, 1 call per page, 1 thread" \
   "map, $t=map 4K, 1 call per page, T threads" \
   "unmap, 1=unmap 4K, 1 call per page, 1 thread" \
