@@ -38,10 +38,10 @@ rows() {
       "$(jq -r --arg o "CPU: ${o% (same leaf tables)}" '.records[] | select(.operation == $o) | .median' "$json")"
   done >> "$file"
 }
-rows "$tmp/h.dat" "harvest, 1 thread=dense harvest, 1 thread" \
-  "read floor, 1 thread=read floor, 1 thread (same leaf tables)" \
-  "harvest, $t threads=dense harvest, T threads (shards)" \
-  "read floor, $t threads=read floor, T threads (same leaf tables)"
+rows "$tmp/h.dat" "harvest, 1=dense harvest, 1 thread" \
+  "floor, 1=read floor, 1 thread (same leaf tables)" \
+  "harvest, $t=dense harvest, T threads (shards)" \
+  "floor, $t=read floor, T threads (same leaf tables)"
 rows "$tmp/m.dat" "map, 1=map 4K, 1 call per page, 1 thread" \
   "map, $t=map 4K, 1 call per page, T threads" \
   "unmap, 1=unmap 4K, 1 call per page, 1 thread" \
@@ -56,11 +56,11 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
-set key inside top right vertical samplen 2 box opaque
+set key outside bottom center horizontal samplen 2
 set grid ytics
 set yrange [0:*]
 set multiplot layout 1,2 title "genpt across threads (lower is better)\n$sub"
-set title "dense harvest, every entry dirty"
+set title "dense harvest (every entry dirty) and read floor, by 1 and $t threads"
 set ylabel "ns / entry"
 plot "$tmp/h.dat" using 2:xtic(1) title columnhead lc rgb "#1f77b4", \
      '' using 3 title columnhead lc rgb "#ff7f0e"
