@@ -98,8 +98,10 @@ static void pt_shard_level(const struct genpt *pt, unsigned int lvl,
 				break;
 			}
 			/* The entry, and the leaf table's entries the range
-			 * covers. */
-			pt_shard_item(a, end, 16 + ((end - first) >> fmt_level_shift(pt, lvl - 1)) * 8,
+			 * covers (a level-0 "table" is no table: the walk of
+			 * a harvest stops there too). */
+			pt_shard_item(a, end, lvl ? 16 + ((end - first) >>
+							  fmt_level_shift(pt, lvl - 1)) * 8 : 8,
 				      true);
 			break;
 		case PT_LEAF:
