@@ -383,3 +383,34 @@ Test(harvest_shards, threads_report_exactly_the_dirty_set)
 		lay_free(&l);
 	}
 }
+
+/* A one-level table (AMD v1 Mode 1, 2 MiB): the cuts go between its own
+ * entries, never inside a replicated run, on bitmap words. */
+Test(harvest_shards, one_level_table)
+{
+	struct genpt_config cfg = { .format = GENPT_FMT_AMDV1, .va_bits = 21 };
+	struct genpt *pt;
+	struct genpt_shard sh[4];
+	uint64_t bits[8] = { 0 };
+	struct genpt_dirty_bitmap bm = { bits, 0, 2ull << 20, 12 };
+	struct genpt_leaf_info in;
+	int n;
+
+	cr_assert_eq(genpt_create(&cfg, &pt), 0);
+	cr_assert_eq(genpt_map(pt, 0, OA_OFF + 4096, 1ull << 20, RW, NULL), 0);
+	/* 64 KiB replicated runs in the upper half. */
+	cr_assert_eq(genpt_map(pt, 1ull << 20, OA_OFF + (1ull << 20), 1ull << 20, RW, NULL), 0);
+	cr_assert_eq(genpt_leaf_lookup(pt, 1ull << 20, &in), 0);
+	n = genpt_harvest_shards(pt, 0, 2ull << 20, &bm, sh, 4);
+	cr_expect(n >= 2, "%d shards", n);
+	for (int i = 1; i < n; i++) {
+		uint64_t edge = sh[i].iova;
+
+		cr_expect_eq(sh[i - 1].iova + sh[i - 1].len, edge);
+		cr_expect_eq(edge % (64 * 4096), 0, "edge 0x%llx inside a bitmap word",
+			     (unsigned long long)edge);
+		cr_assert_eq(genpt_leaf_lookup(pt, edge, &in), 0);
+		cr_expect_eq(in.first, edge, "a run straddles 0x%llx", (unsigned long long)edge);
+	}
+	genpt_destroy(pt);
+}
