@@ -578,6 +578,65 @@ GENPT_API int genpt_clear_dirty(struct genpt *pt, const struct genpt_dirty_bitma
 				struct genpt_gather *gather);
 
 /**
+ * struct genpt_shard - one piece of a range cut by genpt_harvest_shards().
+ *
+ * @iova: first input address.
+ * @len:  bytes.
+ * @work: the estimated cost of harvesting it: bytes of table entries read
+ *        and of bitmap written, as counted from the tables above the leaf
+ *        tables (comparable between the shards of one call).
+ */
+struct genpt_shard {
+	uint64_t iova;
+	uint64_t len;
+	uint64_t work;
+};
+
+/**
+ * genpt_harvest_shards() - cut a range into shards of balanced harvest work
+ * that threads may harvest at the same time.
+ * @pt:      the table.
+ * @iova:    first input address of the range; aligned to the smallest page.
+ * @len:     bytes; a non-zero multiple of the smallest page.
+ * @bitmap:  the bitmap the shards will be harvested into (NULL: none; then
+ *           bitmap words are not considered).
+ * @shards:  receives the shards, in address order.
+ * @nshards: the most shards wanted (the entries of @shards), 1 to 65536.
+ *
+ * The shards cover [@iova, @iova + @len) exactly, in order, each non-empty,
+ * with about the same work each: the work counts what a harvest reads and
+ * writes (every leaf table by its entries in the range, every larger leaf
+ * by its entry and its bitmap bytes, every entry of the tables above),
+ * learnt from the tables above the leaf tables, so the call reads about
+ * 1/512 of the table memory (4 KiB tables).  A cut goes only:
+ *  - between two entries of the level above the leaf tables (2 MiB apart
+ *    with 4 KiB tables), so no leaf table and no leaf or contiguous run
+ *    (Svnapot, ARM contiguous hint, AMD v1 replicated pages) straddles two
+ *    shards: they are disjoint ranges in the sense of the threading rules
+ *    above, and a harvest of a shard never carries (no leaf reaches
+ *    outside it);
+ *  - with a @bitmap, where one of its 64-bit words starts, so threads
+ *    harvesting the shards into the one @bitmap never write the same word.
+ * Where no cut can go (a small range, a leaf larger than a share, bitmap
+ * words larger than a share) there are fewer shards than @nshards: the
+ * return value says how many.  The table is read as genpt_iova_to_phys()
+ * reads it (at any time); the shards describe it as it was, so keep edits
+ * off the range until they are harvested.  Shards serve any call on
+ * disjoint ranges (map, unmap, split), harvests most of all.
+ *
+ * Return: the number of shards written (1 to @nshards), or a negative
+ * errno (*@shards untouched), in this order whichever arguments are wrong:
+ * -EINVAL: NULL @pt or @shards, @nshards 0 or above 65536, the range's shape (as for
+ *          genpt_read_and_clear_dirty()), a malformed @bitmap, or a range
+ *          not inside [bitmap->iova, bitmap->iova + bitmap->length).
+ * -EOVERFLOW: the range wraps past 2^64.
+ * -ERANGE: the range leaves the table's input space.
+ */
+GENPT_API int genpt_harvest_shards(struct genpt *pt, uint64_t iova, uint64_t len,
+				   const struct genpt_dirty_bitmap *bitmap,
+				   struct genpt_shard *shards, unsigned int nshards);
+
+/**
  * genpt_set_dirty_tracking() - switch dirty tracking on or off.
  * @pt:     the table.
  * @enable: true to switch it on, false to switch it off.

@@ -366,6 +366,21 @@ GENPT_API int genpt_read_and_clear_dirty(struct genpt *pt, uint64_t iova,
 	return pt->ops->read_and_clear_dirty(pt, &req);
 }
 
+GENPT_API int genpt_harvest_shards(struct genpt *pt, uint64_t iova, uint64_t len,
+				   const struct genpt_dirty_bitmap *bitmap,
+				   struct genpt_shard *shards, unsigned int nshards)
+{
+	uint64_t last = 0;
+	int err;
+
+	if (!pt || !shards || !nshards || nshards > 65536)
+		return -EINVAL;
+	err = check_dirty_query(pt, iova, len, bitmap, &last);
+	if (err)
+		return err;
+	return pt->ops->shards(pt, iova, last, bitmap, shards, nshards);
+}
+
 GENPT_API int genpt_unmap_read_dirty(struct genpt *pt, uint64_t iova, uint64_t len,
 				     const struct genpt_dirty_bitmap *bitmap,
 				     struct genpt_gather *gather, uint64_t *unmapped)

@@ -32,7 +32,7 @@ static void carry_remove_at(struct genpt_carry *c, unsigned int i)
 {
 	for (unsigned int j = i; j + 1 < c->n; j++)
 		c->r[j] = c->r[j + 1];
-	c->n--;
+	__atomic_store_n(&c->n, c->n - 1, __ATOMIC_RELAXED); /* see genpt_carry_take */
 }
 
 static void carry_insert_at(struct genpt_carry *c, unsigned int i,
@@ -41,7 +41,7 @@ static void carry_insert_at(struct genpt_carry *c, unsigned int i,
 	for (unsigned int j = c->n; j > i; j--)
 		c->r[j] = c->r[j - 1];
 	c->r[i] = r;
-	c->n++;
+	__atomic_store_n(&c->n, c->n + 1, __ATOMIC_RELAXED); /* see genpt_carry_take */
 }
 
 /* @a ends before @b starts, with a gap between them (no overflow at 2^64). */
@@ -110,6 +110,17 @@ void genpt_carry_take(struct genpt_carry *c, uint64_t first, uint64_t last,
 {
 	unsigned int i = 0;
 
+	/*
+	 * Nothing carried: return without the lock, whose cache line would
+	 * otherwise bounce between threads unmapping and harvesting disjoint
+	 * ranges on every call.  A range carried into [first, last] was
+	 * carried by a call on a range that shares a leaf with this one, so
+	 * the caller ordered that call before this one (the threading rules):
+	 * its count is visible here, and calls running beside this one only
+	 * add or forget other ranges, so the count stays above zero.
+	 */
+	if (!__atomic_load_n(&c->n, __ATOMIC_ACQUIRE))
+		return;
 	carry_lock(c);
 	while (i < c->n && c->r[i].first <= last) {
 		if (c->r[i].last < first) {

@@ -1106,6 +1106,7 @@ static bool pt_gen_has_dirty(const struct genpt *pt)
 #include "core/pt_clear.h"
 #include "core/pt_query.h"
 #include "core/pt_reclaim.h"
+#include "core/pt_shard.h"
 
 #ifdef FMT_HAS_ATTRS_OF
 #include "core/pt_split.h"
@@ -1121,6 +1122,7 @@ static bool pt_gen_has_dirty(const struct genpt *pt)
 	.leaf_info = pt_gen_leaf_info, .caps = pt_gen_caps,        \
 	.iova_to_phys = pt_gen_iova_to_phys,                       \
 	.read_and_clear_dirty = pt_gen_read_and_clear_dirty,       \
+	.shards = pt_gen_shards,                                   \
 	.set_all_dirty = pt_gen_set_all_dirty,                     \
 	.free_tables = pt_gen_free_tables, .has_dirty = pt_gen_has_dirty
 

@@ -58,6 +58,11 @@ struct genpt_fmt_ops {
 	void (*caps)(const struct genpt *pt, struct genpt_caps *caps);
 	int (*read_and_clear_dirty)(struct genpt *pt,
 				    const struct genpt_dirty_req *req);
+	/* Cut [iova, last] into at most @max shards (genpt_harvest_shards);
+	 * returns how many it wrote, at least 1. */
+	int (*shards)(struct genpt *pt, uint64_t iova, uint64_t last,
+		      const struct genpt_dirty_bitmap *bm,
+		      struct genpt_shard *out, unsigned int max);
 	/* Re-express leaves larger than 2^page_shift with smaller ones, and
 	 * back; NULL when the format has no fmt_leaf_attrs_of.  @record:
 	 * note every leaf replaced in pt->split_log (split mode; all or

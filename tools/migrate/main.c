@@ -123,9 +123,11 @@ static void print_summary(const struct genpt_mig_config *cfg,
 	       res->downtime_ms, res->final_pages, res->final_harvest_ms, res->final_copy_ms);
 	if (cfg->bandwidth_mib > 0)
 		printf(" at %g MiB/s", cfg->bandwidth_mib);
-	printf(")\n  harvest %.2f ms per GiB (%" PRIu64 " harvests%s)\n",
-	       res->harvest_ms_per_gib, res->harvests,
-	       cfg->no_invalidate ? ", NOT invalidated" : ", invalidation included");
+	printf(")\n  harvest %.2f ms per GiB (%" PRIu64 " harvests%s", res->harvest_ms_per_gib,
+	       res->harvests, cfg->no_invalidate ? ", NOT invalidated" : ", invalidation included");
+	if (cfg->harvest_threads > 1)
+		printf(", %u threads: up to %u shards", cfg->harvest_threads, res->harvest_shards);
+	printf(")\n");
 	if (cfg->vm_unmap_rate > 0)
 		printf("  guest %" PRIu64 " unmaps (%" PRIu64 " dirty pages reported by them);"
 		       " %" PRIu64 " device writes retried after faulting on them\n",

@@ -40,6 +40,7 @@
 #include "genpt/mem.h"
 #include "genpt/riscv_iommu_drv.h" /* the stage names of the format table */
 #include "guest.h"
+#include "harvest_threads.h"
 #include "iommu.h"
 #include "migrate.h"
 #include "schedule.h"
@@ -275,9 +276,15 @@ static int harvest_chunks(struct mig *m, const struct genpt_dirty_bitmap *bm)
 	int err = 0;
 
 	for (uint64_t off = 0; off < len && !err; off += chunk) {
+		uint64_t n = len - off < chunk ? len - off : chunk;
+
 		mig_guest_lock(m->guest);
-		err = m->io->ops->harvest(m->io, off, len - off < chunk ? len - off : chunk, bm,
-					  !m->cfg->no_invalidate);
+		if (m->cfg->harvest_threads > 1)
+			err = mig_harvest_threads(m->io, off, n, bm, !m->cfg->no_invalidate,
+						  m->cfg->harvest_threads,
+						  &m->res->harvest_shards);
+		else
+			err = m->io->ops->harvest(m->io, off, n, bm, !m->cfg->no_invalidate);
 		mig_guest_unlock(m->guest);
 	}
 	return err;
@@ -294,6 +301,8 @@ static int harvest(struct mig *m)
 	int err = harvest_chunks(m, &bm);
 
 	mig_guest_collect(m->guest, m->bits, m->words);
+	if (!err && !m->res->harvest_shards)
+		m->res->harvest_shards = 1;
 
 	m->res->harvest_seconds += now() - t;
 	m->res->harvests++;
@@ -585,6 +594,8 @@ static int check_config(const struct genpt_mig_config *cfg, struct genpt_mig_res
 		why = "rates and the downtime budget must not be negative";
 	else if (!cfg->max_rounds)
 		why = "at least one round";
+	else if (cfg->harvest_threads > MIG_HARVEST_THREADS_MAX)
+		why = "harvest threads must be 0..64";
 	if (!why)
 		return 0;
 	snprintf(res->error, sizeof(res->error), "%s", why);

@@ -103,6 +103,9 @@ const struct genpt_mig_format *genpt_mig_format_find(const char *name);
  *                 (genpt_set_dirty_tracking_split, or genpt_split before the
  *                 RISC-V driver switches tracking on) and merge
  *                 them back at the end.
+ * @harvest_threads: threads that harvest, each a shard of the guest cut by
+ *                 genpt_harvest_shards() (0 or 1: the calling thread alone;
+ *                 at most 64).
  * @no_invalidate: skip the IOTLB invalidation after clearing dirty bits:
  *                 the bug the gather exists to prevent; the verification
  *                 must then find lost pages under a write-heavy load.
@@ -147,6 +150,7 @@ struct genpt_mig_config {
 	double vm_unmap_rate;
 	bool sim_clock;
 	uint64_t min_unmaps_per_round;
+	unsigned int harvest_threads;
 };
 
 /**
@@ -199,6 +203,8 @@ struct genpt_mig_round {
  * @guest_unmaps:    the guest's unmap-and-map cycles (--vm-unmap);
  *                   @unmap_dirty_pages the pages those unmaps reported.
  * @seconds:         wall time of the whole run.
+ * @harvest_shards:  the most shards one harvest was split into (1 without
+ *                   --harvest-threads).
  * @error:           what failed when genpt_mig_run() returns an error.
  */
 struct genpt_mig_result {
@@ -219,6 +225,7 @@ struct genpt_mig_result {
 	unsigned int n_first_diff;
 	uint64_t dma_retries, guest_unmaps, unmap_dirty_pages;
 	double seconds;
+	unsigned int harvest_shards;
 	char error[200];
 };
 

@@ -58,6 +58,7 @@ static const struct opt opts[] = {
 	{ "--max-rounds", NULL, OPT_UINT, CFG(max_rounds), 1, 1000000, NULL, false },
 	{ "--ops", NULL, OPT_U64, CFG(ops_per_device), 0, 0, NULL, false },
 	{ "--iotlb", NULL, OPT_UINT, CFG(iotlb_entries), 0, 1u << 20, NULL, false },
+	{ "--harvest-threads", NULL, OPT_UINT, CFG(harvest_threads), 1, 64, NULL, false },
 	{ "--seed", NULL, OPT_U64, CFG(seed), 0, 0, NULL, false },
 	{ "--rate", "-r", OPT_DOUBLE, CFG(rate_mib), 0, 0, NULL, false },
 	{ "--bandwidth", "-b", OPT_DOUBLE, CFG(bandwidth_mib), 0, 0, NULL, false },
@@ -93,6 +94,8 @@ static void usage(FILE *f)
 		"      --max-rounds N    give up converging after N rounds (default %u)\n"
 		"      --ops N           each device stops after N writes (default: never)\n"
 		"      --iotlb N         IOTLB entries (default: the IOMMU's)\n"
+		"      --harvest-threads N  harvest with N threads, one shard of the guest\n"
+		"                        each (genpt_harvest_shards; default 1)\n"
 		"      --split           split large leaves to base pages while tracking,\n"
 		"                        merge them back after\n"
 		"      --no-invalidate   skip the IOTLB invalidation after clearing dirty\n"
