@@ -50,6 +50,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,11 @@
 #define FF_MAX_BITS (1u << 14)
 #define FF_VERIFY_EVERY 48
 #define FF_RECENT 8
+
+/* A side of the two-thread mode keeps its carried ranges (fuzz_carry.h)
+ * below this, so that the two never fill the table's FC_MAX slots and each
+ * side's model predicts the shared carry. */
+#define FF_SIDE_CARRY (FC_MAX / 2 - 6)
 
 #define PROT_ALL (GENPT_READ | GENPT_WRITE | GENPT_NOEXEC | GENPT_MMIO | GENPT_CACHE)
 
@@ -123,6 +129,12 @@ struct ff {
 	unsigned int op;
 	const char *opname;
 	bool trace;
+
+	/* Two-thread mode (GENPT_FUZZ_THREADS=2, replay --threads 2): this
+	 * side's half of the 64-bit space; addresses drawn are XORed with
+	 * @flip so that both sides meet the same arenas. */
+	bool halves;
+	uint64_t half_lo, half_hi, flip;
 };
 
 #define FAIL(f, ...)                                                          \
@@ -143,6 +155,20 @@ struct ff {
 			fputc('\n', stderr);                                  \
 		}                                                             \
 	} while (0)
+
+/* GENPT_FUZZ_THREADS=2 (replay_main.c: --threads 2): the two-thread mode
+ * (ff_run_halves).  Read once. */
+static unsigned int ff_threads(void)
+{
+	static int n = -1;
+
+	if (n < 0) {
+		const char *e = getenv("GENPT_FUZZ_THREADS");
+
+		n = e ? atoi(e) : 1;
+	}
+	return (unsigned int)n;
+}
 
 /* ------------------------------------------------------------- input -- */
 
@@ -302,7 +328,9 @@ static uint64_t ff_iova(struct ff *f)
 		va += 1 + u8(f) % 0xfff; /* misaligned */
 	else if (sel >= 0xf0 && g > 4096)
 		va += 4096 * (1 + u8(f) % (g / 4096 - 1)); /* 4K- but not granule-aligned */
-	return va;
+	/* the other side of the two-thread mode: addresses near what this
+	 * side mapped before stay; arenas and edges move to its half */
+	return (sel & 15) >= 6 && (sel & 15) <= 10 ? va : va ^ f->flip;
 }
 
 /* An address for a single access: usually inside something mapped. */
@@ -412,6 +440,22 @@ static unsigned int ff_prot(struct ff *f)
 	return p[u8(f) % (sizeof(p) / sizeof(p[0]))];
 }
 
+/*
+ * Two-thread mode: may this side touch [@iova, @iova + @len)?  Only a
+ * range inside its half (the other side edits the other half at the same
+ * time); a side whose carried ranges might grow past FF_SIDE_CARRY skips
+ * the operations that add to them (@carry).  Always yes otherwise.
+ */
+static bool ff_mine(const struct ff *f, uint64_t iova, uint64_t len, bool carry)
+{
+	if (!f->halves)
+		return true;
+	if (carry && f->carry.n + 4 > FF_SIDE_CARRY)
+		return false;
+	return len && iova + (len - 1) >= iova && iova >= f->half_lo &&
+	       iova + (len - 1) <= f->half_hi;
+}
+
 /* ------------------------------------------------------------ checks -- */
 
 static void ff_errno(struct ff *f, int got, int want, const char *what)
@@ -449,6 +493,12 @@ static void ff_check_state(struct ff *f)
 	uint64_t nb = ff_note_blocks(f->nnotes);
 	uint64_t tb = 0, freed = 0, model = gm_table_bytes(&f->m) + nb * 4096;
 
+	if (genpt_dirty_tracking(f->pt) != (f->m.tracking ? 1 : 0))
+		FAIL(f, "genpt_dirty_tracking() disagrees");
+	/* a side of the two-thread mode sees half the table: the totals are
+	 * checked once both sides are done */
+	if (f->halves)
+		return;
 	if ((++f->checks & 3) == 0 && genpt_reclaim(f->pt, NULL, &freed))
 		FAIL(f, "genpt_reclaim failed");
 	if (genpt_table_bytes(f->pt, &tb))
@@ -468,8 +518,6 @@ static void ff_check_state(struct ff *f)
 				" blocks with an empty gather, model: %" PRIu64 " in %" PRIu64,
 			     b, blocks, tb, 1 + nb + gm_tables(&f->m));
 	}
-	if (genpt_dirty_tracking(f->pt) != (f->m.tracking ? 1 : 0))
-		FAIL(f, "genpt_dirty_tracking() disagrees");
 }
 
 static int ff_model_translate(struct ff *f, uint64_t va, uint64_t *oa)
@@ -489,9 +537,12 @@ static int ff_model_translate(struct ff *f, uint64_t va, uint64_t *oa)
 static void ff_check_va(struct ff *f, uint64_t va)
 {
 	uint64_t oa = 0xdeadbeef, want = 0;
-	int err = genpt_iova_to_phys(f->pt, va, &oa);
-	int werr = ff_model_translate(f, va, &want);
+	int err, werr;
 
+	if (!ff_mine(f, va, 1, false))
+		return; /* the other side's half */
+	err = genpt_iova_to_phys(f->pt, va, &oa);
+	werr = ff_model_translate(f, va, &want);
 	if (err != werr)
 		FAIL(f, "iova_to_phys(0x%" PRIx64 ") = %d, model %d", va, err, werr);
 	if (!err && oa != want)
@@ -1077,6 +1128,10 @@ static void ff_full_verify(struct ff *f)
 			ff_check_va(f, l->last + 1);
 	}
 	ff_check_dirty_all(f);
+	if (f->halves) { /* reclaim needs the table to itself */
+		ff_gather_check(f);
+		return;
+	}
 	/* The walk below finds every table the model's leaves need and no
 	 * other: the empty ones unmaps leave go first (genpt_reclaim()). */
 	if (genpt_reclaim(f->pt, NULL, NULL))
@@ -1106,6 +1161,8 @@ static int ff_room(struct ff *f, uint64_t count, uint64_t bytes)
 
 	if (!count)
 		return 1;
+	if (f->halves) /* a side's physmem is 1 GiB (ff_create) */
+		return f->pm || !f->host_pa_unknown ? 1 : -1;
 	if (!f->pm)
 		return f->host_pa_unknown ? -1 : 1;
 	used = ff_pm_bytes(f, NULL);
@@ -1140,6 +1197,8 @@ static void ff_map(struct ff *f, bool again)
 	oa = ff_oa(f, iova, len);
 	prot = ff_prot(f);
 	use_g = (u8(f) & 3) != 0;
+	if (!ff_mine(f, iova, len, false))
+		return;
 
 	if (!(prot & (GENPT_READ | GENPT_WRITE)) || (prot & ~PROT_ALL))
 		want = -EINVAL;
@@ -1159,7 +1218,7 @@ static void ff_map(struct ff *f, bool again)
 		/* The model counts the tables its leaves need; empty ones an
 		 * unmap left would make the map need less.  Where memory
 		 * decides the outcome, give them back first so it is exact. */
-		if (room != 1) {
+		if (room != 1 && !f->halves) {
 			if (genpt_reclaim(f->pt, NULL, NULL))
 				FAIL(f, "genpt_reclaim failed");
 			room = ff_room(f, need, need_bytes);
@@ -1263,6 +1322,8 @@ static void ff_unmap(struct ff *f, bool again)
 		iova = ff_iova(f);
 		len = ff_len(f, iova);
 	}
+	if (!ff_mine(f, iova, len, true))
+		return;
 	want = gm_check_iova(&f->m, iova, len, &last);
 	if (!want && read_dirty) {
 		ff_range_bitmap(f, iova, last, &bm);
@@ -1382,8 +1443,11 @@ static void ff_hw_one(struct ff *f, uint64_t va, unsigned int access)
 {
 	uint64_t oa = 0xdeadbeef, want_oa = 0;
 	long i = -1;
-	int want = ff_hw_want(f, va, access, &want_oa, &i), err;
+	int want, err;
 
+	if (!ff_mine(f, va, 1, false))
+		return;
+	want = ff_hw_want(f, va, access, &want_oa, &i);
 	TRACE(f, "hw_access 0x%" PRIx64 " kind %u: want %d", va, access, want);
 	err = genpt_hw_access(f->pt, va, access, &oa);
 	ff_errno(f, err, want, "genpt_hw_access");
@@ -1455,6 +1519,8 @@ static void ff_dirty(struct ff *f)
 	int want, err;
 
 	ff_query(f, fsel & 0x10, &iova, &len);
+	if (!ff_mine(f, iova, len, true))
+		return;
 	/* Argument errors first (the query's shape, then the bitmap's, both
 	 * -EINVAL; then wrap and range), -EOPNOTSUPP after them. */
 	want = (flags & ~GENPT_DIRTY_NO_CLEAR) ? -EINVAL : 0;
@@ -1586,6 +1652,8 @@ static void ff_tracking(struct ff *f)
 {
 	bool on = u8(f) & 1;
 
+	if (f->halves)
+		return; /* needs the table to itself */
 	TRACE(f, "set_dirty_tracking %d", on);
 	if (!f->f.has_dirty) {
 		ff_errno(f, genpt_set_dirty_tracking(f->pt, on), -EOPNOTSUPP,
@@ -1778,6 +1846,8 @@ static void ff_split(struct ff *f)
 		len = ff_len(f, iova);
 		ps = ff_page_shift(f);
 	}
+	if (!ff_mine(f, iova, len, false))
+		return;
 	want = ps < f->m.g.gshift || ps > 63 ? -EINVAL : 0;
 	if (!want)
 		want = gm_check_iova(&f->m, iova, len, &last);
@@ -1840,6 +1910,9 @@ static void ff_collect(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t bas
 
 		if (!e)
 			continue; /* empty in every format (see ff_walk) */
+		/* two-thread mode: the other side's half may be changing */
+		if (f->halves && !ff_mine(f, ff_sext(f, base + (i << g->shift[lvl])), 1, false))
+			continue;
 		d = ff_decode(f, lvl, e);
 		if (d.kind == FK_EMPTY)
 			continue;
@@ -1899,6 +1972,8 @@ static void ff_merge(struct ff *f)
 		len = ff_len(f, iova);
 	}
 	use_g = (u8(f) & 3) != 0;
+	if (!ff_mine(f, iova, len, false))
+		return;
 	want = gm_check_iova(&f->m, iova, len, &last);
 	if (!want && !gm_overlaps(&f->m, iova, last))
 		want = -ENOENT;
@@ -2129,6 +2204,8 @@ static void ff_clear(struct ff *f)
 	default:
 		break;
 	}
+	if (!ff_mine(f, iova, len, true) || (pbm && !ff_mine(f, bm.iova, bm.length, true)))
+		return;
 	want = ff_mask_want(f, pbm, &last);
 	memcpy(f->want, f->bits, (FF_MAX_BITS / 64) * 8);
 	TRACE(f, "clear_dirty mask iova 0x%" PRIx64 " len 0x%" PRIx64 " shift %u gather %d: want %d",
@@ -2275,6 +2352,8 @@ static void ff_split_mode(struct ff *f)
 	struct genpt_gather before = f->g;
 	int want = ps < f->m.g.gshift || ps > 63 ? -EINVAL : 0;
 
+	if (f->halves)
+		return; /* needs the table to itself */
 	if (!want && !f->f.has_dirty)
 		want = -EOPNOTSUPP;
 	if (want) {
@@ -2613,6 +2692,8 @@ static bool ff_create(struct ff *f)
 		uint64_t a;
 
 		f->pm_size = ((p >> 3) & 15) >= 10 ? ff_pm_small[((p >> 3) & 15) - 10] : GiB;
+		if (ff_threads() == 2)
+			f->pm_size = GiB; /* the sides cannot predict each other's use */
 		switch (p & 7) {
 		case 0:
 		case 1:
@@ -2745,6 +2826,125 @@ static void ff_op(struct ff *f, uint8_t op)
 	}
 }
 
+static void ff_buffers(struct ff *f)
+{
+	f->plan = malloc(FF_MAX_PLAN * sizeof(*f->plan));
+	f->notes = malloc(FF_MAX_LEAVES * sizeof(*f->notes));
+	f->bits = malloc((FF_MAX_BITS / 64 + 2) * 8);
+	f->want = malloc((FF_MAX_BITS / 64 + 2) * 8);
+	if (!f->plan || !f->notes || !f->bits || !f->want)
+		abort();
+}
+
+static void ff_free_buffers(struct ff *f)
+{
+	free(f->plan);
+	free(f->notes);
+	free(f->bits);
+	free(f->want);
+}
+
+/* The program's operations from f->pos on, a full verify every
+ * FF_VERIFY_EVERY of them. */
+static void ff_run_ops(struct ff *f)
+{
+	for (f->op = 1; f->pos < f->size && f->op <= FF_MAX_OPS; f->op++) {
+		ff_op(f, u8(f));
+		if (f->op % FF_VERIFY_EVERY == 0) {
+			f->opname = "periodic verify";
+			ff_full_verify(f);
+		}
+	}
+}
+
+static void *ff_side_main(void *arg)
+{
+	struct ff *s = arg;
+
+	ff_run_ops(s);
+	s->opname = "side's final verify";
+	ff_full_verify(s);
+	ff_release(s);
+	return NULL;
+}
+
+/* Side @i of the two-thread mode: @f's table, the lower (0) or upper (1)
+ * half of the 64-bit space, @n bytes of the program from @data on, a
+ * model of its own. */
+static void ff_side_init(struct ff *s, const struct ff *f, unsigned int i, const uint8_t *data,
+			 size_t n)
+{
+	uint64_t m = 1ull << (f->m.g.va_bits - 1);
+
+	*s = *f;
+	gm_init(&s->m, &f->m.g);
+	s->m.tracking = f->m.tracking;
+	s->halves = true;
+	s->half_lo = i ? m : 0;
+	s->half_hi = i ? UINT64_MAX : m - 1;
+	/* the upper side meets the arenas near 0 in its own half */
+	s->flip = i ? (f->m.g.sign_extend ? ~(m - 1) : m) : 0;
+	s->data = data;
+	s->size = n;
+	s->pos = 0;
+	s->rng = f->rng + i * 0x9e3779b97f4a7c15ull;
+	genpt_gather_init(&s->g);
+	s->req = s->allow = false;
+	ff_buffers(s);
+}
+
+/*
+ * The two-thread mode: the program's operations, cut in two halves, run at
+ * the same time from two threads on the two halves of the address space
+ * (the disjoint ranges table.h lets run concurrently), each side checked
+ * against its own model after every step.  Then the two models become
+ * @f's, for the final verify of the whole table.
+ */
+static void ff_run_halves(struct ff *f)
+{
+	size_t mid = f->pos + (f->size - f->pos) / 2;
+	struct ff *s = malloc(2 * sizeof(*s));
+	pthread_t t[2];
+
+	if (!s)
+		abort();
+	if (f->f.has_dirty && (f->rng & 1)) { /* tracking needs the table alone */
+		ff_errno(f, genpt_set_dirty_tracking(f->pt, true), 0, "set_dirty_tracking");
+		f->m.tracking = true;
+	}
+	ff_side_init(&s[0], f, 0, f->data + f->pos, mid - f->pos);
+	ff_side_init(&s[1], f, 1, f->data + mid, f->size - mid);
+	for (unsigned int i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, ff_side_main, &s[i]))
+			abort();
+	for (unsigned int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	f->pos = f->size;
+	for (unsigned int i = 0; i < 2; i++) {
+		gm_insert(&f->m, s[i].m.leaf, s[i].m.n);
+		for (unsigned int k = 0; k < s[i].carry.n; k++)
+			f->carry.r[f->carry.n++] = s[i].carry.r[k];
+		ff_free_buffers(&s[i]);
+		gm_fini(&s[i].m);
+	}
+	free(s);
+}
+
+/* After destroy the physmem must be empty. */
+static void ff_teardown(struct ff *f)
+{
+	f->opname = "teardown";
+	ff_errno(f, genpt_gather_release(f->pt, &f->g), 0, "gather_release");
+	genpt_destroy(f->pt);
+	if (f->pm) {
+		uint64_t blocks, b = ff_pm_bytes(f, &blocks);
+
+		if (b || blocks)
+			FAIL(f, "physmem holds %" PRIu64 " bytes in %" PRIu64 " blocks after destroy",
+			     b, blocks);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ff *f = calloc(1, sizeof(*f));
@@ -2759,19 +2959,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	genpt_gather_init(&f->g);
 
 	if (ff_create(f)) {
-		f->plan = malloc(FF_MAX_PLAN * sizeof(*f->plan));
-		f->notes = malloc(FF_MAX_LEAVES * sizeof(*f->notes));
-		f->bits = malloc((FF_MAX_BITS / 64 + 2) * 8);
-		f->want = malloc((FF_MAX_BITS / 64 + 2) * 8);
-		if (!f->plan || !f->notes || !f->bits || !f->want)
-			abort();
-		for (f->op = 1; f->pos < f->size && f->op <= FF_MAX_OPS; f->op++) {
-			ff_op(f, u8(f));
-			if (f->op % FF_VERIFY_EVERY == 0) {
-				f->opname = "periodic verify";
-				ff_full_verify(f);
-			}
-		}
+		ff_buffers(f);
+		if (ff_threads() == 2)
+			ff_run_halves(f);
+		else
+			ff_run_ops(f);
 		if (f->nnotes) {
 			/* every split-mode run ends with the restore check */
 			f->opname = "split mode off at the end";
@@ -2780,20 +2972,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		f->opname = "final verify";
 		ff_full_verify(f);
-		f->opname = "teardown";
-		ff_errno(f, genpt_gather_release(f->pt, &f->g), 0, "gather_release");
-		genpt_destroy(f->pt);
-		if (f->pm) {
-			uint64_t blocks, b = ff_pm_bytes(f, &blocks);
-
-			if (b || blocks)
-				FAIL(f, "physmem holds %" PRIu64 " bytes in %" PRIu64
-					" blocks after destroy", b, blocks);
-		}
-		free(f->plan);
-		free(f->notes);
-		free(f->bits);
-		free(f->want);
+		ff_teardown(f);
+		ff_free_buffers(f);
 	}
 	genpt_physmem_destroy(f->pm);
 	gm_fini(&f->m);
@@ -2919,4 +3099,5 @@ const struct fuzz_target_info fuzz_target = {
 	.nseeds = FF_NCFGS * FF_NPROGS,
 	.seed = ff_seed,
 	.max_len = 1024,
+	.threads = true,
 };
