@@ -57,6 +57,7 @@
 #include <string.h>
 
 #include "fuzz_carry.h"
+#include "fuzz_changed.h"
 #include "fuzz_gmodel.h"
 #include "fuzz_target.h"
 #include "genpt/genpt.h"
@@ -135,6 +136,8 @@ struct ff {
 	 * @flip so that both sides meet the same arenas. */
 	bool halves;
 	uint64_t half_lo, half_hi, flip;
+
+	struct fch_set ch; /* what changed since the last verify */
 };
 
 #define FAIL(f, ...)                                                          \
@@ -499,10 +502,17 @@ static void ff_check_state(struct ff *f)
 	 * checked once both sides are done */
 	if (f->halves)
 		return;
-	if ((++f->checks & 3) == 0 && genpt_reclaim(f->pt, NULL, &freed))
-		FAIL(f, "genpt_reclaim failed");
 	if (genpt_table_bytes(f->pt, &tb))
 		FAIL(f, "genpt_table_bytes failed");
+	/* Only when there is something to reclaim: a table holding exactly
+	 * the model's tables has no empty one (a reclaim walks the whole
+	 * table; every full verify still reclaims unconditionally). */
+	if ((++f->checks & 3) == 0 && tb != model) {
+		if (genpt_reclaim(f->pt, NULL, &freed))
+			FAIL(f, "genpt_reclaim failed");
+		if (genpt_table_bytes(f->pt, &tb))
+			FAIL(f, "genpt_table_bytes failed");
+	}
 	if (tb < model || ((f->checks & 3) == 0 && tb != model))
 		FAIL(f, "table bytes %" PRIu64 ", model expects %" PRIu64
 			" (%zu leaves)%s", tb, model, f->m.n,
@@ -957,7 +967,23 @@ static void ff_check_perms(struct ff *f, const struct gm_leaf *l, const struct f
 struct ff_walk {
 	size_t idx;
 	uint64_t tables;
+	/* an incremental verify: only the tables whose span meets these
+	 * ranges (and the root); NULL: all */
+	const struct fch_set *only;
 };
+
+/* Is @l in a table that an incremental walk looks at (see struct
+ * ff_walk)? */
+static bool ff_leaf_hit(const struct ff *f, const struct fch_set *only, const struct gm_leaf *l)
+{
+	uint64_t span, first;
+
+	if (!only || l->lvl + 1u >= f->m.g.levels)
+		return true;
+	span = 1ull << f->m.g.shift[l->lvl + 1];
+	first = l->first & ~(span - 1);
+	return fch_hit(only, first, first + (span - 1));
+}
 
 static void ff_walk(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t base,
 		    struct ff_walk *w)
@@ -990,9 +1016,12 @@ static void ff_walk(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t base,
 			if (f->pm && (d.addr & (gm_table_size(g, lvl - 1) - 1)))
 				FAIL(f, "table at 0x%" PRIx64 " not aligned to its size", d.addr);
 			w->tables++;
-			ff_walk(f, d.addr, lvl - 1, base + (i << shift), w);
+			if (!w->only || fch_hit(w->only, va, va + ((1ull << shift) - 1)))
+				ff_walk(f, d.addr, lvl - 1, base + (i << shift), w);
 			continue;
 		}
+		while (w->idx < f->m.n && !ff_leaf_hit(f, w->only, &f->m.leaf[w->idx]))
+			w->idx++;
 		if (w->idx >= f->m.n)
 			FAIL(f, "table has a leaf at 0x%" PRIx64 " (level %u) the model does not",
 			     va, lvl);
@@ -1027,22 +1056,26 @@ static void ff_walk(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t base,
 		i += members - 1;
 		w->idx++;
 	}
-	if (!live && lvl != g->levels - 1)
+	/* (an incremental walk does not reclaim first: unmaps may have left
+	 * empty tables) */
+	if (!live && !w->only && lvl != g->levels - 1)
 		FAIL(f, "empty table at level %u (va 0x%" PRIx64 ") left linked", lvl,
 		     ff_sext(f, base));
 }
 
-static void ff_check_table(struct ff *f)
+static void ff_check_table(struct ff *f, const struct fch_set *only)
 {
 	struct genpt_hw_info hi;
-	struct ff_walk w = { 0, 0 };
+	struct ff_walk w = { 0, 0, only };
 
 	if (genpt_hw_info(f->pt, &hi))
 		FAIL(f, "genpt_hw_info failed");
 	ff_walk(f, hi.root_pa, f->m.g.levels - 1, 0, &w);
+	while (w.idx < f->m.n && !ff_leaf_hit(f, only, &f->m.leaf[w.idx]))
+		w.idx++;
 	if (w.idx != f->m.n)
 		FAIL(f, "table has %zu leaves, model %zu", w.idx, f->m.n);
-	if (w.tables != gm_tables(&f->m))
+	if (!only && w.tables != gm_tables(&f->m))
 		FAIL(f, "table has %" PRIu64 " tables below the root, model %" PRIu64, w.tables,
 		     gm_tables(&f->m));
 }
@@ -1078,43 +1111,42 @@ static void ff_bits_report(void *ctx, uint64_t first, uint64_t last)
 		ff_bits_set(c->w, c->bm, first, last);
 }
 
-/* One-bit bitmap over each leaf: its dirty state, NO_CLEAR. */
-static void ff_check_dirty_all(struct ff *f)
+/* One-bit bitmap over the leaf @l: its dirty state, NO_CLEAR. */
+static void ff_check_leaf_dirty(struct ff *f, const struct gm_leaf *l)
 {
+	uint64_t word = 0;
+	struct genpt_dirty_bitmap bm = {
+		.bits = &word,
+		.iova = l->first,
+		.length = gm_size(l),
+		.page_shift = (unsigned int)__builtin_ctzll(gm_size(l)),
+	};
+	bool want = ff_leaf_dirty(f, l);
+	int err;
+
 	if (!f->f.has_dirty)
 		return;
-	for (size_t i = 0; i < f->m.n; i++) {
-		const struct gm_leaf *l = &f->m.leaf[i];
-		uint64_t word = 0;
-		struct genpt_dirty_bitmap bm = {
-			.bits = &word,
-			.iova = l->first,
-			.length = gm_size(l),
-			.page_shift = (unsigned int)__builtin_ctzll(gm_size(l)),
-		};
-		bool want = ff_leaf_dirty(f, l);
-		int err;
-
-		/* carried pages under the leaf are reported too */
-		fc_take(&f->carry, l->first, l->last, false, fc_flag_report, &want);
-
-		if (bm.page_shift > 63)
-			continue;
-		err = genpt_read_and_clear_dirty(f->pt, l->first, gm_size(l),
-						 GENPT_DIRTY_NO_CLEAR, &bm, NULL);
-		ff_errno(f, err, 0, "read_and_clear_dirty(NO_CLEAR) of one leaf");
-		if (word != (want ? 1u : 0u))
-			FAIL(f, "leaf 0x%" PRIx64 " harvests as %" PRIu64 ", model %d", l->first,
-			     word, want);
-	}
+	/* carried pages under the leaf are reported too */
+	fc_take(&f->carry, l->first, l->last, false, fc_flag_report, &want);
+	if (bm.page_shift > 63)
+		return;
+	err = genpt_read_and_clear_dirty(f->pt, l->first, gm_size(l), GENPT_DIRTY_NO_CLEAR, &bm,
+					 NULL);
+	ff_errno(f, err, 0, "read_and_clear_dirty(NO_CLEAR) of one leaf");
+	if (word != (want ? 1u : 0u))
+		FAIL(f, "leaf 0x%" PRIx64 " harvests as %" PRIu64 ", model %d", l->first, word,
+		     want);
 }
 
-static void ff_full_verify(struct ff *f)
+/* Translations at, inside and around every leaf (@only: every leaf that
+ * meets those ranges), and its dirty state. */
+static void ff_check_leaves(struct ff *f, const struct fch_set *only)
 {
-	ff_check_state(f);
 	for (size_t i = 0; i < f->m.n; i++) {
 		const struct gm_leaf *l = &f->m.leaf[i];
 
+		if (only && !fch_hit(only, l->first, l->last))
+			continue;
 		ff_check_va(f, l->first);
 		ff_check_va(f, l->last);
 		ff_check_va(f, l->first + (ff_rand(f) % gm_size(l)));
@@ -1126,18 +1158,41 @@ static void ff_full_verify(struct ff *f)
 			ff_check_va(f, l->first - 1);
 		if (i + 1 == f->m.n || f->m.leaf[i + 1].first != l->last + 1)
 			ff_check_va(f, l->last + 1);
+		ff_check_leaf_dirty(f, l);
 	}
-	ff_check_dirty_all(f);
+	for (unsigned int k = 0; only && k < only->n; k++) {
+		/* the holes: what unmaps removed */
+		ff_check_va(f, only->lo[k] - 1);
+		ff_check_va(f, only->lo[k]);
+		ff_check_va(f, only->hi[k]);
+		ff_check_va(f, only->hi[k] + 1);
+	}
+}
+
+/*
+ * Table and model compared: in full (@full, or when an operation may have
+ * changed any leaf), else incrementally, where the operations since the
+ * last verify acted (f->ch, fuzz_changed.h).  The final verify of every
+ * input is a full one, so a change outside those ranges is still caught.
+ */
+static void ff_verify(struct ff *f, bool full)
+{
+	const struct fch_set *only = full || f->ch.all ? NULL : &f->ch;
+
+	ff_check_state(f);
+	ff_check_leaves(f, only);
 	if (f->halves) { /* reclaim needs the table to itself */
 		ff_gather_check(f);
+		fch_reset(&f->ch);
 		return;
 	}
 	/* The walk below finds every table the model's leaves need and no
 	 * other: the empty ones unmaps leave go first (genpt_reclaim()). */
-	if (genpt_reclaim(f->pt, NULL, NULL))
+	if (!only && genpt_reclaim(f->pt, NULL, NULL))
 		FAIL(f, "genpt_reclaim failed");
-	ff_check_table(f);
+	ff_check_table(f, only);
 	ff_gather_check(f);
+	fch_reset(&f->ch);
 }
 
 /* ---------------------------------------------------------------- ops -- */
@@ -1199,6 +1254,7 @@ static void ff_map(struct ff *f, bool again)
 	use_g = (u8(f) & 3) != 0;
 	if (!ff_mine(f, iova, len, false))
 		return;
+	fch_add_len(&f->ch, iova, len);
 
 	if (!(prot & (GENPT_READ | GENPT_WRITE)) || (prot & ~PROT_ALL))
 		want = -EINVAL;
@@ -1324,6 +1380,7 @@ static void ff_unmap(struct ff *f, bool again)
 	}
 	if (!ff_mine(f, iova, len, true))
 		return;
+	fch_add_len(&f->ch, iova, len);
 	want = gm_check_iova(&f->m, iova, len, &last);
 	if (!want && read_dirty) {
 		ff_range_bitmap(f, iova, last, &bm);
@@ -1447,6 +1504,7 @@ static void ff_hw_one(struct ff *f, uint64_t va, unsigned int access)
 
 	if (!ff_mine(f, va, 1, false))
 		return;
+	fch_add(&f->ch, va, va);
 	want = ff_hw_want(f, va, access, &want_oa, &i);
 	TRACE(f, "hw_access 0x%" PRIx64 " kind %u: want %d", va, access, want);
 	err = genpt_hw_access(f->pt, va, access, &oa);
@@ -1521,6 +1579,7 @@ static void ff_dirty(struct ff *f)
 	ff_query(f, fsel & 0x10, &iova, &len);
 	if (!ff_mine(f, iova, len, true))
 		return;
+	fch_add_len(&f->ch, iova, len);
 	/* Argument errors first (the query's shape, then the bitmap's, both
 	 * -EINVAL; then wrap and range), -EOPNOTSUPP after them. */
 	want = (flags & ~GENPT_DIRTY_NO_CLEAR) ? -EINVAL : 0;
@@ -1654,6 +1713,7 @@ static void ff_tracking(struct ff *f)
 
 	if (f->halves)
 		return; /* needs the table to itself */
+	f->ch.all = true; /* may change every leaf */
 	TRACE(f, "set_dirty_tracking %d", on);
 	if (!f->f.has_dirty) {
 		ff_errno(f, genpt_set_dirty_tracking(f->pt, on), -EOPNOTSUPP,
@@ -1848,6 +1908,7 @@ static void ff_split(struct ff *f)
 	}
 	if (!ff_mine(f, iova, len, false))
 		return;
+	fch_add_len(&f->ch, iova, len);
 	want = ps < f->m.g.gshift || ps > 63 ? -EINVAL : 0;
 	if (!want)
 		want = gm_check_iova(&f->m, iova, len, &last);
@@ -1867,6 +1928,8 @@ static void ff_split(struct ff *f)
 		need = gm_new_tables(&f->m, f->plan, nnew, &need_bytes, NULL);
 		room = ff_room(f, need, need_bytes);
 	}
+	if (hull.has) /* the new leaves: all of each leaf split */
+		fch_add(&f->ch, hull.lo, hull.hi);
 	TRACE(f, "split iova 0x%" PRIx64 " len 0x%" PRIx64 " to 2^%u (target level %u run %u) "
 		 "gather %d: want %d, %zu new leaves, %" PRIu64 " new tables, room %d", iova, len,
 	      ps, tl, tk, use_g, want, nnew, need, room);
@@ -1974,6 +2037,7 @@ static void ff_merge(struct ff *f)
 	use_g = (u8(f) & 3) != 0;
 	if (!ff_mine(f, iova, len, false))
 		return;
+	fch_add_len(&f->ch, iova, len);
 	want = gm_check_iova(&f->m, iova, len, &last);
 	if (!want && !gm_overlaps(&f->m, iova, last))
 		want = -ENOENT;
@@ -2206,6 +2270,9 @@ static void ff_clear(struct ff *f)
 	}
 	if (!ff_mine(f, iova, len, true) || (pbm && !ff_mine(f, bm.iova, bm.length, true)))
 		return;
+	fch_add_len(&f->ch, iova, len);
+	if (pbm)
+		fch_add_len(&f->ch, bm.iova, bm.length);
 	want = ff_mask_want(f, pbm, &last);
 	memcpy(f->want, f->bits, (FF_MAX_BITS / 64) * 8);
 	TRACE(f, "clear_dirty mask iova 0x%" PRIx64 " len 0x%" PRIx64 " shift %u gather %d: want %d",
@@ -2341,7 +2408,7 @@ static void ff_split_mode_off(struct ff *f, unsigned int ps, bool use_g)
 		ff_hull(&f->req, &f->req_lo, &f->req_hi, changed.lo, changed.hi);
 		ff_hull(&f->allow, &f->allow_lo, &f->allow_hi, changed.lo, changed.hi);
 	}
-	ff_full_verify(f);
+	ff_verify(f, true);
 }
 
 static void ff_split_mode(struct ff *f)
@@ -2354,6 +2421,7 @@ static void ff_split_mode(struct ff *f)
 
 	if (f->halves)
 		return; /* needs the table to itself */
+	f->ch.all = true; /* may split or merge any leaf */
 	if (!want && !f->f.has_dirty)
 		want = -EOPNOTSUPP;
 	if (want) {
@@ -2813,7 +2881,7 @@ static void ff_op(struct ff *f, uint8_t op)
 		break;
 	case 15:
 		f->opname = "verify";
-		ff_full_verify(f);
+		ff_verify(f, false);
 		break;
 	case 16:
 		f->opname = "split";
@@ -2852,7 +2920,7 @@ static void ff_run_ops(struct ff *f)
 		ff_op(f, u8(f));
 		if (f->op % FF_VERIFY_EVERY == 0) {
 			f->opname = "periodic verify";
-			ff_full_verify(f);
+			ff_verify(f, false);
 		}
 	}
 }
@@ -2863,7 +2931,7 @@ static void *ff_side_main(void *arg)
 
 	ff_run_ops(s);
 	s->opname = "side's final verify";
-	ff_full_verify(s);
+	ff_verify(s, true);
 	ff_release(s);
 	return NULL;
 }
@@ -2971,7 +3039,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ff_check_state(f);
 		}
 		f->opname = "final verify";
-		ff_full_verify(f);
+		ff_verify(f, true);
 		ff_teardown(f);
 		ff_free_buffers(f);
 	}

@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "fuzz_carry.h"
+#include "fuzz_changed.h"
 #include "fuzz_model.h"
 #include "genpt/genpt.h"
 
@@ -95,6 +96,7 @@ struct fz {
 	unsigned int op;
 	const char *opname;
 	bool trace;
+	struct fch_set ch; /* what changed since the last verify */
 };
 
 #define FAIL(f, ...)                                                        \
@@ -406,10 +408,17 @@ static void fz_check_state(struct fz *f)
 {
 	uint64_t tb = 0, freed = 0, model = fm_table_bytes(&f->m);
 
-	if ((++f->checks & 3) == 0 && genpt_reclaim(f->pt, NULL, &freed))
-		FAIL(f, "genpt_reclaim failed");
 	if (genpt_table_bytes(f->pt, &tb))
 		FAIL(f, "genpt_table_bytes failed");
+	/* Only when there is something to reclaim: a table holding exactly
+	 * the model's tables has no empty one (a reclaim walks the whole
+	 * table; every full verify still reclaims unconditionally). */
+	if ((++f->checks & 3) == 0 && tb != model) {
+		if (genpt_reclaim(f->pt, NULL, &freed))
+			FAIL(f, "genpt_reclaim failed");
+		if (genpt_table_bytes(f->pt, &tb))
+			FAIL(f, "genpt_table_bytes failed");
+	}
 	if (tb < model || ((f->checks & 3) == 0 && tb != model))
 		FAIL(f, "table bytes %" PRIu64 ", model expects %" PRIu64
 			" (%zu leaves)%s", tb, model, f->m.n,
@@ -569,7 +578,37 @@ static void fz_check_leaf_bits(struct fz *f, const struct fm_leaf *l, uint64_t e
 struct fz_walk {
 	size_t idx;     /* next model leaf */
 	uint64_t tables;
+	/* an incremental verify: only the entries that meet these ranges
+	 * (level 0 in groups of 16, a NAPOT run's span); NULL: all */
+	const struct fch_set *only;
 };
+
+/* A leaf's span as an incremental walk meets it (see struct fz_walk). */
+static bool fz_leaf_hit(const struct fch_set *only, const struct fm_leaf *l)
+{
+	if (!only)
+		return true;
+	if (l->lvl)
+		return fch_hit(only, l->first, l->last);
+	return fch_hit(only, l->first & ~0xffffull, l->first | 0xffff);
+}
+
+/* Should an incremental walk look at entry @i of a level-@lvl table at
+ * @base?  Level 0 goes in groups of 16 (one NAPOT run). */
+static bool fz_walk_hit(struct fz *f, const struct fz_walk *w, unsigned int lvl,
+			uint64_t base, unsigned int i)
+{
+	unsigned int shift = 12 + 9 * lvl;
+	uint64_t first;
+
+	if (!w->only)
+		return true;
+	if (lvl)
+		first = fz_sext(f, base + ((uint64_t)i << shift));
+	else
+		first = fz_sext(f, base + ((uint64_t)(i & ~15u) << shift));
+	return fch_hit(w->only, first, first + ((lvl ? 1ull : 16ull) << shift) - 1);
+}
 
 static void fz_walk(struct fz *f, uint64_t pa, unsigned int lvl, uint64_t base,
 		    struct fz_walk *w)
@@ -585,6 +624,10 @@ static void fz_walk(struct fz *f, uint64_t pa, unsigned int lvl, uint64_t base,
 
 		if (!(e & PTE_V))
 			continue;
+		if (!fz_walk_hit(f, w, lvl, base, i)) {
+			i |= lvl ? 0 : 15; /* (a NAPOT run starts a group) */
+			continue;
+		}
 		live++;
 		if (!(e & (PTE_R | PTE_W | PTE_X))) {
 			if (lvl == 0)
@@ -596,6 +639,8 @@ static void fz_walk(struct fz *f, uint64_t pa, unsigned int lvl, uint64_t base,
 			fz_walk(f, PTE_PPN(e) << 12, lvl - 1, base + ((uint64_t)i << shift), w);
 			continue;
 		}
+		while (w->idx < f->m.n && !fz_leaf_hit(w->only, &f->m.leaf[w->idx]))
+			w->idx++;
 		if (w->idx >= f->m.n)
 			FAIL(f, "table has a leaf at 0x%" PRIx64 " (level %u) the model "
 				"does not", va, lvl);
@@ -636,23 +681,28 @@ static void fz_walk(struct fz *f, uint64_t pa, unsigned int lvl, uint64_t base,
 		fz_check_leaf_bits(f, l, e, va);
 		w->idx++;
 	}
-	if (!live && lvl != f->m.levels - 1)
+	/* (an incremental walk does not reclaim first: unmaps may have
+	 * left empty tables) */
+	if (!live && !w->only && lvl != f->m.levels - 1)
 		FAIL(f, "empty table at level %u (va 0x%" PRIx64 ") left linked", lvl,
 		     fz_sext(f, base));
 }
 
-/* Walk the real table and compare it with the model, leaf by leaf. */
-static void fz_check_table(struct fz *f)
+/* Walk the real table and compare it with the model, leaf by leaf: every
+ * leaf, or (@only) those that meet the ranges in @only. */
+static void fz_check_table(struct fz *f, const struct fch_set *only)
 {
 	struct genpt_hw_info hi;
-	struct fz_walk w = { 0, 0 };
+	struct fz_walk w = { 0, 0, only };
 
 	if (genpt_hw_info(f->pt, &hi))
 		FAIL(f, "genpt_hw_info failed");
 	fz_walk(f, hi.root_pa, f->m.levels - 1, 0, &w);
+	while (w.idx < f->m.n && !fz_leaf_hit(only, &f->m.leaf[w.idx]))
+		w.idx++;
 	if (w.idx != f->m.n)
 		FAIL(f, "table has %zu leaves, model %zu", w.idx, f->m.n);
-	if (w.tables != fm_tables(&f->m))
+	if (!only && w.tables != fm_tables(&f->m))
 		FAIL(f, "table has %" PRIu64 " tables below the root, model %" PRIu64,
 		     w.tables, fm_tables(&f->m));
 }
@@ -683,39 +733,38 @@ static void fz_bits_report(void *ctx, uint64_t first, uint64_t last)
 		fz_bits_set(c->w, c->bm, first, last);
 }
 
-/* One-bit bitmap over each leaf: its dirty state, NO_CLEAR. */
-static void fz_check_dirty_all(struct fz *f)
+/* One-bit bitmap over the leaf @l: its dirty state, NO_CLEAR. */
+static void fz_check_leaf_dirty(struct fz *f, const struct fm_leaf *l)
 {
-	for (size_t i = 0; i < f->m.n; i++) {
-		const struct fm_leaf *l = &f->m.leaf[i];
-		uint64_t word = 0;
-		struct genpt_dirty_bitmap bm = {
-			.bits = &word,
-			.iova = l->first,
-			.length = fm_size(l),
-			.page_shift = (unsigned int)__builtin_ctzll(fm_size(l)),
-		};
-		bool want = (l->prot & GENPT_WRITE) && l->dirty;
-		int err;
+	uint64_t word = 0;
+	struct genpt_dirty_bitmap bm = {
+		.bits = &word,
+		.iova = l->first,
+		.length = fm_size(l),
+		.page_shift = (unsigned int)__builtin_ctzll(fm_size(l)),
+	};
+	bool want = (l->prot & GENPT_WRITE) && l->dirty;
+	int err;
 
-		/* carried pages under the leaf are reported too */
-		fc_take(&f->carry, l->first, l->last, false, fc_flag_report, &want);
-		err = genpt_read_and_clear_dirty(f->pt, l->first, fm_size(l),
-						 GENPT_DIRTY_NO_CLEAR, &bm, NULL);
-
-		fz_errno(f, err, 0, "read_and_clear_dirty(NO_CLEAR) of one leaf");
-		if (word != (want ? 1u : 0u))
-			FAIL(f, "leaf 0x%" PRIx64 " harvests as %" PRIu64 ", model %d",
-			     l->first, word, want);
-	}
+	/* carried pages under the leaf are reported too */
+	fc_take(&f->carry, l->first, l->last, false, fc_flag_report, &want);
+	err = genpt_read_and_clear_dirty(f->pt, l->first, fm_size(l), GENPT_DIRTY_NO_CLEAR, &bm,
+					 NULL);
+	fz_errno(f, err, 0, "read_and_clear_dirty(NO_CLEAR) of one leaf");
+	if (word != (want ? 1u : 0u))
+		FAIL(f, "leaf 0x%" PRIx64 " harvests as %" PRIu64 ", model %d", l->first, word,
+		     want);
 }
 
-static void fz_full_verify(struct fz *f)
+/* Translations at, inside and around every leaf (@only: every leaf that
+ * meets those ranges), and its dirty state. */
+static void fz_check_leaves(struct fz *f, const struct fch_set *only)
 {
-	fz_check_state(f);
 	for (size_t i = 0; i < f->m.n; i++) {
 		const struct fm_leaf *l = &f->m.leaf[i];
 
+		if (only && !fch_hit(only, l->first, l->last))
+			continue;
 		fz_check_va(f, l->first);
 		fz_check_va(f, l->last);
 		fz_check_va(f, l->first + (fz_rand(f) % fm_size(l)));
@@ -727,14 +776,36 @@ static void fz_full_verify(struct fz *f)
 			fz_check_va(f, l->first - 1);
 		if (i + 1 == f->m.n || f->m.leaf[i + 1].first != l->last + 1)
 			fz_check_va(f, l->last + 1);
+		fz_check_leaf_dirty(f, l);
 	}
-	fz_check_dirty_all(f);
+	for (unsigned int k = 0; only && k < only->n; k++) {
+		/* the holes: what unmaps removed */
+		fz_check_va(f, only->lo[k] - 1);
+		fz_check_va(f, only->lo[k]);
+		fz_check_va(f, only->hi[k]);
+		fz_check_va(f, only->hi[k] + 1);
+	}
+}
+
+/*
+ * Table and model compared: in full (@full, or when an operation may have
+ * changed any leaf), else incrementally, where the operations since the
+ * last verify acted (f->ch, fuzz_changed.h).  The final verify of every
+ * input is a full one, so a change outside those ranges is still caught.
+ */
+static void fz_verify(struct fz *f, bool full)
+{
+	const struct fch_set *only = full || f->ch.all ? NULL : &f->ch;
+
+	fz_check_state(f);
+	fz_check_leaves(f, only);
 	/* The walk below finds every table the model's leaves need and no
 	 * other: the empty ones unmaps leave go first (genpt_reclaim()). */
-	if (genpt_reclaim(f->pt, NULL, NULL))
+	if (!only && genpt_reclaim(f->pt, NULL, NULL))
 		FAIL(f, "genpt_reclaim failed");
-	fz_check_table(f);
+	fz_check_table(f, only);
 	fz_gather_check(f);
+	fch_reset(&f->ch);
 }
 
 /* ---------------------------------------------------------------- ops -- */
@@ -771,6 +842,7 @@ static void fz_map(struct fz *f, bool again)
 	oa = fz_oa(f, iova, len);
 	prot = fz_prot(f);
 	use_g = (u8(f) & 3) != 0;
+	fch_add_len(&f->ch, iova, len);
 
 	if (!(prot & (GENPT_READ | GENPT_WRITE)) || (prot & ~PROT_ALL))
 		want = -EINVAL;
@@ -860,6 +932,7 @@ static void fz_unmap(struct fz *f, bool again)
 		iova = fz_iova(f);
 		len = fz_len(f, iova);
 	}
+	fch_add_len(&f->ch, iova, len);
 	want = fm_check_iova(&f->m, iova, len, &last);
 	if (!want) {
 		long a = fm_find(&f->m, iova), b = fm_find(&f->m, last);
@@ -947,6 +1020,7 @@ static void fz_hw_one(struct fz *f, uint64_t va, unsigned int access)
 			want = -EACCES; /* no D update: write to a clean entry faults */
 	}
 	TRACE(f, "hw_access 0x%" PRIx64 " kind %u: want %d", va, access, want);
+	fch_add(&f->ch, va, va);
 	err = genpt_hw_access(f->pt, va, access, &oa);
 	fz_errno(f, err, want, "genpt_hw_access");
 	if (err)
@@ -1011,6 +1085,7 @@ static void fz_dirty(struct fz *f)
 		iova = fz_iova(f);
 		len = fz_len(f, iova);
 	}
+	fch_add_len(&f->ch, iova, len);
 	want = (flags & ~GENPT_DIRTY_NO_CLEAR) ? -EINVAL : 0;
 	if (!want)
 		want = fm_check_iova(&f->m, iova, len, &last);
@@ -1141,6 +1216,7 @@ static void fz_tracking(struct fz *f)
 	bool on = u8(f) & 1;
 
 	TRACE(f, "set_dirty_tracking %d", on);
+	f->ch.all = true; /* may change every leaf */
 	fz_errno(f, genpt_set_dirty_tracking(f->pt, on), 0, "set_dirty_tracking");
 	if (!on) {
 		/* Hardware without D update must not fault: all write-dirty. */
@@ -1400,16 +1476,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			default:
 				f.opname = "verify";
-				fz_full_verify(&f);
+				fz_verify(&f, false);
 				break;
 			}
 			if (f.op % FZ_VERIFY_EVERY == 0) {
 				f.opname = "periodic verify";
-				fz_full_verify(&f);
+				fz_verify(&f, false);
 			}
 		}
 		f.opname = "final verify";
-		fz_full_verify(&f);
+		fz_verify(&f, true);
 		f.opname = "teardown";
 		fz_errno(&f, genpt_gather_release(f.pt, &f.g), 0, "gather_release");
 		genpt_destroy(f.pt);
