@@ -37,14 +37,17 @@
  * the range, the gather (untouched unless allowed; covering every removed or
  * cleaned leaf), the dirty bitmap word by word (bits outside the query
  * included), table memory (exactly what the leaves need: no leaked or
- * lingering table page) and the physmem accounting.  Periodically and at
+ * lingering table page) and the physmem accounting.  Periodically (where
+ * the operations since the last check acted, fuzz_changed.h) and in full at
  * the end the table memory itself is walked with decoders written here from
  * the manuals (RISC-V privileged spec, Arm ARM VMSAv8-64, Intel SDM / VT-d,
  * AMD IOMMU) and compared with the model leaf by leaf: level, run, output
  * address of every member, permissions, and the dirty state of every
  * member.  After destroy the physmem must be empty.  Any mismatch aborts.
  *
- * GENPT_FUZZ_TRACE=1 prints every operation.
+ * GENPT_FUZZ_TRACE=1 prints every operation.  GENPT_FUZZ_THREADS=2 (the
+ * replay's --threads 2) runs the operations from two threads on the two
+ * halves of the address space (ff_run_halves).
  */
 #define _DEFAULT_SOURCE
 
@@ -132,10 +135,12 @@ struct ff {
 	bool trace;
 
 	/* Two-thread mode (GENPT_FUZZ_THREADS=2, replay --threads 2): this
-	 * side's half of the 64-bit space; addresses drawn are XORed with
-	 * @flip so that both sides meet the same arenas. */
+	 * side's half of the 64-bit space, the 2^@cbits-byte chunks whose
+	 * bit @cbits is @side; addresses drawn are XORed with @flip so that
+	 * both sides meet the same arenas. */
 	bool halves;
-	uint64_t half_lo, half_hi, flip;
+	unsigned int side, cbits;
+	uint64_t flip;
 
 	struct fch_set ch; /* what changed since the last verify */
 };
@@ -445,18 +450,21 @@ static unsigned int ff_prot(struct ff *f)
 
 /*
  * Two-thread mode: may this side touch [@iova, @iova + @len)?  Only a
- * range inside its half (the other side edits the other half at the same
- * time); a side whose carried ranges might grow past FF_SIDE_CARRY skips
- * the operations that add to them (@carry).  Always yes otherwise.
+ * range inside one chunk of its half (the other side edits the other
+ * chunks at the same time); a side whose carried ranges might grow past
+ * FF_SIDE_CARRY skips the operations that add to them (@carry).  Always
+ * yes otherwise.
  */
 static bool ff_mine(const struct ff *f, uint64_t iova, uint64_t len, bool carry)
 {
+	uint64_t last = iova + (len - 1);
+
 	if (!f->halves)
 		return true;
 	if (carry && f->carry.n + 4 > FF_SIDE_CARRY)
 		return false;
-	return len && iova + (len - 1) >= iova && iova >= f->half_lo &&
-	       iova + (len - 1) <= f->half_hi;
+	return len && last >= iova && iova >> f->cbits == last >> f->cbits &&
+	       ((iova >> f->cbits) & 1) == f->side;
 }
 
 /* ------------------------------------------------------------ checks -- */
@@ -1967,14 +1975,18 @@ static void ff_collect(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t bas
 	uint64_t cnt = 1ull << g->tbits[lvl], *t = ff_table_ptr(f, pa);
 
 	for (uint64_t i = 0; i < cnt; i++) {
-		uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
+		/* acquire: a table the other side of the two-thread mode just
+		 * installed is read after its zeroing */
+		uint64_t e = __atomic_load_n(&t[i], __ATOMIC_ACQUIRE);
 		struct ff_ent d;
 		struct gm_leaf *l;
 
 		if (!e)
 			continue; /* empty in every format (see ff_walk) */
-		/* two-thread mode: the other side's half may be changing */
-		if (f->halves && !ff_mine(f, ff_sext(f, base + (i << g->shift[lvl])), 1, false))
+		/* two-thread mode: the other side's chunks may be changing
+		 * (an entry wider than a chunk is a table both use) */
+		if (f->halves && g->shift[lvl] <= f->cbits &&
+		    !ff_mine(f, ff_sext(f, base + (i << g->shift[lvl])), 1, false))
 			continue;
 		d = ff_decode(f, lvl, e);
 		if (d.kind == FK_EMPTY)
@@ -2936,22 +2948,25 @@ static void *ff_side_main(void *arg)
 	return NULL;
 }
 
-/* Side @i of the two-thread mode: @f's table, the lower (0) or upper (1)
- * half of the 64-bit space, @n bytes of the program from @data on, a
- * model of its own. */
-static void ff_side_init(struct ff *s, const struct ff *f, unsigned int i, const uint8_t *data,
-			 size_t n)
+/*
+ * Side @i of the two-thread mode: @f's table, the chunks of 2^@cbits bytes
+ * whose bit @cbits is @i, @n bytes of the program from @data on, a model
+ * of its own.
+ */
+static void ff_side_init(struct ff *s, const struct ff *f, unsigned int i, unsigned int cbits,
+			 const uint8_t *data, size_t n)
 {
-	uint64_t m = 1ull << (f->m.g.va_bits - 1);
+	bool top = cbits == f->m.g.va_bits - 1;
 
 	*s = *f;
 	gm_init(&s->m, &f->m.g);
 	s->m.tracking = f->m.tracking;
 	s->halves = true;
-	s->half_lo = i ? m : 0;
-	s->half_hi = i ? UINT64_MAX : m - 1;
-	/* the upper side meets the arenas near 0 in its own half */
-	s->flip = i ? (f->m.g.sign_extend ? ~(m - 1) : m) : 0;
+	s->side = i;
+	s->cbits = cbits;
+	/* side 1 meets the arenas near 0 in its own chunks (the upper half
+	 * of a sign-extended space: all bits from cbits up) */
+	s->flip = i ? (top && f->m.g.sign_extend ? ~((1ull << cbits) - 1) : 1ull << cbits) : 0;
 	s->data = data;
 	s->size = n;
 	s->pos = 0;
@@ -2961,17 +2976,51 @@ static void ff_side_init(struct ff *s, const struct ff *f, unsigned int i, const
 	ff_buffers(s);
 }
 
+/* The two sides' leaves (each in address order) into @f's model, and
+ * their carried ranges into @f's (ranges that touch across a chunk edge
+ * are one, as in the table). */
+static void ff_join_sides(struct ff *f, struct ff *s)
+{
+	size_t a = 0, b = 0, n = s[0].m.n + s[1].m.n;
+	struct gm_leaf *all = malloc((n ? n : 1) * sizeof(*all));
+	unsigned int ca = 0, cb = 0;
+
+	if (!all)
+		abort();
+	for (size_t k = 0; k < n; k++)
+		all[k] = b == s[1].m.n || (a < s[0].m.n &&
+					   s[0].m.leaf[a].first < s[1].m.leaf[b].first) ?
+				 s[0].m.leaf[a++] : s[1].m.leaf[b++];
+	gm_insert(&f->m, all, n);
+	free(all);
+	while (ca < s[0].carry.n || cb < s[1].carry.n) {
+		struct fc_range r = cb == s[1].carry.n || (ca < s[0].carry.n &&
+							   s[0].carry.r[ca].first < s[1].carry.r[cb].first) ?
+					    s[0].carry.r[ca++] : s[1].carry.r[cb++];
+
+		if (f->carry.n && f->carry.r[f->carry.n - 1].last + 1 == r.first)
+			f->carry.r[f->carry.n - 1].last = r.last;
+		else
+			f->carry.r[f->carry.n++] = r;
+	}
+}
+
 /*
  * The two-thread mode: the program's operations, cut in two halves, run at
  * the same time from two threads on the two halves of the address space
  * (the disjoint ranges table.h lets run concurrently), each side checked
- * against its own model after every step.  Then the two models become
- * @f's, for the final verify of the whole table.
+ * against its own model after every step.  The halves alternate in chunks
+ * of one entry of a level the input picks (or are the two halves of the
+ * space), so the sides share the table pages above: both may need the same
+ * missing table at once.  Then the two models become @f's, for the final
+ * verify of the whole table.
  */
 static void ff_run_halves(struct ff *f)
 {
 	size_t mid = f->pos + (f->size - f->pos) / 2;
 	struct ff *s = malloc(2 * sizeof(*s));
+	unsigned int lvl = 1 + (unsigned int)((f->rng >> 8) % f->m.g.levels);
+	unsigned int cbits = lvl < f->m.g.levels ? f->m.g.shift[lvl] : f->m.g.va_bits - 1;
 	pthread_t t[2];
 
 	if (!s)
@@ -2980,18 +3029,17 @@ static void ff_run_halves(struct ff *f)
 		ff_errno(f, genpt_set_dirty_tracking(f->pt, true), 0, "set_dirty_tracking");
 		f->m.tracking = true;
 	}
-	ff_side_init(&s[0], f, 0, f->data + f->pos, mid - f->pos);
-	ff_side_init(&s[1], f, 1, f->data + mid, f->size - mid);
+	TRACE(f, "two threads, chunks of 2^%u bytes", cbits);
+	ff_side_init(&s[0], f, 0, cbits, f->data + f->pos, mid - f->pos);
+	ff_side_init(&s[1], f, 1, cbits, f->data + mid, f->size - mid);
 	for (unsigned int i = 0; i < 2; i++)
 		if (pthread_create(&t[i], NULL, ff_side_main, &s[i]))
 			abort();
 	for (unsigned int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	f->pos = f->size;
+	ff_join_sides(f, s);
 	for (unsigned int i = 0; i < 2; i++) {
-		gm_insert(&f->m, s[i].m.leaf, s[i].m.n);
-		for (unsigned int k = 0; k < s[i].carry.n; k++)
-			f->carry.r[f->carry.n++] = s[i].carry.r[k];
 		ff_free_buffers(&s[i]);
 		gm_fini(&s[i].m);
 	}

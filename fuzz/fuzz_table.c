@@ -22,9 +22,10 @@
  * query included), the gather (untouched unless the contract lets it
  * change, and covering every removed or cleaned leaf), the table memory
  * (exactly what the leaves need, empty tables freed), and the physmem
- * accounting.  Periodically and at the end the real table memory is walked
- * with a decoder written here from the RISC-V privileged spec and compared
- * with the model leaf by leaf (level, output address, W/X/D/N/PBMT).  After
+ * accounting.  Periodically (where the operations since the last check
+ * acted, fuzz_changed.h) and in full at the end the real table memory is
+ * walked with a decoder written here from the RISC-V privileged spec and
+ * compared with the model leaf by leaf (level, output address, W/X/D/N/PBMT).  After
  * destroy the physmem must be empty again.  Any mismatch aborts.
  *
  * Set GENPT_FUZZ_TRACE=1 to print every operation (for reproducers).
