@@ -53,7 +53,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +61,7 @@
 #include "fuzz_carry.h"
 #include "fuzz_changed.h"
 #include "fuzz_gmodel.h"
+#include "fuzz_halves.h"
 #include "fuzz_target.h"
 #include "genpt/genpt.h"
 
@@ -75,11 +75,6 @@
 #define FF_MAX_BITS (1u << 14)
 #define FF_VERIFY_EVERY 48
 #define FF_RECENT 8
-
-/* A side of the two-thread mode keeps its carried ranges (fuzz_carry.h)
- * below this, so that the two never fill the table's FC_MAX slots and each
- * side's model predicts the shared carry. */
-#define FF_SIDE_CARRY (FC_MAX / 2 - 6)
 
 #define PROT_ALL (GENPT_READ | GENPT_WRITE | GENPT_NOEXEC | GENPT_MMIO | GENPT_CACHE)
 
@@ -134,13 +129,7 @@ struct ff {
 	const char *opname;
 	bool trace;
 
-	/* Two-thread mode (GENPT_FUZZ_THREADS=2, replay --threads 2): this
-	 * side's half of the 64-bit space, the 2^@cbits-byte chunks whose
-	 * bit @cbits is @side; addresses drawn are XORed with @flip so that
-	 * both sides meet the same arenas. */
-	bool halves;
-	unsigned int side, cbits;
-	uint64_t flip;
+	struct fh_half h; /* a side of the two-thread mode (fuzz_halves.h) */
 
 	struct fch_set ch; /* what changed since the last verify */
 };
@@ -163,20 +152,6 @@ struct ff {
 			fputc('\n', stderr);                                  \
 		}                                                             \
 	} while (0)
-
-/* GENPT_FUZZ_THREADS=2 (replay_main.c: --threads 2): the two-thread mode
- * (ff_run_halves).  Read once. */
-static unsigned int ff_threads(void)
-{
-	static int n = -1;
-
-	if (n < 0) {
-		const char *e = getenv("GENPT_FUZZ_THREADS");
-
-		n = e ? atoi(e) : 1;
-	}
-	return (unsigned int)n;
-}
 
 /* ------------------------------------------------------------- input -- */
 
@@ -338,7 +313,7 @@ static uint64_t ff_iova(struct ff *f)
 		va += 4096 * (1 + u8(f) % (g / 4096 - 1)); /* 4K- but not granule-aligned */
 	/* the other side of the two-thread mode: addresses near what this
 	 * side mapped before stay; arenas and edges move to its half */
-	return (sel & 15) >= 6 && (sel & 15) <= 10 ? va : va ^ f->flip;
+	return (sel & 15) >= 6 && (sel & 15) <= 10 ? va : va ^ f->h.flip;
 }
 
 /* An address for a single access: usually inside something mapped. */
@@ -448,23 +423,10 @@ static unsigned int ff_prot(struct ff *f)
 	return p[u8(f) % (sizeof(p) / sizeof(p[0]))];
 }
 
-/*
- * Two-thread mode: may this side touch [@iova, @iova + @len)?  Only a
- * range inside one chunk of its half (the other side edits the other
- * chunks at the same time); a side whose carried ranges might grow past
- * FF_SIDE_CARRY skips the operations that add to them (@carry).  Always
- * yes otherwise.
- */
+/* Two-thread mode: may this side touch [@iova, @iova + @len)? (fh_mine) */
 static bool ff_mine(const struct ff *f, uint64_t iova, uint64_t len, bool carry)
 {
-	uint64_t last = iova + (len - 1);
-
-	if (!f->halves)
-		return true;
-	if (carry && f->carry.n + 4 > FF_SIDE_CARRY)
-		return false;
-	return len && last >= iova && iova >> f->cbits == last >> f->cbits &&
-	       ((iova >> f->cbits) & 1) == f->side;
+	return fh_mine(&f->h, iova, len, carry, f->carry.n);
 }
 
 /* ------------------------------------------------------------ checks -- */
@@ -508,7 +470,7 @@ static void ff_check_state(struct ff *f)
 		FAIL(f, "genpt_dirty_tracking() disagrees");
 	/* a side of the two-thread mode sees half the table: the totals are
 	 * checked once both sides are done */
-	if (f->halves)
+	if (f->h.on)
 		return;
 	if (genpt_table_bytes(f->pt, &tb))
 		FAIL(f, "genpt_table_bytes failed");
@@ -1189,7 +1151,7 @@ static void ff_verify(struct ff *f, bool full)
 
 	ff_check_state(f);
 	ff_check_leaves(f, only);
-	if (f->halves) { /* reclaim needs the table to itself */
+	if (f->h.on) { /* reclaim needs the table to itself */
 		ff_gather_check(f);
 		fch_reset(&f->ch);
 		return;
@@ -1224,7 +1186,7 @@ static int ff_room(struct ff *f, uint64_t count, uint64_t bytes)
 
 	if (!count)
 		return 1;
-	if (f->halves) /* a side's physmem is 1 GiB (ff_create) */
+	if (f->h.on) /* a side's physmem is 1 GiB (ff_create) */
 		return f->pm || !f->host_pa_unknown ? 1 : -1;
 	if (!f->pm)
 		return f->host_pa_unknown ? -1 : 1;
@@ -1282,7 +1244,7 @@ static void ff_map(struct ff *f, bool again)
 		/* The model counts the tables its leaves need; empty ones an
 		 * unmap left would make the map need less.  Where memory
 		 * decides the outcome, give them back first so it is exact. */
-		if (room != 1 && !f->halves) {
+		if (room != 1 && !f->h.on) {
 			if (genpt_reclaim(f->pt, NULL, NULL))
 				FAIL(f, "genpt_reclaim failed");
 			room = ff_room(f, need, need_bytes);
@@ -1719,7 +1681,7 @@ static void ff_tracking(struct ff *f)
 {
 	bool on = u8(f) & 1;
 
-	if (f->halves)
+	if (f->h.on)
 		return; /* needs the table to itself */
 	f->ch.all = true; /* may change every leaf */
 	TRACE(f, "set_dirty_tracking %d", on);
@@ -1985,7 +1947,7 @@ static void ff_collect(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t bas
 			continue; /* empty in every format (see ff_walk) */
 		/* two-thread mode: the other side's chunks may be changing
 		 * (an entry wider than a chunk is a table both use) */
-		if (f->halves && g->shift[lvl] <= f->cbits &&
+		if (f->h.on && g->shift[lvl] <= f->h.cbits &&
 		    !ff_mine(f, ff_sext(f, base + (i << g->shift[lvl])), 1, false))
 			continue;
 		d = ff_decode(f, lvl, e);
@@ -2431,7 +2393,7 @@ static void ff_split_mode(struct ff *f)
 	struct genpt_gather before = f->g;
 	int want = ps < f->m.g.gshift || ps > 63 ? -EINVAL : 0;
 
-	if (f->halves)
+	if (f->h.on)
 		return; /* needs the table to itself */
 	f->ch.all = true; /* may split or merge any leaf */
 	if (!want && !f->f.has_dirty)
@@ -2772,7 +2734,7 @@ static bool ff_create(struct ff *f)
 		uint64_t a;
 
 		f->pm_size = ((p >> 3) & 15) >= 10 ? ff_pm_small[((p >> 3) & 15) - 10] : GiB;
-		if (ff_threads() == 2)
+		if (fh_threads() == 2)
 			f->pm_size = GiB; /* the sides cannot predict each other's use */
 		switch (p & 7) {
 		case 0:
@@ -2956,17 +2918,10 @@ static void *ff_side_main(void *arg)
 static void ff_side_init(struct ff *s, const struct ff *f, unsigned int i, unsigned int cbits,
 			 const uint8_t *data, size_t n)
 {
-	bool top = cbits == f->m.g.va_bits - 1;
-
 	*s = *f;
 	gm_init(&s->m, &f->m.g);
 	s->m.tracking = f->m.tracking;
-	s->halves = true;
-	s->side = i;
-	s->cbits = cbits;
-	/* side 1 meets the arenas near 0 in its own chunks (the upper half
-	 * of a sign-extended space: all bits from cbits up) */
-	s->flip = i ? (top && f->m.g.sign_extend ? ~((1ull << cbits) - 1) : 1ull << cbits) : 0;
+	fh_init(&s->h, i, cbits, f->m.g.va_bits, f->m.g.sign_extend);
 	s->data = data;
 	s->size = n;
 	s->pos = 0;
@@ -2983,7 +2938,6 @@ static void ff_join_sides(struct ff *f, struct ff *s)
 {
 	size_t a = 0, b = 0, n = s[0].m.n + s[1].m.n;
 	struct gm_leaf *all = malloc((n ? n : 1) * sizeof(*all));
-	unsigned int ca = 0, cb = 0;
 
 	if (!all)
 		abort();
@@ -2993,16 +2947,7 @@ static void ff_join_sides(struct ff *f, struct ff *s)
 				 s[0].m.leaf[a++] : s[1].m.leaf[b++];
 	gm_insert(&f->m, all, n);
 	free(all);
-	while (ca < s[0].carry.n || cb < s[1].carry.n) {
-		struct fc_range r = cb == s[1].carry.n || (ca < s[0].carry.n &&
-							   s[0].carry.r[ca].first < s[1].carry.r[cb].first) ?
-					    s[0].carry.r[ca++] : s[1].carry.r[cb++];
-
-		if (f->carry.n && f->carry.r[f->carry.n - 1].last + 1 == r.first)
-			f->carry.r[f->carry.n - 1].last = r.last;
-		else
-			f->carry.r[f->carry.n++] = r;
-	}
+	fh_join_carry(&f->carry, &s[0].carry, &s[1].carry);
 }
 
 /*
@@ -3019,9 +2964,7 @@ static void ff_run_halves(struct ff *f)
 {
 	size_t mid = f->pos + (f->size - f->pos) / 2;
 	struct ff *s = malloc(2 * sizeof(*s));
-	unsigned int lvl = 1 + (unsigned int)((f->rng >> 8) % f->m.g.levels);
-	unsigned int cbits = lvl < f->m.g.levels ? f->m.g.shift[lvl] : f->m.g.va_bits - 1;
-	pthread_t t[2];
+	unsigned int cbits = fh_cbits(f->rng, f->m.g.levels, f->m.g.shift, f->m.g.va_bits);
 
 	if (!s)
 		abort();
@@ -3032,11 +2975,7 @@ static void ff_run_halves(struct ff *f)
 	TRACE(f, "two threads, chunks of 2^%u bytes", cbits);
 	ff_side_init(&s[0], f, 0, cbits, f->data + f->pos, mid - f->pos);
 	ff_side_init(&s[1], f, 1, cbits, f->data + mid, f->size - mid);
-	for (unsigned int i = 0; i < 2; i++)
-		if (pthread_create(&t[i], NULL, ff_side_main, &s[i]))
-			abort();
-	for (unsigned int i = 0; i < 2; i++)
-		pthread_join(t[i], NULL);
+	fh_run2(&s[0], &s[1], ff_side_main);
 	f->pos = f->size;
 	ff_join_sides(f, s);
 	for (unsigned int i = 0; i < 2; i++) {
@@ -3076,7 +3015,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (ff_create(f)) {
 		ff_buffers(f);
-		if (ff_threads() == 2)
+		if (fh_threads() == 2)
 			ff_run_halves(f);
 		else
 			ff_run_ops(f);

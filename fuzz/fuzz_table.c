@@ -43,6 +43,7 @@
 
 #include "fuzz_carry.h"
 #include "fuzz_changed.h"
+#include "fuzz_halves.h"
 #include "fuzz_model.h"
 #include "genpt/genpt.h"
 
@@ -98,6 +99,7 @@ struct fz {
 	const char *opname;
 	bool trace;
 	struct fch_set ch; /* what changed since the last verify */
+	struct fh_half h; /* a side of the two-thread mode (fuzz_halves.h) */
 };
 
 #define FAIL(f, ...)                                                        \
@@ -266,7 +268,9 @@ static uint64_t fz_iova(struct fz *f)
 	}
 	if (sel >= 0xf8)
 		va += 1 + u8(f) % 0xfff; /* misaligned */
-	return va;
+	/* the other side of the two-thread mode: addresses near what this
+	 * side mapped before stay; arenas and edges move to its half */
+	return (sel & 15) >= 6 && (sel & 15) <= 10 ? va : va ^ f->h.flip;
 }
 
 /* An address for a single access: usually inside something mapped. */
@@ -409,6 +413,12 @@ static void fz_check_state(struct fz *f)
 {
 	uint64_t tb = 0, freed = 0, model = fm_table_bytes(&f->m);
 
+	if (genpt_dirty_tracking(f->pt) != (f->m.tracking ? 1 : 0))
+		FAIL(f, "genpt_dirty_tracking() disagrees");
+	/* a side of the two-thread mode sees half the table: the totals are
+	 * checked once both sides are done */
+	if (f->h.on)
+		return;
 	if (genpt_table_bytes(f->pt, &tb))
 		FAIL(f, "genpt_table_bytes failed");
 	/* Only when there is something to reclaim: a table holding exactly
@@ -435,8 +445,6 @@ static void fz_check_state(struct fz *f)
 				" blocks with an empty gather, model: %" PRIu64 " in %" PRIu64,
 			     b, blocks, tb, 1 + fm_tables(&f->m));
 	}
-	if (genpt_dirty_tracking(f->pt) != (f->m.tracking ? 1 : 0))
-		FAIL(f, "genpt_dirty_tracking() disagrees");
 }
 
 static int fz_model_translate(struct fz *f, uint64_t va, uint64_t *oa)
@@ -456,8 +464,12 @@ static int fz_model_translate(struct fz *f, uint64_t va, uint64_t *oa)
 static void fz_check_va(struct fz *f, uint64_t va)
 {
 	uint64_t oa = 0xdeadbeef, want = 0;
-	int err = genpt_iova_to_phys(f->pt, va, &oa);
-	int werr = fz_model_translate(f, va, &want);
+	int err, werr;
+
+	if (!fh_mine(&f->h, va, 1, false, 0))
+		return; /* the other side's half */
+	err = genpt_iova_to_phys(f->pt, va, &oa);
+	werr = fz_model_translate(f, va, &want);
 
 	if (err != werr)
 		FAIL(f, "iova_to_phys(0x%" PRIx64 ") = %d, model %d", va, err, werr);
@@ -800,6 +812,11 @@ static void fz_verify(struct fz *f, bool full)
 
 	fz_check_state(f);
 	fz_check_leaves(f, only);
+	if (f->h.on) { /* reclaim and the walk need the table to itself */
+		fz_gather_check(f);
+		fch_reset(&f->ch);
+		return;
+	}
 	/* The walk below finds every table the model's leaves need and no
 	 * other: the empty ones unmaps leave go first (genpt_reclaim()). */
 	if (!only && genpt_reclaim(f->pt, NULL, NULL))
@@ -843,6 +860,8 @@ static void fz_map(struct fz *f, bool again)
 	oa = fz_oa(f, iova, len);
 	prot = fz_prot(f);
 	use_g = (u8(f) & 3) != 0;
+	if (!fh_mine(&f->h, iova, len, false, 0))
+		return;
 	fch_add_len(&f->ch, iova, len);
 
 	if (!(prot & (GENPT_READ | GENPT_WRITE)) || (prot & ~PROT_ALL))
@@ -859,7 +878,7 @@ static void fz_map(struct fz *f, bool again)
 			return; /* too big for the model's budget: skip */
 		overlap = fm_overlaps(&f->m, iova, last);
 		need = fm_new_tables(&f->m, f->plan, (size_t)n, &fresh);
-		if (f->pm) {
+		if (f->pm && !f->h.on) { /* a side's physmem is 1 GiB (fz_create) */
 			uint64_t used = fz_pm_bytes(f, NULL);
 
 			nomem = need * 4096 > f->pm_size - used;
@@ -933,6 +952,8 @@ static void fz_unmap(struct fz *f, bool again)
 		iova = fz_iova(f);
 		len = fz_len(f, iova);
 	}
+	if (!fh_mine(&f->h, iova, len, true, f->carry.n))
+		return;
 	fch_add_len(&f->ch, iova, len);
 	want = fm_check_iova(&f->m, iova, len, &last);
 	if (!want) {
@@ -1003,6 +1024,8 @@ static void fz_hw_one(struct fz *f, uint64_t va, unsigned int access)
 	int want = 0, err;
 	long i = -1;
 
+	if (!fh_mine(&f->h, va, 1, false, 0))
+		return;
 	if (access < GENPT_ACCESS_READ || access > GENPT_ACCESS_EXEC)
 		want = -EINVAL;
 	else
@@ -1086,6 +1109,8 @@ static void fz_dirty(struct fz *f)
 		iova = fz_iova(f);
 		len = fz_len(f, iova);
 	}
+	if (!fh_mine(&f->h, iova, len, true, f->carry.n))
+		return;
 	fch_add_len(&f->ch, iova, len);
 	want = (flags & ~GENPT_DIRTY_NO_CLEAR) ? -EINVAL : 0;
 	if (!want)
@@ -1216,6 +1241,8 @@ static void fz_tracking(struct fz *f)
 {
 	bool on = u8(f) & 1;
 
+	if (f->h.on)
+		return; /* needs the table to itself */
 	TRACE(f, "set_dirty_tracking %d", on);
 	f->ch.all = true; /* may change every leaf */
 	fz_errno(f, genpt_set_dirty_tracking(f->pt, on), 0, "set_dirty_tracking");
@@ -1359,6 +1386,8 @@ static bool fz_create(struct fz *f)
 		};
 
 		f->pm_size = (p >> 3) >= 24 ? fz_pm_sizes[(p >> 3) & 7] : 256 * MiB;
+		if (fh_threads() == 2)
+			f->pm_size = 1024 * MiB; /* the sides cannot predict each other's use */
 		f->pm_base = bases[p & 7];
 		if ((p & 7) == 7)
 			f->pm_base = (1ull << 56) - f->pm_size;
@@ -1408,6 +1437,166 @@ static bool fz_create(struct fz *f)
 	return true;
 }
 
+/* One operation of the program, chosen by its opcode byte @op. */
+static void fz_op(struct fz *f, uint8_t op)
+{
+	switch (op % 16) {
+	case 0:
+	case 1:
+	case 2:
+		f->opname = "map";
+		fz_map(f, false);
+		break;
+	case 3:
+	case 4:
+		f->opname = "unmap";
+		fz_unmap(f, false);
+		break;
+	case 5:
+		f->opname = "iova_to_phys";
+		fz_translate(f);
+		break;
+	case 6:
+	case 7:
+		f->opname = "hw_access";
+		fz_hw(f);
+		break;
+	case 8:
+	case 9:
+		f->opname = "read_and_clear_dirty";
+		fz_dirty(f);
+		break;
+	case 10:
+		f->opname = "set_dirty_tracking";
+		fz_tracking(f);
+		break;
+	case 11:
+		f->opname = "gather_release";
+		fz_release(f);
+		break;
+	case 12:
+		f->opname = "hw_access burst";
+		fz_hw_burst(f);
+		break;
+	case 13:
+		f->opname = "map again";
+		fz_map(f, true);
+		break;
+	case 14:
+		f->opname = "unmap again";
+		fz_unmap(f, true);
+		break;
+	default:
+		f->opname = "verify";
+		fz_verify(f, false);
+		break;
+	}
+}
+
+static void fz_buffers(struct fz *f)
+{
+	f->plan = malloc(FZ_MAX_PLAN * sizeof(*f->plan));
+	f->bits = malloc((FZ_MAX_BITS / 64 + 2) * 8);
+	f->want = malloc((FZ_MAX_BITS / 64 + 2) * 8);
+	if (!f->plan || !f->bits || !f->want)
+		abort();
+}
+
+static void fz_free_buffers(struct fz *f)
+{
+	free(f->plan);
+	free(f->bits);
+	free(f->want);
+}
+
+/* The program's operations from f->pos on, a verify every
+ * FZ_VERIFY_EVERY of them. */
+static void fz_run_ops(struct fz *f)
+{
+	for (f->op = 1; f->pos < f->size && f->op <= FZ_MAX_OPS; f->op++) {
+		fz_op(f, u8(f));
+		if (f->op % FZ_VERIFY_EVERY == 0) {
+			f->opname = "periodic verify";
+			fz_verify(f, false);
+		}
+	}
+}
+
+static void *fz_side_main(void *arg)
+{
+	struct fz *s = arg;
+
+	fz_run_ops(s);
+	s->opname = "side's final verify";
+	fz_verify(s, true);
+	fz_release(s);
+	return NULL;
+}
+
+/* Side @i of the two-thread mode (fuzz_halves.h): @f's table, @n bytes of
+ * the program from @data on, a model of its own. */
+static void fz_side_init(struct fz *s, const struct fz *f, unsigned int i, unsigned int cbits,
+			 const uint8_t *data, size_t n)
+{
+	*s = *f;
+	fm_init(&s->m, f->m.levels, f->m.va_bits, f->m.oa_bits, f->m.gstage, f->m.napot,
+		f->m.pbmt);
+	s->m.tracking = f->m.tracking;
+	fh_init(&s->h, i, cbits, f->m.va_bits, f->m.sign_extend);
+	s->data = data;
+	s->size = n;
+	s->pos = 0;
+	s->rng = f->rng + i * 0x9e3779b97f4a7c15ull;
+	genpt_gather_init(&s->g);
+	s->req = s->allow = false;
+	fz_buffers(s);
+}
+
+/*
+ * The two-thread mode (fuzz_halves.h): the program's operations, cut in
+ * two, run at the same time from two threads on the two halves of the
+ * address space, each side checked against its own model after every
+ * step.  Then the two models (and carried ranges) become @f's, for the
+ * final verify of the whole table.
+ */
+static void fz_run_halves(struct fz *f)
+{
+	size_t mid = f->pos + (f->size - f->pos) / 2, a = 0, b = 0, n;
+	unsigned int shift[8]; /* levels <= 5 */
+	struct fz *s = malloc(2 * sizeof(*s));
+	struct fm_leaf *all;
+
+	if (!s)
+		abort();
+	for (unsigned int l = 0; l < f->m.levels; l++)
+		shift[l] = 12 + 9 * l;
+	if (f->rng & 1) { /* tracking needs the table to itself */
+		fz_errno(f, genpt_set_dirty_tracking(f->pt, true), 0, "set_dirty_tracking");
+		f->m.tracking = true;
+	}
+	fz_side_init(&s[0], f, 0, fh_cbits(f->rng, f->m.levels, shift, f->m.va_bits),
+		     f->data + f->pos, mid - f->pos);
+	fz_side_init(&s[1], f, 1, s[0].h.cbits, f->data + mid, f->size - mid);
+	fh_run2(&s[0], &s[1], fz_side_main);
+	f->pos = f->size;
+	n = s[0].m.n + s[1].m.n;
+	all = malloc((n ? n : 1) * sizeof(*all));
+	if (!all)
+		abort();
+	for (size_t k = 0; k < n; k++)
+		all[k] = b == s[1].m.n || (a < s[0].m.n &&
+					   s[0].m.leaf[a].first < s[1].m.leaf[b].first) ?
+				 s[0].m.leaf[a++] : s[1].m.leaf[b++];
+	fm_insert(&f->m, all, n);
+	free(all);
+	fh_join_carry(&f->carry, &s[0].carry, &s[1].carry);
+	for (unsigned int i = 0; i < 2; i++) {
+		fz_free_buffers(&s[i]);
+		fm_fini(&s[i].m);
+	}
+	free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f;
@@ -1421,70 +1610,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	genpt_gather_init(&f.g);
 
 	if (fz_create(&f)) {
-		f.plan = malloc(FZ_MAX_PLAN * sizeof(*f.plan));
-		f.bits = malloc((FZ_MAX_BITS / 64 + 2) * 8);
-		f.want = malloc((FZ_MAX_BITS / 64 + 2) * 8);
-		if (!f.plan || !f.bits || !f.want)
-			abort();
-		for (f.op = 1; f.pos < f.size && f.op <= FZ_MAX_OPS; f.op++) {
-			uint8_t op = u8(&f);
-
-			switch (op % 16) {
-			case 0:
-			case 1:
-			case 2:
-				f.opname = "map";
-				fz_map(&f, false);
-				break;
-			case 3:
-			case 4:
-				f.opname = "unmap";
-				fz_unmap(&f, false);
-				break;
-			case 5:
-				f.opname = "iova_to_phys";
-				fz_translate(&f);
-				break;
-			case 6:
-			case 7:
-				f.opname = "hw_access";
-				fz_hw(&f);
-				break;
-			case 8:
-			case 9:
-				f.opname = "read_and_clear_dirty";
-				fz_dirty(&f);
-				break;
-			case 10:
-				f.opname = "set_dirty_tracking";
-				fz_tracking(&f);
-				break;
-			case 11:
-				f.opname = "gather_release";
-				fz_release(&f);
-				break;
-			case 12:
-				f.opname = "hw_access burst";
-				fz_hw_burst(&f);
-				break;
-			case 13:
-				f.opname = "map again";
-				fz_map(&f, true);
-				break;
-			case 14:
-				f.opname = "unmap again";
-				fz_unmap(&f, true);
-				break;
-			default:
-				f.opname = "verify";
-				fz_verify(&f, false);
-				break;
-			}
-			if (f.op % FZ_VERIFY_EVERY == 0) {
-				f.opname = "periodic verify";
-				fz_verify(&f, false);
-			}
-		}
+		fz_buffers(&f);
+		if (fh_threads() == 2)
+			fz_run_halves(&f);
+		else
+			fz_run_ops(&f);
 		f.opname = "final verify";
 		fz_verify(&f, true);
 		f.opname = "teardown";
@@ -1497,9 +1627,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FAIL(&f, "physmem holds %" PRIu64 " bytes in %" PRIu64
 					 " blocks after destroy", b, blocks);
 		}
-		free(f.plan);
-		free(f.bits);
-		free(f.want);
+		fz_free_buffers(&f);
 	}
 	genpt_physmem_destroy(f.pm);
 	fm_fini(&f.m);
@@ -1608,4 +1736,5 @@ const struct fuzz_target_info fuzz_target = {
 	.nseeds = sizeof(fuzz_table_seeds) / sizeof(fuzz_table_seeds[0]),
 	.seed = fuzz_table_seed,
 	.max_len = 703,
+	.threads = true,
 };
