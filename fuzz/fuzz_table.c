@@ -25,10 +25,13 @@
  * accounting.  Periodically (where the operations since the last check
  * acted, fuzz_changed.h) and in full at the end the real table memory is
  * walked with a decoder written here from the RISC-V privileged spec and
- * compared with the model leaf by leaf (level, output address, W/X/D/N/PBMT).  After
- * destroy the physmem must be empty again.  Any mismatch aborts.
+ * compared with the model leaf by leaf (level, output address,
+ * W/X/D/N/PBMT).  After destroy the physmem must be empty again.  Any
+ * mismatch aborts.
  *
- * Set GENPT_FUZZ_TRACE=1 to print every operation (for reproducers).
+ * Set GENPT_FUZZ_TRACE=1 to print every operation (for reproducers), and
+ * GENPT_FUZZ_THREADS=2 (the replay's --threads 2) to run the operations
+ * from two threads on the two halves of the address space (fuzz_halves.h).
  */
 #define _DEFAULT_SOURCE
 
