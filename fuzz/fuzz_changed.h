@@ -6,10 +6,14 @@
  *
  * Every operation adds the range it acted on (its whole argument range,
  * whatever the outcome: a call that fails must change nothing, so its
- * range is checked too).  An operation that may change any leaf
- * (set_dirty_tracking, split-mode tracking) or more ranges than FCH_MAX
- * sets @all, and the next verify is a full one.  Ranges that overlap or
- * touch are kept as one.
+ * range is checked too; a range the call must refuse outright, beyond
+ * the address space or wrapping, adds only its first address).  An
+ * operation that may change any leaf (split-mode tracking) or more ranges
+ * than FCH_MAX sets @all, and the next verify is a full one.
+ * set_dirty_tracking, which may change the dirty state of every leaf but
+ * nothing else, sets @dirty: the next verify checks the dirty state of
+ * every leaf and walks every table.  Ranges that overlap or touch are
+ * kept as one.
  */
 #ifndef GENPT_FUZZ_CHANGED_H
 #define GENPT_FUZZ_CHANGED_H
@@ -17,19 +21,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FCH_MAX 8
+#define FCH_MAX 16
 
 struct fch_set {
-	bool all;
+	bool all, dirty;
 	unsigned int n;
 	uint64_t lo[FCH_MAX], hi[FCH_MAX];
 };
 
 static inline void fch_reset(struct fch_set *c)
 {
-	c->all = false;
+	c->all = c->dirty = false;
 	c->n = 0;
 }
+
+/* Every address: what an incremental walk that must see every table
+ * (@dirty) looks at. */
+static const struct fch_set fch_everything = { true, false, 0, { 0 }, { 0 } };
 
 /* Do [a0, a1] and [b0, b1] overlap or touch? */
 static inline bool fch_near(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)

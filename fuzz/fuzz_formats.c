@@ -514,6 +514,15 @@ static int ff_model_translate(struct ff *f, uint64_t va, uint64_t *oa)
 	return 0;
 }
 
+/* The call on [@iova, @iova + @len) may change that range (fuzz_changed.h;
+ * a range it must refuse: only its first address). */
+static void ff_touch(struct ff *f, uint64_t iova, uint64_t len)
+{
+	uint64_t last;
+
+	fch_add_len(&f->ch, iova, gm_check_iova(&f->m, iova, len, &last) ? 1 : len);
+}
+
 static void ff_check_va(struct ff *f, uint64_t va)
 {
 	uint64_t oa = 0xdeadbeef, want = 0;
@@ -1109,14 +1118,17 @@ static void ff_check_leaf_dirty(struct ff *f, const struct gm_leaf *l)
 }
 
 /* Translations at, inside and around every leaf (@only: every leaf that
- * meets those ranges), and its dirty state. */
-static void ff_check_leaves(struct ff *f, const struct fch_set *only)
+ * meets those ranges), and its dirty state (@dirty: of every leaf). */
+static void ff_check_leaves(struct ff *f, const struct fch_set *only, bool dirty)
 {
 	for (size_t i = 0; i < f->m.n; i++) {
 		const struct gm_leaf *l = &f->m.leaf[i];
 
-		if (only && !fch_hit(only, l->first, l->last))
+		if (only && !fch_hit(only, l->first, l->last)) {
+			if (dirty)
+				ff_check_leaf_dirty(f, l);
 			continue;
+		}
 		ff_check_va(f, l->first);
 		ff_check_va(f, l->last);
 		ff_check_va(f, l->first + (ff_rand(f) % gm_size(l)));
@@ -1150,7 +1162,7 @@ static void ff_verify(struct ff *f, bool full)
 	const struct fch_set *only = full || f->ch.all ? NULL : &f->ch;
 
 	ff_check_state(f);
-	ff_check_leaves(f, only);
+	ff_check_leaves(f, only, f->ch.dirty);
 	if (f->h.on) { /* reclaim needs the table to itself */
 		ff_gather_check(f);
 		fch_reset(&f->ch);
@@ -1160,7 +1172,7 @@ static void ff_verify(struct ff *f, bool full)
 	 * other: the empty ones unmaps leave go first (genpt_reclaim()). */
 	if (!only && genpt_reclaim(f->pt, NULL, NULL))
 		FAIL(f, "genpt_reclaim failed");
-	ff_check_table(f, only);
+	ff_check_table(f, only && f->ch.dirty ? &fch_everything : only);
 	ff_gather_check(f);
 	fch_reset(&f->ch);
 }
@@ -1224,7 +1236,7 @@ static void ff_map(struct ff *f, bool again)
 	use_g = (u8(f) & 3) != 0;
 	if (!ff_mine(f, iova, len, false))
 		return;
-	fch_add_len(&f->ch, iova, len);
+	ff_touch(f, iova, len);
 
 	if (!(prot & (GENPT_READ | GENPT_WRITE)) || (prot & ~PROT_ALL))
 		want = -EINVAL;
@@ -1350,7 +1362,7 @@ static void ff_unmap(struct ff *f, bool again)
 	}
 	if (!ff_mine(f, iova, len, true))
 		return;
-	fch_add_len(&f->ch, iova, len);
+	ff_touch(f, iova, len);
 	want = gm_check_iova(&f->m, iova, len, &last);
 	if (!want && read_dirty) {
 		ff_range_bitmap(f, iova, last, &bm);
@@ -1549,7 +1561,7 @@ static void ff_dirty(struct ff *f)
 	ff_query(f, fsel & 0x10, &iova, &len);
 	if (!ff_mine(f, iova, len, true))
 		return;
-	fch_add_len(&f->ch, iova, len);
+	ff_touch(f, iova, len);
 	/* Argument errors first (the query's shape, then the bitmap's, both
 	 * -EINVAL; then wrap and range), -EOPNOTSUPP after them. */
 	want = (flags & ~GENPT_DIRTY_NO_CLEAR) ? -EINVAL : 0;
@@ -1683,7 +1695,7 @@ static void ff_tracking(struct ff *f)
 
 	if (f->h.on)
 		return; /* needs the table to itself */
-	f->ch.all = true; /* may change every leaf */
+	f->ch.dirty = true; /* may change every leaf's dirty state */
 	TRACE(f, "set_dirty_tracking %d", on);
 	if (!f->f.has_dirty) {
 		ff_errno(f, genpt_set_dirty_tracking(f->pt, on), -EOPNOTSUPP,
@@ -1878,7 +1890,7 @@ static void ff_split(struct ff *f)
 	}
 	if (!ff_mine(f, iova, len, false))
 		return;
-	fch_add_len(&f->ch, iova, len);
+	ff_touch(f, iova, len);
 	want = ps < f->m.g.gshift || ps > 63 ? -EINVAL : 0;
 	if (!want)
 		want = gm_check_iova(&f->m, iova, len, &last);
@@ -2011,7 +2023,7 @@ static void ff_merge(struct ff *f)
 	use_g = (u8(f) & 3) != 0;
 	if (!ff_mine(f, iova, len, false))
 		return;
-	fch_add_len(&f->ch, iova, len);
+	ff_touch(f, iova, len);
 	want = gm_check_iova(&f->m, iova, len, &last);
 	if (!want && !gm_overlaps(&f->m, iova, last))
 		want = -ENOENT;
@@ -2244,9 +2256,9 @@ static void ff_clear(struct ff *f)
 	}
 	if (!ff_mine(f, iova, len, true) || (pbm && !ff_mine(f, bm.iova, bm.length, true)))
 		return;
-	fch_add_len(&f->ch, iova, len);
+	ff_touch(f, iova, len);
 	if (pbm)
-		fch_add_len(&f->ch, bm.iova, bm.length);
+		ff_touch(f, bm.iova, bm.length);
 	want = ff_mask_want(f, pbm, &last);
 	memcpy(f->want, f->bits, (FF_MAX_BITS / 64) * 8);
 	TRACE(f, "clear_dirty mask iova 0x%" PRIx64 " len 0x%" PRIx64 " shift %u gather %d: want %d",

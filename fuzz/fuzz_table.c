@@ -464,6 +464,15 @@ static int fz_model_translate(struct fz *f, uint64_t va, uint64_t *oa)
 	return 0;
 }
 
+/* The call on [@iova, @iova + @len) may change that range (fuzz_changed.h;
+ * a range it must refuse: only its first address). */
+static void fz_touch(struct fz *f, uint64_t iova, uint64_t len)
+{
+	uint64_t last;
+
+	fch_add_len(&f->ch, iova, fm_check_iova(&f->m, iova, len, &last) ? 1 : len);
+}
+
 static void fz_check_va(struct fz *f, uint64_t va)
 {
 	uint64_t oa = 0xdeadbeef, want = 0;
@@ -773,14 +782,17 @@ static void fz_check_leaf_dirty(struct fz *f, const struct fm_leaf *l)
 }
 
 /* Translations at, inside and around every leaf (@only: every leaf that
- * meets those ranges), and its dirty state. */
-static void fz_check_leaves(struct fz *f, const struct fch_set *only)
+ * meets those ranges), and its dirty state (@dirty: of every leaf). */
+static void fz_check_leaves(struct fz *f, const struct fch_set *only, bool dirty)
 {
 	for (size_t i = 0; i < f->m.n; i++) {
 		const struct fm_leaf *l = &f->m.leaf[i];
 
-		if (only && !fch_hit(only, l->first, l->last))
+		if (only && !fch_hit(only, l->first, l->last)) {
+			if (dirty)
+				fz_check_leaf_dirty(f, l);
 			continue;
+		}
 		fz_check_va(f, l->first);
 		fz_check_va(f, l->last);
 		fz_check_va(f, l->first + (fz_rand(f) % fm_size(l)));
@@ -814,7 +826,7 @@ static void fz_verify(struct fz *f, bool full)
 	const struct fch_set *only = full || f->ch.all ? NULL : &f->ch;
 
 	fz_check_state(f);
-	fz_check_leaves(f, only);
+	fz_check_leaves(f, only, f->ch.dirty);
 	if (f->h.on) { /* reclaim and the walk need the table to itself */
 		fz_gather_check(f);
 		fch_reset(&f->ch);
@@ -824,7 +836,7 @@ static void fz_verify(struct fz *f, bool full)
 	 * other: the empty ones unmaps leave go first (genpt_reclaim()). */
 	if (!only && genpt_reclaim(f->pt, NULL, NULL))
 		FAIL(f, "genpt_reclaim failed");
-	fz_check_table(f, only);
+	fz_check_table(f, only && f->ch.dirty ? &fch_everything : only);
 	fz_gather_check(f);
 	fch_reset(&f->ch);
 }
@@ -865,7 +877,7 @@ static void fz_map(struct fz *f, bool again)
 	use_g = (u8(f) & 3) != 0;
 	if (!fh_mine(&f->h, iova, len, false, 0))
 		return;
-	fch_add_len(&f->ch, iova, len);
+	fz_touch(f, iova, len);
 
 	if (!(prot & (GENPT_READ | GENPT_WRITE)) || (prot & ~PROT_ALL))
 		want = -EINVAL;
@@ -957,7 +969,7 @@ static void fz_unmap(struct fz *f, bool again)
 	}
 	if (!fh_mine(&f->h, iova, len, true, f->carry.n))
 		return;
-	fch_add_len(&f->ch, iova, len);
+	fz_touch(f, iova, len);
 	want = fm_check_iova(&f->m, iova, len, &last);
 	if (!want) {
 		long a = fm_find(&f->m, iova), b = fm_find(&f->m, last);
@@ -1114,7 +1126,7 @@ static void fz_dirty(struct fz *f)
 	}
 	if (!fh_mine(&f->h, iova, len, true, f->carry.n))
 		return;
-	fch_add_len(&f->ch, iova, len);
+	fz_touch(f, iova, len);
 	want = (flags & ~GENPT_DIRTY_NO_CLEAR) ? -EINVAL : 0;
 	if (!want)
 		want = fm_check_iova(&f->m, iova, len, &last);
@@ -1247,7 +1259,7 @@ static void fz_tracking(struct fz *f)
 	if (f->h.on)
 		return; /* needs the table to itself */
 	TRACE(f, "set_dirty_tracking %d", on);
-	f->ch.all = true; /* may change every leaf */
+	f->ch.dirty = true; /* may change every leaf's dirty state */
 	fz_errno(f, genpt_set_dirty_tracking(f->pt, on), 0, "set_dirty_tracking");
 	if (!on) {
 		/* Hardware without D update must not fault: all write-dirty. */
