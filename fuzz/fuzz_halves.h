@@ -10,7 +10,9 @@
  * table pages above that level, and may race to install the same missing
  * table, as table.h allows for disjoint ranges.  A side touches only a
  * range inside one of its chunks; its drawn addresses are XORed with @flip
- * so that both sides meet the same arenas.
+ * so that both sides meet the same arenas.  The physmem is always 1 GiB:
+ * a side cannot predict the other's use of it, so -ENOMEM must not decide
+ * an outcome.
  */
 #ifndef GENPT_FUZZ_HALVES_H
 #define GENPT_FUZZ_HALVES_H

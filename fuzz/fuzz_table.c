@@ -1400,9 +1400,8 @@ static bool fz_create(struct fz *f)
 			0, /* replaced: the top of the 56-bit physical space */
 		};
 
-		f->pm_size = (p >> 3) >= 24 ? fz_pm_sizes[(p >> 3) & 7] : 256 * MiB;
-		if (fh_threads() == 2)
-			f->pm_size = 1024 * MiB; /* the sides cannot predict each other's use */
+		f->pm_size = fh_threads() == 2 ? GiB : /* (fuzz_halves.h) */
+			     (p >> 3) >= 24 ? fz_pm_sizes[(p >> 3) & 7] : 256 * MiB;
 		f->pm_base = bases[p & 7];
 		if ((p & 7) == 7)
 			f->pm_base = (1ull << 56) - f->pm_size;
