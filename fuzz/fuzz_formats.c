@@ -37,14 +37,17 @@
  * the range, the gather (untouched unless allowed; covering every removed or
  * cleaned leaf), the dirty bitmap word by word (bits outside the query
  * included), table memory (exactly what the leaves need: no leaked or
- * lingering table page) and the physmem accounting.  Periodically and at
+ * lingering table page) and the physmem accounting.  Periodically (where
+ * the operations since the last check acted, fuzz_changed.h) and in full at
  * the end the table memory itself is walked with decoders written here from
  * the manuals (RISC-V privileged spec, Arm ARM VMSAv8-64, Intel SDM / VT-d,
  * AMD IOMMU) and compared with the model leaf by leaf: level, run, output
  * address of every member, permissions, and the dirty state of every
  * member.  After destroy the physmem must be empty.  Any mismatch aborts.
  *
- * GENPT_FUZZ_TRACE=1 prints every operation.
+ * GENPT_FUZZ_TRACE=1 prints every operation.  GENPT_FUZZ_THREADS=2 (the
+ * replay's --threads 2) runs the operations from two threads on the two
+ * halves of the address space (ff_run_halves).
  */
 #define _DEFAULT_SOURCE
 
@@ -56,7 +59,9 @@
 #include <string.h>
 
 #include "fuzz_carry.h"
+#include "fuzz_changed.h"
 #include "fuzz_gmodel.h"
+#include "fuzz_halves.h"
 #include "fuzz_target.h"
 #include "genpt/genpt.h"
 
@@ -123,6 +128,10 @@ struct ff {
 	unsigned int op;
 	const char *opname;
 	bool trace;
+
+	struct fh_half h; /* a side of the two-thread mode (fuzz_halves.h) */
+
+	struct fch_set ch; /* what changed since the last verify */
 };
 
 #define FAIL(f, ...)                                                          \
@@ -302,7 +311,9 @@ static uint64_t ff_iova(struct ff *f)
 		va += 1 + u8(f) % 0xfff; /* misaligned */
 	else if (sel >= 0xf0 && g > 4096)
 		va += 4096 * (1 + u8(f) % (g / 4096 - 1)); /* 4K- but not granule-aligned */
-	return va;
+	/* the other side of the two-thread mode: addresses near what this
+	 * side mapped before stay; arenas and edges move to its half */
+	return (sel & 15) >= 6 && (sel & 15) <= 10 ? va : va ^ f->h.flip;
 }
 
 /* An address for a single access: usually inside something mapped. */
@@ -412,6 +423,12 @@ static unsigned int ff_prot(struct ff *f)
 	return p[u8(f) % (sizeof(p) / sizeof(p[0]))];
 }
 
+/* Two-thread mode: may this side touch [@iova, @iova + @len)? (fh_mine) */
+static bool ff_mine(const struct ff *f, uint64_t iova, uint64_t len, bool carry)
+{
+	return fh_mine(&f->h, iova, len, carry, f->carry.n);
+}
+
 /* ------------------------------------------------------------ checks -- */
 
 static void ff_errno(struct ff *f, int got, int want, const char *what)
@@ -449,10 +466,23 @@ static void ff_check_state(struct ff *f)
 	uint64_t nb = ff_note_blocks(f->nnotes);
 	uint64_t tb = 0, freed = 0, model = gm_table_bytes(&f->m) + nb * 4096;
 
-	if ((++f->checks & 3) == 0 && genpt_reclaim(f->pt, NULL, &freed))
-		FAIL(f, "genpt_reclaim failed");
+	if (genpt_dirty_tracking(f->pt) != (f->m.tracking ? 1 : 0))
+		FAIL(f, "genpt_dirty_tracking() disagrees");
+	/* a side of the two-thread mode sees half the table: the totals are
+	 * checked once both sides are done */
+	if (f->h.on)
+		return;
 	if (genpt_table_bytes(f->pt, &tb))
 		FAIL(f, "genpt_table_bytes failed");
+	/* Only when there is something to reclaim: a table holding exactly
+	 * the model's tables has no empty one (a reclaim walks the whole
+	 * table; every full verify still reclaims unconditionally). */
+	if ((++f->checks & 3) == 0 && tb != model) {
+		if (genpt_reclaim(f->pt, NULL, &freed))
+			FAIL(f, "genpt_reclaim failed");
+		if (genpt_table_bytes(f->pt, &tb))
+			FAIL(f, "genpt_table_bytes failed");
+	}
 	if (tb < model || ((f->checks & 3) == 0 && tb != model))
 		FAIL(f, "table bytes %" PRIu64 ", model expects %" PRIu64
 			" (%zu leaves)%s", tb, model, f->m.n,
@@ -468,8 +498,6 @@ static void ff_check_state(struct ff *f)
 				" blocks with an empty gather, model: %" PRIu64 " in %" PRIu64,
 			     b, blocks, tb, 1 + nb + gm_tables(&f->m));
 	}
-	if (genpt_dirty_tracking(f->pt) != (f->m.tracking ? 1 : 0))
-		FAIL(f, "genpt_dirty_tracking() disagrees");
 }
 
 static int ff_model_translate(struct ff *f, uint64_t va, uint64_t *oa)
@@ -486,12 +514,24 @@ static int ff_model_translate(struct ff *f, uint64_t va, uint64_t *oa)
 	return 0;
 }
 
+/* The call on [@iova, @iova + @len) may change that range (fuzz_changed.h;
+ * a range it must refuse: only its first address). */
+static void ff_touch(struct ff *f, uint64_t iova, uint64_t len)
+{
+	uint64_t last;
+
+	fch_add_len(&f->ch, iova, gm_check_iova(&f->m, iova, len, &last) ? 1 : len);
+}
+
 static void ff_check_va(struct ff *f, uint64_t va)
 {
 	uint64_t oa = 0xdeadbeef, want = 0;
-	int err = genpt_iova_to_phys(f->pt, va, &oa);
-	int werr = ff_model_translate(f, va, &want);
+	int err, werr;
 
+	if (!ff_mine(f, va, 1, false))
+		return; /* the other side's half */
+	err = genpt_iova_to_phys(f->pt, va, &oa);
+	werr = ff_model_translate(f, va, &want);
 	if (err != werr)
 		FAIL(f, "iova_to_phys(0x%" PRIx64 ") = %d, model %d", va, err, werr);
 	if (!err && oa != want)
@@ -906,7 +946,23 @@ static void ff_check_perms(struct ff *f, const struct gm_leaf *l, const struct f
 struct ff_walk {
 	size_t idx;
 	uint64_t tables;
+	/* an incremental verify: only the tables whose span meets these
+	 * ranges (and the root); NULL: all */
+	const struct fch_set *only;
 };
+
+/* Is @l in a table that an incremental walk looks at (see struct
+ * ff_walk)? */
+static bool ff_leaf_hit(const struct ff *f, const struct fch_set *only, const struct gm_leaf *l)
+{
+	uint64_t span, first;
+
+	if (!only || l->lvl + 1u >= f->m.g.levels)
+		return true;
+	span = 1ull << f->m.g.shift[l->lvl + 1];
+	first = l->first & ~(span - 1);
+	return fch_hit(only, first, first + (span - 1));
+}
 
 static void ff_walk(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t base,
 		    struct ff_walk *w)
@@ -939,9 +995,12 @@ static void ff_walk(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t base,
 			if (f->pm && (d.addr & (gm_table_size(g, lvl - 1) - 1)))
 				FAIL(f, "table at 0x%" PRIx64 " not aligned to its size", d.addr);
 			w->tables++;
-			ff_walk(f, d.addr, lvl - 1, base + (i << shift), w);
+			if (!w->only || fch_hit(w->only, va, va + ((1ull << shift) - 1)))
+				ff_walk(f, d.addr, lvl - 1, base + (i << shift), w);
 			continue;
 		}
+		while (w->idx < f->m.n && !ff_leaf_hit(f, w->only, &f->m.leaf[w->idx]))
+			w->idx++;
 		if (w->idx >= f->m.n)
 			FAIL(f, "table has a leaf at 0x%" PRIx64 " (level %u) the model does not",
 			     va, lvl);
@@ -976,22 +1035,26 @@ static void ff_walk(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t base,
 		i += members - 1;
 		w->idx++;
 	}
-	if (!live && lvl != g->levels - 1)
+	/* (an incremental walk does not reclaim first: unmaps may have left
+	 * empty tables) */
+	if (!live && !w->only && lvl != g->levels - 1)
 		FAIL(f, "empty table at level %u (va 0x%" PRIx64 ") left linked", lvl,
 		     ff_sext(f, base));
 }
 
-static void ff_check_table(struct ff *f)
+static void ff_check_table(struct ff *f, const struct fch_set *only)
 {
 	struct genpt_hw_info hi;
-	struct ff_walk w = { 0, 0 };
+	struct ff_walk w = { 0, 0, only };
 
 	if (genpt_hw_info(f->pt, &hi))
 		FAIL(f, "genpt_hw_info failed");
 	ff_walk(f, hi.root_pa, f->m.g.levels - 1, 0, &w);
+	while (w.idx < f->m.n && !ff_leaf_hit(f, only, &f->m.leaf[w.idx]))
+		w.idx++;
 	if (w.idx != f->m.n)
 		FAIL(f, "table has %zu leaves, model %zu", w.idx, f->m.n);
-	if (w.tables != gm_tables(&f->m))
+	if (!only && w.tables != gm_tables(&f->m))
 		FAIL(f, "table has %" PRIu64 " tables below the root, model %" PRIu64, w.tables,
 		     gm_tables(&f->m));
 }
@@ -1027,43 +1090,45 @@ static void ff_bits_report(void *ctx, uint64_t first, uint64_t last)
 		ff_bits_set(c->w, c->bm, first, last);
 }
 
-/* One-bit bitmap over each leaf: its dirty state, NO_CLEAR. */
-static void ff_check_dirty_all(struct ff *f)
+/* One-bit bitmap over the leaf @l: its dirty state, NO_CLEAR. */
+static void ff_check_leaf_dirty(struct ff *f, const struct gm_leaf *l)
 {
+	uint64_t word = 0;
+	struct genpt_dirty_bitmap bm = {
+		.bits = &word,
+		.iova = l->first,
+		.length = gm_size(l),
+		.page_shift = (unsigned int)__builtin_ctzll(gm_size(l)),
+	};
+	bool want = ff_leaf_dirty(f, l);
+	int err;
+
 	if (!f->f.has_dirty)
 		return;
-	for (size_t i = 0; i < f->m.n; i++) {
-		const struct gm_leaf *l = &f->m.leaf[i];
-		uint64_t word = 0;
-		struct genpt_dirty_bitmap bm = {
-			.bits = &word,
-			.iova = l->first,
-			.length = gm_size(l),
-			.page_shift = (unsigned int)__builtin_ctzll(gm_size(l)),
-		};
-		bool want = ff_leaf_dirty(f, l);
-		int err;
-
-		/* carried pages under the leaf are reported too */
-		fc_take(&f->carry, l->first, l->last, false, fc_flag_report, &want);
-
-		if (bm.page_shift > 63)
-			continue;
-		err = genpt_read_and_clear_dirty(f->pt, l->first, gm_size(l),
-						 GENPT_DIRTY_NO_CLEAR, &bm, NULL);
-		ff_errno(f, err, 0, "read_and_clear_dirty(NO_CLEAR) of one leaf");
-		if (word != (want ? 1u : 0u))
-			FAIL(f, "leaf 0x%" PRIx64 " harvests as %" PRIu64 ", model %d", l->first,
-			     word, want);
-	}
+	/* carried pages under the leaf are reported too */
+	fc_take(&f->carry, l->first, l->last, false, fc_flag_report, &want);
+	if (bm.page_shift > 63)
+		return;
+	err = genpt_read_and_clear_dirty(f->pt, l->first, gm_size(l), GENPT_DIRTY_NO_CLEAR, &bm,
+					 NULL);
+	ff_errno(f, err, 0, "read_and_clear_dirty(NO_CLEAR) of one leaf");
+	if (word != (want ? 1u : 0u))
+		FAIL(f, "leaf 0x%" PRIx64 " harvests as %" PRIu64 ", model %d", l->first, word,
+		     want);
 }
 
-static void ff_full_verify(struct ff *f)
+/* Translations at, inside and around every leaf (@only: every leaf that
+ * meets those ranges), and its dirty state (@dirty: of every leaf). */
+static void ff_check_leaves(struct ff *f, const struct fch_set *only, bool dirty)
 {
-	ff_check_state(f);
 	for (size_t i = 0; i < f->m.n; i++) {
 		const struct gm_leaf *l = &f->m.leaf[i];
 
+		if (only && !fch_hit(only, l->first, l->last)) {
+			if (dirty)
+				ff_check_leaf_dirty(f, l);
+			continue;
+		}
 		ff_check_va(f, l->first);
 		ff_check_va(f, l->last);
 		ff_check_va(f, l->first + (ff_rand(f) % gm_size(l)));
@@ -1075,14 +1140,41 @@ static void ff_full_verify(struct ff *f)
 			ff_check_va(f, l->first - 1);
 		if (i + 1 == f->m.n || f->m.leaf[i + 1].first != l->last + 1)
 			ff_check_va(f, l->last + 1);
+		ff_check_leaf_dirty(f, l);
 	}
-	ff_check_dirty_all(f);
+	for (unsigned int k = 0; only && k < only->n; k++) {
+		/* the holes: what unmaps removed */
+		ff_check_va(f, only->lo[k] - 1);
+		ff_check_va(f, only->lo[k]);
+		ff_check_va(f, only->hi[k]);
+		ff_check_va(f, only->hi[k] + 1);
+	}
+}
+
+/*
+ * Table and model compared: in full (@full, or when an operation may have
+ * changed any leaf), else incrementally, where the operations since the
+ * last verify acted (f->ch, fuzz_changed.h).  The final verify of every
+ * input is a full one, so a change outside those ranges is still caught.
+ */
+static void ff_verify(struct ff *f, bool full)
+{
+	const struct fch_set *only = full || f->ch.all ? NULL : &f->ch;
+
+	ff_check_state(f);
+	ff_check_leaves(f, only, f->ch.dirty);
+	if (f->h.on) { /* reclaim needs the table to itself */
+		ff_gather_check(f);
+		fch_reset(&f->ch);
+		return;
+	}
 	/* The walk below finds every table the model's leaves need and no
 	 * other: the empty ones unmaps leave go first (genpt_reclaim()). */
-	if (genpt_reclaim(f->pt, NULL, NULL))
+	if (!only && genpt_reclaim(f->pt, NULL, NULL))
 		FAIL(f, "genpt_reclaim failed");
-	ff_check_table(f);
+	ff_check_table(f, only && f->ch.dirty ? &fch_everything : only);
 	ff_gather_check(f);
+	fch_reset(&f->ch);
 }
 
 /* ---------------------------------------------------------------- ops -- */
@@ -1106,6 +1198,8 @@ static int ff_room(struct ff *f, uint64_t count, uint64_t bytes)
 
 	if (!count)
 		return 1;
+	if (f->h.on) /* a side's physmem is 1 GiB (ff_create) */
+		return f->pm || !f->host_pa_unknown ? 1 : -1;
 	if (!f->pm)
 		return f->host_pa_unknown ? -1 : 1;
 	used = ff_pm_bytes(f, NULL);
@@ -1140,6 +1234,9 @@ static void ff_map(struct ff *f, bool again)
 	oa = ff_oa(f, iova, len);
 	prot = ff_prot(f);
 	use_g = (u8(f) & 3) != 0;
+	if (!ff_mine(f, iova, len, false))
+		return;
+	ff_touch(f, iova, len);
 
 	if (!(prot & (GENPT_READ | GENPT_WRITE)) || (prot & ~PROT_ALL))
 		want = -EINVAL;
@@ -1159,7 +1256,7 @@ static void ff_map(struct ff *f, bool again)
 		/* The model counts the tables its leaves need; empty ones an
 		 * unmap left would make the map need less.  Where memory
 		 * decides the outcome, give them back first so it is exact. */
-		if (room != 1) {
+		if (room != 1 && !f->h.on) {
 			if (genpt_reclaim(f->pt, NULL, NULL))
 				FAIL(f, "genpt_reclaim failed");
 			room = ff_room(f, need, need_bytes);
@@ -1263,6 +1360,9 @@ static void ff_unmap(struct ff *f, bool again)
 		iova = ff_iova(f);
 		len = ff_len(f, iova);
 	}
+	if (!ff_mine(f, iova, len, true))
+		return;
+	ff_touch(f, iova, len);
 	want = gm_check_iova(&f->m, iova, len, &last);
 	if (!want && read_dirty) {
 		ff_range_bitmap(f, iova, last, &bm);
@@ -1382,8 +1482,12 @@ static void ff_hw_one(struct ff *f, uint64_t va, unsigned int access)
 {
 	uint64_t oa = 0xdeadbeef, want_oa = 0;
 	long i = -1;
-	int want = ff_hw_want(f, va, access, &want_oa, &i), err;
+	int want, err;
 
+	if (!ff_mine(f, va, 1, false))
+		return;
+	fch_add(&f->ch, va, va);
+	want = ff_hw_want(f, va, access, &want_oa, &i);
 	TRACE(f, "hw_access 0x%" PRIx64 " kind %u: want %d", va, access, want);
 	err = genpt_hw_access(f->pt, va, access, &oa);
 	ff_errno(f, err, want, "genpt_hw_access");
@@ -1455,6 +1559,9 @@ static void ff_dirty(struct ff *f)
 	int want, err;
 
 	ff_query(f, fsel & 0x10, &iova, &len);
+	if (!ff_mine(f, iova, len, true))
+		return;
+	ff_touch(f, iova, len);
 	/* Argument errors first (the query's shape, then the bitmap's, both
 	 * -EINVAL; then wrap and range), -EOPNOTSUPP after them. */
 	want = (flags & ~GENPT_DIRTY_NO_CLEAR) ? -EINVAL : 0;
@@ -1586,6 +1693,9 @@ static void ff_tracking(struct ff *f)
 {
 	bool on = u8(f) & 1;
 
+	if (f->h.on)
+		return; /* needs the table to itself */
+	f->ch.dirty = true; /* may change every leaf's dirty state */
 	TRACE(f, "set_dirty_tracking %d", on);
 	if (!f->f.has_dirty) {
 		ff_errno(f, genpt_set_dirty_tracking(f->pt, on), -EOPNOTSUPP,
@@ -1778,6 +1888,9 @@ static void ff_split(struct ff *f)
 		len = ff_len(f, iova);
 		ps = ff_page_shift(f);
 	}
+	if (!ff_mine(f, iova, len, false))
+		return;
+	ff_touch(f, iova, len);
 	want = ps < f->m.g.gshift || ps > 63 ? -EINVAL : 0;
 	if (!want)
 		want = gm_check_iova(&f->m, iova, len, &last);
@@ -1797,6 +1910,8 @@ static void ff_split(struct ff *f)
 		need = gm_new_tables(&f->m, f->plan, nnew, &need_bytes, NULL);
 		room = ff_room(f, need, need_bytes);
 	}
+	if (hull.has) /* the new leaves: all of each leaf split */
+		fch_add(&f->ch, hull.lo, hull.hi);
 	TRACE(f, "split iova 0x%" PRIx64 " len 0x%" PRIx64 " to 2^%u (target level %u run %u) "
 		 "gather %d: want %d, %zu new leaves, %" PRIu64 " new tables, room %d", iova, len,
 	      ps, tl, tk, use_g, want, nnew, need, room);
@@ -1834,12 +1949,19 @@ static void ff_collect(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t bas
 	uint64_t cnt = 1ull << g->tbits[lvl], *t = ff_table_ptr(f, pa);
 
 	for (uint64_t i = 0; i < cnt; i++) {
-		uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
+		/* acquire: a table the other side of the two-thread mode just
+		 * installed is read after its zeroing */
+		uint64_t e = __atomic_load_n(&t[i], __ATOMIC_ACQUIRE);
 		struct ff_ent d;
 		struct gm_leaf *l;
 
 		if (!e)
 			continue; /* empty in every format (see ff_walk) */
+		/* two-thread mode: the other side's chunks may be changing
+		 * (an entry wider than a chunk is a table both use) */
+		if (f->h.on && g->shift[lvl] <= f->h.cbits &&
+		    !ff_mine(f, ff_sext(f, base + (i << g->shift[lvl])), 1, false))
+			continue;
 		d = ff_decode(f, lvl, e);
 		if (d.kind == FK_EMPTY)
 			continue;
@@ -1899,6 +2021,9 @@ static void ff_merge(struct ff *f)
 		len = ff_len(f, iova);
 	}
 	use_g = (u8(f) & 3) != 0;
+	if (!ff_mine(f, iova, len, false))
+		return;
+	ff_touch(f, iova, len);
 	want = gm_check_iova(&f->m, iova, len, &last);
 	if (!want && !gm_overlaps(&f->m, iova, last))
 		want = -ENOENT;
@@ -2129,6 +2254,11 @@ static void ff_clear(struct ff *f)
 	default:
 		break;
 	}
+	if (!ff_mine(f, iova, len, true) || (pbm && !ff_mine(f, bm.iova, bm.length, true)))
+		return;
+	ff_touch(f, iova, len);
+	if (pbm)
+		ff_touch(f, bm.iova, bm.length);
 	want = ff_mask_want(f, pbm, &last);
 	memcpy(f->want, f->bits, (FF_MAX_BITS / 64) * 8);
 	TRACE(f, "clear_dirty mask iova 0x%" PRIx64 " len 0x%" PRIx64 " shift %u gather %d: want %d",
@@ -2264,7 +2394,7 @@ static void ff_split_mode_off(struct ff *f, unsigned int ps, bool use_g)
 		ff_hull(&f->req, &f->req_lo, &f->req_hi, changed.lo, changed.hi);
 		ff_hull(&f->allow, &f->allow_lo, &f->allow_hi, changed.lo, changed.hi);
 	}
-	ff_full_verify(f);
+	ff_verify(f, true);
 }
 
 static void ff_split_mode(struct ff *f)
@@ -2275,6 +2405,9 @@ static void ff_split_mode(struct ff *f)
 	struct genpt_gather before = f->g;
 	int want = ps < f->m.g.gshift || ps > 63 ? -EINVAL : 0;
 
+	if (f->h.on)
+		return; /* needs the table to itself */
+	f->ch.all = true; /* may split or merge any leaf */
 	if (!want && !f->f.has_dirty)
 		want = -EOPNOTSUPP;
 	if (want) {
@@ -2613,6 +2746,8 @@ static bool ff_create(struct ff *f)
 		uint64_t a;
 
 		f->pm_size = ((p >> 3) & 15) >= 10 ? ff_pm_small[((p >> 3) & 15) - 10] : GiB;
+		if (fh_threads() == 2)
+			f->pm_size = GiB; /* the sides cannot predict each other's use */
 		switch (p & 7) {
 		case 0:
 		case 1:
@@ -2732,7 +2867,7 @@ static void ff_op(struct ff *f, uint8_t op)
 		break;
 	case 15:
 		f->opname = "verify";
-		ff_full_verify(f);
+		ff_verify(f, false);
 		break;
 	case 16:
 		f->opname = "split";
@@ -2742,6 +2877,138 @@ static void ff_op(struct ff *f, uint8_t op)
 		f->opname = "merge";
 		ff_merge(f);
 		break;
+	}
+}
+
+static void ff_buffers(struct ff *f)
+{
+	f->plan = malloc(FF_MAX_PLAN * sizeof(*f->plan));
+	f->notes = malloc(FF_MAX_LEAVES * sizeof(*f->notes));
+	f->bits = malloc((FF_MAX_BITS / 64 + 2) * 8);
+	f->want = malloc((FF_MAX_BITS / 64 + 2) * 8);
+	if (!f->plan || !f->notes || !f->bits || !f->want)
+		abort();
+}
+
+static void ff_free_buffers(struct ff *f)
+{
+	free(f->plan);
+	free(f->notes);
+	free(f->bits);
+	free(f->want);
+}
+
+/* The program's operations from f->pos on, a full verify every
+ * FF_VERIFY_EVERY of them. */
+static void ff_run_ops(struct ff *f)
+{
+	for (f->op = 1; f->pos < f->size && f->op <= FF_MAX_OPS; f->op++) {
+		ff_op(f, u8(f));
+		if (f->op % FF_VERIFY_EVERY == 0) {
+			f->opname = "periodic verify";
+			ff_verify(f, false);
+		}
+	}
+}
+
+static void *ff_side_main(void *arg)
+{
+	struct ff *s = arg;
+
+	ff_run_ops(s);
+	s->opname = "side's final verify";
+	ff_verify(s, true);
+	ff_release(s);
+	return NULL;
+}
+
+/*
+ * Side @i of the two-thread mode: @f's table, the chunks of 2^@cbits bytes
+ * whose bit @cbits is @i, @n bytes of the program from @data on, a model
+ * of its own.
+ */
+static void ff_side_init(struct ff *s, const struct ff *f, unsigned int i, unsigned int cbits,
+			 const uint8_t *data, size_t n)
+{
+	*s = *f;
+	gm_init(&s->m, &f->m.g);
+	s->m.tracking = f->m.tracking;
+	fh_init(&s->h, i, cbits, f->m.g.va_bits, f->m.g.sign_extend);
+	s->data = data;
+	s->size = n;
+	s->pos = 0;
+	s->rng = f->rng + i * 0x9e3779b97f4a7c15ull;
+	genpt_gather_init(&s->g);
+	s->req = s->allow = false;
+	ff_buffers(s);
+}
+
+/* The two sides' leaves (each in address order) into @f's model, and
+ * their carried ranges into @f's (ranges that touch across a chunk edge
+ * are one, as in the table). */
+static void ff_join_sides(struct ff *f, struct ff *s)
+{
+	size_t a = 0, b = 0, n = s[0].m.n + s[1].m.n;
+	struct gm_leaf *all = malloc((n ? n : 1) * sizeof(*all));
+
+	if (!all)
+		abort();
+	for (size_t k = 0; k < n; k++)
+		all[k] = b == s[1].m.n || (a < s[0].m.n &&
+					   s[0].m.leaf[a].first < s[1].m.leaf[b].first) ?
+				 s[0].m.leaf[a++] : s[1].m.leaf[b++];
+	gm_insert(&f->m, all, n);
+	free(all);
+	fh_join_carry(&f->carry, &s[0].carry, &s[1].carry);
+}
+
+/*
+ * The two-thread mode: the program's operations, cut in two halves, run at
+ * the same time from two threads on the two halves of the address space
+ * (the disjoint ranges table.h lets run concurrently), each side checked
+ * against its own model after every step.  The halves alternate in chunks
+ * of one entry of a level the input picks (or are the two halves of the
+ * space), so the sides share the table pages above: both may need the same
+ * missing table at once.  Then the two models become @f's, for the final
+ * verify of the whole table.
+ */
+static void ff_run_halves(struct ff *f)
+{
+	size_t mid = f->pos + (f->size - f->pos) / 2;
+	struct ff *s = malloc(2 * sizeof(*s));
+	unsigned int cbits = fh_cbits(f->rng, f->m.g.levels, f->m.g.shift, f->m.g.va_bits);
+
+	if (!s)
+		abort();
+	if (f->f.has_dirty && (f->rng & 1)) { /* tracking needs the table alone */
+		ff_errno(f, genpt_set_dirty_tracking(f->pt, true), 0, "set_dirty_tracking");
+		f->m.tracking = true;
+	}
+	TRACE(f, "two threads, chunks of 2^%u bytes", cbits);
+	ff_side_init(&s[0], f, 0, cbits, f->data + f->pos, mid - f->pos);
+	ff_side_init(&s[1], f, 1, cbits, f->data + mid, f->size - mid);
+	fh_run2(&s[0], &s[1], ff_side_main);
+	f->pos = f->size;
+	ff_join_sides(f, s);
+	for (unsigned int i = 0; i < 2; i++) {
+		ff_free_buffers(&s[i]);
+		gm_fini(&s[i].m);
+	}
+	free(s);
+}
+
+/* After destroy the physmem must be empty. */
+static void ff_teardown(struct ff *f)
+{
+	f->opname = "teardown";
+	ff_errno(f, genpt_gather_release(f->pt, &f->g), 0, "gather_release");
+	genpt_destroy(f->pt);
+	if (f->pm) {
+		uint64_t blocks, b = ff_pm_bytes(f, &blocks);
+
+		if (b || blocks)
+			FAIL(f, "physmem holds %" PRIu64 " bytes in %" PRIu64 " blocks after destroy",
+			     b, blocks);
 	}
 }
 
@@ -2759,19 +3026,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	genpt_gather_init(&f->g);
 
 	if (ff_create(f)) {
-		f->plan = malloc(FF_MAX_PLAN * sizeof(*f->plan));
-		f->notes = malloc(FF_MAX_LEAVES * sizeof(*f->notes));
-		f->bits = malloc((FF_MAX_BITS / 64 + 2) * 8);
-		f->want = malloc((FF_MAX_BITS / 64 + 2) * 8);
-		if (!f->plan || !f->notes || !f->bits || !f->want)
-			abort();
-		for (f->op = 1; f->pos < f->size && f->op <= FF_MAX_OPS; f->op++) {
-			ff_op(f, u8(f));
-			if (f->op % FF_VERIFY_EVERY == 0) {
-				f->opname = "periodic verify";
-				ff_full_verify(f);
-			}
-		}
+		ff_buffers(f);
+		if (fh_threads() == 2)
+			ff_run_halves(f);
+		else
+			ff_run_ops(f);
 		if (f->nnotes) {
 			/* every split-mode run ends with the restore check */
 			f->opname = "split mode off at the end";
@@ -2779,21 +3038,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ff_check_state(f);
 		}
 		f->opname = "final verify";
-		ff_full_verify(f);
-		f->opname = "teardown";
-		ff_errno(f, genpt_gather_release(f->pt, &f->g), 0, "gather_release");
-		genpt_destroy(f->pt);
-		if (f->pm) {
-			uint64_t blocks, b = ff_pm_bytes(f, &blocks);
-
-			if (b || blocks)
-				FAIL(f, "physmem holds %" PRIu64 " bytes in %" PRIu64
-					" blocks after destroy", b, blocks);
-		}
-		free(f->plan);
-		free(f->notes);
-		free(f->bits);
-		free(f->want);
+		ff_verify(f, true);
+		ff_teardown(f);
+		ff_free_buffers(f);
 	}
 	genpt_physmem_destroy(f->pm);
 	gm_fini(&f->m);
@@ -2919,4 +3166,5 @@ const struct fuzz_target_info fuzz_target = {
 	.nseeds = FF_NCFGS * FF_NPROGS,
 	.seed = ff_seed,
 	.max_len = 1024,
+	.threads = true,
 };

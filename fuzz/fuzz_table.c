@@ -22,12 +22,16 @@
  * query included), the gather (untouched unless the contract lets it
  * change, and covering every removed or cleaned leaf), the table memory
  * (exactly what the leaves need, empty tables freed), and the physmem
- * accounting.  Periodically and at the end the real table memory is walked
- * with a decoder written here from the RISC-V privileged spec and compared
- * with the model leaf by leaf (level, output address, W/X/D/N/PBMT).  After
- * destroy the physmem must be empty again.  Any mismatch aborts.
+ * accounting.  Periodically (where the operations since the last check
+ * acted, fuzz_changed.h) and in full at the end the real table memory is
+ * walked with a decoder written here from the RISC-V privileged spec and
+ * compared with the model leaf by leaf (level, output address,
+ * W/X/D/N/PBMT).  After destroy the physmem must be empty again.  Any
+ * mismatch aborts.
  *
- * Set GENPT_FUZZ_TRACE=1 to print every operation (for reproducers).
+ * Set GENPT_FUZZ_TRACE=1 to print every operation (for reproducers), and
+ * GENPT_FUZZ_THREADS=2 (the replay's --threads 2) to run the operations
+ * from two threads on the two halves of the address space (fuzz_halves.h).
  */
 #define _DEFAULT_SOURCE
 
@@ -41,6 +45,8 @@
 #include <string.h>
 
 #include "fuzz_carry.h"
+#include "fuzz_changed.h"
+#include "fuzz_halves.h"
 #include "fuzz_model.h"
 #include "genpt/genpt.h"
 
@@ -95,6 +101,8 @@ struct fz {
 	unsigned int op;
 	const char *opname;
 	bool trace;
+	struct fch_set ch; /* what changed since the last verify */
+	struct fh_half h; /* a side of the two-thread mode (fuzz_halves.h) */
 };
 
 #define FAIL(f, ...)                                                        \
@@ -263,7 +271,9 @@ static uint64_t fz_iova(struct fz *f)
 	}
 	if (sel >= 0xf8)
 		va += 1 + u8(f) % 0xfff; /* misaligned */
-	return va;
+	/* the other side of the two-thread mode: addresses near what this
+	 * side mapped before stay; arenas and edges move to its half */
+	return (sel & 15) >= 6 && (sel & 15) <= 10 ? va : va ^ f->h.flip;
 }
 
 /* An address for a single access: usually inside something mapped. */
@@ -406,10 +416,23 @@ static void fz_check_state(struct fz *f)
 {
 	uint64_t tb = 0, freed = 0, model = fm_table_bytes(&f->m);
 
-	if ((++f->checks & 3) == 0 && genpt_reclaim(f->pt, NULL, &freed))
-		FAIL(f, "genpt_reclaim failed");
+	if (genpt_dirty_tracking(f->pt) != (f->m.tracking ? 1 : 0))
+		FAIL(f, "genpt_dirty_tracking() disagrees");
+	/* a side of the two-thread mode sees half the table: the totals are
+	 * checked once both sides are done */
+	if (f->h.on)
+		return;
 	if (genpt_table_bytes(f->pt, &tb))
 		FAIL(f, "genpt_table_bytes failed");
+	/* Only when there is something to reclaim: a table holding exactly
+	 * the model's tables has no empty one (a reclaim walks the whole
+	 * table; every full verify still reclaims unconditionally). */
+	if ((++f->checks & 3) == 0 && tb != model) {
+		if (genpt_reclaim(f->pt, NULL, &freed))
+			FAIL(f, "genpt_reclaim failed");
+		if (genpt_table_bytes(f->pt, &tb))
+			FAIL(f, "genpt_table_bytes failed");
+	}
 	if (tb < model || ((f->checks & 3) == 0 && tb != model))
 		FAIL(f, "table bytes %" PRIu64 ", model expects %" PRIu64
 			" (%zu leaves)%s", tb, model, f->m.n,
@@ -425,8 +448,6 @@ static void fz_check_state(struct fz *f)
 				" blocks with an empty gather, model: %" PRIu64 " in %" PRIu64,
 			     b, blocks, tb, 1 + fm_tables(&f->m));
 	}
-	if (genpt_dirty_tracking(f->pt) != (f->m.tracking ? 1 : 0))
-		FAIL(f, "genpt_dirty_tracking() disagrees");
 }
 
 static int fz_model_translate(struct fz *f, uint64_t va, uint64_t *oa)
@@ -443,11 +464,24 @@ static int fz_model_translate(struct fz *f, uint64_t va, uint64_t *oa)
 	return 0;
 }
 
+/* The call on [@iova, @iova + @len) may change that range (fuzz_changed.h;
+ * a range it must refuse: only its first address). */
+static void fz_touch(struct fz *f, uint64_t iova, uint64_t len)
+{
+	uint64_t last;
+
+	fch_add_len(&f->ch, iova, fm_check_iova(&f->m, iova, len, &last) ? 1 : len);
+}
+
 static void fz_check_va(struct fz *f, uint64_t va)
 {
 	uint64_t oa = 0xdeadbeef, want = 0;
-	int err = genpt_iova_to_phys(f->pt, va, &oa);
-	int werr = fz_model_translate(f, va, &want);
+	int err, werr;
+
+	if (!fh_mine(&f->h, va, 1, false, 0))
+		return; /* the other side's half */
+	err = genpt_iova_to_phys(f->pt, va, &oa);
+	werr = fz_model_translate(f, va, &want);
 
 	if (err != werr)
 		FAIL(f, "iova_to_phys(0x%" PRIx64 ") = %d, model %d", va, err, werr);
@@ -569,7 +603,37 @@ static void fz_check_leaf_bits(struct fz *f, const struct fm_leaf *l, uint64_t e
 struct fz_walk {
 	size_t idx;     /* next model leaf */
 	uint64_t tables;
+	/* an incremental verify: only the entries that meet these ranges
+	 * (level 0 in groups of 16, a NAPOT run's span); NULL: all */
+	const struct fch_set *only;
 };
+
+/* A leaf's span as an incremental walk meets it (see struct fz_walk). */
+static bool fz_leaf_hit(const struct fch_set *only, const struct fm_leaf *l)
+{
+	if (!only)
+		return true;
+	if (l->lvl)
+		return fch_hit(only, l->first, l->last);
+	return fch_hit(only, l->first & ~0xffffull, l->first | 0xffff);
+}
+
+/* Should an incremental walk look at entry @i of a level-@lvl table at
+ * @base?  Level 0 goes in groups of 16 (one NAPOT run). */
+static bool fz_walk_hit(struct fz *f, const struct fz_walk *w, unsigned int lvl,
+			uint64_t base, unsigned int i)
+{
+	unsigned int shift = 12 + 9 * lvl;
+	uint64_t first;
+
+	if (!w->only)
+		return true;
+	if (lvl)
+		first = fz_sext(f, base + ((uint64_t)i << shift));
+	else
+		first = fz_sext(f, base + ((uint64_t)(i & ~15u) << shift));
+	return fch_hit(w->only, first, first + ((lvl ? 1ull : 16ull) << shift) - 1);
+}
 
 static void fz_walk(struct fz *f, uint64_t pa, unsigned int lvl, uint64_t base,
 		    struct fz_walk *w)
@@ -585,6 +649,10 @@ static void fz_walk(struct fz *f, uint64_t pa, unsigned int lvl, uint64_t base,
 
 		if (!(e & PTE_V))
 			continue;
+		if (!fz_walk_hit(f, w, lvl, base, i)) {
+			i |= lvl ? 0 : 15; /* (a NAPOT run starts a group) */
+			continue;
+		}
 		live++;
 		if (!(e & (PTE_R | PTE_W | PTE_X))) {
 			if (lvl == 0)
@@ -596,6 +664,8 @@ static void fz_walk(struct fz *f, uint64_t pa, unsigned int lvl, uint64_t base,
 			fz_walk(f, PTE_PPN(e) << 12, lvl - 1, base + ((uint64_t)i << shift), w);
 			continue;
 		}
+		while (w->idx < f->m.n && !fz_leaf_hit(w->only, &f->m.leaf[w->idx]))
+			w->idx++;
 		if (w->idx >= f->m.n)
 			FAIL(f, "table has a leaf at 0x%" PRIx64 " (level %u) the model "
 				"does not", va, lvl);
@@ -636,23 +706,28 @@ static void fz_walk(struct fz *f, uint64_t pa, unsigned int lvl, uint64_t base,
 		fz_check_leaf_bits(f, l, e, va);
 		w->idx++;
 	}
-	if (!live && lvl != f->m.levels - 1)
+	/* (an incremental walk does not reclaim first: unmaps may have
+	 * left empty tables) */
+	if (!live && !w->only && lvl != f->m.levels - 1)
 		FAIL(f, "empty table at level %u (va 0x%" PRIx64 ") left linked", lvl,
 		     fz_sext(f, base));
 }
 
-/* Walk the real table and compare it with the model, leaf by leaf. */
-static void fz_check_table(struct fz *f)
+/* Walk the real table and compare it with the model, leaf by leaf: every
+ * leaf, or (@only) those that meet the ranges in @only. */
+static void fz_check_table(struct fz *f, const struct fch_set *only)
 {
 	struct genpt_hw_info hi;
-	struct fz_walk w = { 0, 0 };
+	struct fz_walk w = { 0, 0, only };
 
 	if (genpt_hw_info(f->pt, &hi))
 		FAIL(f, "genpt_hw_info failed");
 	fz_walk(f, hi.root_pa, f->m.levels - 1, 0, &w);
+	while (w.idx < f->m.n && !fz_leaf_hit(only, &f->m.leaf[w.idx]))
+		w.idx++;
 	if (w.idx != f->m.n)
 		FAIL(f, "table has %zu leaves, model %zu", w.idx, f->m.n);
-	if (w.tables != fm_tables(&f->m))
+	if (!only && w.tables != fm_tables(&f->m))
 		FAIL(f, "table has %" PRIu64 " tables below the root, model %" PRIu64,
 		     w.tables, fm_tables(&f->m));
 }
@@ -683,39 +758,41 @@ static void fz_bits_report(void *ctx, uint64_t first, uint64_t last)
 		fz_bits_set(c->w, c->bm, first, last);
 }
 
-/* One-bit bitmap over each leaf: its dirty state, NO_CLEAR. */
-static void fz_check_dirty_all(struct fz *f)
+/* One-bit bitmap over the leaf @l: its dirty state, NO_CLEAR. */
+static void fz_check_leaf_dirty(struct fz *f, const struct fm_leaf *l)
 {
-	for (size_t i = 0; i < f->m.n; i++) {
-		const struct fm_leaf *l = &f->m.leaf[i];
-		uint64_t word = 0;
-		struct genpt_dirty_bitmap bm = {
-			.bits = &word,
-			.iova = l->first,
-			.length = fm_size(l),
-			.page_shift = (unsigned int)__builtin_ctzll(fm_size(l)),
-		};
-		bool want = (l->prot & GENPT_WRITE) && l->dirty;
-		int err;
+	uint64_t word = 0;
+	struct genpt_dirty_bitmap bm = {
+		.bits = &word,
+		.iova = l->first,
+		.length = fm_size(l),
+		.page_shift = (unsigned int)__builtin_ctzll(fm_size(l)),
+	};
+	bool want = (l->prot & GENPT_WRITE) && l->dirty;
+	int err;
 
-		/* carried pages under the leaf are reported too */
-		fc_take(&f->carry, l->first, l->last, false, fc_flag_report, &want);
-		err = genpt_read_and_clear_dirty(f->pt, l->first, fm_size(l),
-						 GENPT_DIRTY_NO_CLEAR, &bm, NULL);
-
-		fz_errno(f, err, 0, "read_and_clear_dirty(NO_CLEAR) of one leaf");
-		if (word != (want ? 1u : 0u))
-			FAIL(f, "leaf 0x%" PRIx64 " harvests as %" PRIu64 ", model %d",
-			     l->first, word, want);
-	}
+	/* carried pages under the leaf are reported too */
+	fc_take(&f->carry, l->first, l->last, false, fc_flag_report, &want);
+	err = genpt_read_and_clear_dirty(f->pt, l->first, fm_size(l), GENPT_DIRTY_NO_CLEAR, &bm,
+					 NULL);
+	fz_errno(f, err, 0, "read_and_clear_dirty(NO_CLEAR) of one leaf");
+	if (word != (want ? 1u : 0u))
+		FAIL(f, "leaf 0x%" PRIx64 " harvests as %" PRIu64 ", model %d", l->first, word,
+		     want);
 }
 
-static void fz_full_verify(struct fz *f)
+/* Translations at, inside and around every leaf (@only: every leaf that
+ * meets those ranges), and its dirty state (@dirty: of every leaf). */
+static void fz_check_leaves(struct fz *f, const struct fch_set *only, bool dirty)
 {
-	fz_check_state(f);
 	for (size_t i = 0; i < f->m.n; i++) {
 		const struct fm_leaf *l = &f->m.leaf[i];
 
+		if (only && !fch_hit(only, l->first, l->last)) {
+			if (dirty)
+				fz_check_leaf_dirty(f, l);
+			continue;
+		}
 		fz_check_va(f, l->first);
 		fz_check_va(f, l->last);
 		fz_check_va(f, l->first + (fz_rand(f) % fm_size(l)));
@@ -727,14 +804,41 @@ static void fz_full_verify(struct fz *f)
 			fz_check_va(f, l->first - 1);
 		if (i + 1 == f->m.n || f->m.leaf[i + 1].first != l->last + 1)
 			fz_check_va(f, l->last + 1);
+		fz_check_leaf_dirty(f, l);
 	}
-	fz_check_dirty_all(f);
+	for (unsigned int k = 0; only && k < only->n; k++) {
+		/* the holes: what unmaps removed */
+		fz_check_va(f, only->lo[k] - 1);
+		fz_check_va(f, only->lo[k]);
+		fz_check_va(f, only->hi[k]);
+		fz_check_va(f, only->hi[k] + 1);
+	}
+}
+
+/*
+ * Table and model compared: in full (@full, or when an operation may have
+ * changed any leaf), else incrementally, where the operations since the
+ * last verify acted (f->ch, fuzz_changed.h).  The final verify of every
+ * input is a full one, so a change outside those ranges is still caught.
+ */
+static void fz_verify(struct fz *f, bool full)
+{
+	const struct fch_set *only = full || f->ch.all ? NULL : &f->ch;
+
+	fz_check_state(f);
+	fz_check_leaves(f, only, f->ch.dirty);
+	if (f->h.on) { /* reclaim and the walk need the table to itself */
+		fz_gather_check(f);
+		fch_reset(&f->ch);
+		return;
+	}
 	/* The walk below finds every table the model's leaves need and no
 	 * other: the empty ones unmaps leave go first (genpt_reclaim()). */
-	if (genpt_reclaim(f->pt, NULL, NULL))
+	if (!only && genpt_reclaim(f->pt, NULL, NULL))
 		FAIL(f, "genpt_reclaim failed");
-	fz_check_table(f);
+	fz_check_table(f, only && f->ch.dirty ? &fch_everything : only);
 	fz_gather_check(f);
+	fch_reset(&f->ch);
 }
 
 /* ---------------------------------------------------------------- ops -- */
@@ -771,6 +875,9 @@ static void fz_map(struct fz *f, bool again)
 	oa = fz_oa(f, iova, len);
 	prot = fz_prot(f);
 	use_g = (u8(f) & 3) != 0;
+	if (!fh_mine(&f->h, iova, len, false, 0))
+		return;
+	fz_touch(f, iova, len);
 
 	if (!(prot & (GENPT_READ | GENPT_WRITE)) || (prot & ~PROT_ALL))
 		want = -EINVAL;
@@ -786,7 +893,7 @@ static void fz_map(struct fz *f, bool again)
 			return; /* too big for the model's budget: skip */
 		overlap = fm_overlaps(&f->m, iova, last);
 		need = fm_new_tables(&f->m, f->plan, (size_t)n, &fresh);
-		if (f->pm) {
+		if (f->pm && !f->h.on) { /* a side's physmem is 1 GiB (fz_create) */
 			uint64_t used = fz_pm_bytes(f, NULL);
 
 			nomem = need * 4096 > f->pm_size - used;
@@ -860,6 +967,9 @@ static void fz_unmap(struct fz *f, bool again)
 		iova = fz_iova(f);
 		len = fz_len(f, iova);
 	}
+	if (!fh_mine(&f->h, iova, len, true, f->carry.n))
+		return;
+	fz_touch(f, iova, len);
 	want = fm_check_iova(&f->m, iova, len, &last);
 	if (!want) {
 		long a = fm_find(&f->m, iova), b = fm_find(&f->m, last);
@@ -929,6 +1039,8 @@ static void fz_hw_one(struct fz *f, uint64_t va, unsigned int access)
 	int want = 0, err;
 	long i = -1;
 
+	if (!fh_mine(&f->h, va, 1, false, 0))
+		return;
 	if (access < GENPT_ACCESS_READ || access > GENPT_ACCESS_EXEC)
 		want = -EINVAL;
 	else
@@ -947,6 +1059,7 @@ static void fz_hw_one(struct fz *f, uint64_t va, unsigned int access)
 			want = -EACCES; /* no D update: write to a clean entry faults */
 	}
 	TRACE(f, "hw_access 0x%" PRIx64 " kind %u: want %d", va, access, want);
+	fch_add(&f->ch, va, va);
 	err = genpt_hw_access(f->pt, va, access, &oa);
 	fz_errno(f, err, want, "genpt_hw_access");
 	if (err)
@@ -1011,6 +1124,9 @@ static void fz_dirty(struct fz *f)
 		iova = fz_iova(f);
 		len = fz_len(f, iova);
 	}
+	if (!fh_mine(&f->h, iova, len, true, f->carry.n))
+		return;
+	fz_touch(f, iova, len);
 	want = (flags & ~GENPT_DIRTY_NO_CLEAR) ? -EINVAL : 0;
 	if (!want)
 		want = fm_check_iova(&f->m, iova, len, &last);
@@ -1140,7 +1256,10 @@ static void fz_tracking(struct fz *f)
 {
 	bool on = u8(f) & 1;
 
+	if (f->h.on)
+		return; /* needs the table to itself */
 	TRACE(f, "set_dirty_tracking %d", on);
+	f->ch.dirty = true; /* may change every leaf's dirty state */
 	fz_errno(f, genpt_set_dirty_tracking(f->pt, on), 0, "set_dirty_tracking");
 	if (!on) {
 		/* Hardware without D update must not fault: all write-dirty. */
@@ -1281,7 +1400,8 @@ static bool fz_create(struct fz *f)
 			0, /* replaced: the top of the 56-bit physical space */
 		};
 
-		f->pm_size = (p >> 3) >= 24 ? fz_pm_sizes[(p >> 3) & 7] : 256 * MiB;
+		f->pm_size = fh_threads() == 2 ? GiB : /* (fuzz_halves.h) */
+			     (p >> 3) >= 24 ? fz_pm_sizes[(p >> 3) & 7] : 256 * MiB;
 		f->pm_base = bases[p & 7];
 		if ((p & 7) == 7)
 			f->pm_base = (1ull << 56) - f->pm_size;
@@ -1331,6 +1451,166 @@ static bool fz_create(struct fz *f)
 	return true;
 }
 
+/* One operation of the program, chosen by its opcode byte @op. */
+static void fz_op(struct fz *f, uint8_t op)
+{
+	switch (op % 16) {
+	case 0:
+	case 1:
+	case 2:
+		f->opname = "map";
+		fz_map(f, false);
+		break;
+	case 3:
+	case 4:
+		f->opname = "unmap";
+		fz_unmap(f, false);
+		break;
+	case 5:
+		f->opname = "iova_to_phys";
+		fz_translate(f);
+		break;
+	case 6:
+	case 7:
+		f->opname = "hw_access";
+		fz_hw(f);
+		break;
+	case 8:
+	case 9:
+		f->opname = "read_and_clear_dirty";
+		fz_dirty(f);
+		break;
+	case 10:
+		f->opname = "set_dirty_tracking";
+		fz_tracking(f);
+		break;
+	case 11:
+		f->opname = "gather_release";
+		fz_release(f);
+		break;
+	case 12:
+		f->opname = "hw_access burst";
+		fz_hw_burst(f);
+		break;
+	case 13:
+		f->opname = "map again";
+		fz_map(f, true);
+		break;
+	case 14:
+		f->opname = "unmap again";
+		fz_unmap(f, true);
+		break;
+	default:
+		f->opname = "verify";
+		fz_verify(f, false);
+		break;
+	}
+}
+
+static void fz_buffers(struct fz *f)
+{
+	f->plan = malloc(FZ_MAX_PLAN * sizeof(*f->plan));
+	f->bits = malloc((FZ_MAX_BITS / 64 + 2) * 8);
+	f->want = malloc((FZ_MAX_BITS / 64 + 2) * 8);
+	if (!f->plan || !f->bits || !f->want)
+		abort();
+}
+
+static void fz_free_buffers(struct fz *f)
+{
+	free(f->plan);
+	free(f->bits);
+	free(f->want);
+}
+
+/* The program's operations from f->pos on, a verify every
+ * FZ_VERIFY_EVERY of them. */
+static void fz_run_ops(struct fz *f)
+{
+	for (f->op = 1; f->pos < f->size && f->op <= FZ_MAX_OPS; f->op++) {
+		fz_op(f, u8(f));
+		if (f->op % FZ_VERIFY_EVERY == 0) {
+			f->opname = "periodic verify";
+			fz_verify(f, false);
+		}
+	}
+}
+
+static void *fz_side_main(void *arg)
+{
+	struct fz *s = arg;
+
+	fz_run_ops(s);
+	s->opname = "side's final verify";
+	fz_verify(s, true);
+	fz_release(s);
+	return NULL;
+}
+
+/* Side @i of the two-thread mode (fuzz_halves.h): @f's table, @n bytes of
+ * the program from @data on, a model of its own. */
+static void fz_side_init(struct fz *s, const struct fz *f, unsigned int i, unsigned int cbits,
+			 const uint8_t *data, size_t n)
+{
+	*s = *f;
+	fm_init(&s->m, f->m.levels, f->m.va_bits, f->m.oa_bits, f->m.gstage, f->m.napot,
+		f->m.pbmt);
+	s->m.tracking = f->m.tracking;
+	fh_init(&s->h, i, cbits, f->m.va_bits, f->m.sign_extend);
+	s->data = data;
+	s->size = n;
+	s->pos = 0;
+	s->rng = f->rng + i * 0x9e3779b97f4a7c15ull;
+	genpt_gather_init(&s->g);
+	s->req = s->allow = false;
+	fz_buffers(s);
+}
+
+/*
+ * The two-thread mode (fuzz_halves.h): the program's operations, cut in
+ * two, run at the same time from two threads on the two halves of the
+ * address space, each side checked against its own model after every
+ * step.  Then the two models (and carried ranges) become @f's, for the
+ * final verify of the whole table.
+ */
+static void fz_run_halves(struct fz *f)
+{
+	size_t mid = f->pos + (f->size - f->pos) / 2, a = 0, b = 0, n;
+	unsigned int shift[8]; /* levels <= 5 */
+	struct fz *s = malloc(2 * sizeof(*s));
+	struct fm_leaf *all;
+
+	if (!s)
+		abort();
+	for (unsigned int l = 0; l < f->m.levels; l++)
+		shift[l] = 12 + 9 * l;
+	if (f->rng & 1) { /* tracking needs the table to itself */
+		fz_errno(f, genpt_set_dirty_tracking(f->pt, true), 0, "set_dirty_tracking");
+		f->m.tracking = true;
+	}
+	fz_side_init(&s[0], f, 0, fh_cbits(f->rng, f->m.levels, shift, f->m.va_bits),
+		     f->data + f->pos, mid - f->pos);
+	fz_side_init(&s[1], f, 1, s[0].h.cbits, f->data + mid, f->size - mid);
+	fh_run2(&s[0], &s[1], fz_side_main);
+	f->pos = f->size;
+	n = s[0].m.n + s[1].m.n;
+	all = malloc((n ? n : 1) * sizeof(*all));
+	if (!all)
+		abort();
+	for (size_t k = 0; k < n; k++)
+		all[k] = b == s[1].m.n || (a < s[0].m.n &&
+					   s[0].m.leaf[a].first < s[1].m.leaf[b].first) ?
+				 s[0].m.leaf[a++] : s[1].m.leaf[b++];
+	fm_insert(&f->m, all, n);
+	free(all);
+	fh_join_carry(&f->carry, &s[0].carry, &s[1].carry);
+	for (unsigned int i = 0; i < 2; i++) {
+		fz_free_buffers(&s[i]);
+		fm_fini(&s[i].m);
+	}
+	free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f;
@@ -1344,72 +1624,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	genpt_gather_init(&f.g);
 
 	if (fz_create(&f)) {
-		f.plan = malloc(FZ_MAX_PLAN * sizeof(*f.plan));
-		f.bits = malloc((FZ_MAX_BITS / 64 + 2) * 8);
-		f.want = malloc((FZ_MAX_BITS / 64 + 2) * 8);
-		if (!f.plan || !f.bits || !f.want)
-			abort();
-		for (f.op = 1; f.pos < f.size && f.op <= FZ_MAX_OPS; f.op++) {
-			uint8_t op = u8(&f);
-
-			switch (op % 16) {
-			case 0:
-			case 1:
-			case 2:
-				f.opname = "map";
-				fz_map(&f, false);
-				break;
-			case 3:
-			case 4:
-				f.opname = "unmap";
-				fz_unmap(&f, false);
-				break;
-			case 5:
-				f.opname = "iova_to_phys";
-				fz_translate(&f);
-				break;
-			case 6:
-			case 7:
-				f.opname = "hw_access";
-				fz_hw(&f);
-				break;
-			case 8:
-			case 9:
-				f.opname = "read_and_clear_dirty";
-				fz_dirty(&f);
-				break;
-			case 10:
-				f.opname = "set_dirty_tracking";
-				fz_tracking(&f);
-				break;
-			case 11:
-				f.opname = "gather_release";
-				fz_release(&f);
-				break;
-			case 12:
-				f.opname = "hw_access burst";
-				fz_hw_burst(&f);
-				break;
-			case 13:
-				f.opname = "map again";
-				fz_map(&f, true);
-				break;
-			case 14:
-				f.opname = "unmap again";
-				fz_unmap(&f, true);
-				break;
-			default:
-				f.opname = "verify";
-				fz_full_verify(&f);
-				break;
-			}
-			if (f.op % FZ_VERIFY_EVERY == 0) {
-				f.opname = "periodic verify";
-				fz_full_verify(&f);
-			}
-		}
+		fz_buffers(&f);
+		if (fh_threads() == 2)
+			fz_run_halves(&f);
+		else
+			fz_run_ops(&f);
 		f.opname = "final verify";
-		fz_full_verify(&f);
+		fz_verify(&f, true);
 		f.opname = "teardown";
 		fz_errno(&f, genpt_gather_release(f.pt, &f.g), 0, "gather_release");
 		genpt_destroy(f.pt);
@@ -1420,9 +1641,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FAIL(&f, "physmem holds %" PRIu64 " bytes in %" PRIu64
 					 " blocks after destroy", b, blocks);
 		}
-		free(f.plan);
-		free(f.bits);
-		free(f.want);
+		fz_free_buffers(&f);
 	}
 	genpt_physmem_destroy(f.pm);
 	fm_fini(&f.m);
@@ -1531,4 +1750,5 @@ const struct fuzz_target_info fuzz_target = {
 	.nseeds = sizeof(fuzz_table_seeds) / sizeof(fuzz_table_seeds[0]),
 	.seed = fuzz_table_seed,
 	.max_len = 703,
+	.threads = true,
 };

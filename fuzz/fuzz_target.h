@@ -6,6 +6,7 @@
 #ifndef GENPT_FUZZ_TARGET_H
 #define GENPT_FUZZ_TARGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,9 @@ struct fuzz_target_info {
 	size_t nseeds;
 	void (*seed)(size_t i, struct fuzz_seed *s);
 	size_t max_len; /* longest input the random replay makes */
+	/* the target has a two-thread mode, chosen by GENPT_FUZZ_THREADS=2
+	 * (the replay's --threads 2) */
+	bool threads;
 };
 
 extern const struct fuzz_target_info fuzz_target;

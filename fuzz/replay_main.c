@@ -2,7 +2,7 @@
 /*
  * fuzz/replay_main.c - run fuzz targets without libFuzzer (any compiler).
  *
- *   <target>_replay [--random N] [--seed S] [--write-seeds DIR] [PATH...]
+ *   <target>_replay [--random N] [--seed S] [--threads 2] [--write-seeds DIR] [PATH...]
  *
  * Runs, in this order, every PATH (a file, or every regular file of a
  * directory, in name order), the built-in seed inputs, and N (default 10000,
@@ -12,6 +12,9 @@
  * that was running is then saved as ./<target>-crash-<n>.bin so it can
  * be replayed (pass the file as PATH) or traced (GENPT_FUZZ_TRACE=1).
  * --write-seeds DIR writes the built-in seeds as files and exits.
+ * --threads 2 (targets with a two-thread mode, fuzz_target.threads) sets
+ * GENPT_FUZZ_THREADS=2: each input's operations then run from two threads
+ * on the two halves of one table's address space.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -259,10 +262,17 @@ int main(int argc, char **argv)
 			nrandom = strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
 			seed = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+			if (!fuzz_target.threads && strcmp(argv[i + 1], "1")) {
+				fprintf(stderr, "replay: %s has no two-thread mode\n",
+					fuzz_target.name);
+				return 2;
+			}
+			setenv("GENPT_FUZZ_THREADS", argv[++i], 1);
 		} else if (!strcmp(argv[i], "--write-seeds") && i + 1 < argc) {
 			return write_seeds(argv[++i]);
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "usage: %s [--random N] [--seed S] "
+			fprintf(stderr, "usage: %s [--random N] [--seed S] [--threads 2] "
 					"[--write-seeds DIR] [PATH...]\n", argv[0]);
 			return 2;
 		} else {
