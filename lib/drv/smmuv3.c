@@ -29,6 +29,8 @@
 /* 2-level stream tables: 256 STEs (16 KiB) per level-2 table. */
 #define SMMUDRV_SPLIT 8
 #define SMMUDRV_L2_BYTES ((size_t)GENPT_SMMU_STE_SIZE << SMMUDRV_SPLIT)
+/* nT of a VMSAv8-64 block descriptor, both stages (FEAT_BBM level 1). */
+#define SMMUDRV_DESC_NT (1ull << 16)
 
 struct smmudrv_attach {
 	uint32_t sid;
@@ -776,17 +778,51 @@ static int toggle_httu(struct genpt_smmudrv *d, struct genpt *table, bool on)
 	return err;
 }
 
+struct bbm_ctx {
+	struct genpt_smmudrv *d;
+	struct genpt *table;
+};
+
+/* Between the interim entry and the new one: nothing cached of the old. */
+static int bbm_sync(void *ctx, uint64_t first, uint64_t last)
+{
+	struct bbm_ctx *c = ctx;
+	int err = inval_table(c->d, c->table, first, last);
+
+	return err ? err : cmd_sync(c->d);
+}
+
+static unsigned int drv_bbml(const struct genpt_smmudrv *d)
+{
+	return (d->idr3 & GENPT_SMMU_IDR3_BBML_MASK) >> GENPT_SMMU_IDR3_BBML_SHIFT;
+}
+
+/*
+ * Split or merge under the SMMU's break-before-make level: BBML 2 lets it
+ * hold the block and the table translations at once (one store replaces
+ * the other); BBML 1 needs the old block (or the new one, merging) with nT
+ * until a TLBI + CMD_SYNC removed what was cached; BBML 0 an invalid entry
+ * meanwhile: DMA to the range faults until the new entry is written.
+ */
 static int table_tracking(struct genpt_smmudrv *d, struct genpt *table, bool enable,
 			  unsigned int split_shift)
 {
+	struct bbm_ctx c = { d, table };
+	struct pt_bbm bbm = { .brk = drv_bbml(d) == 0, .interim = SMMUDRV_DESC_NT,
+			      .sync = bbm_sync, .ctx = &c };
 	struct genpt_gather g;
 	int err, err2;
 
 	if (!split_shift)
 		return genpt_set_dirty_tracking_owned(table, enable);
 	genpt_gather_init(&g);
+	if (drv_bbml(d) < 2 && table_attached(d, table))
+		table->bbm = &bbm;
 	err = genpt_set_dirty_tracking_split_owned(table, enable, split_shift, &g);
+	table->bbm = NULL;
 	err2 = finish_gather(d, table, &g);
+	if (!err)
+		err = bbm.err;
 	return err ? err : err2;
 }
 
@@ -834,10 +870,6 @@ GENPT_API int genpt_smmudrv_set_dirty_tracking_split(struct genpt_smmudrv *drv,
 {
 	if (!drv || !table || page_shift < 12 || page_shift > 63)
 		return -EINVAL;
-	/* The engine replaces a block by a table (and back) in one store:
-	 * only BBML 2 lets the SMMU hold both translations meanwhile. */
-	if (((drv->idr3 & GENPT_SMMU_IDR3_BBML_MASK) >> GENPT_SMMU_IDR3_BBML_SHIFT) < 2)
-		return -EOPNOTSUPP;
 	return set_tracking(drv, table, enable, page_shift);
 }
 
