@@ -170,11 +170,19 @@ Test(smmuv3_bbml, each_level_its_policy, .timeout = 120)
 	}
 }
 
+/* A write in every block, at a page probe_all() read (cached clean with
+ * tracking on: the write misses and walks). */
+static void probe_writes(struct probe *p)
+{
+	for (uint64_t b = 0; b < BLOCKS; b++)
+		probe_one(p, IOVA + (b << 21), GENPT_ACCESS_WRITE);
+}
+
 /*
  * The wrong policy: direct replacement (the engine's one-store split, what
- * BBML 2 allows) under BBML 0 and 1, with a probe between the store and
- * the invalidation: the SMMU would hold the cached block and a page of the
- * new table.  Caught by the conflict event.
+ * BBML 2 allows) under BBML 0 and 1, with a write between the store and
+ * the invalidation: the SMMU would hold the cached clean block and a page
+ * of the new table.  Caught by the conflict event.
  */
 Test(smmuv3_bbml, direct_replacement_conflicts, .timeout = 60)
 {
@@ -183,10 +191,11 @@ Test(smmuv3_bbml, direct_replacement_conflicts, .timeout = 60)
 		struct probe p;
 		struct genpt *pt = probe_init(&p, bbml, true);
 
+		cr_assert_eq(genpt_smmudrv_set_dirty_tracking(p.e.drv, pt, true), 0);
 		probe_all(&p);
 		genpt_gather_init(&g);
 		cr_assert_eq(genpt_split(pt, IOVA, LEN, 12, &g), 0);
-		probe_all(&p);
+		probe_writes(&p);
 		if (bbml < 2)
 			cr_expect_gt(p.conflicts, 0, "BBML %u: direct split not caught", bbml);
 		else
@@ -194,9 +203,12 @@ Test(smmuv3_bbml, direct_replacement_conflicts, .timeout = 60)
 		cr_assert_eq(genpt_smmudrv_invalidate(p.e.drv, pt, g.start, g.last), 0);
 		genpt_gather_release(pt, &g);
 		p.conflicts = 0;
+		cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(p.e.drv, pt, IOVA, LEN, 0, NULL),
+			     0);
+		probe_all(&p); /* pages cached clean */
 		genpt_gather_init(&g);
 		cr_assert_eq(genpt_merge(pt, IOVA, LEN, &g), 0);
-		probe_all(&p);
+		probe_writes(&p);
 		if (bbml < 2)
 			cr_expect_gt(p.conflicts, 0, "BBML %u: direct merge not caught", bbml);
 		else
