@@ -4,9 +4,10 @@
  * each break-before-make level (IDR3.BBML), with device traffic inside the
  * change.
  *
- * The register access is wrapped: after every command-queue PROD write
- * (the TLBIs and CMD_SYNCs the helper issues while it splits or merges)
- * the device reads every page of the range through the model, so
+ * The register access and the table memory's flush are wrapped: after
+ * every command-queue PROD write (the TLBIs and CMD_SYNCs the helper
+ * issues while it splits or merges) and every batch of table writes the
+ * device reads in every block of the range through the model, so
  * translations are cached and walked at each step of the change, old and
  * new alike.  A policy the level does not allow caches two translations
  * of one address and the model reports F_TLB_CONFLICT; the right one never
@@ -84,6 +85,20 @@ static int pr_write(void *ctx, uint32_t off, unsigned int size, uint64_t v)
 
 static const struct genpt_smmu_mmio_ops pr_mmio = { pr_read, pr_write };
 
+/* The table's memory: genpt_physmem (coherent), whose flush, called after
+ * each batch of table writes, is another probe point: the device sees
+ * every intermediate state of the table, the driver's commands or not. */
+static struct probe *pr_cur;
+
+static void pr_flush(void *ctx, const void *va, size_t size)
+{
+	(void)ctx, (void)va, (void)size;
+	if (pr_cur && pr_cur->on)
+		probe_all(pr_cur);
+}
+
+static struct genpt_mem_ops pr_mem;
+
 static struct genpt *probe_init(struct probe *p, unsigned int bbml, bool s2)
 {
 	struct genpt_smmu_config cfg = { .httu = 2, .bbml = bbml };
@@ -91,13 +106,22 @@ static struct genpt *probe_init(struct probe *p, unsigned int bbml, bool s2)
 					   .mem = &genpt_physmem_ops };
 	struct genpt_smmudrv_domain dom = { s2 ? GENPT_SMMUDRV_STAGE2 : GENPT_SMMUDRV_STAGE1,
 					    3 };
+	struct genpt_config tc = { .format = GENPT_FMT_ARMV8, .va_bits = 40, .oa_bits = 48,
+				   .granule_bits = 12,
+				   .features = GENPT_FEAT_ARMV8_DBM | GENPT_FEAT_ARMV8_CONTIG };
 	struct genpt *pt;
 
 	memset(p, 0, sizeof(*p));
 	smmu_env_init(&p->e, &cfg, 256 * SMMU_MiB, false);
 	dc.mem_ctx = p->e.pm;
 	cr_assert_eq(genpt_smmudrv_create(&dc, &p->e.drv), 0);
-	pt = smmu_table(&p->e, s2, 40, 12);
+	pr_mem = genpt_physmem_ops;
+	pr_mem.flush = pr_flush;
+	pr_cur = p;
+	tc.mem = &pr_mem;
+	tc.mem_ctx = p->e.pm;
+	tc.features |= s2 ? GENPT_FEAT_ARMV8_S2 : 0;
+	cr_assert_eq(genpt_create(&tc, &pt), 0);
 	cr_assert_eq(genpt_smmudrv_map(p->e.drv, pt, IOVA, PA, LEN, GENPT_READ | GENPT_WRITE),
 		     0);
 	cr_assert_eq(genpt_smmudrv_attach(p->e.drv, SID, pt, &dom), 0);
