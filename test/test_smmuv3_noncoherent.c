@@ -33,7 +33,22 @@ struct nc_smmu {
 	struct genpt_smmudrv *drv;
 	struct genpt *pt;
 	uint32_t sid;
+	bool corrupt; /* the next command handed over is illegal in memory */
 };
+
+/* Memory's copy of the command before the PROD value @prod: an illegal
+ * opcode (what a command error looks like to the SMMU). */
+static void nc_corrupt(struct nc_smmu *t, uint64_t prod)
+{
+	uint64_t base;
+	unsigned int log2;
+
+	cr_assert_eq(genpt_smmu_reg_read(t->smmu, GENPT_SMMU_REG_CMDQ_BASE, 8, &base), 0);
+	log2 = base & 0x1f;
+	base &= ((1ull << 52) - 1) & ~0x1full;
+	*(uint64_t *)fm_mem(&t->p, base + GENPT_SMMU_CMD_SIZE *
+					   ((prod - 1) & ((1ull << log2) - 1))) = 0xff;
+}
 
 /* Each register access may make the SMMU write memory (A/D, events, the
  * sync word): copied to the CPU side as coherent hardware writes are. */
@@ -55,6 +70,10 @@ static int nc_mmio_write(void *ctx, uint32_t off, unsigned int size, uint64_t v)
 	struct fm_snap s;
 	int err;
 
+	if (t->corrupt && off == GENPT_SMMU_REG_CMDQ_PROD) {
+		t->corrupt = false;
+		nc_corrupt(t, v);
+	}
 	fm_hw_begin(&t->p, &s);
 	err = genpt_smmu_reg_write(t->smmu, off, size, v);
 	fm_hw_end(&t->p, &s);
@@ -155,6 +174,13 @@ static void nc_flow(bool two_level, bool s2)
 	cr_assert_eq(genpt_smmudrv_attach(t.drv, t.sid, t.pt, &dom), 0);
 	fm_check(&t.p, "smmudrv", "attach (L1 descriptor, level-2 table, STE, CD)");
 	cr_expect_eq(nc_write(&t, IOVA + 0x5000), 0, "write after attach");
+	/* A command error: the helper replaces the bad command by a CMD_SYNC,
+	 * which the SMMU must read from memory for the queue to run again. */
+	t.corrupt = true;
+	cr_expect_eq(genpt_smmudrv_invalidate(t.drv, t.pt, IOVA, IOVA + 4095), -EIO);
+	fm_check(&t.p, "smmudrv", "command error recovered");
+	cr_expect_eq(genpt_smmudrv_invalidate(t.drv, t.pt, IOVA, IOVA + 4095), 0,
+		     "the queue runs again");
 	cr_assert_eq(genpt_smmudrv_set_dirty_tracking(t.drv, t.pt, true), 0);
 	fm_check(&t.p, "smmudrv", "tracking on (HA/HD)");
 	nc_rounds(&t, "blocks", 512);
