@@ -842,3 +842,30 @@ Test(armv8_hw_walk, concurrent_dirty_update_loses_nothing, .timeout = 120)
 	/* only AP[2] and the software bit ever changed */
 	cr_assert_eq(dget(c.leaf) & ~(D_AP2 | D_SW), base);
 }
+
+/* FEAT_BBM: bit 16 of a block is nT with bbm_nt (translated as without
+ * it), an address bit that must be zero without; a page has no nT. */
+Test(armv8_hw_walk, block_nt_with_bbm)
+{
+	uint64_t root = table_new(4096), va = 0x40201000ull, leaf;
+	uint64_t t4 = tcr(12, 48, PS_48, false, false);
+	struct genpt_arm_walk w;
+
+	leaf = build_path(12, root, 9, 0, 2, va, 0);
+	dset(leaf, (1ull << 40) | (1ull << 16) | D_BLOCK | S1_RW);
+	w = walk1(root, t4, va, GENPT_ACCESS_READ, false);
+	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_RESERVED, "nT is RES0 without FEAT_BBM");
+	w = walk1(root, t4, va, GENPT_ACCESS_READ, false);
+	w.bbm_nt = true;
+	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK);
+	cr_assert_eq(w.pa, (1ull << 40) | (va & ((1ull << 21) - 1)));
+	cr_assert_eq(w.page_shift, 21);
+
+	root = table_new(4096);
+	leaf = build_path(12, root, 9, 0, 3, va, 0);
+	dset(leaf, (1ull << 40) | (1ull << 16) | D_TABLE | S1_RW);
+	w = walk1(root, t4, va, GENPT_ACCESS_READ, false);
+	w.bbm_nt = true;
+	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK, "bit 16 of a page is an address bit");
+	cr_assert_eq(w.pa, (1ull << 40) | (1ull << 16) | (va & 0xfff));
+}

@@ -9,12 +9,14 @@
  *    stop, a last round; the copy equals memory (CMD_SYNC waited for every
  *    write that used a translation the TLBI removed);
  *  - translations racing configuration and TLB invalidation commands;
- *  - tracking switched on and off (with split and merge) under DMA: no
- *    transfer faults and every write lands.
+ *  - tracking switched on and off (with split and merge) under DMA at
+ *    each BBML: never a TLB conflict, no transfer fault at BBML 1 and 2,
+ *    faults retried at BBML 0 (counted), every write lands.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,9 +207,31 @@ struct writer {
 	uint64_t ram;
 	uint64_t seed;
 	int err;
+	bool retry;               /* BBML 0: a faulted write is retried */
+	unsigned long writes;     /* writes done (atomic) */
+	unsigned int exited;      /* the writer stopped (atomic) */
+	unsigned long faulted;    /* writes that faulted at least once */
+	unsigned long retries;    /* attempts that faulted in a break window */
+	unsigned long conflicts;  /* F_TLB_CONFLICT seen classifying them */
 	unsigned int stop; /* atomic */
 	uint64_t last[64]; /* the value last written at word i * 4 KiB + 8 */
 };
+
+/* A write faulted: F_TRANSLATION in a break window (retried when the
+ * writer may), anything else an error. */
+static bool writer_retry(struct writer *w, uint64_t iova)
+{
+	struct genpt_smmu_req req = { .sid = 30, .iova = iova, .access = GENPT_ACCESS_WRITE };
+	struct genpt_smmu_rsp rsp = { 0 };
+
+	cr_assert_eq(genpt_smmu_translate(w->e->smmu, &req, &rsp), 0);
+	if (rsp.event == GENPT_SMMU_EVT_F_TLB_CONFLICT)
+		w->conflicts++;
+	if (!w->retry || rsp.event == GENPT_SMMU_EVT_F_TLB_CONFLICT)
+		return false;
+	w->retries++;
+	return true;
+}
 
 static void *writer(void *arg)
 {
@@ -218,22 +242,44 @@ static void *writer(void *arg)
 		uint64_t v = rnd(&w->seed);
 
 		/* spread over the 2 MiB blocks the split and merge replace */
-		w->err = smmu_write64(w->e, 30, i * 64 * 1024ull + 8, v);
+		unsigned long before = w->retries;
+
+		do
+			w->err = smmu_write64(w->e, 30, i * 64 * 1024ull + 8, v);
+		while (w->err == -EFAULT && writer_retry(w, i * 64 * 1024ull + 8));
 		w->last[i] = v;
+		__atomic_fetch_add(&w->writes, 1, __ATOMIC_RELEASE);
+		w->faulted += w->retries != before;
 	}
+	__atomic_store_n(&w->exited, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
-Test(smmuv3_concurrent, tracking_switches_under_dma, .timeout = 300)
+/* Let the device make progress (no timing: it has written once more). */
+static void writer_progress(struct writer *w)
 {
+	unsigned long n = __atomic_load_n(&w->writes, __ATOMIC_ACQUIRE);
+
+	while (__atomic_load_n(&w->writes, __ATOMIC_ACQUIRE) == n &&
+	       !__atomic_load_n(&w->exited, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+/* Tracking switched with split and merge at each BBML while a device
+ * writes: never a TLB conflict; no fault at BBML 1 and 2 (the nT route,
+ * the live replacement); at BBML 0 writes in a break window fault and are
+ * retried; every write lands. */
+static void tracking_switches(unsigned int bbml)
+{
+	struct genpt_smmu_config cfg = { .httu = 2, .bbml = bbml };
 	struct smmu_env e;
 	struct genpt_smmudrv_domain dom = { GENPT_SMMUDRV_STAGE2, 3 };
-	struct writer w = { .seed = 99 };
+	struct writer w = { .seed = 99, .retry = bbml == 0 };
 	pthread_t th;
 	struct genpt *pt;
 	uint64_t ram;
 
-	smmu_env_init(&e, NULL, 64 * SMMU_MiB, true);
+	smmu_env_init(&e, &cfg, 64 * SMMU_MiB, true);
 	pt = smmu_table(&e, true, 32, 12);
 	cr_assert_eq(genpt_physmem_alloc(e.pm, RAM, 2 * SMMU_MiB, &ram), 0);
 	cr_assert_eq(genpt_smmudrv_map(e.drv, pt, 0, ram, RAM, GENPT_READ | GENPT_WRITE), 0);
@@ -242,20 +288,40 @@ Test(smmuv3_concurrent, tracking_switches_under_dma, .timeout = 300)
 	w.ram = ram;
 	cr_assert_eq(pthread_create(&th, NULL, writer, &w), 0);
 	for (unsigned int i = 0; i < 20; i++) {
+		writer_progress(&w);
 		cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, pt, true, 12), 0);
+		writer_progress(&w);
 		cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(e.drv, pt, 0, RAM, 0, NULL), 0);
 		cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, pt, false, 12), 0);
 	}
 	__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
 	cr_assert_eq(pthread_join(th, NULL), 0);
-	cr_assert_eq(w.err, 0, "no transfer faulted");
+	cr_assert_eq(w.err, 0, "BBML %u: a transfer faulted", bbml);
+	cr_assert_eq(w.conflicts, 0, "BBML %u: TLB conflicts", bbml);
 	for (unsigned int i = 0; i < 64; i++)
 		if (w.last[i])
 			cr_assert_eq(*(uint64_t *)genpt_physmem_ptr(e.pm, ram + i * 65536ull + 8),
 				     w.last[i]);
+	cr_log_info("BBML %u: %lu of %lu writes faulted (%lu attempts)", bbml, w.faulted,
+		    w.writes, w.retries);
 	cr_assert_eq(genpt_smmudrv_detach(e.drv, 30), 0);
 	genpt_destroy(pt);
 	smmu_env_fini(&e);
+}
+
+Test(smmuv3_concurrent, tracking_switches_under_dma, .timeout = 300)
+{
+	tracking_switches(2);
+}
+
+Test(smmuv3_concurrent, tracking_switches_under_dma_bbml1, .timeout = 300)
+{
+	tracking_switches(1);
+}
+
+Test(smmuv3_concurrent, tracking_switches_under_dma_bbml0, .timeout = 300)
+{
+	tracking_switches(0);
 }
 
 /*

@@ -288,8 +288,7 @@ Test(smmuv3_driver, no_httu_dirty, .timeout = 60)
  * old entry is dropped); below that the next walk of the range would cache
  * a second, overlapping translation (a write to the block cached clean
  * walks again): F_TLB_CONFLICT, so a split policy that
- * ignores BBML fails here instead of passing by luck.  The helper's split
- * refuses below BBML 2.
+ * ignores BBML fails here instead of passing by luck.
  */
 static void bbml_case(unsigned int bbml)
 {
@@ -308,10 +307,9 @@ static void bbml_case(unsigned int bbml)
 	cr_assert_eq(genpt_smmudrv_map(e.drv, pt, 0x200000, ram, 2 * SMMU_MiB,
 				       GENPT_READ | GENPT_WRITE), 0);
 	cr_assert_eq(genpt_smmudrv_attach(e.drv, 4, pt, &dom), 0);
-	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, pt, true, 12),
-		     bbml == 2 ? 0 : -EOPNOTSUPP);
-	if (bbml == 2)
-		cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, pt, false, 12), 0);
+	/* The helper's split follows the level (test_smmuv3_bbml.c). */
+	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, pt, true, 12), 0);
+	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, pt, false, 12), 0);
 	/* tracking: the block is writable-clean, cached without write */
 	cr_assert_eq(genpt_smmudrv_set_dirty_tracking(e.drv, pt, true), 0);
 	cr_assert_eq(smmu_read64(&e, 4, 0x200000, &v), 0, "caches the 2 MiB block");

@@ -42,8 +42,9 @@ struct genpt_smmudrv;
  * @mmio, @mmio_ctx: register access (e.g. &genpt_smmu_mmio_ops and the
  *                   model).
  * @mem, @mem_ctx:   memory for the stream table, CDs, queues and the sync
- *                   word (alloc, free and phys_to_virt are used); the SMMU
- *                   must reach the same physical addresses.
+ *                   word (alloc, free and phys_to_virt are used, and flush
+ *                   when set: a non-coherent SMMU); the SMMU must reach
+ *                   the same physical addresses.
  * @sid_bits:        StreamID bits of the stream table, at most IDR1.SIDSIZE:
  *                   linear 1..16 (0 = 8), 2-level 9..24 (0 = 16).
  * @two_level:       a 2-level stream table (SPLIT 8: level-2 tables of 256
@@ -222,14 +223,17 @@ GENPT_API int genpt_smmudrv_set_dirty_tracking(struct genpt_smmudrv *drv,
  *
  * Blocks larger than 2^@page_shift are split on enable and merged back on
  * disable (genpt_set_dirty_tracking_split()); the replaced ranges are
- * invalidated and synced before the freed tables are released.  The
- * replacement is the engine's live one (a table descriptor replaces a
- * block in one store), which the architecture allows without
- * break-before-make only with IDR3.BBML 2: below that the call refuses.
+ * invalidated and synced before the freed tables are released.  How an
+ * entry is replaced follows IDR3.BBML: BBML 2, in one store (the SMMU
+ * copes with both translations); BBML 1, the nT route (the block with nT,
+ * TLBI + CMD_SYNC, then the new entry; no fault); BBML 0,
+ * break-before-make (an invalid entry, TLBI + CMD_SYNC, then the new one:
+ * DMA to that block faults meanwhile, one block at a time).  Below BBML 2
+ * contiguous runs of pages are not re-formed on merge.
  *
  * Return: 0, or a negative errno.
  * -EINVAL: a @page_shift below 12 or above 63, or bad arguments.
- * -EOPNOTSUPP: IDR3.BBML below 2.
+ * -EIO: a command was refused (the table is split or merged all the same).
  * Otherwise as genpt_smmudrv_set_dirty_tracking().
  */
 GENPT_API int genpt_smmudrv_set_dirty_tracking_split(struct genpt_smmudrv *drv,

@@ -55,7 +55,9 @@ struct genpt_smmu;
  *               would cache an entry overlapping a cached entry of another
  *               size (a block replaced by a table, or the reverse, without
  *               break-before-make) faults with F_TLB_CONFLICT below 2; at
- *               2 the older entry is dropped.
+ *               2 the older entry is dropped.  At 1 and 2 a block
+ *               descriptor's bit 16 is nT: used, never cached; at 0 it is
+ *               RES0 (a block with it faults).
  * @sid_bits:    IDR1.SIDSIZE, 1..24 (0 = 16).
  * @tlb_entries: TLB capacity in translations (0 = 512).
  * @cfg_entries: configuration cache capacity in STEs and CDs (0 = 64).

@@ -118,6 +118,29 @@ struct genpt {
 	struct genpt_carry carry; /* dirty parts of cleaned leaves outside their query */
 	int tracking_claims;     /* driver helpers that own the tracking state (atomic) */
 	struct genpt_split_log split_log; /* leaves split mode split (exclusive calls only) */
+	struct pt_bbm *bbm;      /* set by a driver helper around its split/merge */
+};
+
+/*
+ * Break-before-make for split and merge, for a walker that may not hold
+ * the old and the new translation of an address at once (Arm SMMU
+ * IDR3.BBML < 2).  A driver helper that owns the table's tracking sets
+ * pt->bbm for the duration of its genpt_set_dirty_tracking_split_owned()
+ * call (exclusive: its lock serializes every edit of the table).  Each
+ * entry split or merge replaces first takes an interim value: invalid with
+ * @brk (BBML 0: the walker faults meanwhile), else the old leaf, or for a
+ * merge the new leaf, with @interim ORed in (Arm nT, BBML 1: translated,
+ * never cached); then @sync(@ctx, first, last) invalidates the range and
+ * waits, and only then the new entry is written.  @err keeps the first
+ * @sync error; the table is complete either way.  pt->bbm NULL: one
+ * compare-and-swap (BBML 2, coherent TLBs).
+ */
+struct pt_bbm {
+	bool brk;
+	uint64_t interim;
+	int (*sync)(void *ctx, uint64_t first, uint64_t last);
+	void *ctx;
+	int err;
 };
 
 /*

@@ -90,6 +90,40 @@ static inline unsigned int pt_run_within(const struct genpt *pt,
 	return best;
 }
 
+/* ------------------------------------------------- break-before-make -- */
+
+/*
+ * pt->bbm (see pt_internal.h): entries [@i, +@n) of @table take their
+ * interim value (invalid, or @v0 with the no-cache hint; @v0 0: the old
+ * value; the hint is a block's, Arm's nT, so level 0 always breaks), are
+ * flushed, and [@first, @last] is invalidated and waited for.
+ * Returns whether an old leaf was dirty when it was replaced: with a break
+ * the dirty state is gone from the entry and must come from here.
+ */
+static bool pt_bbm_break(struct genpt *pt, unsigned int lvl, uint64_t *table,
+			 unsigned int i, unsigned int n, uint64_t v0, uint64_t first,
+			 uint64_t last)
+{
+	struct pt_bbm *b = pt->bbm;
+	bool dirty = false;
+	int err;
+
+	for (unsigned int j = i; j < i + n; j++) {
+		uint64_t old = pt_load(&table[j]), v;
+
+		do
+			v = b->brk || !lvl ? 0 : (v0 ? v0 : old) | b->interim;
+		while (!pt_cas(&table[j], &old, v));
+		dirty |= fmt_has_dirty(pt) && fmt_kind(pt, lvl, old) == PT_LEAF &&
+			 fmt_is_dirty(pt, old);
+	}
+	pt_flush(pt, table, i, n);
+	err = b->sync(b->ctx, first, last);
+	if (err && !b->err)
+		b->err = err;
+	return dirty;
+}
+
 /* --------------------------------------------------------------- split -- */
 
 /*
@@ -244,12 +278,20 @@ static void pt_split_run(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	if (!pt_split_in_place(pt, lvl, a)) {
 		/* Each member becomes a table of smaller leaves. */
 		for (unsigned int j = first_idx; j < first_idx + n; j++) {
-			uint64_t old = pt_load(&table[j]);
+			uint64_t old = pt_load(&table[j]), first = pt_entry_va(s, j);
 			uint64_t pa, *t = pt_pool_take(&a->pool, &pa);
 			bool t_dirty = dirty;
 
 			pt_split_fill(pt, lvl - 1, t, pt_member_oa(pt, lvl, j, old),
 				      attrs, dirty, a);
+			if (pt->bbm) {
+				if (pt_bbm_break(pt, lvl, table, j, 1, 0, first,
+						 first + s->size_m1) && !t_dirty) {
+					pt_split_mark_dirty(pt, lvl - 1, t);
+					t_dirty = true;
+				}
+				old = pt_load(&table[j]);
+			}
 			while (!pt_cas(&table[j], &old, fmt_make_table(pt, lvl, pa))) {
 				/* Hardware marked the old leaf meanwhile. */
 				if (!t_dirty && fmt_is_dirty(pt, old)) {
@@ -257,15 +299,21 @@ static void pt_split_run(struct genpt *pt, unsigned int lvl, uint64_t *table,
 					t_dirty = true;
 				}
 			}
+			if (pt->bbm) /* not invalid a moment longer than needed */
+				pt_flush(pt, table, j, 1);
 		}
 	} else {
 		/* The level is small enough, the run is not: re-encode the
 		 * members as smaller runs (or plain leaves) in place. */
 		unsigned int k = pt_run_within(pt, lvl, a->shift);
 
+		if (pt->bbm) /* the contiguous hint changes: a size change */
+			dirty |= pt_bbm_break(pt, lvl, table, first_idx, n, 0, run_first,
+					      run_first + (((uint64_t)n << s->shift) - 1));
 		for (unsigned int j = first_idx; j < first_idx + n; j++) {
 			uint64_t old = pt_load(&table[j]);
-			uint64_t oa = pt_member_oa(pt, lvl, j, old);
+			/* From @e: after a break the entry holds nothing. */
+			uint64_t oa = pt_member_oa(pt, lvl, j, e);
 			uint64_t run_oa = oa - ((uint64_t)(j & ((1u << k) - 1))
 						<< s->shift);
 
@@ -506,6 +554,26 @@ static unsigned int pt_merge_hand_over(struct genpt *pt, uint64_t *child,
 }
 
 /*
+ * Merge under pt->bbm: the table entry @i becomes invalid or @leaf with
+ * the no-cache hint, the range is invalidated (no walk uses the child
+ * table any more), then @leaf; a write through the interim leaf marks it,
+ * and the mark is kept.  The caller then checks the children as usual.
+ */
+static void pt_merge_bbm(struct genpt *pt, unsigned int lvl, uint64_t *table,
+			 const struct pt_span *s, unsigned int i, uint64_t leaf)
+{
+	uint64_t cur;
+
+	pt_bbm_break(pt, lvl, table, i, 1, leaf, pt_entry_va(s, i),
+		     pt_entry_va(s, i) + s->size_m1);
+	cur = pt_load(&table[i]);
+	while (!pt_cas(&table[i], &cur, leaf))
+		if (fmt_has_dirty(pt) && fmt_kind(pt, lvl, cur) == PT_LEAF &&
+		    fmt_is_dirty(pt, cur))
+			leaf = pt_dirty_value(pt, leaf);
+}
+
+/*
  * If the child table @child (level lvl - 1) of entry @i maps one aligned,
  * physically contiguous range with identical attributes, replace it with
  * one leaf at @lvl.
@@ -538,10 +606,12 @@ static void pt_merge_table(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	leaf = pt_remake_leaf(pt, lvl, base, base, 0, attrs, dirty);
 	old = pt_load(&table[i]);
 	/* Hardware may set A in a table entry (x86): retry on the same child. */
-	while (!pt_cas(&table[i], &old, leaf))
+	while (!pt_cas(&table[i], &old, pt->bbm ? old : leaf))
 		if (fmt_kind(pt, lvl, old) != PT_TABLE ||
 		    pt_child(pt, lvl, old) != child)
 			return;
+	if (pt->bbm)
+		pt_merge_bbm(pt, lvl, table, s, i, leaf);
 	/* A write that dirtied a child between the check and the swap. */
 	for (unsigned int j = 0; j < n && !dirty && fmt_has_dirty(pt); j++)
 		if (fmt_is_dirty(pt, pt_load(&child[j]))) {
@@ -595,14 +665,18 @@ static void pt_merge_runs(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			}
 			if (!ok)
 				continue;
+			/* A run's dirty state is its members' OR: a break keeps
+			 * it for the whole run. */
+			ok = pt->bbm && pt_bbm_break(pt, lvl, table, g, n, 0, g_first,
+						     g_first + (((uint64_t)n << s->shift) - 1));
 			for (unsigned int j = g; j < g + n; j++) {
 				uint64_t old = pt_load(&table[j]);
 				uint64_t oa = base + ((uint64_t)(j - g) << s->shift);
 
 				while (!pt_cas(&table[j], &old,
 					       pt_remake_leaf(pt, lvl, base, oa, k, attrs,
-							      fmt_has_dirty(pt) &&
-								      fmt_is_dirty(pt, old))))
+							      ok || (fmt_has_dirty(pt) &&
+								     fmt_is_dirty(pt, old)))))
 					;
 			}
 			pt_flush(pt, table, g, n);
@@ -630,7 +704,10 @@ static void pt_merge_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 		if (first >= a->first && end <= a->last)
 			pt_merge_table(pt, lvl, table, &s, i, pt_child(pt, lvl, e), a);
 	}
-	if (fmt_run_mask(pt, lvl))
+	/* Under break-before-make a run re-formed at level 0 (no nT there)
+	 * or at any level with BBML 0 opens a fault window for a TLB gain:
+	 * the small leaves stay. */
+	if (fmt_run_mask(pt, lvl) && !(pt->bbm && (pt->bbm->brk || !lvl)))
 		pt_merge_runs(pt, lvl, table, &s, a);
 }
 

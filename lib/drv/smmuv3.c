@@ -29,6 +29,8 @@
 /* 2-level stream tables: 256 STEs (16 KiB) per level-2 table. */
 #define SMMUDRV_SPLIT 8
 #define SMMUDRV_L2_BYTES ((size_t)GENPT_SMMU_STE_SIZE << SMMUDRV_SPLIT)
+/* nT of a VMSAv8-64 block descriptor, both stages (FEAT_BBM level 1). */
+#define SMMUDRV_DESC_NT (1ull << 16)
 
 struct smmudrv_attach {
 	uint32_t sid;
@@ -88,11 +90,25 @@ static int wr(struct genpt_smmudrv *d, uint32_t off, unsigned int size, uint64_t
 	return d->mmio->write(d->mmio_ctx, off, size, v) ? -EIO : 0;
 }
 
+/* Make @size bytes at @va visible to an SMMU that does not snoop the CPU
+ * caches (genpt_mem_ops.flush; nothing when coherent). */
+static void drv_flush(struct genpt_smmudrv *d, const void *va, size_t size)
+{
+	if (d->mem->flush)
+		d->mem->flush(d->mem_ctx, va, size);
+}
+
+/* Zeroed by the CPU: flushed whole, so that the SMMU reads zeroes (invalid
+ * STEs and L1 descriptors, not stale memory) and a dirty zero line evicted
+ * later cannot overwrite what the SMMU wrote (event records, sync word). */
 static void *mem_alloc(struct genpt_smmudrv *d, size_t size, uint64_t *pa)
 {
 	size_t sz = size < 4096 ? 4096 : size;
+	void *va = d->mem->alloc(d->mem_ctx, sz, sz, pa);
 
-	return d->mem->alloc(d->mem_ctx, sz, sz, pa);
+	if (va)
+		drv_flush(d, va, sz);
+	return va;
 }
 
 static void mem_free(struct genpt_smmudrv *d, void *va, size_t size)
@@ -131,6 +147,7 @@ static int cmdq_recover(struct genpt_smmudrv *d, uint64_t gerror)
 	idx = (uint32_t)cons & ((1u << d->cmdq_log2) - 1);
 	__atomic_store_n(&d->cmdq[2 * idx], (uint64_t)GENPT_SMMU_CMD_SYNC, __ATOMIC_RELEASE);
 	__atomic_store_n(&d->cmdq[2 * idx + 1], 0, __ATOMIC_RELEASE);
+	drv_flush(d, &d->cmdq[2 * idx], GENPT_SMMU_CMD_SIZE); /* before it runs again */
 	wr(d, GENPT_SMMU_REG_GERRORN, 4, gerror);
 	return -EIO;
 }
@@ -171,6 +188,8 @@ static int cmd_submit(struct genpt_smmudrv *d, uint64_t d0, uint64_t d1)
 	}
 	__atomic_store_n(&d->cmdq[2 * (prod & mask)], d0, __ATOMIC_RELEASE);
 	__atomic_store_n(&d->cmdq[2 * (prod & mask) + 1], d1, __ATOMIC_RELEASE);
+	/* The SMMU reads the entry once PROD passes it. */
+	drv_flush(d, &d->cmdq[2 * (prod & mask)], GENPT_SMMU_CMD_SIZE);
 	d->cmdq_prod = next;
 	return wr(d, GENPT_SMMU_REG_CMDQ_PROD, 4, next);
 }
@@ -488,7 +507,9 @@ static uint64_t *ste_get(struct genpt_smmudrv *d, uint32_t sid, bool alloc)
 		d->l2[i] = mem_alloc(d, SMMUDRV_L2_BYTES, &pa);
 		if (!d->l2[i])
 			return NULL;
+		/* The level-2 table was flushed whole by mem_alloc(). */
 		__atomic_store_n(&d->strtab[i], pa | (SMMUDRV_SPLIT + 1), __ATOMIC_RELEASE);
+		drv_flush(d, &d->strtab[i], 8);
 	}
 	return d->l2[i] + (uint64_t)(sid & ((1u << SMMUDRV_SPLIT) - 1)) *
 				  (GENPT_SMMU_STE_SIZE / 8);
@@ -500,13 +521,18 @@ static uint64_t *ste_of(struct genpt_smmudrv *d, uint32_t sid)
 	return ste_get(d, sid, false);
 }
 
-/* Write an STE or CD: V off, the other words, then word 0 (release). */
-static void write_struct(uint64_t *p, const uint64_t w[8])
+/* Write an STE or CD: V off, the other words, then word 0 (release); each
+ * step visible to a non-coherent SMMU before the next, so it never reads
+ * V=1 with half-old fields.  The caller's CFGI comes after all three. */
+static void write_struct(struct genpt_smmudrv *d, uint64_t *p, const uint64_t w[8])
 {
 	__atomic_store_n(&p[0], 0, __ATOMIC_RELEASE);
+	drv_flush(d, p, 8);
 	for (unsigned int i = 1; i < 8; i++)
 		__atomic_store_n(&p[i], w[i], __ATOMIC_RELAXED);
+	drv_flush(d, &p[1], 56);
 	__atomic_store_n(&p[0], w[0], __ATOMIC_RELEASE);
+	drv_flush(d, p, 8);
 }
 
 /* CD word 0 from the table's TCR_EL1 fields. */
@@ -576,12 +602,12 @@ static int attach_write(struct genpt_smmudrv *d, struct smmudrv_attach *a, bool 
 		cd[0] = cd0_of(info.tcr, a->id, track);
 		cd[1] = info.root_pa & GENPT_SMMU_CD1_TTB0_MASK;
 		cd[3] = SMMUDRV_MAIR;
-		write_struct(a->cd, cd);
+		write_struct(d, a->cd, cd);
 		w[0] = GENPT_SMMU_STE0_V |
 		       ((uint64_t)GENPT_SMMU_STE_CONFIG_S1 << GENPT_SMMU_STE0_CONFIG_SHIFT) |
 		       (a->cd_pa & GENPT_SMMU_STE0_S1CTXPTR_MASK);
 	}
-	write_struct(ste, w);
+	write_struct(d, ste, w);
 	return 0;
 }
 
@@ -682,6 +708,7 @@ GENPT_API int genpt_smmudrv_detach(struct genpt_smmudrv *drv, uint32_t sid)
 		return -ENOENT;
 	}
 	__atomic_store_n(&ste_of(drv, sid)[0], 0, __ATOMIC_RELEASE);
+	drv_flush(drv, ste_of(drv, sid), 8);
 	err = cmd_sid(drv, GENPT_SMMU_CMD_CFGI_STE, sid);
 	if (!err)
 		err = a->stage == GENPT_SMMUDRV_STAGE2 ?
@@ -738,6 +765,7 @@ static int toggle_httu(struct genpt_smmudrv *d, struct genpt *table, bool on)
 		v = __atomic_load_n(p, __ATOMIC_ACQUIRE);
 		/* One 64-bit store: only the HTTU bits change. */
 		__atomic_store_n(p, on ? v | bits : v & ~bits, __ATOMIC_RELEASE);
+		drv_flush(d, p, 8); /* visible before the CFGI */
 		err = s2 ? cmd_sid(d, GENPT_SMMU_CMD_CFGI_STE, a->sid) :
 			   cmd_submit(d, GENPT_SMMU_CMD_CFGI_CD |
 						 ((uint64_t)a->sid << GENPT_SMMU_CMD_SID_SHIFT),
@@ -750,17 +778,51 @@ static int toggle_httu(struct genpt_smmudrv *d, struct genpt *table, bool on)
 	return err;
 }
 
+struct bbm_ctx {
+	struct genpt_smmudrv *d;
+	struct genpt *table;
+};
+
+/* Between the interim entry and the new one: nothing cached of the old. */
+static int bbm_sync(void *ctx, uint64_t first, uint64_t last)
+{
+	struct bbm_ctx *c = ctx;
+	int err = inval_table(c->d, c->table, first, last);
+
+	return err ? err : cmd_sync(c->d);
+}
+
+static unsigned int drv_bbml(const struct genpt_smmudrv *d)
+{
+	return (d->idr3 & GENPT_SMMU_IDR3_BBML_MASK) >> GENPT_SMMU_IDR3_BBML_SHIFT;
+}
+
+/*
+ * Split or merge under the SMMU's break-before-make level: BBML 2 lets it
+ * hold the block and the table translations at once (one store replaces
+ * the other); BBML 1 needs the old block (or the new one, merging) with nT
+ * until a TLBI + CMD_SYNC removed what was cached; BBML 0 an invalid entry
+ * meanwhile: DMA to the range faults until the new entry is written.
+ */
 static int table_tracking(struct genpt_smmudrv *d, struct genpt *table, bool enable,
 			  unsigned int split_shift)
 {
+	struct bbm_ctx c = { d, table };
+	struct pt_bbm bbm = { .brk = drv_bbml(d) == 0, .interim = SMMUDRV_DESC_NT,
+			      .sync = bbm_sync, .ctx = &c };
 	struct genpt_gather g;
 	int err, err2;
 
 	if (!split_shift)
 		return genpt_set_dirty_tracking_owned(table, enable);
 	genpt_gather_init(&g);
+	if (drv_bbml(d) < 2 && table_attached(d, table))
+		table->bbm = &bbm;
 	err = genpt_set_dirty_tracking_split_owned(table, enable, split_shift, &g);
+	table->bbm = NULL;
 	err2 = finish_gather(d, table, &g);
+	if (!err)
+		err = bbm.err;
 	return err ? err : err2;
 }
 
@@ -808,10 +870,6 @@ GENPT_API int genpt_smmudrv_set_dirty_tracking_split(struct genpt_smmudrv *drv,
 {
 	if (!drv || !table || page_shift < 12 || page_shift > 63)
 		return -EINVAL;
-	/* The engine replaces a block by a table (and back) in one store:
-	 * only BBML 2 lets the SMMU hold both translations meanwhile. */
-	if (((drv->idr3 & GENPT_SMMU_IDR3_BBML_MASK) >> GENPT_SMMU_IDR3_BBML_SHIFT) < 2)
-		return -EOPNOTSUPP;
 	return set_tracking(drv, table, enable, page_shift);
 }
 

@@ -66,6 +66,7 @@
 #define AW_D_AF (1ull << 10)
 #define AW_D_DBM (1ull << 51)
 #define AW_D_CONT (1ull << 52)
+#define AW_D_NT (1ull << 16) /* block descriptors with FEAT_BBM */
 #define AW_D_PXN (1ull << 53)
 #define AW_D_UXN (1ull << 54)
 #define AW_D_XN_SHIFT 53 /* stage 2 XN[1:0] */
@@ -364,7 +365,10 @@ static enum genpt_arm_fault aw_leaf(struct genpt_arm_walk *w,
 	 * that has blocks. */
 	if (level == AW_FINAL_LEVEL ? !(d & AW_D_TABLE) : !aw_block_allowed(p, level))
 		return GENPT_ARM_FAULT_RESERVED;
-	f = aw_check_oa_field(p, d, shift);
+	/* FEAT_BBM: bit 16 of a block is nT (a hint not to cache it), not an
+	 * address bit to be zero. */
+	f = aw_check_oa_field(p, level < AW_FINAL_LEVEL && w->bbm_nt ? d & ~AW_D_NT : d,
+			      shift);
 	if (f != GENPT_ARM_OK)
 		return f;
 	oa = aw_oa(d, shift);

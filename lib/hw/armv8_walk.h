@@ -128,6 +128,8 @@ enum genpt_arm_fault {
  *               XN[1:0] applies (FEAT_XNX: 0b01 forbids EL1, 0b11 forbids
  *               EL0, 0b10 both).  An SMMU takes it from the transaction's
  *               privilege attribute.
+ * @bbm_nt:      FEAT_BBM: bit 16 of a block descriptor is nT (its address
+ *               bits are checked without it); false: RES0 like the rest.
  *
  * Outputs (all rewritten by every call):
  * @pa:          output address (block or page offset included); 0 on a
@@ -159,6 +161,7 @@ struct genpt_arm_walk {
 	uint64_t va;
 	unsigned int access;
 	bool priv;
+	bool bbm_nt;
 	/* outputs */
 	uint64_t pa;
 	int level;

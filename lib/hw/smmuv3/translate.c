@@ -73,6 +73,8 @@ static void walk_setup(struct genpt_arm_walk *w, struct smmu_xlate *x, bool s2,
 	w->tcr = s2 ? x->s2_tcr : x->s1_tcr;
 	w->va = in;
 	w->access = access;
+	/* IDR3.BBML 1 or 2: blocks may carry nT. */
+	w->bbm_nt = x->smmu->idr3 & GENPT_SMMU_IDR3_BBML_MASK;
 }
 
 static void count_update(struct smmu_xlate *x, const struct genpt_arm_walk *w)
@@ -230,6 +232,15 @@ static bool tlb_hit(struct smmu_xlate *x, const struct smmu_tlb_tag *tag,
 	return true;
 }
 
+/* A block descriptor with nT (IHI 0070 IDR3.BBML 1, VMSAv8-64 bit 16 with
+ * FEAT_BBM): the translation is used, never cached, so it cannot conflict
+ * with a cached one of another size.  Ignored (RES0) with BBML 0. */
+static bool leaf_nt(const struct genpt_smmu *smmu, const struct genpt_arm_walk *w)
+{
+	return (smmu->idr3 & GENPT_SMMU_IDR3_BBML_MASK) && w->level < 3 &&
+	       (w->desc & (1ull << 16));
+}
+
 /* TLB, then the walks; fills @rsp and the TLB. */
 static unsigned int translate_addr(struct smmu_xlate *x, struct genpt_smmu_rsp *rsp)
 {
@@ -242,7 +253,7 @@ static unsigned int translate_addr(struct smmu_xlate *x, struct genpt_smmu_rsp *
 	uint8_t flags = SMMU_TLB_R | SMMU_TLB_W | SMMU_TLB_DIRTY | SMMU_TLB_X;
 	unsigned int event, shift = 64, s2_shift = 64;
 	uint64_t ipa = req->iova, pa, gen, m;
-	bool global = false, conflict;
+	bool global = false, conflict, nt = false;
 
 	if (tlb_hit(x, &tag, rsp))
 		return 0;
@@ -255,6 +266,7 @@ static unsigned int translate_addr(struct smmu_xlate *x, struct genpt_smmu_rsp *
 		shift = w.contig_shift;
 		global = !(w.desc & D_NG);
 		flags &= leaf_flags(&w, false, req->access);
+		nt = leaf_nt(smmu, &w);
 	}
 	pa = ipa;
 	if (x->s2) {
@@ -264,11 +276,14 @@ static unsigned int translate_addr(struct smmu_xlate *x, struct genpt_smmu_rsp *
 		pa = w.pa;
 		s2_shift = w.contig_shift;
 		flags &= leaf_flags(&w, true, req->access);
+		nt |= leaf_nt(smmu, &w);
 	}
 	shift = min_u(shift, s2_shift);
 	m = (1ull << shift) - 1;
 	rsp->pa = pa;
 	rsp->page_shift = shift;
+	if (nt)
+		return 0;
 	conflict = genpt_smmu_tlb_insert(&smmu->tlb, gen, &(struct smmu_tlb_entry){
 		.va = req->iova & ~m,
 		.pa = pa & ~m,
