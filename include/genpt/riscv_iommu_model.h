@@ -60,6 +60,63 @@ extern "C" {
 struct genpt_rviommu;
 
 /**
+ * enum genpt_rviommu_mem_what - what a memory access of the IOMMU is for
+ * (struct genpt_rviommu_access).
+ */
+enum genpt_rviommu_mem_what {
+	GENPT_RVIOMMU_MEM_DDT = 1, /* a DDT entry or a device context */
+	GENPT_RVIOMMU_MEM_PDT,     /* a PDT entry or a process context */
+	GENPT_RVIOMMU_MEM_FS_PTE,  /* a first-stage PTE read */
+	GENPT_RVIOMMU_MEM_GS_PTE,  /* a G-stage PTE read */
+	GENPT_RVIOMMU_MEM_MSI_PTE, /* an MSI page table entry */
+	GENPT_RVIOMMU_MEM_AD,      /* an A/D update (compare-and-swap of a PTE) */
+	GENPT_RVIOMMU_MEM_DATA,    /* a page of genpt_rviommu_dma() data */
+};
+
+/** enum genpt_rviommu_mem_op - the kind of a memory access. */
+enum genpt_rviommu_mem_op {
+	GENPT_RVIOMMU_MEM_READ = 1,
+	GENPT_RVIOMMU_MEM_WRITE,
+	GENPT_RVIOMMU_MEM_AMO,
+};
+
+/** enum genpt_rviommu_mem_verdict - what a memory hook decides. */
+enum genpt_rviommu_mem_verdict {
+	GENPT_RVIOMMU_MEM_PROCEED = 0, /* the access happens */
+	GENPT_RVIOMMU_MEM_ACCESS_FAULT, /* it violates a PMA/PMP check */
+	GENPT_RVIOMMU_MEM_CORRUPT,     /* it returns corrupted (poisoned) data */
+};
+
+/**
+ * struct genpt_rviommu_access - one memory access the IOMMU makes, as a
+ * memory hook sees it.
+ *
+ * @what:      GENPT_RVIOMMU_MEM_*: the structure accessed.
+ * @op:        GENPT_RVIOMMU_MEM_READ / _WRITE / _AMO.
+ * @pa:        the supervisor-physical address (after the G-stage for
+ *             PDT and first-stage structures).
+ * @size:      bytes: 8 for directory entries and PTEs, 16 for a process
+ *             context or an MSI PTE, 32 or 64 for a device context, up to
+ *             4096 for data.
+ * @device_id: the requester whose translation made the access.
+ */
+struct genpt_rviommu_access {
+	enum genpt_rviommu_mem_what what;
+	enum genpt_rviommu_mem_op op;
+	uint64_t pa;
+	unsigned int size;
+	uint32_t device_id;
+};
+
+/**
+ * typedef genpt_rviommu_mem_hook - called before each access, from the thread
+ * translating (so concurrently when translations run in parallel); must
+ * not call back into the model.  Returns a GENPT_RVIOMMU_MEM_* verdict.
+ */
+typedef enum genpt_rviommu_mem_verdict (*genpt_rviommu_mem_hook)(
+	void *ctx, const struct genpt_rviommu_access *a);
+
+/**
  * struct genpt_rviommu_config - what genpt_rviommu_create() builds.
  *
  * @capabilities:    the capabilities register value, specification layout;
@@ -72,11 +129,28 @@ struct genpt_rviommu;
  *                   to a multiple of the number of IOTLB shards (16).
  * @dc_cache_entries: device-directory cache capacity in device and process
  *                   contexts (0 = 64).
+ * @mem_hook:        optional: called before every memory access a
+ *                   translation makes (DDT, PDT, first-stage and G-stage
+ *                   PTEs, MSI PTEs, A/D updates) and before each page of
+ *                   genpt_rviommu_dma() data, in walk order, so that an
+ *                   embedder can trace a walk and inject an access fault or
+ *                   corrupted data at a chosen address.  An access fault
+ *                   reports what a PMA/PMP violation reports there (257,
+ *                   265, 261, or 1/5/7 for page-table accesses); corrupt
+ *                   data reports the specification's data-corruption cause
+ *                   (268 DDT, 269 PDT, 270 MSI PT, 274 first/second-stage
+ *                   PT).  Either on data fails the DMA (-EFAULT, -EIO)
+ *                   without a fault record.  Cached structures are not
+ *                   accessed again, so they are not seen.  Queue and
+ *                   IOFENCE.C accesses are not hooked.
+ * @mem_hook_ctx:    its first argument.
  */
 struct genpt_rviommu_config {
 	uint64_t capabilities;
 	unsigned int iotlb_entries;
 	unsigned int dc_cache_entries;
+	genpt_rviommu_mem_hook mem_hook;
+	void *mem_hook_ctx;
 };
 
 /**
@@ -288,8 +362,11 @@ GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
  *
  * Return: 0, or a negative errno.
  * -EFAULT: a translation faulted (the fault is recorded like any other;
- *          the pages before it were transferred) or a translated address
- *          is not backed by the memory provider.
+ *          the pages before it were transferred), a translated address
+ *          is not backed by the memory provider, or the memory hook
+ *          returned an access fault for the data.
+ * -EIO:    the memory hook returned corrupt data for the data (no fault
+ *          record: the translation succeeded).
  * -EINVAL: bad arguments.
  */
 GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,

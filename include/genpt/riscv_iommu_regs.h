@@ -205,6 +205,10 @@ extern "C" {
 #define GENPT_RVI_CAUSE_PDT_LOAD_FAULT 265u
 #define GENPT_RVI_CAUSE_PDT_INVALID 266u
 #define GENPT_RVI_CAUSE_PDT_MISCONFIGURED 267u
+#define GENPT_RVI_CAUSE_DDT_CORRUPTED 268u     /* DDT data corruption */
+#define GENPT_RVI_CAUSE_PDT_CORRUPTED 269u     /* PDT data corruption */
+#define GENPT_RVI_CAUSE_MSI_PT_CORRUPTED 270u  /* MSI PT data corruption */
+#define GENPT_RVI_CAUSE_PT_CORRUPTED 274u      /* first/second-stage PT data corruption */
 
 /* Fault record TTYP (untranslated requests only are modelled). */
 #define GENPT_RVI_TTYP_NONE 0u

@@ -76,6 +76,8 @@ GENPT_API int genpt_rviommu_create(const struct genpt_rviommu_config *cfg,
 		return -ENOMEM;
 	iommu->mem = mem;
 	iommu->mem_ctx = mem_ctx;
+	iommu->hook = cfg->mem_hook;
+	iommu->hook_ctx = cfg->mem_hook_ctx;
 	iommu->caps = caps;
 	iommu->pas = (unsigned int)((caps & GENPT_RVI_CAP_PAS_MASK) >>
 				    GENPT_RVI_CAP_PAS_SHIFT);

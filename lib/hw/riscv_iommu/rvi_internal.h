@@ -141,6 +141,10 @@ struct genpt_rviommu {
 	struct rvi_dcc dcc;
 	struct rvi_tlb tlb;
 
+	/* genpt_rviommu_config.mem_hook, or NULL */
+	genpt_rviommu_mem_hook hook;
+	void *hook_ctx;
+
 	/*
 	 * DMA in flight, for IOFENCE.C (see genpt_rvi_dma_quiesce): a DMA
 	 * counts itself in dma_active[dma_epoch & 1] from before it looks up
@@ -178,6 +182,23 @@ static inline uint64_t rvi_queue_base(uint64_t qb)
 /* fault.c: host pointer of @size bytes at @pa, naturally aligned, NULL when not backed
  * or above the physical address size. */
 void *genpt_rvi_ptr(struct genpt_rviommu *iommu, uint64_t pa, unsigned int size);
+
+/* fault.c: the memory hook's verdict on an access (PROCEED without one). */
+enum genpt_rviommu_mem_verdict
+genpt_rvi_hook(struct genpt_rviommu *iommu, enum genpt_rviommu_mem_what what,
+	       enum genpt_rviommu_mem_op op, uint64_t pa, unsigned int size,
+	       uint32_t did);
+
+/*
+ * fault.c: every hooked access: asks the memory hook (if any) about the
+ * access, then the provider.  Returns the host pointer (aligned to
+ * @size up to 16, else 8; the caller reads @size bytes from it), or NULL with
+ * *@verdict GENPT_RVIOMMU_MEM_ACCESS_FAULT (also when not backed) or
+ * GENPT_RVIOMMU_MEM_CORRUPT.
+ */
+void *genpt_rvi_mem(struct genpt_rviommu *iommu, enum genpt_rviommu_mem_what what,
+		    enum genpt_rviommu_mem_op op, uint64_t pa, unsigned int size,
+		    uint32_t did, enum genpt_rviommu_mem_verdict *verdict);
 
 /*
  * translate.c: wait until every genpt_rviommu_dma() page transfer that

@@ -112,6 +112,24 @@ static uint64_t load64(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * A hooked read of @size bytes of structure @what at @pa for @c's
+ * requester (see genpt_rvi_mem): the host pointer, or NULL with *@cause
+ * @fault for an access fault or @corrupt for corrupted data.
+ */
+static uint64_t *rd(struct rvi_ctx *c, enum genpt_rviommu_mem_what what, uint64_t pa,
+		    unsigned int size, unsigned int fault, unsigned int corrupt,
+		    unsigned int *cause)
+{
+	enum genpt_rviommu_mem_verdict v;
+	uint64_t *p = genpt_rvi_mem(c->iommu, what, GENPT_RVIOMMU_MEM_READ, pa, size,
+				    c->req->device_id, &v);
+
+	if (!p)
+		*cause = v == GENPT_RVIOMMU_MEM_CORRUPT ? corrupt : fault;
+	return p;
+}
+
 /* ------------------------------------------------------ page walks ------ */
 
 /*
@@ -211,6 +229,8 @@ static unsigned int leaf_set_ad(struct rvi_ctx *c, bool gs, uint64_t va,
 {
 	uint64_t missing = (PTE_A | (acc == ACC_WRITE ? PTE_D : 0)) & ~*pte;
 	uint64_t expect = *pte, *wslot = slot;
+	uint64_t spa = pte_addr;
+	enum genpt_rviommu_mem_verdict v;
 	struct rvi_leaf gl;
 	unsigned int cause;
 
@@ -222,10 +242,18 @@ static unsigned int leaf_set_ad(struct rvi_ctx *c, bool gs, uint64_t va,
 		cause = walk_gs(c, pte_addr, ACC_WRITE, true, &gl);
 		if (cause)
 			return cause;
-		wslot = genpt_rvi_ptr(c->iommu, gl.pa, 8);
+		spa = gl.pa;
+		wslot = genpt_rvi_ptr(c->iommu, spa, 8);
 		if (!wslot)
 			return cause_access(c->access);
 	}
+	/* The update is an AMO on the PTE: a PMA/PMP violation is an access
+	 * fault of the original access type, corrupted data cause 274. */
+	v = genpt_rvi_hook(c->iommu, GENPT_RVIOMMU_MEM_AD, GENPT_RVIOMMU_MEM_AMO, spa, 8,
+			   c->req->device_id);
+	if (v != GENPT_RVIOMMU_MEM_PROCEED)
+		return v == GENPT_RVIOMMU_MEM_CORRUPT ? GENPT_RVI_CAUSE_PT_CORRUPTED :
+							cause_access(c->access);
 	if (!__atomic_compare_exchange_n(wslot, &expect, *pte | missing, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return RVI_WALK_RETRY;
@@ -245,7 +273,6 @@ static unsigned int walk_stage(struct rvi_ctx *c, bool gs, uint64_t va,
 			       unsigned int acc, bool implicit,
 			       struct rvi_leaf *out)
 {
-	struct genpt_rviommu *iommu = c->iommu;
 	unsigned int levels = gs ? c->gs_levels : c->fs_levels;
 	unsigned int vabits = 12 + 9 * levels + (gs ? 2 : 0);
 	unsigned int level = levels - 1;
@@ -270,9 +297,10 @@ static unsigned int walk_stage(struct rvi_ctx *c, bool gs, uint64_t va,
 				return cause;
 			spa = gl.pa;
 		}
-		slot = genpt_rvi_ptr(iommu, spa, 8);
+		slot = rd(c, gs ? GENPT_RVIOMMU_MEM_GS_PTE : GENPT_RVIOMMU_MEM_FS_PTE, spa,
+			  8, cause_access(c->access), GENPT_RVI_CAUSE_PT_CORRUPTED, &cause);
 		if (!slot)
-			return cause_access(c->access);
+			return cause;
 		pte = load64(slot);
 
 		if (!(pte & PTE_V) || pte_reserved(c, pte, level))
@@ -472,6 +500,7 @@ static unsigned int locate_dc(struct rvi_ctx *c, unsigned int ddt_levels,
 	unsigned int nw = c->ext ? 8 : 4, b0 = ddi0_bits(iommu);
 	uint64_t gen = genpt_rvi_dcc_gen(&iommu->dcc);
 	uint64_t a, *p;
+	unsigned int cause;
 
 	if (genpt_rvi_dcc_lookup(&iommu->dcc, false, did, 0, c->dc, nw)) {
 		rvi_stat(&iommu->st_dc_hits);
@@ -484,9 +513,10 @@ static unsigned int locate_dc(struct rvi_ctx *c, unsigned int ddt_levels,
 		uint64_t ddi = i == 2 ? did >> (b0 + 9) : (did >> b0) & 0x1ff;
 		uint64_t e;
 
-		p = genpt_rvi_ptr(iommu, a + ddi * 8, 8);
+		p = rd(c, GENPT_RVIOMMU_MEM_DDT, a + ddi * 8, 8, GENPT_RVI_CAUSE_DDT_LOAD_FAULT,
+		       GENPT_RVI_CAUSE_DDT_CORRUPTED, &cause);
 		if (!p)
-			return GENPT_RVI_CAUSE_DDT_LOAD_FAULT;
+			return cause;
 		e = load64(p);
 		if (!(e & GENPT_RVI_DIR_V))
 			return GENPT_RVI_CAUSE_DDT_INVALID;
@@ -495,9 +525,10 @@ static unsigned int locate_dc(struct rvi_ctx *c, unsigned int ddt_levels,
 			return GENPT_RVI_CAUSE_DDT_MISCONFIGURED;
 		a = PTE_PPN(e) << 12;
 	}
-	p = genpt_rvi_ptr(iommu, a + (uint64_t)(did & ((1u << b0) - 1)) * nw * 8, 8);
+	p = rd(c, GENPT_RVIOMMU_MEM_DDT, a + (uint64_t)(did & ((1u << b0) - 1)) * nw * 8,
+	       nw * 8, GENPT_RVI_CAUSE_DDT_LOAD_FAULT, GENPT_RVI_CAUSE_DDT_CORRUPTED, &cause);
 	if (!p)
-		return GENPT_RVI_CAUSE_DDT_LOAD_FAULT;
+		return cause;
 	for (unsigned int i = 0; i < nw; i++)
 		c->dc[i] = load64(&p[i]);
 	if (!(c->dc[GENPT_RVI_DC_TC] & GENPT_RVI_TC_V))
@@ -543,8 +574,9 @@ static unsigned int pdt_ptr(struct rvi_ctx *c, uint64_t a, unsigned int size,
 		return GENPT_RVI_CAUSE_PDT_LOAD_FAULT;
 	if (cause)
 		return cause;
-	*p = genpt_rvi_ptr(c->iommu, gl.pa, size);
-	return *p ? 0 : GENPT_RVI_CAUSE_PDT_LOAD_FAULT;
+	*p = rd(c, GENPT_RVIOMMU_MEM_PDT, gl.pa, size, GENPT_RVI_CAUSE_PDT_LOAD_FAULT,
+		GENPT_RVI_CAUSE_PDT_CORRUPTED, &cause);
+	return *p ? 0 : cause;
 }
 
 /*
@@ -632,9 +664,11 @@ static unsigned int msi_translate(struct rvi_ctx *c, uint64_t gpa, bool *is_msi,
 		return 0;
 	*is_msi = true;
 	i = bit_extract(gpa >> 12, mask);
-	p = genpt_rvi_ptr(c->iommu, ((msiptp & GENPT_RVI_ATP_PPN_MASK) << 12) | (i * 16), 16);
+	p = rd(c, GENPT_RVIOMMU_MEM_MSI_PTE,
+	       ((msiptp & GENPT_RVI_ATP_PPN_MASK) << 12) | (i * 16), 16,
+	       GENPT_RVI_CAUSE_MSI_LOAD_FAULT, GENPT_RVI_CAUSE_MSI_PT_CORRUPTED, &mode);
 	if (!p)
-		return GENPT_RVI_CAUSE_MSI_LOAD_FAULT;
+		return mode;
 	e = load64(p);
 	if (!(e & 1))
 		return GENPT_RVI_CAUSE_MSI_INVALID;
@@ -889,7 +923,8 @@ static bool cause_ignores_dtf(unsigned int cause)
 	return cause == GENPT_RVI_CAUSE_ALL_DISALLOWED ||
 	       cause == GENPT_RVI_CAUSE_DDT_LOAD_FAULT ||
 	       cause == GENPT_RVI_CAUSE_DDT_INVALID ||
-	       cause == GENPT_RVI_CAUSE_DDT_MISCONFIGURED;
+	       cause == GENPT_RVI_CAUSE_DDT_MISCONFIGURED ||
+	       cause == GENPT_RVI_CAUSE_DDT_CORRUPTED;
 }
 
 /*
@@ -1035,6 +1070,7 @@ GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
 		struct genpt_rviommu_rsp rsp;
 		struct genpt_rviommu_fault f;
 		uint64_t pa, room;
+		enum genpt_rviommu_mem_verdict v;
 		unsigned int slot = dma_enter(iommu);
 
 		if (xlate(iommu, &req, &rsp, &f)) {
@@ -1061,9 +1097,13 @@ GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
 				chunk = room;
 			if (chunk > len)
 				chunk = len;
-			if (!p) {
+			v = genpt_rvi_hook(iommu, GENPT_RVIOMMU_MEM_DATA,
+					   access == ACC_WRITE ? GENPT_RVIOMMU_MEM_WRITE :
+								 GENPT_RVIOMMU_MEM_READ,
+					   pa, (unsigned int)chunk, device_id);
+			if (!p || v != GENPT_RVIOMMU_MEM_PROCEED) {
 				dma_exit(iommu, slot);
-				return -EFAULT;
+				return v == GENPT_RVIOMMU_MEM_CORRUPT ? -EIO : -EFAULT;
 			}
 			genpt_dma_copy(p, b, (size_t)chunk, access == ACC_WRITE);
 			b += chunk;
