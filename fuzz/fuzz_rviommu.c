@@ -966,7 +966,7 @@ static uint64_t rv_caps(struct rv *r, int *want)
 	caps |= GENPT_RVI_CAP_PAS(pas);
 	if ((b & 0x60) == 0x60) {
 		/* refused: an unimplemented capability, IGS 3, PAS 0 or > 56 */
-		static const uint64_t badbits[6] = { GENPT_RVI_CAP_SV32, GENPT_RVI_CAP_ATS,
+		static const uint64_t badbits[6] = { GENPT_RVI_CAP_SV32, GENPT_RVI_CAP_T2GPA,
 						     GENPT_RVI_CAP_HPM, GENPT_RVI_CAP_MSI_MRIF,
 						     GENPT_RVI_CAP_QOSID, GENPT_RVI_CAP_END };
 

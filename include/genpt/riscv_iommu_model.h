@@ -121,8 +121,12 @@ typedef enum genpt_rviommu_mem_verdict (*genpt_rviommu_mem_hook)(
  *
  * @capabilities:    the capabilities register value, specification layout;
  *                   it reads back unchanged.  0 = GENPT_RVI_CAPS_MODEL.
+ *                   ATS and T2GPA may be asked for (the default leaves
+ *                   them out): translated requests, ATS Translation
+ *                   Requests and ATS.INVAL then work (no page-request
+ *                   queue: its registers read 0).
  *                   Bits of features the model does not implement (Sv32,
- *                   Sv32x4, AMO_MRIF, MSI_MRIF, ATS, T2GPA, END, HPM, DBG,
+ *                   Sv32x4, AMO_MRIF, MSI_MRIF, END, HPM, DBG,
  *                   QOSID, reserved and custom bits), IGS 3, or a PAS that
  *                   is 0 or above 56 give -EINVAL.
  * @iotlb_entries:   IOTLB capacity in translations (0 = 512).  Rounded up
@@ -232,8 +236,18 @@ GENPT_API int genpt_rviommu_reg_write(struct genpt_rviommu *iommu,
 				      uint32_t offset, unsigned int size,
 				      uint64_t value);
 
+/* genpt_rviommu_req.type */
+#define GENPT_RVIOMMU_REQ_UNTRANSLATED 0u
+#define GENPT_RVIOMMU_REQ_TRANSLATED 1u /* an address an ATS completion gave */
+#define GENPT_RVIOMMU_REQ_ATS 2u        /* a PCIe ATS Translation Request */
+
+/* genpt_rviommu_rsp.ats_status: the ATS completion's status */
+#define GENPT_RVIOMMU_ATS_SUCCESS 0u
+#define GENPT_RVIOMMU_ATS_UR 1u /* Unsupported Request */
+#define GENPT_RVIOMMU_ATS_CA 2u /* Completer Abort */
+
 /**
- * struct genpt_rviommu_req - one untranslated inbound transaction.
+ * struct genpt_rviommu_req - one inbound transaction.
  *
  * @device_id:  requester (24 bits).
  * @process_id: PASID (20 bits), used when @pid_valid.
@@ -242,6 +256,10 @@ GENPT_API int genpt_rviommu_reg_write(struct genpt_rviommu *iommu,
  * @access:     GENPT_ACCESS_READ / WRITE / EXEC (read for execute).
  * @priv:       supervisor privilege requested (only with @pid_valid, as a
  *              PCIe PASID prefix carries it).
+ * @type:       GENPT_RVIOMMU_REQ_UNTRANSLATED (0), _TRANSLATED (@iova is
+ *              an SPA, or a GPA when DC.tc.T2GPA) or _ATS (a Translation
+ *              Request: @access WRITE asks for write permission (No-Write
+ *              0), READ for read only, EXEC for read and execute).
  */
 struct genpt_rviommu_req {
 	uint32_t device_id;
@@ -250,6 +268,7 @@ struct genpt_rviommu_req {
 	uint64_t iova;
 	unsigned int access;
 	bool priv;
+	unsigned int type;
 };
 
 /* Bits of genpt_rviommu_rsp.perm. */
@@ -293,6 +312,13 @@ struct genpt_rviommu_req {
  *              queue, or is lost when the queue is off, full or in error);
  *              false when DC.tc.DTF suppresses it.  The fields above are
  *              filled either way.
+ * @ats_status: for an ATS Translation Request, the completion:
+ *              GENPT_RVIOMMU_ATS_SUCCESS with @perm the permissions granted
+ *              (0 when the walk met a page fault, guest-page fault, 262 or
+ *              266: @cause says which, nothing is reported), @pa the
+ *              translated address (the GPA with DC.tc.T2GPA) and
+ *              @page_shift; _UR for causes 256-260 and 268, _CA for the
+ *              others (reported as faults with TTYP 8).  0 otherwise.
  */
 struct genpt_rviommu_rsp {
 	unsigned int cause;
@@ -307,6 +333,7 @@ struct genpt_rviommu_rsp {
 	uint64_t iotval;
 	uint64_t iotval2;
 	bool reported;
+	unsigned int ats_status;
 };
 
 /**
@@ -331,10 +358,19 @@ struct genpt_rviommu_rsp {
  * safe to release once the IOTINVAL for its range and an IOFENCE.C after
  * it completed (what the genpt_rvdrv_* calls do).
  *
+ * An ATS Translation Request (@req->type GENPT_RVIOMMU_REQ_ATS) walks as a
+ * write when it asks for write permission, so A and D are set in both
+ * stages' leaves when the page is writable (the privileged spec's rule for
+ * a store: the completion grants W, and a later translated write sets no
+ * D); when the page is not writable it walks again as a read (A only, W not
+ * granted).  A read-only request never grants W.  X is granted only with R
+ * and when asked for.  A translated request needs DC.tc.EN_ATS and is not
+ * translated again unless DC.tc.T2GPA (then it goes through the G-stage).
+ *
  * Return: 0 when the transaction was processed, whether it faulted or not
  * (see @rsp->cause), or a negative errno.
- * -EINVAL: bad arguments (NULL, unknown access, a device_id above 24 bits,
- *          a process_id above 20 bits, @req->priv without
+ * -EINVAL: bad arguments (NULL, unknown access or type, a device_id above
+ *          24 bits, a process_id above 20 bits, @req->priv without
  *          @req->pid_valid).
  */
 GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
@@ -372,6 +408,60 @@ GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
 GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
 				uint64_t iova, void *buf, size_t len,
 				unsigned int access);
+
+/**
+ * struct genpt_rviommu_atc - opaque: a device's address translation cache
+ * (PCIe ATS), filled by ATS Translation Requests and emptied by ATS.INVAL
+ * commands naming its device_id (entries carry no PASID).
+ */
+struct genpt_rviommu_atc;
+
+/**
+ * genpt_rviommu_atc_create() - give device @device_id an ATC.
+ * @iommu:     the IOMMU (capabilities.ATS) it sends requests to.
+ * @device_id: the device (24 bits).
+ * @entries:   capacity in translations (0 = 64), replaced round-robin.
+ * @out:       receives the ATC.
+ *
+ * Return: 0, or a negative errno (*@out unchanged).
+ * -EINVAL: NULL, a device_id above 24 bits, more than 65536 entries, or an
+ *          IOMMU without capabilities.ATS.
+ * -ENOMEM: out of memory.
+ */
+GENPT_API int genpt_rviommu_atc_create(struct genpt_rviommu *iommu, uint32_t device_id,
+				       unsigned int entries,
+				       struct genpt_rviommu_atc **out);
+
+/**
+ * genpt_rviommu_atc_destroy() - remove an ATC (before its IOMMU).
+ * @atc: the ATC, or NULL (a no-op).
+ */
+GENPT_API void genpt_rviommu_atc_destroy(struct genpt_rviommu_atc *atc);
+
+/**
+ * genpt_rviommu_atc_dma() - a DMA by an ATS device.
+ * @atc:    the device's ATC.
+ * @iova:   first address.
+ * @buf:    the data (source of a write, destination of a read).
+ * @len:    bytes (0 does nothing).
+ * @access: GENPT_ACCESS_WRITE, _READ or _EXEC.
+ *
+ * Page by page: a translation the ATC holds with the needed permission is
+ * used in a translated request; otherwise an ATS Translation Request (for
+ * write permission when writing) fills the ATC first, and a page the
+ * completion does not grant is accessed with an untranslated request (which
+ * reports the fault).  Like genpt_rviommu_dma(), every page's data is in
+ * memory before an IOFENCE.C that began after its ATC lookup completes; an
+ * ATS.INVAL racing a Translation Request is not undone by its fill.
+ * Thread safe.
+ *
+ * Return: 0, or a negative errno.
+ * -EFAULT: a request faulted (the pages before it were transferred), or
+ *          the memory hook failed a data access (-EIO for corrupt data).
+ * -EINVAL: bad arguments.
+ */
+GENPT_API int genpt_rviommu_atc_dma(struct genpt_rviommu_atc *atc, uint64_t iova,
+				    void *buf, size_t len, unsigned int access);
 
 /**
  * struct genpt_rviommu_stats - event counters (monotonic, approximate under

@@ -78,6 +78,10 @@ struct rvi_ctx {
 
 	/* fault details */
 	uint64_t iotval2;
+
+	/* ATS */
+	bool t2gpa;   /* an ATS Translation Request answered with the GPA */
+	uint64_t gpa; /* the first stage's output (offset included) */
 };
 
 /* A leaf found by a walk. */
@@ -734,6 +738,19 @@ static unsigned int priv_mask(const struct rvi_ctx *c, bool u)
 	return all;
 }
 
+/* An MSI translation: the MSI PTE acts as a G-stage leaf with R = W = 1,
+ * X = 0, after the first stage's leaf @fpte. */
+static unsigned int msi_rsp(const struct rvi_ctx *c, uint64_t fpte, uint64_t pa,
+			    struct genpt_rviommu_rsp *rsp)
+{
+	rsp->pa = pa;
+	rsp->page_shift = 12;
+	rsp->msi = true;
+	rsp->perm = leaf_perm(fpte) & priv_mask(c, rsp->user) & (RVI_PERM_R | RVI_PERM_W);
+	rsp->dirty = fpte & PTE_D;
+	return 0;
+}
+
 /* Steps 17-20 for the located contexts: IOTLB, then the walks. */
 /* The IOTLB answers @c's request (counted as a hit or a miss). */
 static bool tlb_hit(struct rvi_ctx *c, const struct rvi_tlb_tag *tag,
@@ -770,7 +787,8 @@ static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *
 			gl;
 	struct rvi_tlb_entry e;
 	unsigned int cause, shift, fpb;
-	bool cacheable = c->fs_on || c->gs_on, is_msi;
+	/* A T2GPA completion is the GPA: not what the IOTLB holds. */
+	bool cacheable = (c->fs_on || c->gs_on) && !c->t2gpa, is_msi;
 	uint64_t gen;
 
 	if (cacheable && tlb_hit(c, &tag, rsp))
@@ -783,20 +801,11 @@ static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *
 			return cause;
 		gpa = fl.pa;
 	}
+	c->gpa = gpa;
 	cause = msi_translate(c, gpa, &is_msi, &pa);
 	rsp->user = c->fs_on && (fl.pte & PTE_U);
-	if (is_msi) {
-		if (cause)
-			return cause;
-		/* The MSI PTE acts as a G-stage leaf with R = W = 1, X = 0. */
-		rsp->pa = pa;
-		rsp->page_shift = 12;
-		rsp->msi = true;
-		rsp->perm = leaf_perm(fl.pte) & priv_mask(c, rsp->user) &
-			    (RVI_PERM_R | RVI_PERM_W);
-		rsp->dirty = fl.pte & PTE_D;
-		return 0;
-	}
+	if (is_msi)
+		return cause ? cause : msi_rsp(c, fl.pte, pa, rsp);
 	cause = walk_gs(c, gpa, c->access, false, &gl);
 	if (cause)
 		return cause;
@@ -839,6 +848,33 @@ static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *
 	return 0;
 }
 
+/* A request the IOMMU does not translate (Bare mode, or a translated
+ * request without T2GPA): the address is the SPA, all permissions. */
+static unsigned int pass_through(struct genpt_rviommu_rsp *rsp,
+				 const struct genpt_rviommu_req *req)
+{
+	rsp->pa = req->iova;
+	rsp->page_shift = 12;
+	rsp->perm = RVI_PERM_R | RVI_PERM_W | RVI_PERM_X;
+	rsp->dirty = true;
+	return 0;
+}
+
+/* Step 7's "Transaction type disallowed" checks after the DC is located:
+ * translated and ATS requests need EN_ATS; a process_id needs a PDT wide
+ * enough. */
+static bool ttyp_disallowed(const struct genpt_rviommu_req *req, uint64_t tc, uint64_t fsc)
+{
+	if (req->type != GENPT_RVIOMMU_REQ_UNTRANSLATED && !(tc & GENPT_RVI_TC_EN_ATS))
+		return true;
+	if (!req->pid_valid)
+		return false;
+	if (!(tc & GENPT_RVI_TC_PDTV))
+		return true;
+	return (atp_mode(fsc) == GENPT_RVI_PDTP_PD8 && (req->process_id >> 8)) ||
+	       (atp_mode(fsc) == GENPT_RVI_PDTP_PD17 && (req->process_id >> 17));
+}
+
 /* The spec's "Process to translate an IOVA", steps 1-16. */
 static unsigned int translate(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
 {
@@ -852,12 +888,10 @@ static unsigned int translate(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
 	if (mode == GENPT_RVI_DDTP_OFF)
 		return GENPT_RVI_CAUSE_ALL_DISALLOWED;
 	if (mode == GENPT_RVI_DDTP_BARE) {
-		/* Untranslated requests pass through. */
-		rsp->pa = req->iova;
-		rsp->page_shift = 12;
-		rsp->perm = RVI_PERM_R | RVI_PERM_W | RVI_PERM_X;
-		rsp->dirty = true;
-		return 0;
+		/* Step 2: translated and ATS requests are disallowed. */
+		if (req->type != GENPT_RVIOMMU_REQ_UNTRANSLATED)
+			return GENPT_RVI_CAUSE_TTYP_DISALLOWED;
+		return pass_through(rsp, req); /* untranslated: passes through */
 	}
 	levels = mode - GENPT_RVI_DDTP_1LVL + 1;
 	/* A device_id wider than the DDT: transaction type disallowed. */
@@ -871,14 +905,8 @@ static unsigned int translate(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
 	tc = c->dc[GENPT_RVI_DC_TC];
 	iohgatp = c->dc[GENPT_RVI_DC_IOHGATP];
 	fsc = c->dc[GENPT_RVI_DC_FSC];
-	if (req->pid_valid) {
-		if (!(tc & GENPT_RVI_TC_PDTV))
-			return GENPT_RVI_CAUSE_TTYP_DISALLOWED;
-		if ((atp_mode(fsc) == GENPT_RVI_PDTP_PD8 && (req->process_id >> 8)) ||
-		    (atp_mode(fsc) == GENPT_RVI_PDTP_PD17 && (req->process_id >> 17)))
-			return GENPT_RVI_CAUSE_TTYP_DISALLOWED;
-	}
-
+	if (ttyp_disallowed(req, tc, fsc))
+		return GENPT_RVI_CAUSE_TTYP_DISALLOWED;
 	/* The G-stage comes from the DC whatever the first stage is. */
 	if (atp_mode(iohgatp) != GENPT_RVI_MODE_BARE) {
 		c->gs_on = true;
@@ -888,6 +916,11 @@ static unsigned int translate(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
 		c->gade = tc & GENPT_RVI_TC_GADE;
 	}
 	c->sade = tc & GENPT_RVI_TC_SADE;
+	c->t2gpa = req->type == GENPT_RVIOMMU_REQ_ATS && (tc & GENPT_RVI_TC_T2GPA);
+	/* Steps 8-9: a translated request is an SPA, or with T2GPA a GPA
+	 * for the G-stage alone. */
+	if (req->type == GENPT_RVIOMMU_REQ_TRANSLATED)
+		return (tc & GENPT_RVI_TC_T2GPA) ? translate_addr(c, rsp) : pass_through(rsp, req);
 
 	iosatp = 0; /* Bare unless a context below says otherwise */
 	if (!(tc & GENPT_RVI_TC_PDTV)) {
@@ -927,6 +960,67 @@ static bool cause_ignores_dtf(unsigned int cause)
 	       cause == GENPT_RVI_CAUSE_DDT_CORRUPTED;
 }
 
+/* Causes an ATS Translation Request answers with Success and no access
+ * (spec "PCIe ATS translation request handling"): no fault is reported. */
+static bool ats_no_access(unsigned int cause)
+{
+	return cause == GENPT_RVI_CAUSE_INST_PAGE || cause == GENPT_RVI_CAUSE_READ_PAGE ||
+	       cause == GENPT_RVI_CAUSE_WRITE_PAGE ||
+	       cause == GENPT_RVI_CAUSE_INST_GUEST_PAGE ||
+	       cause == GENPT_RVI_CAUSE_READ_GUEST_PAGE ||
+	       cause == GENPT_RVI_CAUSE_WRITE_GUEST_PAGE ||
+	       cause == GENPT_RVI_CAUSE_PDT_INVALID || cause == GENPT_RVI_CAUSE_MSI_INVALID;
+}
+
+/*
+ * An ATS Translation Request: walk as a write when write permission is
+ * asked for (A/D set as for a store, so a W the completion grants needs no
+ * D update later), as a read when the page is not writable or only read is
+ * asked for.  Returns the cause to report (UR/CA), or 0 with the
+ * completion in @rsp.
+ */
+static unsigned int ats_translate(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
+{
+	const struct genpt_rviommu_req *req = c->req;
+	bool want_w = req->access == ACC_WRITE;
+	struct rvi_ctx c0 = *c;
+	unsigned int cause;
+
+	c->access = want_w ? ACC_WRITE : ACC_READ;
+	cause = translate(c, rsp);
+	if (want_w && ats_no_access(cause)) {
+		*c = c0;
+		c->access = ACC_READ;
+		memset(rsp, 0, sizeof(*rsp));
+		cause = translate(c, rsp);
+	}
+	if (ats_no_access(cause)) {
+		memset(rsp, 0, sizeof(*rsp));
+		rsp->cause = cause;
+		return 0;
+	}
+	if (cause)
+		return cause;
+	if (!want_w)
+		rsp->perm &= ~RVI_PERM_W;
+	if (req->access != ACC_EXEC || !(rsp->perm & RVI_PERM_R))
+		rsp->perm &= ~RVI_PERM_X;
+	if (c->t2gpa)
+		rsp->pa = c->gpa;
+	return 0;
+}
+
+static unsigned int rec_ttyp(const struct genpt_rviommu_req *req)
+{
+	unsigned int a = req->access == ACC_EXEC ? 0 : req->access == ACC_READ ? 1 : 2;
+
+	if (req->type == GENPT_RVIOMMU_REQ_ATS)
+		return GENPT_RVI_TTYP_ATS_TRANSLATION;
+	if (req->type == GENPT_RVIOMMU_REQ_TRANSLATED)
+		return GENPT_RVI_TTYP_TRANSLATED_EXEC + a;
+	return GENPT_RVI_TTYP_UNTRANSLATED_EXEC + a;
+}
+
 /*
  * Translate @req into @rsp.  Returns true when the fault in @rsp must be
  * recorded, with the record in *@f: the caller records it (a DMA does so
@@ -947,7 +1041,7 @@ static bool xlate(struct genpt_rviommu *iommu, const struct genpt_rviommu_req *r
 	c.ext = iommu->caps & GENPT_RVI_CAP_MSI_FLAT;
 	rvi_stat(&iommu->st_translations);
 
-	cause = translate(&c, rsp);
+	cause = req->type == GENPT_RVIOMMU_REQ_ATS ? ats_translate(&c, rsp) : translate(&c, rsp);
 	if (!cause)
 		return false;
 	/* The record's iotval2 only for guest-page faults. */
@@ -961,15 +1055,19 @@ static bool xlate(struct genpt_rviommu *iommu, const struct genpt_rviommu_req *r
 		 * locating a valid DC assumes DTF = 0. */
 		.reported = !c.dc_found || !(c.dc[GENPT_RVI_DC_TC] & GENPT_RVI_TC_DTF) ||
 			    cause_ignores_dtf(cause),
+		/* "a permanent error or ATS disabled": UR; else CA */
+		.ats_status = req->type != GENPT_RVIOMMU_REQ_ATS ? 0 :
+			      (cause >= GENPT_RVI_CAUSE_ALL_DISALLOWED &&
+			       cause <= GENPT_RVI_CAUSE_TTYP_DISALLOWED) ||
+					      cause == GENPT_RVI_CAUSE_DDT_CORRUPTED ?
+			      GENPT_RVIOMMU_ATS_UR : GENPT_RVIOMMU_ATS_CA,
 	};
 	rvi_stat(&iommu->st_faults);
 	if (!rsp->reported)
 		return false;
 	*f = (struct genpt_rviommu_fault){
 		.cause = cause,
-		.ttyp = req->access == ACC_EXEC ? GENPT_RVI_TTYP_UNTRANSLATED_EXEC :
-			req->access == ACC_WRITE ? GENPT_RVI_TTYP_UNTRANSLATED_WRITE :
-						   GENPT_RVI_TTYP_UNTRANSLATED_READ,
+		.ttyp = rec_ttyp(req),
 		.did = req->device_id,
 		.pv = req->pid_valid,
 		.pid = req->pid_valid ? req->process_id : 0,
@@ -995,7 +1093,7 @@ GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
 		return -EINVAL;
 	if (req->access < ACC_READ || req->access > ACC_EXEC ||
 	    (req->device_id >> 24) || (req->pid_valid && (req->process_id >> 20)) ||
-	    (req->priv && !req->pid_valid))
+	    (req->priv && !req->pid_valid) || req->type > GENPT_RVIOMMU_REQ_ATS)
 		return -EINVAL;
 	/* In flight like a DMA page: IOFENCE.C waits for the walk, so once an
 	 * invalidation completed no walk still reads a table it covered. */
@@ -1053,66 +1151,97 @@ void genpt_rvi_dma_quiesce(struct genpt_rviommu *iommu)
 		sched_yield();
 }
 
+/* Copy @len bytes between @b and memory at @pa (one translation's span),
+ * asking the memory hook about each provider page. */
+static int dma_copy_span(struct genpt_rviommu *iommu, uint32_t did, uint64_t pa,
+			 unsigned char *b, uint64_t len, unsigned int access)
+{
+	while (len) {
+		/* One 4 KiB page of the provider at a time. */
+		uint64_t chunk = 4096 - (pa & 4095);
+		unsigned char *p = iommu->mem->phys_to_virt(iommu->mem_ctx, pa);
+		enum genpt_rviommu_mem_verdict v;
+
+		if (chunk > len)
+			chunk = len;
+		v = genpt_rvi_hook(iommu, GENPT_RVIOMMU_MEM_DATA,
+				   access == ACC_WRITE ? GENPT_RVIOMMU_MEM_WRITE :
+							 GENPT_RVIOMMU_MEM_READ,
+				   pa, (unsigned int)chunk, did);
+		if (!p || v != GENPT_RVIOMMU_MEM_PROCEED)
+			return v == GENPT_RVIOMMU_MEM_CORRUPT ? -EIO : -EFAULT;
+		genpt_dma_copy(p, b, (size_t)chunk, access == ACC_WRITE);
+		b += chunk;
+		len -= chunk;
+		pa += chunk;
+	}
+	return 0;
+}
+
+/*
+ * One translation's worth of a DMA (in flight from before the lookup until
+ * the data is written).  @lookup, when given, turns the address into a
+ * translated request (an ATC hit) or returns false (-EAGAIN: a miss, nothing
+ * done).  Advances *@iova, *@b, *@len by what was moved.
+ */
+int genpt_rvi_dma_step(struct genpt_rviommu *iommu, uint32_t did, uint64_t *iova,
+		       unsigned char **b, size_t *len, unsigned int access,
+		       genpt_rvi_dma_lookup lookup, void *lctx)
+{
+	struct genpt_rviommu_req req = { .device_id = did, .iova = *iova, .access = access };
+	struct genpt_rviommu_rsp rsp;
+	struct genpt_rviommu_fault f;
+	unsigned int slot = dma_enter(iommu);
+	uint64_t room, m;
+	int err;
+
+	if (lookup) {
+		if (!lookup(lctx, *iova, access, &req.iova)) {
+			dma_exit(iommu, slot);
+			return -EAGAIN;
+		}
+		req.type = GENPT_RVIOMMU_REQ_TRANSLATED;
+	}
+	if (xlate(iommu, &req, &rsp, &f)) {
+		/* IOFENCE.C may be waiting for us under reg_lock, which
+		 * recording takes: leave first. */
+		dma_exit(iommu, slot);
+		genpt_rvi_record_fault(iommu, &f);
+		return -EFAULT;
+	}
+	if (rsp.cause) {
+		dma_exit(iommu, slot);
+		return -EFAULT;
+	}
+	/* The bytes this translation covers (a translated request: up to
+	 * the end of its 4 KiB page). */
+	m = rsp.page_shift >= 64 ? UINT64_MAX : (1ull << rsp.page_shift) - 1;
+	room = m - (req.iova & m) + 1;
+	if (room == 0 || room > *len)
+		room = *len;
+	err = dma_copy_span(iommu, did, rsp.pa, *b, room, access);
+	dma_exit(iommu, slot);
+	if (err)
+		return err;
+	*b += room;
+	*len -= (size_t)room;
+	*iova += room;
+	return 0;
+}
+
 GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
 				uint64_t iova, void *buf, size_t len,
 				unsigned int access)
 {
 	unsigned char *b = buf;
+	int err = 0;
 
 	if (!iommu || (!buf && len) || access < ACC_READ || access > ACC_EXEC ||
 	    (device_id >> 24))
 		return -EINVAL;
 	if (len && (uint64_t)len - 1 > UINT64_MAX - iova)
 		return -EINVAL;
-	while (len) {
-		struct genpt_rviommu_req req = { .device_id = device_id, .iova = iova,
-						 .access = access };
-		struct genpt_rviommu_rsp rsp;
-		struct genpt_rviommu_fault f;
-		uint64_t pa, room;
-		enum genpt_rviommu_mem_verdict v;
-		unsigned int slot = dma_enter(iommu);
-
-		if (xlate(iommu, &req, &rsp, &f)) {
-			/* IOFENCE.C may be waiting for us under reg_lock,
-			 * which recording takes: leave first. */
-			dma_exit(iommu, slot);
-			genpt_rvi_record_fault(iommu, &f);
-			return -EFAULT;
-		}
-		if (rsp.cause) {
-			dma_exit(iommu, slot);
-			return -EFAULT;
-		}
-		/* The bytes this translation covers. */
-		room = rsp.page_shift >= 64 ? UINT64_MAX :
-		       (1ull << rsp.page_shift) - (iova & ((1ull << rsp.page_shift) - 1));
-		pa = rsp.pa;
-		while (len && room) {
-			/* One 4 KiB page of the provider at a time. */
-			uint64_t chunk = 4096 - (pa & 4095);
-			unsigned char *p = iommu->mem->phys_to_virt(iommu->mem_ctx, pa);
-
-			if (chunk > room)
-				chunk = room;
-			if (chunk > len)
-				chunk = len;
-			v = genpt_rvi_hook(iommu, GENPT_RVIOMMU_MEM_DATA,
-					   access == ACC_WRITE ? GENPT_RVIOMMU_MEM_WRITE :
-								 GENPT_RVIOMMU_MEM_READ,
-					   pa, (unsigned int)chunk, device_id);
-			if (!p || v != GENPT_RVIOMMU_MEM_PROCEED) {
-				dma_exit(iommu, slot);
-				return v == GENPT_RVIOMMU_MEM_CORRUPT ? -EIO : -EFAULT;
-			}
-			genpt_dma_copy(p, b, (size_t)chunk, access == ACC_WRITE);
-			b += chunk;
-			len -= (size_t)chunk;
-			room -= chunk;
-			pa += chunk;
-			iova += chunk;
-		}
-		dma_exit(iommu, slot);
-	}
-	return 0;
+	while (len && !err)
+		err = genpt_rvi_dma_step(iommu, device_id, &iova, &b, &len, access, NULL, NULL);
+	return err;
 }
