@@ -779,7 +779,7 @@ static bool tlb_hit(struct rvi_ctx *c, const struct rvi_tlb_tag *tag,
 static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
 {
 	struct genpt_rviommu *iommu = c->iommu;
-	uint64_t iova = c->req->iova, gpa = iova, pa;
+	uint64_t iova = c->req->iova, gpa = iova, pa = 0;
 	struct rvi_tlb_tag tag = { .gv = c->gs_on, .pscv = c->fs_on,
 				   .gscid = c->gs_on ? c->gscid : 0,
 				   .pscid = c->fs_on ? c->pscid : 0 };
