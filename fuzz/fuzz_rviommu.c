@@ -1026,9 +1026,11 @@ static enum genpt_rviommu_mem_verdict rv_hook(void *ctx, const struct genpt_rvio
 	bool sized = a->what == GENPT_RVIOMMU_MEM_DATA ? a->size && a->size <= 4096 :
 		     a->what == GENPT_RVIOMMU_MEM_DDT ? a->size == 8 || a->size == 32 || a->size == 64 :
 		     a->what == GENPT_RVIOMMU_MEM_PDT ? a->size == 8 || a->size == 16 :
-		     a->what == GENPT_RVIOMMU_MEM_MSI_PTE ? a->size == 16 : a->size == 8;
+		     a->what == GENPT_RVIOMMU_MEM_MSI_PTE ? a->size == 16 :
+		     a->what == GENPT_RVIOMMU_MEM_QUEUE ? a->size == 4 || a->size == 16 ||
+							  a->size == 32 : a->size == 8;
 
-	if (a->what < GENPT_RVIOMMU_MEM_DDT || a->what > GENPT_RVIOMMU_MEM_DATA || !sized ||
+	if (a->what < GENPT_RVIOMMU_MEM_DDT || a->what > GENPT_RVIOMMU_MEM_QUEUE || !sized ||
 	    a->op < GENPT_RVIOMMU_MEM_READ || a->op > GENPT_RVIOMMU_MEM_AMO ||
 	    (a->op == GENPT_RVIOMMU_MEM_AMO) != (a->what == GENPT_RVIOMMU_MEM_AD) ||
 	    (a->device_id >> 24))

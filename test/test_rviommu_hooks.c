@@ -49,6 +49,17 @@ static enum genpt_rviommu_mem_verdict hook_fn(void *ctx, const struct genpt_rvio
 	return GENPT_RVIOMMU_MEM_PROCEED;
 }
 
+/* The last logged access of kind @what (the fault record's write follows). */
+static const struct genpt_rviommu_access *last_of(const struct hook *h,
+						  enum genpt_rviommu_mem_what what)
+{
+	for (unsigned int i = h->n; i-- > 0;)
+		if (h->log[i].what == what)
+			return &h->log[i];
+	cr_assert_fail("no access of kind %d", what);
+	return NULL;
+}
+
 static void env_init(struct rvi_env *e, struct hook *h, uint64_t caps)
 {
 	struct genpt_rviommu_config cfg = { .capabilities = caps ? caps : RVI_CAPS_BASE,
@@ -263,9 +274,9 @@ Test(rviommu_hooks, pdt_access_fault_and_corruption)
 					 GENPT_RVIOMMU_MEM_ACCESS_FAULT);
 			cr_assert_eq(xl(&e, true, pid, IOVA, WR).cause, want);
 			rvi_expect_fault_pid(&e, want, 3, DID, true, pid, false, IOVA, 0);
-			cr_assert_eq(h.log[h.n - 1].pa,
+			cr_assert_eq(last_of(&h, GENPT_RVIOMMU_MEM_PDT)->pa,
 				     nth ? leaf + (pid & 0xff) * 16 : root + (pid >> 8) * 8);
-			cr_assert_eq(h.log[h.n - 1].size, nth ? 16u : 8u);
+			cr_assert_eq(last_of(&h, GENPT_RVIOMMU_MEM_PDT)->size, nth ? 16u : 8u);
 			rvi_env_fini(&e);
 		}
 	}
@@ -397,8 +408,8 @@ Test(rviommu_hooks, msi_pte_access_fault_and_corruption)
 		       corrupt ? GENPT_RVIOMMU_MEM_CORRUPT : GENPT_RVIOMMU_MEM_ACCESS_FAULT);
 		cr_assert_eq(xl(&e, false, 0, pattern << 12, WR).cause, want);
 		rvi_expect_fault(&e, want, 3, DID, pattern << 12, 0);
-		cr_assert_eq(h.log[h.n - 1].pa, msipt);
-		cr_assert_eq(h.log[h.n - 1].size, 16u);
+		cr_assert_eq(last_of(&h, GENPT_RVIOMMU_MEM_MSI_PTE)->pa, msipt);
+		cr_assert_eq(last_of(&h, GENPT_RVIOMMU_MEM_MSI_PTE)->size, 16u);
 		rvi_env_fini(&e);
 	}
 }
@@ -430,4 +441,52 @@ Test(rviommu_hooks, data_access_fault_and_corruption)
 		cr_assert_eq(rvi_fault_count(&e), 0);
 		rvi_env_fini(&e);
 	}
+}
+
+/*
+ * Queue memory: a command read that fails sets cqmf ("cqmf: ... a memory
+ * fault while reading from the command queue") and stops the queue with
+ * cqh on the command; a failing IOFENCE.C completion write does the same;
+ * a failing fault-record write sets fqmf and the record is dropped.
+ */
+Test(rviommu_hooks, queue_memory_faults)
+{
+	for (int corrupt = 0; corrupt < 2; corrupt++) {
+		enum genpt_rviommu_mem_verdict v =
+			corrupt ? GENPT_RVIOMMU_MEM_CORRUPT : GENPT_RVIOMMU_MEM_ACCESS_FAULT;
+		struct rvi_env e;
+		struct hook h = { 0 };
+		struct fs t;
+
+		fs_init(&e, &h, &t, 0);
+		/* the fault queue: the 0th queue access after inject is the record */
+		inject(&h, GENPT_RVIOMMU_MEM_QUEUE, 0, v);
+		cr_assert_eq(xl(&e, false, 0, 0x7000000ull, RD).cause, RVI_C_READ_PAGE);
+		cr_assert(rvi_rd(&e, RVI_REG_FQCSR, 4) & RVI_FQCSR_FQMF);
+		cr_assert_eq(last_of(&h, GENPT_RVIOMMU_MEM_QUEUE)->size, 32u);
+		cr_assert_eq(last_of(&h, GENPT_RVIOMMU_MEM_QUEUE)->op, GENPT_RVIOMMU_MEM_WRITE);
+		/* the command queue: the command read */
+		inject(&h, GENPT_RVIOMMU_MEM_QUEUE, 0, v);
+		rvi_cmd(&e, RVI_CMD_VMA(0, 0, 0, 0, 0), 0);
+		cr_assert(rvi_rd(&e, RVI_REG_CQCSR, 4) & RVI_CQCSR_CQMF);
+		cr_assert_eq(h.log[0].pa, e.cq_pa + ((e.cqt - 1) & (e.cq_n - 1)) * 16);
+		cr_assert_eq(h.log[0].size, 16u);
+		rvi_env_fini(&e);
+	}
+}
+
+Test(rviommu_hooks, iofence_completion_write_fault)
+{
+	struct rvi_env e;
+	struct hook h = { 0 };
+	struct fs t;
+
+	fs_init(&e, &h, &t, 0);
+	inject(&h, GENPT_RVIOMMU_MEM_QUEUE, 1, GENPT_RVIOMMU_MEM_ACCESS_FAULT);
+	rvi_cmd(&e, RVI_CMD_FENCE(1, 0x55), e.fence_pa >> 2);
+	cr_assert(rvi_rd(&e, RVI_REG_CQCSR, 4) & RVI_CQCSR_CQMF);
+	cr_assert_eq(h.log[1].pa, e.fence_pa);
+	cr_assert_eq(h.log[1].size, 4u);
+	cr_assert_eq(rvi_get(&e, e.fence_pa) & 0xffffffffu, 0, "not written");
+	rvi_env_fini(&e);
 }

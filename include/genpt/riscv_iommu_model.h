@@ -71,6 +71,8 @@ enum genpt_rviommu_mem_what {
 	GENPT_RVIOMMU_MEM_MSI_PTE, /* an MSI page table entry */
 	GENPT_RVIOMMU_MEM_AD,      /* an A/D update (compare-and-swap of a PTE) */
 	GENPT_RVIOMMU_MEM_DATA,    /* a page of genpt_rviommu_dma() data */
+	GENPT_RVIOMMU_MEM_QUEUE,   /* a command read, a fault record or an
+				    * IOFENCE.C completion write */
 };
 
 /** enum genpt_rviommu_mem_op - the kind of a memory access. */
@@ -145,8 +147,11 @@ typedef enum genpt_rviommu_mem_verdict (*genpt_rviommu_mem_hook)(
  *                   (268 DDT, 269 PDT, 270 MSI PT, 274 first/second-stage
  *                   PT).  Either on data fails the DMA (-EFAULT, -EIO)
  *                   without a fault record.  Cached structures are not
- *                   accessed again, so they are not seen.  Queue and
- *                   IOFENCE.C accesses are not hooked.
+ *                   accessed again, so they are not seen.  Queue
+ *                   accesses (device_id 0: command reads, fault-record
+ *                   and IOFENCE.C completion writes) are hooked too;
+ *                   either verdict there is a queue memory fault (cqmf,
+ *                   or fqmf with the record dropped).
  * @mem_hook_ctx:    its first argument.
  */
 struct genpt_rviommu_config {

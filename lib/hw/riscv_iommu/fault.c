@@ -83,6 +83,7 @@ void genpt_rvi_ipsr_update(struct genpt_rviommu *iommu)
 void genpt_rvi_record_fault(struct genpt_rviommu *iommu,
 			    const struct genpt_rviommu_fault *f)
 {
+	enum genpt_rviommu_mem_verdict v;
 	uint64_t rec[4];
 	uint32_t mask;
 	uint64_t *p;
@@ -105,9 +106,10 @@ void genpt_rvi_record_fault(struct genpt_rviommu *iommu,
 		iommu->fqcsr |= GENPT_RVI_FQCSR_FQOF;
 		goto out;
 	}
-	p = genpt_rvi_ptr(iommu, rvi_queue_base(iommu->fqb) +
+	p = genpt_rvi_mem(iommu, GENPT_RVIOMMU_MEM_QUEUE, GENPT_RVIOMMU_MEM_WRITE,
+			  rvi_queue_base(iommu->fqb) +
 				  (uint64_t)iommu->fqt * GENPT_RVI_FAULT_RECORD_SIZE,
-			  8);
+			  GENPT_RVI_FAULT_RECORD_SIZE, 0, &v);
 	if (!p) {
 		iommu->fqcsr |= GENPT_RVI_FQCSR_FQMF;
 		goto out;

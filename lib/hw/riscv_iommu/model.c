@@ -346,7 +346,9 @@ static enum cmd_result cmd_iofence(struct genpt_rviommu *iommu,
 	 * globally visible. */
 	genpt_rvi_dma_quiesce(iommu);
 	if (av) {
-		uint32_t *p = genpt_rvi_ptr(iommu, addr, 4);
+		enum genpt_rviommu_mem_verdict v;
+		uint32_t *p = genpt_rvi_mem(iommu, GENPT_RVIOMMU_MEM_QUEUE, GENPT_RVIOMMU_MEM_WRITE,
+					    addr, 4, 0, &v);
 
 		if (!p)
 			return CMD_MEMFAULT;
@@ -462,11 +464,13 @@ static void cq_process(struct genpt_rviommu *iommu)
 	       iommu->cqh != iommu->cqt) {
 		uint64_t pa = rvi_queue_base(iommu->cqb) +
 			      (uint64_t)iommu->cqh * GENPT_RVI_CMD_SIZE;
-		uint64_t *p = genpt_rvi_ptr(iommu, pa, 8);
+		enum genpt_rviommu_mem_verdict v;
+		uint64_t *p = genpt_rvi_mem(iommu, GENPT_RVIOMMU_MEM_QUEUE, GENPT_RVIOMMU_MEM_READ,
+					    pa, GENPT_RVI_CMD_SIZE, 0, &v);
 		enum cmd_result r;
 		uint64_t d0, d1;
 
-		if (!p) {
+		if (!p) { /* an access fault or corrupt data: cqmf */
 			iommu->cqcsr |= GENPT_RVI_CQCSR_CQMF;
 			break;
 		}
