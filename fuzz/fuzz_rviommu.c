@@ -32,6 +32,14 @@
  *    and/or D and nothing else, a fault-queue slot, or the 4-byte
  *    completion store of an IOFENCE.C with AV sitting in the command queue.
  *
+ * Memory hooks: an operation poisons one page for chosen kinds of access
+ * (access fault or corrupt data); the hook checks each access it sees
+ * (kind, op, size, device) and the data-corruption causes become legal.
+ * ATS (capabilities.ATS, T2GPA from the input): translated requests and
+ * Translation Requests (a completion granting W must be dirty; UR exactly
+ * for 256-260/268; Success without access reports nothing), ATS.INVAL
+ * commands, DMA through a device ATC.
+ *
  * GENPT_FUZZ_TRACE=1 prints every operation.
  */
 #define _DEFAULT_SOURCE
@@ -88,6 +96,14 @@ struct rv {
 	/* IOFENCE.C completion addresses that may be written */
 	uint64_t fence[RV_MAX_FENCES];
 	unsigned int nfence;
+
+	/* memory hook: accesses of a kind in poison_what (bit = kind) to page
+	 * poison_pa fail; hooked once any poison was set */
+	bool hooked;
+	uint64_t poison_pa;
+	unsigned int poison_what;
+	enum genpt_rviommu_mem_verdict poison;
+	struct genpt_rviommu_atc *atc;
 };
 
 /* ------------------------------------------------------------- input -- */
@@ -395,9 +411,14 @@ static bool rv_mem_same(const struct rv *r)
 
 /* -------------------------------------------------------- translations -- */
 
-static bool rv_cause_ok(unsigned int cause, unsigned int access)
+static bool rv_cause_ok(const struct rv *r, unsigned int cause, unsigned int access)
 {
 	switch (cause) {
+	case GENPT_RVI_CAUSE_DDT_CORRUPTED:
+	case GENPT_RVI_CAUSE_PDT_CORRUPTED:
+	case GENPT_RVI_CAUSE_MSI_PT_CORRUPTED:
+	case GENPT_RVI_CAUSE_PT_CORRUPTED:
+		return r->hooked;
 	case GENPT_RVI_CAUSE_ALL_DISALLOWED:
 	case GENPT_RVI_CAUSE_DDT_LOAD_FAULT:
 	case GENPT_RVI_CAUSE_DDT_INVALID:
@@ -431,7 +452,7 @@ static bool rv_req_ok(const struct genpt_rviommu_req *q)
 {
 	return q->access >= GENPT_ACCESS_READ && q->access <= GENPT_ACCESS_EXEC &&
 	       q->device_id < (1u << 24) && q->process_id < (1u << 20) &&
-	       (!q->priv || q->pid_valid);
+	       (!q->priv || q->pid_valid) && q->type <= GENPT_RVIOMMU_REQ_ATS;
 }
 
 static void rv_make_req(struct rv *r, struct genpt_rviommu_req *q)
@@ -450,6 +471,8 @@ static void rv_make_req(struct rv *r, struct genpt_rviommu_req *q)
 	if (q->pid_valid)
 		q->process_id = (sel & 0x40) ? u16(r) | (uint32_t)(u8(r) & 0x1f) << 16 : u8(r);
 	q->priv = sel & 0x10;
+	if ((r->caps & GENPT_RVI_CAP_ATS) && (sel & 0x20))
+		q->type = 1 + u8(r) % 3; /* translated, ATS, or invalid */
 	switch (u8(r) & 7) {
 	case 0:
 		q->iova = u64(r);
@@ -471,11 +494,42 @@ static void rv_make_req(struct rv *r, struct genpt_rviommu_req *q)
 
 static const unsigned int rv_shifts[] = { 12, 16, 21, 30, 39, 48 };
 
+/* A Translation Request's completion (spec "PCIe ATS translation request
+ * handling"); false when it is a reported fault, checked as any other. */
+static bool rv_check_ats(struct rv *r, const struct genpt_rviommu_req *q,
+			 const struct genpt_rviommu_rsp *s)
+{
+	bool ur = (s->cause >= GENPT_RVI_CAUSE_ALL_DISALLOWED &&
+		   s->cause <= GENPT_RVI_CAUSE_TTYP_DISALLOWED) ||
+		  s->cause == GENPT_RVI_CAUSE_DDT_CORRUPTED;
+
+	if (s->ats_status > GENPT_RVIOMMU_ATS_CA ||
+	    (s->ats_status != GENPT_RVIOMMU_ATS_SUCCESS && !s->cause) ||
+	    (s->ats_status == GENPT_RVIOMMU_ATS_UR) != (s->cause && ur && s->ats_status))
+		FAIL(r, "ATS completion %u for cause %u", s->ats_status, s->cause);
+	if (s->ats_status != GENPT_RVIOMMU_ATS_SUCCESS)
+		return false;
+	if (s->cause && (s->perm || s->reported))
+		FAIL(r, "ATS Success without access (cause %u) with perm %u reported %d",
+		     s->cause, s->perm, s->reported);
+	if ((s->perm & GENPT_RVIOMMU_PERM_W) && (q->access != GENPT_ACCESS_WRITE || !s->dirty))
+		FAIL(r, "ATS grants W (asked %u) on a translation that is not dirty (%d)",
+		     q->access, s->dirty);
+	if ((s->perm & GENPT_RVIOMMU_PERM_X) &&
+	    (q->access != GENPT_ACCESS_EXEC || !(s->perm & GENPT_RVIOMMU_PERM_R)))
+		FAIL(r, "ATS grants X without R or unasked: perm %u", s->perm);
+	return true;
+}
+
 static void rv_check_rsp(struct rv *r, const struct genpt_rviommu_req *q,
 			 const struct genpt_rviommu_rsp *s, uint64_t ddtp)
 {
+	if (q->type == GENPT_RVIOMMU_REQ_ATS && rv_check_ats(r, q, s))
+		return;
+	if (q->type != GENPT_RVIOMMU_REQ_ATS && s->ats_status)
+		FAIL(r, "ats_status %u for a type-%u request", s->ats_status, q->type);
 	if (s->cause) {
-		if (!rv_cause_ok(s->cause, q->access))
+		if (!rv_cause_ok(r, s->cause, q->access))
 			FAIL(r, "cause %u for a kind-%u access: not a cause the spec defines for it "
 				"(or one the model does not implement)", s->cause, q->access);
 		if (s->pa || s->page_shift || s->iotlb_hit || s->perm || s->user || s->dirty ||
@@ -521,7 +575,8 @@ static void rv_check_rsp(struct rv *r, const struct genpt_rviommu_req *q,
 	if ((s->pa ^ q->iova) & ((1ull << s->page_shift) - 1))
 		FAIL(r, "iova 0x%" PRIx64 " -> pa 0x%" PRIx64 " loses the offset in a 2^%u page",
 		     q->iova, s->pa, s->page_shift);
-	if ((ddtp & 0xf) == GENPT_RVI_DDTP_BARE && (s->pa != q->iova || s->page_shift != 12))
+	if ((ddtp & 0xf) == GENPT_RVI_DDTP_BARE && (s->pa != q->iova || s->page_shift != 12 ||
+						      q->type))
 		FAIL(r, "Bare mode: 0x%" PRIx64 " -> 0x%" PRIx64 " (2^%u)", q->iova, s->pa,
 		     s->page_shift);
 }
@@ -549,6 +604,10 @@ static void rv_check_record(struct rv *r, const struct genpt_rviommu_req *q,
 		return; /* written where we cannot see: fqmf would be set instead */
 	genpt_rviommu_fault_decode(rec, &f);
 	ttyp = q->access == GENPT_ACCESS_EXEC ? 1 : q->access == GENPT_ACCESS_READ ? 2 : 3;
+	if (q->type == GENPT_RVIOMMU_REQ_TRANSLATED)
+		ttyp += 4;
+	else if (q->type == GENPT_RVIOMMU_REQ_ATS)
+		ttyp = 8;
 	if (f.cause != s->cause || f.did != q->device_id || f.iotval != q->iova ||
 	    f.ttyp != ttyp || f.pv != q->pid_valid || (q->pid_valid && f.pid != q->process_id) ||
 	    f.priv != (q->pid_valid && q->priv) || rec[1] || f.iotval2 != s->iotval2)
@@ -888,9 +947,13 @@ static void op_command(struct rv *r)
 		     ((uint64_t)(u8(r) & 1) << 33) | ((uint64_t)u8(r) << 40);
 		d1 = 0;
 		break;
-	case 3: /* ATS (absent capability): illegal */
+	case 3: /* ATS: illegal without the capability; else ATS.INVAL/PRGR */
 		d0 = 4;
 		d1 = 0;
+		if (r->caps & GENPT_RVI_CAP_ATS) {
+			d0 |= ((uint64_t)(u8(r) & 1) << 7) | ((uint64_t)u8(r) << 40);
+			d1 = ((uint64_t)u16(r) << 12) | ((uint64_t)(u8(r) & 1) << 11);
+		}
 		break;
 	default:
 		d0 = rv_gen(r);
@@ -937,13 +1000,57 @@ static void op_dma(struct rv *r)
 	int err, ok;
 
 	rv_snap(r);
-	err = genpt_rviommu_dma(r->iommu, did, iova, buf, len, access);
+	if ((r->caps & GENPT_RVI_CAP_ATS) && (sel & 4) && access) {
+		/* through the ATC of one device (the first the input names) */
+		if (!r->atc && genpt_rviommu_atc_create(r->iommu, did & 0xffffff, 4, &r->atc))
+			FAIL(r, "atc_create refused");
+		err = genpt_rviommu_atc_dma(r->atc, iova, buf, len, access);
+		did &= 0xffffff;
+	} else {
+		err = genpt_rviommu_dma(r->iommu, did, iova, buf, len, access);
+	}
 	TRACE(r, "dma did 0x%x iova 0x%" PRIx64 " len %zu access %u: %d", did, iova, len, access,
 	      err);
-	ok = (did < (1u << 24) && access) ? (err == 0 || err == -EFAULT) : err == -EINVAL;
+	ok = (did < (1u << 24) && access) ?
+		     (err == 0 || err == -EFAULT || (r->hooked && err == -EIO)) :
+		     err == -EINVAL;
 	if (!ok)
 		FAIL(r, "dma returned %d", err);
 	rv_check_mem(r, fqb, fq_on);
+}
+
+/* The memory hook: every access must be well formed; poisoned ones fail. */
+static enum genpt_rviommu_mem_verdict rv_hook(void *ctx, const struct genpt_rviommu_access *a)
+{
+	struct rv *r = ctx;
+	bool sized = a->what == GENPT_RVIOMMU_MEM_DATA ? a->size && a->size <= 4096 :
+		     a->what == GENPT_RVIOMMU_MEM_DDT ? a->size == 8 || a->size == 32 || a->size == 64 :
+		     a->what == GENPT_RVIOMMU_MEM_PDT ? a->size == 8 || a->size == 16 :
+		     a->what == GENPT_RVIOMMU_MEM_MSI_PTE ? a->size == 16 :
+		     a->what == GENPT_RVIOMMU_MEM_QUEUE ? a->size == 4 || a->size == 16 ||
+							  a->size == 32 : a->size == 8;
+
+	if (a->what < GENPT_RVIOMMU_MEM_DDT || a->what > GENPT_RVIOMMU_MEM_QUEUE || !sized ||
+	    a->op < GENPT_RVIOMMU_MEM_READ || a->op > GENPT_RVIOMMU_MEM_AMO ||
+	    (a->op == GENPT_RVIOMMU_MEM_AMO) != (a->what == GENPT_RVIOMMU_MEM_AD) ||
+	    (a->device_id >> 24))
+		FAIL(r, "hook: what %d op %d size %u pa 0x%" PRIx64 " did 0x%x", a->what, a->op,
+		     a->size, a->pa, a->device_id);
+	if ((r->poison_what >> a->what) & 1 && (a->pa >> 12) == (r->poison_pa >> 12))
+		return r->poison;
+	return GENPT_RVIOMMU_MEM_PROCEED;
+}
+
+static void op_hook(struct rv *r)
+{
+	uint8_t sel = u8(r);
+
+	r->poison_pa = rv_page(u8(r));
+	r->poison_what = (unsigned int)u8(r) << 1;
+	r->poison = (sel & 1) ? GENPT_RVIOMMU_MEM_CORRUPT : GENPT_RVIOMMU_MEM_ACCESS_FAULT;
+	r->hooked |= r->poison_what != 0;
+	TRACE(r, "hook: page 0x%" PRIx64 " kinds 0x%x verdict %d", r->poison_pa, r->poison_what,
+	      r->poison);
 }
 
 /* ------------------------------------------------------------- setup -- */
@@ -964,9 +1071,11 @@ static uint64_t rv_caps(struct rv *r, int *want)
 			   GENPT_RVI_CAP_SV39X4 | GENPT_RVI_CAP_SV48X4 | GENPT_RVI_CAP_SV57X4;
 	caps |= (uint64_t)((a >> 5) % 3) << 28; /* IGS 0..2 */
 	caps |= GENPT_RVI_CAP_PAS(pas);
+	if ((b & 0x60) != 0x60 && (b & 0x10))
+		caps |= GENPT_RVI_CAP_ATS | ((b & 8) ? GENPT_RVI_CAP_T2GPA : 0);
 	if ((b & 0x60) == 0x60) {
 		/* refused: an unimplemented capability, IGS 3, PAS 0 or > 56 */
-		static const uint64_t badbits[6] = { GENPT_RVI_CAP_SV32, GENPT_RVI_CAP_ATS,
+		static const uint64_t badbits[6] = { GENPT_RVI_CAP_SV32, GENPT_RVI_CAP_T2GPA,
 						     GENPT_RVI_CAP_HPM, GENPT_RVI_CAP_MSI_MRIF,
 						     GENPT_RVI_CAP_QOSID, GENPT_RVI_CAP_END };
 
@@ -1005,6 +1114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c = u8(r);
 	cfg.iotlb_entries = (c & 15) * 4;
 	cfg.dc_cache_entries = (c >> 4) * 2;
+	cfg.mem_hook = rv_hook;
+	cfg.mem_hook_ctx = r;
 	if (genpt_physmem_create(RV_PM_BASE, RV_PM_SIZE, &r->pm))
 		abort();
 	r->mem = genpt_physmem_ptr(r->pm, RV_PM_BASE);
@@ -1085,6 +1196,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			r->opname = "ddtp";
 			op_ddtp(r);
 			break;
+		case 13:
+			r->opname = "memory hook";
+			op_hook(r);
+			break;
 		case 14:
 			r->opname = "process context";
 			op_pc(r);
@@ -1111,6 +1226,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				" misses, %" PRIu64 " faults, %" PRIu64 " records", st.translations,
 			     st.iotlb_hits, st.iotlb_misses, st.faults, st.fault_records);
 	}
+	genpt_rviommu_atc_destroy(r->atc);
 	genpt_rviommu_destroy(r->iommu);
 out:
 	free(r->snap);

@@ -212,6 +212,36 @@ static void mig_lost(const char *format)
 }
 
 Test(migrate, no_invalidate_loses_pages_riscv_model, .timeout = 300) { mig_lost("riscv"); }
+
+/*
+ * --ats: the devices write through their ATCs (translated requests, no A/D
+ * updates).  Without invalidation their dirty translations outlive the
+ * harvest and pages are lost; the driver helper's harvest sends ATS.INVAL
+ * and loses nothing.
+ */
+Test(migrate, ats_devices_riscv_model, .timeout = 300)
+{
+	struct genpt_mig_config c;
+	struct genpt_mig_result r;
+
+	for (int s1 = 0; s1 < 2; s1++) {
+		mig_small(&c, s1 ? "riscv-s1" : "riscv");
+		c.ats = true;
+		c.pattern = GENPT_MIG_HOT;
+		c.hot_bytes = 16 * 4096;
+		c.hot_percent = 100;
+		c.min_writes_per_round = 2000;
+		c.no_invalidate = true;
+		cr_assert_eq(genpt_mig_run(&c, NULL, NULL, &r), 0, "%s", r.error);
+		cr_assert_eq(r.device_errors, 0);
+		cr_assert_gt(r.pages_differ, 0, "no page lost without ATS.INVAL");
+		c.no_invalidate = false;
+		mig_run_ok(&c, s1 ? "riscv-s1 --ats" : "riscv --ats");
+	}
+	mig_small(&c, "armv8");
+	c.ats = true;
+	cr_assert_eq(genpt_mig_run(&c, NULL, NULL, &r), -EINVAL, "--ats needs the RISC-V model");
+}
 Test(migrate, no_invalidate_loses_pages_riscv_s1, .timeout = 300) { mig_lost("riscv-s1"); }
 Test(migrate, no_invalidate_loses_pages_armv8, .timeout = 300) { mig_lost("armv8"); }
 Test(migrate, no_invalidate_loses_pages_x86_64, .timeout = 300) { mig_lost("x86-64"); }

@@ -15,6 +15,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -668,4 +669,164 @@ Test(rviommu_driver, create_checks)
 	}
 	genpt_rvdrv_destroy(NULL);
 	rvi_env_fini(&e);
+}
+
+/* ---- ATS: a device ATC is the IOTLB's hazard again ---------------------- */
+
+/*
+ * One ATS device doing DMA through its ATC (translated requests set no D):
+ * @helper_knows says whether the helper was told (genpt_rvdrv_set_ats) or
+ * EN_ATS was set behind its back, so that its harvest sends no ATS.INVAL.
+ * Returns how many of five harvests after a write reported the page.
+ */
+static unsigned int ats_harvest_rounds(bool helper_knows)
+{
+	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 79 };
+	struct genpt_rviommu_atc *atc;
+	uint64_t ram, bits[1], v = 1;
+	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = 0, .length = 64 * 4096,
+					 .page_shift = 12 };
+	unsigned int seen = 0;
+	struct drv_env d;
+	struct genpt *pt;
+
+	drv_env_init(&d, RVI_CAPS_EXT | (1ull << 25) /* ATS */, 0, 0);
+	pt = gstage_table(&d, 50);
+	cr_assert_eq(genpt_physmem_alloc(d.e.pm, 64 * 4096, 4096, &ram), 0);
+	cr_assert_eq(genpt_rvdrv_map(d.drv, pt, 0, ram, 64 * 4096, GENPT_READ | GENPT_WRITE), 0);
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 3, pt, &dom), 0);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, true), 0);
+	if (helper_knows) {
+		cr_assert_eq(genpt_rvdrv_set_ats(d.drv, 3, true), 0);
+	} else {
+		/* Nothing translated yet: the DC is not cached. */
+		rvi_set(&d.e, rvi_dc_pa(&d.e, 3), dc_tc(&d, 3) | RVI_TC_EN_ATS);
+	}
+	cr_assert(dc_tc(&d, 3) & RVI_TC_EN_ATS);
+	cr_assert_eq(genpt_rviommu_atc_create(d.e.iommu, 3, 0, &atc), 0);
+	for (unsigned int i = 0; i < 5; i++) {
+		v = i;
+		cr_assert_eq(genpt_rviommu_atc_dma(atc, 0x5000 + 8 * i, &v, 8,
+						   GENPT_ACCESS_WRITE), 0);
+		cr_assert_eq(rvi_get(&d.e, ram + 0x5000 + 8 * i), i, "the data arrived");
+		bits[0] = 0;
+		cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d.drv, pt, 0, 64 * 4096, 0, &bm), 0);
+		seen += (bits[0] >> 5) & 1;
+	}
+	genpt_rviommu_atc_destroy(atc);
+	cr_assert_eq(genpt_rvdrv_detach(d.drv, 3), 0);
+	genpt_destroy(pt);
+	drv_env_fini(&d);
+	return seen;
+}
+
+/*
+ * The ATC caches the dirty W translation its first Translation Request got
+ * (which set D).  A harvest that cleans D and invalidates only the IOTLB
+ * leaves it there: later writes use translated requests, D stays clean,
+ * every later harvest misses the page.  The helper's harvest sends
+ * ATS.INVAL to the device before its IOFENCE.C: the next write asks again,
+ * sets D, and every harvest reports it.
+ */
+Test(rviommu_driver, harvest_reaches_the_device_atc)
+{
+	cr_assert_eq(ats_harvest_rounds(false), 1, "without ATS.INVAL only the first is seen");
+	cr_assert_eq(ats_harvest_rounds(true), 5, "with the helper's flow nothing is lost");
+}
+
+Test(rviommu_driver, set_ats_errors)
+{
+	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 80 };
+	struct drv_env d;
+	struct genpt *pt;
+
+	drv_env_init(&d, 0, 0, 0);
+	pt = gstage_table(&d, 50);
+	cr_assert_eq(genpt_rvdrv_set_ats(NULL, 3, true), -EINVAL);
+	cr_assert_eq(genpt_rvdrv_set_ats(d.drv, 3, true), -ENOENT);
+	cr_assert_eq(genpt_rvdrv_attach(d.drv, 3, pt, &dom), 0);
+	cr_assert_eq(genpt_rvdrv_set_ats(d.drv, 3, true), -EOPNOTSUPP, "no capabilities.ATS");
+	cr_assert_eq(dc_tc(&d, 3) & RVI_TC_EN_ATS, 0);
+	cr_assert_eq(genpt_rvdrv_set_ats(d.drv, 3, false), 0, "no change");
+	cr_assert_eq(genpt_rvdrv_detach(d.drv, 3), 0);
+	genpt_destroy(pt);
+	drv_env_fini(&d);
+}
+
+/* ---- ATS under concurrency (TSan) ---------------------------------------- */
+
+struct ats_dev {
+	struct genpt_rviommu_atc *atc;
+	uint64_t base;
+	int err;
+};
+
+static void *ats_writer(void *p)
+{
+	struct ats_dev *w = p;
+
+	for (uint64_t i = 0; i < 3000 && !w->err; i++) {
+		uint64_t v = i;
+
+		w->err = genpt_rviommu_atc_dma(w->atc, w->base + (i % 16) * 4096 + 8 * (i % 8), &v,
+					       8, GENPT_ACCESS_WRITE);
+	}
+	return NULL;
+}
+
+/* Two ATS devices write through their ATCs while the helper harvests and
+ * invalidates (ATS.INVAL + IOFENCE.C racing fills and translated writes).
+ * After the writers stop, one more write per page must be reported by the
+ * next harvest: no ATC kept a dirty translation across the harvests. */
+Test(rviommu_driver, ats_devices_beside_harvests, .timeout = 120)
+{
+	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 81 };
+	struct genpt_dirty_bitmap bm;
+	struct ats_dev w[2];
+	pthread_t th[2];
+	uint64_t ram, bits[1];
+	struct drv_env d;
+	struct genpt *pt;
+
+	drv_env_init(&d, RVI_CAPS_EXT | (1ull << 25), 0, 0);
+	pt = gstage_table(&d, 50);
+	cr_assert_eq(genpt_physmem_alloc(d.e.pm, 64 * 4096, 4096, &ram), 0);
+	cr_assert_eq(genpt_rvdrv_map(d.drv, pt, 0, ram, 64 * 4096, GENPT_READ | GENPT_WRITE), 0);
+	bm = (struct genpt_dirty_bitmap){ .bits = bits, .iova = 0, .length = 64 * 4096,
+					  .page_shift = 12 };
+	for (unsigned int i = 0; i < 2; i++) {
+		cr_assert_eq(genpt_rvdrv_attach(d.drv, 3 + i, pt, &dom), 0);
+		cr_assert_eq(genpt_rvdrv_set_ats(d.drv, 3 + i, true), 0);
+		w[i] = (struct ats_dev){ .base = i * 32 * 4096 };
+		cr_assert_eq(genpt_rviommu_atc_create(d.e.iommu, 3 + i, 4, &w[i].atc), 0);
+	}
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking_split(d.drv, pt, true, 12), 0);
+	for (unsigned int i = 0; i < 2; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, ats_writer, &w[i]), 0);
+	for (unsigned int r = 0; r < 200; r++) {
+		bits[0] = 0;
+		cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d.drv, pt, 0, 64 * 4096, 0, &bm), 0);
+	}
+	for (unsigned int i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		cr_assert_eq(w[i].err, 0);
+	}
+	bits[0] = 0;
+	cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d.drv, pt, 0, 64 * 4096, 0, &bm), 0);
+	for (unsigned int i = 0; i < 2; i++)
+		for (unsigned int p = 0; p < 16; p++) {
+			uint64_t v = 7;
+
+			cr_assert_eq(genpt_rviommu_atc_dma(w[i].atc, w[i].base + p * 4096, &v, 8,
+							   GENPT_ACCESS_WRITE), 0);
+		}
+	bits[0] = 0;
+	cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d.drv, pt, 0, 64 * 4096, 0, &bm), 0);
+	cr_assert_eq(bits[0], 0xffff0000ffffull, "every page written after the harvests");
+	for (unsigned int i = 0; i < 2; i++) {
+		genpt_rviommu_atc_destroy(w[i].atc);
+		cr_assert_eq(genpt_rvdrv_detach(d.drv, 3 + i), 0);
+	}
+	genpt_destroy(pt);
+	drv_env_fini(&d);
 }

@@ -75,8 +75,7 @@ Test(rviommu_regs, capabilities)
 	static const uint64_t bad[] = {
 		RVI_CAPS_BASE | (1ull << 8),  /* Sv32 */
 		RVI_CAPS_BASE | (1ull << 16), /* Sv32x4 */
-		RVI_CAPS_BASE | (1ull << 25), /* ATS */
-		RVI_CAPS_BASE | (1ull << 26), /* T2GPA */
+		RVI_CAPS_BASE | (1ull << 26), /* T2GPA without ATS */
 		RVI_CAPS_BASE | (1ull << 27), /* END */
 		RVI_CAPS_BASE | (1ull << 30), /* HPM */
 		RVI_CAPS_BASE | (1ull << 31), /* DBG */
@@ -97,6 +96,10 @@ Test(rviommu_regs, capabilities)
 		cr_assert_eq(genpt_rviommu_create(&cfg, &genpt_physmem_ops, pm, &iommu),
 			     -EINVAL, "caps %u", i);
 	}
+	/* ATS, and T2GPA with it, are implemented. */
+	cfg.capabilities = RVI_CAPS_BASE | (1ull << 25) | (1ull << 26);
+	cr_assert_eq(genpt_rviommu_create(&cfg, &genpt_physmem_ops, pm, &iommu), 0);
+	genpt_rviommu_destroy(iommu);
 	cr_assert_eq(genpt_rviommu_create(NULL, NULL, pm, &iommu), -EINVAL);
 	/* defaults: everything the model implements, version 1.0 */
 	cr_assert_eq(genpt_rviommu_create(NULL, &genpt_physmem_ops, pm, &iommu), 0);

@@ -155,6 +155,30 @@ GENPT_API int genpt_rvdrv_attach(struct genpt_rvdrv *drv, uint32_t device_id,
 				 const struct genpt_rvdrv_domain *dom);
 
 /**
+ * genpt_rvdrv_set_ats() - let an attached device use PCIe ATS, or stop it.
+ * @drv:       the driver.
+ * @device_id: an attached device.
+ * @enable:    set (true) or clear DC.tc.EN_ATS.
+ *
+ * A device with ATS caches translations in its ATC - also dirty, writable
+ * ones, through which its writes set no D bit: the IOTLB's hazard for dirty
+ * tracking, one level further out.  So while ATS is on, every invalidation
+ * of the device's table (unmap, harvest, tracking switches,
+ * genpt_rvdrv_invalidate()) and detach also send ATS.INVAL for the range
+ * to the device before the IOFENCE.C.  Switching on: the DC's tc, then
+ * IODIR.INVAL_DDT and IOFENCE.C; switching off also empties the ATC
+ * (ATS.INVAL for everything) before the fence.  No change is a no-op.
+ *
+ * Return: 0, or a negative errno (ATS as it was).
+ * -EINVAL: NULL @drv.
+ * -ENOENT: @device_id is not attached.
+ * -EOPNOTSUPP: @enable without capabilities.ATS.
+ * -EIO, -ETIMEDOUT: the command queue failed (the DC is restored).
+ */
+GENPT_API int genpt_rvdrv_set_ats(struct genpt_rvdrv *drv, uint32_t device_id,
+				  bool enable);
+
+/**
  * genpt_rvdrv_detach() - stop a device translating.
  * @drv:       the driver.
  * @device_id: the device.

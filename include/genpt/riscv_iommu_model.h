@@ -60,23 +60,106 @@ extern "C" {
 struct genpt_rviommu;
 
 /**
+ * enum genpt_rviommu_mem_what - what a memory access of the IOMMU is for
+ * (struct genpt_rviommu_access).
+ */
+enum genpt_rviommu_mem_what {
+	GENPT_RVIOMMU_MEM_DDT = 1, /* a DDT entry or a device context */
+	GENPT_RVIOMMU_MEM_PDT,     /* a PDT entry or a process context */
+	GENPT_RVIOMMU_MEM_FS_PTE,  /* a first-stage PTE read */
+	GENPT_RVIOMMU_MEM_GS_PTE,  /* a G-stage PTE read */
+	GENPT_RVIOMMU_MEM_MSI_PTE, /* an MSI page table entry */
+	GENPT_RVIOMMU_MEM_AD,      /* an A/D update (compare-and-swap of a PTE) */
+	GENPT_RVIOMMU_MEM_DATA,    /* a page of genpt_rviommu_dma() data */
+	GENPT_RVIOMMU_MEM_QUEUE,   /* a command read, a fault record or an
+				    * IOFENCE.C completion write */
+};
+
+/** enum genpt_rviommu_mem_op - the kind of a memory access. */
+enum genpt_rviommu_mem_op {
+	GENPT_RVIOMMU_MEM_READ = 1,
+	GENPT_RVIOMMU_MEM_WRITE,
+	GENPT_RVIOMMU_MEM_AMO,
+};
+
+/** enum genpt_rviommu_mem_verdict - what a memory hook decides. */
+enum genpt_rviommu_mem_verdict {
+	GENPT_RVIOMMU_MEM_PROCEED = 0, /* the access happens */
+	GENPT_RVIOMMU_MEM_ACCESS_FAULT, /* it violates a PMA/PMP check */
+	GENPT_RVIOMMU_MEM_CORRUPT,     /* it returns corrupted (poisoned) data */
+};
+
+/**
+ * struct genpt_rviommu_access - one memory access the IOMMU makes, as a
+ * memory hook sees it.
+ *
+ * @what:      GENPT_RVIOMMU_MEM_*: the structure accessed.
+ * @op:        GENPT_RVIOMMU_MEM_READ / _WRITE / _AMO.
+ * @pa:        the supervisor-physical address (after the G-stage for
+ *             PDT and first-stage structures).
+ * @size:      bytes: 8 for directory entries and PTEs, 16 for a process
+ *             context or an MSI PTE, 32 or 64 for a device context, up to
+ *             4096 for data.
+ * @device_id: the requester whose translation made the access.
+ */
+struct genpt_rviommu_access {
+	enum genpt_rviommu_mem_what what;
+	enum genpt_rviommu_mem_op op;
+	uint64_t pa;
+	unsigned int size;
+	uint32_t device_id;
+};
+
+/**
+ * typedef genpt_rviommu_mem_hook - called before each access, from the thread
+ * translating (so concurrently when translations run in parallel); must
+ * not call back into the model.  Returns a GENPT_RVIOMMU_MEM_* verdict.
+ */
+typedef enum genpt_rviommu_mem_verdict (*genpt_rviommu_mem_hook)(
+	void *ctx, const struct genpt_rviommu_access *a);
+
+/**
  * struct genpt_rviommu_config - what genpt_rviommu_create() builds.
  *
  * @capabilities:    the capabilities register value, specification layout;
  *                   it reads back unchanged.  0 = GENPT_RVI_CAPS_MODEL.
+ *                   ATS and T2GPA may be asked for (the default leaves
+ *                   them out): translated requests, ATS Translation
+ *                   Requests and ATS.INVAL then work (no page-request
+ *                   queue: its registers read 0).
  *                   Bits of features the model does not implement (Sv32,
- *                   Sv32x4, AMO_MRIF, MSI_MRIF, ATS, T2GPA, END, HPM, DBG,
+ *                   Sv32x4, AMO_MRIF, MSI_MRIF, END, HPM, DBG,
  *                   QOSID, reserved and custom bits), IGS 3, or a PAS that
  *                   is 0 or above 56 give -EINVAL.
  * @iotlb_entries:   IOTLB capacity in translations (0 = 512).  Rounded up
  *                   to a multiple of the number of IOTLB shards (16).
  * @dc_cache_entries: device-directory cache capacity in device and process
  *                   contexts (0 = 64).
+ * @mem_hook:        optional: called before every memory access a
+ *                   translation makes (DDT, PDT, first-stage and G-stage
+ *                   PTEs, MSI PTEs, A/D updates) and before each page of
+ *                   genpt_rviommu_dma() data, in walk order, so that an
+ *                   embedder can trace a walk and inject an access fault or
+ *                   corrupted data at a chosen address.  An access fault
+ *                   reports what a PMA/PMP violation reports there (257,
+ *                   265, 261, or 1/5/7 for page-table accesses); corrupt
+ *                   data reports the specification's data-corruption cause
+ *                   (268 DDT, 269 PDT, 270 MSI PT, 274 first/second-stage
+ *                   PT).  Either on data fails the DMA (-EFAULT, -EIO)
+ *                   without a fault record.  Cached structures are not
+ *                   accessed again, so they are not seen.  Queue
+ *                   accesses (device_id 0: command reads, fault-record
+ *                   and IOFENCE.C completion writes) are hooked too;
+ *                   either verdict there is a queue memory fault (cqmf,
+ *                   or fqmf with the record dropped).
+ * @mem_hook_ctx:    its first argument.
  */
 struct genpt_rviommu_config {
 	uint64_t capabilities;
 	unsigned int iotlb_entries;
 	unsigned int dc_cache_entries;
+	genpt_rviommu_mem_hook mem_hook;
+	void *mem_hook_ctx;
 };
 
 /**
@@ -158,8 +241,18 @@ GENPT_API int genpt_rviommu_reg_write(struct genpt_rviommu *iommu,
 				      uint32_t offset, unsigned int size,
 				      uint64_t value);
 
+/* genpt_rviommu_req.type */
+#define GENPT_RVIOMMU_REQ_UNTRANSLATED 0u
+#define GENPT_RVIOMMU_REQ_TRANSLATED 1u /* an address an ATS completion gave */
+#define GENPT_RVIOMMU_REQ_ATS 2u        /* a PCIe ATS Translation Request */
+
+/* genpt_rviommu_rsp.ats_status: the ATS completion's status */
+#define GENPT_RVIOMMU_ATS_SUCCESS 0u
+#define GENPT_RVIOMMU_ATS_UR 1u /* Unsupported Request */
+#define GENPT_RVIOMMU_ATS_CA 2u /* Completer Abort */
+
 /**
- * struct genpt_rviommu_req - one untranslated inbound transaction.
+ * struct genpt_rviommu_req - one inbound transaction.
  *
  * @device_id:  requester (24 bits).
  * @process_id: PASID (20 bits), used when @pid_valid.
@@ -168,6 +261,10 @@ GENPT_API int genpt_rviommu_reg_write(struct genpt_rviommu *iommu,
  * @access:     GENPT_ACCESS_READ / WRITE / EXEC (read for execute).
  * @priv:       supervisor privilege requested (only with @pid_valid, as a
  *              PCIe PASID prefix carries it).
+ * @type:       GENPT_RVIOMMU_REQ_UNTRANSLATED (0), _TRANSLATED (@iova is
+ *              an SPA, or a GPA when DC.tc.T2GPA) or _ATS (a Translation
+ *              Request: @access WRITE asks for write permission (No-Write
+ *              0), READ for read only, EXEC for read and execute).
  */
 struct genpt_rviommu_req {
 	uint32_t device_id;
@@ -176,6 +273,7 @@ struct genpt_rviommu_req {
 	uint64_t iova;
 	unsigned int access;
 	bool priv;
+	unsigned int type;
 };
 
 /* Bits of genpt_rviommu_rsp.perm. */
@@ -219,6 +317,13 @@ struct genpt_rviommu_req {
  *              queue, or is lost when the queue is off, full or in error);
  *              false when DC.tc.DTF suppresses it.  The fields above are
  *              filled either way.
+ * @ats_status: for an ATS Translation Request, the completion:
+ *              GENPT_RVIOMMU_ATS_SUCCESS with @perm the permissions granted
+ *              (0 when the walk met a page fault, guest-page fault, 262 or
+ *              266: @cause says which, nothing is reported), @pa the
+ *              translated address (the GPA with DC.tc.T2GPA) and
+ *              @page_shift; _UR for causes 256-260 and 268, _CA for the
+ *              others (reported as faults with TTYP 8).  0 otherwise.
  */
 struct genpt_rviommu_rsp {
 	unsigned int cause;
@@ -233,6 +338,7 @@ struct genpt_rviommu_rsp {
 	uint64_t iotval;
 	uint64_t iotval2;
 	bool reported;
+	unsigned int ats_status;
 };
 
 /**
@@ -257,10 +363,19 @@ struct genpt_rviommu_rsp {
  * safe to release once the IOTINVAL for its range and an IOFENCE.C after
  * it completed (what the genpt_rvdrv_* calls do).
  *
+ * An ATS Translation Request (@req->type GENPT_RVIOMMU_REQ_ATS) walks as a
+ * write when it asks for write permission, so A and D are set in both
+ * stages' leaves when the page is writable (the privileged spec's rule for
+ * a store: the completion grants W, and a later translated write sets no
+ * D); when the page is not writable it walks again as a read (A only, W not
+ * granted).  A read-only request never grants W.  X is granted only with R
+ * and when asked for.  A translated request needs DC.tc.EN_ATS and is not
+ * translated again unless DC.tc.T2GPA (then it goes through the G-stage).
+ *
  * Return: 0 when the transaction was processed, whether it faulted or not
  * (see @rsp->cause), or a negative errno.
- * -EINVAL: bad arguments (NULL, unknown access, a device_id above 24 bits,
- *          a process_id above 20 bits, @req->priv without
+ * -EINVAL: bad arguments (NULL, unknown access or type, a device_id above
+ *          24 bits, a process_id above 20 bits, @req->priv without
  *          @req->pid_valid).
  */
 GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
@@ -288,13 +403,70 @@ GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
  *
  * Return: 0, or a negative errno.
  * -EFAULT: a translation faulted (the fault is recorded like any other;
- *          the pages before it were transferred) or a translated address
- *          is not backed by the memory provider.
+ *          the pages before it were transferred), a translated address
+ *          is not backed by the memory provider, or the memory hook
+ *          returned an access fault for the data.
+ * -EIO:    the memory hook returned corrupt data for the data (no fault
+ *          record: the translation succeeded).
  * -EINVAL: bad arguments.
  */
 GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
 				uint64_t iova, void *buf, size_t len,
 				unsigned int access);
+
+/**
+ * struct genpt_rviommu_atc - opaque: a device's address translation cache
+ * (PCIe ATS), filled by ATS Translation Requests and emptied by ATS.INVAL
+ * commands naming its device_id (entries carry no PASID).
+ */
+struct genpt_rviommu_atc;
+
+/**
+ * genpt_rviommu_atc_create() - give device @device_id an ATC.
+ * @iommu:     the IOMMU (capabilities.ATS) it sends requests to.
+ * @device_id: the device (24 bits).
+ * @entries:   capacity in translations (0 = 64), replaced round-robin.
+ * @out:       receives the ATC.
+ *
+ * Return: 0, or a negative errno (*@out unchanged).
+ * -EINVAL: NULL, a device_id above 24 bits, more than 65536 entries, or an
+ *          IOMMU without capabilities.ATS.
+ * -ENOMEM: out of memory.
+ */
+GENPT_API int genpt_rviommu_atc_create(struct genpt_rviommu *iommu, uint32_t device_id,
+				       unsigned int entries,
+				       struct genpt_rviommu_atc **out);
+
+/**
+ * genpt_rviommu_atc_destroy() - remove an ATC (before its IOMMU).
+ * @atc: the ATC, or NULL (a no-op).
+ */
+GENPT_API void genpt_rviommu_atc_destroy(struct genpt_rviommu_atc *atc);
+
+/**
+ * genpt_rviommu_atc_dma() - a DMA by an ATS device.
+ * @atc:    the device's ATC.
+ * @iova:   first address.
+ * @buf:    the data (source of a write, destination of a read).
+ * @len:    bytes (0 does nothing).
+ * @access: GENPT_ACCESS_WRITE, _READ or _EXEC.
+ *
+ * Page by page: a translation the ATC holds with the needed permission is
+ * used in a translated request; otherwise an ATS Translation Request (for
+ * write permission when writing) fills the ATC first, and a page the
+ * completion does not grant is accessed with an untranslated request (which
+ * reports the fault).  Like genpt_rviommu_dma(), every page's data is in
+ * memory before an IOFENCE.C that began after its ATC lookup completes; an
+ * ATS.INVAL racing a Translation Request is not undone by its fill.
+ * Thread safe.
+ *
+ * Return: 0, or a negative errno.
+ * -EFAULT: a request faulted (the pages before it were transferred), or
+ *          the memory hook failed a data access (-EIO for corrupt data).
+ * -EINVAL: bad arguments.
+ */
+GENPT_API int genpt_rviommu_atc_dma(struct genpt_rviommu_atc *atc, uint64_t iova,
+				    void *buf, size_t len, unsigned int access);
 
 /**
  * struct genpt_rviommu_stats - event counters (monotonic, approximate under

@@ -205,12 +205,33 @@ extern "C" {
 #define GENPT_RVI_CAUSE_PDT_LOAD_FAULT 265u
 #define GENPT_RVI_CAUSE_PDT_INVALID 266u
 #define GENPT_RVI_CAUSE_PDT_MISCONFIGURED 267u
+#define GENPT_RVI_CAUSE_DDT_CORRUPTED 268u     /* DDT data corruption */
+#define GENPT_RVI_CAUSE_PDT_CORRUPTED 269u     /* PDT data corruption */
+#define GENPT_RVI_CAUSE_MSI_PT_CORRUPTED 270u  /* MSI PT data corruption */
+#define GENPT_RVI_CAUSE_PT_CORRUPTED 274u      /* first/second-stage PT data corruption */
 
-/* Fault record TTYP (untranslated requests only are modelled). */
+/* Fault record TTYP. */
 #define GENPT_RVI_TTYP_NONE 0u
 #define GENPT_RVI_TTYP_UNTRANSLATED_EXEC 1u
 #define GENPT_RVI_TTYP_UNTRANSLATED_READ 2u
 #define GENPT_RVI_TTYP_UNTRANSLATED_WRITE 3u
+#define GENPT_RVI_TTYP_TRANSLATED_EXEC 5u
+#define GENPT_RVI_TTYP_TRANSLATED_READ 6u
+#define GENPT_RVI_TTYP_TRANSLATED_WRITE 7u
+#define GENPT_RVI_TTYP_ATS_TRANSLATION 8u
+
+/* ATS.INVAL (opcode GENPT_RVI_CMD_ATS, func3 0): d0 PID 31:12, PV 32, DSV
+ * 33, RID 55:40, DSEG 63:56; d1 the PCIe Invalidate Request payload:
+ * untranslated address 63:12, S (range size encoded in the address) 11,
+ * G (global) 0. */
+#define GENPT_RVI_ATS_INVAL 0u
+#define GENPT_RVI_ATS_PRGR 1u
+#define GENPT_RVI_ATS_PV (1ull << 32)
+#define GENPT_RVI_ATS_DSV (1ull << 33)
+#define GENPT_RVI_ATS_RID_SHIFT 40
+#define GENPT_RVI_ATS_DSEG_SHIFT 56
+#define GENPT_RVI_ATS_S (1ull << 11)
+#define GENPT_RVI_ATS_G (1ull << 0)
 
 #define GENPT_RVI_CMD_SIZE 16
 #define GENPT_RVI_FAULT_RECORD_SIZE 32

@@ -43,6 +43,7 @@ struct rvdrv_attach {
 	enum genpt_rvdrv_stage stage;
 	uint32_t id;
 	struct rvdrv_attach *next;
+	bool ats; /* DC.tc.EN_ATS: the device may cache translations */
 };
 
 struct genpt_rvdrv {
@@ -241,6 +242,30 @@ static int cmd_vma(struct genpt_rvdrv *d, bool pscv, uint32_t pscid, bool av,
 		      ((uint64_t)pscv << 32);
 
 	return cmd_submit(d, d0, av ? ((addr >> 12) & ((1ull << 52) - 1)) << 10 : 0);
+}
+
+/*
+ * ATS.INVAL for device @did: [first, last] page by page (S=0), or with
+ * @all the whole address space (S=1, ADDR[62:12] all ones).  PCIe names
+ * the device by RID (device_id 15:0) and the segment (23:16) with DSV.
+ */
+static int cmd_ats_inval(struct genpt_rvdrv *d, uint32_t did, bool all, uint64_t first,
+			 uint64_t last)
+{
+	uint64_t d0 = GENPT_RVI_CMD_ATS | ((uint64_t)GENPT_RVI_ATS_INVAL << 7) |
+		      ((uint64_t)(did & 0xffff) << GENPT_RVI_ATS_RID_SHIFT);
+	int err = 0;
+
+	if (did >> 16)
+		d0 |= GENPT_RVI_ATS_DSV | ((uint64_t)(did >> 16) << GENPT_RVI_ATS_DSEG_SHIFT);
+	if (all)
+		return cmd_submit(d, d0, (0x7fffffffffffffffull & ~0xfffull) | GENPT_RVI_ATS_S);
+	for (uint64_t a = first & ~4095ull; !err && a <= last; a += 4096) {
+		err = cmd_submit(d, d0, a);
+		if (a + 4096 < a)
+			break;
+	}
+	return err;
 }
 
 /* ---------------------------------------------------------------- DDT -- */
@@ -556,7 +581,29 @@ GENPT_API int genpt_rvdrv_ddt_info(struct genpt_rvdrv *drv, uint64_t *root_pa,
 
 /* -------------------------------------------------------- invalidation -- */
 
-/* Invalidate [first, last] in every distinct domain of @table (no fence). */
+/*
+ * The devices of @table that use ATS may cache its translations in their
+ * ATC: the IOTLB's hazard again (a dirty W translation there lets writes
+ * bypass the cleaned D bit), so every invalidation reaches them too, before
+ * the caller's IOFENCE.C.
+ */
+static int inval_atcs(struct genpt_rvdrv *d, struct genpt *table, bool whole,
+		      uint64_t first, uint64_t last)
+{
+	for (struct rvdrv_attach *a = d->att; a; a = a->next) {
+		int err;
+
+		if (a->table != table || !a->ats)
+			continue;
+		err = cmd_ats_inval(d, a->did, whole, first, last);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Invalidate [first, last] in every distinct domain of @table and the ATCs
+ * of its ATS devices (no fence). */
 static int inval_domains(struct genpt_rvdrv *d, struct genpt *table,
 			 uint64_t first, uint64_t last)
 {
@@ -584,7 +631,7 @@ static int inval_domains(struct genpt_rvdrv *d, struct genpt *table,
 				return err;
 		}
 	}
-	return 0;
+	return inval_atcs(d, table, whole, first, last);
 }
 
 static bool table_attached(struct genpt_rvdrv *d, struct genpt *table)
@@ -707,7 +754,8 @@ static int attach_dc(struct genpt_rvdrv *d, struct rvdrv_attach *a,
 	dc = ddt_dc(d, a->did);
 	if (!dc)
 		return -ENOMEM; /* unreachable: the path was just built */
-	tc = GENPT_RVI_TC_V | (tracking ? stage_ade(a->stage) : 0);
+	tc = GENPT_RVI_TC_V | (tracking ? stage_ade(a->stage) : 0) |
+	     (a->ats ? GENPT_RVI_TC_EN_ATS : 0);
 	if (a->stage == GENPT_RVDRV_STAGE2)
 		w[GENPT_RVI_DC_IOHGATP] = info->atp | ((uint64_t)a->id << GENPT_RVI_ATP_GSCID_SHIFT);
 	else {
@@ -779,7 +827,7 @@ GENPT_API int genpt_rvdrv_attach(struct genpt_rvdrv *drv, uint32_t device_id,
 	a = malloc(sizeof(*a));
 	if (!a)
 		goto out;
-	*a = (struct rvdrv_attach){ device_id, table, dom->stage, dom->id, drv->att };
+	*a = (struct rvdrv_attach){ device_id, table, dom->stage, dom->id, drv->att, false };
 	err = attach_dc(drv, a, &info, tracking);
 	if (err)
 		free(a);
@@ -818,10 +866,61 @@ GENPT_API int genpt_rvdrv_detach(struct genpt_rvdrv *drv, uint32_t device_id)
 		err = a->stage == GENPT_RVDRV_STAGE2 ?
 			      cmd_gvma(drv, true, (uint16_t)a->id, false, 0) :
 			      cmd_vma(drv, true, a->id, false, 0);
+	if (!err && a->ats)
+		err = cmd_ats_inval(drv, device_id, true, 0, 0);
 	if (!err)
 		err = cmd_fence(drv);
 	genpt_tracking_claim(a->table, false);
 	free(a);
+	pthread_mutex_unlock(&drv->lock);
+	return err;
+}
+
+/* Write @tc into @did's DC (one store: V stays 1), IODIR.INVAL_DDT it. */
+static int dc_set_tc(struct genpt_rvdrv *d, uint32_t did, uint64_t tc)
+{
+	uint64_t *dc = ddt_dc(d, did);
+
+	if (!dc)
+		return -ENOENT; /* unreachable: attached devices have a DC */
+	__atomic_store_n(&dc[GENPT_RVI_DC_TC], tc, __ATOMIC_RELEASE);
+	drv_flush(d, dc, 8);
+	return cmd_inval_ddt(d, true, did);
+}
+
+GENPT_API int genpt_rvdrv_set_ats(struct genpt_rvdrv *drv, uint32_t device_id, bool enable)
+{
+	struct rvdrv_attach *a;
+	uint64_t *dc, tc;
+	int err = 0;
+
+	if (!drv)
+		return -EINVAL;
+	pthread_mutex_lock(&drv->lock);
+	a = find_att(drv, device_id);
+	dc = a ? ddt_dc(drv, device_id) : NULL;
+	if (!dc)
+		err = -ENOENT;
+	else if (enable && !(drv->caps & GENPT_RVI_CAP_ATS))
+		err = -EOPNOTSUPP;
+	if (err || a->ats == enable)
+		goto out;
+	tc = __atomic_load_n(&dc[GENPT_RVI_DC_TC], __ATOMIC_ACQUIRE);
+	err = dc_set_tc(drv, device_id, enable ? tc | GENPT_RVI_TC_EN_ATS :
+						 tc & ~GENPT_RVI_TC_EN_ATS);
+	/* Off: whatever the ATC still holds must go before the fence. */
+	if (!err && !enable)
+		err = cmd_ats_inval(drv, device_id, true, 0, 0);
+	if (!err)
+		err = cmd_fence(drv);
+	if (!err) {
+		a->ats = enable;
+	} else {
+		/* As it was (best effort: the queue failed). */
+		dc_set_tc(drv, device_id, tc);
+		cmd_fence(drv);
+	}
+out:
 	pthread_mutex_unlock(&drv->lock);
 	return err;
 }

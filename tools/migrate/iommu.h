@@ -31,6 +31,7 @@ struct mig_iommu_setup {
 	unsigned int iotlb_entries; /* 0 = the IOMMU's default */
 	unsigned int stage;         /* RISC-V model: enum genpt_rvdrv_stage */
 	unsigned int split_shift;   /* base page of a split, log2 */
+	bool ats;                   /* RISC-V model: devices with an ATC */
 	char *error;                /* what failed, when empty so far */
 	size_t error_len;
 };

@@ -5,7 +5,9 @@
  * hypervisor would program a real one: the table is attached to every
  * device as one domain, and the driver runs the tracking flow
  * (DC.tc.GADE/SADE, IODIR.INVAL_DDT, IOTINVAL, IOFENCE.C) and the
- * invalidations.
+ * invalidations.  With --ats every device has an ATC in the model and
+ * does its DMA through it; the driver is told (genpt_rvdrv_set_ats), so its
+ * harvest sends ATS.INVAL before the fence.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@ struct rvi_backend {
 	struct genpt_rviommu *rvi;
 	struct genpt_rvdrv *drv;
 	unsigned int attached;
+	struct genpt_rviommu_atc *atc[64]; /* --ats: one per device */
 };
 
 static struct rvi_backend *rvi_of(struct mig_iommu *io)
@@ -34,6 +37,8 @@ static void rvi_destroy(struct mig_iommu *io)
 {
 	struct rvi_backend *b = rvi_of(io);
 
+	for (unsigned int i = 0; i < 64; i++)
+		genpt_rviommu_atc_destroy(b->atc[i]);
 	while (b->attached)
 		genpt_rvdrv_detach(b->drv, RVI_DID_BASE + --b->attached);
 	genpt_rvdrv_destroy(b->drv);
@@ -41,11 +46,31 @@ static void rvi_destroy(struct mig_iommu *io)
 	free(b);
 }
 
+/* --ats: the driver sends ATS.INVAL to device @i, which gets an ATC. */
+static int rvi_ats_on(struct rvi_backend *b, unsigned int i)
+{
+	int err;
+
+	if (i >= 64)
+		return mig_iommu_fail(&b->io, -EINVAL, "--ats: at most 64 devices");
+	err = genpt_rvdrv_set_ats(b->drv, RVI_DID_BASE + i, true);
+	if (err)
+		return mig_iommu_fail(&b->io, err, "genpt_rvdrv_set_ats: %s", strerror(-err));
+	err = genpt_rviommu_atc_create(b->rvi, RVI_DID_BASE + i, 0, &b->atc[i]);
+	if (err)
+		return mig_iommu_fail(&b->io, err, "genpt_rviommu_atc_create: %s",
+				      strerror(-err));
+	return 0;
+}
+
 /* The model, the driver on its registers, every device attached. */
 static int rvi_bringup(struct rvi_backend *b)
 {
 	const struct mig_iommu_setup *s = &b->io.s;
-	struct genpt_rviommu_config icfg = { .iotlb_entries = s->iotlb_entries };
+	struct genpt_rviommu_config icfg = {
+		.iotlb_entries = s->iotlb_entries,
+		.capabilities = s->ats ? GENPT_RVI_CAPS_MODEL | GENPT_RVI_CAP_ATS : 0,
+	};
 	struct genpt_rvdrv_config dcfg = { .mmio = &genpt_rviommu_mmio_ops,
 					   .mem = &genpt_physmem_ops,
 					   .mem_ctx = s->pm };
@@ -64,6 +89,10 @@ static int rvi_bringup(struct rvi_backend *b)
 		if (err)
 			return mig_iommu_fail(&b->io, err, "genpt_rvdrv_attach: %s",
 					      strerror(-err));
+		if (s->ats)
+			err = rvi_ats_on(b, b->attached);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -83,7 +112,11 @@ static int rvi_create(const struct mig_iommu_setup *s, struct mig_iommu **out)
 static int rvi_dma(struct mig_iommu *io, unsigned int dev, uint64_t gpa,
 		   void *buf, size_t len)
 {
-	return genpt_rviommu_dma(rvi_of(io)->rvi, RVI_DID_BASE + dev, gpa, buf, len,
+	struct rvi_backend *b = rvi_of(io);
+
+	if (dev < 64 && b->atc[dev])
+		return genpt_rviommu_atc_dma(b->atc[dev], gpa, buf, len, GENPT_ACCESS_WRITE);
+	return genpt_rviommu_dma(b->rvi, RVI_DID_BASE + dev, gpa, buf, len,
 				 GENPT_ACCESS_WRITE);
 }
 

@@ -238,6 +238,7 @@ static int iommu_setup(struct mig *m)
 				     .iotlb_entries = m->cfg->iotlb_entries,
 				     .stage = m->fmt->stage,
 				     .split_shift = split_shift(m),
+				     .ats = m->cfg->ats,
 				     .error = m->res->error,
 				     .error_len = sizeof(m->res->error) };
 
@@ -615,6 +616,8 @@ static int check_edge_config(const struct genpt_mig_config *cfg,
 		why = "the guest's unmap rate must not be negative";
 	else if (cfg->sim_clock && !(cfg->bandwidth_mib > 0 && cfg->rate_mib > 0))
 		why = "the simulated clock needs a link bandwidth and a device rate";
+	else if (cfg->ats && f->iommu != &mig_iommu_rviommu)
+		why = "--ats needs a RISC-V format (the RISC-V IOMMU model)";
 	if (!why)
 		return 0;
 	snprintf(res->error, sizeof(res->error), "%s", why);

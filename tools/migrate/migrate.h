@@ -122,6 +122,11 @@ const struct genpt_mig_format *genpt_mig_format_find(const char *name);
  *                 then be set, as must @rate_mib): each round's writes,
  *                 hence its dirty set and the number of rounds, are the
  *                 same on any machine; copies run at memory speed.
+ * @ats:           the devices use PCIe ATS (RISC-V formats): each has an
+ *                 ATC and DMAs through ATS Translation Requests and
+ *                 translated requests; the driver helper's invalidations
+ *                 (harvest included) send ATS.INVAL (with @no_invalidate
+ *                 the ATCs keep their dirty translations, like the IOTLB).
  * @min_unmaps_per_round: with @vm_unmap_rate, each round first waits until
  *                 the guest made this many unmap-and-map cycles since the
  *                 previous round (0 = no wait); for tests, as
@@ -151,6 +156,7 @@ struct genpt_mig_config {
 	bool sim_clock;
 	uint64_t min_unmaps_per_round;
 	unsigned int harvest_threads;
+	bool ats;
 };
 
 /**

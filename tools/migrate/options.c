@@ -67,6 +67,7 @@ static const struct opt opts[] = {
 	{ "--chunk", NULL, OPT_SIZE64, CFG(chunk_bytes), 0, 0, NULL, false },
 	{ "--vm-unmap", NULL, OPT_DOUBLE, CFG(vm_unmap_rate), 0, 0, NULL, false },
 	{ "--sim-clock", NULL, OPT_FLAG, CFG(sim_clock), 0, 0, NULL, false },
+	{ "--ats", NULL, OPT_FLAG, CFG(ats), 0, 0, NULL, false },
 };
 
 static void usage(FILE *f)
@@ -108,6 +109,8 @@ static void usage(FILE *f)
 		"      --sim-clock       devices and guest act on a simulated clock that the\n"
 		"                        copies advance at the link's bandwidth: the same\n"
 		"                        dirty sets and rounds on any machine\n"
+		"      --ats             RISC-V formats: devices with an ATC (PCIe ATS); the\n"
+		"                        harvest must reach it with ATS.INVAL\n"
 		"      --seed N          device random seed (default %" PRIu64 ")\n"
 		"  -q, --quiet           no line per round\n"
 		"      --list-formats    the formats and their IOMMUs\n"

@@ -29,6 +29,41 @@ void *genpt_rvi_ptr(struct genpt_rviommu *iommu, uint64_t pa, unsigned int size)
 	return p;
 }
 
+enum genpt_rviommu_mem_verdict
+genpt_rvi_hook(struct genpt_rviommu *iommu, enum genpt_rviommu_mem_what what,
+	       enum genpt_rviommu_mem_op op, uint64_t pa, unsigned int size,
+	       uint32_t did)
+{
+	struct genpt_rviommu_access a = { .what = what, .op = op, .pa = pa,
+					  .size = size, .device_id = did };
+	enum genpt_rviommu_mem_verdict v;
+
+	if (!iommu->hook)
+		return GENPT_RVIOMMU_MEM_PROCEED;
+	v = iommu->hook(iommu->hook_ctx, &a);
+	/* Anything neither "proceed" nor "corrupt" is taken as a fault. */
+	if (v != GENPT_RVIOMMU_MEM_PROCEED && v != GENPT_RVIOMMU_MEM_CORRUPT)
+		v = GENPT_RVIOMMU_MEM_ACCESS_FAULT;
+	return v;
+}
+
+void *genpt_rvi_mem(struct genpt_rviommu *iommu, enum genpt_rviommu_mem_what what,
+		    enum genpt_rviommu_mem_op op, uint64_t pa, unsigned int size,
+		    uint32_t did, enum genpt_rviommu_mem_verdict *verdict)
+{
+	void *p;
+
+	*verdict = genpt_rvi_hook(iommu, what, op, pa, size, did);
+	if (*verdict != GENPT_RVIOMMU_MEM_PROCEED)
+		return NULL;
+	/* Structures up to 16 bytes are naturally aligned; device contexts
+	 * (32/64 bytes) are read as doublewords. */
+	p = genpt_rvi_ptr(iommu, pa, size > 16 ? 8 : size);
+	if (!p)
+		*verdict = GENPT_RVIOMMU_MEM_ACCESS_FAULT;
+	return p;
+}
+
 /* --------------------------------------------------------- interrupts -- */
 
 /* ipsr bits whose condition holds (spec "Interrupt pending status
@@ -48,6 +83,7 @@ void genpt_rvi_ipsr_update(struct genpt_rviommu *iommu)
 void genpt_rvi_record_fault(struct genpt_rviommu *iommu,
 			    const struct genpt_rviommu_fault *f)
 {
+	enum genpt_rviommu_mem_verdict v;
 	uint64_t rec[4];
 	uint32_t mask;
 	uint64_t *p;
@@ -70,9 +106,10 @@ void genpt_rvi_record_fault(struct genpt_rviommu *iommu,
 		iommu->fqcsr |= GENPT_RVI_FQCSR_FQOF;
 		goto out;
 	}
-	p = genpt_rvi_ptr(iommu, rvi_queue_base(iommu->fqb) +
+	p = genpt_rvi_mem(iommu, GENPT_RVIOMMU_MEM_QUEUE, GENPT_RVIOMMU_MEM_WRITE,
+			  rvi_queue_base(iommu->fqb) +
 				  (uint64_t)iommu->fqt * GENPT_RVI_FAULT_RECORD_SIZE,
-			  8);
+			  GENPT_RVI_FAULT_RECORD_SIZE, 0, &v);
 	if (!p) {
 		iommu->fqcsr |= GENPT_RVI_FQCSR_FQMF;
 		goto out;

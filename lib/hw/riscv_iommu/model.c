@@ -22,7 +22,7 @@
 
 #define RVI_CAPS_UNSUPPORTED                                                   \
 	(GENPT_RVI_CAP_SV32 | GENPT_RVI_CAP_SV32X4 | GENPT_RVI_CAP_AMO_MRIF |     \
-	 GENPT_RVI_CAP_MSI_MRIF | GENPT_RVI_CAP_ATS | GENPT_RVI_CAP_T2GPA |       \
+	 GENPT_RVI_CAP_MSI_MRIF |                                                 \
 	 GENPT_RVI_CAP_END | GENPT_RVI_CAP_HPM | GENPT_RVI_CAP_DBG |              \
 	 GENPT_RVI_CAP_QOSID | (7ull << 12) | (1ull << 20) | (0x3fffull << 42) |  \
 	 (0xffull << 56))
@@ -47,6 +47,9 @@ static int caps_check(uint64_t caps)
 	if ((caps & GENPT_RVI_CAP_SV48) && !(caps & GENPT_RVI_CAP_SV39))
 		return -EINVAL;
 	if ((caps & GENPT_RVI_CAP_SV57) && !(caps & GENPT_RVI_CAP_SV48))
+		return -EINVAL;
+	/* T2GPA is an ATS mode. */
+	if ((caps & GENPT_RVI_CAP_T2GPA) && !(caps & GENPT_RVI_CAP_ATS))
 		return -EINVAL;
 	return 0;
 }
@@ -76,6 +79,8 @@ GENPT_API int genpt_rviommu_create(const struct genpt_rviommu_config *cfg,
 		return -ENOMEM;
 	iommu->mem = mem;
 	iommu->mem_ctx = mem_ctx;
+	iommu->hook = cfg->mem_hook;
+	iommu->hook_ctx = cfg->mem_hook_ctx;
 	iommu->caps = caps;
 	iommu->pas = (unsigned int)((caps & GENPT_RVI_CAP_PAS_MASK) >>
 				    GENPT_RVI_CAP_PAS_SHIFT);
@@ -94,8 +99,13 @@ GENPT_API int genpt_rviommu_create(const struct genpt_rviommu_config *cfg,
 						      cfg->iotlb_entries : 512);
 	if (err)
 		goto fail_dcc;
+	err = genpt_rvi_ats_init(iommu);
+	if (err)
+		goto fail_tlb;
 	*out = iommu;
 	return 0;
+fail_tlb:
+	genpt_rvi_tlb_fini(&iommu->tlb);
 fail_dcc:
 	genpt_rvi_dcc_fini(&iommu->dcc);
 fail_lock:
@@ -108,6 +118,7 @@ GENPT_API void genpt_rviommu_destroy(struct genpt_rviommu *iommu)
 {
 	if (!iommu)
 		return;
+	genpt_rvi_ats_fini(iommu);
 	genpt_rvi_tlb_fini(&iommu->tlb);
 	genpt_rvi_dcc_fini(&iommu->dcc);
 	pthread_mutex_destroy(&iommu->reg_lock);
@@ -335,7 +346,9 @@ static enum cmd_result cmd_iofence(struct genpt_rviommu *iommu,
 	 * globally visible. */
 	genpt_rvi_dma_quiesce(iommu);
 	if (av) {
-		uint32_t *p = genpt_rvi_ptr(iommu, addr, 4);
+		enum genpt_rviommu_mem_verdict v;
+		uint32_t *p = genpt_rvi_mem(iommu, GENPT_RVIOMMU_MEM_QUEUE, GENPT_RVIOMMU_MEM_WRITE,
+					    addr, 4, 0, &v);
 
 		if (!p)
 			return CMD_MEMFAULT;
@@ -377,6 +390,47 @@ static enum cmd_result cmd_iodir(struct genpt_rviommu *iommu, unsigned int func3
 	return CMD_ILLEGAL;
 }
 
+/*
+ * ATS.INVAL (spec "IOMMU PCIe ATS commands"): the device named by RID (and
+ * DSEG with DSV) drops the translations the payload covers.  With S the
+ * range is 2^(13 + the trailing ones of ADDR[63:12]) bytes (the PCIe
+ * Invalidate Request encoding; all ones: everything).  Completion is
+ * synchronous (the ATC is in the model), so the IOFENCE.C after it only
+ * waits for the DMA still using a dropped translation.  ATS.PRGR: the
+ * model has no page-request interface, so the response goes nowhere.
+ */
+static enum cmd_result cmd_ats(struct genpt_rviommu *iommu, unsigned int func3,
+			       uint64_t d0, uint64_t d1)
+{
+	uint32_t did = (uint32_t)((d0 >> GENPT_RVI_ATS_RID_SHIFT) & 0xffff);
+	uint64_t first = d1 & ~0xfffull, last = first + 4095;
+
+	if (!(iommu->caps & GENPT_RVI_CAP_ATS) ||
+	    (func3 != GENPT_RVI_ATS_INVAL && func3 != GENPT_RVI_ATS_PRGR))
+		return CMD_ILLEGAL;
+	/* reserved: d0 11:10, 39:34 */
+	if (d0 & ((3ull << 10) | (0x3full << 34)))
+		return CMD_ILLEGAL;
+	if (func3 == GENPT_RVI_ATS_PRGR)
+		return CMD_OK;
+	if (d0 & GENPT_RVI_ATS_DSV)
+		did |= (uint32_t)(d0 >> GENPT_RVI_ATS_DSEG_SHIFT) << 16;
+	if (d1 & GENPT_RVI_ATS_S) {
+		unsigned int ones = (unsigned int)__builtin_ctzll(~(d1 >> 12) | (1ull << 52));
+
+		if (ones >= 51) {
+			first = 0;
+			last = UINT64_MAX;
+		} else {
+			first &= ~((1ull << (13 + ones)) - 1);
+			last = first + (1ull << (13 + ones)) - 1;
+		}
+	}
+	genpt_rvi_ats_inval(iommu, did, d0 & GENPT_RVI_ATS_PV,
+			    (uint32_t)((d0 >> 12) & 0xfffff), first, last);
+	return CMD_OK;
+}
+
 static enum cmd_result cmd_exec(struct genpt_rviommu *iommu, uint64_t d0,
 				uint64_t d1)
 {
@@ -390,6 +444,8 @@ static enum cmd_result cmd_exec(struct genpt_rviommu *iommu, uint64_t d0,
 		return cmd_iofence(iommu, func3, d0, d1);
 	case GENPT_RVI_CMD_IODIR:
 		return cmd_iodir(iommu, func3, d0, d1);
+	case GENPT_RVI_CMD_ATS:
+		return cmd_ats(iommu, func3, d0, d1);
 	default:
 		/* ATS without capabilities.ATS is unsupported; 0 and 5-63 are
 		 * reserved; 64-127 custom (none implemented). */
@@ -408,11 +464,13 @@ static void cq_process(struct genpt_rviommu *iommu)
 	       iommu->cqh != iommu->cqt) {
 		uint64_t pa = rvi_queue_base(iommu->cqb) +
 			      (uint64_t)iommu->cqh * GENPT_RVI_CMD_SIZE;
-		uint64_t *p = genpt_rvi_ptr(iommu, pa, 8);
+		enum genpt_rviommu_mem_verdict v;
+		uint64_t *p = genpt_rvi_mem(iommu, GENPT_RVIOMMU_MEM_QUEUE, GENPT_RVIOMMU_MEM_READ,
+					    pa, GENPT_RVI_CMD_SIZE, 0, &v);
 		enum cmd_result r;
 		uint64_t d0, d1;
 
-		if (!p) {
+		if (!p) { /* an access fault or corrupt data: cqmf */
 			iommu->cqcsr |= GENPT_RVI_CQCSR_CQMF;
 			break;
 		}

@@ -37,6 +37,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "genpt/riscv_iommu_model.h"
@@ -141,6 +142,14 @@ struct genpt_rviommu {
 	struct rvi_dcc dcc;
 	struct rvi_tlb tlb;
 
+	/* ATCs of ATS devices (ats.c), under atc_lock (after reg_lock) */
+	pthread_mutex_t atc_lock;
+	struct genpt_rviommu_atc *atcs;
+
+	/* genpt_rviommu_config.mem_hook, or NULL */
+	genpt_rviommu_mem_hook hook;
+	void *hook_ctx;
+
 	/*
 	 * DMA in flight, for IOFENCE.C (see genpt_rvi_dma_quiesce): a DMA
 	 * counts itself in dma_active[dma_epoch & 1] from before it looks up
@@ -179,6 +188,23 @@ static inline uint64_t rvi_queue_base(uint64_t qb)
  * or above the physical address size. */
 void *genpt_rvi_ptr(struct genpt_rviommu *iommu, uint64_t pa, unsigned int size);
 
+/* fault.c: the memory hook's verdict on an access (PROCEED without one). */
+enum genpt_rviommu_mem_verdict
+genpt_rvi_hook(struct genpt_rviommu *iommu, enum genpt_rviommu_mem_what what,
+	       enum genpt_rviommu_mem_op op, uint64_t pa, unsigned int size,
+	       uint32_t did);
+
+/*
+ * fault.c: every hooked access: asks the memory hook (if any) about the
+ * access, then the provider.  Returns the host pointer (aligned to
+ * @size up to 16, else 8; the caller reads @size bytes from it), or NULL with
+ * *@verdict GENPT_RVIOMMU_MEM_ACCESS_FAULT (also when not backed) or
+ * GENPT_RVIOMMU_MEM_CORRUPT.
+ */
+void *genpt_rvi_mem(struct genpt_rviommu *iommu, enum genpt_rviommu_mem_what what,
+		    enum genpt_rviommu_mem_op op, uint64_t pa, unsigned int size,
+		    uint32_t did, enum genpt_rviommu_mem_verdict *verdict);
+
 /*
  * translate.c: wait until every genpt_rviommu_dma() page transfer that
  * began before this call has written its data, and every
@@ -187,6 +213,23 @@ void *genpt_rvi_ptr(struct genpt_rviommu *iommu, uint64_t pa, unsigned int size)
  * leaving).
  */
 void genpt_rvi_dma_quiesce(struct genpt_rviommu *iommu);
+
+/* translate.c: one translation's worth of a DMA (see genpt_rviommu_dma and
+ * genpt_rviommu_atc_dma); @lookup (or NULL) maps an address to a translated
+ * one, false for a miss (-EAGAIN, nothing moved). */
+typedef bool (*genpt_rvi_dma_lookup)(void *ctx, uint64_t iova, unsigned int access,
+				     uint64_t *taddr);
+int genpt_rvi_dma_step(struct genpt_rviommu *iommu, uint32_t did, uint64_t *iova,
+		       unsigned char **b, size_t *len, unsigned int access,
+		       genpt_rvi_dma_lookup lookup, void *lctx);
+
+/* ats.c: ATS.INVAL (reg_lock held): drop the matching translations of every
+ * ATC of device @did. */
+void genpt_rvi_ats_inval(struct genpt_rviommu *iommu, uint32_t did, bool pv,
+			 uint32_t pid, uint64_t first, uint64_t last);
+/* ats.c: the ATC registry (create/destroy). */
+int genpt_rvi_ats_init(struct genpt_rviommu *iommu);
+void genpt_rvi_ats_fini(struct genpt_rviommu *iommu);
 
 /* fault.c: record a fault (takes reg_lock). */
 void genpt_rvi_record_fault(struct genpt_rviommu *iommu,

@@ -78,6 +78,10 @@ struct rvi_ctx {
 
 	/* fault details */
 	uint64_t iotval2;
+
+	/* ATS */
+	bool t2gpa;   /* an ATS Translation Request answered with the GPA */
+	uint64_t gpa; /* the first stage's output (offset included) */
 };
 
 /* A leaf found by a walk. */
@@ -110,6 +114,24 @@ static unsigned int cause_access(unsigned int acc)
 static uint64_t load64(const uint64_t *p)
 {
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * A hooked read of @size bytes of structure @what at @pa for @c's
+ * requester (see genpt_rvi_mem): the host pointer, or NULL with *@cause
+ * @fault for an access fault or @corrupt for corrupted data.
+ */
+static uint64_t *rd(struct rvi_ctx *c, enum genpt_rviommu_mem_what what, uint64_t pa,
+		    unsigned int size, unsigned int fault, unsigned int corrupt,
+		    unsigned int *cause)
+{
+	enum genpt_rviommu_mem_verdict v;
+	uint64_t *p = genpt_rvi_mem(c->iommu, what, GENPT_RVIOMMU_MEM_READ, pa, size,
+				    c->req->device_id, &v);
+
+	if (!p)
+		*cause = v == GENPT_RVIOMMU_MEM_CORRUPT ? corrupt : fault;
+	return p;
 }
 
 /* ------------------------------------------------------ page walks ------ */
@@ -211,6 +233,8 @@ static unsigned int leaf_set_ad(struct rvi_ctx *c, bool gs, uint64_t va,
 {
 	uint64_t missing = (PTE_A | (acc == ACC_WRITE ? PTE_D : 0)) & ~*pte;
 	uint64_t expect = *pte, *wslot = slot;
+	uint64_t spa = pte_addr;
+	enum genpt_rviommu_mem_verdict v;
 	struct rvi_leaf gl;
 	unsigned int cause;
 
@@ -222,10 +246,18 @@ static unsigned int leaf_set_ad(struct rvi_ctx *c, bool gs, uint64_t va,
 		cause = walk_gs(c, pte_addr, ACC_WRITE, true, &gl);
 		if (cause)
 			return cause;
-		wslot = genpt_rvi_ptr(c->iommu, gl.pa, 8);
+		spa = gl.pa;
+		wslot = genpt_rvi_ptr(c->iommu, spa, 8);
 		if (!wslot)
 			return cause_access(c->access);
 	}
+	/* The update is an AMO on the PTE: a PMA/PMP violation is an access
+	 * fault of the original access type, corrupted data cause 274. */
+	v = genpt_rvi_hook(c->iommu, GENPT_RVIOMMU_MEM_AD, GENPT_RVIOMMU_MEM_AMO, spa, 8,
+			   c->req->device_id);
+	if (v != GENPT_RVIOMMU_MEM_PROCEED)
+		return v == GENPT_RVIOMMU_MEM_CORRUPT ? GENPT_RVI_CAUSE_PT_CORRUPTED :
+							cause_access(c->access);
 	if (!__atomic_compare_exchange_n(wslot, &expect, *pte | missing, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return RVI_WALK_RETRY;
@@ -245,7 +277,6 @@ static unsigned int walk_stage(struct rvi_ctx *c, bool gs, uint64_t va,
 			       unsigned int acc, bool implicit,
 			       struct rvi_leaf *out)
 {
-	struct genpt_rviommu *iommu = c->iommu;
 	unsigned int levels = gs ? c->gs_levels : c->fs_levels;
 	unsigned int vabits = 12 + 9 * levels + (gs ? 2 : 0);
 	unsigned int level = levels - 1;
@@ -270,9 +301,10 @@ static unsigned int walk_stage(struct rvi_ctx *c, bool gs, uint64_t va,
 				return cause;
 			spa = gl.pa;
 		}
-		slot = genpt_rvi_ptr(iommu, spa, 8);
+		slot = rd(c, gs ? GENPT_RVIOMMU_MEM_GS_PTE : GENPT_RVIOMMU_MEM_FS_PTE, spa,
+			  8, cause_access(c->access), GENPT_RVI_CAUSE_PT_CORRUPTED, &cause);
 		if (!slot)
-			return cause_access(c->access);
+			return cause;
 		pte = load64(slot);
 
 		if (!(pte & PTE_V) || pte_reserved(c, pte, level))
@@ -472,6 +504,7 @@ static unsigned int locate_dc(struct rvi_ctx *c, unsigned int ddt_levels,
 	unsigned int nw = c->ext ? 8 : 4, b0 = ddi0_bits(iommu);
 	uint64_t gen = genpt_rvi_dcc_gen(&iommu->dcc);
 	uint64_t a, *p;
+	unsigned int cause;
 
 	if (genpt_rvi_dcc_lookup(&iommu->dcc, false, did, 0, c->dc, nw)) {
 		rvi_stat(&iommu->st_dc_hits);
@@ -484,9 +517,10 @@ static unsigned int locate_dc(struct rvi_ctx *c, unsigned int ddt_levels,
 		uint64_t ddi = i == 2 ? did >> (b0 + 9) : (did >> b0) & 0x1ff;
 		uint64_t e;
 
-		p = genpt_rvi_ptr(iommu, a + ddi * 8, 8);
+		p = rd(c, GENPT_RVIOMMU_MEM_DDT, a + ddi * 8, 8, GENPT_RVI_CAUSE_DDT_LOAD_FAULT,
+		       GENPT_RVI_CAUSE_DDT_CORRUPTED, &cause);
 		if (!p)
-			return GENPT_RVI_CAUSE_DDT_LOAD_FAULT;
+			return cause;
 		e = load64(p);
 		if (!(e & GENPT_RVI_DIR_V))
 			return GENPT_RVI_CAUSE_DDT_INVALID;
@@ -495,9 +529,10 @@ static unsigned int locate_dc(struct rvi_ctx *c, unsigned int ddt_levels,
 			return GENPT_RVI_CAUSE_DDT_MISCONFIGURED;
 		a = PTE_PPN(e) << 12;
 	}
-	p = genpt_rvi_ptr(iommu, a + (uint64_t)(did & ((1u << b0) - 1)) * nw * 8, 8);
+	p = rd(c, GENPT_RVIOMMU_MEM_DDT, a + (uint64_t)(did & ((1u << b0) - 1)) * nw * 8,
+	       nw * 8, GENPT_RVI_CAUSE_DDT_LOAD_FAULT, GENPT_RVI_CAUSE_DDT_CORRUPTED, &cause);
 	if (!p)
-		return GENPT_RVI_CAUSE_DDT_LOAD_FAULT;
+		return cause;
 	for (unsigned int i = 0; i < nw; i++)
 		c->dc[i] = load64(&p[i]);
 	if (!(c->dc[GENPT_RVI_DC_TC] & GENPT_RVI_TC_V))
@@ -543,8 +578,9 @@ static unsigned int pdt_ptr(struct rvi_ctx *c, uint64_t a, unsigned int size,
 		return GENPT_RVI_CAUSE_PDT_LOAD_FAULT;
 	if (cause)
 		return cause;
-	*p = genpt_rvi_ptr(c->iommu, gl.pa, size);
-	return *p ? 0 : GENPT_RVI_CAUSE_PDT_LOAD_FAULT;
+	*p = rd(c, GENPT_RVIOMMU_MEM_PDT, gl.pa, size, GENPT_RVI_CAUSE_PDT_LOAD_FAULT,
+		GENPT_RVI_CAUSE_PDT_CORRUPTED, &cause);
+	return *p ? 0 : cause;
 }
 
 /*
@@ -632,9 +668,11 @@ static unsigned int msi_translate(struct rvi_ctx *c, uint64_t gpa, bool *is_msi,
 		return 0;
 	*is_msi = true;
 	i = bit_extract(gpa >> 12, mask);
-	p = genpt_rvi_ptr(c->iommu, ((msiptp & GENPT_RVI_ATP_PPN_MASK) << 12) | (i * 16), 16);
+	p = rd(c, GENPT_RVIOMMU_MEM_MSI_PTE,
+	       ((msiptp & GENPT_RVI_ATP_PPN_MASK) << 12) | (i * 16), 16,
+	       GENPT_RVI_CAUSE_MSI_LOAD_FAULT, GENPT_RVI_CAUSE_MSI_PT_CORRUPTED, &mode);
 	if (!p)
-		return GENPT_RVI_CAUSE_MSI_LOAD_FAULT;
+		return mode;
 	e = load64(p);
 	if (!(e & 1))
 		return GENPT_RVI_CAUSE_MSI_INVALID;
@@ -700,6 +738,19 @@ static unsigned int priv_mask(const struct rvi_ctx *c, bool u)
 	return all;
 }
 
+/* An MSI translation: the MSI PTE acts as a G-stage leaf with R = W = 1,
+ * X = 0, after the first stage's leaf @fpte. */
+static unsigned int msi_rsp(const struct rvi_ctx *c, uint64_t fpte, uint64_t pa,
+			    struct genpt_rviommu_rsp *rsp)
+{
+	rsp->pa = pa;
+	rsp->page_shift = 12;
+	rsp->msi = true;
+	rsp->perm = leaf_perm(fpte) & priv_mask(c, rsp->user) & (RVI_PERM_R | RVI_PERM_W);
+	rsp->dirty = fpte & PTE_D;
+	return 0;
+}
+
 /* Steps 17-20 for the located contexts: IOTLB, then the walks. */
 /* The IOTLB answers @c's request (counted as a hit or a miss). */
 static bool tlb_hit(struct rvi_ctx *c, const struct rvi_tlb_tag *tag,
@@ -728,7 +779,7 @@ static bool tlb_hit(struct rvi_ctx *c, const struct rvi_tlb_tag *tag,
 static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
 {
 	struct genpt_rviommu *iommu = c->iommu;
-	uint64_t iova = c->req->iova, gpa = iova, pa;
+	uint64_t iova = c->req->iova, gpa = iova, pa = 0;
 	struct rvi_tlb_tag tag = { .gv = c->gs_on, .pscv = c->fs_on,
 				   .gscid = c->gs_on ? c->gscid : 0,
 				   .pscid = c->fs_on ? c->pscid : 0 };
@@ -736,7 +787,8 @@ static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *
 			gl;
 	struct rvi_tlb_entry e;
 	unsigned int cause, shift, fpb;
-	bool cacheable = c->fs_on || c->gs_on, is_msi;
+	/* A T2GPA completion is the GPA: not what the IOTLB holds. */
+	bool cacheable = (c->fs_on || c->gs_on) && !c->t2gpa, is_msi;
 	uint64_t gen;
 
 	if (cacheable && tlb_hit(c, &tag, rsp))
@@ -749,20 +801,11 @@ static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *
 			return cause;
 		gpa = fl.pa;
 	}
+	c->gpa = gpa;
 	cause = msi_translate(c, gpa, &is_msi, &pa);
 	rsp->user = c->fs_on && (fl.pte & PTE_U);
-	if (is_msi) {
-		if (cause)
-			return cause;
-		/* The MSI PTE acts as a G-stage leaf with R = W = 1, X = 0. */
-		rsp->pa = pa;
-		rsp->page_shift = 12;
-		rsp->msi = true;
-		rsp->perm = leaf_perm(fl.pte) & priv_mask(c, rsp->user) &
-			    (RVI_PERM_R | RVI_PERM_W);
-		rsp->dirty = fl.pte & PTE_D;
-		return 0;
-	}
+	if (is_msi)
+		return cause ? cause : msi_rsp(c, fl.pte, pa, rsp);
 	cause = walk_gs(c, gpa, c->access, false, &gl);
 	if (cause)
 		return cause;
@@ -805,6 +848,33 @@ static unsigned int translate_addr(struct rvi_ctx *c, struct genpt_rviommu_rsp *
 	return 0;
 }
 
+/* A request the IOMMU does not translate (Bare mode, or a translated
+ * request without T2GPA): the address is the SPA, all permissions. */
+static unsigned int pass_through(struct genpt_rviommu_rsp *rsp,
+				 const struct genpt_rviommu_req *req)
+{
+	rsp->pa = req->iova;
+	rsp->page_shift = 12;
+	rsp->perm = RVI_PERM_R | RVI_PERM_W | RVI_PERM_X;
+	rsp->dirty = true;
+	return 0;
+}
+
+/* Step 7's "Transaction type disallowed" checks after the DC is located:
+ * translated and ATS requests need EN_ATS; a process_id needs a PDT wide
+ * enough. */
+static bool ttyp_disallowed(const struct genpt_rviommu_req *req, uint64_t tc, uint64_t fsc)
+{
+	if (req->type != GENPT_RVIOMMU_REQ_UNTRANSLATED && !(tc & GENPT_RVI_TC_EN_ATS))
+		return true;
+	if (!req->pid_valid)
+		return false;
+	if (!(tc & GENPT_RVI_TC_PDTV))
+		return true;
+	return (atp_mode(fsc) == GENPT_RVI_PDTP_PD8 && (req->process_id >> 8)) ||
+	       (atp_mode(fsc) == GENPT_RVI_PDTP_PD17 && (req->process_id >> 17));
+}
+
 /* The spec's "Process to translate an IOVA", steps 1-16. */
 static unsigned int translate(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
 {
@@ -818,12 +888,10 @@ static unsigned int translate(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
 	if (mode == GENPT_RVI_DDTP_OFF)
 		return GENPT_RVI_CAUSE_ALL_DISALLOWED;
 	if (mode == GENPT_RVI_DDTP_BARE) {
-		/* Untranslated requests pass through. */
-		rsp->pa = req->iova;
-		rsp->page_shift = 12;
-		rsp->perm = RVI_PERM_R | RVI_PERM_W | RVI_PERM_X;
-		rsp->dirty = true;
-		return 0;
+		/* Step 2: translated and ATS requests are disallowed. */
+		if (req->type != GENPT_RVIOMMU_REQ_UNTRANSLATED)
+			return GENPT_RVI_CAUSE_TTYP_DISALLOWED;
+		return pass_through(rsp, req); /* untranslated: passes through */
 	}
 	levels = mode - GENPT_RVI_DDTP_1LVL + 1;
 	/* A device_id wider than the DDT: transaction type disallowed. */
@@ -837,14 +905,8 @@ static unsigned int translate(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
 	tc = c->dc[GENPT_RVI_DC_TC];
 	iohgatp = c->dc[GENPT_RVI_DC_IOHGATP];
 	fsc = c->dc[GENPT_RVI_DC_FSC];
-	if (req->pid_valid) {
-		if (!(tc & GENPT_RVI_TC_PDTV))
-			return GENPT_RVI_CAUSE_TTYP_DISALLOWED;
-		if ((atp_mode(fsc) == GENPT_RVI_PDTP_PD8 && (req->process_id >> 8)) ||
-		    (atp_mode(fsc) == GENPT_RVI_PDTP_PD17 && (req->process_id >> 17)))
-			return GENPT_RVI_CAUSE_TTYP_DISALLOWED;
-	}
-
+	if (ttyp_disallowed(req, tc, fsc))
+		return GENPT_RVI_CAUSE_TTYP_DISALLOWED;
 	/* The G-stage comes from the DC whatever the first stage is. */
 	if (atp_mode(iohgatp) != GENPT_RVI_MODE_BARE) {
 		c->gs_on = true;
@@ -854,6 +916,11 @@ static unsigned int translate(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
 		c->gade = tc & GENPT_RVI_TC_GADE;
 	}
 	c->sade = tc & GENPT_RVI_TC_SADE;
+	c->t2gpa = req->type == GENPT_RVIOMMU_REQ_ATS && (tc & GENPT_RVI_TC_T2GPA);
+	/* Steps 8-9: a translated request is an SPA, or with T2GPA a GPA
+	 * for the G-stage alone. */
+	if (req->type == GENPT_RVIOMMU_REQ_TRANSLATED)
+		return (tc & GENPT_RVI_TC_T2GPA) ? translate_addr(c, rsp) : pass_through(rsp, req);
 
 	iosatp = 0; /* Bare unless a context below says otherwise */
 	if (!(tc & GENPT_RVI_TC_PDTV)) {
@@ -889,7 +956,69 @@ static bool cause_ignores_dtf(unsigned int cause)
 	return cause == GENPT_RVI_CAUSE_ALL_DISALLOWED ||
 	       cause == GENPT_RVI_CAUSE_DDT_LOAD_FAULT ||
 	       cause == GENPT_RVI_CAUSE_DDT_INVALID ||
-	       cause == GENPT_RVI_CAUSE_DDT_MISCONFIGURED;
+	       cause == GENPT_RVI_CAUSE_DDT_MISCONFIGURED ||
+	       cause == GENPT_RVI_CAUSE_DDT_CORRUPTED;
+}
+
+/* Causes an ATS Translation Request answers with Success and no access
+ * (spec "PCIe ATS translation request handling"): no fault is reported. */
+static bool ats_no_access(unsigned int cause)
+{
+	return cause == GENPT_RVI_CAUSE_INST_PAGE || cause == GENPT_RVI_CAUSE_READ_PAGE ||
+	       cause == GENPT_RVI_CAUSE_WRITE_PAGE ||
+	       cause == GENPT_RVI_CAUSE_INST_GUEST_PAGE ||
+	       cause == GENPT_RVI_CAUSE_READ_GUEST_PAGE ||
+	       cause == GENPT_RVI_CAUSE_WRITE_GUEST_PAGE ||
+	       cause == GENPT_RVI_CAUSE_PDT_INVALID || cause == GENPT_RVI_CAUSE_MSI_INVALID;
+}
+
+/*
+ * An ATS Translation Request: walk as a write when write permission is
+ * asked for (A/D set as for a store, so a W the completion grants needs no
+ * D update later), as a read when the page is not writable or only read is
+ * asked for.  Returns the cause to report (UR/CA), or 0 with the
+ * completion in @rsp.
+ */
+static unsigned int ats_translate(struct rvi_ctx *c, struct genpt_rviommu_rsp *rsp)
+{
+	const struct genpt_rviommu_req *req = c->req;
+	bool want_w = req->access == ACC_WRITE;
+	struct rvi_ctx c0 = *c;
+	unsigned int cause;
+
+	c->access = want_w ? ACC_WRITE : ACC_READ;
+	cause = translate(c, rsp);
+	if (want_w && ats_no_access(cause)) {
+		*c = c0;
+		c->access = ACC_READ;
+		memset(rsp, 0, sizeof(*rsp));
+		cause = translate(c, rsp);
+	}
+	if (ats_no_access(cause)) {
+		memset(rsp, 0, sizeof(*rsp));
+		rsp->cause = cause;
+		return 0;
+	}
+	if (cause)
+		return cause;
+	if (!want_w)
+		rsp->perm &= ~RVI_PERM_W;
+	if (req->access != ACC_EXEC || !(rsp->perm & RVI_PERM_R))
+		rsp->perm &= ~RVI_PERM_X;
+	if (c->t2gpa)
+		rsp->pa = c->gpa;
+	return 0;
+}
+
+static unsigned int rec_ttyp(const struct genpt_rviommu_req *req)
+{
+	unsigned int a = req->access == ACC_EXEC ? 0 : req->access == ACC_READ ? 1 : 2;
+
+	if (req->type == GENPT_RVIOMMU_REQ_ATS)
+		return GENPT_RVI_TTYP_ATS_TRANSLATION;
+	if (req->type == GENPT_RVIOMMU_REQ_TRANSLATED)
+		return GENPT_RVI_TTYP_TRANSLATED_EXEC + a;
+	return GENPT_RVI_TTYP_UNTRANSLATED_EXEC + a;
 }
 
 /*
@@ -912,7 +1041,7 @@ static bool xlate(struct genpt_rviommu *iommu, const struct genpt_rviommu_req *r
 	c.ext = iommu->caps & GENPT_RVI_CAP_MSI_FLAT;
 	rvi_stat(&iommu->st_translations);
 
-	cause = translate(&c, rsp);
+	cause = req->type == GENPT_RVIOMMU_REQ_ATS ? ats_translate(&c, rsp) : translate(&c, rsp);
 	if (!cause)
 		return false;
 	/* The record's iotval2 only for guest-page faults. */
@@ -926,15 +1055,19 @@ static bool xlate(struct genpt_rviommu *iommu, const struct genpt_rviommu_req *r
 		 * locating a valid DC assumes DTF = 0. */
 		.reported = !c.dc_found || !(c.dc[GENPT_RVI_DC_TC] & GENPT_RVI_TC_DTF) ||
 			    cause_ignores_dtf(cause),
+		/* "a permanent error or ATS disabled": UR; else CA */
+		.ats_status = req->type != GENPT_RVIOMMU_REQ_ATS ? 0 :
+			      (cause >= GENPT_RVI_CAUSE_ALL_DISALLOWED &&
+			       cause <= GENPT_RVI_CAUSE_TTYP_DISALLOWED) ||
+					      cause == GENPT_RVI_CAUSE_DDT_CORRUPTED ?
+			      GENPT_RVIOMMU_ATS_UR : GENPT_RVIOMMU_ATS_CA,
 	};
 	rvi_stat(&iommu->st_faults);
 	if (!rsp->reported)
 		return false;
 	*f = (struct genpt_rviommu_fault){
 		.cause = cause,
-		.ttyp = req->access == ACC_EXEC ? GENPT_RVI_TTYP_UNTRANSLATED_EXEC :
-			req->access == ACC_WRITE ? GENPT_RVI_TTYP_UNTRANSLATED_WRITE :
-						   GENPT_RVI_TTYP_UNTRANSLATED_READ,
+		.ttyp = rec_ttyp(req),
 		.did = req->device_id,
 		.pv = req->pid_valid,
 		.pid = req->pid_valid ? req->process_id : 0,
@@ -960,7 +1093,7 @@ GENPT_API int genpt_rviommu_translate(struct genpt_rviommu *iommu,
 		return -EINVAL;
 	if (req->access < ACC_READ || req->access > ACC_EXEC ||
 	    (req->device_id >> 24) || (req->pid_valid && (req->process_id >> 20)) ||
-	    (req->priv && !req->pid_valid))
+	    (req->priv && !req->pid_valid) || req->type > GENPT_RVIOMMU_REQ_ATS)
 		return -EINVAL;
 	/* In flight like a DMA page: IOFENCE.C waits for the walk, so once an
 	 * invalidation completed no walk still reads a table it covered. */
@@ -1018,61 +1151,97 @@ void genpt_rvi_dma_quiesce(struct genpt_rviommu *iommu)
 		sched_yield();
 }
 
+/* Copy @len bytes between @b and memory at @pa (one translation's span),
+ * asking the memory hook about each provider page. */
+static int dma_copy_span(struct genpt_rviommu *iommu, uint32_t did, uint64_t pa,
+			 unsigned char *b, uint64_t len, unsigned int access)
+{
+	while (len) {
+		/* One 4 KiB page of the provider at a time. */
+		uint64_t chunk = 4096 - (pa & 4095);
+		unsigned char *p = iommu->mem->phys_to_virt(iommu->mem_ctx, pa);
+		enum genpt_rviommu_mem_verdict v;
+
+		if (chunk > len)
+			chunk = len;
+		v = genpt_rvi_hook(iommu, GENPT_RVIOMMU_MEM_DATA,
+				   access == ACC_WRITE ? GENPT_RVIOMMU_MEM_WRITE :
+							 GENPT_RVIOMMU_MEM_READ,
+				   pa, (unsigned int)chunk, did);
+		if (!p || v != GENPT_RVIOMMU_MEM_PROCEED)
+			return v == GENPT_RVIOMMU_MEM_CORRUPT ? -EIO : -EFAULT;
+		genpt_dma_copy(p, b, (size_t)chunk, access == ACC_WRITE);
+		b += chunk;
+		len -= chunk;
+		pa += chunk;
+	}
+	return 0;
+}
+
+/*
+ * One translation's worth of a DMA (in flight from before the lookup until
+ * the data is written).  @lookup, when given, turns the address into a
+ * translated request (an ATC hit) or returns false (-EAGAIN: a miss, nothing
+ * done).  Advances *@iova, *@b, *@len by what was moved.
+ */
+int genpt_rvi_dma_step(struct genpt_rviommu *iommu, uint32_t did, uint64_t *iova,
+		       unsigned char **b, size_t *len, unsigned int access,
+		       genpt_rvi_dma_lookup lookup, void *lctx)
+{
+	struct genpt_rviommu_req req = { .device_id = did, .iova = *iova, .access = access };
+	struct genpt_rviommu_rsp rsp;
+	struct genpt_rviommu_fault f;
+	unsigned int slot = dma_enter(iommu);
+	uint64_t room, m;
+	int err;
+
+	if (lookup) {
+		if (!lookup(lctx, *iova, access, &req.iova)) {
+			dma_exit(iommu, slot);
+			return -EAGAIN;
+		}
+		req.type = GENPT_RVIOMMU_REQ_TRANSLATED;
+	}
+	if (xlate(iommu, &req, &rsp, &f)) {
+		/* IOFENCE.C may be waiting for us under reg_lock, which
+		 * recording takes: leave first. */
+		dma_exit(iommu, slot);
+		genpt_rvi_record_fault(iommu, &f);
+		return -EFAULT;
+	}
+	if (rsp.cause) {
+		dma_exit(iommu, slot);
+		return -EFAULT;
+	}
+	/* The bytes this translation covers (a translated request: up to
+	 * the end of its 4 KiB page). */
+	m = rsp.page_shift >= 64 ? UINT64_MAX : (1ull << rsp.page_shift) - 1;
+	room = m - (req.iova & m) + 1;
+	if (room == 0 || room > *len)
+		room = *len;
+	err = dma_copy_span(iommu, did, rsp.pa, *b, room, access);
+	dma_exit(iommu, slot);
+	if (err)
+		return err;
+	*b += room;
+	*len -= (size_t)room;
+	*iova += room;
+	return 0;
+}
+
 GENPT_API int genpt_rviommu_dma(struct genpt_rviommu *iommu, uint32_t device_id,
 				uint64_t iova, void *buf, size_t len,
 				unsigned int access)
 {
 	unsigned char *b = buf;
+	int err = 0;
 
 	if (!iommu || (!buf && len) || access < ACC_READ || access > ACC_EXEC ||
 	    (device_id >> 24))
 		return -EINVAL;
 	if (len && (uint64_t)len - 1 > UINT64_MAX - iova)
 		return -EINVAL;
-	while (len) {
-		struct genpt_rviommu_req req = { .device_id = device_id, .iova = iova,
-						 .access = access };
-		struct genpt_rviommu_rsp rsp;
-		struct genpt_rviommu_fault f;
-		uint64_t pa, room;
-		unsigned int slot = dma_enter(iommu);
-
-		if (xlate(iommu, &req, &rsp, &f)) {
-			/* IOFENCE.C may be waiting for us under reg_lock,
-			 * which recording takes: leave first. */
-			dma_exit(iommu, slot);
-			genpt_rvi_record_fault(iommu, &f);
-			return -EFAULT;
-		}
-		if (rsp.cause) {
-			dma_exit(iommu, slot);
-			return -EFAULT;
-		}
-		/* The bytes this translation covers. */
-		room = rsp.page_shift >= 64 ? UINT64_MAX :
-		       (1ull << rsp.page_shift) - (iova & ((1ull << rsp.page_shift) - 1));
-		pa = rsp.pa;
-		while (len && room) {
-			/* One 4 KiB page of the provider at a time. */
-			uint64_t chunk = 4096 - (pa & 4095);
-			unsigned char *p = iommu->mem->phys_to_virt(iommu->mem_ctx, pa);
-
-			if (chunk > room)
-				chunk = room;
-			if (chunk > len)
-				chunk = len;
-			if (!p) {
-				dma_exit(iommu, slot);
-				return -EFAULT;
-			}
-			genpt_dma_copy(p, b, (size_t)chunk, access == ACC_WRITE);
-			b += chunk;
-			len -= (size_t)chunk;
-			room -= chunk;
-			pa += chunk;
-			iova += chunk;
-		}
-		dma_exit(iommu, slot);
-	}
-	return 0;
+	while (len && !err)
+		err = genpt_rvi_dma_step(iommu, device_id, &iova, &b, &len, access, NULL, NULL);
+	return err;
 }
