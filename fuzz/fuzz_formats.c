@@ -1090,9 +1090,12 @@ static void ff_bits_report(void *ctx, uint64_t first, uint64_t last)
 		ff_bits_set(c->w, c->bm, first, last);
 }
 
-/* One-bit bitmap over the leaf @l: its dirty state, NO_CLEAR. */
-static void ff_check_leaf_dirty(struct ff *f, const struct gm_leaf *l)
+/* One-bit bitmap over leaf @i of @arg's model: its dirty state, NO_CLEAR
+ * (an fch_check_leaves() callback). */
+static void ff_check_leaf_dirty(void *arg, size_t i)
 {
+	struct ff *f = arg;
+	const struct gm_leaf *l = &f->m.leaf[i];
 	uint64_t word = 0;
 	struct genpt_dirty_bitmap bm = {
 		.bits = &word,
@@ -1136,17 +1139,12 @@ static uint64_t ff_rand_cb(void *f)
 	return ff_rand(f);
 }
 
-static void ff_check_dirty_cb(void *f, size_t i)
-{
-	ff_check_leaf_dirty(f, &((struct ff *)f)->m.leaf[i]);
-}
-
 /* Translations at, inside and around every leaf (@only: every leaf that
  * meets those ranges), and its dirty state (@dirty: of every leaf). */
 static void ff_check_leaves(struct ff *f, const struct fch_set *only, bool dirty)
 {
 	const struct fch_leaves v = { f, f->m.n, ff_leaf_span, ff_check_va_cb, ff_rand_cb,
-				       ff_check_dirty_cb };
+				       ff_check_leaf_dirty };
 
 	fch_check_leaves(&v, only, dirty);
 }

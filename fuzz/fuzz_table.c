@@ -758,9 +758,12 @@ static void fz_bits_report(void *ctx, uint64_t first, uint64_t last)
 		fz_bits_set(c->w, c->bm, first, last);
 }
 
-/* One-bit bitmap over the leaf @l: its dirty state, NO_CLEAR. */
-static void fz_check_leaf_dirty(struct fz *f, const struct fm_leaf *l)
+/* One-bit bitmap over leaf @i of @arg's model: its dirty state, NO_CLEAR
+ * (an fch_check_leaves() callback). */
+static void fz_check_leaf_dirty(void *arg, size_t i)
 {
+	struct fz *f = arg;
+	const struct fm_leaf *l = &f->m.leaf[i];
 	uint64_t word = 0;
 	struct genpt_dirty_bitmap bm = {
 		.bits = &word,
@@ -800,17 +803,12 @@ static uint64_t fz_rand_cb(void *f)
 	return fz_rand(f);
 }
 
-static void fz_check_dirty_cb(void *f, size_t i)
-{
-	fz_check_leaf_dirty(f, &((struct fz *)f)->m.leaf[i]);
-}
-
 /* Translations at, inside and around every leaf (@only: every leaf that
  * meets those ranges), and its dirty state (@dirty: of every leaf). */
 static void fz_check_leaves(struct fz *f, const struct fch_set *only, bool dirty)
 {
 	const struct fch_leaves v = { f, f->m.n, fz_leaf_span, fz_check_va_cb, fz_rand_cb,
-				       fz_check_dirty_cb };
+				       fz_check_leaf_dirty };
 
 	fch_check_leaves(&v, only, dirty);
 }
