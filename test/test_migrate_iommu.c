@@ -508,6 +508,28 @@ static void mi_rv_rig_fini(struct mi_rv_rig *r)
 	genpt_physmem_destroy(r->pm);
 }
 
+/*
+ * The race with a memory access in flight: @inflight(@a) starts and parks
+ * on its access to @pa (@any: its first access); then @fence(@b) starts
+ * and 100 ms later must still wait for it (*@done clear, else @why
+ * fails); released, both are joined.
+ */
+static void mi_rv_race(struct mi_rv_rig *r, uint64_t pa, bool any, void *(*inflight)(void *),
+		       void *a, void *(*fence)(void *), void *b, const int *done, const char *why)
+{
+	pthread_t in, fe;
+
+	mi_trap_arm(&r->t, pa, any);
+	cr_assert_eq(pthread_create(&in, NULL, inflight, a), 0);
+	mi_trap_wait_parked(&r->t);
+	cr_assert_eq(pthread_create(&fe, NULL, fence, b), 0);
+	mi_sleep_ms(100);
+	cr_assert_not(__atomic_load_n(done, __ATOMIC_ACQUIRE), "%s", why);
+	mi_trap_release(&r->t);
+	cr_assert_eq(pthread_join(fe, NULL), 0);
+	cr_assert_eq(pthread_join(in, NULL), 0);
+}
+
 struct mi_rv_harvest {
 	struct genpt_rvdrv *drv;
 	struct genpt *pt;
@@ -539,7 +561,6 @@ Test(rviommu_fence, iofence_waits_for_dma_in_flight, .timeout = 60)
 	struct mi_dev d = { .iova = 0x1000, .value = 0xaaaaaaaaaaaaaaaaull };
 	struct mi_rv_harvest h = { 0 };
 	struct mi_rv_rig r;
-	pthread_t dev, hv;
 	uint64_t bits = 0;
 
 	mi_rv_rig_init(&r, true);
@@ -551,17 +572,9 @@ Test(rviommu_fence, iofence_waits_for_dma_in_flight, .timeout = 60)
 	d.rvi = r.rvi;
 
 	/* The device translated (D set) and is about to write its data. */
-	mi_trap_arm(&r.t, h.ram + 0x1000, false);
-	cr_assert_eq(pthread_create(&dev, NULL, mi_dev_write, &d), 0);
-	mi_trap_wait_parked(&r.t);
-	cr_assert_eq(pthread_create(&hv, NULL, mi_rv_harvester, &h), 0);
-	mi_sleep_ms(100);
-	cr_assert_not(__atomic_load_n(&h.done, __ATOMIC_ACQUIRE),
-		      "IOFENCE.C completed while a DMA that used the invalidated translation "
-		      "was in flight: the migration copies the page without the write");
-	mi_trap_release(&r.t);
-	cr_assert_eq(pthread_join(hv, NULL), 0);
-	cr_assert_eq(pthread_join(dev, NULL), 0);
+	mi_rv_race(&r, h.ram + 0x1000, false, mi_dev_write, &d, mi_rv_harvester, &h, &h.done,
+		   "IOFENCE.C completed while a DMA that used the invalidated translation "
+		   "was in flight: the migration copies the page without the write");
 	cr_assert_eq(d.err, 0);
 	cr_assert_eq(h.err, 0);
 	cr_assert_eq(h.bits, 2, "the harvest reported the page");
@@ -622,24 +635,15 @@ Test(rviommu_fence, iofence_waits_for_translate_in_flight, .timeout = 60)
 	struct mi_rv_unmap u = { 0 };
 	struct mi_rv_walk w = { 0 };
 	struct mi_rv_rig r;
-	pthread_t tr, um;
 
 	mi_rv_rig_init(&r, true);
 	w.rvi = r.rvi;
 	u.drv = r.drv;
 	u.pt = r.pt;
 
-	mi_trap_arm(&r.t, 0, true);
-	cr_assert_eq(pthread_create(&tr, NULL, mi_rv_translate, &w), 0);
-	mi_trap_wait_parked(&r.t);
-	cr_assert_eq(pthread_create(&um, NULL, mi_rv_unmapper, &u), 0);
-	mi_sleep_ms(100);
-	cr_assert_not(__atomic_load_n(&u.done, __ATOMIC_ACQUIRE),
-		      "IOFENCE.C completed (and the unmap released its tables) while a walk "
-		      "that may read them was in flight");
-	mi_trap_release(&r.t);
-	cr_assert_eq(pthread_join(um, NULL), 0);
-	cr_assert_eq(pthread_join(tr, NULL), 0);
+	mi_rv_race(&r, 0, true, mi_rv_translate, &w, mi_rv_unmapper, &u, &u.done,
+		   "IOFENCE.C completed (and the unmap released its tables) while a walk "
+		   "that may read them was in flight");
 	cr_assert_eq(u.err, 0);
 	cr_assert_eq(w.err, 0);
 	/* the walk saw the mapping or its absence, nothing else */
