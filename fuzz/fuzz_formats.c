@@ -62,6 +62,7 @@
 #include "fuzz_changed.h"
 #include "fuzz_gmodel.h"
 #include "fuzz_halves.h"
+#include "fuzz_tablebytes.h"
 #include "fuzz_target.h"
 #include "genpt/genpt.h"
 
@@ -464,7 +465,8 @@ static uint64_t ff_note_blocks(size_t notes)
 static void ff_check_state(struct ff *f)
 {
 	uint64_t nb = ff_note_blocks(f->nnotes);
-	uint64_t tb = 0, freed = 0, model = gm_table_bytes(&f->m) + nb * 4096;
+	uint64_t tb = 0, model = gm_table_bytes(&f->m) + nb * 4096;
+	char msg[160];
 
 	if (genpt_dirty_tracking(f->pt) != (f->m.tracking ? 1 : 0))
 		FAIL(f, "genpt_dirty_tracking() disagrees");
@@ -472,21 +474,8 @@ static void ff_check_state(struct ff *f)
 	 * checked once both sides are done */
 	if (f->h.on)
 		return;
-	if (genpt_table_bytes(f->pt, &tb))
-		FAIL(f, "genpt_table_bytes failed");
-	/* Only when there is something to reclaim: a table holding exactly
-	 * the model's tables has no empty one (a reclaim walks the whole
-	 * table; every full verify still reclaims unconditionally). */
-	if ((++f->checks & 3) == 0 && tb != model) {
-		if (genpt_reclaim(f->pt, NULL, &freed))
-			FAIL(f, "genpt_reclaim failed");
-		if (genpt_table_bytes(f->pt, &tb))
-			FAIL(f, "genpt_table_bytes failed");
-	}
-	if (tb < model || ((f->checks & 3) == 0 && tb != model))
-		FAIL(f, "table bytes %" PRIu64 ", model expects %" PRIu64
-			" (%zu leaves)%s", tb, model, f->m.n,
-		     (f->checks & 3) == 0 ? " after a reclaim" : "");
+	if (!ftb_check(f->pt, &f->checks, model, f->m.n, &tb, msg, sizeof(msg)))
+		FAIL(f, "%s", msg);
 	if (f->pm) {
 		uint64_t blocks, b = ff_pm_bytes(f, &blocks);
 

@@ -48,6 +48,7 @@
 #include "fuzz_changed.h"
 #include "fuzz_halves.h"
 #include "fuzz_model.h"
+#include "fuzz_tablebytes.h"
 #include "genpt/genpt.h"
 
 #define KiB ((uint64_t)1 << 10)
@@ -414,7 +415,8 @@ static uint64_t fz_pm_bytes(struct fz *f, uint64_t *blocks)
  */
 static void fz_check_state(struct fz *f)
 {
-	uint64_t tb = 0, freed = 0, model = fm_table_bytes(&f->m);
+	uint64_t tb = 0, model = fm_table_bytes(&f->m);
+	char msg[160];
 
 	if (genpt_dirty_tracking(f->pt) != (f->m.tracking ? 1 : 0))
 		FAIL(f, "genpt_dirty_tracking() disagrees");
@@ -422,21 +424,8 @@ static void fz_check_state(struct fz *f)
 	 * checked once both sides are done */
 	if (f->h.on)
 		return;
-	if (genpt_table_bytes(f->pt, &tb))
-		FAIL(f, "genpt_table_bytes failed");
-	/* Only when there is something to reclaim: a table holding exactly
-	 * the model's tables has no empty one (a reclaim walks the whole
-	 * table; every full verify still reclaims unconditionally). */
-	if ((++f->checks & 3) == 0 && tb != model) {
-		if (genpt_reclaim(f->pt, NULL, &freed))
-			FAIL(f, "genpt_reclaim failed");
-		if (genpt_table_bytes(f->pt, &tb))
-			FAIL(f, "genpt_table_bytes failed");
-	}
-	if (tb < model || ((f->checks & 3) == 0 && tb != model))
-		FAIL(f, "table bytes %" PRIu64 ", model expects %" PRIu64
-			" (%zu leaves)%s", tb, model, f->m.n,
-		     (f->checks & 3) == 0 ? " after a reclaim" : "");
+	if (!ftb_check(f->pt, &f->checks, model, f->m.n, &tb, msg, sizeof(msg)))
+		FAIL(f, "%s", msg);
 	if (f->pm) {
 		uint64_t blocks, b = fz_pm_bytes(f, &blocks);
 
