@@ -41,6 +41,9 @@
 
 #include "genpt/genpt.h"
 
+#define BENCH_NAME "genpt_bench_threads"
+#include "bench_die_clock.h"
+
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
@@ -49,33 +52,6 @@
 #define IOVA (1ull << 40)
 #define OA_BASE (1ull << 41)
 #define RW (GENPT_READ | GENPT_WRITE)
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "genpt_bench_threads: %s failed: %d (%s)\n", what, err,
-		err < 0 ? strerror(-err) : "");
-	exit(1);
-}
-
-#define CHECK(call)                                    \
-	do {                                           \
-		int check_err_ = (call);               \
-		if (check_err_)                        \
-			die(#call, check_err_);        \
-	} while (0)
-
-static double clock_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static double now_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
 
 /* CPU time of the calling thread: what a pass costs whatever else runs. */
 static double cpu_ns(void)

@@ -47,6 +47,9 @@
 
 #include "genpt/genpt.h"
 
+#define BENCH_NAME "genpt_bench"
+#include "bench_die_clock.h"
+
 #ifdef GENPT_BENCH_JEMALLOC
 #include <jemalloc/jemalloc.h>
 #endif
@@ -74,20 +77,6 @@
 #define MAX_REPS 64
 #define RW (GENPT_READ | GENPT_WRITE)
 
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "genpt_bench: %s failed: %d (%s)\n", what, err,
-		err < 0 ? strerror(-err) : "");
-	exit(1);
-}
-
-#define CHECK(call)                                    \
-	do {                                           \
-		int check_err_ = (call);               \
-		if (check_err_)                        \
-			die(#call, check_err_);        \
-	} while (0)
-
 static void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
@@ -104,14 +93,6 @@ static void *xcalloc(size_t n, size_t s)
 	if (!p)
 		die("calloc", -ENOMEM);
 	return p;
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
 static int cmp_double(const void *a, const void *b)

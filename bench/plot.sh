@@ -26,12 +26,9 @@ set -euo pipefail
 json=${1:?usage: bench/plot.sh RESULTS.json [OUTDIR] [SWEEP.json]}
 out=${2:-docs/perf}
 sweep=${3:-}
-for tool in jq gnuplot; do
-  command -v "$tool" >/dev/null || { echo "plot.sh: $tool not found (apt-get install jq gnuplot-nox)" >&2; exit 1; }
-done
-mkdir -p "$out"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=bench/plot_setup.sh
+. "$(dirname "$0")/plot_setup.sh"
+plot_setup plot.sh "$out"
 
 cpu=$(jq -r '.machine.cpu' "$json")
 date=$(jq -r '.date' "$json")

@@ -13,12 +13,9 @@ set -euo pipefail
 
 json=${1:?usage: bench/plot_threads.sh THREADS.json [OUTDIR]}
 out=${2:-docs/perf}
-for tool in jq gnuplot; do
-  command -v "$tool" >/dev/null || { echo "plot_threads.sh: $tool not found (apt-get install jq gnuplot-nox)" >&2; exit 1; }
-done
-mkdir -p "$out"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=bench/plot_setup.sh
+. "$(dirname "$0")/plot_setup.sh"
+plot_setup plot_threads.sh "$out"
 
 t=$(jq -r '.threads' "$json")
 la=$(jq -r '.loadavg_before | split(" ")[0:3] | join(" ")' "$json")

@@ -19,6 +19,7 @@
 #define GENPT_FUZZ_CHANGED_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define FCH_MAX 16
@@ -88,6 +89,62 @@ static inline bool fch_hit(const struct fch_set *c, uint64_t first, uint64_t las
 		if (first <= c->hi[i] && last >= c->lo[i])
 			return true;
 	return false;
+}
+
+/*
+ * A model's leaves as fch_check_leaves() sees them (fuzz_table's and
+ * fuzz_formats' models differ): @n leaves in address order, leaf @i
+ * spanning [first, last] (@span), and the fuzzer's own checks, each
+ * called with its state @f: one address translated against the model,
+ * a random number, the dirty state of leaf @i.
+ */
+struct fch_leaves {
+	void *f;
+	size_t n;
+	void (*span)(void *f, size_t i, uint64_t *first, uint64_t *last);
+	void (*check_va)(void *f, uint64_t va);
+	uint64_t (*rand)(void *f);
+	void (*check_dirty)(void *f, size_t i);
+};
+
+/* Translations at, inside and around every leaf (@only: every leaf that
+ * meets those ranges), and its dirty state (@dirty: of every leaf). */
+static inline void fch_check_leaves(const struct fch_leaves *v, const struct fch_set *only,
+				    bool dirty)
+{
+	uint64_t first, last, nb_first = 0, nb_last = 0; /* nb: a neighbour */
+
+	for (size_t i = 0; i < v->n; i++) {
+		v->span(v->f, i, &first, &last);
+		if (only && !fch_hit(only, first, last)) {
+			if (dirty)
+				v->check_dirty(v->f, i);
+			continue;
+		}
+		v->check_va(v->f, first);
+		v->check_va(v->f, last);
+		v->check_va(v->f, first + (v->rand(v->f) % (last - first + 1)));
+		/* The addresses just outside the leaf, unless they are the
+		 * previous leaf's last or the next leaf's first, which this
+		 * loop checks anyway (most leaves sit side by side: the same
+		 * translation twice was 2 of every 5 lookups). */
+		if (i)
+			v->span(v->f, i - 1, &nb_first, &nb_last);
+		if (!i || nb_last != first - 1)
+			v->check_va(v->f, first - 1);
+		if (i + 1 < v->n)
+			v->span(v->f, i + 1, &nb_first, &nb_last);
+		if (i + 1 == v->n || nb_first != last + 1)
+			v->check_va(v->f, last + 1);
+		v->check_dirty(v->f, i);
+	}
+	for (unsigned int k = 0; only && k < only->n; k++) {
+		/* the holes: what unmaps removed */
+		v->check_va(v->f, only->lo[k] - 1);
+		v->check_va(v->f, only->lo[k]);
+		v->check_va(v->f, only->hi[k]);
+		v->check_va(v->f, only->hi[k] + 1);
+	}
 }
 
 #endif /* GENPT_FUZZ_CHANGED_H */

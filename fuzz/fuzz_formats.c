@@ -62,6 +62,7 @@
 #include "fuzz_changed.h"
 #include "fuzz_gmodel.h"
 #include "fuzz_halves.h"
+#include "fuzz_tablebytes.h"
 #include "fuzz_target.h"
 #include "genpt/genpt.h"
 
@@ -464,7 +465,8 @@ static uint64_t ff_note_blocks(size_t notes)
 static void ff_check_state(struct ff *f)
 {
 	uint64_t nb = ff_note_blocks(f->nnotes);
-	uint64_t tb = 0, freed = 0, model = gm_table_bytes(&f->m) + nb * 4096;
+	uint64_t tb = 0, model = gm_table_bytes(&f->m) + nb * 4096;
+	char msg[160];
 
 	if (genpt_dirty_tracking(f->pt) != (f->m.tracking ? 1 : 0))
 		FAIL(f, "genpt_dirty_tracking() disagrees");
@@ -472,21 +474,8 @@ static void ff_check_state(struct ff *f)
 	 * checked once both sides are done */
 	if (f->h.on)
 		return;
-	if (genpt_table_bytes(f->pt, &tb))
-		FAIL(f, "genpt_table_bytes failed");
-	/* Only when there is something to reclaim: a table holding exactly
-	 * the model's tables has no empty one (a reclaim walks the whole
-	 * table; every full verify still reclaims unconditionally). */
-	if ((++f->checks & 3) == 0 && tb != model) {
-		if (genpt_reclaim(f->pt, NULL, &freed))
-			FAIL(f, "genpt_reclaim failed");
-		if (genpt_table_bytes(f->pt, &tb))
-			FAIL(f, "genpt_table_bytes failed");
-	}
-	if (tb < model || ((f->checks & 3) == 0 && tb != model))
-		FAIL(f, "table bytes %" PRIu64 ", model expects %" PRIu64
-			" (%zu leaves)%s", tb, model, f->m.n,
-		     (f->checks & 3) == 0 ? " after a reclaim" : "");
+	if (!ftb_check(f->pt, &f->checks, model, f->m.n, &tb, msg, sizeof(msg)))
+		FAIL(f, "%s", msg);
 	if (f->pm) {
 		uint64_t blocks, b = ff_pm_bytes(f, &blocks);
 
@@ -1090,9 +1079,12 @@ static void ff_bits_report(void *ctx, uint64_t first, uint64_t last)
 		ff_bits_set(c->w, c->bm, first, last);
 }
 
-/* One-bit bitmap over the leaf @l: its dirty state, NO_CLEAR. */
-static void ff_check_leaf_dirty(struct ff *f, const struct gm_leaf *l)
+/* One-bit bitmap over leaf @i of @arg's model: its dirty state, NO_CLEAR
+ * (an fch_check_leaves() callback). */
+static void ff_check_leaf_dirty(void *arg, size_t i)
 {
+	struct ff *f = arg;
+	const struct gm_leaf *l = &f->m.leaf[i];
 	uint64_t word = 0;
 	struct genpt_dirty_bitmap bm = {
 		.bits = &word,
@@ -1117,38 +1109,33 @@ static void ff_check_leaf_dirty(struct ff *f, const struct gm_leaf *l)
 		     want);
 }
 
+/* fch_check_leaves()' view of @f's model and checks. */
+static void ff_leaf_span(void *f, size_t i, uint64_t *first, uint64_t *last)
+{
+	const struct gm_leaf *l = &((struct ff *)f)->m.leaf[i];
+
+	*first = l->first;
+	*last = l->last;
+}
+
+static void ff_check_va_cb(void *f, uint64_t va)
+{
+	ff_check_va(f, va);
+}
+
+static uint64_t ff_rand_cb(void *f)
+{
+	return ff_rand(f);
+}
+
 /* Translations at, inside and around every leaf (@only: every leaf that
  * meets those ranges), and its dirty state (@dirty: of every leaf). */
 static void ff_check_leaves(struct ff *f, const struct fch_set *only, bool dirty)
 {
-	for (size_t i = 0; i < f->m.n; i++) {
-		const struct gm_leaf *l = &f->m.leaf[i];
+	const struct fch_leaves v = { f, f->m.n, ff_leaf_span, ff_check_va_cb, ff_rand_cb,
+				       ff_check_leaf_dirty };
 
-		if (only && !fch_hit(only, l->first, l->last)) {
-			if (dirty)
-				ff_check_leaf_dirty(f, l);
-			continue;
-		}
-		ff_check_va(f, l->first);
-		ff_check_va(f, l->last);
-		ff_check_va(f, l->first + (ff_rand(f) % gm_size(l)));
-		/* The addresses just outside the leaf, unless they are the
-		 * previous leaf's last or the next leaf's first, which this
-		 * loop checks anyway (most leaves sit side by side: the same
-		 * translation twice was 2 of every 5 lookups). */
-		if (!i || f->m.leaf[i - 1].last != l->first - 1)
-			ff_check_va(f, l->first - 1);
-		if (i + 1 == f->m.n || f->m.leaf[i + 1].first != l->last + 1)
-			ff_check_va(f, l->last + 1);
-		ff_check_leaf_dirty(f, l);
-	}
-	for (unsigned int k = 0; only && k < only->n; k++) {
-		/* the holes: what unmaps removed */
-		ff_check_va(f, only->lo[k] - 1);
-		ff_check_va(f, only->lo[k]);
-		ff_check_va(f, only->hi[k]);
-		ff_check_va(f, only->hi[k] + 1);
-	}
+	fch_check_leaves(&v, only, dirty);
 }
 
 /*
@@ -2948,16 +2935,10 @@ static void ff_side_init(struct ff *s, const struct ff *f, unsigned int i, unsig
  * are one, as in the table). */
 static void ff_join_sides(struct ff *f, struct ff *s)
 {
-	size_t a = 0, b = 0, n = s[0].m.n + s[1].m.n;
-	struct gm_leaf *all = malloc((n ? n : 1) * sizeof(*all));
+	struct gm_leaf *all = fh_merge_leaves(s[0].m.leaf, s[0].m.n, s[1].m.leaf, s[1].m.n,
+					      sizeof(*all), offsetof(struct gm_leaf, first));
 
-	if (!all)
-		abort();
-	for (size_t k = 0; k < n; k++)
-		all[k] = b == s[1].m.n || (a < s[0].m.n &&
-					   s[0].m.leaf[a].first < s[1].m.leaf[b].first) ?
-				 s[0].m.leaf[a++] : s[1].m.leaf[b++];
-	gm_insert(&f->m, all, n);
+	gm_insert(&f->m, all, s[0].m.n + s[1].m.n);
 	free(all);
 	fh_join_carry(&f->carry, &s[0].carry, &s[1].carry);
 }

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fuzz_carry.h"
 
@@ -118,6 +119,35 @@ static inline void fh_join_carry(struct fc_carry *dst, const struct fc_carry *a,
 		else
 			dst->r[dst->n++] = r;
 	}
+}
+
+/*
+ * The two sides' model leaves into one array in address order, for the
+ * whole table's model: @na leaves at @a and @nb at @b (each in address
+ * order), @size bytes each, whose uint64_t first address sits @first_off
+ * bytes in.  The caller frees the array.
+ */
+static inline void *fh_merge_leaves(const void *a, size_t na, const void *b, size_t nb,
+				    size_t size, size_t first_off)
+{
+	const unsigned char *pa = a, *pb = b;
+	unsigned char *all = malloc((na + nb ? na + nb : 1) * size);
+	size_t i = 0, j = 0;
+
+	if (!all)
+		abort();
+	for (size_t k = 0; k < na + nb; k++) {
+		uint64_t fa = 0, fb = 0;
+		const unsigned char *from;
+
+		if (i < na)
+			memcpy(&fa, pa + i * size + first_off, sizeof(fa));
+		if (j < nb)
+			memcpy(&fb, pb + j * size + first_off, sizeof(fb));
+		from = j == nb || (i < na && fa < fb) ? pa + i++ * size : pb + j++ * size;
+		memcpy(all + k * size, from, size);
+	}
+	return all;
 }
 
 #endif /* GENPT_FUZZ_HALVES_H */

@@ -48,6 +48,7 @@
 #include "fuzz_changed.h"
 #include "fuzz_halves.h"
 #include "fuzz_model.h"
+#include "fuzz_tablebytes.h"
 #include "genpt/genpt.h"
 
 #define KiB ((uint64_t)1 << 10)
@@ -414,7 +415,8 @@ static uint64_t fz_pm_bytes(struct fz *f, uint64_t *blocks)
  */
 static void fz_check_state(struct fz *f)
 {
-	uint64_t tb = 0, freed = 0, model = fm_table_bytes(&f->m);
+	uint64_t tb = 0, model = fm_table_bytes(&f->m);
+	char msg[160];
 
 	if (genpt_dirty_tracking(f->pt) != (f->m.tracking ? 1 : 0))
 		FAIL(f, "genpt_dirty_tracking() disagrees");
@@ -422,21 +424,8 @@ static void fz_check_state(struct fz *f)
 	 * checked once both sides are done */
 	if (f->h.on)
 		return;
-	if (genpt_table_bytes(f->pt, &tb))
-		FAIL(f, "genpt_table_bytes failed");
-	/* Only when there is something to reclaim: a table holding exactly
-	 * the model's tables has no empty one (a reclaim walks the whole
-	 * table; every full verify still reclaims unconditionally). */
-	if ((++f->checks & 3) == 0 && tb != model) {
-		if (genpt_reclaim(f->pt, NULL, &freed))
-			FAIL(f, "genpt_reclaim failed");
-		if (genpt_table_bytes(f->pt, &tb))
-			FAIL(f, "genpt_table_bytes failed");
-	}
-	if (tb < model || ((f->checks & 3) == 0 && tb != model))
-		FAIL(f, "table bytes %" PRIu64 ", model expects %" PRIu64
-			" (%zu leaves)%s", tb, model, f->m.n,
-		     (f->checks & 3) == 0 ? " after a reclaim" : "");
+	if (!ftb_check(f->pt, &f->checks, model, f->m.n, &tb, msg, sizeof(msg)))
+		FAIL(f, "%s", msg);
 	if (f->pm) {
 		uint64_t blocks, b = fz_pm_bytes(f, &blocks);
 
@@ -758,9 +747,12 @@ static void fz_bits_report(void *ctx, uint64_t first, uint64_t last)
 		fz_bits_set(c->w, c->bm, first, last);
 }
 
-/* One-bit bitmap over the leaf @l: its dirty state, NO_CLEAR. */
-static void fz_check_leaf_dirty(struct fz *f, const struct fm_leaf *l)
+/* One-bit bitmap over leaf @i of @arg's model: its dirty state, NO_CLEAR
+ * (an fch_check_leaves() callback). */
+static void fz_check_leaf_dirty(void *arg, size_t i)
 {
+	struct fz *f = arg;
+	const struct fm_leaf *l = &f->m.leaf[i];
 	uint64_t word = 0;
 	struct genpt_dirty_bitmap bm = {
 		.bits = &word,
@@ -781,38 +773,33 @@ static void fz_check_leaf_dirty(struct fz *f, const struct fm_leaf *l)
 		     want);
 }
 
+/* fch_check_leaves()' view of @f's model and checks. */
+static void fz_leaf_span(void *f, size_t i, uint64_t *first, uint64_t *last)
+{
+	const struct fm_leaf *l = &((struct fz *)f)->m.leaf[i];
+
+	*first = l->first;
+	*last = l->last;
+}
+
+static void fz_check_va_cb(void *f, uint64_t va)
+{
+	fz_check_va(f, va);
+}
+
+static uint64_t fz_rand_cb(void *f)
+{
+	return fz_rand(f);
+}
+
 /* Translations at, inside and around every leaf (@only: every leaf that
  * meets those ranges), and its dirty state (@dirty: of every leaf). */
 static void fz_check_leaves(struct fz *f, const struct fch_set *only, bool dirty)
 {
-	for (size_t i = 0; i < f->m.n; i++) {
-		const struct fm_leaf *l = &f->m.leaf[i];
+	const struct fch_leaves v = { f, f->m.n, fz_leaf_span, fz_check_va_cb, fz_rand_cb,
+				       fz_check_leaf_dirty };
 
-		if (only && !fch_hit(only, l->first, l->last)) {
-			if (dirty)
-				fz_check_leaf_dirty(f, l);
-			continue;
-		}
-		fz_check_va(f, l->first);
-		fz_check_va(f, l->last);
-		fz_check_va(f, l->first + (fz_rand(f) % fm_size(l)));
-		/* The addresses just outside the leaf, unless they are the
-		 * previous leaf's last or the next leaf's first, which this
-		 * loop checks anyway (most leaves sit side by side: the same
-		 * translation twice was 2 of every 5 lookups). */
-		if (!i || f->m.leaf[i - 1].last != l->first - 1)
-			fz_check_va(f, l->first - 1);
-		if (i + 1 == f->m.n || f->m.leaf[i + 1].first != l->last + 1)
-			fz_check_va(f, l->last + 1);
-		fz_check_leaf_dirty(f, l);
-	}
-	for (unsigned int k = 0; only && k < only->n; k++) {
-		/* the holes: what unmaps removed */
-		fz_check_va(f, only->lo[k] - 1);
-		fz_check_va(f, only->lo[k]);
-		fz_check_va(f, only->hi[k]);
-		fz_check_va(f, only->hi[k] + 1);
-	}
+	fch_check_leaves(&v, only, dirty);
 }
 
 /*
@@ -1575,7 +1562,7 @@ static void fz_side_init(struct fz *s, const struct fz *f, unsigned int i, unsig
  */
 static void fz_run_halves(struct fz *f)
 {
-	size_t mid = f->pos + (f->size - f->pos) / 2, a = 0, b = 0, n;
+	size_t mid = f->pos + (f->size - f->pos) / 2;
 	unsigned int shift[8]; /* levels <= 5 */
 	struct fz *s = malloc(2 * sizeof(*s));
 	struct fm_leaf *all;
@@ -1593,15 +1580,9 @@ static void fz_run_halves(struct fz *f)
 	fz_side_init(&s[1], f, 1, s[0].h.cbits, f->data + mid, f->size - mid);
 	fh_run2(&s[0], &s[1], fz_side_main);
 	f->pos = f->size;
-	n = s[0].m.n + s[1].m.n;
-	all = malloc((n ? n : 1) * sizeof(*all));
-	if (!all)
-		abort();
-	for (size_t k = 0; k < n; k++)
-		all[k] = b == s[1].m.n || (a < s[0].m.n &&
-					   s[0].m.leaf[a].first < s[1].m.leaf[b].first) ?
-				 s[0].m.leaf[a++] : s[1].m.leaf[b++];
-	fm_insert(&f->m, all, n);
+	all = fh_merge_leaves(s[0].m.leaf, s[0].m.n, s[1].m.leaf, s[1].m.n, sizeof(*all),
+			      offsetof(struct fm_leaf, first));
+	fm_insert(&f->m, all, s[0].m.n + s[1].m.n);
 	free(all);
 	fh_join_carry(&f->carry, &s[0].carry, &s[1].carry);
 	for (unsigned int i = 0; i < 2; i++) {

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mig_small.h"
 #include "migrate.h"
 
 #define MiB (1ull << 20)
@@ -33,23 +34,6 @@ static const enum genpt_mig_mapping mig_mappings[] = {
 };
 static const char *const mig_mapping_names[] = { "mixed", "4k", "2m" };
 static const char *const mig_pattern_names[] = { "uniform", "hot", "seq" };
-
-/* A small, write-heavy migration that always races with the devices. */
-static void mig_small(struct genpt_mig_config *c, const char *format)
-{
-	genpt_mig_config_default(c);
-	c->format = format;
-	c->mem_bytes = 8 * MiB; /* one block of the mixed layout: 2M, 64K and 4K leaves */
-	c->devices = 3;
-	c->rate_mib = 8;        /* 16K writes/s each: fast, and the migration thread still gets a core */
-	c->write_bytes = 512;
-	c->hot_bytes = 1 * MiB;
-	c->hot_percent = 80;
-	c->bandwidth_mib = 0;   /* copy at memory speed */
-	c->downtime_ms = 0;     /* never fits while devices write: run every round */
-	c->max_rounds = 3;
-	c->min_writes_per_round = 300;
-}
 
 /* The run must verify; its result goes to @out (may be NULL). */
 static void mig_run_ok_res(const struct genpt_mig_config *c, const char *what,

@@ -457,6 +457,79 @@ Test(sim_iommu, walk_before_invalidation_is_not_cached, .timeout = 60)
 
 /* ---- the RISC-V IOMMU model: IOFENCE.C and DMA in flight -------------- */
 
+/*
+ * The RISC-V IOMMU model (its memory accesses through the trap @t when
+ * @trapped, else straight to the physmem), its driver, a G-stage table
+ * mapping MI_LEN bytes of RAM at IOVA 0, and device 1 attached to it.
+ */
+struct mi_rv_rig {
+	struct genpt_rvdrv_domain dom;
+	struct genpt_physmem *pm;
+	struct mi_trap t;
+	bool trapped;
+	struct genpt_rviommu *rvi;
+	struct genpt_rvdrv *drv;
+	struct genpt *pt;
+	uint64_t ram;
+};
+
+static void mi_rv_rig_init(struct mi_rv_rig *r, bool trapped)
+{
+	r->dom = (struct genpt_rvdrv_domain){ GENPT_RVDRV_STAGE2, 5 };
+	r->trapped = trapped;
+	cr_assert_eq(genpt_physmem_create(MI_PM_BASE, MI_PM_SIZE, &r->pm), 0);
+	if (trapped) {
+		mi_trap_init(&r->t, r->pm);
+		cr_assert_eq(genpt_rviommu_create(NULL, &mi_trap_ops, &r->t, &r->rvi), 0);
+	} else {
+		cr_assert_eq(genpt_rviommu_create(NULL, &genpt_physmem_ops, r->pm, &r->rvi), 0);
+	}
+	struct genpt_rvdrv_config dc = { .mmio = &genpt_rviommu_mmio_ops, .mmio_ctx = r->rvi,
+					 .mem = &genpt_physmem_ops, .mem_ctx = r->pm };
+	struct genpt_config tc = { .format = GENPT_FMT_RISCV, .va_bits = 41,
+				   .features = GENPT_FEAT_RISCV_GSTAGE,
+				   .mem = &genpt_physmem_ops, .mem_ctx = r->pm };
+	cr_assert_eq(genpt_rvdrv_create(&dc, &r->drv), 0);
+	cr_assert_eq(genpt_create(&tc, &r->pt), 0);
+	cr_assert_eq(genpt_physmem_alloc(r->pm, MI_LEN, 4096, &r->ram), 0);
+	cr_assert_eq(genpt_rvdrv_map(r->drv, r->pt, 0, r->ram, MI_LEN, GENPT_READ | GENPT_WRITE),
+		     0);
+	cr_assert_eq(genpt_rvdrv_attach(r->drv, 1, r->pt, &r->dom), 0);
+}
+
+static void mi_rv_rig_fini(struct mi_rv_rig *r)
+{
+	cr_assert_eq(genpt_rvdrv_detach(r->drv, 1), 0);
+	genpt_rvdrv_destroy(r->drv);
+	genpt_destroy(r->pt);
+	genpt_rviommu_destroy(r->rvi);
+	if (r->trapped)
+		mi_trap_fini(&r->t);
+	genpt_physmem_destroy(r->pm);
+}
+
+/*
+ * The race with a memory access in flight: @inflight(@a) starts and parks
+ * on its access to @pa (@any: its first access); then @fence(@b) starts
+ * and 100 ms later must still wait for it (*@done clear, else @why
+ * fails); released, both are joined.
+ */
+static void mi_rv_race(struct mi_rv_rig *r, uint64_t pa, bool any, void *(*inflight)(void *),
+		       void *a, void *(*fence)(void *), void *b, const int *done, const char *why)
+{
+	pthread_t in, fe;
+
+	mi_trap_arm(&r->t, pa, any);
+	cr_assert_eq(pthread_create(&in, NULL, inflight, a), 0);
+	mi_trap_wait_parked(&r->t);
+	cr_assert_eq(pthread_create(&fe, NULL, fence, b), 0);
+	mi_sleep_ms(100);
+	cr_assert_not(__atomic_load_n(done, __ATOMIC_ACQUIRE), "%s", why);
+	mi_trap_release(&r->t);
+	cr_assert_eq(pthread_join(fe, NULL), 0);
+	cr_assert_eq(pthread_join(in, NULL), 0);
+}
+
 struct mi_rv_harvest {
 	struct genpt_rvdrv *drv;
 	struct genpt *pt;
@@ -485,44 +558,23 @@ static void *mi_rv_harvester(void *arg)
 
 Test(rviommu_fence, iofence_waits_for_dma_in_flight, .timeout = 60)
 {
-	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 5 };
 	struct mi_dev d = { .iova = 0x1000, .value = 0xaaaaaaaaaaaaaaaaull };
 	struct mi_rv_harvest h = { 0 };
-	struct genpt_physmem *pm;
-	struct genpt_rviommu *rvi;
-	struct mi_trap t;
-	pthread_t dev, hv;
+	struct mi_rv_rig r;
 	uint64_t bits = 0;
 
-	cr_assert_eq(genpt_physmem_create(MI_PM_BASE, MI_PM_SIZE, &pm), 0);
-	mi_trap_init(&t, pm);
-	cr_assert_eq(genpt_rviommu_create(NULL, &mi_trap_ops, &t, &rvi), 0);
-	struct genpt_rvdrv_config dc = { .mmio = &genpt_rviommu_mmio_ops, .mmio_ctx = rvi,
-					 .mem = &genpt_physmem_ops, .mem_ctx = pm };
-	struct genpt_config tc = { .format = GENPT_FMT_RISCV, .va_bits = 41,
-				   .features = GENPT_FEAT_RISCV_GSTAGE,
-				   .mem = &genpt_physmem_ops, .mem_ctx = pm };
-	cr_assert_eq(genpt_rvdrv_create(&dc, &h.drv), 0);
-	cr_assert_eq(genpt_create(&tc, &h.pt), 0);
-	cr_assert_eq(genpt_physmem_alloc(pm, MI_LEN, 4096, &h.ram), 0);
-	cr_assert_eq(genpt_rvdrv_map(h.drv, h.pt, 0, h.ram, MI_LEN, GENPT_READ | GENPT_WRITE), 0);
-	cr_assert_eq(genpt_rvdrv_attach(h.drv, 1, h.pt, &dom), 0);
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(h.drv, h.pt, true), 0);
-	h.pm = pm;
-	d.rvi = rvi;
+	mi_rv_rig_init(&r, true);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(r.drv, r.pt, true), 0);
+	h.drv = r.drv;
+	h.pt = r.pt;
+	h.ram = r.ram;
+	h.pm = r.pm;
+	d.rvi = r.rvi;
 
 	/* The device translated (D set) and is about to write its data. */
-	mi_trap_arm(&t, h.ram + 0x1000, false);
-	cr_assert_eq(pthread_create(&dev, NULL, mi_dev_write, &d), 0);
-	mi_trap_wait_parked(&t);
-	cr_assert_eq(pthread_create(&hv, NULL, mi_rv_harvester, &h), 0);
-	mi_sleep_ms(100);
-	cr_assert_not(__atomic_load_n(&h.done, __ATOMIC_ACQUIRE),
-		      "IOFENCE.C completed while a DMA that used the invalidated translation "
-		      "was in flight: the migration copies the page without the write");
-	mi_trap_release(&t);
-	cr_assert_eq(pthread_join(hv, NULL), 0);
-	cr_assert_eq(pthread_join(dev, NULL), 0);
+	mi_rv_race(&r, h.ram + 0x1000, false, mi_dev_write, &d, mi_rv_harvester, &h, &h.done,
+		   "IOFENCE.C completed while a DMA that used the invalidated translation "
+		   "was in flight: the migration copies the page without the write");
 	cr_assert_eq(d.err, 0);
 	cr_assert_eq(h.err, 0);
 	cr_assert_eq(h.bits, 2, "the harvest reported the page");
@@ -534,12 +586,7 @@ Test(rviommu_fence, iofence_waits_for_dma_in_flight, .timeout = 60)
 	cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(h.drv, h.pt, 0, MI_LEN, 0, &bm), 0);
 	cr_assert_eq(bits, 0);
 
-	cr_assert_eq(genpt_rvdrv_detach(h.drv, 1), 0);
-	genpt_rvdrv_destroy(h.drv);
-	genpt_destroy(h.pt);
-	genpt_rviommu_destroy(rvi);
-	mi_trap_fini(&t);
-	genpt_physmem_destroy(pm);
+	mi_rv_rig_fini(&r);
 }
 
 /*
@@ -585,52 +632,26 @@ static void *mi_rv_unmapper(void *arg)
 
 Test(rviommu_fence, iofence_waits_for_translate_in_flight, .timeout = 60)
 {
-	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 5 };
 	struct mi_rv_unmap u = { 0 };
 	struct mi_rv_walk w = { 0 };
-	struct genpt_physmem *pm;
-	struct mi_trap t;
-	pthread_t tr, um;
-	uint64_t ram;
+	struct mi_rv_rig r;
 
-	cr_assert_eq(genpt_physmem_create(MI_PM_BASE, MI_PM_SIZE, &pm), 0);
-	mi_trap_init(&t, pm);
-	cr_assert_eq(genpt_rviommu_create(NULL, &mi_trap_ops, &t, &w.rvi), 0);
-	struct genpt_rvdrv_config dc = { .mmio = &genpt_rviommu_mmio_ops, .mmio_ctx = w.rvi,
-					 .mem = &genpt_physmem_ops, .mem_ctx = pm };
-	struct genpt_config tc = { .format = GENPT_FMT_RISCV, .va_bits = 41,
-				   .features = GENPT_FEAT_RISCV_GSTAGE,
-				   .mem = &genpt_physmem_ops, .mem_ctx = pm };
-	cr_assert_eq(genpt_rvdrv_create(&dc, &u.drv), 0);
-	cr_assert_eq(genpt_create(&tc, &u.pt), 0);
-	cr_assert_eq(genpt_physmem_alloc(pm, MI_LEN, 4096, &ram), 0);
-	cr_assert_eq(genpt_rvdrv_map(u.drv, u.pt, 0, ram, MI_LEN, GENPT_READ | GENPT_WRITE), 0);
-	cr_assert_eq(genpt_rvdrv_attach(u.drv, 1, u.pt, &dom), 0);
+	mi_rv_rig_init(&r, true);
+	w.rvi = r.rvi;
+	u.drv = r.drv;
+	u.pt = r.pt;
 
-	mi_trap_arm(&t, 0, true);
-	cr_assert_eq(pthread_create(&tr, NULL, mi_rv_translate, &w), 0);
-	mi_trap_wait_parked(&t);
-	cr_assert_eq(pthread_create(&um, NULL, mi_rv_unmapper, &u), 0);
-	mi_sleep_ms(100);
-	cr_assert_not(__atomic_load_n(&u.done, __ATOMIC_ACQUIRE),
-		      "IOFENCE.C completed (and the unmap released its tables) while a walk "
-		      "that may read them was in flight");
-	mi_trap_release(&t);
-	cr_assert_eq(pthread_join(um, NULL), 0);
-	cr_assert_eq(pthread_join(tr, NULL), 0);
+	mi_rv_race(&r, 0, true, mi_rv_translate, &w, mi_rv_unmapper, &u, &u.done,
+		   "IOFENCE.C completed (and the unmap released its tables) while a walk "
+		   "that may read them was in flight");
 	cr_assert_eq(u.err, 0);
 	cr_assert_eq(w.err, 0);
 	/* the walk saw the mapping or its absence, nothing else */
-	cr_assert(w.rsp.cause == 0 ? w.rsp.pa == ram + 0x1000 :
+	cr_assert(w.rsp.cause == 0 ? w.rsp.pa == r.ram + 0x1000 :
 				     w.rsp.cause == GENPT_RVI_CAUSE_READ_GUEST_PAGE,
 		  "cause %u pa 0x%llx", w.rsp.cause, (unsigned long long)w.rsp.pa);
 
-	cr_assert_eq(genpt_rvdrv_detach(u.drv, 1), 0);
-	genpt_rvdrv_destroy(u.drv);
-	genpt_destroy(u.pt);
-	genpt_rviommu_destroy(w.rvi);
-	mi_trap_fini(&t);
-	genpt_physmem_destroy(pm);
+	mi_rv_rig_fini(&r);
 }
 
 /* A DMA that faults records its fault after leaving its in-flight section
@@ -655,45 +676,25 @@ static void *mi_rv_fault_loop(void *arg)
 
 Test(rviommu_fence, faulting_dma_and_fences_race, .timeout = 120)
 {
-	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 5 };
-	struct genpt_physmem *pm;
-	struct genpt_rviommu *rvi;
-	struct genpt_rvdrv *drv;
-	struct genpt *pt;
 	struct mi_rv_faulter f[2];
 	struct genpt_rviommu_fault rec[16];
+	struct mi_rv_rig r;
 	pthread_t th[2];
-	uint64_t ram;
 
-	cr_assert_eq(genpt_physmem_create(MI_PM_BASE, MI_PM_SIZE, &pm), 0);
-	cr_assert_eq(genpt_rviommu_create(NULL, &genpt_physmem_ops, pm, &rvi), 0);
-	struct genpt_rvdrv_config dc = { .mmio = &genpt_rviommu_mmio_ops, .mmio_ctx = rvi,
-					 .mem = &genpt_physmem_ops, .mem_ctx = pm };
-	struct genpt_config tc = { .format = GENPT_FMT_RISCV, .va_bits = 41,
-				   .features = GENPT_FEAT_RISCV_GSTAGE,
-				   .mem = &genpt_physmem_ops, .mem_ctx = pm };
-	cr_assert_eq(genpt_rvdrv_create(&dc, &drv), 0);
-	cr_assert_eq(genpt_create(&tc, &pt), 0);
-	cr_assert_eq(genpt_physmem_alloc(pm, MI_LEN, 4096, &ram), 0);
-	cr_assert_eq(genpt_rvdrv_map(drv, pt, 0, ram, MI_LEN, GENPT_READ | GENPT_WRITE), 0);
-	cr_assert_eq(genpt_rvdrv_attach(drv, 1, pt, &dom), 0);
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(drv, pt, true), 0);
+	mi_rv_rig_init(&r, false);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(r.drv, r.pt, true), 0);
 	for (unsigned int i = 0; i < 2; i++) {
-		f[i] = (struct mi_rv_faulter){ .rvi = rvi, .n = 3000 };
+		f[i] = (struct mi_rv_faulter){ .rvi = r.rvi, .n = 3000 };
 		cr_assert_eq(pthread_create(&th[i], NULL, mi_rv_fault_loop, &f[i]), 0);
 	}
 	for (unsigned int i = 0; i < 300; i++) {
-		cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(drv, pt, 0, MI_LEN, 0, NULL), 0);
-		while (genpt_rvdrv_poll_faults(drv, rec, 16, NULL) > 0)
+		cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(r.drv, r.pt, 0, MI_LEN, 0, NULL), 0);
+		while (genpt_rvdrv_poll_faults(r.drv, rec, 16, NULL) > 0)
 			;
 	}
 	for (unsigned int i = 0; i < 2; i++) {
 		cr_assert_eq(pthread_join(th[i], NULL), 0);
 		cr_assert_eq(f[i].faults, f[i].n / 2);
 	}
-	cr_assert_eq(genpt_rvdrv_detach(drv, 1), 0);
-	genpt_rvdrv_destroy(drv);
-	genpt_destroy(pt);
-	genpt_rviommu_destroy(rvi);
-	genpt_physmem_destroy(pm);
+	mi_rv_rig_fini(&r);
 }

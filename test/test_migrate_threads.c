@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mig_small.h"
 #include "migrate.h"
 
 #define MiB (1ull << 20)
@@ -27,17 +28,9 @@ static void mig_threads(const char *format, unsigned int threads,
 	struct genpt_mig_result r;
 	int err;
 
-	genpt_mig_config_default(&c);
-	c.format = format;
+	mig_small(&c, format);
 	c.mapping = mapping;
-	c.mem_bytes = 8 * MiB;
 	c.devices = 2;
-	c.rate_mib = 8;
-	c.write_bytes = 512;
-	c.hot_bytes = 1 * MiB;
-	c.hot_percent = 80;
-	c.bandwidth_mib = 0;
-	c.downtime_ms = 0;
 	c.max_rounds = 2;
 	c.min_writes_per_round = 100;
 	c.harvest_threads = threads;

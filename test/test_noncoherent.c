@@ -105,6 +105,38 @@ static void nc_release(struct nc *t, struct genpt_gather *g, const char *what)
 	NC_CHECK(t, what);
 }
 
+/* The calls nc_gathered() makes. */
+enum nc_op { NC_MAP_OA, NC_SPLIT, NC_MERGE, NC_SPLIT_MODE_ON, NC_SPLIT_MODE_OFF };
+
+static int nc_call(struct nc *t, enum nc_op op, uint64_t iova, uint64_t len,
+		   struct genpt_gather *g)
+{
+	switch (op) {
+	case NC_MAP_OA:
+		return genpt_map(t->pt, iova, OA, len, RW, g);
+	case NC_SPLIT:
+		return genpt_split(t->pt, iova, len, t->f->gshift, g);
+	case NC_MERGE:
+		return genpt_merge(t->pt, iova, len, g);
+	default:
+		return genpt_set_dirty_tracking_split(t->pt, op == NC_SPLIT_MODE_ON, t->f->gshift, g);
+	}
+}
+
+/* @op on [@iova, +@len) (split mode: the whole table) with a fresh
+ * gather, which must succeed: the walker's view checked (@what), and again
+ * once the gather is released (@released). */
+static void nc_gathered(struct nc *t, enum nc_op op, uint64_t iova, uint64_t len,
+			const char *what, const char *released)
+{
+	struct genpt_gather g;
+
+	genpt_gather_init(&g);
+	cr_assert_eq(nc_call(t, op, iova, len, &g), 0, "%s", t->f->name);
+	NC_CHECK(t, what);
+	nc_release(t, &g, released);
+}
+
 /* Map (large leaves, small ones, a run where the format has them), unmap
  * with and without a gather, map over an emptied table, reclaim. */
 Test(noncoherent, map_unmap_reclaim_every_format)
@@ -138,10 +170,8 @@ Test(noncoherent, map_unmap_reclaim_every_format)
 		/* Whole table's span: the emptied table is replaced by a leaf. */
 		nc_unmap(&t, small, 3 * t.gran, NULL, "unmap");
 		nc_unmap(&t, small + 8 * t.gran, 32 * t.gran, NULL, "unmap to an empty table");
-		genpt_gather_init(&g);
-		cr_assert_eq(genpt_map(t.pt, small, OA, t.big, RW, &g), 0, "%s", t.f->name);
-		NC_CHECK(&t, "map a leaf over an empty table");
-		nc_release(&t, &g, "gather release");
+		nc_gathered(&t, NC_MAP_OA, small, t.big, "map a leaf over an empty table",
+			    "gather release");
 		nc_expect_maps(&t, small, OA, t.big, t.big / 4, "leaf over a table");
 
 		nc_map(&t, VA + t.big, OA + t.gran, 3 * t.gran, NULL, "map small leaves");
@@ -280,7 +310,6 @@ Test(noncoherent, split_merge_every_format)
 {
 	for (unsigned int i = 0; i < af_nfmts; i++) {
 		struct nc t;
-		struct genpt_gather g;
 		uint64_t run;
 
 		if (!nc_init(&t, &af_fmts[i]))
@@ -290,19 +319,14 @@ Test(noncoherent, split_merge_every_format)
 			cr_assert_eq(genpt_set_dirty_tracking(t.pt, true), 0);
 		nc_map(&t, VA, OA, t.big, NULL, "map a large leaf");
 		nc_map(&t, run, OA + t.big, 32 * t.gran, NULL, "map a run");
-		genpt_gather_init(&g);
-		cr_assert_eq(genpt_split(t.pt, VA, t.big, t.f->gshift, &g), 0, "%s", t.f->name);
-		NC_CHECK(&t, "split");
-		nc_release(&t, &g, "gather release after split");
+		nc_gathered(&t, NC_SPLIT, VA, t.big, "split", "gather release after split");
 		nc_expect_maps(&t, VA, OA, t.big, 5 * t.gran, "split");
 		if (t.f->dirty)
 			nc_write(&t, VA + 7 * t.gran, 2, t.big / 2);
 		cr_assert_eq(genpt_merge(t.pt, VA, t.big / 2, NULL), 0, "%s", t.f->name);
 		NC_CHECK(&t, "merge into runs");
-		genpt_gather_init(&g);
-		cr_assert_eq(genpt_merge(t.pt, VA, t.big, &g), 0, "%s", t.f->name);
-		NC_CHECK(&t, "merge a table into a leaf");
-		nc_release(&t, &g, "gather release after merge");
+		nc_gathered(&t, NC_MERGE, VA, t.big, "merge a table into a leaf",
+			    "gather release after merge");
 		nc_expect_maps(&t, VA, OA, t.big, t.big / 4, "merge");
 		if (t.f->dirty)
 			cr_expect_eq(nc_harvest(&t, VA, t.big, 0, NULL, "harvest after merge"),
@@ -319,22 +343,14 @@ Test(noncoherent, split_mode_every_format)
 {
 	for (unsigned int i = 0; i < af_nfmts; i++) {
 		struct nc t;
-		struct genpt_gather g;
 
 		if (!af_fmts[i].dirty || !nc_init(&t, &af_fmts[i]))
 			continue;
 		nc_map(&t, VA, OA, 2 * t.big, NULL, "map large leaves");
-		genpt_gather_init(&g);
-		cr_assert_eq(genpt_set_dirty_tracking_split(t.pt, true, t.f->gshift, &g), 0,
-			     "%s", t.f->name);
-		NC_CHECK(&t, "split mode on");
-		nc_release(&t, &g, "gather release");
+		nc_gathered(&t, NC_SPLIT_MODE_ON, 0, 0, "split mode on", "gather release");
 		nc_write(&t, VA + 3 * t.gran, 4, t.big / 2);
-		genpt_gather_init(&g);
-		cr_assert_eq(genpt_set_dirty_tracking_split(t.pt, false, t.f->gshift, &g), 0,
-			     "%s", t.f->name);
-		NC_CHECK(&t, "split mode off (restore)");
-		nc_release(&t, &g, "gather release");
+		nc_gathered(&t, NC_SPLIT_MODE_OFF, 0, 0, "split mode off (restore)",
+			    "gather release");
 		nc_expect_maps(&t, VA, OA, 2 * t.big, t.big / 4, "restored");
 		nc_write(&t, VA, 2, t.big);
 		nc_fini(&t);

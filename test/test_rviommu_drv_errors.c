@@ -265,41 +265,61 @@ Test(rviommu_drv_errors, attach_every_allocation_every_depth)
 }
 
 /*
- * Attach with register access k failing (@sticky: and every one after it
- * until the call returns), k = 0, 1, ... until the call succeeds.
+ * @call with register access k failing (@sticky: and every one after it
+ * until the call returns), k = 0, 1, ... until it succeeds (@never: what
+ * to say if it has not within 256): every failure is -EIO or -ETIMEDOUT
+ * and @undone checks it left nothing behind (@s: the snapshot before); a
+ * success swallowed no failure.  Returns the k it succeeded at.
  */
-static void attach_sweep_mmio(bool sticky)
+static long mmio_sweep(struct env *e, bool sticky, const char *never, int (*call)(struct env *e),
+		       void (*undone)(struct env *e, const struct snap *s, bool sticky, long k))
 {
-	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 1 };
-	const uint32_t did = 0x123456;
-	struct env e;
-	long k;
-
-	env_init(&e, 3);
-	for (k = 0;; k++) {
+	for (long k = 0;; k++) {
 		struct snap s;
 		int err;
 
-		cr_assert_lt(k, 256, "attach never succeeds");
-		snap_take(&e, &s);
-		e.mmio.failed = 0;
-		e.mmio.sticky = sticky;
-		e.mmio.fail_at = e.mmio.count + k;
-		err = genpt_rvdrv_attach(e.drv, did, e.pt, &dom);
-		e.mmio.fail_at = -1;
+		cr_assert_lt(k, 256, "%s", never);
+		snap_take(e, &s);
+		e->mmio.failed = 0;
+		e->mmio.sticky = sticky;
+		e->mmio.fail_at = e->mmio.count + k;
+		err = call(e);
+		e->mmio.fail_at = -1;
 		if (!err) {
-			cr_assert_eq(e.mmio.failed, 0, "access %ld: failure swallowed", k);
-			break;
+			cr_assert_eq(e->mmio.failed, 0, "access %ld: failure swallowed", k);
+			return k;
 		}
 		cr_assert(err == -EIO || err == -ETIMEDOUT, "access %ld: %d", k, err);
-		/* Once: the undo's invalidation gets through and frees the
-		 * new directory pages.  Sticky: they stay until destroy. */
-		snap_expect(&e, &s, !sticky, "access", k);
-		expect_not_attached(&e, did, "access", k);
+		undone(e, &s, sticky, k);
 	}
-	cr_assert_gt(k, 0);
-	cr_assert_eq(dma_cause(&e, did), RVI_C_READ_GPAGE);
-	cr_assert_eq(genpt_rvdrv_detach(e.drv, did), 0);
+}
+
+static const struct genpt_rvdrv_domain sweep_dom = { GENPT_RVDRV_STAGE2, 1 };
+#define SWEEP_DID 0x123456u
+
+static int attach_call(struct env *e)
+{
+	return genpt_rvdrv_attach(e->drv, SWEEP_DID, e->pt, &sweep_dom);
+}
+
+static void attach_undone(struct env *e, const struct snap *s, bool sticky, long k)
+{
+	/* Once: the undo's invalidation gets through and frees the new
+	 * directory pages.  Sticky: they stay until destroy. */
+	snap_expect(e, s, !sticky, "access", k);
+	expect_not_attached(e, SWEEP_DID, "access", k);
+}
+
+/* Attach with register access k failing, k = 0, 1, ... until it succeeds. */
+static void attach_sweep_mmio(bool sticky)
+{
+	struct env e;
+
+	env_init(&e, 3);
+	cr_assert_gt(mmio_sweep(&e, sticky, "attach never succeeds", attach_call, attach_undone),
+		     0);
+	cr_assert_eq(dma_cause(&e, SWEEP_DID), RVI_C_READ_GPAGE);
+	cr_assert_eq(genpt_rvdrv_detach(e.drv, SWEEP_DID), 0);
 	env_fini(&e);
 }
 
@@ -313,6 +333,18 @@ Test(rviommu_drv_errors, attach_every_register_failure_sticky)
 	attach_sweep_mmio(true);
 }
 
+static int tracking_call(struct env *e)
+{
+	return genpt_rvdrv_set_dirty_tracking(e->drv, e->pt, true);
+}
+
+static void tracking_undone(struct env *e, const struct snap *s, bool sticky, long k)
+{
+	(void)sticky;
+	snap_expect(e, s, true, "access", k);
+	cr_assert_eq(genpt_dirty_tracking(e->pt), 0, "access %ld: tracking on", k);
+}
+
 /*
  * Switching tracking on with register access k failing: the device
  * contexts (GADE) and the table's tracking are as before.  The table maps
@@ -322,33 +354,14 @@ static void tracking_sweep_mmio(bool sticky)
 {
 	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 1 };
 	struct env e;
-	long k;
 
 	env_init(&e, 2);
 	cr_assert_eq(genpt_rvdrv_attach(e.drv, 0x10, e.pt, &dom), 0);
 	cr_assert_eq(genpt_rvdrv_attach(e.drv, 0x2000, e.pt, &dom), 0);
 	cr_assert_eq(genpt_rvdrv_map(e.drv, e.pt, 0, AF_TEST_PA, 1ull << 21,
 				     GENPT_READ | GENPT_WRITE), 0);
-	for (k = 0;; k++) {
-		struct snap s;
-		int err;
-
-		cr_assert_lt(k, 256, "tracking never switches on");
-		snap_take(&e, &s);
-		e.mmio.failed = 0;
-		e.mmio.sticky = sticky;
-		e.mmio.fail_at = e.mmio.count + k;
-		err = genpt_rvdrv_set_dirty_tracking(e.drv, e.pt, true);
-		e.mmio.fail_at = -1;
-		if (!err) {
-			cr_assert_eq(e.mmio.failed, 0, "access %ld: failure swallowed", k);
-			break;
-		}
-		cr_assert(err == -EIO || err == -ETIMEDOUT, "access %ld: %d", k, err);
-		snap_expect(&e, &s, true, "access", k);
-		cr_assert_eq(genpt_dirty_tracking(e.pt), 0, "access %ld: tracking on", k);
-	}
-	cr_assert_gt(k, 3);
+	cr_assert_gt(mmio_sweep(&e, sticky, "tracking never switches on", tracking_call,
+				tracking_undone), 3);
 	cr_assert_eq(genpt_dirty_tracking(e.pt), 1);
 	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(e.drv, e.pt, false), 0);
 	cr_assert_eq(genpt_rvdrv_unmap(e.drv, e.pt, 0, 1ull << 21, NULL), 0);

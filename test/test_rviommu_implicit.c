@@ -68,6 +68,58 @@ static void gbreak(struct rvi_env *e, uint64_t groot, unsigned int k, enum break
 		rvi_set(e, rvi_pt_slot(e, groot, 3, true, g, 2), RVI_PTR(NOWHERE));
 }
 
+/*
+ * A structure's three pages at GPAs region(0..2) (a PDT's or a first
+ * stage's tables), each mapped by the G-stage rooted at @groot, in a fresh
+ * environment with a one-level DDT.
+ */
+struct gpages {
+	uint64_t groot, page[3];
+};
+
+static void gpages_init(struct rvi_env *e, struct gpages *t)
+{
+	rvi_env_init(e, 0, 0);
+	rvi_ddt_init(e, 1);
+	t->groot = rvi_pt_root(e, true);
+	for (unsigned int k = 0; k < 3; k++) {
+		t->page[k] = rvi_alloc(e, 4096, 4096);
+		gmap(e, t->groot, region(k), t->page[k], GLEAF);
+	}
+}
+
+static void pdt_init(struct rvi_env *e, struct gpages *t, uint64_t tc);
+static void fs_init(struct rvi_env *e, struct gpages *t, uint64_t tc, uint64_t leaf_flags);
+static const uint32_t PID = 0x2a345; /* PDI[2] 1, PDI[1] 0xa3, PDI[0] 0x45 */
+
+/*
+ * Page @k of the PDT (@pdt, process PID) or of the first stage broken by
+ * @b: access @i to IOVA 0x1000 must fault with @cause, recorded with
+ * @iotval2.
+ */
+static void expect_broken(bool pdt, enum breakage b, unsigned int k, unsigned int i,
+			  unsigned int cause, uint64_t iotval2)
+{
+	struct rvi_env e;
+	struct gpages t;
+
+	if (pdt)
+		pdt_init(&e, &t, 0);
+	else
+		fs_init(&e, &t, 0, RVI_R | RVI_W | RVI_X | RVI_U | RVI_A | RVI_D);
+	gbreak(&e, t.groot, k, b);
+	if (pdt) {
+		cr_assert_eq(rvi_xlate_pid(&e, DID, PID, false, 0x1000, acc[i], NULL), cause,
+			     "breakage %d page %u access %u", b, k, i);
+		rvi_expect_fault_pid(&e, cause, ttyp[i], DID, true, PID, false, 0x1000, iotval2);
+	} else {
+		cr_assert_eq(rvi_xlate(&e, DID, 0x1000, acc[i], NULL), cause,
+			     "breakage %d page %u access %u", b, k, i);
+		rvi_expect_fault(&e, cause, ttyp[i], DID, 0x1000, iotval2);
+	}
+	rvi_env_fini(&e);
+}
+
 /* ---- DDT: always supervisor-physical ---------------------------------- */
 
 /*
@@ -99,32 +151,20 @@ Test(rviommu_implicit, ddt_entries_and_device_contexts)
 
 /* ---- PDT: guest-physical when the G-stage is active ------------------- */
 
-/*
- * A PD20 directory whose three pages (root, level-1 directory, process
- * contexts) sit at GPAs region(0..2) and process 0x2a345 is valid, with a
- * Bare first stage; the device's G-stage maps the IOVA 0x1000 too.
- */
-struct pdt {
-	uint64_t groot, page[3];
-};
-
-static const uint32_t PID = 0x2a345; /* PDI[2] 1, PDI[1] 0xa3, PDI[0] 0x45 */
-
 /* GPA of the entry read in PDT page @k. */
 static uint64_t pdt_entry_gpa(unsigned int k)
 {
 	return region(k) + (k == 0 ? 1 * 8 : k == 1 ? 0xa3 * 8 : 0x45 * 16);
 }
 
-static void pdt_init(struct rvi_env *e, struct pdt *t, uint64_t tc)
+/*
+ * A PD20 directory whose three pages (root, level-1 directory, process
+ * contexts) sit at GPAs region(0..2) and process 0x2a345 is valid, with a
+ * Bare first stage; the device's G-stage maps the IOVA 0x1000 too.
+ */
+static void pdt_init(struct rvi_env *e, struct gpages *t, uint64_t tc)
 {
-	rvi_env_init(e, 0, 0);
-	rvi_ddt_init(e, 1);
-	t->groot = rvi_pt_root(e, true);
-	for (unsigned int k = 0; k < 3; k++) {
-		t->page[k] = rvi_alloc(e, 4096, 4096);
-		gmap(e, t->groot, region(k), t->page[k], GLEAF);
-	}
+	gpages_init(e, t);
 	rvi_set(e, t->page[0] + 1 * 8, RVI_PTR(region(1)));
 	rvi_set(e, t->page[1] + 0xa3 * 8, RVI_PTR(region(2)));
 	rvi_set(e, t->page[2] + 0x45 * 16, RVI_PC_V | RVI_TA_PSCID(5));
@@ -145,20 +185,10 @@ static void pdt_init(struct rvi_env *e, struct pdt *t, uint64_t tc)
  */
 Test(rviommu_implicit, pdt_gstage_translation_fault)
 {
-	for (unsigned int k = 0; k < 3; k++) {
-		for (unsigned int i = 0; i < 3; i++) {
-			struct rvi_env e;
-			struct pdt t;
-
-			pdt_init(&e, &t, 0);
-			gbreak(&e, t.groot, k, GS_UNMAPPED);
-			cr_assert_eq(rvi_xlate_pid(&e, DID, PID, false, 0x1000, acc[i], NULL),
-				     gpage[i], "page %u access %u", k, i);
-			rvi_expect_fault_pid(&e, gpage[i], ttyp[i], DID, true, PID, false, 0x1000,
-					     (pdt_entry_gpa(k) & ~3ull) | 1);
-			rvi_env_fini(&e);
-		}
-	}
+	for (unsigned int k = 0; k < 3; k++)
+		for (unsigned int i = 0; i < 3; i++)
+			expect_broken(true, GS_UNMAPPED, k, i, gpage[i],
+				      (pdt_entry_gpa(k) & ~3ull) | 1);
 }
 
 /*
@@ -173,21 +203,9 @@ Test(rviommu_implicit, pdt_gstage_translation_fault)
 Test(rviommu_implicit, pdt_access_fault_is_265)
 {
 	for (enum breakage b = GS_LEAF_AWAY; b <= GS_TABLE_AWAY; b++) {
-		for (unsigned int k = 0; k < 3; k++) {
-			for (unsigned int i = 0; i < 3; i++) {
-				struct rvi_env e;
-				struct pdt t;
-
-				pdt_init(&e, &t, 0);
-				gbreak(&e, t.groot, k, b);
-				cr_assert_eq(rvi_xlate_pid(&e, DID, PID, false, 0x1000, acc[i],
-							   NULL),
-					     RVI_C_PDT_LOAD, "breakage %d page %u access %u", b, k, i);
-				rvi_expect_fault_pid(&e, RVI_C_PDT_LOAD, ttyp[i], DID, true, PID,
-						     false, 0x1000, 0);
-				rvi_env_fini(&e);
-			}
-		}
+		for (unsigned int k = 0; k < 3; k++)
+			for (unsigned int i = 0; i < 3; i++)
+				expect_broken(true, b, k, i, RVI_C_PDT_LOAD, 0);
 	}
 }
 
@@ -196,7 +214,7 @@ Test(rviommu_implicit, pdt_access_fault_is_265)
 Test(rviommu_implicit, pdt_intact_translates)
 {
 	struct rvi_env e;
-	struct pdt t;
+	struct gpages t;
 
 	pdt_init(&e, &t, 0);
 	for (unsigned int i = 0; i < 2; i++)
@@ -211,7 +229,7 @@ Test(rviommu_implicit, pdt_intact_translates)
 Test(rviommu_implicit, pdt_access_fault_obeys_dtf)
 {
 	struct rvi_env e;
-	struct pdt t;
+	struct gpages t;
 
 	pdt_init(&e, &t, RVI_TC_DTF);
 	gbreak(&e, t.groot, 1, GS_TABLE_AWAY);
@@ -222,28 +240,19 @@ Test(rviommu_implicit, pdt_access_fault_obeys_dtf)
 
 /* ---- first stage: guest-physical tables ------------------------------- */
 
-/*
- * An Sv39 first stage whose three table pages sit at GPAs region(0..2),
- * mapping IOVA 0x1000 to the data page at GPA region(3).
- */
-struct fs {
-	uint64_t groot, page[3];
-};
-
+/* GPA of the first-stage PTE read in table page @k. */
 static uint64_t fs_pte_gpa(unsigned int k)
 {
 	return region(k) + (k == 2 ? 1 * 8 : 0);
 }
 
-static void fs_init(struct rvi_env *e, struct fs *t, uint64_t tc, uint64_t leaf_flags)
+/*
+ * An Sv39 first stage whose three table pages sit at GPAs region(0..2),
+ * mapping IOVA 0x1000 to the data page at GPA region(3).
+ */
+static void fs_init(struct rvi_env *e, struct gpages *t, uint64_t tc, uint64_t leaf_flags)
 {
-	rvi_env_init(e, 0, 0);
-	rvi_ddt_init(e, 1);
-	t->groot = rvi_pt_root(e, true);
-	for (unsigned int k = 0; k < 3; k++) {
-		t->page[k] = rvi_alloc(e, 4096, 4096);
-		gmap(e, t->groot, region(k), t->page[k], GLEAF);
-	}
+	gpages_init(e, t);
 	gmap(e, t->groot, region(3), rvi_alloc(e, 4096, 4096), GLEAF);
 	rvi_set(e, t->page[0], RVI_PTR(region(1)));
 	rvi_set(e, t->page[1], RVI_PTR(region(2)));
@@ -262,19 +271,9 @@ static void fs_init(struct rvi_env *e, struct fs *t, uint64_t tc, uint64_t leaf_
  */
 Test(rviommu_implicit, first_stage_pte_gstage_translation_fault)
 {
-	for (unsigned int k = 0; k < 3; k++) {
-		for (unsigned int i = 0; i < 3; i++) {
-			struct rvi_env e;
-			struct fs t;
-
-			fs_init(&e, &t, 0, RVI_R | RVI_W | RVI_X | RVI_U | RVI_A | RVI_D);
-			gbreak(&e, t.groot, k, GS_UNMAPPED);
-			cr_assert_eq(rvi_xlate(&e, DID, 0x1000, acc[i], NULL), gpage[i],
-				     "page %u access %u", k, i);
-			rvi_expect_fault(&e, gpage[i], ttyp[i], DID, 0x1000, fs_pte_gpa(k) | 1);
-			rvi_env_fini(&e);
-		}
-	}
+	for (unsigned int k = 0; k < 3; k++)
+		for (unsigned int i = 0; i < 3; i++)
+			expect_broken(false, GS_UNMAPPED, k, i, gpage[i], fs_pte_gpa(k) | 1);
 }
 
 /*
@@ -288,20 +287,9 @@ Test(rviommu_implicit, first_stage_pte_gstage_translation_fault)
 Test(rviommu_implicit, first_stage_pte_access_fault_is_original_type)
 {
 	for (enum breakage b = GS_LEAF_AWAY; b <= GS_TABLE_AWAY; b++) {
-		for (unsigned int k = 0; k < 3; k++) {
-			for (unsigned int i = 0; i < 3; i++) {
-				struct rvi_env e;
-				struct fs t;
-
-				fs_init(&e, &t, 0, RVI_R | RVI_W | RVI_X | RVI_U | RVI_A | RVI_D);
-				gbreak(&e, t.groot, k, b);
-				cr_assert_eq(rvi_xlate(&e, DID, 0x1000, acc[i], NULL),
-					     access_fault[i], "breakage %d page %u access %u", b,
-					     k, i);
-				rvi_expect_fault(&e, access_fault[i], ttyp[i], DID, 0x1000, 0);
-				rvi_env_fini(&e);
-			}
-		}
+		for (unsigned int k = 0; k < 3; k++)
+			for (unsigned int i = 0; i < 3; i++)
+				expect_broken(false, b, k, i, access_fault[i], 0);
 	}
 }
 
@@ -316,7 +304,7 @@ Test(rviommu_implicit, first_stage_ad_update_gstage_fault)
 {
 	for (unsigned int i = 0; i < 2; i++) {
 		struct rvi_env e;
-		struct fs t;
+		struct gpages t;
 
 		fs_init(&e, &t, RVI_TC_SADE, RVI_R | RVI_W | RVI_U);
 		gmap(&e, t.groot, region(2), t.page[2], RVI_R | RVI_U | RVI_A | RVI_D);
@@ -347,9 +335,7 @@ Test(rviommu_implicit, msi_pte_is_physical_and_261)
 
 		rvi_env_init(&e, RVI_CAPS_EXT, 0);
 		rvi_ddt_init(&e, 1);
-		msipt = rvi_alloc(&e, 4096, 4096);
-		file = rvi_alloc(&e, 4096, 4096);
-		rvi_set(&e, msipt, ((file >> 12) << 10) | (3ull << 1) | 1);
+		msipt = rvi_msi_table(&e, &file);
 		w[0] = RVI_TC_V;
 		w[1] = RVI_ATP(8, GSCID, rvi_pt_root(&e, true));
 		w[4] = RVI_ATP(1, 0, i ? NOWHERE : msipt);

@@ -171,9 +171,7 @@ Test(rviommu_response, msi_translation)
 
 	rvi_env_init(&e, RVI_CAPS_EXT, 0);
 	rvi_ddt_init(&e, 1);
-	msipt = rvi_alloc(&e, 4096, 4096);
-	file = rvi_alloc(&e, 4096, 4096);
-	rvi_set(&e, msipt, ((file >> 12) << 10) | (3ull << 1) | 1);
+	msipt = rvi_msi_table(&e, &file);
 	w[0] = RVI_TC_V;
 	w[1] = RVI_ATP(8, 3, rvi_pt_root(&e, true)); /* maps nothing */
 	w[4] = RVI_ATP(1, 0, msipt);

@@ -3,6 +3,7 @@
  * anyfmt.c - see anyfmt.h.
  */
 #include "anyfmt.h"
+#include "grow.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -72,11 +73,7 @@ static void *af_alloc(void *ctx, size_t size, size_t align, uint64_t *pa)
 		va = genpt_physmem_ops.alloc(p->pm, size, align, pa);
 	if (!va)
 		return NULL;
-	if (p->n == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 64;
-		p->b = realloc(p->b, p->cap * sizeof(*p->b));
-		cr_assert_not_null(p->b);
-	}
+	p->b = grow_one(p->b, p->n, &p->cap, sizeof(*p->b), 64);
 	p->b[p->n++] = (struct af_block){ (uintptr_t)va ^ AF_HIDE, size, *pa };
 	return va;
 }

@@ -3,6 +3,7 @@
  * flushmem.c - see flushmem.h.
  */
 #include "flushmem.h"
+#include "grow.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -44,11 +45,7 @@ static void *fm_alloc(void *ctx, size_t size, size_t align, uint64_t *pa)
 	va = genpt_physmem_ops.alloc(p->cpu, size, align, pa);
 	if (!va)
 		return NULL;
-	if (p->n == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 64;
-		p->b = realloc(p->b, p->cap * sizeof(*p->b));
-		cr_assert_not_null(p->b);
-	}
+	p->b = grow_one(p->b, p->n, &p->cap, sizeof(*p->b), 64);
 	p->b[p->n++] = (struct fm_block){ *pa, size, false };
 	/* What memory held before: a recycled page, never zero. */
 	memset(fm_mem(p, *pa), FM_POISON, size);

@@ -107,28 +107,32 @@ static void *fm_walker_p2v(void *ctx, uint64_t pa)
 
 const struct genpt_mem_ops fm_walker_ops = { .phys_to_virt = fm_walker_p2v };
 
-static int fm_mmio_read(void *ctx, uint32_t off, unsigned int size, uint64_t *v)
+/* One register access of the model (@write: of @wv, else a read into
+ * @rv), bracketed by fm_hw_begin() / fm_hw_end(). */
+static int fm_mmio_access(void *ctx, uint32_t off, unsigned int size, bool write, uint64_t *rv,
+			  uint64_t wv)
 {
 	struct fm_mmio *m = ctx;
 	struct fm_snap s;
 	int err;
 
 	fm_hw_begin(m->p, &s);
-	err = m->inner->read(m->inner_ctx, off, size, v);
+	if (write)
+		err = m->inner->write(m->inner_ctx, off, size, wv);
+	else
+		err = m->inner->read(m->inner_ctx, off, size, rv);
 	fm_hw_end(m->p, &s);
 	return err;
 }
 
+static int fm_mmio_read(void *ctx, uint32_t off, unsigned int size, uint64_t *v)
+{
+	return fm_mmio_access(ctx, off, size, false, v, 0);
+}
+
 static int fm_mmio_write(void *ctx, uint32_t off, unsigned int size, uint64_t v)
 {
-	struct fm_mmio *m = ctx;
-	struct fm_snap s;
-	int err;
-
-	fm_hw_begin(m->p, &s);
-	err = m->inner->write(m->inner_ctx, off, size, v);
-	fm_hw_end(m->p, &s);
-	return err;
+	return fm_mmio_access(ctx, off, size, true, NULL, v);
 }
 
 const struct genpt_rv_mmio_ops fm_mmio_ops = { .read = fm_mmio_read,

@@ -125,6 +125,15 @@ void rvi_dc_write_ext(struct rvi_env *e, uint32_t did, const uint64_t w[8])
 	rvi_set(e, pa, w[0]);
 }
 
+uint64_t rvi_msi_table(struct rvi_env *e, uint64_t *file)
+{
+	uint64_t msipt = rvi_alloc(e, 4096, 4096);
+
+	*file = rvi_alloc(e, 4096, 4096);
+	rvi_set(e, msipt, ((*file >> 12) << 10) | (3ull << 1) | 1);
+	return msipt;
+}
+
 void rvi_dc_write(struct rvi_env *e, uint32_t did, uint64_t tc, uint64_t iohgatp,
 		  uint64_t ta, uint64_t fsc)
 {

@@ -196,6 +196,10 @@ uint64_t rvi_dc_pa(struct rvi_env *e, uint32_t did);
 void rvi_dc_write(struct rvi_env *e, uint32_t did, uint64_t tc, uint64_t iohgatp,
 		  uint64_t ta, uint64_t fsc);
 void rvi_dc_write_ext(struct rvi_env *e, uint32_t did, const uint64_t w[8]);
+/* A fresh MSI page table whose entry 0 is a valid flat (MODE 3) MSI PTE
+ * for a fresh interrupt-file page (its address to @file); returns the
+ * table's address. */
+uint64_t rvi_msi_table(struct rvi_env *e, uint64_t *file);
 
 /* A hand-built page-table entry path: map @va to the leaf @leaf_pte at
  * @level (0 = 4 KiB) in the table rooted at @root with @levels levels
