@@ -187,13 +187,38 @@ pub struct genpt_rviommu {
     _private: [u8; 0],
 }
 
+/// `struct genpt_rviommu_access`: one memory access the model makes, as a
+/// memory hook sees it (opaque here; read it from C).
+#[repr(C)]
+pub struct genpt_rviommu_access {
+    _private: [u8; 0],
+}
+
+/// `genpt_rviommu_mem_hook`: returns a `GENPT_RVIOMMU_MEM_*` verdict.
+pub type genpt_rviommu_mem_hook =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, a: *const genpt_rviommu_access) -> c_int>;
+
 /// `struct genpt_rviommu_config`.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct genpt_rviommu_config {
     pub capabilities: u64,
     pub iotlb_entries: c_uint,
     pub dc_cache_entries: c_uint,
+    pub mem_hook: genpt_rviommu_mem_hook,
+    pub mem_hook_ctx: *mut c_void,
+}
+
+impl Default for genpt_rviommu_config {
+    fn default() -> Self {
+        genpt_rviommu_config {
+            capabilities: 0,
+            iotlb_entries: 0,
+            dc_cache_entries: 0,
+            mem_hook: None,
+            mem_hook_ctx: std::ptr::null_mut(),
+        }
+    }
 }
 
 /// `struct genpt_rviommu_req`.  (`priv_` is C's `priv`, a Rust keyword.)
@@ -206,6 +231,9 @@ pub struct genpt_rviommu_req {
     pub iova: u64,
     pub access: c_uint,
     pub priv_: bool,
+    /// C's `type` (a Rust keyword): untranslated, translated or an ATS
+    /// translation request.
+    pub type_: c_uint,
 }
 
 /// `struct genpt_rviommu_rsp`.
@@ -217,6 +245,14 @@ pub struct genpt_rviommu_rsp {
     pub page_shift: c_uint,
     pub pbmt: c_uint,
     pub iotlb_hit: bool,
+    pub perm: c_uint,
+    pub user: bool,
+    pub dirty: bool,
+    pub msi: bool,
+    pub iotval: u64,
+    pub iotval2: u64,
+    pub reported: bool,
+    pub ats_status: c_uint,
 }
 
 /// `struct genpt_rviommu_fault`.  (`priv_` is C's `priv`.)

@@ -61,9 +61,13 @@ fn items() -> Vec<Item> {
     layout!(v; genpt_sim_iommu_config { table, mem, mem_ctx, iotlb_entries });
     layout!(v; genpt_sim_iommu_stats {
         dma_pages, iotlb_hits, iotlb_misses, faults, stale_fills, invalidations, dropped });
-    layout!(v; genpt_rviommu_config { capabilities, iotlb_entries, dc_cache_entries });
-    layout!(v; genpt_rviommu_req { device_id, process_id, pid_valid, iova, access, priv_ => priv });
-    layout!(v; genpt_rviommu_rsp { cause, pa, page_shift, pbmt, iotlb_hit });
+    layout!(v; genpt_rviommu_config {
+        capabilities, iotlb_entries, dc_cache_entries, mem_hook, mem_hook_ctx });
+    layout!(v; genpt_rviommu_req {
+        device_id, process_id, pid_valid, iova, access, priv_ => priv, type_ => type });
+    layout!(v; genpt_rviommu_rsp {
+        cause, pa, page_shift, pbmt, iotlb_hit, perm, user, dirty, msi, iotval, iotval2, reported,
+        ats_status });
     layout!(v; genpt_rviommu_fault { cause, ttyp, did, pv, pid, priv_ => priv, iotval, iotval2 });
     layout!(v; genpt_rviommu_stats {
         translations, iotlb_hits, iotlb_misses, dc_hits, dc_misses, ad_updates, faults,

@@ -59,6 +59,7 @@ impl<'m> RvIommu<'m> {
             capabilities: cfg.capabilities,
             iotlb_entries: cfg.iotlb_entries,
             dc_cache_entries: cfg.dc_cache_entries,
+            ..Default::default()
         };
         let mut raw = std::ptr::null_mut();
         check(unsafe { sys::genpt_rviommu_create(&c, &sys::genpt_physmem_ops, mem.ctx(), &mut raw) })?;
