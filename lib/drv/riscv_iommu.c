@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/pt_internal.h" /* the tracking state's owner (engine side) */
+#include "drv_edit.h"
 #include "genpt/riscv_iommu_drv.h"
 
 /* Above this many 4 KiB pages, one invalidation for the whole GSCID/PSCID
@@ -642,23 +643,24 @@ static bool table_attached(struct genpt_rvdrv *d, struct genpt *table)
 	return false;
 }
 
-/* Invalidate the gather's range, fence, release its pages. */
+/* The driver's part of every engine edit (drv_edit.h): the gathered range
+ * of each domain of @table, then IOFENCE.C. */
+static int gathered_inval(void *drv, struct genpt *table, uint64_t first, uint64_t last)
+{
+	struct genpt_rvdrv *d = drv;
+	int err;
+
+	if (!table_attached(d, table))
+		return 0;
+	err = inval_domains(d, table, first, last);
+	return err ? err : cmd_fence(d);
+}
+
+/* Invalidate the gather's range, wait, release its pages. */
 static int finish_gather(struct genpt_rvdrv *d, struct genpt *table,
 			 struct genpt_gather *g)
 {
-	int err = 0;
-
-	if (g->start <= g->last && table_attached(d, table)) {
-		err = inval_domains(d, table, g->start, g->last);
-		if (!err)
-			err = cmd_fence(d);
-	}
-	/* The pages are released even after a queue error: the IOMMU's
-	 * queue was restarted and commands since the last fence are lost,
-	 * but holding the pages forever helps nobody.  The error is
-	 * reported. */
-	genpt_gather_release(table, g);
-	return err;
+	return drv_finish_gather(d, gathered_inval, table, g);
 }
 
 GENPT_API int genpt_rvdrv_invalidate(struct genpt_rvdrv *drv, struct genpt *table,
@@ -954,13 +956,10 @@ static int harvest(struct genpt_rvdrv *d, struct genpt *table, uint64_t iova,
 		   uint64_t len, unsigned int flags,
 		   const struct genpt_dirty_bitmap *bitmap)
 {
-	struct genpt_gather g;
-	int err, err2;
+	struct drv_edit e = { .kind = DRV_EDIT_HARVEST, .iova = iova, .len = len,
+			      .flags = flags, .bitmap = bitmap };
 
-	genpt_gather_init(&g);
-	err = genpt_read_and_clear_dirty(table, iova, len, flags, bitmap, &g);
-	err2 = finish_gather(d, table, &g);
-	return err ? err : err2;
+	return drv_edit_run(d, gathered_inval, table, &e);
 }
 
 /* Set or clear GADE/SADE in the DC of every device of @table and
@@ -1105,18 +1104,16 @@ GENPT_API int genpt_rvdrv_map(struct genpt_rvdrv *drv, struct genpt *table,
 			      uint64_t iova, uint64_t pa, uint64_t len,
 			      unsigned int prot)
 {
-	struct genpt_gather g;
-	int err, err2;
+	struct drv_edit e = { .kind = DRV_EDIT_MAP, .iova = iova, .len = len,
+			  .pa = pa, .prot = prot };
+	int err;
 
 	if (!drv || !table)
 		return -EINVAL;
 	pthread_mutex_lock(&drv->lock);
-	genpt_gather_init(&g);
-	err = genpt_map(table, iova, pa, len, prot, &g);
-	/* Only a failed map that had written part of its range gathers. */
-	err2 = finish_gather(drv, table, &g);
+	err = drv_edit_run(drv, gathered_inval, table, &e);
 	pthread_mutex_unlock(&drv->lock);
-	return err ? err : err2;
+	return err;
 }
 
 GENPT_API int genpt_rvdrv_unmap(struct genpt_rvdrv *drv, struct genpt *table,
@@ -1130,17 +1127,16 @@ GENPT_API int genpt_rvdrv_unmap_read_dirty(struct genpt_rvdrv *drv, struct genpt
 					   const struct genpt_dirty_bitmap *bitmap,
 					   uint64_t *unmapped)
 {
-	struct genpt_gather g;
-	int err, err2;
+	struct drv_edit e = { .kind = DRV_EDIT_UNMAP_READ_DIRTY, .iova = iova,
+			  .len = len, .bitmap = bitmap, .unmapped = unmapped };
+	int err;
 
 	if (!drv || !table)
 		return -EINVAL;
 	pthread_mutex_lock(&drv->lock);
-	genpt_gather_init(&g);
-	err = genpt_unmap_read_dirty(table, iova, len, bitmap, &g, unmapped);
-	err2 = finish_gather(drv, table, &g);
+	err = drv_edit_run(drv, gathered_inval, table, &e);
 	pthread_mutex_unlock(&drv->lock);
-	return err ? err : err2;
+	return err;
 }
 
 /* --------------------------------------------------------- fault poller -- */
