@@ -90,4 +90,9 @@ int mig_iommu_unmap_read_dirty_gather(struct mig_iommu *io, uint64_t iova, uint6
 				      const struct genpt_dirty_bitmap *bm);
 int mig_iommu_map_gather(struct mig_iommu *io, uint64_t iova, uint64_t pa, uint64_t len);
 
+/* Tracking on or off through a driver helper whose switch is @drv_set (the
+ * split and merge around it are the engine's); @what names it in errors. */
+int mig_iommu_drv_tracking(struct mig_iommu *io, bool on, bool split,
+			   int (*drv_set)(struct mig_iommu *io, bool on), const char *what);
+
 #endif /* GENPT_TOOLS_MIGRATE_IOMMU_H */

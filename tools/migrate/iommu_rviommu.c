@@ -125,58 +125,15 @@ static int rvi_invalidate(struct mig_iommu *io, uint64_t first, uint64_t last)
 	return genpt_rvdrv_invalidate(rvi_of(io)->drv, io->s.pt, first, last);
 }
 
-/*
- * A split comes first, as its own edit (leaves stay write-dirty while
- * tracking is off), because the driver must program the hardware before
- * the table starts handing out clean leaves; the driver then sets
- * GADE/SADE, invalidates and fences, switches the table and cleans it.
- */
-static int rvi_tracking_on(struct rvi_backend *b, bool split)
+static int rvi_set_tracking(struct mig_iommu *io, bool on)
 {
-	struct mig_iommu *io = &b->io;
-	struct genpt_gather g;
-	int err;
-
-	genpt_gather_init(&g);
-	if (split) {
-		err = genpt_split(io->s.pt, 0, io->s.len, io->s.split_shift, &g);
-		if (err)
-			return mig_iommu_fail(io, err, "genpt_split: %s", strerror(-err));
-		io->split_done = true;
-		err = mig_iommu_finish(io, &g, true);
-		if (err)
-			return mig_iommu_fail(io, err, "invalidate after split: %s",
-					      strerror(-err));
-	}
-	err = genpt_rvdrv_set_dirty_tracking(b->drv, io->s.pt, true);
-	if (err)
-		return mig_iommu_fail(io, err, "genpt_rvdrv_set_dirty_tracking: %s",
-				      strerror(-err));
-	io->tracking = true;
-	return 0;
-}
-
-/* The reverse: the driver switches off, then the split is merged back. */
-static int rvi_tracking_off(struct rvi_backend *b)
-{
-	struct mig_iommu *io = &b->io;
-	struct genpt_gather g;
-	int err = 0;
-
-	genpt_gather_init(&g);
-	if (io->tracking)
-		err = genpt_rvdrv_set_dirty_tracking(b->drv, io->s.pt, false);
-	if (!err && io->split_done) {
-		err = genpt_merge(io->s.pt, 0, io->s.len, &g);
-		if (!err)
-			err = mig_iommu_finish(io, &g, true);
-	}
-	return err;
+	return genpt_rvdrv_set_dirty_tracking(rvi_of(io)->drv, io->s.pt, on);
 }
 
 static int rvi_tracking(struct mig_iommu *io, bool on, bool split)
 {
-	return on ? rvi_tracking_on(rvi_of(io), split) : rvi_tracking_off(rvi_of(io));
+	return mig_iommu_drv_tracking(io, on, split, rvi_set_tracking,
+				      "genpt_rvdrv_set_dirty_tracking");
 }
 
 /* The driver's harvest invalidates on its own; without invalidation it is

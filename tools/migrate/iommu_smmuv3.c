@@ -93,55 +93,15 @@ static int smmu_invalidate(struct mig_iommu *io, uint64_t first, uint64_t last)
 	return genpt_smmudrv_invalidate(smmu_of(io)->drv, io->s.pt, first, last);
 }
 
-/* A split first, as its own edit (leaves stay writable-dirty while tracking
- * is off; the model's BBML 2 allows the live replacement), then the
- * driver's flow: HTTU bits, CFGI, TLBI, CMD_SYNC, the table, a clean
- * slate. */
-static int smmu_tracking_on(struct smmu_backend *b, bool split)
+static int smmu_set_tracking(struct mig_iommu *io, bool on)
 {
-	struct mig_iommu *io = &b->io;
-	struct genpt_gather g;
-	int err;
-
-	genpt_gather_init(&g);
-	if (split) {
-		err = genpt_split(io->s.pt, 0, io->s.len, io->s.split_shift, &g);
-		if (err)
-			return mig_iommu_fail(io, err, "genpt_split: %s", strerror(-err));
-		io->split_done = true;
-		err = mig_iommu_finish(io, &g, true);
-		if (err)
-			return mig_iommu_fail(io, err, "invalidate after split: %s",
-					      strerror(-err));
-	}
-	err = genpt_smmudrv_set_dirty_tracking(b->drv, io->s.pt, true);
-	if (err)
-		return mig_iommu_fail(io, err, "genpt_smmudrv_set_dirty_tracking: %s",
-				      strerror(-err));
-	io->tracking = true;
-	return 0;
-}
-
-static int smmu_tracking_off(struct smmu_backend *b)
-{
-	struct mig_iommu *io = &b->io;
-	struct genpt_gather g;
-	int err = 0;
-
-	genpt_gather_init(&g);
-	if (io->tracking)
-		err = genpt_smmudrv_set_dirty_tracking(b->drv, io->s.pt, false);
-	if (!err && io->split_done) {
-		err = genpt_merge(io->s.pt, 0, io->s.len, &g);
-		if (!err)
-			err = mig_iommu_finish(io, &g, true);
-	}
-	return err;
+	return genpt_smmudrv_set_dirty_tracking(smmu_of(io)->drv, io->s.pt, on);
 }
 
 static int smmu_tracking(struct mig_iommu *io, bool on, bool split)
 {
-	return on ? smmu_tracking_on(smmu_of(io), split) : smmu_tracking_off(smmu_of(io));
+	return mig_iommu_drv_tracking(io, on, split, smmu_set_tracking,
+				      "genpt_smmudrv_set_dirty_tracking");
 }
 
 /* The driver's harvest invalidates on its own; without invalidation it is
