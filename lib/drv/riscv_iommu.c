@@ -1100,20 +1100,28 @@ GENPT_API int genpt_rvdrv_read_and_clear_dirty(struct genpt_rvdrv *drv,
 
 /* ------------------------------------------------------------ map/unmap -- */
 
-GENPT_API int genpt_rvdrv_map(struct genpt_rvdrv *drv, struct genpt *table,
-			      uint64_t iova, uint64_t pa, uint64_t len,
-			      unsigned int prot)
+/* An engine edit made whole (input checked, driver lock held). */
+static int locked_edit(struct genpt_rvdrv *drv, struct genpt *table,
+		       const struct drv_edit *e)
 {
-	struct drv_edit e = { .kind = DRV_EDIT_MAP, .iova = iova, .len = len,
-			  .pa = pa, .prot = prot };
 	int err;
 
 	if (!drv || !table)
 		return -EINVAL;
 	pthread_mutex_lock(&drv->lock);
-	err = drv_edit_run(drv, gathered_inval, table, &e);
+	err = drv_edit_run(drv, gathered_inval, table, e);
 	pthread_mutex_unlock(&drv->lock);
 	return err;
+}
+
+GENPT_API int genpt_rvdrv_map(struct genpt_rvdrv *drv, struct genpt *table,
+			      uint64_t iova, uint64_t pa, uint64_t len,
+			      unsigned int prot)
+{
+	const struct drv_edit e = { .kind = DRV_EDIT_MAP, .iova = iova, .len = len,
+			  .pa = pa, .prot = prot };
+
+	return locked_edit(drv, table, &e);
 }
 
 GENPT_API int genpt_rvdrv_unmap(struct genpt_rvdrv *drv, struct genpt *table,
@@ -1127,16 +1135,10 @@ GENPT_API int genpt_rvdrv_unmap_read_dirty(struct genpt_rvdrv *drv, struct genpt
 					   const struct genpt_dirty_bitmap *bitmap,
 					   uint64_t *unmapped)
 {
-	struct drv_edit e = { .kind = DRV_EDIT_UNMAP_READ_DIRTY, .iova = iova,
+	const struct drv_edit e = { .kind = DRV_EDIT_UNMAP_READ_DIRTY, .iova = iova,
 			  .len = len, .bitmap = bitmap, .unmapped = unmapped };
-	int err;
 
-	if (!drv || !table)
-		return -EINVAL;
-	pthread_mutex_lock(&drv->lock);
-	err = drv_edit_run(drv, gathered_inval, table, &e);
-	pthread_mutex_unlock(&drv->lock);
-	return err;
+	return locked_edit(drv, table, &e);
 }
 
 /* --------------------------------------------------------- fault poller -- */
