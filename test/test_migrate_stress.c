@@ -71,12 +71,12 @@ Test(migrate_stress, riscv_model_split, .timeout = 300)
 	stress("riscv", GENPT_MIG_MAP_MIXED, GENPT_MIG_UNIFORM, true, 3);
 }
 
-Test(migrate_stress, armv8_sim, .timeout = 300)
+Test(migrate_stress, armv8_smmuv3_model, .timeout = 300)
 {
 	stress("armv8", GENPT_MIG_MAP_MIXED, GENPT_MIG_HOT, false, 4);
 }
 
-Test(migrate_stress, armv8_sim_split, .timeout = 300)
+Test(migrate_stress, armv8_smmuv3_model_split, .timeout = 300)
 {
 	stress("armv8", GENPT_MIG_MAP_2M, GENPT_MIG_UNIFORM, true, 3);
 }
