@@ -15,9 +15,15 @@
 //!   programs it (it owns the tables devices translate through).
 //! - [`Error`]: every failure, by errno.
 //!
-//! Threading follows `genpt/table.h`: edits of a table are serialized
-//! (`&mut self`), hardware walks run beside anything (the IOMMU model's
-//! DMA is `&self` and `Sync`).  The C headers (`include/genpt/*.h`, also
+//! - [`TableRange`]: a table cut into disjoint ranges ([`Table::ranges`])
+//!   that threads edit at once.
+//!
+//! Threading follows `genpt/table.h`: edits through a [`Table`] need
+//! `&mut self`; edits of disjoint ranges from many threads go through the
+//! [`TableRange`]s of one [`Table::ranges`] call (the library allows them
+//! at once; the handles check that the ranges share no address and no
+//! leaf); hardware walks run beside anything (the IOMMU model's DMA is
+//! `&self` and `Sync`).  The C headers (`include/genpt/*.h`, also
 //! installed as man pages, e.g. `man genpt_map`) document every call in
 //! full; the raw declarations are the `genpt-sys` crate.
 //!
@@ -47,6 +53,7 @@ mod dirty;
 mod discovery;
 mod error;
 mod physmem;
+mod ranges;
 mod riscv;
 mod table;
 
@@ -54,6 +61,7 @@ pub use dirty::{DirtyBitmap, Gather};
 pub use discovery::{Caps, LeafInfo};
 pub use error::{Error, Result};
 pub use physmem::PhysMem;
+pub use ranges::TableRange;
 pub use riscv::{
     fault_decode, Domain, Fault, Request, Response, RvDriver, RvDriverConfig, RvIommu, RvIommuConfig, RvStats,
     TableId,

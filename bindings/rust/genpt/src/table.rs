@@ -253,6 +253,12 @@ impl<'m> Table<'m> {
     /// failure that had written part of the range, the undone part is in
     /// @gather (pages freed at once when None).
     pub fn map(&mut self, iova: u64, oa: u64, len: u64, prot: Prot, gather: Option<&mut Gather>) -> Result<()> {
+        self.map_shared(iova, oa, len, prot, gather)
+    }
+
+    /// [`map`](Self::map) through a shared reference: for callers that keep
+    /// the threading rules themselves (the disjoint ranges of `Table::ranges`).
+    pub(crate) fn map_shared(&self, iova: u64, oa: u64, len: u64, prot: Prot, gather: Option<&mut Gather>) -> Result<()> {
         let g = self.gather_ptr(gather)?;
         check(unsafe { sys::genpt_map(self.raw.as_ptr(), iova, oa, len, prot.0, g) })
     }
@@ -261,6 +267,12 @@ impl<'m> Table<'m> {
     /// straddling an end is InvalidArgument and nothing is removed).
     /// Returns the bytes unmapped; emptied tables go to @gather.
     pub fn unmap(&mut self, iova: u64, len: u64, gather: Option<&mut Gather>) -> Result<u64> {
+        self.unmap_shared(iova, len, gather)
+    }
+
+    /// [`unmap`](Self::unmap) through a shared reference: for callers that keep
+    /// the threading rules themselves (the disjoint ranges of `Table::ranges`).
+    pub(crate) fn unmap_shared(&self, iova: u64, len: u64, gather: Option<&mut Gather>) -> Result<u64> {
         let g = self.gather_ptr(gather)?;
         let mut n = 0;
         check(unsafe { sys::genpt_unmap(self.raw.as_ptr(), iova, len, g, &mut n) })?;
@@ -312,6 +324,18 @@ impl<'m> Table<'m> {
     /// ```
     pub fn unmap_read_dirty(
         &mut self,
+        iova: u64,
+        len: u64,
+        bitmap: Option<&mut DirtyBitmap>,
+        gather: Option<&mut Gather>,
+    ) -> Result<u64> {
+        self.unmap_read_dirty_shared(iova, len, bitmap, gather)
+    }
+
+    /// [`unmap_read_dirty`](Self::unmap_read_dirty) through a shared reference: for callers that keep
+    /// the threading rules themselves (the disjoint ranges of `Table::ranges`).
+    pub(crate) fn unmap_read_dirty_shared(
+        &self,
         iova: u64,
         len: u64,
         bitmap: Option<&mut DirtyBitmap>,
@@ -378,6 +402,19 @@ impl<'m> Table<'m> {
         bitmap: Option<&mut DirtyBitmap>,
         gather: Option<&mut Gather>,
     ) -> Result<()> {
+        self.read_and_clear_dirty_shared(iova, len, flags, bitmap, gather)
+    }
+
+    /// [`read_and_clear_dirty`](Self::read_and_clear_dirty) through a shared reference: for callers that keep
+    /// the threading rules themselves (the disjoint ranges of `Table::ranges`).
+    pub(crate) fn read_and_clear_dirty_shared(
+        &self,
+        iova: u64,
+        len: u64,
+        flags: DirtyFlags,
+        bitmap: Option<&mut DirtyBitmap>,
+        gather: Option<&mut Gather>,
+    ) -> Result<()> {
         let g = self.gather_ptr(gather)?;
         let bm = RawBitmap::of(bitmap);
         check(unsafe { sys::genpt_read_and_clear_dirty(self.raw.as_ptr(), iova, len, flags.0, bm.ptr(), g) })
@@ -399,12 +436,24 @@ impl<'m> Table<'m> {
     /// concurrent walker); the replaced ranges go to @gather.  NotFound
     /// when no leaf meets the range.
     pub fn split(&mut self, iova: u64, len: u64, page_shift: u32, gather: Option<&mut Gather>) -> Result<()> {
+        self.split_shared(iova, len, page_shift, gather)
+    }
+
+    /// [`split`](Self::split) through a shared reference: for callers that keep
+    /// the threading rules themselves (the disjoint ranges of `Table::ranges`).
+    pub(crate) fn split_shared(&self, iova: u64, len: u64, page_shift: u32, gather: Option<&mut Gather>) -> Result<()> {
         let g = self.gather_ptr(gather)?;
         check(unsafe { sys::genpt_split(self.raw.as_ptr(), iova, len, page_shift, g) })
     }
 
     /// `genpt_merge`: the reverse of [`split`](Self::split) inside the range.
     pub fn merge(&mut self, iova: u64, len: u64, gather: Option<&mut Gather>) -> Result<()> {
+        self.merge_shared(iova, len, gather)
+    }
+
+    /// [`merge`](Self::merge) through a shared reference: for callers that keep
+    /// the threading rules themselves (the disjoint ranges of `Table::ranges`).
+    pub(crate) fn merge_shared(&self, iova: u64, len: u64, gather: Option<&mut Gather>) -> Result<()> {
         let g = self.gather_ptr(gather)?;
         check(unsafe { sys::genpt_merge(self.raw.as_ptr(), iova, len, g) })
     }
@@ -463,6 +512,12 @@ impl<'m> Table<'m> {
     /// `gather.range()`, give its pages back and empty it.
     /// InvalidArgument when the gather belongs to another table.
     pub fn gather_release(&mut self, gather: &mut Gather) -> Result<()> {
+        self.gather_release_shared(gather)
+    }
+
+    /// [`gather_release`](Self::gather_release) through a shared reference: for callers that keep
+    /// the threading rules themselves (the disjoint ranges of `Table::ranges`).
+    pub(crate) fn gather_release_shared(&self, gather: &mut Gather) -> Result<()> {
         let g = gather.claim(self.id)?;
         check(unsafe { sys::genpt_gather_release(self.raw.as_ptr(), g) })?;
         gather.owner = 0;

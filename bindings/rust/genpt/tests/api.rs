@@ -18,6 +18,8 @@ fn thread_markers() {
     assert_send_sync::<PhysMem>();
     assert_send_sync::<RvIommu<'static>>();
     assert_send_sync::<RvDriver<'static>>();
+    fn assert_send<T: Send>() {}
+    assert_send::<TableRange<'static, 'static>>();
     assert_send_sync::<Gather>();
 }
 
@@ -284,4 +286,55 @@ fn riscv_driver_unmap_read_dirty() {
     // gone, and invalidated: the next write faults
     assert_eq!(iommu.dma_write(5, 0x10_2008, &[1]), Err(Error::BadAddress));
     drv.detach(5).unwrap();
+}
+
+/// Threads edit disjoint ranges that share table pages (four 2 MiB ranges
+/// of one 1 GiB region, 4 KiB leaves), each harvesting what its own writes
+/// dirtied; the handles refuse overlaps, leaves across an edge and calls
+/// outside themselves.
+#[test]
+fn ranges_edit_from_threads() {
+    let mut pt = Table::new(&sv39()).unwrap();
+    pt.set_dirty_tracking(true).unwrap();
+    let mib2 = 2u64 << 20;
+    let bounds: Vec<(u64, u64)> = (0..4).map(|i| (0x4000_0000 + i * mib2, mib2)).collect();
+    std::thread::scope(|s| {
+        let threads: Vec<_> = pt
+            .ranges(&bounds)
+            .unwrap()
+            .into_iter()
+            .map(|mut r| {
+                s.spawn(move || -> Result<u64> {
+                    let base = r.iova();
+                    let mut dirty = 0;
+                    for round in 0..20u64 {
+                        // 4 KiB leaves (the output is not 2 MiB aligned)
+                        r.map(base, 0x1_0000_1000 + base, mib2, Prot::READ | Prot::WRITE, None)?;
+                        r.read_and_clear_dirty(base, mib2, DirtyFlags::NONE, None, None)?;
+                        let page = base + (round % 512) * 4096;
+                        r.hw_access(page, Access::Write)?;
+                        let mut bm = DirtyBitmap::new(base, mib2, 12)?;
+                        let mut g = Gather::new();
+                        assert_eq!(r.unmap_read_dirty(base, mib2, Some(&mut bm), Some(&mut g))?, mib2);
+                        assert_eq!(bm.iter().collect::<Vec<_>>(), vec![page]);
+                        r.gather_release(&mut g)?;
+                        dirty += 1;
+                    }
+                    assert_eq!(r.map(base + mib2, 0, 4096, Prot::READ, None), Err(Error::OutOfRange));
+                    Ok(dirty)
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().unwrap(), 20);
+        }
+    });
+    assert_eq!(pt.iova_to_phys(0x4000_0000), Err(Error::NotFound));
+    pt.reclaim(None).unwrap();
+    // overlapping ranges, a zero length, a leaf across an edge
+    assert!(matches!(pt.ranges(&[(0, 8192), (4096, 4096)]), Err(Error::InvalidArgument)));
+    assert!(matches!(pt.ranges(&[(0, 0)]), Err(Error::InvalidArgument)));
+    pt.map(0x20_0000, 0x4000_0000, mib2, Prot::READ, None).unwrap(); // one 2 MiB leaf
+    assert!(matches!(pt.ranges(&[(0x20_0000, 4096)]), Err(Error::InvalidArgument)));
+    assert_eq!(pt.ranges(&[(0x20_0000, mib2)]).unwrap().len(), 1);
 }
