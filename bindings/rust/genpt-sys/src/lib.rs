@@ -107,6 +107,15 @@ pub struct genpt_hw_info {
     pub concat: c_uint,
 }
 
+/// `struct genpt_shard`: one range `genpt_harvest_shards` cut.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct genpt_shard {
+    pub iova: u64,
+    pub len: u64,
+    pub work: u64,
+}
+
 /// `struct genpt_leaf_info`: what `genpt_leaf_lookup` found at an address.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -572,6 +581,14 @@ extern "C" {
         unmapped: *mut u64,
     ) -> c_int;
     pub fn genpt_reclaim(pt: *mut genpt, gather: *mut genpt_gather, freed: *mut u64) -> c_int;
+    pub fn genpt_harvest_shards(
+        pt: *mut genpt,
+        iova: u64,
+        len: u64,
+        bitmap: *const genpt_dirty_bitmap,
+        shards: *mut genpt_shard,
+        nshards: c_uint,
+    ) -> c_int;
     pub fn genpt_unmap_read_dirty(
         pt: *mut genpt,
         iova: u64,

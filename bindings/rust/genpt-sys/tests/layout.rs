@@ -54,6 +54,7 @@ fn items() -> Vec<Item> {
     layout!(v; genpt_gather { start, last, freed });
     layout!(v; genpt_dirty_bitmap { bits, iova, length, page_shift });
     layout!(v; genpt_hw_info { root_pa, root_size, levels, mode, atp, tcr, start_level, concat });
+    layout!(v; genpt_shard { iova, len, work });
     layout!(v; genpt_leaf_info { first, size, oa, entry_size, level, run, prot, dirty, accessed });
     layout!(v; genpt_caps {
         levels, va_bits, oa_bits, granule_bits, page_sizes, run_sizes, level_sizes, dirty, split,

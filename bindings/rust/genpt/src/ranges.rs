@@ -10,7 +10,8 @@
 //! switches, drop) wait until the handles are gone: `ranges` borrows the
 //! table mutably.
 use crate::dirty::{DirtyBitmap, Gather};
-use crate::error::{Error, Result};
+use crate::error::{check_count, Error, Result};
+use genpt_sys as sys;
 use crate::table::{Access, DirtyFlags, Prot, Table};
 
 /// One range of a table, for edits from one thread while other threads
@@ -80,6 +81,33 @@ impl<'m> Table<'m> {
             .iter()
             .map(|&(iova, len)| TableRange { table, first: iova, last: iova + (len - 1) })
             .collect())
+    }
+
+    /// `genpt_harvest_shards`: `[iova, iova + len)` cut into at most
+    /// @n ranges `(iova, len)` of about equal harvest work (by what is
+    /// mapped), with no leaf, run or word of @bitmap in two of them: ready
+    /// for [`ranges`](Self::ranges), one harvest thread each.  Fewer come
+    /// back where no cut can go.  InvalidArgument (n = 0 or over 65536, a
+    /// range outside @bitmap), Overflow, OutOfRange.
+    ///
+    /// ```
+    /// use genpt::*;
+    /// let mut pt = Table::new(&Config::new(Format::AmdV1))?;
+    /// pt.map(0, 0x1_0000_1000, 64 << 20, Prot::READ | Prot::WRITE, None)?;
+    /// let shards = pt.harvest_shards(0, 64 << 20, None, 2)?;
+    /// assert_eq!(shards.iter().map(|s| s.1).sum::<u64>(), 64 << 20);
+    /// let handles = pt.ranges(&shards)?; // one per harvest thread
+    /// assert_eq!(handles.len(), shards.len());
+    /// # Ok::<(), genpt::Error>(())
+    /// ```
+    pub fn harvest_shards(&self, iova: u64, len: u64, bitmap: Option<&DirtyBitmap>, n: u32) -> Result<Vec<(u64, u64)>> {
+        let mut out = vec![sys::genpt_shard::default(); (n as usize).min(65536)];
+        let bm = bitmap.map(|b| b.raw_const());
+        let bp = bm.as_ref().map_or(std::ptr::null(), |b| b as *const sys::genpt_dirty_bitmap);
+        let got = check_count(unsafe {
+            sys::genpt_harvest_shards(self.as_raw(), iova, len, bp, out.as_mut_ptr(), n)
+        })?;
+        Ok(out[..got as usize].iter().map(|s| (s.iova, s.len)).collect())
     }
 
     /// Whether a leaf (or run) maps both `edge - 1` and `edge`.
