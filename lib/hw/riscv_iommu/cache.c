@@ -17,10 +17,12 @@
  * it): only walks that succeeded fill them.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rvi_internal.h"
+#include "../model_sets.h"
 
 /* ---------------------------------------------------- directory cache -- */
 
@@ -134,31 +136,15 @@ void genpt_rvi_dcc_inval_pdt(struct rvi_dcc *c, uint32_t did, uint32_t pid)
 
 int genpt_rvi_tlb_init(struct rvi_tlb *t, unsigned int entries)
 {
-	unsigned int nsets = 1;
-
 	memset(t, 0, sizeof(*t));
-	while (nsets * RVI_TLB_WAYS < entries)
-		nsets <<= 1;
-	t->set = calloc(nsets, sizeof(*t->set));
-	if (!t->set)
-		return -ENOMEM;
-	for (unsigned int i = 0; i < nsets; i++) {
-		if (pthread_mutex_init(&t->set[i].lock, NULL)) {
-			while (i--)
-				pthread_mutex_destroy(&t->set[i].lock);
-			free(t->set);
-			return -ENOMEM;
-		}
-	}
-	t->nsets = nsets;
-	return 0;
+	t->set = model_sets_alloc(sizeof(*t->set), offsetof(struct rvi_tlb_set, lock), entries,
+				  RVI_TLB_WAYS, &t->nsets);
+	return t->set ? 0 : -ENOMEM;
 }
 
 void genpt_rvi_tlb_fini(struct rvi_tlb *t)
 {
-	for (unsigned int i = 0; i < t->nsets; i++)
-		pthread_mutex_destroy(&t->set[i].lock);
-	free(t->set);
+	model_sets_free(t->set, sizeof(*t->set), offsetof(struct rvi_tlb_set, lock), t->nsets);
 }
 
 uint64_t genpt_rvi_tlb_gen(struct rvi_tlb *t)

@@ -15,10 +15,12 @@
  * Only walks that succeeded fill the TLB (an SMMU never caches a fault).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "smmu_internal.h"
+#include "../model_sets.h"
 
 /* ------------------------------------------------- configuration cache -- */
 
@@ -158,31 +160,15 @@ void genpt_smmu_cfgc_inval_cd(struct smmu_cfgc *c, uint32_t sid, bool all_ssid,
 
 int genpt_smmu_tlb_init(struct smmu_tlb *t, unsigned int entries)
 {
-	unsigned int nsets = 1;
-
 	memset(t, 0, sizeof(*t));
-	while (nsets * SMMU_TLB_WAYS < entries)
-		nsets <<= 1;
-	t->set = calloc(nsets, sizeof(*t->set));
-	if (!t->set)
-		return -ENOMEM;
-	for (unsigned int i = 0; i < nsets; i++) {
-		if (pthread_mutex_init(&t->set[i].lock, NULL)) {
-			while (i--)
-				pthread_mutex_destroy(&t->set[i].lock);
-			free(t->set);
-			return -ENOMEM;
-		}
-	}
-	t->nsets = nsets;
-	return 0;
+	t->set = model_sets_alloc(sizeof(*t->set), offsetof(struct smmu_tlb_set, lock), entries,
+				  SMMU_TLB_WAYS, &t->nsets);
+	return t->set ? 0 : -ENOMEM;
 }
 
 void genpt_smmu_tlb_fini(struct smmu_tlb *t)
 {
-	for (unsigned int i = 0; i < t->nsets; i++)
-		pthread_mutex_destroy(&t->set[i].lock);
-	free(t->set);
+	model_sets_free(t->set, sizeof(*t->set), offsetof(struct smmu_tlb_set, lock), t->nsets);
 }
 
 uint64_t genpt_smmu_tlb_gen(struct smmu_tlb *t)
