@@ -8,6 +8,8 @@
 #ifndef GENPT_DRV_EDIT_H
 #define GENPT_DRV_EDIT_H
 
+#include <pthread.h>
+
 #include "genpt/table.h"
 
 /*
@@ -71,6 +73,21 @@ static inline int drv_edit_run(void *drv, drv_inval_fn inval, struct genpt *tabl
 	}
 	err2 = drv_finish_gather(drv, inval, table, &g);
 	return err ? err : err2;
+}
+
+/* A public driver-helper edit: -EINVAL for a NULL @drv or @table, else
+ * @e run under @lock (the driver's, NULL exactly when @drv is). */
+static inline int drv_edit_locked(void *drv, pthread_mutex_t *lock, drv_inval_fn inval,
+				  struct genpt *table, const struct drv_edit *e)
+{
+	int err;
+
+	if (!drv || !lock || !table)
+		return -EINVAL;
+	pthread_mutex_lock(lock);
+	err = drv_edit_run(drv, inval, table, e);
+	pthread_mutex_unlock(lock);
+	return err;
 }
 
 #endif /* GENPT_DRV_EDIT_H */

@@ -881,31 +881,13 @@ GENPT_API int genpt_smmudrv_read_and_clear_dirty(struct genpt_smmudrv *drv,
 						 uint64_t len, unsigned int flags,
 						 const struct genpt_dirty_bitmap *bitmap)
 {
-	int err;
+	const struct drv_edit e = { .kind = DRV_EDIT_HARVEST, .iova = iova, .len = len,
+				    .flags = flags, .bitmap = bitmap };
 
-	if (!drv || !table)
-		return -EINVAL;
-	pthread_mutex_lock(&drv->lock);
-	err = harvest(drv, table, iova, len, flags, bitmap);
-	pthread_mutex_unlock(&drv->lock);
-	return err;
+	return drv_edit_locked(drv, drv ? &drv->lock : NULL, gathered_inval, table, &e);
 }
 
 /* ------------------------------------------------------------ map/unmap -- */
-
-/* An engine edit made whole (input checked, driver lock held). */
-static int locked_edit(struct genpt_smmudrv *drv, struct genpt *table,
-		       const struct drv_edit *e)
-{
-	int err;
-
-	if (!drv || !table)
-		return -EINVAL;
-	pthread_mutex_lock(&drv->lock);
-	err = drv_edit_run(drv, gathered_inval, table, e);
-	pthread_mutex_unlock(&drv->lock);
-	return err;
-}
 
 GENPT_API int genpt_smmudrv_map(struct genpt_smmudrv *drv, struct genpt *table,
 				uint64_t iova, uint64_t pa, uint64_t len,
@@ -914,7 +896,7 @@ GENPT_API int genpt_smmudrv_map(struct genpt_smmudrv *drv, struct genpt *table,
 	const struct drv_edit e = { .kind = DRV_EDIT_MAP, .iova = iova, .len = len,
 			  .pa = pa, .prot = prot };
 
-	return locked_edit(drv, table, &e);
+	return drv_edit_locked(drv, drv ? &drv->lock : NULL, gathered_inval, table, &e);
 }
 
 GENPT_API int genpt_smmudrv_unmap_read_dirty(struct genpt_smmudrv *drv,
@@ -926,7 +908,7 @@ GENPT_API int genpt_smmudrv_unmap_read_dirty(struct genpt_smmudrv *drv,
 	const struct drv_edit e = { .kind = DRV_EDIT_UNMAP_READ_DIRTY, .iova = iova,
 			  .len = len, .bitmap = bitmap, .unmapped = unmapped };
 
-	return locked_edit(drv, table, &e);
+	return drv_edit_locked(drv, drv ? &drv->lock : NULL, gathered_inval, table, &e);
 }
 
 /* --------------------------------------------------------- event poller -- */
