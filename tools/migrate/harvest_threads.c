@@ -7,15 +7,21 @@
  * limit of the machine: genpt_harvest_shards() cuts the guest into shards
  * of balanced work that share no leaf, no contiguous run and no bitmap
  * word, so N threads harvest them into the one bitmap at the same time
- * (the engine allows calls on disjoint ranges concurrently).  Each thread
+ * (the engine allows calls on disjoint ranges concurrently).  Each shard
  * gathers what it cleaned; once all are done the calling thread
  * invalidates the IOTLB for each gather and releases it, as the
- * one-thread harvest does (migrate/iommu.c).  The threads are made per
- * harvest: tens of microseconds, against milliseconds of harvest.
+ * one-thread harvest does (migrate/iommu.c).
+ *
+ * The helper threads are started once, with the migration, and wait on a
+ * condition variable between harvests: with --chunk a migration harvests
+ * thousands of times, and starting threads for each query would cost as
+ * much as a small query's harvest.  The calling thread takes shards too,
+ * so N threads means N-1 helpers.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harvest_threads.h"
@@ -28,33 +34,110 @@ struct ht_job {
 	int err;
 };
 
-static void *ht_main(void *arg)
-{
-	struct ht_job *j = arg;
+struct mig_hpool {
+	pthread_mutex_t mu;
+	pthread_cond_t go;    /* a new batch, or stop */
+	pthread_cond_t idle;  /* the last job of a batch finished */
+	struct ht_job *jobs;
+	int njobs, next;      /* the batch; the next job not taken */
+	int running;          /* jobs taken and not finished */
+	unsigned long batch;  /* counts batches, so a helper sees a new one */
+	bool stop;
+	unsigned int nth;     /* helpers started */
+	pthread_t th[MIG_HARVEST_THREADS_MAX];
+};
 
-	j->err = genpt_read_and_clear_dirty(j->pt, j->sh.iova, j->sh.len, 0, j->bm, &j->g);
+/* Take and run jobs of the current batch until none is left; mu held. */
+static void hp_drain(struct mig_hpool *p)
+{
+	while (p->next < p->njobs) {
+		struct ht_job *j = &p->jobs[p->next++];
+
+		p->running++;
+		pthread_mutex_unlock(&p->mu);
+		j->err = genpt_read_and_clear_dirty(j->pt, j->sh.iova, j->sh.len, 0, j->bm,
+						    &j->g);
+		pthread_mutex_lock(&p->mu);
+		if (!--p->running && p->next == p->njobs)
+			pthread_cond_broadcast(&p->idle);
+	}
+}
+
+static void *hp_main(void *arg)
+{
+	struct mig_hpool *p = arg;
+	unsigned long seen = 0;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->stop && p->batch == seen)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->stop)
+			break;
+		seen = p->batch;
+		hp_drain(p);
+	}
+	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
-/* Start a thread per shard after the first, harvest the first here, join. */
-static int ht_run(struct ht_job *jobs, int n, char *error, size_t error_len)
+int mig_hpool_create(unsigned int threads, struct mig_hpool **out)
 {
-	pthread_t th[MIG_HARVEST_THREADS_MAX];
-	int started = 1, err = 0;
+	struct mig_hpool *p;
 
-	for (; started < n; started++) {
-		int e = pthread_create(&th[started], NULL, ht_main, &jobs[started]);
-
-		if (e) { /* harvest that shard here instead */
-			ht_main(&jobs[started]);
-			break;
-		}
+	if (!threads || threads > MIG_HARVEST_THREADS_MAX || !out)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	if (pthread_mutex_init(&p->mu, NULL)) {
+		free(p);
+		return -ENOMEM;
 	}
-	for (int i = started + 1; i < n; i++)
-		ht_main(&jobs[i]);
-	ht_main(&jobs[0]);
-	for (int i = 1; i < started; i++)
-		pthread_join(th[i], NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->idle, NULL);
+	/* Fewer helpers than asked only costs speed: the caller drains the
+	 * batch itself whatever is left. */
+	while (p->nth + 1 < threads && !pthread_create(&p->th[p->nth], NULL, hp_main, p))
+		p->nth++;
+	*out = p;
+	return 0;
+}
+
+void mig_hpool_destroy(struct mig_hpool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (unsigned int i = 0; i < p->nth; i++)
+		pthread_join(p->th[i], NULL);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->idle);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+/* Run @n jobs on the pool and this thread; returns the first error. */
+static int hp_run(struct mig_hpool *p, struct ht_job *jobs, int n, char *error,
+		  size_t error_len)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&p->mu);
+	p->jobs = jobs;
+	p->njobs = n;
+	p->next = 0;
+	p->batch++;
+	pthread_cond_broadcast(&p->go);
+	hp_drain(p);
+	while (p->running)
+		pthread_cond_wait(&p->idle, &p->mu);
+	p->jobs = NULL;
+	p->njobs = p->next = 0;
+	pthread_mutex_unlock(&p->mu);
 	for (int i = 0; i < n && !err; i++)
 		err = jobs[i].err;
 	if (err && error && !error[0])
@@ -62,24 +145,24 @@ static int ht_run(struct ht_job *jobs, int n, char *error, size_t error_len)
 	return err;
 }
 
-int mig_harvest_threads(struct mig_iommu *io, uint64_t iova, uint64_t len,
-			const struct genpt_dirty_bitmap *bm, bool invalidate,
-			unsigned int threads, unsigned int *used)
+int mig_harvest_threads(struct mig_iommu *io, struct mig_hpool *pool, uint64_t iova,
+			uint64_t len, const struct genpt_dirty_bitmap *bm, bool invalidate,
+			unsigned int *used)
 {
 	struct genpt_shard sh[MIG_HARVEST_THREADS_MAX];
 	struct ht_job jobs[MIG_HARVEST_THREADS_MAX];
 	int n, err, ierr = 0;
 
-	if (!threads || threads > MIG_HARVEST_THREADS_MAX)
+	if (!pool)
 		return -EINVAL;
-	n = genpt_harvest_shards(io->s.pt, iova, len, bm, sh, threads);
+	n = genpt_harvest_shards(io->s.pt, iova, len, bm, sh, pool->nth + 1);
 	if (n < 0)
 		return mig_iommu_fail(io, n, "genpt_harvest_shards: %s", strerror(-n));
 	for (int i = 0; i < n; i++) {
 		jobs[i] = (struct ht_job){ .pt = io->s.pt, .bm = bm, .sh = sh[i] };
 		genpt_gather_init(&jobs[i].g);
 	}
-	err = ht_run(jobs, n, io->s.error, io->s.error_len);
+	err = hp_run(pool, jobs, n, io->s.error, io->s.error_len);
 	/* Every gather is finished, whatever failed. */
 	for (int i = 0; i < n; i++) {
 		int e = err ? (genpt_gather_release(io->s.pt, &jobs[i].g), 0)

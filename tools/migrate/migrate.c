@@ -171,6 +171,7 @@ struct mig {
 	uint64_t data_pages; /* device data lands below the completion page's leaf */
 
 	struct mig_iommu *io; /* the IOMMU the devices sit behind */
+	struct mig_hpool *hpool; /* --harvest-threads > 1 */
 
 	struct mig_dev *dev;
 	unsigned int started;
@@ -281,9 +282,8 @@ static int harvest_chunks(struct mig *m, const struct genpt_dirty_bitmap *bm)
 
 		mig_guest_lock(m->guest);
 		if (m->cfg->harvest_threads > 1)
-			err = mig_harvest_threads(m->io, off, n, bm, !m->cfg->no_invalidate,
-						  m->cfg->harvest_threads,
-						  &m->res->harvest_shards);
+			err = mig_harvest_threads(m->io, m->hpool, off, n, bm,
+						  !m->cfg->no_invalidate, &m->res->harvest_shards);
 		else
 			err = m->io->ops->harvest(m->io, off, n, bm, !m->cfg->no_invalidate);
 		mig_guest_unlock(m->guest);
@@ -669,6 +669,11 @@ static int setup(struct mig *m)
 	/* The guest's memory before migration: something other than zero. */
 	for (uint64_t i = 0; i < cfg->mem_bytes / 8; i++)
 		((uint64_t *)(void *)m->src)[i] = (i * 8) ^ 0x5a5a5a5a00000000ull;
+	if (cfg->harvest_threads > 1) {
+		err = mig_hpool_create(cfg->harvest_threads, &m->hpool);
+		if (err)
+			return fail(m, err, "harvest threads: %s", strerror(-err));
+	}
 	return iommu_setup(m);
 }
 
@@ -679,6 +684,7 @@ static void teardown(struct mig *m)
 		devices_stop(m);
 		free(m->dev);
 	}
+	mig_hpool_destroy(m->hpool);
 	iommu_teardown(m);
 	genpt_destroy(m->pt);
 	genpt_physmem_destroy(m->pm);
