@@ -2434,6 +2434,10 @@ static void ff_check_hw_info(struct ff *f)
 		     hi.root_pa, hi.root_size, g->levels, want_mode, g->root_bytes);
 	if (f->pm && (hi.root_pa < f->pm_base || hi.root_pa - f->pm_base >= f->pm_size))
 		FAIL(f, "root 0x%" PRIx64 " outside the physmem", hi.root_pa);
+	/* RISC-V: iosatp / iohgatp = MODE << 60 | root PPN (GSCID 0) */
+	if (f->f.fam == FF_RISCV && hi.atp != (((uint64_t)hi.mode << 60) | (hi.root_pa >> 12)))
+		FAIL(f, "hw_info: atp 0x%" PRIx64 " for mode %u root 0x%" PRIx64, hi.atp, hi.mode,
+		     hi.root_pa);
 }
 
 static bool ff_create(struct ff *f)

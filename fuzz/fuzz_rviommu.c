@@ -1140,7 +1140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t op = u8(r);
 		struct genpt_rviommu_req q;
 
-		switch (op % 16) {
+		switch (op % 17) { /* 16: dma (op % 16 never reached it) */
 		case 0:
 		case 1:
 			r->opname = "memory words";
