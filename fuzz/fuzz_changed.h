@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz/fuzz_changed.h - the address ranges that the operations since the
- * last verify may have changed: what fuzz_table's and fuzz_formats'
+ * last verify may have changed: what fuzz_formats'
  * incremental verify looks at.
  *
  * Every operation adds the range it acted on (its whole argument range,
@@ -92,8 +92,8 @@ static inline bool fch_hit(const struct fch_set *c, uint64_t first, uint64_t las
 }
 
 /*
- * A model's leaves as fch_check_leaves() sees them (fuzz_table's and
- * fuzz_formats' models differ): @n leaves in address order, leaf @i
+ * A model's leaves as fch_check_leaves() sees them (kept apart
+ * from fuzz_formats' model): @n leaves in address order, leaf @i
  * spanning [first, last] (@span), and the fuzzer's own checks, each
  * called with its state @f: one address translated against the model,
  * a random number, the dirty state of leaf @i.

@@ -65,6 +65,7 @@
 #include "fuzz_tablebytes.h"
 #include "fuzz_target.h"
 #include "genpt/genpt.h"
+#include "rawfmt.h"
 
 #define KiB ((uint64_t)1 << 10)
 #define MiB ((uint64_t)1 << 20)
@@ -94,6 +95,7 @@ struct ff_fmt {
 	unsigned int table_pa_bits;
 	unsigned int start_level; /* ARM */
 	struct gm_geom g;
+	struct rawfmt rf; /* the decoder's view of cfg (test/support/rawfmt.h) */
 };
 
 struct ff {
@@ -438,6 +440,56 @@ static void ff_errno(struct ff *f, int got, int want, const char *what)
 		FAIL(f, "%s returned %d, model expects %d", what, got, want);
 }
 
+/*
+ * Physmems kept between inputs (issue 22): creating one and unmapping its
+ * touched pages at the end was 10-15% of an input (munmap's TLB shootdown,
+ * a page fault per fresh table page).  An input ends with its physmem
+ * empty (checked), and the physmem zeroes every block it gets back, so an
+ * empty one is as good as new.  Only physmems whose base is aligned to
+ * their size are kept: after every block came back they are one free
+ * block again, so they hand out the same addresses as a fresh one and an
+ * input replays the same alone or after others.
+ */
+#define FF_PM_CACHE 4
+
+static struct {
+	uint64_t base, size;
+	struct genpt_physmem *pm;
+} ff_pm_cache[FF_PM_CACHE];
+static unsigned int ff_pm_next;
+
+static int ff_pm_get(uint64_t base, uint64_t size, struct genpt_physmem **out)
+{
+	for (unsigned int i = 0; i < FF_PM_CACHE; i++) {
+		if (ff_pm_cache[i].pm && ff_pm_cache[i].base == base &&
+		    ff_pm_cache[i].size == size) {
+			*out = ff_pm_cache[i].pm;
+			ff_pm_cache[i].pm = NULL;
+			return 0;
+		}
+	}
+	return genpt_physmem_create(base, size, out);
+}
+
+static void ff_pm_put(struct genpt_physmem *pm, uint64_t base, uint64_t size)
+{
+	uint64_t b = 1, n = 1;
+	unsigned int i = ff_pm_next;
+
+	if (!pm)
+		return;
+	if ((base & (size - 1)) || (size & (size - 1)) || genpt_physmem_stats(pm, &b, &n) ||
+	    b || n) {
+		genpt_physmem_destroy(pm);
+		return;
+	}
+	ff_pm_next = (ff_pm_next + 1) % FF_PM_CACHE;
+	genpt_physmem_destroy(ff_pm_cache[i].pm);
+	ff_pm_cache[i].base = base;
+	ff_pm_cache[i].size = size;
+	ff_pm_cache[i].pm = pm;
+}
+
 static uint64_t ff_pm_bytes(struct ff *f, uint64_t *blocks)
 {
 	uint64_t b = 0, n = 0;
@@ -586,317 +638,14 @@ static void ff_gather_check(struct ff *f)
 /* ------------------------------------------------------ entry decoders -- */
 
 /*
- * One entry as the manual reads it.  Only what genpt writes is accepted as
- * a leaf or a table: anything else (reserved encodings, bits genpt never
- * sets) is a mismatch.
+ * One entry as the manual reads it: test/support/rawfmt.c, the decoder the
+ * tests use too.  It is strict: only what genpt writes is a leaf or a
+ * table; anything else (reserved encodings, bits genpt never sets) is
+ * RAWFMT_BAD, a mismatch.
  */
-enum ff_kind { FK_EMPTY, FK_TABLE, FK_LEAF, FK_BAD };
-
-struct ff_ent {
-	enum ff_kind kind;
-	uint64_t addr;      /* table: child pa; leaf: this entry's output address
-			     * (a run's start for replicated runs) */
-	unsigned int run_log2;
-	bool replicated;    /* every member holds the run's start (RISC-V, AMD) */
-	bool r, w, x, dirty;
-	const char *why;    /* FK_BAD */
-};
-
-static uint64_t bits_range(unsigned int hi, unsigned int lo)
+static struct rawfmt_ent ff_decode(const struct ff *f, unsigned int lvl, uint64_t e)
 {
-	return (hi >= 63 ? ~0ull : (1ull << (hi + 1)) - 1) & ~((1ull << lo) - 1);
-}
-
-static struct ff_ent ff_dec_riscv(const struct ff *f, unsigned int lvl, uint64_t e)
-{
-	struct ff_ent d = { FK_EMPTY, 0, 0, false, false, false, false, false, NULL };
-	uint64_t ppn = (e >> 10) & ((1ull << 44) - 1);
-
-	if (!(e & 1))
-		return d;
-	if ((e >> 54) & 0x7f) {
-		d.kind = FK_BAD;
-		d.why = "reserved bits 60:54";
-		return d;
-	}
-	if (!(e & 0xe)) {
-		d.kind = (e & ((1ull << 63) | (3ull << 61) | 0xd0)) ? FK_BAD : FK_TABLE;
-		d.why = "A/D/U/N/PBMT in a pointer";
-		d.addr = ppn << 12;
-		if (lvl == 0) {
-			d.kind = FK_BAD;
-			d.why = "pointer at level 0";
-		}
-		return d;
-	}
-	d.kind = FK_LEAF;
-	d.r = e & 2;
-	d.w = e & 4;
-	d.x = e & 8;
-	d.dirty = e & 0x80;
-	if (!(e & 0x40) || !d.r) {
-		d.kind = FK_BAD;
-		d.why = "leaf without A or R";
-	} else if (!(e & 0x10)) {
-		d.kind = FK_BAD;
-		d.why = "leaf without U (device requests are user-mode)";
-	} else if (!f->f.pbmt && ((e >> 61) & 3)) {
-		d.kind = FK_BAD;
-		d.why = "PBMT without Svpbmt";
-	}
-	if (e & (1ull << 63)) {
-		d.run_log2 = 4;
-		d.replicated = true;
-		if (lvl || (ppn & 15) != 8) {
-			d.kind = FK_BAD;
-			d.why = "bad NAPOT encoding";
-		}
-		d.addr = (ppn & ~15ull) << 12;
-	} else {
-		d.addr = ppn << 12;
-	}
-	return d;
-}
-
-static unsigned int ff_arm_run(const struct ff *f, unsigned int lvl)
-{
-	unsigned int g = f->m.g.gshift;
-
-	return g == 12 ? 4 : (g == 14 && lvl == 0) ? 7 : 5;
-}
-
-static struct ff_ent ff_dec_arm(const struct ff *f, unsigned int lvl, uint64_t e)
-{
-	struct ff_ent d = { FK_EMPTY, 0, 0, false, false, false, false, false, NULL };
-	uint64_t addr = e & bits_range(47, f->m.g.gshift);
-
-	if (!(e & 1))
-		return d;
-	if ((e & 2) && lvl) {
-		d.kind = FK_TABLE;
-		d.addr = addr;
-		if (e & ~(bits_range(47, f->m.g.gshift) | 3)) {
-			d.kind = FK_BAD;
-			d.why = "table descriptor with attribute bits";
-		}
-		return d;
-	}
-	if (!(e & 2) && (!lvl || !f->m.g.can_leaf[lvl])) {
-		d.kind = FK_BAD;
-		d.why = "block where the granule has none";
-		return d;
-	}
-	d.kind = FK_LEAF;
-	d.addr = addr;
-	if (addr & ((1ull << f->m.g.shift[lvl]) - 1)) {
-		d.kind = FK_BAD;
-		d.why = "output address bits below the block size";
-	}
-	if (!(e & (1ull << 10))) {
-		d.kind = FK_BAD;
-		d.why = "AF clear";
-	}
-	if ((e & (3ull << 8)) != (3ull << 8)) {
-		d.kind = FK_BAD;
-		d.why = "SH not inner shareable";
-	}
-	if (e & (1ull << 52))
-		d.run_log2 = ff_arm_run(f, lvl);
-	if (!f->f.s2) {
-		bool ap2 = e & (1ull << 7), dbm = e & (1ull << 51);
-
-		d.r = true;
-		d.w = !ap2 || dbm;
-		d.dirty = dbm && !ap2;
-		d.x = !(e & (1ull << 54));
-		if (!(e & (1ull << 6)) || !(e & (1ull << 11))) {
-			d.kind = FK_BAD;
-			d.why = "stage 1 leaf without AP[1] or nG";
-		}
-		if (!!(e & (1ull << 53)) != !!(e & (1ull << 54))) {
-			d.kind = FK_BAD;
-			d.why = "PXN and UXN differ";
-		}
-		if (!f->f.dbm && dbm) {
-			d.kind = FK_BAD;
-			d.why = "DBM without the feature";
-		}
-	} else {
-		bool s2w = e & (1ull << 7), dbm = e & (1ull << 51);
-		unsigned int xn = (unsigned int)(e >> 53) & 3;
-
-		d.r = e & (1ull << 6);
-		d.w = s2w || dbm;
-		d.dirty = dbm && s2w;
-		d.x = xn == 0;
-		if (xn != 0 && xn != 2) {
-			d.kind = FK_BAD;
-			d.why = "XN[1:0] not 00 or 10";
-		}
-		if (!f->f.dbm && dbm) {
-			d.kind = FK_BAD;
-			d.why = "DBM without the feature";
-		}
-	}
-	return d;
-}
-
-static struct ff_ent ff_dec_x86(const struct ff *f, unsigned int lvl, uint64_t e)
-{
-	struct ff_ent d = { FK_EMPTY, 0, 0, false, false, false, false, false, NULL };
-	uint64_t addr = e & bits_range(51, 12);
-
-	if (!(e & 1))
-		return d;
-	if (lvl && !(e & 0x80)) {
-		d.kind = FK_TABLE;
-		d.addr = addr;
-		if ((e & 0x7) != 0x7 || (e & (1ull << 63)) || (e & 0x58)) {
-			d.kind = FK_BAD;
-			d.why = "table pointer is not P|RW|U/S";
-		}
-		return d;
-	}
-	if (lvl > 2) {
-		d.kind = FK_BAD;
-		d.why = "PS above the PDPTE";
-		return d;
-	}
-	d.kind = FK_LEAF;
-	d.addr = addr;
-	if (addr & ((1ull << f->m.g.shift[lvl]) - 1)) {
-		d.kind = FK_BAD;
-		d.why = "PAT or reserved bits below the page size";
-	}
-	if (!(e & 4) || !(e & 0x20)) {
-		d.kind = FK_BAD;
-		d.why = "leaf without U/S or A";
-	}
-	d.r = true;
-	d.w = e & 2;
-	d.dirty = e & 0x40;
-	d.x = !(e & (1ull << 63));
-	return d;
-}
-
-static struct ff_ent ff_dec_vtd(const struct ff *f, unsigned int lvl, uint64_t e)
-{
-	struct ff_ent d = { FK_EMPTY, 0, 0, false, false, false, false, false, NULL };
-	uint64_t addr = e & bits_range(51, 12);
-
-	if (!(e & 3)) {
-		if (e) {
-			d.kind = FK_BAD;
-			d.why = "non-zero entry without R and W";
-		}
-		return d;
-	}
-	if (lvl && !(e & 0x80)) {
-		d.kind = FK_TABLE;
-		d.addr = addr;
-		/* the reference walk sets A (bit 8) in the pointers it used */
-		if ((e & ~addr & ~0x100ull) != 3) {
-			d.kind = FK_BAD;
-			d.why = "table pointer is not R|W (A allowed)";
-		}
-		return d;
-	}
-	if (lvl > 2) {
-		d.kind = FK_BAD;
-		d.why = "PS in an SS-PML4E/PML5E";
-		return d;
-	}
-	d.kind = FK_LEAF;
-	d.addr = addr;
-	if (addr & ((1ull << f->m.g.shift[lvl]) - 1)) {
-		d.kind = FK_BAD;
-		d.why = "address bits below the page size";
-	}
-	if (!(e & 0x100) || (e & 0x7c)) {
-		d.kind = FK_BAD;
-		d.why = "leaf without A, or with X/EMT/IPAT";
-	}
-	if ((e & (1ull << 11)) && !f->f.snp) {
-		d.kind = FK_BAD;
-		d.why = "SNP without the feature";
-	}
-	d.r = e & 1;
-	d.w = e & 2;
-	d.x = d.r;
-	d.dirty = e & 0x200;
-	return d;
-}
-
-static struct ff_ent ff_dec_amd(const struct ff *f, unsigned int lvl, uint64_t e)
-{
-	struct ff_ent d = { FK_EMPTY, 0, 0, false, false, false, false, false, NULL };
-	uint64_t addr = e & bits_range(51, 12);
-	unsigned int nl = (unsigned int)(e >> 9) & 7;
-
-	if (!(e & 1))
-		return d;
-	if (e & bits_range(58, 52)) {
-		d.kind = FK_BAD;
-		d.why = "bits 58:52 set";
-		return d;
-	}
-	if (nl != 0 && nl != 7) {
-		d.kind = FK_TABLE;
-		d.addr = addr;
-		if (nl != lvl || (e & ~(addr | (7ull << 9))) != (1 | (3ull << 61))) {
-			d.kind = FK_BAD;
-			d.why = "pointer: NextLevel skips, or not PR|IR|IW";
-		}
-		return d;
-	}
-	d.kind = FK_LEAF;
-	if (nl == 7) {
-		unsigned int s = 13 + (unsigned int)__builtin_ctzll(~(addr >> 12));
-
-		if (s <= f->m.g.shift[lvl] || s > 51) {
-			d.kind = FK_BAD;
-			d.why = "size code out of the level's range";
-			return d;
-		}
-		d.run_log2 = s - f->m.g.shift[lvl];
-		d.replicated = true;
-		d.addr = addr & ~((1ull << s) - 1);
-		if (s - 1 - 12 != (unsigned int)__builtin_popcountll(addr & bits_range(s - 1, 12))) {
-			d.kind = FK_BAD;
-			d.why = "size code not a run of ones";
-		}
-	} else {
-		d.addr = addr;
-		if (addr & ((1ull << f->m.g.shift[lvl]) - 1)) {
-			d.kind = FK_BAD;
-			d.why = "address bits below the page size";
-		}
-	}
-	if (!(e & 0x20)) {
-		d.kind = FK_BAD;
-		d.why = "leaf without A";
-	}
-	d.r = e & (1ull << 61);
-	d.w = e & (1ull << 62);
-	d.x = d.r;
-	d.dirty = e & 0x40;
-	return d;
-}
-
-static struct ff_ent ff_decode(const struct ff *f, unsigned int lvl, uint64_t e)
-{
-	switch (f->f.fam) {
-	case FF_RISCV:
-		return ff_dec_riscv(f, lvl, e);
-	case FF_ARM:
-		return ff_dec_arm(f, lvl, e);
-	case FF_X86:
-		return ff_dec_x86(f, lvl, e);
-	case FF_VTD:
-		return ff_dec_vtd(f, lvl, e);
-	default:
-		return ff_dec_amd(f, lvl, e);
-	}
+	return rawfmt_decode(&f->f.rf, lvl, e);
 }
 
 /* ---------------------------------------------------- table walking -- */
@@ -919,17 +668,19 @@ static uint64_t ff_sext(const struct ff *f, uint64_t va)
 	return f->m.g.sign_extend && s ? (uint64_t)((int64_t)(va << s) >> s) : va;
 }
 
-/* What the model's prot says the leaf's R/W/X must be. */
-static void ff_check_perms(struct ff *f, const struct gm_leaf *l, const struct ff_ent *d,
+/* What the model's prot says the leaf's R/W/X (and PBMT) must be. */
+static void ff_check_perms(struct ff *f, const struct gm_leaf *l, const struct rawfmt_ent *d,
 			   uint64_t va)
 {
-	bool r = f->f.wo ? (l->prot & GENPT_READ) != 0 : true;
-	bool w = (l->prot & GENPT_WRITE) != 0;
-	bool x = f->f.has_exec ? !(l->prot & GENPT_NOEXEC) : r;
+	struct rawfmt_ent want;
 
-	if (d->r != r || d->w != w || d->x != x)
+	rawfmt_want_prot(&f->f.rf, l->prot, &want);
+	if (d->r != want.r || d->w != want.w || d->x != want.x)
 		FAIL(f, "leaf at 0x%" PRIx64 ": R/W/X %d%d%d, prot 0x%x wants %d%d%d", va,
-		     d->r, d->w, d->x, l->prot, r, w, x);
+		     d->r, d->w, d->x, l->prot, want.r, want.w, want.x);
+	if (d->pbmt != want.pbmt)
+		FAIL(f, "leaf at 0x%" PRIx64 ": PBMT %u, prot 0x%x wants %u", va, d->pbmt,
+		     l->prot, want.pbmt);
 }
 
 struct ff_walk {
@@ -964,7 +715,7 @@ static void ff_walk(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t base,
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
 		uint64_t va;
-		struct ff_ent d;
+		struct rawfmt_ent d;
 		const struct gm_leaf *l;
 		unsigned int members;
 
@@ -974,18 +725,18 @@ static void ff_walk(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t base,
 			continue;
 		va = ff_sext(f, base + (i << shift));
 		d = ff_decode(f, lvl, e);
-		if (d.kind == FK_EMPTY)
+		if (d.kind == RAWFMT_EMPTY)
 			continue;
-		if (d.kind == FK_BAD)
+		if (d.kind == RAWFMT_BAD)
 			FAIL(f, "entry 0x%016" PRIx64 " at va 0x%" PRIx64 " level %u: %s", e, va,
 			     lvl, d.why);
 		live++;
-		if (d.kind == FK_TABLE) {
-			if (f->pm && (d.addr & (gm_table_size(g, lvl - 1) - 1)))
-				FAIL(f, "table at 0x%" PRIx64 " not aligned to its size", d.addr);
+		if (d.kind == RAWFMT_TABLE) {
+			if (f->pm && (d.oa & (gm_table_size(g, lvl - 1) - 1)))
+				FAIL(f, "table at 0x%" PRIx64 " not aligned to its size", d.oa);
 			w->tables++;
 			if (!w->only || fch_hit(w->only, va, va + ((1ull << shift) - 1)))
-				ff_walk(f, d.addr, lvl - 1, base + (i << shift), w);
+				ff_walk(f, d.oa, lvl - 1, base + (i << shift), w);
 			continue;
 		}
 		while (w->idx < f->m.n && !ff_leaf_hit(f, w->only, &f->m.leaf[w->idx]))
@@ -1003,21 +754,21 @@ static void ff_walk(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t base,
 			FAIL(f, "run at 0x%" PRIx64 " not aligned in its table", va);
 		for (unsigned int j = 0; j < members; j++) {
 			uint64_t me = __atomic_load_n(&t[i + j], __ATOMIC_RELAXED);
-			struct ff_ent md = ff_decode(f, lvl, me);
+			struct rawfmt_ent md = ff_decode(f, lvl, me);
 			uint64_t want_oa = d.replicated ? l->oa : l->oa + ((uint64_t)j << shift);
 
-			if (md.kind != FK_LEAF || md.run_log2 != d.run_log2)
+			if (md.kind != RAWFMT_LEAF || md.run_log2 != d.run_log2)
 				FAIL(f, "member %u of the run at 0x%" PRIx64 " is 0x%016" PRIx64, j,
 				     va, me);
-			if (md.addr != want_oa)
+			if (md.oa != want_oa)
 				FAIL(f, "leaf at 0x%" PRIx64 " member %u maps 0x%" PRIx64
-					", model 0x%" PRIx64, va, j, md.addr, want_oa);
+					", model 0x%" PRIx64, va, j, md.oa, want_oa);
 			ff_check_perms(f, l, &md, va);
 			if (f->f.has_dirty && md.dirty != gm_dirty_member(l, j))
 				FAIL(f, "leaf at 0x%" PRIx64 " member %u: dirty %d, model %d", va,
 				     j, md.dirty, gm_dirty_member(l, j));
 			if (j && d.replicated &&
-			    ((me ^ e) & ~(f->f.fam == FF_RISCV ? 0x80ull : 0x40ull)))
+			    ((me ^ e) & ~rawfmt_dirty_bits(&f->f.rf)))
 				FAIL(f, "replicas of 0x%" PRIx64 " differ beyond D", va);
 		}
 		live += members - 1;
@@ -1939,7 +1690,7 @@ static void ff_collect(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t bas
 		/* acquire: a table the other side of the two-thread mode just
 		 * installed is read after its zeroing */
 		uint64_t e = __atomic_load_n(&t[i], __ATOMIC_ACQUIRE);
-		struct ff_ent d;
+		struct rawfmt_ent d;
 		struct gm_leaf *l;
 
 		if (!e)
@@ -1950,12 +1701,12 @@ static void ff_collect(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t bas
 		    !ff_mine(f, ff_sext(f, base + (i << g->shift[lvl])), 1, false))
 			continue;
 		d = ff_decode(f, lvl, e);
-		if (d.kind == FK_EMPTY)
+		if (d.kind == RAWFMT_EMPTY)
 			continue;
-		if (d.kind == FK_BAD)
+		if (d.kind == RAWFMT_BAD)
 			FAIL(f, "entry 0x%016" PRIx64 " at level %u: %s", e, lvl, d.why);
-		if (d.kind == FK_TABLE) {
-			ff_collect(f, d.addr, lvl - 1, base + (i << g->shift[lvl]), out, n, max);
+		if (d.kind == RAWFMT_TABLE) {
+			ff_collect(f, d.oa, lvl - 1, base + (i << g->shift[lvl]), out, n, max);
 			continue;
 		}
 		if (*n == max)
@@ -1966,9 +1717,9 @@ static void ff_collect(struct ff *f, uint64_t pa, unsigned int lvl, uint64_t bas
 		l->lvl = lvl;
 		l->run_log2 = d.run_log2;
 		l->last = l->first + ((1ull << (g->shift[lvl] + d.run_log2)) - 1);
-		l->oa = d.addr;
+		l->oa = d.oa;
 		for (unsigned int j = 0; j < (1u << d.run_log2); j++) {
-			struct ff_ent md = ff_decode(f, lvl, __atomic_load_n(&t[i + j],
+			struct rawfmt_ent md = ff_decode(f, lvl, __atomic_load_n(&t[i + j],
 									   __ATOMIC_RELAXED));
 
 			if (md.dirty && f->f.has_dirty)
@@ -2453,6 +2204,25 @@ static int ff_arm_s2_start(unsigned int gs, unsigned int ia)
 	return -1;
 }
 
+/* The decoder's geometry (rawfmt, from the config alone) must be the
+ * model's (written here from the same documents). */
+static void ff_check_rawfmt(struct ff *f)
+{
+	struct rawfmt *rf = &f->f.rf;
+	const struct gm_geom *g = &f->f.g;
+
+	if (rawfmt_init(rf, &f->f.cfg))
+		FAIL(f, "rawfmt refuses the config");
+	if (rf->levels != g->levels || rf->va_bits != g->va_bits ||
+	    rf->oa_bits != g->oa_bits || rf->sign_extend != g->sign_extend ||
+	    rf->has_dirty != f->f.has_dirty || rf->write_only != f->f.wo ||
+	    rf->has_exec != f->f.has_exec)
+		FAIL(f, "rawfmt and the model disagree on the geometry");
+	for (unsigned int l = 0; l < g->levels; l++)
+		if (rf->shift[l] != g->shift[l] || rf->tbits[l] != g->tbits[l])
+			FAIL(f, "rawfmt and the model disagree on level %u", l);
+}
+
 static bool ff_setup(struct ff *f, uint8_t c0, uint8_t c1, uint8_t c2, uint8_t c3,
 		     bool explicit_gran)
 {
@@ -2599,6 +2369,7 @@ static bool ff_setup(struct ff *f, uint8_t c0, uint8_t c1, uint8_t c2, uint8_t c
 		break;
 	}
 	}
+	ff_check_rawfmt(f);
 	f->scales[0] = 1ull << g->gshift;
 	f->scales[1] = g->run_mask[0] ? 1ull << (g->gshift + __builtin_ctz(g->run_mask[0]) +
 						  (x->fam == FF_AMD ? 3 : 0)) :
@@ -2713,6 +2484,10 @@ static void ff_check_hw_info(struct ff *f)
 		     hi.root_pa, hi.root_size, g->levels, want_mode, g->root_bytes);
 	if (f->pm && (hi.root_pa < f->pm_base || hi.root_pa - f->pm_base >= f->pm_size))
 		FAIL(f, "root 0x%" PRIx64 " outside the physmem", hi.root_pa);
+	/* RISC-V: iosatp / iohgatp = MODE << 60 | root PPN (GSCID 0) */
+	if (f->f.fam == FF_RISCV && hi.atp != (((uint64_t)hi.mode << 60) | (hi.root_pa >> 12)))
+		FAIL(f, "hw_info: atp 0x%" PRIx64 " for mode %u root 0x%" PRIx64, hi.atp, hi.mode,
+		     hi.root_pa);
 }
 
 static bool ff_create(struct ff *f)
@@ -2761,7 +2536,7 @@ static bool ff_create(struct ff *f)
 		}
 		if (f->pm_base + f->pm_size > (1ull << tpb) && f->pm_base < (1ull << tpb))
 			f->pm_base = 0; /* never straddle the limit */
-		if (genpt_physmem_create(f->pm_base, f->pm_size, &f->pm))
+		if (ff_pm_get(f->pm_base, f->pm_size, &f->pm))
 			FAIL(f, "genpt_physmem_create(0x%" PRIx64 ", 0x%" PRIx64 ") failed",
 			     f->pm_base, f->pm_size);
 		cfg.mem = &genpt_physmem_ops;
@@ -3023,7 +2798,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ff_teardown(f);
 		ff_free_buffers(f);
 	}
-	genpt_physmem_destroy(f->pm);
+	ff_pm_put(f->pm, f->pm_base, f->pm_size);
 	gm_fini(&f->m);
 	free(f);
 	return 0;

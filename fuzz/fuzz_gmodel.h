@@ -2,8 +2,7 @@
 /*
  * fuzz/fuzz_gmodel.h - the oracle fuzz_formats compares every format with.
  *
- * The same idea as fuzz_model.h (a sorted array of leaves with a dirty bit
- * per member entry, and a count of the leaves below every table), for any
+ * A sorted array of leaves with a dirty bit per member entry, and a count of the leaves below every table), for any
  * geometry: per level the bytes an entry maps, the index bits of a table,
  * whether a plain leaf may sit there and which runs (2^k identical entries
  * that hardware may cache as one translation: RISC-V Svnapot, ARM

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz/fuzz_halves.h - the two-thread mode of fuzz_table and fuzz_formats
+ * fuzz/fuzz_halves.h - the two-thread mode of fuzz_formats
  * (GENPT_FUZZ_THREADS=2, the replay's --threads 2): each input's operations
  * run from two threads on the two halves of one table's address space.
  *

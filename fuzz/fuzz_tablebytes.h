@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz/fuzz_tablebytes.h - the table-memory part of fuzz_table's and
+ * fuzz/fuzz_tablebytes.h - the table-memory part of
  * fuzz_formats' state check: genpt_table_bytes() against what the model
  * says the table needs, with a reclaim every 4th check, and only when
  * there is something to reclaim (a table holding exactly the model's

@@ -7,7 +7,7 @@
 #   scripts/fuzz-long.sh --merge              then fold inputs that add
 #                                             coverage into fuzz/corpus/
 #
-# Targets (fuzz/README.md): fuzz_table, fuzz_formats, fuzz_rviommu,
+# Targets (fuzz/README.md): fuzz_formats, fuzz_rviommu, fuzz_smmuv3,
 # fuzz_bitmap.  Builds them with clang (libFuzzer + ASan + UBSan over an
 # instrumented copy of the library) in build/fuzz-long (-B DIR to change),
 # then runs each for the given time.  The growing corpus lives in
@@ -29,7 +29,7 @@ jobs=1
 dir=build/fuzz-long
 merge=0
 targets=()
-all_targets=(fuzz_table fuzz_formats fuzz_rviommu fuzz_bitmap)
+all_targets=(fuzz_formats fuzz_rviommu fuzz_bitmap fuzz_smmuv3)
 
 usage() {
   sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
