@@ -13,7 +13,9 @@
 #   options: --list FILE (default scripts/mutants/mutants.tsv next to this
 #   script), --out FILE (the table; default WORK/mutants-result.tsv),
 #   --work DIR (the copies; default a fresh mktemp -d), --timeout S (per
-#   test, default 300), --ctest-jobs N (default 2).
+#   test, default 300), --ctest-jobs N (default 2), --resume (keep the
+#   rows of --out and run only the mutants it does not list yet: a run
+#   that was stopped goes on where it was; reuses the copies in --work).
 #
 # Prints one line per mutant and ends with 'killed N/M' (M: the mutants
 # that built and ran).  A mutant whose text is not found exactly once, or
@@ -25,7 +27,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tree=$(cd "$here/.." && pwd)
 list=$here/mutants/mutants.tsv
-only="" jobs=1 work="" out="" tmo=300 cjobs=2
+only="" jobs=1 work="" out="" tmo=300 cjobs=2 resume=0
 while [ $# -gt 0 ]; do
   case $1 in
     --tree) tree=$(cd "$2" && pwd) || exit 2; shift 2 ;;
@@ -36,7 +38,8 @@ while [ $# -gt 0 ]; do
     --work) work=$2; shift 2 ;;
     --timeout) tmo=$2; shift 2 ;;
     --ctest-jobs) cjobs=$2; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    --resume) resume=1; shift ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "mutate: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -88,6 +91,7 @@ run_one() {
   file=$(cut -f2 <<<"$row") search=$(cut -f3 <<<"$row") repl=$(cut -f4 <<<"$row")
   t0=$(date +%s)
   cp "$dir/$file" "$dir/.orig"
+  echo "$file" >"$dir/.orig.path" # a stopped run restores it (--resume)
   if ! apply "$dir/$file" "$search" "$repl"; then
     res=not-found
   elif ! (cd "$dir" && nice cmake --build --preset release -j2 >"$dir/.mbuild.log" 2>&1); then
@@ -96,9 +100,8 @@ run_one() {
     log=$dir/.ctest.log
     # The docs and package tests (doxygen, an install, a subproject build)
     # test no behaviour of lib/ and take a third of the time: not run.
-    (cd "$dir/build/release" && nice ctest -j"$cjobs" --stop-on-failure --timeout "$tmo" \
-       -LE 'docs|package' >"$log" 2>&1)
-    if [ $? -eq 0 ]; then
+    if (cd "$dir/build/release" && nice ctest -j"$cjobs" --stop-on-failure --timeout "$tmo" \
+          -LE 'docs|package' >"$log" 2>&1); then
       res=survived
     else
       res=killed
@@ -107,11 +110,20 @@ run_one() {
     fi
   fi
   cp "$dir/.orig" "$dir/$file" # a fresh mtime: the next build recompiles it
+  rm -f "$dir/.orig.path"
   printf '%s\t%s\t%s\t%s\n' "$name" "$res" "${killer:--}" "$(($(date +%s) - t0))"
 }
 
+if [ "$resume" = 1 ] && [ -f "$out" ]; then
+  names=$(for n in $names; do cut -f1 "$out" | grep -qx -- "$n" || echo "$n"; done)
+fi
 echo "mutate: $(echo "$names" | wc -w) mutants of $tree, $jobs cop$( [ "$jobs" = 1 ] && echo y || echo ies) in $work"
 for j in $(seq 1 "$jobs"); do
+  if [ "$resume" = 1 ] && [ -x "$work/copy$j/build/release/test/test_map" ]; then
+    d=$work/copy$j
+    [ -f "$d/.orig.path" ] && cp "$d/.orig" "$d/$(cat "$d/.orig.path")" && rm "$d/.orig.path"
+    (cd "$d" && nice cmake --build --preset release -j2 >"$d/.build.log" 2>&1) && continue
+  fi
   prepare "$work/copy$j" || { echo "mutate: the unmutated tree does not build (see $work/copy$j/.build.log)" >&2; exit 2; }
 done
 # The unmutated suite must pass, or every mutant looks killed.
@@ -119,7 +131,8 @@ done
    >"$work/baseline.log" 2>&1) ||
   { echo "mutate: the unmutated suite fails (see $work/baseline.log)" >&2; exit 2; }
 
-printf '# name\tresult\tfirst failing test\tseconds\n' >"$out"
+[ "$resume" = 1 ] && [ -f "$out" ] ||
+  printf '# name\tresult\tfirst failing test\tseconds\n' >"$out"
 for j in $(seq 1 "$jobs"); do
   (
     k=0
@@ -127,9 +140,9 @@ for j in $(seq 1 "$jobs"); do
       [ $((k % jobs + 1)) -eq "$j" ] && run_one "$work/copy$j" "$n"
       k=$((k + 1))
     done
-  ) | while IFS= read -r line; do
-    echo "$line" >>"$out"
-    printf '%-28s %-13s %-36s %ss\n' $line
+  ) | while IFS=$'\t' read -r n res killer secs; do
+    printf '%s\t%s\t%s\t%s\n' "$n" "$res" "$killer" "$secs" >>"$out"
+    printf '%-28s %-13s %-36s %ss\n' "$n" "$res" "$killer" "$secs"
   done &
 done
 wait
