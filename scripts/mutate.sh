@@ -2,9 +2,10 @@
 # scripts/mutate.sh - the mutation score of the test suite (docs/testing.md):
 # apply each mutant of scripts/mutants/mutants.tsv (one small bug in lib/:
 # a file, an exact search text that must occur once, its replacement) to a
-# copy of the tree, rebuild (release preset; bench, fuzz and examples off),
-# run ctest, and record whether the suite noticed (killed) or not
-# (survived).  Runs on demand, not in CI: about a minute per mutant.
+# copy of the tree, rebuild (release preset without -g; bench, fuzz and
+# examples off), run ctest, and record whether the suite noticed (killed)
+# or not (survived).  Runs on demand, not in CI: minutes per mutant (the
+# rebuild relinks every test; a survivor runs the whole suite).
 #
 #   scripts/mutate.sh                      every mutant, this repository
 #   scripts/mutate.sh --tree DIR           mutate a copy of DIR instead
