@@ -53,6 +53,10 @@ struct af_leaf;
  *              n of *@sizes set = a leaf (or contiguous run) of 2^n bytes;
  *              *@runs = the subset that are runs of several entries.
  * @lookup:     the raw decoder: see af_lookup().
+ * @expect_bits: white box: cr_assert that every entry of the leaf (run)
+ *              @lf holds the bits genpt must write for @prot, the
+ *              accessed and dirty state aside (hardware and dirty tracking
+ *              change those).
  */
 struct af_format {
 	const char *name;
@@ -60,6 +64,8 @@ struct af_format {
 	enum af_family fam;
 	void (*leaf_sizes)(const struct af_cfg *c, uint64_t *sizes, uint64_t *runs);
 	int (*lookup)(const struct af_table *t, uint64_t va, struct af_leaf *out);
+	void (*expect_bits)(const struct af_table *t, const struct af_leaf *lf,
+			    unsigned int prot, const char *what);
 };
 
 /*
@@ -224,7 +230,9 @@ uint64_t af_map_leftover_pages(const struct genpt *pt);
  * @run:    entries in the run (1 for a plain leaf).
  * @first:  first input address of the leaf (run).
  * @oa:     output address of the looked-up address.
+ * @page_oa: output address of @first.
  * @pte, @pte_pa: the entry the address selects, and where it is.
+ * @first_pte_pa: where the first entry of the run is (@pte_pa if none).
  * @r, @w, @x: what the entry allows a device (x: instruction fetch; true
  *          for formats without execute control when readable).
  * @accessed, @dirty: the entry's accessed flag and write-dirty state.
@@ -235,8 +243,10 @@ struct af_leaf {
 	unsigned int run;
 	uint64_t first;
 	uint64_t oa;
+	uint64_t page_oa;
 	uint64_t pte;
 	uint64_t pte_pa;
+	uint64_t first_pte_pa;
 	bool r, w, x;
 	bool accessed, dirty;
 };
@@ -262,10 +272,17 @@ void af_table_fini(struct af_table *t);
  * table is malformed.  Decodes the entries from the manual (not lib/). */
 int af_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out);
 uint64_t af_table_bytes(const struct af_table *t);
-/* The formats' decoders (af_format.lookup), for anyfmt_cfg.c. */
+/* The formats' decoders and exact bits (struct af_format), for
+ * anyfmt_cfg.c. */
 int af_rv_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out);
 int af_arm_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out);
 int af_x86_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out);
+void af_rv_bits(const struct af_table *t, const struct af_leaf *lf,
+		unsigned int prot, const char *what);
+void af_arm_bits(const struct af_table *t, const struct af_leaf *lf,
+		 unsigned int prot, const char *what);
+void af_x86_bits(const struct af_table *t, const struct af_leaf *lf,
+		 unsigned int prot, const char *what);
 /* Pointer to the table memory at physical address @pa (asserts). */
 uint64_t *af_ptr(const struct af_table *t, uint64_t pa);
 

@@ -86,15 +86,15 @@ static void amd_sizes(const struct af_cfg *c, uint64_t *sizes, uint64_t *runs)
 /* ---- the formats --------------------------------------------------------- */
 
 static const struct af_format af_riscv = {
-	"riscv", GENPT_FMT_RISCV, AF_RISCV, rv_sizes, af_rv_lookup };
+	"riscv", GENPT_FMT_RISCV, AF_RISCV, rv_sizes, af_rv_lookup, af_rv_bits };
 static const struct af_format af_armv8 = {
-	"armv8", GENPT_FMT_ARMV8, AF_ARMV8, arm_sizes, af_arm_lookup };
+	"armv8", GENPT_FMT_ARMV8, AF_ARMV8, arm_sizes, af_arm_lookup, af_arm_bits };
 static const struct af_format af_x86_64 = {
-	"x86-64", GENPT_FMT_X86_64, AF_X86_64, x86_sizes, af_x86_lookup };
+	"x86-64", GENPT_FMT_X86_64, AF_X86_64, x86_sizes, af_x86_lookup, af_x86_bits };
 static const struct af_format af_vtdss = {
-	"vtdss", GENPT_FMT_VTDSS, AF_VTDSS, x86_sizes, af_x86_lookup };
+	"vtdss", GENPT_FMT_VTDSS, AF_VTDSS, x86_sizes, af_x86_lookup, af_x86_bits };
 static const struct af_format af_amdv1 = {
-	"amdv1", GENPT_FMT_AMDV1, AF_AMDV1, amd_sizes, af_x86_lookup };
+	"amdv1", GENPT_FMT_AMDV1, AF_AMDV1, amd_sizes, af_x86_lookup, af_x86_bits };
 
 /* ---- the configurations -------------------------------------------------- */
 
