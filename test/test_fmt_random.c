@@ -34,7 +34,7 @@
 #endif
 #endif
 #ifdef FR_TSAN
-#define NOPS 600
+#define NOPS 1000
 #else
 #define NOPS 4000
 #endif
