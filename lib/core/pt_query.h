@@ -32,7 +32,9 @@ static int pt_gen_leaf_info(struct genpt *pt, uint64_t iova,
 	return 0;
 }
 
-/* Leaf sizes (bit n: 2^n bytes) a level holds: a plain leaf, and runs. */
+/* Leaf sizes (bit n: 2^n bytes) a level holds: a plain leaf, and runs
+ * that fit the input space (a 4K-granule ARM table of 32 bits has four
+ * 1 GiB entries at its root, not the 16 a contiguous run needs). */
 static uint64_t pt_level_sizes(const struct genpt *pt, unsigned int lvl)
 {
 	unsigned int shift = fmt_level_shift(pt, lvl);
@@ -40,7 +42,7 @@ static uint64_t pt_level_sizes(const struct genpt *pt, unsigned int lvl)
 	uint64_t sizes = fmt_can_leaf(pt, lvl) ? 1ull << shift : 0;
 
 	for (unsigned int k = 1; k < 32; k++)
-		if ((runs & (1u << k)) && shift + k < 64)
+		if ((runs & (1u << k)) && shift + k < 64 && shift + k <= pt->va_bits)
 			sizes |= 1ull << (shift + k);
 	return sizes;
 }

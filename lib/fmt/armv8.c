@@ -320,14 +320,17 @@ static inline bool fmt_is_writable(const struct genpt *pt, uint64_t e)
 
 /* GENPT_READ/WRITE/NOEXEC of a leaf (lookup): stage 1 is always readable
  * (AP[2] or DBM decide writes, UXN/PXN execution); stage 2 has S2AP and
- * XN[1:0] (0b10: executable). */
+ * XN[1:0] (Arm ARM, stage 2 descriptors: 0b00 executable at EL1 and EL0,
+ * 0b01 not at EL1, 0b10 at neither, 0b11 not at EL0; without FEAT_XNX
+ * XN[1] alone is XN).  Anything but 0b00 denies some fetches: NOEXEC, as
+ * UXN or PXN does at stage 1. */
 static inline unsigned int fmt_leaf_prot(const struct genpt *pt, uint64_t e)
 {
 	unsigned int p = fmt_is_writable(pt, e) ? GENPT_WRITE : 0u;
 
 	if (arm_s2(pt))
 		return p | ((e & ARM_S2AP_R) ? GENPT_READ : 0u) |
-		       ((e & (3ull << 53)) == ARM_S2_XN_NONE ? 0u : GENPT_NOEXEC);
+		       ((e & (3ull << 53)) ? GENPT_NOEXEC : 0u);
 	return p | GENPT_READ | ((e & (ARM_UXN | ARM_PXN)) ? GENPT_NOEXEC : 0u);
 }
 

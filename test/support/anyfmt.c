@@ -125,6 +125,13 @@ void af_prov_init(struct af_prov *p, bool host)
 		cr_assert_eq(genpt_physmem_create(AF_PM_BASE, AF_PM_SIZE, &p->pm), 0);
 }
 
+void af_prov_init_pm(struct af_prov *p, uint64_t size)
+{
+	memset(p, 0, sizeof(*p));
+	p->fail_at = -1;
+	cr_assert_eq(genpt_physmem_create(AF_PM_BASE, size, &p->pm), 0);
+}
+
 void af_prov_fini(struct af_prov *p)
 {
 	cr_expect_eq(p->n, 0, "%zu provider blocks still live (leaked)", p->n);

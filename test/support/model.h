@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "anyfmt.h"
 #include "testutil.h"
 
 struct model_ext {
@@ -32,11 +33,14 @@ struct model {
 	struct model_ext *e;
 	size_t n, cap;
 	unsigned int nshifts;
-	unsigned int shifts[8]; /* leaf sizes (log2), largest first */
+	unsigned int shifts[64]; /* leaf sizes (log2), largest first */
 };
 
-/* A model for table @t: its leaf sizes come from the mode and features. */
+/* A model for RISC-V table @t: its leaf sizes come from the mode and
+ * features. */
 void model_init(struct model *m, const struct tu_table *t);
+/* A model for a table of configuration @c (af_all[], anyfmt.h). */
+void model_init_cfg(struct model *m, const struct af_cfg *c);
 void model_fini(struct model *m);
 
 /* genpt_map() semantics for good arguments: 0, or -EEXIST on any overlap
@@ -78,5 +82,29 @@ void model_check(const struct tu_table *t, const struct model *m,
  * and last page (and a random one). */
 void model_check_range(const struct tu_table *t, const struct model *m,
 		       uint64_t first, uint64_t last, struct tu_rng *rng);
+
+/*
+ * Compare a table of any format with the model: every expected leaf is
+ * checked through the format's raw walk (af_lookup: level, size, run,
+ * output address, what it allows, and the exact entry bits), through
+ * genpt_leaf_lookup (first, size, level, run, output address, prot),
+ * genpt_iova_to_phys (first and last byte, an inside offset) and
+ * genpt_hw_access (a read, or for a write-only leaf a refused read and an
+ * allowed write; an instruction fetch where the format controls it).  The
+ * pages right before and after each extent that the model has unmapped
+ * must give -ENOENT everywhere.  Asserts on the first mismatch; messages
+ * start with the configuration's name.  @rng may be NULL.
+ */
+void model_expect(const struct af_table *t, const struct model *m,
+		  struct tu_rng *rng);
+/* The same for the extents meeting [first, last], plus: every hole the
+ * model has inside [first, last] gives -ENOENT at its first and last page
+ * (and a random one). */
+void model_expect_range(const struct af_table *t, const struct model *m,
+			uint64_t first, uint64_t last, struct tu_rng *rng);
+/* What model_expect() checks of one address the model maps (all but the
+ * exact bits and the access), or of a hole: for single-address probes. */
+void model_expect_va(const struct af_table *t, const struct model *m,
+		     uint64_t va);
 
 #endif /* GENPT_TEST_MODEL_H */

@@ -57,10 +57,6 @@ void xs_destroy_frees(int mode);
  * leaf (AMD v1) with tracking on, and writes nothing with it off. */
 void xs_hw_accessed(int mode);
 
-/* ---- random (x86_suite_map.c) ----------------------------------------- */
-
-void xs_random(int mode, uint64_t seed, unsigned long nops);
-
 /* ---- errors (x86_suite_err.c) ---------------------------------------- */
 
 void xs_err_shape(int mode);
