@@ -10,15 +10,6 @@
 
 #include "x86_suite.h"
 
-Test(amdv1_dirty, every_page_size_modes_1_to_3)
-{
-	xs_dirty_all_sizes(XU_AMD_1);
-	xs_dirty_all_sizes(XU_AMD_2);
-	xs_dirty_all_sizes(XU_AMD_3);
-}
-Test(amdv1_dirty, every_page_size_mode_4, .timeout = 120) { xs_dirty_all_sizes(XU_AMD_4); }
-Test(amdv1_dirty, every_page_size_mode_5, .timeout = 120) { xs_dirty_all_sizes(XU_AMD_5); }
-Test(amdv1_dirty, every_page_size_mode_6, .timeout = 120) { xs_dirty_all_sizes(XU_AMD_6); }
 Test(amdv1_dirty, partial_queries)
 {
 	static const unsigned int s[] = { 13, 14, 16, 20, 21, 22, 25, 30, 31 };

@@ -7,9 +7,6 @@
 
 #include "x86_suite.h"
 
-Test(vtdss_dirty, every_page_size_three_level) { xs_dirty_all_sizes(XU_VTD_39); }
-Test(vtdss_dirty, every_page_size_four_level) { xs_dirty_all_sizes(XU_VTD_48); }
-Test(vtdss_dirty, every_page_size_five_level) { xs_dirty_all_sizes(XU_VTD_57); }
 Test(vtdss_dirty, partial_queries)
 {
 	xs_dirty_partial(XU_VTD_39, 21);

@@ -9,8 +9,6 @@
 
 #include "x86_suite.h"
 
-Test(x86_64_dirty, every_page_size_four_level) { xs_dirty_all_sizes(XU_X86_48); }
-Test(x86_64_dirty, every_page_size_five_level) { xs_dirty_all_sizes(XU_X86_57); }
 Test(x86_64_dirty, partial_queries)
 {
 	xs_dirty_partial(XU_X86_48, 21);
