@@ -9,7 +9,6 @@
 
 #include "x86_suite.h"
 
-Test(amdv1_dirty, tracking_on_off) { xs_dirty_tracking_on_off(XU_AMD_6); }
 Test(amdv1_dirty, bitmap_shapes) { xs_dirty_bitmap_shapes(XU_AMD_4); }
 Test(amdv1_dirty, random_against_model, .timeout = 120)
 {

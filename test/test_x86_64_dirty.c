@@ -8,7 +8,6 @@
 
 #include "x86_suite.h"
 
-Test(x86_64_dirty, tracking_on_off) { xs_dirty_tracking_on_off(XU_X86_57); }
 Test(x86_64_dirty, bitmap_shapes) { xs_dirty_bitmap_shapes(XU_X86_48); }
 Test(x86_64_dirty, random_against_model, .timeout = 120)
 {

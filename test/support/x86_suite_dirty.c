@@ -44,13 +44,6 @@ static uint64_t xl_last(const struct xl *l)
 	return l->iova + (l->size - 1);
 }
 
-static unsigned int xl_all(const struct xl *l)
-{
-	unsigned int n = xl_entries(l);
-
-	return n >= 32 ? ~0u : (1u << n) - 1;
-}
-
 static uint64_t xl_entry_size(const struct xl *l)
 {
 	return l->size / xl_entries(l);
@@ -134,23 +127,6 @@ static void hw_write(struct xu_table *t, const struct xl *l, uint64_t iova)
 
 	cr_assert_eq(err, 0, "%s: hw write 0x%llx: %d", t->mode->name, ULL(iova), err);
 	cr_assert_eq(oa, l->oa + (iova - l->iova), "hw write 0x%llx: oa 0x%llx", ULL(iova), ULL(oa));
-}
-
-static void hw_read(struct xu_table *t, const struct xl *l, uint64_t iova)
-{
-	uint64_t oa = ~0ull;
-	int err = genpt_hw_access(t->pt, iova, GENPT_ACCESS_READ, &oa);
-
-	cr_assert_eq(err, 0, "%s: hw read 0x%llx: %d", t->mode->name, ULL(iova), err);
-	cr_assert_eq(oa, l->oa + (iova - l->iova));
-}
-
-/* Write through the replicas named in @mask (tracking on). */
-static void write_replicas(struct xu_table *t, const struct xl *l, unsigned int mask)
-{
-	for (unsigned int i = 0; i < xl_entries(l) && i < 32; i++)
-		if (mask & (1u << i))
-			hw_write(t, l, l->iova + i * xl_entry_size(l) + 0x10 * i);
 }
 
 static void set_tracking(struct xu_table *t, bool on)
@@ -314,133 +290,6 @@ static void harvest_expect(struct xu_table *t, uint64_t bm_iova, uint64_t bm_len
 {
 	harvest_expect_g(t, bm_iova, bm_len, ps, qf, qlen, flags, dirty, ndirty,
 			 cleaned ? cleaned->iova : 1, cleaned ? xl_last(cleaned) : 0, what);
-}
-
-/* ---- tracking on and off --------------------------------------------------------- */
-
-/*
- * Tracking off: a query over part of a large leaf reports the part inside
- * and cleans nothing (hardware could not mark it again), so nothing is
- * carried and nothing goes to the gather.
- */
-static void off_partial_cleans_nothing(struct xu_table *t, const struct xl *big,
-				       uint64_t bm_iova, uint64_t bm_len)
-{
-	const struct xl *d[1] = { big };
-
-	harvest_expect(t, bm_iova, bm_len, 12, big->iova + XU_4K, big->size - XU_4K, 0, d, 1,
-		       NULL, "off: part of a leaf");
-	xl_check(t, big, 1, "off: part of a leaf");
-}
-
-void xs_dirty_tracking_on_off(int mode)
-{
-	struct xu_table t;
-	bool amd = xu_modes[mode].fam == XU_FAM_AMDV1;
-	struct xl a = { 0x10000000, XU_4K, 0x1000, XS_RW };
-	struct xl b = { 0x10200000, XU_2M, 0x200000, RO };
-	struct xl c = { 0x10400000, XU_4K, 0x3000, GENPT_WRITE };
-	struct xl n = { 0x10410000, amd ? XU_64K : XU_4K, 0x50000, XS_RW | GENPT_NOEXEC };
-	struct xl e = { 0x10600000, XU_2M, 0x600000, XS_RW };
-	struct xl f = { 0x10800000, XU_4K, 0x8000, XS_RW };
-	const struct xl *acn[3] = { &a, &c, &n };
-	const struct xl *acne[4] = { &a, &c, &n, &e };
-	const struct xl *acnef[5] = { &a, &c, &n, &e, &f };
-	uint64_t bm_iova = 0x10000000 - 3 * XU_4K, bm_len = 0x1000000;
-	uint64_t *slot, pte, dbit, abit;
-
-	xu_table_init(&t, mode, 0, 1ull << 30);
-	dbit = xu_dirty_bit(&t);
-	abit = xu_accessed_bit(&t);
-	xl_map(&t, &a);
-	xl_map(&t, &b);
-	xl_map(&t, &c);
-	xl_map(&t, &n);
-	xl_check(&t, &a, 1, "off: rw");
-	xl_check(&t, &b, 0, "off: ro");
-	xl_check(&t, &c, 1, "off: write-only");
-	xl_check(&t, &n, xl_all(&n), "off: run");
-	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acn, 3, NULL, "off");
-	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, NULL, NULL), 0);
-	xl_check(&t, &a, 1, "off: NULL bitmap cleans nothing");
-	xl_check(&t, &n, xl_all(&n), "off: NULL bitmap cleans nothing");
-	hw_write(&t, &a, a.iova);
-	hw_write(&t, &n, n.iova + n.size - XU_4K);
-	cr_assert_eq(genpt_hw_access(t.pt, b.iova, GENPT_ACCESS_WRITE, NULL), -EACCES);
-
-	set_tracking(&t, true);
-	set_tracking(&t, true);
-	xl_check(&t, &a, 1, "on: existing rw");
-	xl_check(&t, &n, xl_all(&n), "on: existing run");
-	xl_map(&t, &e);
-	xl_check(&t, &e, 0, "on: new rw");
-	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, NULL, NULL), 0);
-	xl_check(&t, &a, 0, "on: cleaned");
-	xl_check(&t, &c, 0, "on: cleaned");
-	xl_check(&t, &n, 0, "on: cleaned");
-	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "on: clean");
-
-	hw_read(&t, &a, a.iova + 1);
-	cr_assert_eq(genpt_hw_access(t.pt, a.iova, GENPT_ACCESS_EXEC, NULL), 0);
-	if (xu_modes[mode].fam == XU_FAM_X86_64)
-		cr_assert_eq(genpt_hw_access(t.pt, n.iova, GENPT_ACCESS_EXEC, NULL), -EACCES,
-			     "exec on a NOEXEC leaf");
-	slot = xl_slots(&t, &a);
-	__atomic_fetch_and(slot, ~abit, __ATOMIC_ACQ_REL);
-	hw_read(&t, &a, a.iova);
-	pte = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-	cr_assert(pte & abit, "on: a read sets A");
-	cr_assert(!(pte & dbit), "on: a read does not set D");
-	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "on: after reads");
-	__atomic_fetch_and(slot, ~abit, __ATOMIC_ACQ_REL);
-	hw_write(&t, &a, a.iova + 0xfff);
-	xl_check(&t, &a, 1, "on: written");
-	hw_write(&t, &c, c.iova);
-	write_replicas(&t, &n, 1u << (xl_entries(&n) - 1));
-	hw_write(&t, &e, e.iova + XU_1G / 4096);
-	cr_assert_eq(genpt_hw_access(t.pt, b.iova, GENPT_ACCESS_WRITE, NULL), -EACCES);
-	xl_check(&t, &b, 0, "on: ro after write fault");
-	harvest_expect_g(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acne, 4, a.iova, xl_last(&e),
-			 "on: written");
-
-	hw_write(&t, &e, e.iova);
-	set_tracking(&t, false);
-	set_tracking(&t, false);
-	xl_check(&t, &a, 1, "off again: rw");
-	xl_check(&t, &b, 0, "off again: ro");
-	xl_check(&t, &c, 1, "off again: write-only");
-	xl_check(&t, &n, xl_all(&n), "off again: run");
-	xl_check(&t, &e, 1, "off again: was dirty");
-	hw_write(&t, &a, a.iova);
-	hw_write(&t, &c, c.iova);
-	write_replicas(&t, &n, xl_all(&n));
-	xl_map(&t, &f);
-	xl_check(&t, &f, 1, "off again: new rw");
-	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acnef, 5, NULL, "off again");
-	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, acnef, 5, NULL, "off again 2");
-	xl_check(&t, &n, xl_all(&n), "off again: not cleaned");
-	off_partial_cleans_nothing(&t, &e, bm_iova, bm_len);
-
-	/* hardware without A/D update: a write-clean entry faults, unchanged */
-	slot = xl_slots(&t, &a);
-	__atomic_fetch_and(slot, ~dbit, __ATOMIC_ACQ_REL);
-	pte = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-	cr_assert_eq(genpt_hw_access(t.pt, a.iova, GENPT_ACCESS_WRITE, NULL), -EACCES,
-		     "off: write to D=0");
-	cr_assert_eq(__atomic_load_n(slot, __ATOMIC_ACQUIRE), pte);
-	hw_read(&t, &a, a.iova);
-	slot = xl_slots(&t, &f);
-	__atomic_fetch_and(slot, ~abit, __ATOMIC_ACQ_REL);
-	cr_assert_eq(genpt_hw_access(t.pt, f.iova, GENPT_ACCESS_READ, NULL), -EACCES,
-		     "off: read with A=0");
-	__atomic_fetch_or(slot, abit, __ATOMIC_ACQ_REL);
-
-	set_tracking(&t, true);
-	hw_write(&t, &a, a.iova);
-	xl_check(&t, &a, 1, "on again: written");
-	cr_assert_eq(harvest(&t, bm_iova, bm_len, 0, NULL, NULL), 0);
-	harvest_expect(&t, bm_iova, bm_len, 12, bm_iova, bm_len, 0, NULL, 0, NULL, "on again: clean");
-	xu_table_fini(&t);
 }
 
 /* ---- bitmap shapes ------------------------------------------------------------------ */
