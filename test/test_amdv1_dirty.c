@@ -9,7 +9,6 @@
 
 #include "x86_suite.h"
 
-Test(amdv1_dirty, bitmap_shapes) { xs_dirty_bitmap_shapes(XU_AMD_4); }
 Test(amdv1_dirty, random_against_model, .timeout = 120)
 {
 	xs_dirty_random(XU_AMD_4, 0x5eeda4, 300);

@@ -7,7 +7,6 @@
 
 #include "x86_suite.h"
 
-Test(vtdss_dirty, bitmap_shapes) { xs_dirty_bitmap_shapes(XU_VTD_48); }
 Test(vtdss_dirty, random_against_model, .timeout = 120)
 {
 	xs_dirty_random(XU_VTD_48, 0x5eedd7, 300);

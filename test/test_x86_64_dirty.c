@@ -8,7 +8,6 @@
 
 #include "x86_suite.h"
 
-Test(x86_64_dirty, bitmap_shapes) { xs_dirty_bitmap_shapes(XU_X86_48); }
 Test(x86_64_dirty, random_against_model, .timeout = 120)
 {
 	xs_dirty_random(XU_X86_48, 0x5eed86, 300);

@@ -79,7 +79,6 @@ void xs_err_configs(enum xu_family fam);
 
 /* ---- dirty (x86_suite_dirty.c) --------------------------------------- */
 
-void xs_dirty_bitmap_shapes(int mode);
 void xs_dirty_random(int mode, uint64_t seed, unsigned int iters);
 void xs_dirty_concurrent(int mode);
 

@@ -44,11 +44,6 @@ static uint64_t xl_last(const struct xl *l)
 	return l->iova + (l->size - 1);
 }
 
-static uint64_t xl_entry_size(const struct xl *l)
-{
-	return l->size / xl_entries(l);
-}
-
 static uint64_t *xl_slots(const struct xu_table *t, const struct xl *l)
 {
 	struct xu_leaf lf;
@@ -84,49 +79,12 @@ static void xl_check_but_d(const struct xu_table *t, const struct xl *l, const c
 			     ULL(l->iova), i, ULL(p[i]), ULL(want));
 }
 
-static void xl_check(const struct xu_table *t, const struct xl *l, unsigned int dmask,
-		     const char *when)
-{
-	char w[160];
-
-	/* Only a label for the messages: a long one is cut and shows it. */
-	if (snprintf(w, sizeof(w), "%s (leaf 0x%llx size 0x%llx)", when, ULL(l->iova),
-		     ULL(l->size)) >= (int)sizeof(w))
-		memcpy(w + sizeof(w) - 4, "...", 4);
-	xs_expect_leaf(t, l->iova, xl_shift(l), l->oa, l->prot, dmask, ~0u, w);
-}
-
 static void xl_map(struct xu_table *t, const struct xl *l)
 {
 	int err = genpt_map(t->pt, l->iova, l->oa, l->size, l->prot, NULL);
 
 	cr_assert_eq(err, 0, "%s: map 0x%llx+0x%llx -> 0x%llx prot 0x%x: %d", t->mode->name,
 		     ULL(l->iova), ULL(l->size), ULL(l->oa), l->prot, err);
-}
-
-/* Where a test writes a leaf: through replica 7 of a run (or its last), the
- * middle of a single entry; *mask gets the replica bit. */
-static uint64_t xl_write_addr(const struct xl *l, unsigned int *mask)
-{
-	unsigned int n = xl_entries(l);
-
-	if (n > 1) {
-		unsigned int r = n > 8 ? 7 : n - 1;
-
-		*mask = 1u << r;
-		return l->iova + r * xl_entry_size(l) + 0x123;
-	}
-	*mask = 1;
-	return l->iova + l->size / 2 + 0x5a8;
-}
-
-static void hw_write(struct xu_table *t, const struct xl *l, uint64_t iova)
-{
-	uint64_t oa = ~0ull;
-	int err = genpt_hw_access(t->pt, iova, GENPT_ACCESS_WRITE, &oa);
-
-	cr_assert_eq(err, 0, "%s: hw write 0x%llx: %d", t->mode->name, ULL(iova), err);
-	cr_assert_eq(oa, l->oa + (iova - l->iova), "hw write 0x%llx: oa 0x%llx", ULL(iova), ULL(oa));
 }
 
 static void set_tracking(struct xu_table *t, bool on)
@@ -239,162 +197,6 @@ static int harvest(struct xu_table *t, uint64_t first, uint64_t len, unsigned in
 struct span {
 	uint64_t first, last;
 };
-
-/*
- * Harvest [qf, qf + qlen) into a fresh pre-patterned bitmap and compare it
- * with the @nrep spans @rep (their parts inside the query: nothing outside
- * is ever reported), and the gather with [gs, gl] (gs > gl: empty).
- */
-static void harvest_expect_s(struct xu_table *t, uint64_t bm_iova, uint64_t bm_len,
-			     unsigned int ps, uint64_t qf, uint64_t qlen, unsigned int flags,
-			     const struct span *rep, unsigned int nrep, uint64_t gs,
-			     uint64_t gl, const char *what)
-{
-	struct bmap b;
-	struct genpt_gather g;
-	uint64_t ql = qf + (qlen - 1);
-	int err;
-
-	bmap_init(&b, bm_iova, bm_len, ps);
-	bmap_preset(&b, ps + qf / XU_4K);
-	genpt_gather_init(&g);
-	err = harvest(t, qf, qlen, flags, &b, &g);
-	cr_assert_eq(err, 0, "%s: %s: read_and_clear_dirty [0x%llx, 0x%llx]: %d", t->mode->name,
-		     what, ULL(qf), ULL(ql), err);
-	for (unsigned int i = 0; i < nrep; i++)
-		bmap_expect(&b, qf, ql, rep[i].first, rep[i].last);
-	bmap_check(&b, what);
-	check_gather(&g, gs, gl, what);
-	cr_assert_eq(genpt_gather_release(t->pt, &g), 0);
-	bmap_fini(&b);
-}
-
-/* As harvest_expect_s(), with the @ndirty dirty leaves expected. */
-static void harvest_expect_g(struct xu_table *t, uint64_t bm_iova, uint64_t bm_len,
-			     unsigned int ps, uint64_t qf, uint64_t qlen, unsigned int flags,
-			     const struct xl *const *dirty, unsigned int ndirty, uint64_t gs,
-			     uint64_t gl, const char *what)
-{
-	struct span rep[16];
-
-	cr_assert_leq(ndirty, 16u, "test bug: too many dirty leaves");
-	for (unsigned int i = 0; i < ndirty; i++)
-		rep[i] = (struct span){ dirty[i]->iova, xl_last(dirty[i]) };
-	harvest_expect_s(t, bm_iova, bm_len, ps, qf, qlen, flags, rep, ndirty, gs, gl, what);
-}
-
-static void harvest_expect(struct xu_table *t, uint64_t bm_iova, uint64_t bm_len,
-			   unsigned int ps, uint64_t qf, uint64_t qlen, unsigned int flags,
-			   const struct xl *const *dirty, unsigned int ndirty,
-			   const struct xl *cleaned, const char *what)
-{
-	harvest_expect_g(t, bm_iova, bm_len, ps, qf, qlen, flags, dirty, ndirty,
-			 cleaned ? cleaned->iova : 1, cleaned ? xl_last(cleaned) : 0, what);
-}
-
-/* ---- bitmap shapes ------------------------------------------------------------------ */
-
-/*
- * The cleaning half of bitmap_shapes: with ps 16 and the base 3 pages
- * before, a query from the middle of leaf 0 to the middle of the last
- * reports every dirty leaf's part inside it and cleans every dirty leaf it
- * meets whole, the two it straddles included, so the gather runs from the
- * start of leaf 0 to the end of the last.  Their parts outside are carried:
- * NO_CLEAR queries in every bitmap shape report exactly them and keep
- * them, the next cleaning query reports them once, and then nothing is
- * left.
- */
-static void shapes_clean_and_carry(struct xu_table *t, const struct xl *ls, unsigned int nls,
-				   const struct xl *const *dirty, unsigned int nd,
-				   const unsigned int *shifts, unsigned int nshifts)
-{
-	const struct xl *first = &ls[0], *last = &ls[nls - 1];
-	uint64_t lo = first->iova, hi = xl_last(last);
-	uint64_t qf = first->iova + 12345 * XU_4K, ql = last->iova + 777 * XU_4K - 1;
-	uint64_t bm_iova = lo - 3 * XU_64K, bm_len = hi - lo + 1 + 8 * XU_64K;
-	const struct span ends[2] = { { first->iova, qf - 1 }, { ql + 1, hi } };
-
-	harvest_expect_g(t, bm_iova, bm_len, 16, qf, ql - qf + 1, 0, dirty, nd, first->iova, hi,
-			 "clean harvest");
-	for (unsigned int i = 0; i < nls; i++)
-		xl_check(t, &ls[i], 0, "cleaned whole, the straddled ones too");
-	for (unsigned int si = 0; si < nshifts; si++) {
-		uint64_t page = 1ull << shifts[si];
-		uint64_t b_iova = (lo & ~(page - 1)) - 3 * page;
-		uint64_t b_last = (((hi + 1) + page - 1) & ~(page - 1)) + 5 * page - 1;
-		char w[64];
-
-		snprintf(w, sizeof(w), "ps %u: NO_CLEAR over the carried ends", shifts[si]);
-		harvest_expect_s(t, b_iova, b_last - b_iova + 1, shifts[si], lo - 2 * XU_4K,
-				 hi - lo + 1 + 5 * XU_4K, GENPT_DIRTY_NO_CLEAR, ends, 2, 1, 0, w);
-	}
-	harvest_expect_s(t, bm_iova, bm_len, 16, bm_iova, bm_len, 0, ends, 2, 1, 0,
-			 "the carried ends");
-	harvest_expect_s(t, bm_iova, bm_len, 16, bm_iova, bm_len, 0, NULL, 0, 1, 0,
-			 "second pass");
-}
-
-void xs_dirty_bitmap_shapes(int mode)
-{
-	static const unsigned int shifts[] = { 12, 16, 21, 30 };
-	const uint64_t R = 0x1000000000ull;
-	bool amd = xu_modes[mode].fam == XU_FAM_AMDV1;
-	uint64_t k64 = amd ? XU_64K : XU_4K;
-	struct xu_table t;
-	struct xl ls[] = {
-		{ R + XU_1G, XU_1G, 0x40000000, XS_RW },                          /* 0: dirty */
-		{ R + 2 * XU_1G, XU_2M, 0x80000000, XS_RW },                      /* 1 */
-		{ R + 2 * XU_1G + XU_2M, XU_2M, 0x80200000, XS_RW },              /* 2: dirty */
-		{ R + 2 * XU_1G + 3 * XU_2M, XU_2M, 0x80600000, RO },             /* 3 */
-		{ R + 2 * XU_1G + 8 * XU_2M, k64, 0x1000000, XS_RW },             /* 4 */
-		{ R + 2 * XU_1G + 8 * XU_2M + XU_64K, k64, 0x1010000, XS_RW },    /* 5: dirty */
-		{ R + 2 * XU_1G + 8 * XU_2M + 3 * XU_64K, XU_4K, 0x2000, XS_RW }, /* 6: dirty */
-		{ R + 2 * XU_1G + 8 * XU_2M + 3 * XU_64K + XU_4K, XU_4K, 0x3000, XS_RW }, /* 7 */
-		{ R + 2 * XU_1G + 8 * XU_2M + 3 * XU_64K + 5 * XU_4K, XU_4K, 0x4000, XS_RW }, /* 8: dirty */
-		{ R + 5 * XU_1G, XU_1G, 0xc0000000, XS_RW },                      /* 9: dirty */
-	};
-	const unsigned int nls = sizeof(ls) / sizeof(ls[0]);
-	const struct xl *dirty[] = { &ls[0], &ls[2], &ls[5], &ls[6], &ls[8], &ls[9] };
-	const unsigned int nd = sizeof(dirty) / sizeof(dirty[0]);
-	uint64_t lo = ls[0].iova, hi = xl_last(&ls[nls - 1]);
-	const uint64_t qs[][2] = {
-		{ lo - 2 * XU_4K, hi + 3 * XU_4K },
-		{ lo + 3 * XU_4K, ls[2].iova + XU_2M / 2 - 1 },
-		{ ls[0].iova + XU_1G / 2 + 7 * XU_4K, ls[0].iova + XU_1G / 2 + 8 * XU_4K - 1 },
-		{ ls[5].iova + 3 * XU_4K * amd, ls[8].iova + XU_4K - 1 },
-		{ ls[9].iova + XU_2M + XU_4K, hi - XU_2M - XU_4K },
-		{ ls[1].iova, ls[4].iova + XU_64K - 1 },
-	};
-	unsigned int wm;
-
-	xu_table_init(&t, mode, 0, 1ull << 30);
-	set_tracking(&t, true);
-	for (unsigned int i = 0; i < nls; i++)
-		xl_map(&t, &ls[i]);
-	for (unsigned int i = 0; i < nd; i++)
-		hw_write(&t, dirty[i], xl_write_addr(dirty[i], &wm));
-	for (unsigned int si = 0; si < 4; si++) {
-		unsigned int ps = shifts[si];
-		uint64_t page = 1ull << ps;
-		uint64_t bm_iova = (lo & ~(page - 1)) - 3 * page;
-		uint64_t bm_last = (((hi + 1) + page - 1) & ~(page - 1)) + 5 * page - 1;
-
-		for (unsigned int q = 0; q < sizeof(qs) / sizeof(qs[0]); q++) {
-			char w[64];
-
-			snprintf(w, sizeof(w), "ps %u query %u", ps, q);
-			harvest_expect(&t, bm_iova, bm_last - bm_iova + 1, ps, qs[q][0],
-				       qs[q][1] - qs[q][0] + 1, GENPT_DIRTY_NO_CLEAR, dirty, nd,
-				       NULL, w);
-		}
-	}
-	for (unsigned int i = 0; i < nd; i++) {
-		xl_write_addr(dirty[i], &wm);
-		xl_check(&t, dirty[i], wm, "still dirty after NO_CLEAR");
-	}
-	shapes_clean_and_carry(&t, ls, nls, dirty, nd, shifts, 4);
-	xu_table_fini(&t);
-}
 
 /* ---- randomized model --------------------------------------------------------------- */
 
