@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "dsuite.h"
 
@@ -216,18 +215,25 @@ static void leaf_sizes(const struct df_cfg *c)
 	}
 }
 
-static void leaf_sizes_of(const char *prefix)
+Test(fmt_dirty, leaf_sizes_riscv) { ds_each_named("riscv/", leaf_sizes); }
+Test(fmt_dirty, leaf_sizes_armv8_4k)
 {
-	size_t len = strlen(prefix);
-
-	for (unsigned int i = 0; i < df_ncfgs; i++)
-		if (!strncmp(df_cfgs[i].name, prefix, len))
-			leaf_sizes(&df_cfgs[i]);
+	ds_each_named("armv8/s1-4k", leaf_sizes);
+	ds_each_named("armv8/s2-4k", leaf_sizes);
 }
-
-Test(fmt_dirty, leaf_sizes_riscv) { leaf_sizes_of("riscv/"); }
-Test(fmt_dirty, leaf_sizes_armv8_4k) { leaf_sizes_of("armv8/s1-4k"); leaf_sizes_of("armv8/s2-4k"); }
-Test(fmt_dirty, leaf_sizes_armv8_16k) { leaf_sizes_of("armv8/s1-16k"); leaf_sizes_of("armv8/s2-16k"); }
-Test(fmt_dirty, leaf_sizes_armv8_64k) { leaf_sizes_of("armv8/s1-64k"); leaf_sizes_of("armv8/s2-64k"); }
-Test(fmt_dirty, leaf_sizes_x86_64_vtdss) { leaf_sizes_of("x86-64/"); leaf_sizes_of("vtdss/"); }
-Test(fmt_dirty, leaf_sizes_amdv1, .timeout = 300) { leaf_sizes_of("amdv1/"); }
+Test(fmt_dirty, leaf_sizes_armv8_16k)
+{
+	ds_each_named("armv8/s1-16k", leaf_sizes);
+	ds_each_named("armv8/s2-16k", leaf_sizes);
+}
+Test(fmt_dirty, leaf_sizes_armv8_64k)
+{
+	ds_each_named("armv8/s1-64k", leaf_sizes);
+	ds_each_named("armv8/s2-64k", leaf_sizes);
+}
+Test(fmt_dirty, leaf_sizes_x86_64_vtdss)
+{
+	ds_each_named("x86-64/", leaf_sizes);
+	ds_each_named("vtdss/", leaf_sizes);
+}
+Test(fmt_dirty, leaf_sizes_amdv1, .timeout = 300) { ds_each_named("amdv1/", leaf_sizes); }

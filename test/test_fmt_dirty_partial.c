@@ -14,7 +14,6 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "dsuite.h"
 
@@ -186,37 +185,45 @@ static void partial(const struct df_cfg *c, unsigned int shift)
 	free(p);
 }
 
-/* Every leaf size of @c from two granules to 2 GiB that fits ten times. */
-static void partial_all(const char *prefix)
+/* Every leaf size of @c from two granules to 2 GiB that fits 16 times. */
+static void partial_all(const struct df_cfg *c)
 {
-	size_t len = strlen(prefix);
+	struct df_table probe;
+	unsigned int shifts[64], n;
+	uint64_t half, gran;
 
-	for (unsigned int i = 0; i < df_ncfgs; i++) {
-		const struct df_cfg *c = &df_cfgs[i];
-		struct df_table probe;
-		unsigned int shifts[64], n;
-		uint64_t half;
+	df_init(&probe, c, 1ull << 24);
+	n = df_shifts(&probe, shifts);
+	half = df_half(&probe);
+	gran = df_gran(&probe);
+	df_fini(&probe);
+	for (unsigned int k = 0; k < n; k++) {
+		uint64_t size = 1ull << shifts[k];
 
-		if (strncmp(c->name, prefix, len))
-			continue;
-		df_init(&probe, c, 1ull << 24);
-		n = df_shifts(&probe, shifts);
-		half = df_half(&probe);
-		for (unsigned int k = 0; k < n; k++) {
-			uint64_t size = 1ull << shifts[k];
-
-			if (size < 2 * df_gran(&probe) || shifts[k] > 31 ||
-			    (half && 16 * size > half))
-				continue;
+		if (size >= 2 * gran && shifts[k] <= 31 && (!half || 16 * size <= half))
 			partial(c, shifts[k]);
-		}
-		df_fini(&probe);
 	}
 }
 
-Test(fmt_dirty_partial, riscv) { partial_all("riscv/"); }
-Test(fmt_dirty_partial, armv8_4k) { partial_all("armv8/s1-4k"); partial_all("armv8/s2-4k"); }
-Test(fmt_dirty_partial, armv8_16k) { partial_all("armv8/s1-16k"); partial_all("armv8/s2-16k"); }
-Test(fmt_dirty_partial, armv8_64k) { partial_all("armv8/s1-64k"); partial_all("armv8/s2-64k"); }
-Test(fmt_dirty_partial, x86_64_vtdss) { partial_all("x86-64/"); partial_all("vtdss/"); }
-Test(fmt_dirty_partial, amdv1, .timeout = 300) { partial_all("amdv1/"); }
+Test(fmt_dirty_partial, riscv) { ds_each_named("riscv/", partial_all); }
+Test(fmt_dirty_partial, armv8_4k)
+{
+	ds_each_named("armv8/s1-4k", partial_all);
+	ds_each_named("armv8/s2-4k", partial_all);
+}
+Test(fmt_dirty_partial, armv8_16k)
+{
+	ds_each_named("armv8/s1-16k", partial_all);
+	ds_each_named("armv8/s2-16k", partial_all);
+}
+Test(fmt_dirty_partial, armv8_64k)
+{
+	ds_each_named("armv8/s1-64k", partial_all);
+	ds_each_named("armv8/s2-64k", partial_all);
+}
+Test(fmt_dirty_partial, x86_64_vtdss)
+{
+	ds_each_named("x86-64/", partial_all);
+	ds_each_named("vtdss/", partial_all);
+}
+Test(fmt_dirty_partial, amdv1, .timeout = 300) { ds_each_named("amdv1/", partial_all); }

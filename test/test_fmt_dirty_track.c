@@ -217,9 +217,5 @@ static bool tracking(const struct df_cfg *cfg)
 
 Test(fmt_dirty_track, tracking_on_off_every_configuration)
 {
-	unsigned int ran = 0;
-
-	for (unsigned int i = 0; i < df_ncfgs; i++)
-		ran += tracking(&df_cfgs[i]);
-	cr_assert_eq(ran, df_ncfgs - 3, "ran on %u configurations", ran);
+	ds_each_cfg(tracking, 3);
 }

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ---- leaves ------------------------------------------------------------ */
 
@@ -283,6 +284,29 @@ void ds_expect(struct df_table *t, const struct ds_q *q, const struct ds_leaf *c
 {
 	ds_expect_leaves(t, q, d, n, cleaned ? cleaned->iova : 1, cleaned ? ds_last(cleaned) : 0,
 			 what);
+}
+
+void ds_each_cfg(bool (*fn)(const struct df_cfg *c), unsigned int skipped)
+{
+	unsigned int ran = 0;
+
+	for (unsigned int i = 0; i < df_ncfgs; i++)
+		ran += fn(&df_cfgs[i]);
+	cr_assert_eq(ran, df_ncfgs - skipped, "ran on %u configurations of %u, %u expected", ran,
+		     df_ncfgs, df_ncfgs - skipped);
+}
+
+void ds_each_named(const char *prefix, void (*fn)(const struct df_cfg *c))
+{
+	size_t len = strlen(prefix);
+	unsigned int ran = 0;
+
+	for (unsigned int i = 0; i < df_ncfgs; i++)
+		if (!strncmp(df_cfgs[i].name, prefix, len)) {
+			fn(&df_cfgs[i]);
+			ran++;
+		}
+	cr_assert_gt(ran, 0u, "no configuration %s*", prefix);
 }
 
 uint64_t ds_rnd(uint64_t *s)

@@ -134,6 +134,12 @@ static inline unsigned int ds_leaf_ps(unsigned int shift)
 	return shift <= 30 ? 12 : shift - 18;
 }
 
+/* Run @fn on every configuration; asserts it ran (returned true) on all
+ * but @skipped of them. */
+void ds_each_cfg(bool (*fn)(const struct df_cfg *c), unsigned int skipped);
+/* Run @fn on every configuration whose name starts with @prefix. */
+void ds_each_named(const char *prefix, void (*fn)(const struct df_cfg *c));
+
 /* splitmix64 */
 uint64_t ds_rnd(uint64_t *s);
 uint64_t ds_rnd_below(uint64_t *s, uint64_t n);
