@@ -266,14 +266,6 @@ static void map_leaf(struct tbl *t, const struct leaf *l)
 		     ULL(l->size), ULL(l->oa), l->prot, err);
 }
 
-/* Where a test writes a leaf: member 7 of a run, the middle of others. */
-static uint64_t leaf_write_addr(const struct leaf *l)
-{
-	if (leaf_members(l) > 1)
-		return l->iova + 7 * SZ_4K + 0x123;
-	return l->iova + l->size / 2 + 0x5a8;
-}
-
 static void hw_write(struct tbl *t, const struct leaf *l, uint64_t iova)
 {
 	uint64_t oa = ~0ull;
@@ -281,16 +273,6 @@ static void hw_write(struct tbl *t, const struct leaf *l, uint64_t iova)
 
 	cr_assert_eq(err, 0, "hw write %#llx: %d", ULL(iova), err);
 	cr_assert_eq(oa, l->oa + (iova - l->iova), "hw write %#llx: oa %#llx", ULL(iova),
-		     ULL(oa));
-}
-
-static void hw_read(struct tbl *t, const struct leaf *l, uint64_t iova)
-{
-	uint64_t oa = ~0ull;
-	int err = genpt_hw_access(t->pt, iova, GENPT_ACCESS_READ, &oa);
-
-	cr_assert_eq(err, 0, "hw read %#llx: %d", ULL(iova), err);
-	cr_assert_eq(oa, l->oa + (iova - l->iova), "hw read %#llx: oa %#llx", ULL(iova),
 		     ULL(oa));
 }
 

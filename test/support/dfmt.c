@@ -248,7 +248,7 @@ static void riscv_leaf_entry(const struct df_table *t, uint64_t e, uint64_t size
 			     unsigned int prot, unsigned int i, const char *what)
 {
 	bool napot = df_members(t, size) > 1;
-	uint64_t want_ppn = napot ? (((oa >> 12) & ~0xfull) | 0x8) : (oa + i * df_entry_size(t, size)) >> 12;
+	uint64_t want_ppn = napot ? (((oa >> 12) & ~0xfull) | 0x8) : oa >> 12;
 	uint64_t need = TU_PTE_V | TU_PTE_R | TU_PTE_U | TU_PTE_A;
 
 	cr_assert_eq(e & need, need, "%s: %s: member %u lacks V/R/U/A: %#llx", t->name, what, i,
