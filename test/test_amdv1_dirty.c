@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_amdv1_dirty.c - harvesting AMD v1 D bits (bit 6) set by the
- * reference walk on one replica of a page: every page size of every Mode,
- * partial queries over runs, NO_CLEAR, NULL bitmaps, the gather, tracking
+ * reference walk on one replica of a page: NO_CLEAR, NULL bitmaps, the gather, tracking
  * on/off, bitmap shapes, a randomized model and concurrent writers against
  * harvesters.
  */
@@ -10,25 +9,6 @@
 
 #include "x86_suite.h"
 
-Test(amdv1_dirty, every_page_size_modes_1_to_3)
-{
-	xs_dirty_all_sizes(XU_AMD_1);
-	xs_dirty_all_sizes(XU_AMD_2);
-	xs_dirty_all_sizes(XU_AMD_3);
-}
-Test(amdv1_dirty, every_page_size_mode_4, .timeout = 120) { xs_dirty_all_sizes(XU_AMD_4); }
-Test(amdv1_dirty, every_page_size_mode_5, .timeout = 120) { xs_dirty_all_sizes(XU_AMD_5); }
-Test(amdv1_dirty, every_page_size_mode_6, .timeout = 120) { xs_dirty_all_sizes(XU_AMD_6); }
-Test(amdv1_dirty, partial_queries)
-{
-	static const unsigned int s[] = { 13, 14, 16, 20, 21, 22, 25, 30, 31 };
-
-	for (unsigned int i = 0; i < sizeof(s) / sizeof(s[0]); i++)
-		xs_dirty_partial(XU_AMD_4, s[i]);
-}
-Test(amdv1_dirty, flags_null_bitmap_and_gather) { xs_dirty_flags_gather(XU_AMD_3); }
-Test(amdv1_dirty, tracking_on_off) { xs_dirty_tracking_on_off(XU_AMD_6); }
-Test(amdv1_dirty, bitmap_shapes) { xs_dirty_bitmap_shapes(XU_AMD_4); }
 Test(amdv1_dirty, random_against_model, .timeout = 120)
 {
 	xs_dirty_random(XU_AMD_4, 0x5eeda4, 300);

@@ -7,17 +7,6 @@
 
 #include "x86_suite.h"
 
-Test(vtdss_dirty, every_page_size_three_level) { xs_dirty_all_sizes(XU_VTD_39); }
-Test(vtdss_dirty, every_page_size_four_level) { xs_dirty_all_sizes(XU_VTD_48); }
-Test(vtdss_dirty, every_page_size_five_level) { xs_dirty_all_sizes(XU_VTD_57); }
-Test(vtdss_dirty, partial_queries)
-{
-	xs_dirty_partial(XU_VTD_39, 21);
-	xs_dirty_partial(XU_VTD_48, 30);
-}
-Test(vtdss_dirty, flags_null_bitmap_and_gather) { xs_dirty_flags_gather(XU_VTD_39); }
-Test(vtdss_dirty, tracking_on_off) { xs_dirty_tracking_on_off(XU_VTD_48); }
-Test(vtdss_dirty, bitmap_shapes) { xs_dirty_bitmap_shapes(XU_VTD_48); }
 Test(vtdss_dirty, random_against_model, .timeout = 120)
 {
 	xs_dirty_random(XU_VTD_48, 0x5eedd7, 300);

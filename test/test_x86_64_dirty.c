@@ -1,24 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_x86_64_dirty.c - harvesting x86-64 D bits (bit 6) set by the
- * reference walk: every page size in both modes, partial queries,
- * NO_CLEAR, NULL bitmaps, the gather, tracking on/off, bitmap shapes, a
+ * reference walk: NO_CLEAR, NULL bitmaps, the gather, tracking on/off, bitmap shapes, a
  * randomized model and concurrent writers against harvesters.
  */
 #include <criterion/criterion.h>
 
 #include "x86_suite.h"
 
-Test(x86_64_dirty, every_page_size_four_level) { xs_dirty_all_sizes(XU_X86_48); }
-Test(x86_64_dirty, every_page_size_five_level) { xs_dirty_all_sizes(XU_X86_57); }
-Test(x86_64_dirty, partial_queries)
-{
-	xs_dirty_partial(XU_X86_48, 21);
-	xs_dirty_partial(XU_X86_57, 30);
-}
-Test(x86_64_dirty, flags_null_bitmap_and_gather) { xs_dirty_flags_gather(XU_X86_48); }
-Test(x86_64_dirty, tracking_on_off) { xs_dirty_tracking_on_off(XU_X86_57); }
-Test(x86_64_dirty, bitmap_shapes) { xs_dirty_bitmap_shapes(XU_X86_48); }
 Test(x86_64_dirty, random_against_model, .timeout = 120)
 {
 	xs_dirty_random(XU_X86_48, 0x5eed86, 300);

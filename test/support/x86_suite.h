@@ -75,16 +75,6 @@ void xs_err_configs(enum xu_family fam);
 
 /* ---- dirty (x86_suite_dirty.c) --------------------------------------- */
 
-/* The life of one leaf of 2^shift bytes (RISC-V test_dirty.c's
- * leaf_cycle), at a low address or at the top of the space. */
-void xs_dirty_leaf_cycle(int mode, unsigned int shift, bool top);
-void xs_dirty_readonly(int mode, unsigned int shift);
-/* every leaf size of the mode, both cycles */
-void xs_dirty_all_sizes(int mode);
-void xs_dirty_partial(int mode, unsigned int shift);
-void xs_dirty_flags_gather(int mode);
-void xs_dirty_tracking_on_off(int mode);
-void xs_dirty_bitmap_shapes(int mode);
 void xs_dirty_random(int mode, uint64_t seed, unsigned int iters);
 void xs_dirty_concurrent(int mode);
 
