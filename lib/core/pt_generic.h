@@ -414,6 +414,62 @@ static int pt_map_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	return 0;
 }
 
+/*
+ * True when [va, last] lies in one level-0 table, short of a whole level-1
+ * entry, and no run can form in it: the general walk would only descend
+ * at every level above and write plain leaves at level 0 (most maps by a
+ * driver: a page or a few).
+ */
+static inline bool pt_map_is_small(const struct genpt *pt, uint64_t va,
+				   uint64_t last, uint64_t oa_minus_iova)
+{
+	unsigned int shift1 = fmt_level_shift(pt, 1), s0 = fmt_level_shift(pt, 0);
+	uint32_t mask = fmt_run_mask(pt, 0);
+	uint64_t min_run_m1;
+
+	if (pt->levels < 2 || (va >> shift1) != (last >> shift1) ||
+	    last - va >= (1ull << shift1) - 1)
+		return false;
+	if (!mask)
+		return true;
+	min_run_m1 = (1ull << (s0 + (unsigned int)__builtin_ctz(mask))) - 1;
+	return last - va < min_run_m1 || (oa_minus_iova & min_run_m1);
+}
+
+/*
+ * The map of a small range (pt_map_is_small()): straight down the index
+ * path, adding tables as pt_map_descend() would, then one level-0 loop.
+ * The call covers no table's whole span, so a table it added stays on
+ * failure, as in the general walk.
+ */
+static int pt_map_small(struct genpt *pt, uint64_t va, uint64_t last,
+			struct pt_map_arg *a)
+{
+	uint64_t *table = pt->root;
+	struct pt_span s;
+	unsigned int cnt, n;
+
+	for (unsigned int lvl = pt->levels - 1; lvl > 0; lvl--) {
+		bool fresh;
+		int err = 0;
+
+		table = pt_map_child(pt, lvl, &table[pt_index(pt, lvl, va)], &fresh, &err);
+		if (!table)
+			return err;
+	}
+	s = pt_span_of(pt, 0, va, last);
+	cnt = s.last_idx - s.first + 1;
+	n = pt_map_plain0(pt, table, s.first, cnt, s.shift, va + a->oa_minus_iova, a->attrs);
+	if (n) {
+		a->any = true;
+		a->done_last = va + (((uint64_t)n << s.shift) - 1);
+	}
+	if (n < cnt)
+		return -EEXIST; /* undone (and flushed) by the caller */
+	pt_flush(pt, table, s.first, cnt);
+	return 0;
+}
+
 static int pt_gen_map(struct genpt *pt, uint64_t iova, uint64_t last,
 		      uint64_t oa, unsigned int prot,
 		      struct genpt_gather *gather)
@@ -423,7 +479,9 @@ static int pt_gen_map(struct genpt *pt, uint64_t iova, uint64_t last,
 		.attrs = fmt_leaf_attrs(pt, prot, pt_tracking(pt)),
 		.gather = gather,
 	};
-	int err = pt_map_level(pt, pt->levels - 1, pt->root, iova, last, &a);
+	int err = pt_map_is_small(pt, iova, last, a.oa_minus_iova) ?
+			  pt_map_small(pt, iova, last, &a) :
+			  pt_map_level(pt, pt->levels - 1, pt->root, iova, last, &a);
 
 	if (err && a.any) {
 		/* All or nothing: the range was empty up to the failure, so
