@@ -61,15 +61,16 @@ static inline unsigned int pt_map_plain0(const struct genpt *pt,
  */
 static inline bool pt_line_plain0(const struct genpt *pt, const uint64_t *p)
 {
-	bool plain = true;
+	unsigned int plain = 1; /* bitwise: no branch per entry */
 
 	PT_UNROLL_LINE
 	for (unsigned int k = 0; k < 8; k++) {
 		uint64_t e = pt_load(&p[k]);
 
-		plain &= (fmt_kind(pt, 0, e) == PT_LEAF) & (fmt_leaf_run(pt, 0, e) == 0);
+		plain &= (unsigned int)(fmt_kind(pt, 0, e) == PT_LEAF) &
+			 (unsigned int)(fmt_leaf_run(pt, 0, e) == 0);
 	}
-	return plain;
+	return plain != 0;
 }
 
 /*
