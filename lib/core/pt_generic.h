@@ -137,6 +137,8 @@ static void pt_unlink_child(struct genpt *pt, unsigned int lvl,
 	pt_retire_child(pt, lvl, s, i, child, g);
 }
 
+#include "core/pt_level0.h"
+
 /* ---------------------------------------------------------------- map -- */
 
 struct pt_map_arg {
@@ -147,22 +149,29 @@ struct pt_map_arg {
 	struct genpt_gather *gather;
 };
 
-/* The largest run (log2 entries) that fits at @va / @oa within @last. */
+/*
+ * The largest run (log2 entries) that fits at @va / @oa within @last: a
+ * run of 2^(shift + k) bytes needs both addresses aligned to it and the
+ * range at least that long, so k is bounded by the smaller of the two
+ * log2s; the largest allowed size under that bound is the answer (no loop
+ * over the sizes: AMD v1 allows eight at each level and a map asks once per
+ * entry).
+ */
 static inline unsigned int pt_pick_run(const struct genpt *pt, unsigned int lvl,
 				       unsigned int shift, uint64_t va,
 				       uint64_t oa, uint64_t last)
 {
 	uint32_t mask = fmt_run_mask(pt, lvl);
+	uint64_t len = last - va + 1; /* 0: the whole 2^64 */
+	unsigned int align = (va | oa) ? (unsigned int)__builtin_ctzll(va | oa) : 64;
+	unsigned int fit = len ? 63u - (unsigned int)__builtin_clzll(len) : 64;
+	unsigned int lim = align < fit ? align : fit;
 
-	while (mask) {
-		unsigned int k = 31u - (unsigned int)__builtin_clz(mask);
-		uint64_t bytes_m1 = shift + k < 64 ? (1ull << (shift + k)) - 1 : UINT64_MAX;
-
-		if (!((va | oa) & bytes_m1) && last - va >= bytes_m1)
-			return k;
-		mask &= ~(1u << k);
-	}
-	return 0;
+	if (!mask || lim <= shift)
+		return 0;
+	if (lim - shift < 31)
+		mask &= (2u << (lim - shift)) - 1;
+	return mask ? 31u - (unsigned int)__builtin_clz(mask) : 0;
 }
 
 /* True when nothing below the table entry @e of level @lvl maps anything. */
@@ -264,6 +273,16 @@ static int pt_map_leaves(struct genpt *pt, unsigned int lvl, uint64_t *table,
 						  oa + ((uint64_t)j << s->shift),
 						  run_log2, a->attrs),
 				    a->gather);
+	} else if (lvl == 0) {
+		unsigned int n = pt_map_plain0(pt, table, i, cnt, s->shift, oa, a->attrs);
+
+		if (n < cnt) {
+			if (n) {
+				a->any = true;
+				a->done_last = va + (((uint64_t)n << s->shift) - 1);
+			}
+			return -EEXIST; /* undone (and flushed) by the caller */
+		}
 	} else {
 		for (unsigned int j = 0; j < cnt; j++) {
 			uint64_t leaf_oa = oa + ((uint64_t)j << s->shift);
@@ -395,6 +414,62 @@ static int pt_map_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 	return 0;
 }
 
+/*
+ * True when [va, last] lies in one level-0 table, short of a whole level-1
+ * entry, and no run can form in it: the general walk would only descend
+ * at every level above and write plain leaves at level 0 (most maps by a
+ * driver: a page or a few).
+ */
+static inline bool pt_map_is_small(const struct genpt *pt, uint64_t va,
+				   uint64_t last, uint64_t oa_minus_iova)
+{
+	unsigned int shift1 = fmt_level_shift(pt, 1), s0 = fmt_level_shift(pt, 0);
+	uint32_t mask = fmt_run_mask(pt, 0);
+	uint64_t min_run_m1;
+
+	if (pt->levels < 2 || (va >> shift1) != (last >> shift1) ||
+	    last - va >= (1ull << shift1) - 1)
+		return false;
+	if (!mask)
+		return true;
+	min_run_m1 = (1ull << (s0 + (unsigned int)__builtin_ctz(mask))) - 1;
+	return last - va < min_run_m1 || (oa_minus_iova & min_run_m1);
+}
+
+/*
+ * The map of a small range (pt_map_is_small()): straight down the index
+ * path, adding tables as pt_map_descend() would, then one level-0 loop.
+ * The call covers no table's whole span, so a table it added stays on
+ * failure, as in the general walk.
+ */
+static int pt_map_small(struct genpt *pt, uint64_t va, uint64_t last,
+			struct pt_map_arg *a)
+{
+	uint64_t *table = pt->root;
+	struct pt_span s;
+	unsigned int cnt, n;
+
+	for (unsigned int lvl = pt->levels - 1; lvl > 0; lvl--) {
+		bool fresh;
+		int err = 0;
+
+		table = pt_map_child(pt, lvl, &table[pt_index(pt, lvl, va)], &fresh, &err);
+		if (!table)
+			return err;
+	}
+	s = pt_span_of(pt, 0, va, last);
+	cnt = s.last_idx - s.first + 1;
+	n = pt_map_plain0(pt, table, s.first, cnt, s.shift, va + a->oa_minus_iova, a->attrs);
+	if (n) {
+		a->any = true;
+		a->done_last = va + (((uint64_t)n << s.shift) - 1);
+	}
+	if (n < cnt)
+		return -EEXIST; /* undone (and flushed) by the caller */
+	pt_flush(pt, table, s.first, cnt);
+	return 0;
+}
+
 static int pt_gen_map(struct genpt *pt, uint64_t iova, uint64_t last,
 		      uint64_t oa, unsigned int prot,
 		      struct genpt_gather *gather)
@@ -404,7 +479,9 @@ static int pt_gen_map(struct genpt *pt, uint64_t iova, uint64_t last,
 		.attrs = fmt_leaf_attrs(pt, prot, pt_tracking(pt)),
 		.gather = gather,
 	};
-	int err = pt_map_level(pt, pt->levels - 1, pt->root, iova, last, &a);
+	int err = pt_map_is_small(pt, iova, last, a.oa_minus_iova) ?
+			  pt_map_small(pt, iova, last, &a) :
+			  pt_map_level(pt, pt->levels - 1, pt->root, iova, last, &a);
 
 	if (err && a.any) {
 		/* All or nothing: the range was empty up to the failure, so
@@ -497,10 +574,15 @@ static void pt_unmap_note(struct pt_unmap_arg *a, const struct pt_span *s,
 static void pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			   uint64_t va, uint64_t last, struct pt_unmap_arg *a)
 {
-	struct pt_span s = pt_span_of(pt, lvl, va, last);
+	struct pt_span s;
 	unsigned int leaves = 0, lo = 0, hi = 0; /* removed here, lo..hi */
 	struct pt_wspan w = { 0 };               /* leaves and links emptied */
 
+	if (lvl == 0 && !a->bm) {
+		pt_unmap_level0(pt, table, va, last, a->gather, &a->unmapped);
+		return;
+	}
+	s = pt_span_of(pt, lvl, va, last);
 	for (unsigned int i = s.first; i <= s.last_idx; i++) {
 		uint64_t e = pt_load_acquire(&table[i]);
 
@@ -522,6 +604,8 @@ static void pt_unmap_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			uint64_t first = pt_entry_va(&s, i), end = first + s.size_m1;
 			uint64_t *child = pt_child(pt, lvl, e);
 
+			if (lvl == 1 && i < s.last_idx)
+				pt_prefetch_table0(pt, pt_load(&table[i + 1]));
 			pt_unmap_level(pt, lvl - 1, child, pt_max(first, va),
 				       pt_min(end, last), a);
 			if (first >= va && end <= last) {
@@ -601,10 +685,12 @@ static int pt_gen_unmap(struct genpt *pt, uint64_t iova, uint64_t last,
 	struct pt_unmap_arg a = { .gather = gather, .bm = bm };
 	uint64_t first, end, oa;
 
-	/* Refuse before touching anything: never split a leaf. */
-	if (pt_find_leaf(pt, iova, &first, &end, &oa) && first < iova)
+	/* Refuse before touching anything: never split a leaf.  The leaf
+	 * at @iova often reaches @last too (a one-page unmap): one walk. */
+	end = iova;
+	if (pt_find_leaf(pt, iova, &first, &end, &oa) && (first < iova || end > last))
 		return -EINVAL;
-	if (pt_find_leaf(pt, last, &first, &end, &oa) && end > last)
+	if (end < last && pt_find_leaf(pt, last, &first, &end, &oa) && end > last)
 		return -EINVAL;
 	pt_unmap_level(pt, pt->levels - 1, pt->root, iova, last, &a);
 	if (bm)
