@@ -169,7 +169,7 @@ struct amw_pdes {
 static bool amw_commit(struct genpt_amdv1_walk *w, const struct amw_pdes *d,
 		       uint64_t *slot, uint64_t e, uint64_t want)
 {
-	if (w->had)
+	if (w->had && w->had_pde)
 		for (unsigned int i = 0; i < d->n; i++)
 			if (amw_set_pde_a(d->slot[i], d->seen[i]))
 				w->ad_written = true;

@@ -70,8 +70,10 @@ enum genpt_amdv1_fault {
  *               changed is read again and the walk redone).  Without it,
  *               this model faults on a page with A=0 or a write to a page
  *               with D=0, which genpt never needs while tracking is off.
- *               With it, A is also set in every PDE the walk read from
- *               memory with A clear (top down, before the page's A/D).
+ * @had_pde:     with @had, A is also set in every PDE the walk read from
+ *               memory with A clear (top down, before the page's A/D): an
+ *               IOMMU whose host A/D update covers PDEs (genpt_hw_access()
+ *               models it for tables with GENPT_FEAT_TABLE_ACCESSED).
  * @psc:         a page directory cache or NULL, as for the x86-64 walk
  *               (hw/x86_64_walk.h); a PDE that skips levels is not cached.
  *
@@ -92,6 +94,7 @@ struct genpt_amdv1_walk {
 	uint64_t va;
 	unsigned int access;
 	bool had;
+	bool had_pde;
 	struct genpt_psc_walk *psc;
 	/* outputs */
 	uint64_t pa;

@@ -127,6 +127,8 @@ static int amdv1_access(const struct hw_target *t, uint64_t iova,
 		.va = iova,
 		.access = access,
 		.had = t->tracking,
+		/* The table's owner says the IOMMU updates PDE A too. */
+		.had_pde = t->cfg.features & GENPT_FEAT_TABLE_ACCESSED,
 		.psc = t->psc,
 	};
 	int err = genpt_amdv1_walk_errno(genpt_amdv1_walk(&w));
