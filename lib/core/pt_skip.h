@@ -98,9 +98,16 @@ static inline enum pt_skip_how pt_skip_enter(const struct genpt *pt,
 	}
 	if (!q->clear || !whole)
 		return PT_SKIP_SCAN;
-	/* An atomic AND: hardware may set A again right now, and must not
-	 * lose that (it then reads "A set" next time). */
-	*e = __atomic_and_fetch(p, ~(a | seen), __ATOMIC_RELAXED);
+	/* A plain store, no locked instruction (one per table a device
+	 * used: the uniform harvest must not pay for the feature).  Software
+	 * edits of the entry are excluded (the range covers its span), and
+	 * hardware writes only A, only into an entry it read with A clear: a
+	 * walk that read it before this store found A set and writes nothing,
+	 * and one that still sets A over it began before the clear, so the
+	 * invalidation of the gather completes it before the next harvest
+	 * (which scans the subtree again: "A clear, S clear"). */
+	*e &= ~(a | seen);
+	__atomic_store_n(p, *e, __ATOMIC_RELAXED);
 	genpt_gather_add_range(q->gather, first, last);
 	return PT_SKIP_SCAN;
 }
