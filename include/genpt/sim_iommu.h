@@ -98,6 +98,30 @@ GENPT_API int genpt_sim_iommu_create(const struct genpt_sim_iommu_config *cfg,
 GENPT_API void genpt_sim_iommu_destroy(struct genpt_sim_iommu *iommu);
 
 /**
+ * genpt_sim_iommu_set_walk_cache() - give the IOMMU a paging-structure
+ * cache (walk cache).
+ * @iommu:   the IOMMU; no DMA may be running.
+ * @entries: cached non-leaf entries (LRU), 1 to 4096; 0 removes the cache.
+ *
+ * Off by default.  With it, a walk of the x86-64, VT-d second-stage and
+ * AMD v1 formats caches the table entries it read from memory (the
+ * address of the next table and the rights so far), and a later walk of
+ * an address below a cached entry starts from that table: it reads and
+ * marks accessed none of the entries above, as the paging-structure caches
+ * of real IOMMUs do.  Other formats ignore it.  genpt_sim_iommu_invalidate()
+ * drops every cached entry whose span meets its range.  This is what makes
+ * a table-accessed harvest (GENPT_FEAT_TABLE_ACCESSED) lose pages when its
+ * gather is not invalidated: a cached entry lets devices write below it
+ * without setting its accessed flag again.
+ *
+ * Return: 0, or a negative errno (the cache as it was).
+ * -EINVAL: a NULL @iommu, @entries above 4096.
+ * -ENOMEM: out of memory.
+ */
+GENPT_API int genpt_sim_iommu_set_walk_cache(struct genpt_sim_iommu *iommu,
+					     unsigned int entries);
+
+/**
  * genpt_sim_iommu_dma() - a device DMA.
  * @iommu:  the IOMMU.
  * @iova:   first address the device accesses.
@@ -160,7 +184,7 @@ GENPT_API int genpt_sim_iommu_invalidate(struct genpt_sim_iommu *iommu,
  * @stale_fills:   walks whose result was not cached because an
  *                 invalidation ran meanwhile.
  * @invalidations: genpt_sim_iommu_invalidate() calls.
- * @dropped:       IOTLB entries removed by invalidations.
+ * @dropped:       IOTLB and walk-cache entries removed by invalidations.
  */
 struct genpt_sim_iommu_stats {
 	uint64_t dma_pages;

@@ -78,8 +78,9 @@ enum genpt_format {
 };
 
 /*
- * Feature bits for genpt_config.features.  A bit that does not belong to the
- * configured format makes genpt_create() fail with -EINVAL.
+ * Feature bits for genpt_config.features.  A format-specific bit that does
+ * not belong to the configured format makes genpt_create() fail with
+ * -EINVAL.
  */
 #define GENPT_FEAT_RISCV_GSTAGE (1ull << 0)  /* second stage (iohgatp): SvNNx4 */
 #define GENPT_FEAT_RISCV_SVNAPOT (1ull << 1) /* 64 KiB NAPOT leaves (16 x 4K) */
@@ -89,6 +90,32 @@ enum genpt_format {
 #define GENPT_FEAT_ARMV8_DBM (1ull << 10)    /* HTTU dirty state via DBM */
 /* x86 formats: bits 16..31.  GENPT_FMT_X86_64 and GENPT_FMT_AMDV1 take none. */
 #define GENPT_FEAT_VTDSS_SNP (1ull << 16)    /* VT-d snoop control (ECAP.SC): GENPT_CACHE leaves get SNP */
+/*
+ * Every format: bits 48..63.  A format that cannot do one makes
+ * genpt_create() fail with -EOPNOTSUPP (after the -EINVAL checks).
+ *
+ * GENPT_FEAT_TABLE_ACCESSED: hardware sets an accessed flag in the table
+ * entries it walks through (x86-64 paging-structure A; VT-d second stage A
+ * with SSADE; AMD v1 PDE A with host A/D update, DTE HAD), and the harvest
+ * uses it to skip every subtree no device walked into since the harvest
+ * before.  A genpt_read_and_clear_dirty() that cleans and covers a table
+ * entry's whole span clears the flag of an entry hardware set, and adds the
+ * entry's whole span to the gather: the paging-structure caches must forget
+ * the entry (VT-d page-selective invalidation without IH, AMD
+ * INVALIDATE_IOMMU_PAGES with PDE = 1), or a device keeps writing below it
+ * through the cached entry without setting the flag again.  The next such
+ * harvest scans the subtree once more (to catch what a cached entry let
+ * through before the invalidation completed) and then marks it seen in a
+ * bit hardware ignores; from then on the subtree is skipped until
+ * hardware sets the flag again.  The condition: the gather of a harvest is
+ * invalidated, paging-structure caches included, before the next harvest
+ * of its range, and after switching tracking on (as for the leaves).  The
+ * cost: every harvest's gather spans each table a device used (often the
+ * whole range), walks after it refill the paging-structure caches, and
+ * hardware writes the flag again on the first walk.  Only while tracking
+ * is on; X86-64, VT-d second stage, AMD v1.
+ */
+#define GENPT_FEAT_TABLE_ACCESSED (1ull << 48)
 
 /* prot bits for genpt_map(). READ or WRITE is required. */
 #define GENPT_READ (1u << 0)
@@ -284,7 +311,8 @@ struct genpt;
  * Return: 0, or a negative errno (*@caps unchanged).
  * -EINVAL: none or both of @cfg and @pt, a NULL @caps, or a config
  *          genpt_create() would refuse with -EINVAL.
- * -EOPNOTSUPP: a format this build lacks.
+ * -EOPNOTSUPP: a format this build lacks, or a feature the format cannot
+ *          do (GENPT_FEAT_TABLE_ACCESSED).
  */
 GENPT_API int genpt_query_caps(const struct genpt_config *cfg, const struct genpt *pt,
 			       struct genpt_caps *caps);
@@ -304,7 +332,9 @@ GENPT_API int genpt_query_caps(const struct genpt_config *cfg, const struct genp
  * -EINVAL: a bad config (unknown format, a va_bits/oa_bits/granule_bits the
  *          format does not have, unknown or foreign feature bits) or a
  *          NULL argument.
- * -EOPNOTSUPP: a format this build does not implement yet.
+ * -EOPNOTSUPP: a format this build does not implement yet, or
+ *          GENPT_FEAT_TABLE_ACCESSED on a format whose hardware sets no
+ *          accessed flag in table entries (RISC-V, ARMv8).
  * -ENOMEM: the provider failed.
  */
 GENPT_API int genpt_create(const struct genpt_config *cfg, struct genpt **out);

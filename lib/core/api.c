@@ -92,6 +92,27 @@ static void pick_linear(struct genpt *pt)
 }
 #endif
 
+/*
+ * The format's init, with the features every format knows taken out first
+ * (a format's init refuses bits it does not know): a format that cannot do
+ * one answers -EOPNOTSUPP, after init's own -EINVAL checks.
+ */
+static int init_format(const struct genpt_fmt_ops *ops, struct genpt *pt,
+		       const struct genpt_config *cfg)
+{
+	struct genpt_config c = *cfg;
+	int err;
+
+	c.features &= ~GENPT_FEAT_TABLE_ACCESSED;
+	err = ops->init(pt, &c);
+	if (err || !(cfg->features & GENPT_FEAT_TABLE_ACCESSED))
+		return err;
+	if (!ops->table_accessed)
+		return -EOPNOTSUPP;
+	pt->features |= GENPT_FEAT_TABLE_ACCESSED;
+	return 0;
+}
+
 GENPT_API int genpt_create(const struct genpt_config *cfg, struct genpt **out)
 {
 	const struct genpt_fmt_ops *ops;
@@ -123,7 +144,7 @@ GENPT_API int genpt_create(const struct genpt_config *cfg, struct genpt **out)
 	pt->mem_ctx = cfg->mem ? cfg->mem_ctx : NULL;
 	pick_linear(pt);
 	pt->table_pa_bits = 64; /* the format narrows it */
-	err = ops->init(pt, cfg);
+	err = init_format(ops, pt, cfg);
 	if (err)
 		goto fail;
 	pt->root = genpt_table_alloc(pt, pt->root_size, &pt->root_pa);
@@ -298,7 +319,7 @@ GENPT_API int genpt_query_caps(const struct genpt_config *cfg, const struct genp
 		if (!tmp.ops)
 			return err;
 		tmp.table_pa_bits = 64;
-		err = tmp.ops->init(&tmp, cfg);
+		err = init_format(tmp.ops, &tmp, cfg);
 		if (err)
 			return err;
 	}
@@ -362,6 +383,8 @@ GENPT_API int genpt_read_and_clear_dirty(struct genpt *pt, uint64_t iova,
 	 * entry would fault on the next write: report, never clean. */
 	req.clear = !(flags & GENPT_DIRTY_NO_CLEAR) && pt_tracking(pt);
 	req.drop = !(flags & GENPT_DIRTY_NO_CLEAR);
+	/* Hardware sets table accessed flags only with A/D update on. */
+	req.skip = (pt->features & GENPT_FEAT_TABLE_ACCESSED) && pt_tracking(pt);
 	req.gather = gather;
 	return pt->ops->read_and_clear_dirty(pt, &req);
 }

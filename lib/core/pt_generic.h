@@ -22,6 +22,7 @@
 #include "core/pt_flush.h"
 #include "core/pt_fmt.h"
 #include "core/pt_internal.h"
+#include "core/pt_skip.h"
 
 /*
  * struct pt_span - the entries of one table that a walk over [va, last]
@@ -1058,13 +1059,19 @@ static void pt_dirty_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 				i = pt_dirty_stretch(pt, lvl, table, &s, i, h);
 			}
 		} else if (lvl && fmt_kind(pt, lvl, e) == PT_TABLE) {
-			uint64_t first = pt_entry_va(&s, i);
+			uint64_t first = pt_entry_va(&s, i), end = first + s.size_m1;
+			enum pt_skip_how how = pt_skip_enter(pt, &table[i], &e,
+							     first >= va && end <= last,
+							     first, end, h->q);
 
+			if (how == PT_SKIP_SKIP)
+				continue;
 			if (i < s.last_idx)
 				pt_prefetch_child(pt, lvl, pt_load(&table[i + 1]));
 			pt_dirty_level(pt, lvl - 1, pt_child(pt, lvl, e),
-				       pt_max(first, va),
-				       pt_min(first + s.size_m1, last), h);
+				       pt_max(first, va), pt_min(end, last), h);
+			if (how == PT_SKIP_VERIFY)
+				pt_skip_verified(&table[i], e, fmt_table_seen(pt));
 		} else if (i + 1 < s.last_idx) {
 			/* Stop before the last entry: it may be part of a run. */
 			i = pt_quiet_end(pt, lvl, table, i + 1, s.last_idx) - 1;
@@ -1143,6 +1150,7 @@ static void pt_all_dirty_level(struct genpt *pt, unsigned int lvl,
 		case PT_EMPTY:
 			break;
 		case PT_TABLE:
+			pt_skip_forget(pt, &table[i], e);
 			pt_all_dirty_level(pt, lvl - 1, pt_child(pt, lvl, e));
 			break;
 		case PT_LEAF:
@@ -1202,6 +1210,7 @@ static bool pt_gen_has_dirty(const struct genpt *pt)
 
 #define GENPT_GENERIC_OPS                                          \
 	GENPT_SPLIT_OPS                                            \
+	GENPT_SKIP_OPS                                             \
 	.map = pt_gen_map, .unmap = pt_gen_unmap,                  \
 	.reclaim = pt_gen_reclaim,                                 \
 	.clear_dirty = pt_gen_clear_dirty,                         \

@@ -26,11 +26,15 @@ struct genpt_dirty_req {
 	uint64_t first, last;                    /* query range, inclusive */
 	bool clear;                              /* clean (and carry) */
 	bool drop;                               /* forget the carried ranges reported */
+	bool skip;                               /* table accessed flags are live (pt_skip.h) */
 	struct genpt_gather *gather;
 };
 
 struct genpt_fmt_ops {
 	const char *name;
+	/* Hardware sets an accessed flag in this format's table entries:
+	 * GENPT_FEAT_TABLE_ACCESSED is allowed (pt_skip.h). */
+	bool table_accessed;
 	/*
 	 * Check the config and fill the geometry of @pt (levels, va_bits,
 	 * oa_bits, sign_extend, root_size ...).  Nothing allocated yet.

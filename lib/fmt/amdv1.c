@@ -235,6 +235,25 @@ static inline bool fmt_plain_leaf_pattern(const struct genpt *pt,
 	return true;
 }
 
+/*
+ * Table accessed flags (GENPT_FEAT_TABLE_ACCESSED, core/pt_skip.h): A
+ * (bit 5) of a PDE, which hardware with host A/D update (DTE HAD) sets in
+ * every PDE it uses; bit 8, ignored in a PDE, marks a subtree the harvest
+ * saw clean.
+ */
+#define FMT_HAS_TABLE_ACCESSED 1
+#define AMD_SEEN (1ull << 8)
+
+static inline uint64_t fmt_table_accessed(const struct genpt *pt)
+{
+	return AMD_A;
+}
+
+static inline uint64_t fmt_table_seen(const struct genpt *pt)
+{
+	return AMD_SEEN;
+}
+
 #include "core/pt_generic.h"
 
 /* ------------------------------------------------------------ config -- */

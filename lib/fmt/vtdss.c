@@ -191,6 +191,25 @@ static inline bool fmt_plain_leaf_pattern(const struct genpt *pt,
 	return lvl <= SS_TOP_LEAF_LEVEL;
 }
 
+/*
+ * Table accessed flags (GENPT_FEAT_TABLE_ACCESSED, core/pt_skip.h): A
+ * (bit 8) of an SS-PML5E/PML4E/PDPTE/PDE that references a table, which
+ * hardware with SSADE sets in every entry it uses; bit 10, ignored in
+ * those entries, marks a subtree the harvest saw clean.
+ */
+#define FMT_HAS_TABLE_ACCESSED 1
+#define SS_SEEN (1ull << 10)
+
+static inline uint64_t fmt_table_accessed(const struct genpt *pt)
+{
+	return SS_A;
+}
+
+static inline uint64_t fmt_table_seen(const struct genpt *pt)
+{
+	return SS_SEEN;
+}
+
 #include "core/pt_generic.h"
 
 /* ------------------------------------------------------------ config -- */

@@ -193,6 +193,25 @@ static inline bool fmt_plain_leaf_pattern(const struct genpt *pt,
 	return lvl <= X86_TOP_LEAF_LEVEL;
 }
 
+/*
+ * Table accessed flags (GENPT_FEAT_TABLE_ACCESSED, core/pt_skip.h): A in a
+ * PML5E/PML4E/PDPTE/PDE that references a table, which hardware sets in
+ * every paging-structure entry it uses; bit 10, ignored in those entries,
+ * marks a subtree the harvest saw clean.
+ */
+#define FMT_HAS_TABLE_ACCESSED 1
+#define X86_SEEN (1ull << 10)
+
+static inline uint64_t fmt_table_accessed(const struct genpt *pt)
+{
+	return X86_A;
+}
+
+static inline uint64_t fmt_table_seen(const struct genpt *pt)
+{
+	return X86_SEEN;
+}
+
 #include "core/pt_generic.h"
 
 /* ------------------------------------------------------------ config -- */

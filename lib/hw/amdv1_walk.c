@@ -139,6 +139,89 @@ static bool amw_page(uint64_t e, unsigned int n, unsigned int *shift, uint64_t *
 	return true;
 }
 
+/* A in a PDE the walk read from memory with A clear, unless it points
+ * elsewhere since (a set A is not written again: see the x86-64 walk). */
+static bool amw_set_pde_a(uint64_t *slot, uint64_t seen)
+{
+	uint64_t keep = AMW_PR | (7ull << AMW_NL_SHIFT) | amw_bits(AMW_ADDR_TOP, AMW_PAGE_SHIFT);
+	uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	if (seen & AMW_A)
+		return false;
+	for (;;) {
+		if ((cur & AMW_A) || (cur & keep) != (seen & keep))
+			return false;
+		if (__atomic_compare_exchange_n(slot, &cur, cur | AMW_A, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return true;
+	}
+}
+
+/* The PDEs read this walk, top down, and how many. */
+struct amw_pdes {
+	uint64_t *slot[AMW_TOP_LEVEL];
+	uint64_t seen[AMW_TOP_LEVEL];
+	unsigned int n;
+};
+
+/* The page passed the checks: A in the PDEs read, then A/D in the PTE.
+ * False: the PTE changed. */
+static bool amw_commit(struct genpt_amdv1_walk *w, const struct amw_pdes *d,
+		       uint64_t *slot, uint64_t e, uint64_t want)
+{
+	if (w->had && w->had_pde)
+		for (unsigned int i = 0; i < d->n; i++)
+			if (amw_set_pde_a(d->slot[i], d->seen[i]))
+				w->ad_written = true;
+	if (want == e)
+		return true;
+	if (!__atomic_compare_exchange_n(slot, &e, want, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	w->ad_written = true;
+	return true;
+}
+
+/* Where the walk begins: the root (level Mode), or a cached PDE's table. */
+static unsigned int amw_start(struct genpt_amdv1_walk *w, uint64_t *table,
+			      unsigned int *rights)
+{
+	*table = w->root_pa;
+	*rights = GENPT_PSC_ALL;
+	if (!w->psc)
+		return w->mode;
+	w->psc->nsteps = 0;
+	if (!w->psc->start_valid)
+		return w->mode;
+	*table = w->psc->start.table_pa;
+	*rights = w->psc->start.rights;
+	return w->psc->start.level + 1; /* AMD levels count from 1 */
+}
+
+static unsigned int amw_rights(uint64_t e)
+{
+	return ((e & AMW_IR) ? GENPT_PSC_R : 0u) | ((e & AMW_IW) ? GENPT_PSC_W : 0u);
+}
+
+/* A PDE of a level-@n table: the next table and its level, or a fault. */
+static enum genpt_amdv1_fault amw_pde(struct genpt_amdv1_walk *w, uint64_t e,
+				      unsigned int *n, uint64_t *table,
+				      unsigned int rights)
+{
+	unsigned int nl = amw_next_level(e);
+
+	if (nl >= *n)
+		return GENPT_AMDV1_FAULT_PAGE;
+	if (nl < *n - 1 &&
+	    (w->va & amw_bits(amw_level_shift(*n) - 1, amw_level_shift(nl + 1))))
+		return GENPT_AMDV1_FAULT_PAGE; /* skipped bits not 0 */
+	*table = amw_addr(e);
+	if (nl == *n - 1)
+		genpt_psc_note(w->psc, amw_level_shift(*n), nl - 1, *table, rights);
+	*n = nl;
+	return GENPT_AMDV1_OK;
+}
+
 enum genpt_amdv1_fault genpt_amdv1_walk(struct genpt_amdv1_walk *w)
 {
 	if (!w)
@@ -152,13 +235,13 @@ enum genpt_amdv1_fault genpt_amdv1_walk(struct genpt_amdv1_walk *w)
 		return GENPT_AMDV1_FAULT_PAGE;
 
 restart:;
-	uint64_t table = w->root_pa;
-	bool ir = true, iw = true;
+	struct amw_pdes d = { .n = 0 };
+	uint64_t table;
+	unsigned int rights, n = amw_start(w, &table, &rights);
 
-	for (unsigned int n = w->mode;;) {
+	for (;;) {
 		uint64_t *slot, e, want, base;
 		unsigned int nl, s;
-		bool ok;
 		enum genpt_amdv1_fault f;
 
 		w->leaf_level = n - 1;
@@ -169,39 +252,30 @@ restart:;
 			return GENPT_AMDV1_FAULT_NP;
 		if (e & amw_bits(AMW_RSVD_HI, AMW_RSVD_LO))
 			return GENPT_AMDV1_FAULT_PAGE;
-		ir = ir && (e & AMW_IR);
-		iw = iw && (e & AMW_IW);
+		rights &= amw_rights(e);
 		nl = amw_next_level(e);
 
 		if (nl != 0 && nl != 7) {
-			/* a PDE */
-			if (nl >= n)
-				return GENPT_AMDV1_FAULT_PAGE;
-			if (nl < n - 1 &&
-			    (w->va & amw_bits(amw_level_shift(n) - 1, amw_level_shift(nl + 1))))
-				return GENPT_AMDV1_FAULT_PAGE; /* skipped bits not 0 */
-			table = amw_addr(e);
-			n = nl;
+			d.slot[d.n] = slot;
+			d.seen[d.n++] = e;
+			f = amw_pde(w, e, &n, &table, rights);
+			if (f != GENPT_AMDV1_OK)
+				return f;
 			continue;
 		}
 
 		/* a PTE */
 		if (!amw_page(e, n, &s, &base))
 			return GENPT_AMDV1_FAULT_PAGE;
-		ok = w->access == GENPT_ACCESS_WRITE ? iw : ir;
-		if (!ok)
+		if (!(rights & (w->access == GENPT_ACCESS_WRITE ? GENPT_PSC_W : GENPT_PSC_R)))
 			return GENPT_AMDV1_FAULT_PAGE;
 		want = e | AMW_A;
 		if (w->access == GENPT_ACCESS_WRITE)
 			want |= AMW_D;
-		if (want != e) {
-			if (!w->had)
-				return GENPT_AMDV1_FAULT_PAGE;
-			if (!__atomic_compare_exchange_n(slot, &e, want, false, __ATOMIC_ACQ_REL,
-							 __ATOMIC_ACQUIRE))
-				goto restart;
-			w->ad_written = true;
-		}
+		if (want != e && !w->had)
+			return GENPT_AMDV1_FAULT_PAGE;
+		if (!amw_commit(w, &d, slot, e, want))
+			goto restart;
 		w->pte = want;
 		w->page_shift = s;
 		w->pa = base | (w->va & ((1ull << s) - 1));

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "genpt/mem.h"
+#include "hw/walk_cache.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,6 +70,12 @@ enum genpt_amdv1_fault {
  *               changed is read again and the walk redone).  Without it,
  *               this model faults on a page with A=0 or a write to a page
  *               with D=0, which genpt never needs while tracking is off.
+ * @had_pde:     with @had, A is also set in every PDE the walk read from
+ *               memory with A clear (top down, before the page's A/D): an
+ *               IOMMU whose host A/D update covers PDEs (genpt_hw_access()
+ *               models it for tables with GENPT_FEAT_TABLE_ACCESSED).
+ * @psc:         a page directory cache or NULL, as for the x86-64 walk
+ *               (hw/x86_64_walk.h); a PDE that skips levels is not cached.
  *
  * Outputs (rewritten by every call):
  * @pa:          physical address, page offset included; 0 on a fault.
@@ -87,6 +94,8 @@ struct genpt_amdv1_walk {
 	uint64_t va;
 	unsigned int access;
 	bool had;
+	bool had_pde;
+	struct genpt_psc_walk *psc;
 	/* outputs */
 	uint64_t pa;
 	unsigned int leaf_level;

@@ -19,6 +19,7 @@
 #include "hw/armv8_walk.h"
 #include "hw/riscv_walk.h"
 #include "hw/vtdss_walk.h"
+#include "hw/walk_cache.h"
 #include "hw/x86_64_walk.h"
 
 /* What one access needs: the registers, the provider and the A/D switch. */
@@ -26,6 +27,7 @@ struct hw_target {
 	struct genpt_config cfg;
 	struct genpt_hw_info info;
 	bool tracking; /* the IOMMU runs with hardware A/D update */
+	struct genpt_psc_walk *psc; /* paging-structure cache, or NULL */
 };
 
 static int rv_access(const struct hw_target *t, uint64_t iova,
@@ -84,6 +86,7 @@ static int x86_access(const struct hw_target *t, uint64_t iova,
 		.va = iova,
 		.access = access,
 		.ad_update = t->tracking,
+		.psc = t->psc,
 	};
 	int err = genpt_x86_walk_errno(genpt_x86_walk(&w));
 
@@ -104,6 +107,7 @@ static int vtdss_access(const struct hw_target *t, uint64_t iova,
 		.va = iova,
 		.access = access,
 		.ssade = t->tracking,
+		.psc = t->psc,
 	};
 	int err = genpt_vtdss_walk_errno(genpt_vtdss_walk(&w));
 
@@ -123,6 +127,9 @@ static int amdv1_access(const struct hw_target *t, uint64_t iova,
 		.va = iova,
 		.access = access,
 		.had = t->tracking,
+		/* The table's owner says the IOMMU updates PDE A too. */
+		.had_pde = t->cfg.features & GENPT_FEAT_TABLE_ACCESSED,
+		.psc = t->psc,
 	};
 	int err = genpt_amdv1_walk_errno(genpt_amdv1_walk(&w));
 
@@ -168,10 +175,18 @@ static const hw_access_fn hw_walks[] = {
 GENPT_API int genpt_hw_access(struct genpt *pt, uint64_t iova,
 			      unsigned int access, uint64_t *oa)
 {
-	struct hw_target t;
+	return genpt_hw_access_psc(pt, iova, access, oa, NULL);
+}
+
+int genpt_hw_access_psc(struct genpt *pt, uint64_t iova, unsigned int access,
+			uint64_t *oa, struct genpt_psc_walk *psc)
+{
+	struct hw_target t = { .psc = psc };
 	uint64_t dummy;
 	int err;
 
+	if (psc)
+		psc->nsteps = 0;
 	if (!pt || access < GENPT_ACCESS_READ || access > GENPT_ACCESS_EXEC)
 		return -EINVAL;
 	/* Switching tracking needs the table to itself (genpt/table.h), so

@@ -42,6 +42,8 @@
 #include "genpt/hw.h"
 #include "genpt/sim_iommu.h"
 #include "hw/dma_copy.h"
+#include "hw/sim_psc.h"
+#include "hw/walk_cache.h"
 
 #define SIM_WAYS 8
 #define SIM_PAGE_SHIFT 12
@@ -71,6 +73,7 @@ struct genpt_sim_iommu {
 	void *mem_ctx;
 	unsigned int nsets; /* power of two */
 	struct sim_set *set;
+	struct sim_psc *psc;    /* paging-structure cache, or NULL */
 
 	uint64_t gen;           /* atomic: invalidations begun */
 	uint64_t dma_epoch;     /* atomic */
@@ -146,8 +149,42 @@ GENPT_API void genpt_sim_iommu_destroy(struct genpt_sim_iommu *s)
 	for (unsigned int i = 0; i < s->nsets; i++)
 		pthread_mutex_destroy(&s->set[i].lock);
 	pthread_mutex_destroy(&s->inval_lock);
+	sim_psc_destroy(s->psc);
 	free(s->set);
 	free(s);
+}
+
+GENPT_API int genpt_sim_iommu_set_walk_cache(struct genpt_sim_iommu *s,
+					     unsigned int entries)
+{
+	struct sim_psc *c = NULL;
+
+	if (!s || entries > 4096)
+		return -EINVAL;
+	if (entries) {
+		c = sim_psc_create(entries);
+		if (!c)
+			return -ENOMEM;
+	}
+	sim_psc_destroy(s->psc);
+	s->psc = c;
+	return 0;
+}
+
+/* An IOTLB miss: the reference walk, through the walk cache if any. */
+static int sim_walk(struct genpt_sim_iommu *s, uint64_t va, unsigned int access,
+		    uint64_t gen, uint64_t *oa)
+{
+	struct genpt_psc_walk w = { .start_valid = false };
+	int err;
+
+	if (!s->psc)
+		return genpt_hw_access(s->pt, va, access, oa);
+	sim_psc_lookup(s->psc, va, &w);
+	err = genpt_hw_access_psc(s->pt, va, access, oa, &w);
+	if (!err)
+		sim_psc_fill(s->psc, va, &w, &s->gen, gen);
+	return err;
 }
 
 /* A cached translation of @vpn good for @bit: its ppn in *@ppn. */
@@ -274,7 +311,7 @@ GENPT_API int genpt_sim_iommu_dma(struct genpt_sim_iommu *s, uint64_t iova,
 			stat_add(&s->st_hits, 1);
 		} else {
 			uint64_t gen = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE), oa;
-			int err = genpt_hw_access(s->pt, vpn << SIM_PAGE_SHIFT, access, &oa);
+			int err = sim_walk(s, vpn << SIM_PAGE_SHIFT, access, gen, &oa);
 
 			stat_add(&s->st_misses, 1);
 			if (err) {
@@ -347,6 +384,8 @@ GENPT_API int genpt_sim_iommu_invalidate(struct genpt_sim_iommu *s,
 				break;
 		}
 	}
+	if (s->psc)
+		dropped += sim_psc_invalidate(s->psc, first, last);
 	/* Completion: the DMA that may have used what was dropped is done. */
 	dma_quiesce(s);
 	pthread_mutex_unlock(&s->inval_lock);

@@ -118,18 +118,63 @@ static void ssw_reset(struct genpt_vtdss_walk *w)
 	w->snoop = false;
 }
 
-/* A in a table pointer the walk went through, unless it changed since. */
-static bool ssw_set_table_a(uint64_t *slot, uint64_t seen)
+/* A in a table pointer the walk read from memory with A clear, unless it
+ * points elsewhere since (see the x86-64 walk: a set A is not written). */
+static bool ssw_set_table_a(const struct genpt_vtdss_walk *w, uint64_t *slot,
+			    uint64_t seen)
 {
+	uint64_t keep = SSW_R | SSW_W | ssw_frame(w, ~0ull);
 	uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 
+	if (seen & SSW_A)
+		return false;
 	for (;;) {
-		if ((cur & SSW_A) || (cur | SSW_A) != (seen | SSW_A))
+		if ((cur & SSW_A) || (cur & keep) != (seen & keep))
 			return false;
 		if (__atomic_compare_exchange_n(slot, &cur, cur | SSW_A, false,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			return true;
 	}
+}
+
+/* The leaf passed the checks: A in the table entries read (top down),
+ * then A/D in the leaf.  False: the leaf changed. */
+static bool ssw_commit(struct genpt_vtdss_walk *w, unsigned int top,
+		       unsigned int level, uint64_t **slots, const uint64_t *seen,
+		       uint64_t e, uint64_t want)
+{
+	if (w->ssade)
+		for (unsigned int l = top; l > level; l--)
+			if (ssw_set_table_a(w, slots[l], seen[l]))
+				w->ad_written = true;
+	if (want == e)
+		return true;
+	if (!__atomic_compare_exchange_n(slots[level], &e, want, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return false;
+	w->ad_written = true;
+	return true;
+}
+
+/* Where the walk begins: the root, or a table a cached entry points to. */
+static unsigned int ssw_start(struct genpt_vtdss_walk *w, uint64_t *table,
+			      unsigned int *rights)
+{
+	*table = w->root_pa;
+	*rights = GENPT_PSC_ALL;
+	if (!w->psc)
+		return w->levels - 1;
+	w->psc->nsteps = 0;
+	if (!w->psc->start_valid)
+		return w->levels - 1;
+	*table = w->psc->start.table_pa;
+	*rights = w->psc->start.rights;
+	return w->psc->start.level;
+}
+
+static unsigned int ssw_rights(uint64_t e)
+{
+	return ((e & SSW_R) ? GENPT_PSC_R : 0u) | ((e & SSW_W) ? GENPT_PSC_W : 0u);
 }
 
 enum genpt_vtdss_fault genpt_vtdss_walk(struct genpt_vtdss_walk *w)
@@ -147,14 +192,15 @@ enum genpt_vtdss_fault genpt_vtdss_walk(struct genpt_vtdss_walk *w)
 	if (w->va >> ssw_shift(w->levels))
 		return GENPT_VTDSS_FAULT_PAGE;
 
-restart:
-	for (unsigned int level = w->levels - 1, rd = 1, wr = 1;; level--) {
-		uint64_t table = level == w->levels - 1 ? w->root_pa :
-							  ssw_frame(w, seen[level + 1]);
+restart:;
+	uint64_t table;
+	unsigned int rights, top = ssw_start(w, &table, &rights);
+
+	for (unsigned int level = top;; level--) {
 		uint64_t idx = (w->va >> ssw_shift(level)) & ((1u << SSW_INDEX_BITS) - 1);
 		uint64_t e, want, size_m1;
 		enum genpt_vtdss_fault f;
-		bool ok;
+		unsigned int need;
 
 		w->leaf_level = level;
 		f = ssw_load(w, table + idx * SSW_ENTRY_BYTES, &slots[level], &e);
@@ -165,29 +211,23 @@ restart:
 		if (!ssw_reserved_ok(w, e, level))
 			return GENPT_VTDSS_FAULT_PAGE;
 		seen[level] = e;
-		rd &= (e & SSW_R) != 0;
-		wr &= (e & SSW_W) != 0;
-		if (!ssw_maps_page(e, level))
+		rights &= ssw_rights(e);
+		if (!ssw_maps_page(e, level)) {
+			table = ssw_frame(w, e);
+			genpt_psc_note(w->psc, ssw_shift(level), level - 1, table, rights);
 			continue;
+		}
 
-		ok = w->access == GENPT_ACCESS_WRITE ? wr : rd;
-		if (!ok)
+		need = w->access == GENPT_ACCESS_WRITE ? GENPT_PSC_W : GENPT_PSC_R;
+		if (!(rights & need))
 			return GENPT_VTDSS_FAULT_PAGE;
 		want = e | SSW_A;
 		if (w->access == GENPT_ACCESS_WRITE)
 			want |= SSW_D;
-		if (want != e) {
-			if (!w->ssade)
-				return GENPT_VTDSS_FAULT_PAGE;
-			if (!__atomic_compare_exchange_n(slots[level], &e, want, false,
-							 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-				goto restart;
-			w->ad_written = true;
-		}
-		if (w->ssade)
-			for (unsigned int l = level + 1; l < w->levels; l++)
-				if (ssw_set_table_a(slots[l], seen[l]))
-					w->ad_written = true;
+		if (want != e && !w->ssade)
+			return GENPT_VTDSS_FAULT_PAGE;
+		if (!ssw_commit(w, top, level, slots, seen, e, want))
+			goto restart;
 		size_m1 = (1ull << ssw_shift(level)) - 1;
 		w->pte = want;
 		w->page_shift = ssw_shift(level);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "genpt/mem.h"
+#include "hw/walk_cache.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -71,6 +72,9 @@ enum genpt_vtdss_fault {
  *               D=0, which is what genpt promises never to need while
  *               dirty tracking is off.  A in table pointers is then not
  *               looked at.
+ * @psc:         a paging-structure cache or NULL, as for the x86-64 walk
+ *               (hw/x86_64_walk.h): A is set only in table entries read
+ *               from memory with A clear, top down, before the leaf's A/D.
  *
  * Outputs (rewritten by every call):
  * @pa, @leaf_level, @page_shift, @pte, @pte_pa, @ad_written: as for the
@@ -88,6 +92,7 @@ struct genpt_vtdss_walk {
 	uint64_t va;
 	unsigned int access;
 	bool ssade;
+	struct genpt_psc_walk *psc;
 	/* outputs */
 	uint64_t pa;
 	unsigned int leaf_level;

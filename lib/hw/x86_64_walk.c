@@ -145,21 +145,69 @@ static void x86w_reset(struct genpt_x86_walk *w)
 	w->ad_written = false;
 }
 
-/* Set A in a table pointer the walk used, unless software changed it since
- * (then the entry is no longer the one this translation went through). */
-static bool x86w_set_table_a(uint64_t *slot, uint64_t seen)
+/*
+ * Set A in a table pointer the walk read from memory with A clear, unless
+ * software pointed it elsewhere since.  Where the read found A set,
+ * hardware does not write the entry again, even if software cleared A in
+ * the meantime: the window a table-accessed harvest must allow for.
+ */
+static bool x86w_set_table_a(const struct genpt_x86_walk *w, uint64_t *slot,
+			     uint64_t seen)
 {
+	uint64_t keep = X86W_P | x86w_frame(w, ~0ull);
 	uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 
+	if (seen & X86W_A)
+		return false;
 	for (;;) {
-		if (cur & X86W_A)
-			return false;
-		if ((cur | X86W_A) != (seen | X86W_A))
+		if ((cur & X86W_A) || (cur & keep) != (seen & keep))
 			return false;
 		if (__atomic_compare_exchange_n(slot, &cur, cur | X86W_A, false,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			return true;
 	}
+}
+
+/* The access rights a table pointer grants (GENPT_PSC_*). */
+static unsigned int x86w_rights(uint64_t e)
+{
+	return GENPT_PSC_R | ((e & X86W_RW) ? GENPT_PSC_W : 0u) |
+	       ((e & X86W_US) ? GENPT_PSC_U : 0u) | ((e & X86W_XD) ? 0u : GENPT_PSC_X);
+}
+
+/* The page entry @e at @level passed the checks: A in the table pointers
+ * read (top down), then A/D in the leaf.  False: the leaf changed. */
+static bool x86w_commit(struct genpt_x86_walk *w, unsigned int top,
+			unsigned int level, uint64_t **slots, const uint64_t *seen,
+			uint64_t e, uint64_t want)
+{
+	if (w->ad_update)
+		for (unsigned int l = top; l > level; l--)
+			if (x86w_set_table_a(w, slots[l], seen[l]))
+				w->ad_written = true;
+	if (want == e)
+		return true;
+	if (!__atomic_compare_exchange_n(slots[level], &e, want, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return false;
+	w->ad_written = true;
+	return true;
+}
+
+/* Where the walk begins: the root, or a table a cached entry points to. */
+static unsigned int x86w_start(struct genpt_x86_walk *w, uint64_t *table,
+			       unsigned int *rights)
+{
+	*table = w->root_pa;
+	*rights = GENPT_PSC_ALL;
+	if (!w->psc)
+		return w->levels - 1;
+	w->psc->nsteps = 0;
+	if (!w->psc->start_valid)
+		return w->levels - 1;
+	*table = w->psc->start.table_pa;
+	*rights = w->psc->start.rights;
+	return w->psc->start.level;
 }
 
 enum genpt_x86_fault genpt_x86_walk(struct genpt_x86_walk *w)
@@ -176,11 +224,11 @@ enum genpt_x86_fault genpt_x86_walk(struct genpt_x86_walk *w)
 	if (!x86w_canonical(w))
 		return GENPT_X86_FAULT_PAGE;
 
-restart:
-	for (unsigned int level = w->levels - 1, user = 1, write = 1, exec = 1;;
-	     level--) {
-		uint64_t table = level == w->levels - 1 ? w->root_pa :
-							  x86w_frame(w, seen[level + 1]);
+restart:;
+	uint64_t table;
+	unsigned int rights, top = x86w_start(w, &table, &rights);
+
+	for (unsigned int level = top;; level--) {
 		uint64_t e, want, size_m1;
 		enum genpt_x86_fault f;
 
@@ -194,33 +242,25 @@ restart:
 		if (!x86w_reserved_ok(w, e, level))
 			return GENPT_X86_FAULT_PAGE;
 		seen[level] = e;
-		user &= (e & X86W_US) != 0;
-		write &= (e & X86W_RW) != 0;
-		exec &= (e & X86W_XD) == 0;
-		if (!x86w_maps_page(e, level))
+		rights &= x86w_rights(e);
+		if (!x86w_maps_page(e, level)) {
+			table = x86w_frame(w, e);
+			genpt_psc_note(w->psc, x86w_shift(level), level - 1, table, rights);
 			continue;
+		}
 
 		/* A page: the access rights of the whole walk, then A/D. */
-		if (!user || (w->access == GENPT_ACCESS_WRITE && !write) ||
-		    (w->access == GENPT_ACCESS_EXEC && !exec))
+		if (!(rights & GENPT_PSC_U) ||
+		    (w->access == GENPT_ACCESS_WRITE && !(rights & GENPT_PSC_W)) ||
+		    (w->access == GENPT_ACCESS_EXEC && !(rights & GENPT_PSC_X)))
 			return GENPT_X86_FAULT_PAGE;
 		want = e | X86W_A;
 		if (w->access == GENPT_ACCESS_WRITE)
 			want |= X86W_D;
-		if (want != e) {
-			if (!w->ad_update)
-				return GENPT_X86_FAULT_PAGE;
-			if (!__atomic_compare_exchange_n(slots[level], &e, want, false,
-							 __ATOMIC_ACQ_REL,
-							 __ATOMIC_ACQUIRE))
-				goto restart; /* changed under us: walk again */
-			w->ad_written = true;
-		}
-		/* The translation is committed; mark the tables it used. */
-		if (w->ad_update)
-			for (unsigned int l = level + 1; l < w->levels; l++)
-				if (x86w_set_table_a(slots[l], seen[l]))
-					w->ad_written = true;
+		if (want != e && !w->ad_update)
+			return GENPT_X86_FAULT_PAGE;
+		if (!x86w_commit(w, top, level, slots, seen, e, want))
+			goto restart; /* changed under us: walk again */
 		size_m1 = (1ull << x86w_shift(level)) - 1;
 		w->pte = want;
 		w->page_shift = x86w_shift(level);

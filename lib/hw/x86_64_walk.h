@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "genpt/mem.h"
+#include "hw/walk_cache.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -72,6 +73,11 @@ enum genpt_x86_fault {
  *               the top).  False models hardware that does not write the
  *               table: a leaf with A=0, or a write to a leaf with D=0,
  *               faults; A in table pointers is then never looked at.
+ * @psc:         a paging-structure cache (hw/walk_cache.h) or NULL: start
+ *               below a cached entry, report the table pointers read.  A is
+ *               set only in the table pointers read from memory, only where
+ *               the read found it clear (hardware does not write it again),
+ *               top down and before the leaf's A/D.
  *
  * Outputs (all rewritten by every call):
  * @pa:          physical address, page offset included; 0 on a fault.
@@ -94,6 +100,7 @@ struct genpt_x86_walk {
 	uint64_t va;
 	unsigned int access;
 	bool ad_update;
+	struct genpt_psc_walk *psc;
 	/* outputs */
 	uint64_t pa;
 	unsigned int leaf_level;

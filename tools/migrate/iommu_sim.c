@@ -34,6 +34,7 @@ static int sim_create(const struct mig_iommu_setup *s, struct mig_iommu **out)
 	struct genpt_sim_iommu_config scfg = { .table = s->pt, .mem = &genpt_physmem_ops,
 					       .mem_ctx = s->pm,
 					       .iotlb_entries = s->iotlb_entries };
+	struct genpt_config tc;
 	int err;
 
 	if (!b)
@@ -44,6 +45,13 @@ static int sim_create(const struct mig_iommu_setup *s, struct mig_iommu **out)
 	err = genpt_sim_iommu_create(&scfg, &b->sim);
 	if (err)
 		return mig_iommu_fail(&b->io, err, "genpt_sim_iommu_create: %s", strerror(-err));
+	/* A table that skips by table accessed flags is only sound against
+	 * an IOMMU whose walk cache the gathers invalidate: model one. */
+	err = genpt_get_config(s->pt, &tc);
+	if (!err && (tc.features & GENPT_FEAT_TABLE_ACCESSED))
+		err = genpt_sim_iommu_set_walk_cache(b->sim, 256);
+	if (err)
+		return mig_iommu_fail(&b->io, err, "walk cache: %s", strerror(-err));
 	return 0;
 }
 

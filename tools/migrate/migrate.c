@@ -660,6 +660,8 @@ static int setup(struct mig *m)
 		return fail(m, -ENOMEM, "out of memory");
 	tcfg.mem = &genpt_physmem_ops;
 	tcfg.mem_ctx = m->pm;
+	if (cfg->table_accessed)
+		tcfg.features |= GENPT_FEAT_TABLE_ACCESSED;
 	err = genpt_create(&tcfg, &m->pt);
 	if (err)
 		return fail(m, err, "genpt_create: %s", strerror(-err));

@@ -109,6 +109,9 @@ const struct genpt_mig_format *genpt_mig_format_find(const char *name);
  * @no_invalidate: skip the IOTLB invalidation after clearing dirty bits:
  *                 the bug the gather exists to prevent; the verification
  *                 must then find lost pages under a write-heavy load.
+ * @table_accessed: create the table with GENPT_FEAT_TABLE_ACCESSED (x86-64,
+ *                 VT-d SS, AMD v1), so harvests skip what no device
+ *                 touched, and give the simulated IOMMU a walk cache.
  * @seed:          random seed of the devices.
  * @chunk_bytes:   harvest in queries of this many bytes, one after the
  *                 other over the guest (0 = one query for all of it), as
@@ -150,6 +153,7 @@ struct genpt_mig_config {
 	unsigned int iotlb_entries;
 	bool split;
 	bool no_invalidate;
+	bool table_accessed;
 	uint64_t seed;
 	uint64_t chunk_bytes;
 	double vm_unmap_rate;

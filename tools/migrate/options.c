@@ -47,6 +47,7 @@ static const struct opt opts[] = {
 	{ "--quiet", "-q", OPT_FLAG, CLI(quiet), 0, 0, NULL, false },
 	{ "--split", NULL, OPT_FLAG, CFG(split), 0, 0, NULL, false },
 	{ "--no-invalidate", NULL, OPT_FLAG, CFG(no_invalidate), 0, 0, NULL, false },
+	{ "--table-accessed", NULL, OPT_FLAG, CFG(table_accessed), 0, 0, NULL, false },
 	{ "--format", "-f", OPT_FORMAT, CFG(format), 0, 0, NULL, false },
 	{ "--mapping", "-m", OPT_NAME, CLI(mapping), 0, 0, mig_mapping_names, false },
 	{ "--pattern", "-p", OPT_NAME, CLI(pattern), 0, 0, mig_pattern_names, false },
@@ -101,6 +102,8 @@ static void usage(FILE *f)
 		"                        merge them back after\n"
 		"      --no-invalidate   skip the IOTLB invalidation after clearing dirty\n"
 		"                        bits: the bug that loses pages (expect a failure)\n"
+		"      --table-accessed  harvests skip tables no device walked into\n"
+		"                        (x86-64, vtd-ss, amd-v1; a walk cache in the IOMMU)\n"
 		"      --chunk SIZE      harvest in queries of SIZE (a multiple of the\n"
 		"                        granule; edges need not fall on leaf edges)\n"
 		"      --vm-unmap RATE   the guest unmaps a leaf and maps it again RATE\n"

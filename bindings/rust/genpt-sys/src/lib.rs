@@ -383,6 +383,7 @@ pub const GENPT_FEAT_ARMV8_S2: u64 = 1 << 8; // stage 2
 pub const GENPT_FEAT_ARMV8_CONTIG: u64 = 1 << 9; // contiguous hint runs
 pub const GENPT_FEAT_ARMV8_DBM: u64 = 1 << 10; // HTTU dirty state via DBM
 pub const GENPT_FEAT_VTDSS_SNP: u64 = 1 << 16; // VT-d snoop control (ECAP.SC): GENPT_CACHE leaves get SNP
+pub const GENPT_FEAT_TABLE_ACCESSED: u64 = 1 << 48; // harvest skips subtrees with table accessed flag clear (x86-64, VT-d SS, AMD v1)
 pub const GENPT_READ: u32 = 1 << 0;
 pub const GENPT_WRITE: u32 = 1 << 1;
 pub const GENPT_NOEXEC: u32 = 1 << 2; // no instruction fetch
@@ -651,6 +652,7 @@ extern "C" {
         len: usize,
         access: c_uint,
     ) -> c_int;
+    pub fn genpt_sim_iommu_set_walk_cache(iommu: *mut genpt_sim_iommu, entries: c_uint) -> c_int;
     pub fn genpt_sim_iommu_invalidate(iommu: *mut genpt_sim_iommu, first: u64, last: u64) -> c_int;
     pub fn genpt_sim_iommu_stats(
         iommu: *mut genpt_sim_iommu,

@@ -74,6 +74,11 @@ bitset! {
         ARMV8_DBM = sys::GENPT_FEAT_ARMV8_DBM;
         /// VT-d snoop control.
         VTDSS_SNP = sys::GENPT_FEAT_VTDSS_SNP;
+        /// Every format that has it (x86-64, VT-d second stage, AMD v1;
+        /// others Unsupported): the harvest skips the subtrees whose table
+        /// accessed flag hardware left clear.  Invalidate each harvest's
+        /// gather, paging-structure caches included, before the next one.
+        TABLE_ACCESSED = sys::GENPT_FEAT_TABLE_ACCESSED;
     }
 }
 
