@@ -87,7 +87,7 @@ static void cycle_on(struct df_table *t, const struct ds_leaf *l, const struct d
  * of the space (of its upper half when sign-extended), the bitmap ending
  * there.
  */
-static void leaf_cycle(const struct df_cfg *c, unsigned int shift, bool top)
+static void leaf_cycle(const struct af_cfg *c, unsigned int shift, bool top)
 {
 	struct df_table t;
 	struct ds_leaf l = { .size = 1ull << shift, .prot = DF_RW, .oa = leaf_oa(shift) };
@@ -160,7 +160,7 @@ static void write_faults(struct df_table *t, const struct ds_leaf *l, unsigned i
  * or on, not when tracking is switched off; a hardware write faults and
  * changes nothing; no harvest reports it.
  */
-static void readonly_cycle(const struct df_cfg *c, unsigned int shift)
+static void readonly_cycle(const struct af_cfg *c, unsigned int shift)
 {
 	struct df_table t;
 	struct ds_leaf l = { .size = 1ull << shift, .prot = DF_RO, .oa = leaf_oa(shift) }, l2;
@@ -200,7 +200,7 @@ static void readonly_cycle(const struct df_cfg *c, unsigned int shift)
 	df_fini(&t);
 }
 
-static void leaf_sizes(const struct df_cfg *c)
+static void leaf_sizes(const struct af_cfg *c)
 {
 	struct df_table probe;
 	unsigned int shifts[64], n;

@@ -155,7 +155,7 @@ static void p_unmap(struct part *p)
 	ds_expect(t, pall(p, 0), NULL, 0, NULL, "the carry went with the unmap");
 }
 
-static void partial(const struct df_cfg *c, unsigned int shift)
+static void partial(const struct af_cfg *c, unsigned int shift)
 {
 	struct part *p = calloc(1, sizeof(*p));
 	uint64_t size = 1ull << shift, base = 8 * size;
@@ -186,7 +186,7 @@ static void partial(const struct df_cfg *c, unsigned int shift)
 }
 
 /* Every leaf size of @c from two granules to 2 GiB that fits 16 times. */
-static void partial_all(const struct df_cfg *c)
+static void partial_all(const struct af_cfg *c)
 {
 	struct df_table probe;
 	unsigned int shifts[64], n;

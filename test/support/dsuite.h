@@ -45,6 +45,8 @@ uint64_t ds_member_size(const struct df_table *t, const struct ds_leaf *l);
  * is there with its size). */
 uint64_t *ds_member_slot(const struct df_table *t, const struct ds_leaf *l, unsigned int i);
 uint64_t ds_member_entry(const struct df_table *t, const struct ds_leaf *l, unsigned int i);
+/* The level of @l's entries (0 = pages; asserts it is mapped). */
+unsigned int ds_level(const struct df_table *t, const struct ds_leaf *l);
 /* Bit i = member i is write-dirty; members 63 and up share bit 63. */
 uint64_t ds_dmask(const struct df_table *t, const struct ds_leaf *l);
 /* Every member well formed, and write-dirty exactly as bit i of @dmask
@@ -136,9 +138,9 @@ static inline unsigned int ds_leaf_ps(unsigned int shift)
 
 /* Run @fn on every configuration; asserts it ran (returned true) on all
  * but @skipped of them. */
-void ds_each_cfg(bool (*fn)(const struct df_cfg *c), unsigned int skipped);
+void ds_each_cfg(bool (*fn)(const struct af_cfg *c), unsigned int skipped);
 /* Run @fn on every configuration whose name starts with @prefix. */
-void ds_each_named(const char *prefix, void (*fn)(const struct df_cfg *c));
+void ds_each_named(const char *prefix, void (*fn)(const struct af_cfg *c));
 
 /* splitmix64 */
 uint64_t ds_rnd(uint64_t *s);
