@@ -75,6 +75,15 @@ static void cycle_on(struct df_table *t, const struct ds_leaf *l, const struct d
 		     ULL(ds_dmask(t, l)));
 	ds_expect(t, q, d, 1, l, STEP("harvest after first and last member"));
 	ds_check(t, l, 0, STEP("cleaned after first and last"));
+	/* Every member written: one harvest reports it (one bit in a bitmap
+	 * of leaf-sized pages) and cleans them all. */
+	for (unsigned int i = 0; i < nm; i++)
+		ds_hw_write(t, l, l->iova + (uint64_t)i * ds_member_size(t, l) + 8 * (i % 64));
+	ds_check(t, l, DS_ALL, STEP("every member written"));
+	ds_expect(t, &(struct ds_q){ l->iova, l->size, (unsigned int)__builtin_ctzll(l->size),
+				      l->iova, l->size, 0 },
+		  d, 1, l, STEP("harvest after every member, leaf-sized bitmap pages"));
+	ds_check(t, l, 0, STEP("cleaned after every member"));
 #undef STEP
 }
 

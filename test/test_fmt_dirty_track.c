@@ -74,9 +74,20 @@ static void tr_on(struct tr *r)
 	ds_hw_read(t, &r->a, r->a.iova + 1);
 	cr_assert_eq(genpt_hw_access(t->pt, r->a.iova, GENPT_ACCESS_EXEC, NULL), 0, "%s",
 		     t->name);
-	if (t->c->exec)
+	if (t->c->exec) {
+		/* a denied fetch does not set the accessed flag either */
+		uint64_t *ns = ds_member_slot(t, &r->n, 0), ne;
+		unsigned int nl = ds_level(t, &r->n);
+
+		set_accessed(t, &r->n, false);
+		ne = __atomic_load_n(ns, __ATOMIC_ACQUIRE);
 		cr_assert_eq(genpt_hw_access(t->pt, r->n.iova, GENPT_ACCESS_EXEC, NULL), -EACCES,
 			     "%s: exec on a NOEXEC leaf", t->name);
+		cr_assert_eq(__atomic_load_n(ns, __ATOMIC_ACQUIRE), ne,
+			     "%s: a denied fetch changed the entry: %#llx", t->name, ULL(ne));
+		__atomic_store_n(ns, df_with_accessed(t, nl, ne, true),
+				 __ATOMIC_RELEASE);
+	}
 	set_accessed(t, &r->a, false);
 	ds_hw_read(t, &r->a, r->a.iova);
 	e = ds_member_entry(t, &r->a, 0);
