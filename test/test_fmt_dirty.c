@@ -224,25 +224,4 @@ static void leaf_sizes(const struct af_cfg *c)
 	}
 }
 
-Test(fmt_dirty, leaf_sizes_riscv) { ds_each_named("riscv/", leaf_sizes); }
-Test(fmt_dirty, leaf_sizes_armv8_4k)
-{
-	ds_each_named("armv8/s1-4k", leaf_sizes);
-	ds_each_named("armv8/s2-4k", leaf_sizes);
-}
-Test(fmt_dirty, leaf_sizes_armv8_16k)
-{
-	ds_each_named("armv8/s1-16k", leaf_sizes);
-	ds_each_named("armv8/s2-16k", leaf_sizes);
-}
-Test(fmt_dirty, leaf_sizes_armv8_64k)
-{
-	ds_each_named("armv8/s1-64k", leaf_sizes);
-	ds_each_named("armv8/s2-64k", leaf_sizes);
-}
-Test(fmt_dirty, leaf_sizes_x86_64_vtdss)
-{
-	ds_each_named("x86-64/", leaf_sizes);
-	ds_each_named("vtdss/", leaf_sizes);
-}
-Test(fmt_dirty, leaf_sizes_amdv1, .timeout = 300) { ds_each_named("amdv1/", leaf_sizes); }
+DS_TESTS(fmt_dirty, leaf_sizes)

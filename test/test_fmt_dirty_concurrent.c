@@ -321,12 +321,4 @@ static void concurrent(const struct af_cfg *c)
 	free(s);
 }
 
-Test(fmt_dirty_concurrent, riscv, .timeout = 300) { ds_each_named("riscv/", concurrent); }
-Test(fmt_dirty_concurrent, armv8_s1, .timeout = 300) { ds_each_named("armv8/s1", concurrent); }
-Test(fmt_dirty_concurrent, armv8_s2, .timeout = 300) { ds_each_named("armv8/s2", concurrent); }
-Test(fmt_dirty_concurrent, x86_64_vtdss, .timeout = 300)
-{
-	ds_each_named("x86-64/", concurrent);
-	ds_each_named("vtdss/", concurrent);
-}
-Test(fmt_dirty_concurrent, amdv1, .timeout = 300) { ds_each_named("amdv1/", concurrent); }
+DS_TESTS(fmt_dirty_concurrent, concurrent)

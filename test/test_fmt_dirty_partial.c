@@ -205,25 +205,4 @@ static void partial_all(const struct af_cfg *c)
 	}
 }
 
-Test(fmt_dirty_partial, riscv) { ds_each_named("riscv/", partial_all); }
-Test(fmt_dirty_partial, armv8_4k)
-{
-	ds_each_named("armv8/s1-4k", partial_all);
-	ds_each_named("armv8/s2-4k", partial_all);
-}
-Test(fmt_dirty_partial, armv8_16k)
-{
-	ds_each_named("armv8/s1-16k", partial_all);
-	ds_each_named("armv8/s2-16k", partial_all);
-}
-Test(fmt_dirty_partial, armv8_64k)
-{
-	ds_each_named("armv8/s1-64k", partial_all);
-	ds_each_named("armv8/s2-64k", partial_all);
-}
-Test(fmt_dirty_partial, x86_64_vtdss)
-{
-	ds_each_named("x86-64/", partial_all);
-	ds_each_named("vtdss/", partial_all);
-}
-Test(fmt_dirty_partial, amdv1, .timeout = 300) { ds_each_named("amdv1/", partial_all); }
+DS_TESTS(fmt_dirty_partial, partial_all)

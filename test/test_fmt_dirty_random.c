@@ -387,12 +387,4 @@ static void random_model(const struct af_cfg *c)
 	free(m);
 }
 
-Test(fmt_dirty_random, riscv, .timeout = 300) { ds_each_named("riscv/", random_model); }
-Test(fmt_dirty_random, armv8_s1, .timeout = 300) { ds_each_named("armv8/s1", random_model); }
-Test(fmt_dirty_random, armv8_s2, .timeout = 300) { ds_each_named("armv8/s2", random_model); }
-Test(fmt_dirty_random, x86_64_vtdss, .timeout = 300)
-{
-	ds_each_named("x86-64/", random_model);
-	ds_each_named("vtdss/", random_model);
-}
-Test(fmt_dirty_random, amdv1, .timeout = 300) { ds_each_named("amdv1/", random_model); }
+DS_TESTS(fmt_dirty_random, random_model)

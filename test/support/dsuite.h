@@ -142,6 +142,22 @@ void ds_each_cfg(bool (*fn)(const struct af_cfg *c), unsigned int skipped);
 /* Run @fn on every configuration whose name starts with @prefix. */
 void ds_each_named(const char *prefix, void (*fn)(const struct af_cfg *c));
 
+/*
+ * Register the Criterion tests of a suite: @fn on every configuration
+ * with dirty state, one test per group of formats (so each has its own
+ * timeout and the groups run in parallel).  The prefixes cover af_all[].
+ */
+#define DS_TESTS(suite, fn)                                                      \
+	Test(suite, riscv, .timeout = 300) { ds_each_named("riscv/", fn); }       \
+	Test(suite, armv8_s1, .timeout = 300) { ds_each_named("armv8/s1", fn); }  \
+	Test(suite, armv8_s2, .timeout = 300) { ds_each_named("armv8/s2", fn); }  \
+	Test(suite, x86_64_vtdss, .timeout = 300)                                 \
+	{                                                                         \
+		ds_each_named("x86-64/", fn);                                     \
+		ds_each_named("vtdss/", fn);                                      \
+	}                                                                         \
+	Test(suite, amdv1, .timeout = 300) { ds_each_named("amdv1/", fn); }
+
 /* splitmix64 */
 uint64_t ds_rnd(uint64_t *s);
 uint64_t ds_rnd_below(uint64_t *s, uint64_t n);
