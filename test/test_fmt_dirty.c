@@ -75,6 +75,15 @@ static void cycle_on(struct df_table *t, const struct ds_leaf *l, const struct d
 		     ULL(ds_dmask(t, l)));
 	ds_expect(t, q, d, 1, l, STEP("harvest after first and last member"));
 	ds_check(t, l, 0, STEP("cleaned after first and last"));
+	/* Every member written: one harvest reports it (one bit in a bitmap
+	 * of leaf-sized pages) and cleans them all. */
+	for (unsigned int i = 0; i < nm; i++)
+		ds_hw_write(t, l, l->iova + (uint64_t)i * ds_member_size(t, l) + 8 * (i % 64));
+	ds_check(t, l, DS_ALL, STEP("every member written"));
+	ds_expect(t, &(struct ds_q){ l->iova, l->size, (unsigned int)__builtin_ctzll(l->size),
+				      l->iova, l->size, 0 },
+		  d, 1, l, STEP("harvest after every member, leaf-sized bitmap pages"));
+	ds_check(t, l, 0, STEP("cleaned after every member"));
 #undef STEP
 }
 
@@ -87,7 +96,7 @@ static void cycle_on(struct df_table *t, const struct ds_leaf *l, const struct d
  * of the space (of its upper half when sign-extended), the bitmap ending
  * there.
  */
-static void leaf_cycle(const struct df_cfg *c, unsigned int shift, bool top)
+static void leaf_cycle(const struct af_cfg *c, unsigned int shift, bool top)
 {
 	struct df_table t;
 	struct ds_leaf l = { .size = 1ull << shift, .prot = DF_RW, .oa = leaf_oa(shift) };
@@ -160,7 +169,7 @@ static void write_faults(struct df_table *t, const struct ds_leaf *l, unsigned i
  * or on, not when tracking is switched off; a hardware write faults and
  * changes nothing; no harvest reports it.
  */
-static void readonly_cycle(const struct df_cfg *c, unsigned int shift)
+static void readonly_cycle(const struct af_cfg *c, unsigned int shift)
 {
 	struct df_table t;
 	struct ds_leaf l = { .size = 1ull << shift, .prot = DF_RO, .oa = leaf_oa(shift) }, l2;
@@ -200,7 +209,7 @@ static void readonly_cycle(const struct df_cfg *c, unsigned int shift)
 	df_fini(&t);
 }
 
-static void leaf_sizes(const struct df_cfg *c)
+static void leaf_sizes(const struct af_cfg *c)
 {
 	struct df_table probe;
 	unsigned int shifts[64], n;
@@ -215,25 +224,4 @@ static void leaf_sizes(const struct df_cfg *c)
 	}
 }
 
-Test(fmt_dirty, leaf_sizes_riscv) { ds_each_named("riscv/", leaf_sizes); }
-Test(fmt_dirty, leaf_sizes_armv8_4k)
-{
-	ds_each_named("armv8/s1-4k", leaf_sizes);
-	ds_each_named("armv8/s2-4k", leaf_sizes);
-}
-Test(fmt_dirty, leaf_sizes_armv8_16k)
-{
-	ds_each_named("armv8/s1-16k", leaf_sizes);
-	ds_each_named("armv8/s2-16k", leaf_sizes);
-}
-Test(fmt_dirty, leaf_sizes_armv8_64k)
-{
-	ds_each_named("armv8/s1-64k", leaf_sizes);
-	ds_each_named("armv8/s2-64k", leaf_sizes);
-}
-Test(fmt_dirty, leaf_sizes_x86_64_vtdss)
-{
-	ds_each_named("x86-64/", leaf_sizes);
-	ds_each_named("vtdss/", leaf_sizes);
-}
-Test(fmt_dirty, leaf_sizes_amdv1, .timeout = 300) { ds_each_named("amdv1/", leaf_sizes); }
+DS_TESTS(fmt_dirty, leaf_sizes)

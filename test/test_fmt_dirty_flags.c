@@ -130,7 +130,7 @@ static void gather_hull(struct fl *f)
 	ds_expect(t, whole(f, 0), NULL, 0, NULL, "after clean");
 }
 
-static bool flags_gather(const struct df_cfg *cfg)
+static bool flags_gather(const struct af_cfg *cfg)
 {
 	struct fl *f = calloc(1, sizeof(*f));
 	struct df_table *t;
@@ -186,5 +186,5 @@ static bool flags_gather(const struct df_cfg *cfg)
 
 Test(fmt_dirty_flags, null_bitmap_gather_and_failures_every_configuration)
 {
-	ds_each_cfg(flags_gather, 3);
+	ds_each_cfg(flags_gather, 6);
 }

@@ -155,7 +155,7 @@ static void p_unmap(struct part *p)
 	ds_expect(t, pall(p, 0), NULL, 0, NULL, "the carry went with the unmap");
 }
 
-static void partial(const struct df_cfg *c, unsigned int shift)
+static void partial(const struct af_cfg *c, unsigned int shift)
 {
 	struct part *p = calloc(1, sizeof(*p));
 	uint64_t size = 1ull << shift, base = 8 * size;
@@ -186,7 +186,7 @@ static void partial(const struct df_cfg *c, unsigned int shift)
 }
 
 /* Every leaf size of @c from two granules to 2 GiB that fits 16 times. */
-static void partial_all(const struct df_cfg *c)
+static void partial_all(const struct af_cfg *c)
 {
 	struct df_table probe;
 	unsigned int shifts[64], n;
@@ -205,25 +205,4 @@ static void partial_all(const struct df_cfg *c)
 	}
 }
 
-Test(fmt_dirty_partial, riscv) { ds_each_named("riscv/", partial_all); }
-Test(fmt_dirty_partial, armv8_4k)
-{
-	ds_each_named("armv8/s1-4k", partial_all);
-	ds_each_named("armv8/s2-4k", partial_all);
-}
-Test(fmt_dirty_partial, armv8_16k)
-{
-	ds_each_named("armv8/s1-16k", partial_all);
-	ds_each_named("armv8/s2-16k", partial_all);
-}
-Test(fmt_dirty_partial, armv8_64k)
-{
-	ds_each_named("armv8/s1-64k", partial_all);
-	ds_each_named("armv8/s2-64k", partial_all);
-}
-Test(fmt_dirty_partial, x86_64_vtdss)
-{
-	ds_each_named("x86-64/", partial_all);
-	ds_each_named("vtdss/", partial_all);
-}
-Test(fmt_dirty_partial, amdv1, .timeout = 300) { ds_each_named("amdv1/", partial_all); }
+DS_TESTS(fmt_dirty_partial, partial_all)

@@ -127,7 +127,7 @@ static bool layout(struct sh *s)
 	return !df_half(t) || s->hi < df_half(t);
 }
 
-static bool shapes(const struct df_cfg *c)
+static bool shapes(const struct af_cfg *c)
 {
 	struct sh *s = calloc(1, sizeof(*s));
 	struct df_table *t = &s->t;
@@ -175,5 +175,5 @@ static bool shapes(const struct df_cfg *c)
 
 Test(fmt_dirty_shapes, bitmap_shapes_every_configuration)
 {
-	ds_each_cfg(shapes, 3);
+	ds_each_cfg(shapes, 7);
 }

@@ -24,7 +24,7 @@ uint64_t ds_member_size(const struct df_table *t, const struct ds_leaf *l)
 uint64_t *ds_member_slot(const struct df_table *t, const struct ds_leaf *l, unsigned int i)
 {
 	uint64_t iova = l->iova + (uint64_t)i * ds_member_size(t, l), size = 0;
-	uint64_t *p = df_slot(t, iova, &size);
+	uint64_t *p = df_slot(t, iova, &size, NULL);
 
 	cr_assert_not_null(p, "%s: no leaf maps %#llx", t->name, ULL(iova));
 	cr_assert_eq(size, l->size, "%s: %#llx is in a leaf of %#llx, expected %#llx", t->name,
@@ -37,12 +37,23 @@ uint64_t ds_member_entry(const struct df_table *t, const struct ds_leaf *l, unsi
 	return __atomic_load_n(ds_member_slot(t, l, i), __ATOMIC_ACQUIRE);
 }
 
+unsigned int ds_level(const struct df_table *t, const struct ds_leaf *l)
+{
+	uint64_t size = 0;
+	unsigned int lvl = 0;
+
+	cr_assert_not_null(df_slot(t, l->iova, &size, &lvl), "%s: no leaf maps %#llx", t->name,
+			   ULL(l->iova));
+	return lvl;
+}
+
 uint64_t ds_dmask(const struct df_table *t, const struct ds_leaf *l)
 {
+	unsigned int lvl = ds_level(t, l);
 	uint64_t m = 0;
 
 	for (unsigned int i = 0; i < ds_members(t, l); i++)
-		if (df_dirty(t, ds_member_entry(t, l, i)))
+		if (df_dirty(t, lvl, ds_member_entry(t, l, i)))
 			m |= 1ull << (i < 63 ? i : 63);
 	return m;
 }
@@ -50,20 +61,21 @@ uint64_t ds_dmask(const struct df_table *t, const struct ds_leaf *l)
 void ds_check(const struct df_table *t, const struct ds_leaf *l, uint64_t dmask,
 	      const char *when)
 {
-	unsigned int n = ds_members(t, l);
+	unsigned int n = ds_members(t, l), lvl;
 
+	df_expect_leaf(t, l->iova, l->size, l->oa, l->prot, when);
+	lvl = ds_level(t, l);
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t e = ds_member_entry(t, l, i);
 		bool want = dmask == DS_ALL || (i < 64 && ((dmask >> i) & 1));
 
-		df_expect_leaf_entry(t, e, l->iova, l->size, l->oa, l->prot, i, when);
 		if (!(l->prot & GENPT_WRITE)) {
 			cr_assert(!want, "test bug: read-only leaf expected dirty");
 			continue;
 		}
-		cr_assert_eq(df_dirty(t, e), want,
+		cr_assert_eq(df_dirty(t, lvl, e), want,
 			     "%s: %s: leaf %#llx (size %#llx) member %u of %u: dirty %d, expected %d (%#llx)",
-			     t->name, when, ULL(l->iova), ULL(l->size), i, n, df_dirty(t, e), want,
+			     t->name, when, ULL(l->iova), ULL(l->size), i, n, df_dirty(t, lvl, e), want,
 			     ULL(e));
 	}
 }
@@ -286,27 +298,30 @@ void ds_expect(struct df_table *t, const struct ds_q *q, const struct ds_leaf *c
 			 what);
 }
 
-void ds_each_cfg(bool (*fn)(const struct df_cfg *c), unsigned int skipped)
+void ds_each_cfg(bool (*fn)(const struct af_cfg *c), unsigned int skipped)
 {
-	unsigned int ran = 0;
+	unsigned int ran = 0, n = 0;
 
-	for (unsigned int i = 0; i < df_ncfgs; i++)
-		ran += fn(&df_cfgs[i]);
-	cr_assert_eq(ran, df_ncfgs - skipped, "ran on %u configurations of %u, %u expected", ran,
-		     df_ncfgs, df_ncfgs - skipped);
+	for (AF_EACH(c))
+		if (c->dirty) {
+			ran += fn(c);
+			n++;
+		}
+	cr_assert_eq(ran, n - skipped, "ran on %u configurations of %u, %u expected", ran, n,
+		     n - skipped);
 }
 
-void ds_each_named(const char *prefix, void (*fn)(const struct df_cfg *c))
+void ds_each_named(const char *prefix, void (*fn)(const struct af_cfg *c))
 {
 	size_t len = strlen(prefix);
 	unsigned int ran = 0;
 
-	for (unsigned int i = 0; i < df_ncfgs; i++)
-		if (!strncmp(df_cfgs[i].name, prefix, len)) {
-			fn(&df_cfgs[i]);
+	for (AF_EACH(c))
+		if (c->dirty && !strncmp(c->name, prefix, len)) {
+			fn(c);
 			ran++;
 		}
-	cr_assert_gt(ran, 0u, "no configuration %s*", prefix);
+	cr_assert_gt(ran, 0u, "no configuration %s* with dirty state", prefix);
 }
 
 uint64_t ds_rnd(uint64_t *s)

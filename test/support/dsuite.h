@@ -45,6 +45,8 @@ uint64_t ds_member_size(const struct df_table *t, const struct ds_leaf *l);
  * is there with its size). */
 uint64_t *ds_member_slot(const struct df_table *t, const struct ds_leaf *l, unsigned int i);
 uint64_t ds_member_entry(const struct df_table *t, const struct ds_leaf *l, unsigned int i);
+/* The level of @l's entries (0 = pages; asserts it is mapped). */
+unsigned int ds_level(const struct df_table *t, const struct ds_leaf *l);
 /* Bit i = member i is write-dirty; members 63 and up share bit 63. */
 uint64_t ds_dmask(const struct df_table *t, const struct ds_leaf *l);
 /* Every member well formed, and write-dirty exactly as bit i of @dmask
@@ -136,9 +138,25 @@ static inline unsigned int ds_leaf_ps(unsigned int shift)
 
 /* Run @fn on every configuration; asserts it ran (returned true) on all
  * but @skipped of them. */
-void ds_each_cfg(bool (*fn)(const struct df_cfg *c), unsigned int skipped);
+void ds_each_cfg(bool (*fn)(const struct af_cfg *c), unsigned int skipped);
 /* Run @fn on every configuration whose name starts with @prefix. */
-void ds_each_named(const char *prefix, void (*fn)(const struct df_cfg *c));
+void ds_each_named(const char *prefix, void (*fn)(const struct af_cfg *c));
+
+/*
+ * Register the Criterion tests of a suite: @fn on every configuration
+ * with dirty state, one test per group of formats (so each has its own
+ * timeout and the groups run in parallel).  The prefixes cover af_all[].
+ */
+#define DS_TESTS(suite, fn)                                                      \
+	Test(suite, riscv, .timeout = 300) { ds_each_named("riscv/", fn); }       \
+	Test(suite, armv8_s1, .timeout = 300) { ds_each_named("armv8/s1", fn); }  \
+	Test(suite, armv8_s2, .timeout = 300) { ds_each_named("armv8/s2", fn); }  \
+	Test(suite, x86_64_vtdss, .timeout = 300)                                 \
+	{                                                                         \
+		ds_each_named("x86-64/", fn);                                     \
+		ds_each_named("vtdss/", fn);                                      \
+	}                                                                         \
+	Test(suite, amdv1, .timeout = 300) { ds_each_named("amdv1/", fn); }
 
 /* splitmix64 */
 uint64_t ds_rnd(uint64_t *s);

@@ -5,8 +5,8 @@
  *
  * Each function runs one check on one configuration (an xu_modes[] index,
  * x86_util.h) and asserts; the test files register them per format.  They
- * are the RISC-V suites' checks (test_map.c, test_errors.c, test_random.c,
- * test_dirty.c) restated over x86_util's format-aware raw walk and model,
+ * are the RISC-V suites' checks (test_map.c, test_errors.c, test_random.c)
+ * restated over x86_util's format-aware raw walk and model,
  * plus exact entry bits.
  */
 #ifndef GENPT_TEST_X86_SUITE_H
@@ -72,10 +72,5 @@ void xs_err_null(int mode);
 /* create: bad va_bits / oa_bits / granule / foreign and unknown features
  * for the family of @mode, plus the good ones */
 void xs_err_configs(enum xu_family fam);
-
-/* ---- dirty (x86_suite_dirty.c) --------------------------------------- */
-
-void xs_dirty_random(int mode, uint64_t seed, unsigned int iters);
-void xs_dirty_concurrent(int mode);
 
 #endif /* GENPT_TEST_X86_SUITE_H */
