@@ -16,8 +16,9 @@ static void pop_map(struct fe_pop *p, uint64_t iova, uint64_t oa, uint64_t len,
 		     (unsigned long long)iova, (unsigned long long)len, err);
 }
 
-/* R: the largest block with eight of them in the lower half; else 64
- * granules (or an eighth of the half). */
+/* R: the smallest block above the granule with eight of them in the lower
+ * half (small, so long ranges of granules stay quick); else 64 granules
+ * (or an eighth of the half). */
 static void pick_sizes(struct fe_pop *p)
 {
 	const struct af_cfg *c = p->c;
@@ -33,6 +34,7 @@ static void pick_sizes(struct fe_pop *p)
 		if ((sizes >> s & 1) && s + 3 <= p->hb) {
 			rs = s;
 			p->block = true;
+			break;
 		}
 	}
 	if (!p->block)
