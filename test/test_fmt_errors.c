@@ -34,6 +34,13 @@ static void map_shape(struct fe_pop *p)
 	FE_UNCHANGED(p, -EINVAL, genpt_map(pt, va, oa, g + g / 2, FE_RW, &p->g),
 		     "map len unaligned");
 	FE_UNCHANGED(p, -EINVAL, genpt_map(pt, va, oa, 1, FE_RW, &p->g), "map len 1");
+	if (g > TU_4K) {
+		/* a 16K or 64K granule: 4K pieces are not pages */
+		FE_UNCHANGED(p, -EINVAL, genpt_map(pt, va, oa, TU_4K, FE_RW, &p->g),
+			     "map 4K on a larger granule");
+		FE_UNCHANGED(p, -EINVAL, genpt_map(pt, va + TU_4K, oa, g, FE_RW, &p->g),
+			     "map at a 4K offset on a larger granule");
+	}
 	for (size_t i = 0; i < NELEM(bad_prot); i++)
 		FE_UNCHANGED(p, -EINVAL, genpt_map(pt, va, oa, g, bad_prot[i], &p->g),
 			     "map prot 0x%x", bad_prot[i]);
