@@ -238,3 +238,48 @@ Test(fmt_errors, armv8_table_memory_beyond_oa_bits)
 		}
 	}
 }
+
+/* The widest row of @c's format and kind (G-stage, stage 2) with a 4 KiB
+ * granule: what zero widths and granule default to. */
+static const struct af_cfg *widest(const struct af_cfg *c)
+{
+	const uint64_t kind = RV_GST | GENPT_FEAT_ARMV8_S2;
+	const struct af_cfg *w = NULL;
+
+	for (AF_EACH(r))
+		if (r->fmt == c->fmt && (r->cfg.features & kind) == (c->cfg.features & kind) &&
+		    r->cfg.granule_bits == 12 && (!w || r->cfg.va_bits > w->cfg.va_bits))
+			w = r;
+	return w;
+}
+
+/* Zero va_bits / oa_bits / granule_bits are the format's widest; RISC-V's
+ * atp holds the mode and the root's PPN. */
+Test(fmt_errors, create_defaults_and_atp)
+{
+	for (AF_EACH(c)) {
+		const struct af_cfg *w = widest(c);
+		struct genpt_config cfg = { .format = c->cfg.format,
+					    .features = c->cfg.features };
+		struct genpt_hw_info info;
+		struct genpt *pt;
+
+		cr_assert_not_null(w, "%s", c->name);
+		cr_assert_eq(genpt_create(&cfg, &pt), 0, "%s: defaults", c->name);
+		cr_assert_eq(genpt_hw_info(pt, &info), 0);
+		cr_assert(info.levels == w->levels && info.mode == w->hw_mode,
+			  "%s: defaults: %u levels mode %u, want %s's", c->name, info.levels,
+			  info.mode, w->name);
+		cr_assert_eq(genpt_dirty_tracking(pt), 0, "%s", c->name);
+		genpt_destroy(pt);
+		if (c->fmt->fam != AF_RISCV)
+			continue;
+		cfg = c->cfg;
+		cr_assert_eq(genpt_create(&cfg, &pt), 0, "%s", c->name);
+		cr_assert_eq(genpt_hw_info(pt, &info), 0);
+		cr_assert_eq(info.atp >> 60, c->hw_mode, "%s: atp MODE", c->name);
+		cr_assert_eq(info.atp & ((1ull << 44) - 1), info.root_pa >> 12, "%s: atp PPN",
+			     c->name);
+		genpt_destroy(pt);
+	}
+}
