@@ -33,20 +33,6 @@ Test(amdv1_map, gather) { FOR_BIG xs_gather(M); }
 Test(amdv1_map, destroy_frees_everything) { FOR_BIG xs_destroy_frees(M); }
 Test(amdv1_map, hw_sets_accessed_on_the_page) { FOR_ALL xs_hw_accessed(m_); }
 
-Test(amdv1_errors, shape) { FOR_BIG xs_err_shape(M); }
-Test(amdv1_errors, overflow) { FOR_BIG xs_err_overflow(M); }
-Test(amdv1_errors, range_input_zero_extended) { FOR_BIG xs_err_range_input(M); }
-Test(amdv1_errors, range_output) { FOR_BIG xs_err_range_output(M); }
-Test(amdv1_errors, eexist_all_or_nothing) { FOR_BIG xs_err_eexist(M); }
-Test(amdv1_errors, unmap_straddle) { FOR_BIG xs_err_straddle(M); }
-Test(amdv1_errors, enomem_every_allocation)
-{
-	FOR_BIG xs_err_enomem(M);
-}
-Test(amdv1_errors, hw_access) { FOR_BIG xs_err_hw_access(M); }
-Test(amdv1_errors, dirty_bitmap_validation) { FOR_BIG xs_err_dirty_bitmap(M); }
-Test(amdv1_errors, null_and_optional_pointers) { FOR_ALL xs_err_null(m_); }
-Test(amdv1_errors, create_configs) { xs_err_configs(XU_FAM_AMDV1); }
 
 /* Modes 1 and 2: the whole space is one table, or a table of tables. */
 Test(amdv1_errors, small_modes)

@@ -35,17 +35,6 @@ Test(vtdss_map, gather) { FOR_MODES xs_gather(M); }
 Test(vtdss_map, destroy_frees_everything) { FOR_MODES xs_destroy_frees(M); }
 Test(vtdss_map, hw_sets_accessed_on_every_entry) { FOR_MODES xs_hw_accessed(M); }
 
-Test(vtdss_errors, shape) { FOR_MODES xs_err_shape(M); }
-Test(vtdss_errors, overflow) { FOR_MODES xs_err_overflow(M); }
-Test(vtdss_errors, range_input_zero_extended) { FOR_MODES xs_err_range_input(M); }
-Test(vtdss_errors, range_output) { FOR_MODES xs_err_range_output(M); }
-Test(vtdss_errors, eexist_all_or_nothing) { FOR_MODES xs_err_eexist(M); }
-Test(vtdss_errors, unmap_straddle) { FOR_MODES xs_err_straddle(M); }
-Test(vtdss_errors, enomem_every_allocation) { FOR_MODES xs_err_enomem(M); }
-Test(vtdss_errors, hw_access) { FOR_MODES xs_err_hw_access(M); }
-Test(vtdss_errors, dirty_bitmap_validation) { FOR_MODES xs_err_dirty_bitmap(M); }
-Test(vtdss_errors, null_and_optional_pointers) { FOR_MODES xs_err_null(M); }
-Test(vtdss_errors, create_configs) { xs_err_configs(XU_FAM_VTDSS); }
 
 /* SNP: only with snoop control, only on GENPT_CACHE, never with MMIO; and
  * the exact bits of a write-only 1G page and of a table pointer. */

@@ -26,17 +26,6 @@ Test(x86_64_map, gather) { FOR_MODES xs_gather(M); }
 Test(x86_64_map, destroy_frees_everything) { FOR_MODES xs_destroy_frees(M); }
 Test(x86_64_map, hw_sets_accessed_on_every_entry) { FOR_MODES xs_hw_accessed(M); }
 
-Test(x86_64_errors, shape) { FOR_MODES xs_err_shape(M); }
-Test(x86_64_errors, overflow) { FOR_MODES xs_err_overflow(M); }
-Test(x86_64_errors, range_input_not_canonical) { FOR_MODES xs_err_range_input(M); }
-Test(x86_64_errors, range_output) { FOR_MODES xs_err_range_output(M); }
-Test(x86_64_errors, eexist_all_or_nothing) { FOR_MODES xs_err_eexist(M); }
-Test(x86_64_errors, unmap_straddle) { FOR_MODES xs_err_straddle(M); }
-Test(x86_64_errors, enomem_every_allocation) { FOR_MODES xs_err_enomem(M); }
-Test(x86_64_errors, hw_access) { FOR_MODES xs_err_hw_access(M); }
-Test(x86_64_errors, dirty_bitmap_validation) { FOR_MODES xs_err_dirty_bitmap(M); }
-Test(x86_64_errors, null_and_optional_pointers) { FOR_MODES xs_err_null(M); }
-Test(x86_64_errors, create_configs) { xs_err_configs(XU_FAM_X86_64); }
 
 /* The upper half lives in the upper half of the root: index 256 of a PML4
  * for 0xffff800000000000, of a PML5 for 0xff00000000000000. */

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * af_decode.c - each format's raw decoder and exact entry bits for
- * struct af_format (anyfmt.h).  They reuse the family walks of testutil.h,
- * armv8_util.h and x86_util.h, which decode the entries from the manuals
- * on their own (neither lib/fmt nor lib/hw), through a family table view
- * of the af_table.
+ * af_decode.c - the raw walk and exact entry bits of struct af_format
+ * (anyfmt.h).  The walk is one for every format: it decodes each entry
+ * with rawfmt_decode() (rawfmt.h, THE raw decoder, written from the
+ * manuals), so a format's encoding is read in one place.  The exact bits
+ * still come from the family helpers (testutil.h, armv8_util.h,
+ * x86_suite.h).
  */
 #include "anyfmt.h"
 #include "armv8_util.h"
+#include "rawfmt.h"
 #include "testutil.h"
 #include "x86_suite.h"
 
@@ -17,29 +19,67 @@
 
 #define ULL(x) ((unsigned long long)(x))
 
+/* ---- the walk, every format ---------------------------------------------- */
+
+/* Fill @out from the leaf entry @d at level @lvl met for @va. */
+static void leaf_of(const struct rawfmt *rf, const struct rawfmt_ent *d, unsigned int lvl,
+		    uint64_t va, uint64_t e, uint64_t pa, struct af_leaf *out)
+{
+	uint64_t run_mask = (1ull << d->page_shift) - 1;
+	uint64_t ent_mask = (1ull << rf->shift[lvl]) - 1;
+
+	*out = (struct af_leaf){
+		.level = lvl, .shift = d->page_shift, .run = 1u << d->run_log2,
+		.first = va & ~run_mask, .pte = e, .pte_pa = pa,
+		.r = d->r, .w = d->w, .x = d->x,
+		.accessed = d->accessed, .dirty = d->dirty,
+	};
+	/* a replicated run's members hold the run's start, a contiguous
+	 * run's each its own page */
+	out->oa = d->replicated ? d->oa + (va & run_mask) : d->oa + (va & ent_mask);
+}
+
+/* 0 and *@out for a leaf; -ENOENT at an empty entry; -EFAULT at an entry
+ * genpt must never write; -ERANGE outside the input space. */
+static int raw_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out)
+{
+	struct genpt_config cfg = t->c->cfg;
+	struct rawfmt rf;
+	uint64_t table = t->info.root_pa;
+
+	cfg.features = t->features;
+	cr_assert_eq(rawfmt_init(&rf, &cfg), 0, "%s: rawfmt_init", t->c->name);
+	if (!af_va_valid(t->c, va))
+		return -ERANGE;
+	for (unsigned int lvl = rf.levels; lvl-- > 0;) {
+		uint64_t idx = va >> rf.shift[lvl] & ((1ull << rf.tbits[lvl]) - 1);
+		uint64_t pa = table + 8 * idx;
+		uint64_t e = __atomic_load_n(af_ptr(t, pa), __ATOMIC_RELAXED);
+		struct rawfmt_ent d = rawfmt_decode(&rf, lvl, e);
+
+		switch (d.kind) {
+		case RAWFMT_EMPTY:
+			return -ENOENT;
+		case RAWFMT_TABLE:
+			table = d.oa;
+			continue;
+		case RAWFMT_LEAF:
+			leaf_of(&rf, &d, lvl, va, e, pa, out);
+			return 0;
+		default:
+			cr_log_error("%s: va 0x%llx level %u entry 0x%016llx: %s", t->c->name,
+				     ULL(va), lvl, ULL(e), d.why);
+			return -EFAULT;
+		}
+	}
+	return -EFAULT; /* a table pointer at level 0 */
+}
+
 /* ---- RISC-V -------------------------------------------------------------- */
 
 int af_rv_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out)
 {
-	const struct af_cfg *c = t->c;
-	struct tu_mode m = { c->name, c->cfg.va_bits, c->levels,
-			     !!(t->features & GENPT_FEAT_RISCV_GSTAGE) };
-	struct tu_table tt = { .pm = t->prov.pm, .pt = t->pt, .mode = &m,
-			       .features = t->features, .root_pa = t->info.root_pa,
-			       .root_size = t->info.root_size };
-	struct tu_leaf lf;
-	int err = tu_lookup(&tt, va, &lf);
-
-	if (err)
-		return err;
-	*out = (struct af_leaf){
-		.level = lf.level, .shift = lf.shift,
-		.run = 1u << (lf.shift - (12 + 9 * lf.level)), .first = lf.first,
-		.oa = lf.oa, .pte = lf.pte, .pte_pa = lf.pte_pa,
-		.r = lf.pte & TU_PTE_R, .w = lf.pte & TU_PTE_W, .x = lf.pte & TU_PTE_X,
-		.accessed = lf.pte & TU_PTE_A, .dirty = lf.pte & TU_PTE_D,
-	};
-	return 0;
+	return raw_lookup(t, va, out);
 }
 
 /* Privileged spec: V R W X U A D; PBMT [62:61] 1 NC, 2 IO; N [63] with
@@ -89,36 +129,7 @@ static void af_arm_view(const struct af_table *t, struct arm_mode *m,
 
 int af_arm_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out)
 {
-	struct arm_mode m;
-	struct arm_table at;
-	struct arm_leaf lf;
-	uint64_t e;
-	bool dbm;
-	int err;
-
-	af_arm_view(t, &m, &at);
-	err = arm_lookup(&at, va, &lf);
-	if (err)
-		return err;
-	e = lf.desc;
-	dbm = e & ARM_D_DBM;
-	*out = (struct af_leaf){
-		.level = lf.level, .shift = lf.shift, .run = 1u << lf.run,
-		.first = lf.first, .oa = lf.oa, .pte = e, .pte_pa = lf.desc_pa,
-		.accessed = e & ARM_D_AF,
-	};
-	if (m.stage2) {
-		out->r = e & ARM_D_S2AP_R;
-		out->w = (e & ARM_D_S2AP_W) || dbm;
-		out->x = ARM_D_S2XN(e) == 0; /* XN[1:0] 0b00: both ELs execute */
-		out->dirty = dbm && (e & ARM_D_S2AP_W);
-	} else {
-		out->r = true;
-		out->w = !(e & ARM_D_AP2) || dbm;
-		out->x = !(e & (ARM_D_UXN | ARM_D_PXN));
-		out->dirty = dbm && !(e & ARM_D_AP2);
-	}
-	return 0;
+	return raw_lookup(t, va, out);
 }
 
 /* Every member of a contiguous run: the attributes arm_expect_prot()
@@ -165,22 +176,7 @@ static void af_xu_view(const struct af_table *t, struct xu_mode *m,
 
 int af_x86_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out)
 {
-	struct xu_mode m;
-	struct xu_table xt;
-	struct xu_leaf lf;
-	int err;
-
-	af_xu_view(t, &m, &xt);
-	err = xu_lookup(&xt, va, &lf);
-	if (err)
-		return err;
-	*out = (struct af_leaf){
-		.level = lf.level, .shift = lf.shift, .run = lf.nrep,
-		.first = lf.first, .oa = lf.oa, .pte = lf.pte, .pte_pa = lf.pte_pa,
-		.r = lf.r, .w = lf.w, .x = lf.x,
-		.accessed = lf.accessed, .dirty = lf.dirty,
-	};
-	return 0;
+	return raw_lookup(t, va, out);
 }
 
 /* Every replica equals xs_leaf_bits(), D aside. */

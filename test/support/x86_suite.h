@@ -5,9 +5,10 @@
  *
  * Each function runs one check on one configuration (an xu_modes[] index,
  * x86_util.h) and asserts; the test files register them per format.  They
- * are the RISC-V suites' checks (test_map.c, test_errors.c, test_random.c)
- * restated over x86_util's format-aware raw walk and model,
- * plus exact entry bits.
+ * are the RISC-V suites' checks (test_map.c, test_random.c)
+ * restated over x86_util's format-aware raw walk and model, plus exact
+ * entry bits.  The error and dirty checks run on every format
+ * (test_fmt_errors*.c, test_fmt_dirty*.c).
  */
 #ifndef GENPT_TEST_X86_SUITE_H
 #define GENPT_TEST_X86_SUITE_H
@@ -57,20 +58,5 @@ void xs_destroy_frees(int mode);
  * leaf (AMD v1) with tracking on, and writes nothing with it off. */
 void xs_hw_accessed(int mode);
 
-/* ---- errors (x86_suite_err.c) ---------------------------------------- */
-
-void xs_err_shape(int mode);
-void xs_err_overflow(int mode);
-void xs_err_range_input(int mode);
-void xs_err_range_output(int mode);
-void xs_err_eexist(int mode);
-void xs_err_straddle(int mode);
-void xs_err_enomem(int mode);
-void xs_err_hw_access(int mode);
-void xs_err_dirty_bitmap(int mode);
-void xs_err_null(int mode);
-/* create: bad va_bits / oa_bits / granule / foreign and unknown features
- * for the family of @mode, plus the good ones */
-void xs_err_configs(enum xu_family fam);
 
 #endif /* GENPT_TEST_X86_SUITE_H */
