@@ -39,6 +39,25 @@ static void leaf_of(const struct rawfmt *rf, const struct rawfmt_ent *d, unsigne
 	out->oa = d->replicated ? d->oa + (va & run_mask) : d->oa + (va & ent_mask);
 }
 
+/*
+ * The lookup reports where a leaf maps, its accessed and dirty state aside
+ * (the dirty suites clear A on purpose to watch hardware set it again): a
+ * leaf the decoder refuses only for a clear accessed flag decodes as the
+ * leaf it is.  Anything else it refuses stays refused.
+ */
+static struct rawfmt_ent decode_a_aside(const struct rawfmt *rf, unsigned int lvl,
+					uint64_t e)
+{
+	struct rawfmt_ent d = rawfmt_decode(rf, lvl, e);
+	uint64_t a = rawfmt_hw_bits(rf) & ~rawfmt_dirty_bits(rf);
+	struct rawfmt_ent with_a;
+
+	if (d.kind != RAWFMT_BAD || (e & a) == a)
+		return d;
+	with_a = rawfmt_decode(rf, lvl, e | a);
+	return with_a.kind == RAWFMT_LEAF ? with_a : d;
+}
+
 /* 0 and *@out for a leaf; -ENOENT at an empty entry; -EFAULT at an entry
  * genpt must never write; -ERANGE outside the input space. */
 static int raw_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out)
@@ -55,7 +74,7 @@ static int raw_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out
 		uint64_t idx = va >> rf.shift[lvl] & ((1ull << rf.tbits[lvl]) - 1);
 		uint64_t pa = table + 8 * idx;
 		uint64_t e = __atomic_load_n(af_ptr(t, pa), __ATOMIC_RELAXED);
-		struct rawfmt_ent d = rawfmt_decode(&rf, lvl, e);
+		struct rawfmt_ent d = decode_a_aside(&rf, lvl, e);
 
 		switch (d.kind) {
 		case RAWFMT_EMPTY:
