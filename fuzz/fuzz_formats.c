@@ -2642,22 +2642,30 @@ static void ff_op(struct ff *f, uint8_t op)
 	}
 }
 
-static void ff_buffers(struct ff *f)
-{
-	f->plan = malloc(FF_MAX_PLAN * sizeof(*f->plan));
-	f->notes = malloc(FF_MAX_LEAVES * sizeof(*f->notes));
-	f->bits = malloc((FF_MAX_BITS / 64 + 2) * 8);
-	f->want = malloc((FF_MAX_BITS / 64 + 2) * 8);
-	if (!f->plan || !f->notes || !f->bits || !f->want)
-		abort();
-}
+/*
+ * The work buffers, kept between inputs (issue 22): the notes alone are
+ * 288 KiB, which ASan's allocator maps and unmaps for every input, and
+ * that (page faults, the shadow's poisoning and madvise, munmap's TLB
+ * shootdown) was a tenth of an input.  Set 0 is the input's, sets 1 and 2
+ * the two threads' (ff_run_halves).  Every user fills what it reads: the
+ * plan before it is used, the notes up to nnotes, the bitmaps are cleared
+ * before each harvest.
+ */
+static struct {
+	struct gm_leaf plan[FF_MAX_PLAN];
+	struct gm_leaf notes[FF_MAX_LEAVES];
+	uint64_t bits[FF_MAX_BITS / 64 + 2];
+	uint64_t want[FF_MAX_BITS / 64 + 2];
+} *ff_bufs[3];
 
-static void ff_free_buffers(struct ff *f)
+static void ff_buffers(struct ff *f, unsigned int set)
 {
-	free(f->plan);
-	free(f->notes);
-	free(f->bits);
-	free(f->want);
+	if (!ff_bufs[set] && !(ff_bufs[set] = malloc(sizeof(*ff_bufs[set]))))
+		abort();
+	f->plan = ff_bufs[set]->plan;
+	f->notes = ff_bufs[set]->notes;
+	f->bits = ff_bufs[set]->bits;
+	f->want = ff_bufs[set]->want;
 }
 
 /* The program's operations from f->pos on, a full verify every
@@ -2702,7 +2710,7 @@ static void ff_side_init(struct ff *s, const struct ff *f, unsigned int i, unsig
 	s->rng = f->rng + i * 0x9e3779b97f4a7c15ull;
 	genpt_gather_init(&s->g);
 	s->req = s->allow = false;
-	ff_buffers(s);
+	ff_buffers(s, 1 + i);
 }
 
 /* The two sides' leaves (each in address order) into @f's model, and
@@ -2746,10 +2754,8 @@ static void ff_run_halves(struct ff *f)
 	fh_run2(&s[0], &s[1], ff_side_main);
 	f->pos = f->size;
 	ff_join_sides(f, s);
-	for (unsigned int i = 0; i < 2; i++) {
-		ff_free_buffers(&s[i]);
+	for (unsigned int i = 0; i < 2; i++)
 		gm_fini(&s[i].m);
-	}
 	free(s);
 }
 
@@ -2782,7 +2788,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	genpt_gather_init(&f->g);
 
 	if (ff_create(f)) {
-		ff_buffers(f);
+		ff_buffers(f, 0);
 		if (fh_threads() == 2)
 			ff_run_halves(f);
 		else
@@ -2796,7 +2802,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f->opname = "final verify";
 		ff_verify(f, true);
 		ff_teardown(f);
-		ff_free_buffers(f);
 	}
 	ff_pm_put(f->pm, f->pm_base, f->pm_size);
 	gm_fini(&f->m);

@@ -6,6 +6,9 @@
 #   scripts/fuzz-long.sh -j 2 -t 1800         2 parallel workers per target
 #   scripts/fuzz-long.sh --merge              then fold inputs that add
 #                                             coverage into fuzz/corpus/
+#   scripts/fuzz-long.sh -f -entropic=0 fuzz_formats
+#                                             pass a libFuzzer flag (repeat -f
+#                                             for more; fuzz/README.md, Speed)
 #
 # Targets (fuzz/README.md): fuzz_formats, fuzz_rviommu, fuzz_smmuv3,
 # fuzz_bitmap.  Builds them with clang (libFuzzer + ASan + UBSan over an
@@ -29,10 +32,11 @@ jobs=1
 dir=build/fuzz-long
 merge=0
 targets=()
+extra=()
 all_targets=(fuzz_formats fuzz_rviommu fuzz_bitmap fuzz_smmuv3)
 
 usage() {
-  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -41,6 +45,7 @@ while [ $# -gt 0 ]; do
     -t) secs=${2:?}; shift 2 ;;
     -j) jobs=${2:?}; shift 2 ;;
     -B) dir=${2:?}; shift 2 ;;
+    -f) extra+=("${2:?}"); shift 2 ;;
     --merge) merge=1; shift ;;
     -h | --help) usage ;;
     fuzz_*) targets+=("$1"); shift ;;
@@ -80,7 +85,7 @@ for t in "${targets[@]}"; do
   fi
   echo "=================== $t: ${secs}s, $jobs worker(s), log $log"
   "$dir/fuzz/$t" -max_total_time="$secs" -max_len=4096 -len_control=50 -timeout=30 \
-    -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$crashes/" "${par[@]}" \
+    -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$crashes/" "${par[@]}" "${extra[@]}" \
     "$corpus" "fuzz/corpus/$t" >"$log" 2>&1
   rc=$?
   grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' "$log" |
