@@ -536,6 +536,33 @@ uint64_t rawfmt_hw_bits(const struct rawfmt *rf)
 	}
 }
 
+uint64_t rawfmt_accessed_bit(const struct rawfmt *rf)
+{
+	return rawfmt_hw_bits(rf) & ~rawfmt_dirty_bits(rf);
+}
+
+/* RISC-V keeps the PPN at 53:10 (pa >> 12); the others the address itself
+ * (ARM next-level table address [47:12] of a granule-aligned table; x86,
+ * VT-d, AMD bits 51:12). */
+uint64_t rawfmt_with_table_addr(const struct rawfmt *rf, unsigned int lvl, uint64_t e,
+				uint64_t pa)
+{
+	uint64_t m;
+
+	(void)lvl;
+	switch (rf->format) {
+	case GENPT_FMT_RISCV:
+		m = rf_bits(53, 10);
+		return (e & ~m) | (((pa >> 12) << 10) & m);
+	case GENPT_FMT_ARMV8:
+		m = rf_bits(47, rf->gshift);
+		return (e & ~m) | (pa & m);
+	default:
+		m = rf_bits(51, 12);
+		return (e & ~m) | (pa & m);
+	}
+}
+
 const char *rawfmt_name(enum genpt_format format)
 {
 	static const char *const names[] = { "?", "riscv", "armv8", "x86_64", "vtdss", "amdv1" };
