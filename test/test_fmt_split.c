@@ -163,50 +163,74 @@ static unsigned int next_size(const struct af_cfg *c)
 	return n >= 2 ? shifts[n - 2] : 0;
 }
 
-enum odd_page { GAP, READ_ONLY, HOLE };
+/* The leaf entry of the page at @va mapped with @prot, hardware-set bits
+ * and the output address aside (a page of @oa either way). */
+static uint64_t attr_bits(const struct af_table *t, const struct rawfmt *rf, uint64_t va,
+			  uint64_t oa, unsigned int prot)
+{
+	uint64_t g = 1ull << af_gshift(t->c), e;
 
-/* Pages of one 2^@s unit, the middle one a gap in the output, read-only
- * or not mapped: merge leaves it (and so the unit) in pages; mapped like
- * the others, the unit merges. */
+	cr_assert_eq(genpt_map(t->pt, va, oa, g, prot, NULL), 0, "%s", t->c->name);
+	e = fh_leaf(t, va, "attributes").pte & ~rawfmt_hw_bits(rf);
+	cr_assert_eq(genpt_unmap(t->pt, va, g, NULL, NULL), 0, "%s", t->c->name);
+	return e;
+}
+
+/*
+ * Pages of one 2^@s unit mapped read-write, the middle one mapped with
+ * @prot to @odd_oa (or not at all, @prot 0): merge leaves the unit in
+ * pages when that page differs (in the output address or any attribute
+ * bit of its entry); the middle page mapped like the others, it merges.
+ */
 static void merge_refuses(const struct af_table *t, unsigned int s, uint64_t iova, uint64_t oa,
-			  enum odd_page how, const char *what)
+			  unsigned int prot, uint64_t odd_oa, const char *what)
 {
 	uint64_t g = 1ull << af_gshift(t->c), odd = iova + (1ull << s) / 2;
+	bool same;
+	struct rawfmt rf;
 
+	fh_rawfmt(t, &rf);
+	same = prot && odd_oa == oa + (odd - iova) &&
+	       attr_bits(t, &rf, odd, odd_oa, prot) == attr_bits(t, &rf, odd, odd_oa, FH_RW);
 	for (uint64_t o = 0; o < 1ull << s; o += g)
-		cr_assert_eq(genpt_map(t->pt, iova + o, oa + o, g, FH_RW, NULL), 0, "%s", t->c->name);
-	cr_assert_eq(genpt_unmap(t->pt, odd, g, NULL, NULL), 0, "%s", t->c->name);
-	if (how != HOLE)
-		cr_assert_eq(genpt_map(t->pt, odd, how == GAP ? oa + (1ull << s) : oa + (odd - iova),
-				       g, how == GAP ? FH_RW : GENPT_READ, NULL), 0, "%s", t->c->name);
+		if (iova + o != odd || prot)
+			cr_assert_eq(genpt_map(t->pt, iova + o, iova + o == odd ? odd_oa : oa + o, g,
+					       iova + o == odd ? prot : FH_RW, NULL), 0, "%s: %s",
+				     t->c->name, what);
 	cr_assert_eq(genpt_merge(t->pt, iova, 1ull << s, NULL), 0, "%s: %s: merge", t->c->name,
 		     what);
-	if (how != HOLE) {
-		cr_assert_lt(fh_leaf(t, odd, what).shift, s, "%s: %s: merged", t->c->name, what);
-		cr_assert_eq(genpt_unmap(t->pt, odd, g, NULL, NULL), 0, "%s", t->c->name);
+	cr_assert_eq(fh_leaf(t, iova, what).shift == s, same, "%s: %s: %s", t->c->name, what,
+		     same ? "equal pages not merged" : "merged");
+	if (!same) {
+		if (prot)
+			cr_assert_eq(genpt_unmap(t->pt, odd, g, NULL, NULL), 0, "%s", t->c->name);
+		cr_assert_eq(genpt_map(t->pt, odd, oa + (odd - iova), g, FH_RW, NULL), 0, "%s",
+			     t->c->name);
+		cr_assert_eq(genpt_merge(t->pt, iova, 1ull << s, NULL), 0, "%s: %s", t->c->name,
+			     what);
+		cr_assert_eq(fh_leaf(t, odd, what).shift, s, "%s: %s: fixed, not merged",
+			     t->c->name, what);
 	}
-	cr_assert_lt(fh_leaf(t, iova, what).shift, s, "%s: %s: merged", t->c->name, what);
-	cr_assert_eq(genpt_map(t->pt, odd, oa + (odd - iova), g, FH_RW, NULL), 0, "%s",
-		     t->c->name);
-	cr_assert_eq(genpt_merge(t->pt, iova, 1ull << s, NULL), 0, "%s: %s: merge", t->c->name,
-		     what);
-	cr_assert_eq(fh_leaf(t, odd, what).shift, s, "%s: %s: fixed, not merged", t->c->name,
-		     what);
 	cr_assert_eq(genpt_unmap(t->pt, iova, 1ull << s, NULL, NULL), 0, "%s", t->c->name);
 }
 
 Test(fmt_split, merge_needs_contiguity_and_equal_attributes)
 {
+	static const unsigned int prots[] = { GENPT_READ, FH_RW | GENPT_NOEXEC,
+					      FH_RW | GENPT_MMIO, FH_RW | GENPT_CACHE, FH_RW };
+
 	for (AF_EACH(c)) {
 		unsigned int s = next_size(c);
-		uint64_t iova, oa;
+		uint64_t iova, oa, odd_oa;
 		struct af_table t;
 
 		af_table_init(&t, c, 0, 0);
 		if (s && fh_pos(&t, s, &iova) && fh_oa(&t, s + 1, &oa)) {
-			merge_refuses(&t, s, iova, oa, GAP, "a gap in the output");
-			merge_refuses(&t, s, iova, oa, READ_ONLY, "a read-only page");
-			merge_refuses(&t, s, iova, oa, HOLE, "a page not mapped");
+			odd_oa = oa + (1ull << s) / 2;
+			merge_refuses(&t, s, iova, oa, FH_RW, odd_oa + (1ull << s), "a gap in the output");
+			merge_refuses(&t, s, iova, oa, 0, odd_oa, "a page not mapped");
+			for (unsigned int i = 0; i < sizeof(prots) / sizeof(prots[0]); i++)
+				merge_refuses(&t, s, iova, oa, prots[i], odd_oa, "other attributes");
 		}
 		af_table_fini(&t);
 	}

@@ -86,6 +86,9 @@ struct rawfmt_ent {
 	unsigned int attr;       /* LEAF: ARM AttrIndx (s1) / MemAttr (s2); VT-d EMT */
 	bool snp;                /* LEAF: VT-d SNP */
 	const char *why;         /* BAD: the first rule it breaks */
+	bool hw_fault;           /* BAD: and the manual makes the walk fault on
+				  * it (a reserved encoding), rather than
+				  * only genpt never writing it */
 };
 
 /*
