@@ -117,35 +117,6 @@ static enum genpt_amdv1_fault walk(uint64_t root, unsigned int mode, uint64_t va
 	return f;
 }
 
-/* NextLevel-0 pages at every level 1..5 of every Mode that has it. */
-Test(amdv1_hw, default_size_pages)
-{
-	for (unsigned int mode = 1; mode <= 6; mode++) {
-		for (unsigned int n = 1; n <= mode && n <= 5; n++) {
-			unsigned int s = 12 + 9 * (n - 1);
-			uint64_t va = 0x0123456789abcdefull & (mode < 6 ? (1ull << (12 + 9 * mode)) - 1 : ~0ull);
-			uint64_t page = 0x000a000000000000ull & ~((1ull << s) - 1);
-			uint64_t *slots[7], root;
-			struct genpt_amdv1_walk w;
-
-			arena_reset();
-			root = build(mode, va, n, slots);
-			*slots[n] = page | NL(0) | RW_ | A_ | D_ | PR;
-			w = req(root, mode, va, GENPT_ACCESS_WRITE, false);
-			cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_OK, "mode %u level %u", mode, n);
-			cr_assert_eq(w.page_shift, s);
-			cr_assert_eq(w.leaf_level, n - 1);
-			cr_assert_eq(w.pa, page | (va & ((1ull << s) - 1)));
-			/* a page address not aligned to the page */
-			if (n > 1) {
-				*slots[n] |= 1ull << 12;
-				cr_assert_eq(walk(root, mode, va, GENPT_ACCESS_READ, false, NULL),
-					     GENPT_AMDV1_FAULT_PAGE);
-			}
-		}
-	}
-}
-
 Test(amdv1_hw, mode_decodes_only_its_bits)
 {
 	uint64_t *slots[7], root;
@@ -174,75 +145,6 @@ Test(amdv1_hw, mode_decodes_only_its_bits)
 	*slots[6] = 0x000e000000000000ull | NL(7) | RW_ | A_ | D_ | PR;
 	cr_assert_eq(walk(root, 6, 0xfe00000000000000ull, GENPT_ACCESS_READ, false, NULL),
 		     GENPT_AMDV1_FAULT_PAGE);
-}
-
-/* NextLevel 7: the ones from bit 12 code the size, for every size a level
- * can hold; anything outside (level size or less, next level's or more)
- * is malformed. */
-Test(amdv1_hw, coded_page_sizes)
-{
-	for (unsigned int n = 1; n <= 5; n++) {
-		unsigned int lo = 12 + 9 * (n - 1), hi = lo + 9;
-
-		for (unsigned int s = lo; s <= hi && s <= 52; s++) {
-			uint64_t page = 0x0004000000000000ull & ~((1ull << s) - 1);
-			uint64_t code = s > 12 ? ((1ull << (s - 1)) - 1) & ~0xfffull : 0;
-			uint64_t va = 0x5a5a5a5a5a5a5a5aull & ((1ull << 57) - 1);
-			uint64_t *slots[7], root;
-			struct genpt_amdv1_walk w;
-			bool good = s > lo && s < hi && s <= 52;
-
-			if (s == 12)
-				continue;
-			arena_reset();
-			root = build(5, va, n, slots);
-			*slots[n] = page | code | NL(7) | RW_ | A_ | D_ | PR;
-			w = req(root, 5, va, GENPT_ACCESS_READ, false);
-			cr_assert_eq(genpt_amdv1_walk(&w), good ? GENPT_AMDV1_OK : GENPT_AMDV1_FAULT_PAGE,
-				     "level %u 2^%u", n, s);
-			if (good) {
-				cr_assert_eq(w.page_shift, s);
-				cr_assert_eq(w.pa, page | (va & ((1ull << s) - 1)), "level %u 2^%u", n, s);
-			}
-		}
-	}
-}
-
-/* A write through one replica of an 8K page marks that replica only. */
-Test(amdv1_hw, one_replica_is_marked)
-{
-	uint64_t *slots[7], root, va = 0x40002000ull;
-	uint64_t e = 0x7000000ull | NL(7) | RW_ | A_ | PR; /* 8K at 0x7000000: code 0 */
-	struct genpt_amdv1_walk w;
-
-	root = build(3, va, 1, slots);
-	slots[1][0] = e;
-	slots[1][1] = e;
-	w = req(root, 3, va + 0x1234, GENPT_ACCESS_WRITE, true);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_OK);
-	cr_assert_eq(w.pa, 0x7001234ull);
-	cr_assert_eq(w.page_shift, 13);
-	cr_assert(w.ad_written);
-	cr_assert_eq(slots[1][0], e);
-	cr_assert_eq(slots[1][1], e | D_);
-	w = req(root, 3, va, GENPT_ACCESS_WRITE, true);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_OK);
-	cr_assert_eq(slots[1][0], e | D_);
-	/* without A/D update: D=0 faults, A=0 faults, nothing written */
-	slots[1][0] = e & ~A_;
-	slots[1][1] = e;
-	cr_assert_eq(walk(root, 3, va, GENPT_ACCESS_READ, false, NULL), GENPT_AMDV1_FAULT_PAGE);
-	cr_assert_eq(walk(root, 3, va + 0x1000, GENPT_ACCESS_READ, false, NULL), GENPT_AMDV1_OK);
-	cr_assert_eq(walk(root, 3, va + 0x1000, GENPT_ACCESS_WRITE, false, NULL),
-		     GENPT_AMDV1_FAULT_PAGE);
-	cr_assert_eq(slots[1][0], e & ~A_);
-	cr_assert_eq(slots[1][1], e);
-	/* A is set on the page's entry only, never on the PDEs */
-	w = req(root, 3, va, GENPT_ACCESS_READ, true);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_OK);
-	cr_assert_eq(slots[1][0], e);
-	cr_assert_eq(*slots[2] & A_, 0);
-	cr_assert_eq(*slots[3] & A_, 0);
 }
 
 Test(amdv1_hw, rights_combine_and_reserved_bits)
@@ -302,32 +204,4 @@ Test(amdv1_hw, level_skipping)
 	/* bit 39 selects another level-4 entry: not present */
 	cr_assert_eq(walk(root, 4, va | (1ull << 39), GENPT_ACCESS_READ, false, NULL),
 		     GENPT_AMDV1_FAULT_NP);
-}
-
-Test(amdv1_hw, faults_requests_errno)
-{
-	uint64_t *slots[7], root, va = 0x40002000ull;
-	struct genpt_amdv1_walk w;
-
-	root = build(3, va, 1, slots);
-	*slots[2] = 0x8880000000ull | NL(1) | RW_ | PR;
-	w = req(root, 3, va, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_FAULT_ACCESS);
-	cr_assert_eq(w.pte_pa, 0x8880000000ull + 8 * idx(va, 1));
-	cr_assert_eq(genpt_amdv1_walk(NULL), GENPT_AMDV1_FAULT_CONFIG);
-	for (unsigned int m = 0; m < 10; m += 7) {
-		w = req(root, m, va, GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_FAULT_CONFIG, "mode %u", m);
-	}
-	w = req(root + 0x100, 3, va, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_FAULT_CONFIG);
-	w = req(1ull << 52, 3, va, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_FAULT_CONFIG);
-	w = req(root, 3, va, 9, false);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_FAULT_CONFIG);
-	cr_assert_eq(genpt_amdv1_walk_errno(GENPT_AMDV1_OK), 0);
-	cr_assert_eq(genpt_amdv1_walk_errno(GENPT_AMDV1_FAULT_NP), -ENOENT);
-	cr_assert_eq(genpt_amdv1_walk_errno(GENPT_AMDV1_FAULT_PAGE), -EACCES);
-	cr_assert_eq(genpt_amdv1_walk_errno(GENPT_AMDV1_FAULT_ACCESS), -EFAULT);
-	cr_assert_eq(genpt_amdv1_walk_errno(GENPT_AMDV1_FAULT_CONFIG), -EINVAL);
 }

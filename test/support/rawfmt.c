@@ -394,8 +394,11 @@ static struct rawfmt_ent rf_dec_x86(const struct rawfmt *rf, unsigned int lvl, u
 	d.dirty = e & BIT(6);
 	d.x = !(e & BIT(63));
 	d.attr = (unsigned int)(e >> 3) & 3;
+	/* a large page: bit 12 is PAT, the bits up to its size reserved */
+	if (d.oa & (BIT(d.page_shift) - 1) & ~(lvl ? BIT(12) : 0))
+		return rf_fault(d, "reserved bits below the page size");
 	if (d.oa & (BIT(d.page_shift) - 1))
-		return rf_bad(d, "PAT or reserved bits below the page size");
+		return rf_bad(d, "PAT in a large page");
 	if (!d.user || !d.accessed)
 		return rf_bad(d, "leaf without U/S or A");
 	return d;
@@ -431,11 +434,11 @@ static struct rawfmt_ent rf_dec_vtd(const struct rawfmt *rf, unsigned int lvl, u
 	d.snp = e & BIT(11);
 	d.attr = (unsigned int)(e >> 3) & 7;
 	if (d.oa & (BIT(d.page_shift) - 1))
-		return rf_bad(d, "address bits below the page size");
+		return rf_fault(d, "address bits below the page size");
 	if (!d.accessed || (e & 0x7c))
 		return rf_bad(d, "leaf without A, or with X/EMT/IPAT");
 	if (d.snp && !rf->snp)
-		return rf_bad(d, "SNP without the feature");
+		return rf_fault(d, "SNP without snoop control");
 	return d;
 }
 
@@ -475,6 +478,8 @@ static struct rawfmt_ent rf_dec_amd(const struct rawfmt *rf, unsigned int lvl, u
 	d.oa = e & rf_bits(51, 12);
 	if (nl != 0 && nl != 7) {
 		d.kind = RAWFMT_TABLE;
+		if (nl > lvl)
+			return rf_fault(d, "pointer: NextLevel not below the table's level");
 		if (nl != lvl || (e & ~(d.oa | (7ull << 9))) != (1 | (3ull << 61)))
 			return rf_bad(d, "pointer: NextLevel skips, or not PR|IR|IW");
 		return d;
