@@ -31,8 +31,14 @@ static void expect_leaf_walk(const struct af_table *t, uint64_t iova, uint64_t o
 	uint64_t size = 1ull << shift, g = 1ull << af_gshift(t->c);
 	const uint64_t offs[] = { 0, size / 2 + 0x18, size - 8 };
 
-	for (unsigned int i = 0; i < 3; i++)
-		fh_expect_access(t, iova + offs[i], RD, 0, oa + offs[i], "leaf walk");
+	for (unsigned int i = 0; i < 3; i++) {
+		uint64_t eng = ~0ull;
+
+		fh_expect_access(t, iova + offs[i], WR, 0, oa + offs[i], "leaf walk");
+		cr_assert(!genpt_iova_to_phys(t->pt, iova + offs[i], &eng) && eng == oa + offs[i],
+			  "%s: the engine translates %#llx to %#llx, the walk to %#llx", t->c->name,
+			  ULL(iova + offs[i]), ULL(eng), ULL(oa + offs[i]));
+	}
 	fh_expect_access(t, iova - g, RD, -ENOENT, 0, "below the leaf");
 	fh_expect_access(t, iova + size, RD, -ENOENT, 0, "above the leaf");
 }
@@ -58,6 +64,80 @@ Test(fmt_hw, every_leaf_size_translates)
 		}
 		af_table_fini(&t);
 	}
+}
+
+/* Addresses at and around the edges of a @va_bits input space. */
+static unsigned int edges(unsigned int va_bits, uint64_t *out)
+{
+	uint64_t top = va_bits >= 64 ? 0 : 1ull << va_bits;
+	unsigned int n = 0;
+
+	out[n++] = 0;
+	out[n++] = UINT64_MAX;
+	out[n++] = 1ull << 63;
+	if (top) {
+		out[n++] = top - 1;
+		out[n++] = top;
+		out[n++] = (top >> 1) - 1;
+		out[n++] = top >> 1;
+		out[n++] = ~((top >> 1) - 1); /* lowest canonical high address */
+		out[n++] = ~((top >> 1) - 1) - 1;
+	}
+	return n;
+}
+
+/* An empty table: the hardware side checks the input address on its own
+ * (from genpt_hw_info / genpt_get_config, as an IOMMU from its registers)
+ * and must say what the engine says (-ERANGE or -ENOENT), every access. */
+Test(fmt_hw, input_check_matches_the_engine)
+{
+	for (AF_EACH(c)) {
+		uint64_t va[16], oa;
+		unsigned int n = edges(c->cfg.va_bits, va);
+		struct af_table t;
+
+		af_table_init(&t, c, 0, 0);
+		for (unsigned int k = 0; k < n; k++) {
+			int want = genpt_iova_to_phys(t.pt, va[k], &oa);
+
+			cr_assert(want == -ERANGE || want == -ENOENT, "%s: %d", c->name, want);
+			cr_assert_eq(want == -ERANGE, !af_va_valid(c, va[k]),
+				     "%s: engine %d at %#llx", c->name, want, ULL(va[k]));
+			for (unsigned int acc = RD; acc <= EX; acc++)
+				fh_expect_access(&t, va[k], acc, want, 0, "empty table");
+		}
+		af_table_fini(&t);
+	}
+}
+
+/* genpt_get_config() reports what the table was created with, defaults
+ * resolved (what the hardware side reads instead of lib/fmt). */
+Test(fmt_hw, get_config_resolves_defaults)
+{
+	for (AF_EACH(c)) {
+		struct genpt_config dflt = { .format = c->cfg.format, .features = c->cfg.features };
+		struct genpt_config got;
+		struct af_table t;
+		struct genpt *pt;
+
+		af_table_init(&t, c, 0, 0);
+		cr_assert_eq(genpt_get_config(t.pt, &got), 0, "%s", c->name);
+		cr_assert(got.format == c->cfg.format && got.va_bits == c->cfg.va_bits &&
+			  got.oa_bits == c->cfg.oa_bits && got.granule_bits == c->cfg.granule_bits &&
+			  got.features == c->cfg.features && got.mem_ctx == &t.prov,
+			  "%s: get_config va %u oa %u granule %u", c->name, got.va_bits, got.oa_bits,
+			  got.granule_bits);
+		cr_assert_eq(genpt_get_config(t.pt, NULL), -EINVAL, "%s", c->name);
+		af_table_fini(&t);
+		cr_assert_eq(genpt_create(&dflt, &pt), 0, "%s: defaults", c->name);
+		cr_assert_eq(genpt_get_config(pt, &got), 0, "%s", c->name);
+		cr_assert(got.va_bits && got.oa_bits && got.granule_bits == 12 &&
+			  got.mem == &genpt_host_mem_ops && !got.mem_ctx,
+			  "%s: defaults resolved: va %u oa %u granule %u", c->name, got.va_bits,
+			  got.oa_bits, got.granule_bits);
+		genpt_destroy(pt);
+	}
+	cr_assert_eq(genpt_get_config(NULL, &(struct genpt_config){ 0 }), -EINVAL);
 }
 
 /* The first and last page of each half translate; the addresses just

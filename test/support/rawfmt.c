@@ -216,7 +216,7 @@ static struct rawfmt_ent rf_dec_riscv(const struct rawfmt *rf, unsigned int lvl,
 		if (e & (BIT(63) | rf_bits(62, 61)))
 			return rf_fault(d, "N or PBMT in a pointer");
 		if (e & (BIT(4) | BIT(6) | BIT(7)))
-			return rf_bad(d, "A/D/U in a pointer");
+			return rf_fault(d, "A/D/U in a pointer (reserved)");
 		return d;
 	}
 	d.kind = RAWFMT_LEAF;
