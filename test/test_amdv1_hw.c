@@ -5,6 +5,10 @@
  * 0, A 5, D 6, NextLevel 11:9, address 51:12, U 59, FC 60, IR 61, IW 62),
  * in an arena this file owns.  Levels here are the specification's (1 =
  * the table of 4K entries).
+ *
+ * Only what is particular to this family's hardware stays here; the
+ * checks every format shares run on every configuration in
+ * test_fmt_hw*.c (docs/testing.md, "Folded suites").
  */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -1,4 +1,8 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: MIT *
+ * Only what is particular to this family's hardware stays here; the
+ * checks every format shares run on every configuration in
+ * test_fmt_hw*.c (docs/testing.md, "Folded suites").
+ */
 /*
  * test_armv8_hw_walk.c - the reference ARM VMSAv8-64 walk against tables
  * built by hand.

@@ -4,6 +4,10 @@
  * (lib/hw/vtdss_walk.c) against tables built by hand from the
  * specification's bit positions (R 0, W 1, X 2, EMT 5:3, IPAT 6, PS 7, A 8,
  * D 9, SNP 11, address 51:12), in an arena this file owns.
+ *
+ * Only what is particular to this family's hardware stays here; the
+ * checks every format shares run on every configuration in
+ * test_fmt_hw*.c (docs/testing.md, "Folded suites").
  */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -7,6 +7,10 @@
  * numbers: P 0, R/W 1, U/S 2, A 5, D 6, PS 7, XD 63, address 51:12) in a
  * small arena this file owns, and walked with genpt_x86_walk().  Nothing
  * from lib/fmt or lib/core is involved.
+ *
+ * Only what is particular to this family's hardware stays here; the
+ * checks every format shares run on every configuration in
+ * test_fmt_hw*.c (docs/testing.md, "Folded suites").
  */
 #include <criterion/criterion.h>
 #include <errno.h>
