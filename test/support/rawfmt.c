@@ -453,8 +453,11 @@ static struct rawfmt_ent rf_amd_sized(const struct rawfmt *rf, unsigned int lvl,
 	uint64_t a = d.oa;
 	unsigned int s = 13 + (unsigned int)__builtin_ctzll(~(a >> 12));
 
-	if (s <= rf->shift[lvl] || s > 51 || s - rf->shift[lvl] > rf->tbits[lvl])
+	/* below the next level's default size (that is a PDE with NextLevel 0) */
+	if (s <= rf->shift[lvl] || s - rf->shift[lvl] >= 9)
 		return rf_fault(d, "size code out of the level's range");
+	if (s > 52)
+		return rf_bad(d, "page larger than the output space");
 	d.run_log2 = s - rf->shift[lvl];
 	d.page_shift = s;
 	d.replicated = true;
