@@ -3,7 +3,7 @@
  * test_amdv1_hw.c - the reference AMD v1 walk (lib/hw/amdv1_walk.c)
  * against tables built by hand from the specification's bit positions (PR
  * 0, A 5, D 6, NextLevel 11:9, address 51:12, U 59, FC 60, IR 61, IW 62),
- * in an arena this file owns.  Levels here are the specification's (1 =
+ * in the shared test arena (fhw_arena.h).  Levels here are the specification's (1 =
  * the table of 4K entries).
  *
  * Only what is particular to this family's hardware stays here; the
@@ -18,6 +18,7 @@
 
 #include "genpt/table.h"
 #include "hw/amdv1_walk.h"
+#include "fhw_arena.h"
 
 #define PR (1ull << 0)
 #define A_ (1ull << 5)
@@ -28,51 +29,9 @@
 #define IW (1ull << 62)
 #define RW_ (IR | IW)
 
-#define PHYS_BASE 0x300000000ull
-#define ARENA_BYTES (1ull << 20)
 
-static uint8_t *arena;
-static uint64_t arena_next;
 
-static void *arena_p2v(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	if (pa < PHYS_BASE || pa - PHYS_BASE >= ARENA_BYTES)
-		return NULL;
-	return arena + (pa - PHYS_BASE);
-}
-
-static const struct genpt_mem_ops arena_ops = { .phys_to_virt = arena_p2v };
-
-static void arena_setup(void)
-{
-	arena = aligned_alloc(4096, ARENA_BYTES);
-	cr_assert_not_null(arena);
-	memset(arena, 0, ARENA_BYTES);
-	arena_next = 0;
-}
-
-static void arena_teardown(void)
-{
-	free(arena);
-}
-
-TestSuite(amdv1_hw, .init = arena_setup, .fini = arena_teardown);
-
-static void arena_reset(void)
-{
-	memset(arena, 0, ARENA_BYTES);
-	arena_next = 0;
-}
-
-static uint64_t table_new(void)
-{
-	uint64_t pa = PHYS_BASE + arena_next;
-
-	arena_next += 4096;
-	cr_assert_leq(arena_next, ARENA_BYTES);
-	return pa;
-}
+TestSuite(amdv1_hw, .init = hwa_setup, .fini = hwa_teardown);
 
 /* Level-@n index of @va (n = 1..6). */
 static unsigned int idx(uint64_t va, unsigned int n)
@@ -82,14 +41,14 @@ static unsigned int idx(uint64_t va, unsigned int n)
 
 static uint64_t *ent(uint64_t table_pa, unsigned int i)
 {
-	return (uint64_t *)arena_p2v(NULL, table_pa) + i;
+	return (uint64_t *)hwa_p2v(NULL, table_pa) + i;
 }
 
 /* Tables for @va from level @mode down to level @leaf_n, one level at a
  * time; returns the root, slots[n] = the entry used at level n. */
 static uint64_t build(unsigned int mode, uint64_t va, unsigned int leaf_n, uint64_t **slots)
 {
-	uint64_t root = table_new(), table = root;
+	uint64_t root = hwa_table(4096), table = root;
 
 	for (unsigned int n = mode;; n--) {
 		uint64_t *e = ent(table, idx(va, n));
@@ -98,7 +57,7 @@ static uint64_t build(unsigned int mode, uint64_t va, unsigned int leaf_n, uint6
 		if (n == leaf_n)
 			return root;
 		if (!(*e & PR))
-			*e = table_new() | NL(n - 1) | RW_ | PR;
+			*e = hwa_table(4096) | NL(n - 1) | RW_ | PR;
 		table = *e & 0x000ffffffffff000ull;
 	}
 }
@@ -106,7 +65,7 @@ static uint64_t build(unsigned int mode, uint64_t va, unsigned int leaf_n, uint6
 static struct genpt_amdv1_walk req(uint64_t root, unsigned int mode, uint64_t va,
 				   unsigned int access, bool had)
 {
-	return (struct genpt_amdv1_walk){ .mem = &arena_ops, .root_pa = root, .mode = mode,
+	return (struct genpt_amdv1_walk){ .mem = &hwa_ops, .root_pa = root, .mode = mode,
 					  .va = va, .access = access, .had = had };
 }
 
@@ -126,7 +85,7 @@ Test(amdv1_hw, mode_decodes_only_its_bits)
 	uint64_t *slots[7], root;
 
 	for (unsigned int mode = 1; mode <= 5; mode++) {
-		arena_reset();
+		hwa_reset();
 		root = build(mode, 0, 1, slots);
 		*slots[1] = 0x5000 | RW_ | A_ | D_ | PR;
 		cr_assert_eq(walk(root, mode, 0x123, GENPT_ACCESS_READ, false, NULL), GENPT_AMDV1_OK);
@@ -136,7 +95,7 @@ Test(amdv1_hw, mode_decodes_only_its_bits)
 			     GENPT_AMDV1_FAULT_PAGE);
 	}
 	/* Mode 6: the top table has 128 entries for bits 63:57 */
-	arena_reset();
+	hwa_reset();
 	root = build(6, 0xfe00000000000000ull, 1, slots);
 	*slots[1] = 0x5000 | RW_ | A_ | D_ | PR;
 	cr_assert_eq(slots[6], ent(root, 127));
@@ -193,7 +152,7 @@ Test(amdv1_hw, rights_combine_and_reserved_bits)
 /* A PDE may skip levels; the address bits of the skipped levels must be 0. */
 Test(amdv1_hw, level_skipping)
 {
-	uint64_t root = table_new(), l1 = table_new(), pa;
+	uint64_t root = hwa_table(4096), l1 = hwa_table(4096), pa;
 	uint64_t va = 0x1ff000ull; /* level-1 index 511, levels 2..4 index 0 */
 
 	*ent(root, 0) = l1 | NL(1) | RW_ | PR; /* level 4 straight to level 1 */

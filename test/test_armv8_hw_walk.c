@@ -21,6 +21,7 @@
 
 #include "genpt/table.h"
 #include "hw/armv8_walk.h"
+#include "fhw_arena.h"
 
 #define ULL(x) ((unsigned long long)(x))
 
@@ -71,38 +72,11 @@ static uint64_t vtcr(unsigned int gran, unsigned int va, unsigned int sl0, unsig
 
 /* ---- a small simulated physical memory --------------------------------- */
 
-#define PHYS_BASE 0x80000000ull
-#define ARENA_BYTES (16ull << 20)
 
-static uint8_t *arena;
-static uint64_t arena_next;
-
-static void *arena_p2v(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	if (pa < PHYS_BASE || pa - PHYS_BASE >= ARENA_BYTES)
-		return NULL;
-	return arena + (pa - PHYS_BASE);
-}
-
-static const struct genpt_mem_ops arena_ops = {
-	.phys_to_virt = arena_p2v,
-};
-
-static uint64_t table_new(uint64_t bytes)
-{
-	uint64_t pa;
-
-	arena_next = (arena_next + bytes - 1) & ~(bytes - 1);
-	cr_assert_leq(arena_next + bytes, ARENA_BYTES, "test arena exhausted");
-	pa = PHYS_BASE + arena_next;
-	arena_next += bytes;
-	return pa;
-}
 
 static uint64_t *slot(uint64_t pa)
 {
-	uint64_t *p = arena_p2v(NULL, pa);
+	uint64_t *p = hwa_p2v(NULL, pa);
 
 	cr_assert_not_null(p);
 	return p;
@@ -118,21 +92,7 @@ static uint64_t dget(uint64_t pa)
 	return __atomic_load_n(slot(pa), __ATOMIC_ACQUIRE);
 }
 
-static void arena_setup(void)
-{
-	arena = aligned_alloc(1u << 20, ARENA_BYTES);
-	cr_assert_not_null(arena);
-	memset(arena, 0, ARENA_BYTES);
-	arena_next = 0;
-}
-
-static void arena_teardown(void)
-{
-	free(arena);
-	arena = NULL;
-}
-
-TestSuite(armv8_hw_walk, .init = arena_setup, .fini = arena_teardown);
+TestSuite(armv8_hw_walk, .init = hwa_setup, .fini = hwa_teardown);
 
 /* ---- hand-built paths -------------------------------------------------- */
 
@@ -163,7 +123,7 @@ static uint64_t build_path(unsigned int gran, uint64_t root, unsigned int root_b
 		if (d & 1) {
 			next = d & ((1ull << 48) - 1) & ~((1ull << gran) - 1);
 		} else {
-			next = table_new(1ull << gran);
+			next = hwa_table(1ull << gran);
 			dset(pa, next | D_TABLE | tbl_attrs);
 		}
 		table = next;
@@ -175,13 +135,13 @@ static uint64_t build_path(unsigned int gran, uint64_t root, unsigned int root_b
 static struct genpt_arm_walk walk1(uint64_t root, uint64_t t, uint64_t va, unsigned int access,
 				   bool priv)
 {
-	return (struct genpt_arm_walk){ .mem = &arena_ops, .stage2 = false, .ttbr = root,
+	return (struct genpt_arm_walk){ .mem = &hwa_ops, .stage2 = false, .ttbr = root,
 					.tcr = t, .va = va, .access = access, .priv = priv };
 }
 
 static struct genpt_arm_walk walk2(uint64_t root, uint64_t t, uint64_t va, unsigned int access)
 {
-	return (struct genpt_arm_walk){ .mem = &arena_ops, .stage2 = true, .ttbr = root,
+	return (struct genpt_arm_walk){ .mem = &hwa_ops, .stage2 = true, .ttbr = root,
 					.tcr = t, .va = va, .access = access };
 }
 
@@ -193,7 +153,7 @@ static struct genpt_arm_walk walk2(uint64_t root, uint64_t t, uint64_t va, unsig
 
 Test(armv8_hw_walk, address_size)
 {
-	uint64_t root = table_new(4096), va = 0x1000ull;
+	uint64_t root = hwa_table(4096), va = 0x1000ull;
 	uint64_t t40 = tcr(12, 48, PS_40, false, false);
 	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
 	struct genpt_arm_walk w;
@@ -210,7 +170,7 @@ Test(armv8_hw_walk, address_size)
 	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK);
 	/* a next-level table beyond PS */
 	{
-		uint64_t r = table_new(4096);
+		uint64_t r = hwa_table(4096);
 
 		dset(dpa(12, r, va, 0, 9), (1ull << 41) | D_TABLE);
 		w = walk1(r, t40, va, GENPT_ACCESS_READ, false);
@@ -222,7 +182,7 @@ Test(armv8_hw_walk, address_size)
 	w = walk1(root, tcr(12, 48, PS_48, false, false), va, GENPT_ACCESS_READ, false);
 	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_ADDRESS_SIZE);
 	{
-		uint64_t r64 = table_new(4096), p64 = build_path(16, r64, 6, 1, 3, va, 0);
+		uint64_t r64 = hwa_table(4096), p64 = build_path(16, r64, 6, 1, 3, va, 0);
 
 		dset(p64, (1ull << 40) | (1ull << 12) | D_PAGE | S1_RW);
 		w = walk1(r64, tcr(16, 48, PS_48, false, false), va, GENPT_ACCESS_READ, false);
@@ -238,7 +198,7 @@ Test(armv8_hw_walk, address_size)
 /* AP[2:1] at stage 1: 00 EL1 RW; 01 EL0 and EL1 RW; 10 EL1 RO; 11 both RO. */
 Test(armv8_hw_walk, stage1_access_permissions)
 {
-	uint64_t root = table_new(4096), va = 0x7000ull;
+	uint64_t root = hwa_table(4096), va = 0x7000ull;
 	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
 	uint64_t t = tcr(12, 48, PS_48, false, false);
 	static const struct {
@@ -271,7 +231,7 @@ Test(armv8_hw_walk, stage1_access_permissions)
 /* UXN / PXN, and EL1 never executes what EL0 may write. */
 Test(armv8_hw_walk, stage1_execute_never)
 {
-	uint64_t root = table_new(4096), va = 0x9000ull;
+	uint64_t root = hwa_table(4096), va = 0x9000ull;
 	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
 	uint64_t t = tcr(12, 48, PS_48, false, false);
 	static const struct {
@@ -317,7 +277,7 @@ Test(armv8_hw_walk, stage1_hierarchical_permissions)
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		uint64_t root = table_new(4096), va = 0x5000ull;
+		uint64_t root = hwa_table(4096), va = 0x5000ull;
 		uint64_t leaf = build_path(12, root, 9, 0, 3, va, c[i].tbl);
 		uint64_t t = tcr(12, 48, PS_48, false, false);
 		struct genpt_arm_walk w;
@@ -339,7 +299,7 @@ Test(armv8_hw_walk, stage1_hierarchical_permissions)
 /* S2AP: bit 6 read, bit 7 write; XN[1:0] with FEAT_XNX. */
 Test(armv8_hw_walk, stage2_permissions)
 {
-	uint64_t root = table_new(4096), va = 0x3000ull;
+	uint64_t root = hwa_table(4096), va = 0x3000ull;
 	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
 	uint64_t t = vtcr(12, 48, 2, PS_48, false, false);
 
@@ -394,7 +354,7 @@ Test(armv8_hw_walk, stage2_bad_sl0)
 		{ 16, 48, 3 }, /* reserved */
 		{ 16, 47, 0 }, /* level 3 at most 33 */
 	};
-	uint64_t root = table_new(1u << 20);
+	uint64_t root = hwa_table(1u << 20);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct genpt_arm_walk w = walk2(root, vtcr(bad[i].gran, bad[i].ia, bad[i].sl0, PS_48,
@@ -426,7 +386,7 @@ Test(armv8_hw_walk, errno_mapping)
  * it), an address bit that must be zero without; a page has no nT. */
 Test(armv8_hw_walk, block_nt_with_bbm)
 {
-	uint64_t root = table_new(4096), va = 0x40201000ull, leaf;
+	uint64_t root = hwa_table(4096), va = 0x40201000ull, leaf;
 	uint64_t t4 = tcr(12, 48, PS_48, false, false);
 	struct genpt_arm_walk w;
 
@@ -440,7 +400,7 @@ Test(armv8_hw_walk, block_nt_with_bbm)
 	cr_assert_eq(w.pa, (1ull << 40) | (va & ((1ull << 21) - 1)));
 	cr_assert_eq(w.page_shift, 21);
 
-	root = table_new(4096);
+	root = hwa_table(4096);
 	leaf = build_path(12, root, 9, 0, 3, va, 0);
 	dset(leaf, (1ull << 40) | (1ull << 16) | D_TABLE | S1_RW);
 	w = walk1(root, t4, va, GENPT_ACCESS_READ, false);

@@ -22,6 +22,7 @@
 
 #include "genpt/table.h"
 #include "hw/riscv_walk.h"
+#include "fhw_arena.h"
 
 /* ---- PTE bits, straight from the spec ---------------------------------- */
 
@@ -52,40 +53,11 @@ static uint64_t ptr(uint64_t table_pa)
 
 /* ---- a tiny simulated physical memory ---------------------------------- */
 
-#define PHYS_BASE 0x80000000ull
-#define ARENA_BYTES (4ull << 20)
 
-static uint8_t *arena;
-static uint64_t arena_next;
-
-/* Physical address -> host pointer, NULL outside the arena. */
-static void *arena_p2v(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	if (pa < PHYS_BASE || pa - PHYS_BASE >= ARENA_BYTES)
-		return NULL;
-	return arena + (pa - PHYS_BASE);
-}
-
-static const struct genpt_mem_ops arena_ops = {
-	.phys_to_virt = arena_p2v,
-};
-
-/* Zeroed table of @bytes (4 or 16 KiB), aligned to its size. */
-static uint64_t table_new(uint64_t bytes)
-{
-	uint64_t pa;
-
-	arena_next = (arena_next + bytes - 1) & ~(bytes - 1);
-	cr_assert_leq(arena_next + bytes, ARENA_BYTES, "test arena exhausted");
-	pa = PHYS_BASE + arena_next;
-	arena_next += bytes;
-	return pa;
-}
 
 static uint64_t *pte_ptr(uint64_t pte_pa)
 {
-	uint64_t *p = arena_p2v(NULL, pte_pa);
+	uint64_t *p = hwa_p2v(NULL, pte_pa);
 
 	cr_assert_not_null(p);
 	return p;
@@ -102,21 +74,7 @@ static uint64_t pte_get(uint64_t pte_pa)
 	return __atomic_load_n(pte_ptr(pte_pa), __ATOMIC_ACQUIRE);
 }
 
-static void arena_setup(void)
-{
-	arena = aligned_alloc(1u << 14, ARENA_BYTES);
-	cr_assert_not_null(arena);
-	memset(arena, 0, ARENA_BYTES);
-	arena_next = 0;
-}
-
-static void arena_teardown(void)
-{
-	free(arena);
-	arena = NULL;
-}
-
-TestSuite(hw_riscv_walk, .init = arena_setup, .fini = arena_teardown);
+TestSuite(hw_riscv_walk, .init = hwa_setup, .fini = hwa_teardown);
 
 /* ---- modes and hand-built paths --------------------------------------- */
 
@@ -162,7 +120,7 @@ static void build(const struct mode *m, struct path *p, uint64_t va,
 	unsigned int top = m->levels - 1;
 
 	if (!p->root)
-		p->root = table_new(m->gstage ? 16384 : 4096);
+		p->root = hwa_table(m->gstage ? 16384 : 4096);
 	p->table[top] = p->root;
 	for (unsigned int l = top;; l--) {
 		uint64_t cur;
@@ -176,7 +134,7 @@ static void build(const struct mode *m, struct path *p, uint64_t va,
 		if (cur & PV) {
 			p->table[l - 1] = ((cur >> 10) & ((1ull << 44) - 1)) << 12;
 		} else {
-			p->table[l - 1] = table_new(4096);
+			p->table[l - 1] = hwa_table(4096);
 			pte_set(p->pte_pa[l], ptr(p->table[l - 1]));
 		}
 	}
@@ -189,7 +147,7 @@ static struct genpt_rv_walk req(const struct mode *m, uint64_t root,
 	struct genpt_rv_walk w;
 
 	memset(&w, 0, sizeof(w));
-	w.mem = &arena_ops;
+	w.mem = &hwa_ops;
 	w.root_pa = root;
 	w.levels = m->levels;
 	w.gstage = m->gstage;
@@ -385,7 +343,7 @@ static void *cc_editor_main(void *arg)
 
 	while (__atomic_load_n(&cc->walkers_left, __ATOMIC_ACQUIRE) > 0) {
 		for (unsigned int pg = 0; pg < CC_PAGES; pg++) {
-			uint64_t *slot = arena_p2v(NULL, cc->pte_pa[pg]);
+			uint64_t *slot = hwa_p2v(NULL, cc->pte_pa[pg]);
 			uint64_t old = __atomic_fetch_and(slot, ~PD, __ATOMIC_ACQ_REL);
 
 			if (old & PD)

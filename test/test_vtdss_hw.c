@@ -3,7 +3,7 @@
  * test_vtdss_hw.c - the reference VT-d second-stage walk
  * (lib/hw/vtdss_walk.c) against tables built by hand from the
  * specification's bit positions (R 0, W 1, X 2, EMT 5:3, IPAT 6, PS 7, A 8,
- * D 9, SNP 11, address 51:12), in an arena this file owns.
+ * D 9, SNP 11, address 51:12), in the shared test arena (fhw_arena.h).
  *
  * Only what is particular to this family's hardware stays here; the
  * checks every format shares run on every configuration in
@@ -17,6 +17,7 @@
 
 #include "genpt/table.h"
 #include "hw/vtdss_walk.h"
+#include "fhw_arena.h"
 
 #define R_ (1ull << 0)
 #define W_ (1ull << 1)
@@ -27,55 +28,19 @@
 #define SNP (1ull << 11)
 #define TBL (R_ | W_)
 
-#define PHYS_BASE 0x200000000ull
-#define ARENA_BYTES (1ull << 20)
 
-static uint8_t *arena;
-static uint64_t arena_next;
 
-static void *arena_p2v(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	if (pa < PHYS_BASE || pa - PHYS_BASE >= ARENA_BYTES)
-		return NULL;
-	return arena + (pa - PHYS_BASE);
-}
-
-static const struct genpt_mem_ops arena_ops = { .phys_to_virt = arena_p2v };
-
-static void arena_setup(void)
-{
-	arena = aligned_alloc(4096, ARENA_BYTES);
-	cr_assert_not_null(arena);
-	memset(arena, 0, ARENA_BYTES);
-	arena_next = 0;
-}
-
-static void arena_teardown(void)
-{
-	free(arena);
-}
-
-TestSuite(vtdss_hw, .init = arena_setup, .fini = arena_teardown);
-
-static uint64_t table_new(void)
-{
-	uint64_t pa = PHYS_BASE + arena_next;
-
-	arena_next += 4096;
-	cr_assert_leq(arena_next, ARENA_BYTES);
-	return pa;
-}
+TestSuite(vtdss_hw, .init = hwa_setup, .fini = hwa_teardown);
 
 static uint64_t *ent(uint64_t table_pa, uint64_t va, unsigned int level)
 {
-	return (uint64_t *)arena_p2v(NULL, table_pa) + ((va >> (12 + 9 * level)) & 511);
+	return (uint64_t *)hwa_p2v(NULL, table_pa) + ((va >> (12 + 9 * level)) & 511);
 }
 
 static uint64_t build(unsigned int levels, uint64_t va, unsigned int leaf_level, uint64_t leaf,
 		      uint64_t **slots)
 {
-	uint64_t root = table_new(), table = root;
+	uint64_t root = hwa_table(4096), table = root;
 
 	for (unsigned int l = levels - 1;; l--) {
 		uint64_t *e = ent(table, va, l);
@@ -87,7 +52,7 @@ static uint64_t build(unsigned int levels, uint64_t va, unsigned int leaf_level,
 			return root;
 		}
 		if (!(*e & (R_ | W_)))
-			*e = table_new() | TBL;
+			*e = hwa_table(4096) | TBL;
 		table = *e & 0x000ffffffffff000ull;
 	}
 }
@@ -95,7 +60,7 @@ static uint64_t build(unsigned int levels, uint64_t va, unsigned int leaf_level,
 static struct genpt_vtdss_walk req(uint64_t root, unsigned int levels, uint64_t va,
 				   unsigned int access, bool ssade)
 {
-	return (struct genpt_vtdss_walk){ .mem = &arena_ops, .root_pa = root, .levels = levels,
+	return (struct genpt_vtdss_walk){ .mem = &hwa_ops, .root_pa = root, .levels = levels,
 					  .va = va, .access = access, .ssade = ssade };
 }
 

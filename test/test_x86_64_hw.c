@@ -4,8 +4,8 @@
  * against tables built by hand.
  *
  * Every entry is computed here from the SDM's bit positions (literal
- * numbers: P 0, R/W 1, U/S 2, A 5, D 6, PS 7, XD 63, address 51:12) in a
- * small arena this file owns, and walked with genpt_x86_walk().  Nothing
+ * numbers: P 0, R/W 1, U/S 2, A 5, D 6, PS 7, XD 63, address 51:12) in the
+ * shared test arena (fhw_arena.h), and walked with genpt_x86_walk().  Nothing
  * from lib/fmt or lib/core is involved.
  *
  * Only what is particular to this family's hardware stays here; the
@@ -20,6 +20,7 @@
 
 #include "genpt/table.h"
 #include "hw/x86_64_walk.h"
+#include "fhw_arena.h"
 
 #define P_ (1ull << 0)
 #define RW (1ull << 1)
@@ -30,49 +31,13 @@
 #define XD (1ull << 63)
 #define TBL (P_ | RW | US) /* a table pointer that allows everything */
 
-#define PHYS_BASE 0x100000000ull
-#define ARENA_BYTES (2ull << 20)
 
-static uint8_t *arena;
-static uint64_t arena_next;
 
-static void *arena_p2v(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	if (pa < PHYS_BASE || pa - PHYS_BASE >= ARENA_BYTES)
-		return NULL;
-	return arena + (pa - PHYS_BASE);
-}
-
-static const struct genpt_mem_ops arena_ops = { .phys_to_virt = arena_p2v };
-
-static void arena_setup(void)
-{
-	arena = aligned_alloc(4096, ARENA_BYTES);
-	cr_assert_not_null(arena);
-	memset(arena, 0, ARENA_BYTES);
-	arena_next = 0;
-}
-
-static void arena_teardown(void)
-{
-	free(arena);
-}
-
-TestSuite(x86_64_hw, .init = arena_setup, .fini = arena_teardown);
-
-static uint64_t table_new(void)
-{
-	uint64_t pa = PHYS_BASE + arena_next;
-
-	arena_next += 4096;
-	cr_assert_leq(arena_next, ARENA_BYTES);
-	return pa;
-}
+TestSuite(x86_64_hw, .init = hwa_setup, .fini = hwa_teardown);
 
 static uint64_t *ent(uint64_t table_pa, unsigned int idx)
 {
-	return (uint64_t *)arena_p2v(NULL, table_pa) + idx;
+	return (uint64_t *)hwa_p2v(NULL, table_pa) + idx;
 }
 
 static unsigned int idx_of(uint64_t va, unsigned int level)
@@ -88,7 +53,7 @@ static unsigned int idx_of(uint64_t va, unsigned int level)
 static uint64_t build(unsigned int levels, uint64_t va, unsigned int leaf_level, uint64_t leaf,
 		      uint64_t tbl_bits, uint64_t **slots)
 {
-	uint64_t root = table_new(), table = root;
+	uint64_t root = hwa_table(4096), table = root;
 
 	for (unsigned int l = levels - 1;; l--) {
 		uint64_t *e = ent(table, idx_of(va, l));
@@ -100,7 +65,7 @@ static uint64_t build(unsigned int levels, uint64_t va, unsigned int leaf_level,
 			return root;
 		}
 		if (!(*e & P_))
-			*e = table_new() | tbl_bits;
+			*e = hwa_table(4096) | tbl_bits;
 		table = *e & 0x000ffffffffff000ull;
 	}
 }
@@ -108,7 +73,7 @@ static uint64_t build(unsigned int levels, uint64_t va, unsigned int leaf_level,
 static struct genpt_x86_walk req(uint64_t root, unsigned int levels, uint64_t va,
 				 unsigned int access, bool ad)
 {
-	return (struct genpt_x86_walk){ .mem = &arena_ops, .root_pa = root, .levels = levels,
+	return (struct genpt_x86_walk){ .mem = &hwa_ops, .root_pa = root, .levels = levels,
 					.va = va, .access = access, .ad_update = ad };
 }
 
@@ -133,8 +98,7 @@ Test(x86_64_hw, rights_are_combined_over_every_level)
 		for (unsigned int k = 0; k < 2; k++) {
 			uint64_t *slots[5], root;
 
-			arena_next = 0;
-			memset(arena, 0, ARENA_BYTES);
+			hwa_reset();
 			root = build(4, va, 0, 0x7000 | P_ | RW | US | A_ | D_, TBL, slots);
 			*slots[l] &= ~take[k];
 			if (take[k] == US) {
@@ -153,8 +117,7 @@ Test(x86_64_hw, rights_are_combined_over_every_level)
 		{
 			uint64_t *slots[5], root;
 
-			arena_next = 0;
-			memset(arena, 0, ARENA_BYTES);
+			hwa_reset();
 			root = build(4, va, 0, 0x7000 | P_ | RW | US | A_ | D_, TBL, slots);
 			*slots[l] |= XD;
 			cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_EXEC, true, NULL),
