@@ -3,8 +3,12 @@
  * test_amdv1_hw.c - the reference AMD v1 walk (lib/hw/amdv1_walk.c)
  * against tables built by hand from the specification's bit positions (PR
  * 0, A 5, D 6, NextLevel 11:9, address 51:12, U 59, FC 60, IR 61, IW 62),
- * in an arena this file owns.  Levels here are the specification's (1 =
+ * in the shared test arena (fhw_arena.h).  Levels here are the specification's (1 =
  * the table of 4K entries).
+ *
+ * Only what is particular to this family's hardware stays here; the
+ * checks every format shares run on every configuration in
+ * test_fmt_hw*.c (docs/testing.md, "Folded suites").
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -14,6 +18,7 @@
 
 #include "genpt/table.h"
 #include "hw/amdv1_walk.h"
+#include "fhw_arena.h"
 
 #define PR (1ull << 0)
 #define A_ (1ull << 5)
@@ -24,51 +29,9 @@
 #define IW (1ull << 62)
 #define RW_ (IR | IW)
 
-#define PHYS_BASE 0x300000000ull
-#define ARENA_BYTES (1ull << 20)
 
-static uint8_t *arena;
-static uint64_t arena_next;
 
-static void *arena_p2v(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	if (pa < PHYS_BASE || pa - PHYS_BASE >= ARENA_BYTES)
-		return NULL;
-	return arena + (pa - PHYS_BASE);
-}
-
-static const struct genpt_mem_ops arena_ops = { .phys_to_virt = arena_p2v };
-
-static void arena_setup(void)
-{
-	arena = aligned_alloc(4096, ARENA_BYTES);
-	cr_assert_not_null(arena);
-	memset(arena, 0, ARENA_BYTES);
-	arena_next = 0;
-}
-
-static void arena_teardown(void)
-{
-	free(arena);
-}
-
-TestSuite(amdv1_hw, .init = arena_setup, .fini = arena_teardown);
-
-static void arena_reset(void)
-{
-	memset(arena, 0, ARENA_BYTES);
-	arena_next = 0;
-}
-
-static uint64_t table_new(void)
-{
-	uint64_t pa = PHYS_BASE + arena_next;
-
-	arena_next += 4096;
-	cr_assert_leq(arena_next, ARENA_BYTES);
-	return pa;
-}
+TestSuite(amdv1_hw, .init = hwa_setup, .fini = hwa_teardown);
 
 /* Level-@n index of @va (n = 1..6). */
 static unsigned int idx(uint64_t va, unsigned int n)
@@ -78,14 +41,14 @@ static unsigned int idx(uint64_t va, unsigned int n)
 
 static uint64_t *ent(uint64_t table_pa, unsigned int i)
 {
-	return (uint64_t *)arena_p2v(NULL, table_pa) + i;
+	return (uint64_t *)hwa_p2v(NULL, table_pa) + i;
 }
 
 /* Tables for @va from level @mode down to level @leaf_n, one level at a
  * time; returns the root, slots[n] = the entry used at level n. */
 static uint64_t build(unsigned int mode, uint64_t va, unsigned int leaf_n, uint64_t **slots)
 {
-	uint64_t root = table_new(), table = root;
+	uint64_t root = hwa_table(4096), table = root;
 
 	for (unsigned int n = mode;; n--) {
 		uint64_t *e = ent(table, idx(va, n));
@@ -94,7 +57,7 @@ static uint64_t build(unsigned int mode, uint64_t va, unsigned int leaf_n, uint6
 		if (n == leaf_n)
 			return root;
 		if (!(*e & PR))
-			*e = table_new() | NL(n - 1) | RW_ | PR;
+			*e = hwa_table(4096) | NL(n - 1) | RW_ | PR;
 		table = *e & 0x000ffffffffff000ull;
 	}
 }
@@ -102,7 +65,7 @@ static uint64_t build(unsigned int mode, uint64_t va, unsigned int leaf_n, uint6
 static struct genpt_amdv1_walk req(uint64_t root, unsigned int mode, uint64_t va,
 				   unsigned int access, bool had)
 {
-	return (struct genpt_amdv1_walk){ .mem = &arena_ops, .root_pa = root, .mode = mode,
+	return (struct genpt_amdv1_walk){ .mem = &hwa_ops, .root_pa = root, .mode = mode,
 					  .va = va, .access = access, .had = had };
 }
 
@@ -117,41 +80,12 @@ static enum genpt_amdv1_fault walk(uint64_t root, unsigned int mode, uint64_t va
 	return f;
 }
 
-/* NextLevel-0 pages at every level 1..5 of every Mode that has it. */
-Test(amdv1_hw, default_size_pages)
-{
-	for (unsigned int mode = 1; mode <= 6; mode++) {
-		for (unsigned int n = 1; n <= mode && n <= 5; n++) {
-			unsigned int s = 12 + 9 * (n - 1);
-			uint64_t va = 0x0123456789abcdefull & (mode < 6 ? (1ull << (12 + 9 * mode)) - 1 : ~0ull);
-			uint64_t page = 0x000a000000000000ull & ~((1ull << s) - 1);
-			uint64_t *slots[7], root;
-			struct genpt_amdv1_walk w;
-
-			arena_reset();
-			root = build(mode, va, n, slots);
-			*slots[n] = page | NL(0) | RW_ | A_ | D_ | PR;
-			w = req(root, mode, va, GENPT_ACCESS_WRITE, false);
-			cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_OK, "mode %u level %u", mode, n);
-			cr_assert_eq(w.page_shift, s);
-			cr_assert_eq(w.leaf_level, n - 1);
-			cr_assert_eq(w.pa, page | (va & ((1ull << s) - 1)));
-			/* a page address not aligned to the page */
-			if (n > 1) {
-				*slots[n] |= 1ull << 12;
-				cr_assert_eq(walk(root, mode, va, GENPT_ACCESS_READ, false, NULL),
-					     GENPT_AMDV1_FAULT_PAGE);
-			}
-		}
-	}
-}
-
 Test(amdv1_hw, mode_decodes_only_its_bits)
 {
 	uint64_t *slots[7], root;
 
 	for (unsigned int mode = 1; mode <= 5; mode++) {
-		arena_reset();
+		hwa_reset();
 		root = build(mode, 0, 1, slots);
 		*slots[1] = 0x5000 | RW_ | A_ | D_ | PR;
 		cr_assert_eq(walk(root, mode, 0x123, GENPT_ACCESS_READ, false, NULL), GENPT_AMDV1_OK);
@@ -161,7 +95,7 @@ Test(amdv1_hw, mode_decodes_only_its_bits)
 			     GENPT_AMDV1_FAULT_PAGE);
 	}
 	/* Mode 6: the top table has 128 entries for bits 63:57 */
-	arena_reset();
+	hwa_reset();
 	root = build(6, 0xfe00000000000000ull, 1, slots);
 	*slots[1] = 0x5000 | RW_ | A_ | D_ | PR;
 	cr_assert_eq(slots[6], ent(root, 127));
@@ -174,75 +108,6 @@ Test(amdv1_hw, mode_decodes_only_its_bits)
 	*slots[6] = 0x000e000000000000ull | NL(7) | RW_ | A_ | D_ | PR;
 	cr_assert_eq(walk(root, 6, 0xfe00000000000000ull, GENPT_ACCESS_READ, false, NULL),
 		     GENPT_AMDV1_FAULT_PAGE);
-}
-
-/* NextLevel 7: the ones from bit 12 code the size, for every size a level
- * can hold; anything outside (level size or less, next level's or more)
- * is malformed. */
-Test(amdv1_hw, coded_page_sizes)
-{
-	for (unsigned int n = 1; n <= 5; n++) {
-		unsigned int lo = 12 + 9 * (n - 1), hi = lo + 9;
-
-		for (unsigned int s = lo; s <= hi && s <= 52; s++) {
-			uint64_t page = 0x0004000000000000ull & ~((1ull << s) - 1);
-			uint64_t code = s > 12 ? ((1ull << (s - 1)) - 1) & ~0xfffull : 0;
-			uint64_t va = 0x5a5a5a5a5a5a5a5aull & ((1ull << 57) - 1);
-			uint64_t *slots[7], root;
-			struct genpt_amdv1_walk w;
-			bool good = s > lo && s < hi && s <= 52;
-
-			if (s == 12)
-				continue;
-			arena_reset();
-			root = build(5, va, n, slots);
-			*slots[n] = page | code | NL(7) | RW_ | A_ | D_ | PR;
-			w = req(root, 5, va, GENPT_ACCESS_READ, false);
-			cr_assert_eq(genpt_amdv1_walk(&w), good ? GENPT_AMDV1_OK : GENPT_AMDV1_FAULT_PAGE,
-				     "level %u 2^%u", n, s);
-			if (good) {
-				cr_assert_eq(w.page_shift, s);
-				cr_assert_eq(w.pa, page | (va & ((1ull << s) - 1)), "level %u 2^%u", n, s);
-			}
-		}
-	}
-}
-
-/* A write through one replica of an 8K page marks that replica only. */
-Test(amdv1_hw, one_replica_is_marked)
-{
-	uint64_t *slots[7], root, va = 0x40002000ull;
-	uint64_t e = 0x7000000ull | NL(7) | RW_ | A_ | PR; /* 8K at 0x7000000: code 0 */
-	struct genpt_amdv1_walk w;
-
-	root = build(3, va, 1, slots);
-	slots[1][0] = e;
-	slots[1][1] = e;
-	w = req(root, 3, va + 0x1234, GENPT_ACCESS_WRITE, true);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_OK);
-	cr_assert_eq(w.pa, 0x7001234ull);
-	cr_assert_eq(w.page_shift, 13);
-	cr_assert(w.ad_written);
-	cr_assert_eq(slots[1][0], e);
-	cr_assert_eq(slots[1][1], e | D_);
-	w = req(root, 3, va, GENPT_ACCESS_WRITE, true);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_OK);
-	cr_assert_eq(slots[1][0], e | D_);
-	/* without A/D update: D=0 faults, A=0 faults, nothing written */
-	slots[1][0] = e & ~A_;
-	slots[1][1] = e;
-	cr_assert_eq(walk(root, 3, va, GENPT_ACCESS_READ, false, NULL), GENPT_AMDV1_FAULT_PAGE);
-	cr_assert_eq(walk(root, 3, va + 0x1000, GENPT_ACCESS_READ, false, NULL), GENPT_AMDV1_OK);
-	cr_assert_eq(walk(root, 3, va + 0x1000, GENPT_ACCESS_WRITE, false, NULL),
-		     GENPT_AMDV1_FAULT_PAGE);
-	cr_assert_eq(slots[1][0], e & ~A_);
-	cr_assert_eq(slots[1][1], e);
-	/* A is set on the page's entry only, never on the PDEs */
-	w = req(root, 3, va, GENPT_ACCESS_READ, true);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_OK);
-	cr_assert_eq(slots[1][0], e);
-	cr_assert_eq(*slots[2] & A_, 0);
-	cr_assert_eq(*slots[3] & A_, 0);
 }
 
 Test(amdv1_hw, rights_combine_and_reserved_bits)
@@ -287,7 +152,7 @@ Test(amdv1_hw, rights_combine_and_reserved_bits)
 /* A PDE may skip levels; the address bits of the skipped levels must be 0. */
 Test(amdv1_hw, level_skipping)
 {
-	uint64_t root = table_new(), l1 = table_new(), pa;
+	uint64_t root = hwa_table(4096), l1 = hwa_table(4096), pa;
 	uint64_t va = 0x1ff000ull; /* level-1 index 511, levels 2..4 index 0 */
 
 	*ent(root, 0) = l1 | NL(1) | RW_ | PR; /* level 4 straight to level 1 */
@@ -302,32 +167,4 @@ Test(amdv1_hw, level_skipping)
 	/* bit 39 selects another level-4 entry: not present */
 	cr_assert_eq(walk(root, 4, va | (1ull << 39), GENPT_ACCESS_READ, false, NULL),
 		     GENPT_AMDV1_FAULT_NP);
-}
-
-Test(amdv1_hw, faults_requests_errno)
-{
-	uint64_t *slots[7], root, va = 0x40002000ull;
-	struct genpt_amdv1_walk w;
-
-	root = build(3, va, 1, slots);
-	*slots[2] = 0x8880000000ull | NL(1) | RW_ | PR;
-	w = req(root, 3, va, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_FAULT_ACCESS);
-	cr_assert_eq(w.pte_pa, 0x8880000000ull + 8 * idx(va, 1));
-	cr_assert_eq(genpt_amdv1_walk(NULL), GENPT_AMDV1_FAULT_CONFIG);
-	for (unsigned int m = 0; m < 10; m += 7) {
-		w = req(root, m, va, GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_FAULT_CONFIG, "mode %u", m);
-	}
-	w = req(root + 0x100, 3, va, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_FAULT_CONFIG);
-	w = req(1ull << 52, 3, va, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_FAULT_CONFIG);
-	w = req(root, 3, va, 9, false);
-	cr_assert_eq(genpt_amdv1_walk(&w), GENPT_AMDV1_FAULT_CONFIG);
-	cr_assert_eq(genpt_amdv1_walk_errno(GENPT_AMDV1_OK), 0);
-	cr_assert_eq(genpt_amdv1_walk_errno(GENPT_AMDV1_FAULT_NP), -ENOENT);
-	cr_assert_eq(genpt_amdv1_walk_errno(GENPT_AMDV1_FAULT_PAGE), -EACCES);
-	cr_assert_eq(genpt_amdv1_walk_errno(GENPT_AMDV1_FAULT_ACCESS), -EFAULT);
-	cr_assert_eq(genpt_amdv1_walk_errno(GENPT_AMDV1_FAULT_CONFIG), -EINVAL);
 }

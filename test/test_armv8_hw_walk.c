@@ -1,4 +1,8 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: MIT *
+ * Only what is particular to this family's hardware stays here; the
+ * checks every format shares run on every configuration in
+ * test_fmt_hw*.c (docs/testing.md, "Folded suites").
+ */
 /*
  * test_armv8_hw_walk.c - the reference ARM VMSAv8-64 walk against tables
  * built by hand.
@@ -10,7 +14,6 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 
 #include "genpt/table.h"
 #include "hw/armv8_walk.h"
+#include "fhw_arena.h"
 
 #define ULL(x) ((unsigned long long)(x))
 
@@ -68,38 +72,11 @@ static uint64_t vtcr(unsigned int gran, unsigned int va, unsigned int sl0, unsig
 
 /* ---- a small simulated physical memory --------------------------------- */
 
-#define PHYS_BASE 0x80000000ull
-#define ARENA_BYTES (16ull << 20)
 
-static uint8_t *arena;
-static uint64_t arena_next;
-
-static void *arena_p2v(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	if (pa < PHYS_BASE || pa - PHYS_BASE >= ARENA_BYTES)
-		return NULL;
-	return arena + (pa - PHYS_BASE);
-}
-
-static const struct genpt_mem_ops arena_ops = {
-	.phys_to_virt = arena_p2v,
-};
-
-static uint64_t table_new(uint64_t bytes)
-{
-	uint64_t pa;
-
-	arena_next = (arena_next + bytes - 1) & ~(bytes - 1);
-	cr_assert_leq(arena_next + bytes, ARENA_BYTES, "test arena exhausted");
-	pa = PHYS_BASE + arena_next;
-	arena_next += bytes;
-	return pa;
-}
 
 static uint64_t *slot(uint64_t pa)
 {
-	uint64_t *p = arena_p2v(NULL, pa);
+	uint64_t *p = hwa_p2v(NULL, pa);
 
 	cr_assert_not_null(p);
 	return p;
@@ -115,21 +92,7 @@ static uint64_t dget(uint64_t pa)
 	return __atomic_load_n(slot(pa), __ATOMIC_ACQUIRE);
 }
 
-static void arena_setup(void)
-{
-	arena = aligned_alloc(1u << 20, ARENA_BYTES);
-	cr_assert_not_null(arena);
-	memset(arena, 0, ARENA_BYTES);
-	arena_next = 0;
-}
-
-static void arena_teardown(void)
-{
-	free(arena);
-	arena = NULL;
-}
-
-TestSuite(armv8_hw_walk, .init = arena_setup, .fini = arena_teardown);
+TestSuite(armv8_hw_walk, .init = hwa_setup, .fini = hwa_teardown);
 
 /* ---- hand-built paths -------------------------------------------------- */
 
@@ -160,7 +123,7 @@ static uint64_t build_path(unsigned int gran, uint64_t root, unsigned int root_b
 		if (d & 1) {
 			next = d & ((1ull << 48) - 1) & ~((1ull << gran) - 1);
 		} else {
-			next = table_new(1ull << gran);
+			next = hwa_table(1ull << gran);
 			dset(pa, next | D_TABLE | tbl_attrs);
 		}
 		table = next;
@@ -172,13 +135,13 @@ static uint64_t build_path(unsigned int gran, uint64_t root, unsigned int root_b
 static struct genpt_arm_walk walk1(uint64_t root, uint64_t t, uint64_t va, unsigned int access,
 				   bool priv)
 {
-	return (struct genpt_arm_walk){ .mem = &arena_ops, .stage2 = false, .ttbr = root,
+	return (struct genpt_arm_walk){ .mem = &hwa_ops, .stage2 = false, .ttbr = root,
 					.tcr = t, .va = va, .access = access, .priv = priv };
 }
 
 static struct genpt_arm_walk walk2(uint64_t root, uint64_t t, uint64_t va, unsigned int access)
 {
-	return (struct genpt_arm_walk){ .mem = &arena_ops, .stage2 = true, .ttbr = root,
+	return (struct genpt_arm_walk){ .mem = &hwa_ops, .stage2 = true, .ttbr = root,
 					.tcr = t, .va = va, .access = access };
 }
 
@@ -186,147 +149,11 @@ static struct genpt_arm_walk walk2(uint64_t root, uint64_t t, uint64_t va, unsig
 
 /* ------------------------------------------------------------ leaves -- */
 
-/* Pages and every block the granules have, stage 1, 48-bit input. */
-Test(armv8_hw_walk, pages_and_blocks_every_granule)
-{
-	static const struct {
-		unsigned int gran;
-		int start, level;
-		unsigned int shift;
-	} c[] = {
-		{ 12, 0, 3, 12 }, { 12, 0, 2, 21 }, { 12, 0, 1, 30 },
-		{ 14, 0, 3, 14 }, { 14, 0, 2, 25 },
-		{ 16, 1, 3, 16 }, { 16, 1, 2, 29 },
-	};
-
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		unsigned int g = c[i].gran;
-		unsigned int root_bits = 48 - (g + (g - 3) * (unsigned int)(3 - c[i].start));
-		uint64_t root = table_new(4096 > (8ull << root_bits) ? 4096 : 8ull << root_bits);
-		uint64_t va = 0x0000a5a5a5a5a5a5ull & ((1ull << 48) - 1);
-		uint64_t size = 1ull << c[i].shift;
-		uint64_t oa = 0x0000123456789000ull & ~(size - 1);
-		uint64_t leaf = build_path(g, root, root_bits, c[i].start, c[i].level, va, 0);
-		struct genpt_arm_walk w;
-
-		dset(leaf, oa | (c[i].level == 3 ? D_PAGE : D_BLOCK) | S1_RW | D_ATTR(2));
-		for (unsigned int a = GENPT_ACCESS_READ; a <= GENPT_ACCESS_EXEC; a++) {
-			w = walk1(root, tcr(g, 48, PS_48, false, false), va, a, false);
-			cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK, "case %zu access %u", i, a);
-			cr_assert_eq(w.pa, oa | (va & (size - 1)), "case %zu: pa %#llx", i, ULL(w.pa));
-			cr_assert_eq(w.level, c[i].level);
-			cr_assert_eq(w.page_shift, c[i].shift);
-			cr_assert_eq(w.contig_shift, c[i].shift);
-			cr_assert_eq(w.desc_pa, leaf);
-			cr_assert_eq(w.attr, 2);
-			cr_assert(!w.updated);
-		}
-		/* invalid: a Translation fault at the leaf's level */
-		dset(leaf, 0);
-		w = walk1(root, tcr(g, 48, PS_48, false, false), va, GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_TRANSLATION);
-		cr_assert_eq(w.level, c[i].level);
-		cr_assert_eq(w.pa, 0);
-		/* and at the root */
-		w = walk1(root, tcr(g, 48, PS_48, false, false), va ^ (1ull << 47),
-			  GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_TRANSLATION);
-		cr_assert_eq(w.level, c[i].start);
-	}
-}
-
-/* The start level follows T0SZ at stage 1: 4K with 39 bits starts at 1,
- * 64K with 42 at 2, 16K with 25 at 3 (a single level). */
-Test(armv8_hw_walk, stage1_start_level_from_t0sz)
-{
-	static const struct {
-		unsigned int gran, va;
-		int start;
-	} c[] = {
-		{ 12, 48, 0 }, { 12, 40, 0 }, { 12, 39, 1 }, { 12, 31, 1 }, { 12, 30, 2 }, { 12, 25, 2 },
-		{ 14, 48, 0 }, { 14, 47, 1 }, { 14, 37, 1 }, { 14, 36, 2 }, { 14, 26, 2 }, { 14, 25, 3 },
-		{ 16, 48, 1 }, { 16, 43, 1 }, { 16, 42, 2 }, { 16, 30, 2 }, { 16, 29, 3 }, { 16, 25, 3 },
-	};
-
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		unsigned int g = c[i].gran;
-		unsigned int root_bits = c[i].va - (g + (g - 3) * (unsigned int)(3 - c[i].start));
-		uint64_t root = table_new(4096 > (8ull << root_bits) ? 4096 : 8ull << root_bits);
-		uint64_t va = ((1ull << c[i].va) - 1) & ~0xfffull;
-		uint64_t leaf = build_path(g, root, root_bits, c[i].start, 3, va, 0);
-		struct genpt_arm_walk w;
-
-		dset(leaf, (1ull << 40) | D_PAGE | S1_RW);
-		w = walk1(root, tcr(g, c[i].va, PS_48, false, false), va, GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK, "case %zu", i);
-		cr_assert_eq(w.pa, (1ull << 40) | (va & ((1ull << g) - 1)));
-		/* one bit above the input size: out of range */
-		w = walk1(root, tcr(g, c[i].va, PS_48, false, false), 1ull << c[i].va,
-			  GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_INPUT_RANGE, "case %zu", i);
-	}
-}
-
 /* ---------------------------------------------------- reserved shapes -- */
-
-Test(armv8_hw_walk, reserved_encodings)
-{
-	uint64_t root = table_new(4096), va = 0x40201000ull, leaf;
-	uint64_t t4 = tcr(12, 48, PS_48, false, false);
-	struct genpt_arm_walk w;
-
-	/* 0b01 at level 3 */
-	leaf = build_path(12, root, 9, 0, 3, va, 0);
-	dset(leaf, (1ull << 40) | D_BLOCK | S1_RW);
-	w = walk1(root, t4, va, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_RESERVED);
-	cr_assert_eq(w.level, 3);
-	cr_assert_eq(genpt_arm_walk_errno(GENPT_ARM_FAULT_RESERVED), -EACCES);
-	/* a block at level 0 (4K) */
-	{
-		uint64_t r0 = table_new(4096);
-
-		dset(dpa(12, r0, va, 0, 9), D_BLOCK | S1_RW);
-		w = walk1(r0, t4, va, GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_RESERVED);
-		cr_assert_eq(w.level, 0);
-	}
-	/* a block at level 1 with the 16K and 64K granules (needs LPA) */
-	{
-		uint64_t r16 = table_new(4096), l16 = build_path(14, r16, 1, 0, 1, va, 0);
-		uint64_t r64 = table_new(4096), l64 = build_path(16, r64, 6, 1, 1, va, 0);
-
-		dset(l16, D_BLOCK | S1_RW);
-		w = walk1(r16, tcr(14, 48, PS_48, false, false), va, GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_RESERVED);
-		dset(l64, D_BLOCK | S1_RW);
-		w = walk1(r64, tcr(16, 48, PS_48, false, false), va, GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_RESERVED);
-	}
-	/* RES0 output address bits below the block / page size */
-	{
-		uint64_t l2 = build_path(12, root, 9, 0, 2, 0x80000000ull, 0);
-		uint64_t r16 = table_new(4096), p16 = build_path(14, r16, 1, 0, 3, va, 0);
-
-		dset(l2, (1ull << 40) | (1ull << 12) | D_BLOCK | S1_RW);
-		w = walk1(root, t4, 0x80000000ull, GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_RESERVED);
-		dset(l2, (1ull << 40) | D_BLOCK | S1_RW);
-		w = walk1(root, t4, 0x80000000ull, GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK);
-		dset(p16, (1ull << 40) | (1ull << 13) | D_PAGE | S1_RW);
-		w = walk1(r16, tcr(14, 48, PS_48, false, false), va, GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_RESERVED);
-	}
-	/* software bits and nG are ignored */
-	dset(leaf, (1ull << 40) | D_PAGE | S1_RW | D_SW | (0xfull << 55));
-	w = walk1(root, t4, va, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK);
-}
 
 Test(armv8_hw_walk, address_size)
 {
-	uint64_t root = table_new(4096), va = 0x1000ull;
+	uint64_t root = hwa_table(4096), va = 0x1000ull;
 	uint64_t t40 = tcr(12, 48, PS_40, false, false);
 	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
 	struct genpt_arm_walk w;
@@ -343,7 +170,7 @@ Test(armv8_hw_walk, address_size)
 	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK);
 	/* a next-level table beyond PS */
 	{
-		uint64_t r = table_new(4096);
+		uint64_t r = hwa_table(4096);
 
 		dset(dpa(12, r, va, 0, 9), (1ull << 41) | D_TABLE);
 		w = walk1(r, t40, va, GENPT_ACCESS_READ, false);
@@ -355,7 +182,7 @@ Test(armv8_hw_walk, address_size)
 	w = walk1(root, tcr(12, 48, PS_48, false, false), va, GENPT_ACCESS_READ, false);
 	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_ADDRESS_SIZE);
 	{
-		uint64_t r64 = table_new(4096), p64 = build_path(16, r64, 6, 1, 3, va, 0);
+		uint64_t r64 = hwa_table(4096), p64 = build_path(16, r64, 6, 1, 3, va, 0);
 
 		dset(p64, (1ull << 40) | (1ull << 12) | D_PAGE | S1_RW);
 		w = walk1(r64, tcr(16, 48, PS_48, false, false), va, GENPT_ACCESS_READ, false);
@@ -371,7 +198,7 @@ Test(armv8_hw_walk, address_size)
 /* AP[2:1] at stage 1: 00 EL1 RW; 01 EL0 and EL1 RW; 10 EL1 RO; 11 both RO. */
 Test(armv8_hw_walk, stage1_access_permissions)
 {
-	uint64_t root = table_new(4096), va = 0x7000ull;
+	uint64_t root = hwa_table(4096), va = 0x7000ull;
 	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
 	uint64_t t = tcr(12, 48, PS_48, false, false);
 	static const struct {
@@ -404,7 +231,7 @@ Test(armv8_hw_walk, stage1_access_permissions)
 /* UXN / PXN, and EL1 never executes what EL0 may write. */
 Test(armv8_hw_walk, stage1_execute_never)
 {
-	uint64_t root = table_new(4096), va = 0x9000ull;
+	uint64_t root = hwa_table(4096), va = 0x9000ull;
 	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
 	uint64_t t = tcr(12, 48, PS_48, false, false);
 	static const struct {
@@ -450,7 +277,7 @@ Test(armv8_hw_walk, stage1_hierarchical_permissions)
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		uint64_t root = table_new(4096), va = 0x5000ull;
+		uint64_t root = hwa_table(4096), va = 0x5000ull;
 		uint64_t leaf = build_path(12, root, 9, 0, 3, va, c[i].tbl);
 		uint64_t t = tcr(12, 48, PS_48, false, false);
 		struct genpt_arm_walk w;
@@ -472,7 +299,7 @@ Test(armv8_hw_walk, stage1_hierarchical_permissions)
 /* S2AP: bit 6 read, bit 7 write; XN[1:0] with FEAT_XNX. */
 Test(armv8_hw_walk, stage2_permissions)
 {
-	uint64_t root = table_new(4096), va = 0x3000ull;
+	uint64_t root = hwa_table(4096), va = 0x3000ull;
 	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
 	uint64_t t = vtcr(12, 48, 2, PS_48, false, false);
 
@@ -508,181 +335,9 @@ Test(armv8_hw_walk, stage2_permissions)
 
 /* ----------------------------------------------- AF and dirty state -- */
 
-static void af_dirty(bool s2)
-{
-	uint64_t root = table_new(4096), va = 0x11000ull;
-	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
-	uint64_t base = (1ull << 40) | D_PAGE | D_SH_IS | D_AF | (s2 ? D_S2R : D_AP1);
-	uint64_t clean = s2 ? base | D_DBM : base | D_DBM | D_AP2;
-	uint64_t dirty = s2 ? base | D_DBM | D_S2W : base | D_DBM;
-	uint64_t ro = s2 ? base : base | D_AP2;
-	struct genpt_arm_walk w;
-	unsigned int ha_hd;
-
-	for (ha_hd = 0; ha_hd < 4; ha_hd++) {
-		bool ha = ha_hd & 1, hd = ha_hd & 2;
-		uint64_t t = s2 ? vtcr(12, 48, 2, PS_48, ha, hd) : tcr(12, 48, PS_48, ha, hd);
-
-#define W(acc) (s2 ? walk2(root, t, va, (acc)) : walk1(root, t, va, (acc), false))
-		/* AF = 0: a fault without HA (descriptor untouched); set with HA */
-		dset(leaf, clean & ~D_AF);
-		w = W(GENPT_ACCESS_READ);
-		cr_assert_eq(genpt_arm_walk(&w), ha ? GENPT_ARM_OK : GENPT_ARM_FAULT_ACCESS_FLAG,
-			     "s%d ha %d hd %d: read with AF=0", s2 + 1, ha, hd);
-		cr_assert_eq(dget(leaf), ha ? clean : clean & ~D_AF);
-		cr_assert_eq(w.updated, ha);
-		/* a write to writable-clean: dirty with HA and HD, else a
-		 * permission fault (HD without HA does nothing) */
-		dset(leaf, clean);
-		w = W(GENPT_ACCESS_WRITE);
-		cr_assert_eq(genpt_arm_walk(&w), ha && hd ? GENPT_ARM_OK : GENPT_ARM_FAULT_PERMISSION,
-			     "s%d ha %d hd %d: write to clean", s2 + 1, ha, hd);
-		cr_assert_eq(dget(leaf), ha && hd ? dirty : clean);
-		cr_assert_eq(w.updated, ha && hd);
-		if (ha && hd)
-			cr_assert_eq(w.desc, dirty);
-		/* reads and fetches leave it clean */
-		dset(leaf, clean);
-		w = W(GENPT_ACCESS_READ);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK);
-		w = W(GENPT_ACCESS_EXEC);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK);
-		cr_assert_eq(dget(leaf), clean);
-		/* already dirty: no update needed */
-		dset(leaf, dirty);
-		w = W(GENPT_ACCESS_WRITE);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK);
-		cr_assert(!w.updated);
-		/* AF = 0 and clean: a write sets both (with HA and HD) */
-		dset(leaf, clean & ~D_AF);
-		w = W(GENPT_ACCESS_WRITE);
-		cr_assert_eq(genpt_arm_walk(&w),
-			     !ha ? GENPT_ARM_FAULT_ACCESS_FLAG : hd ? GENPT_ARM_OK : GENPT_ARM_FAULT_PERMISSION);
-		cr_assert_eq(dget(leaf), ha && hd ? dirty : clean & ~D_AF,
-			     "s%d ha %d hd %d: AF=0 write left %#llx", s2 + 1, ha, hd, ULL(dget(leaf)));
-		/* read-only (no DBM) never becomes writable */
-		dset(leaf, ro);
-		w = W(GENPT_ACCESS_WRITE);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_PERMISSION);
-		cr_assert_eq(dget(leaf), ro);
-		/* a denied access does not set AF */
-		dset(leaf, ro & ~D_AF);
-		w = W(GENPT_ACCESS_WRITE);
-		cr_assert_eq(genpt_arm_walk(&w), ha ? GENPT_ARM_FAULT_PERMISSION : GENPT_ARM_FAULT_ACCESS_FLAG);
-		cr_assert_eq(dget(leaf), ro & ~D_AF);
-#undef W
-	}
-}
-
-Test(armv8_hw_walk, access_flag_and_dirty_stage1) { af_dirty(false); }
-Test(armv8_hw_walk, access_flag_and_dirty_stage2) { af_dirty(true); }
-
-/* Dirty update on a block and on one member of a contiguous run: only
- * that member changes. */
-Test(armv8_hw_walk, dirty_on_block_and_contiguous_member)
-{
-	uint64_t root = table_new(4096), va = 0x40000000ull;
-	uint64_t t = tcr(12, 48, PS_48, true, true);
-	uint64_t blk = build_path(12, root, 9, 0, 2, va, 0);
-	uint64_t pg = build_path(12, root, 9, 0, 3, va + (1ull << 21), 0);
-	uint64_t attrs = D_AF | D_AP1 | D_AP2 | D_DBM;
-	struct genpt_arm_walk w;
-
-	dset(blk, (1ull << 40) | D_BLOCK | attrs);
-	w = walk1(root, t, va + 0x12345, GENPT_ACCESS_WRITE, false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK);
-	cr_assert_eq(w.pa, (1ull << 40) + 0x12345);
-	cr_assert_eq(dget(blk), (1ull << 40) | D_BLOCK | (attrs & ~D_AP2));
-	for (unsigned int i = 0; i < 16; i++)
-		dset(pg + 8 * i, ((1ull << 41) + i * 4096ull) | D_PAGE | D_CONT | attrs);
-	w = walk1(root, t, va + (1ull << 21) + 7 * 4096 + 0x10, GENPT_ACCESS_WRITE, false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK);
-	cr_assert_eq(w.pa, (1ull << 41) + 7 * 4096 + 0x10);
-	cr_assert_eq(w.contig_shift, 16);
-	cr_assert_eq(w.page_shift, 12);
-	for (unsigned int i = 0; i < 16; i++)
-		cr_assert_eq(dget(pg + 8 * i) & D_AP2, i == 7 ? 0 : D_AP2, "member %u", i);
-}
-
 /* --------------------------------------------------- contiguous -- */
 
-Test(armv8_hw_walk, contiguous_spans)
-{
-	static const struct {
-		unsigned int gran;
-		int start, level;
-		unsigned int root_bits, n, shift;
-	} c[] = {
-		{ 12, 0, 3, 9, 16, 12 }, { 12, 0, 2, 9, 16, 21 }, { 12, 0, 1, 9, 16, 30 },
-		{ 14, 0, 3, 1, 128, 14 }, { 14, 0, 2, 1, 32, 25 },
-		{ 16, 1, 3, 6, 32, 16 }, { 16, 1, 2, 6, 32, 29 },
-	};
-
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		uint64_t root = table_new(4096);
-		uint64_t size = 1ull << c[i].shift, span = size * c[i].n;
-		uint64_t va = 3 * span, oa = 5 * span;
-		uint64_t first = build_path(c[i].gran, root, c[i].root_bits, c[i].start, c[i].level,
-					    va, 0);
-		uint64_t t = tcr(c[i].gran, 48, PS_48, false, false);
-		uint64_t type = c[i].level == 3 ? D_PAGE : D_BLOCK;
-		struct genpt_arm_walk w;
-
-		for (unsigned int k = 0; k < c[i].n; k++)
-			dset(first + 8 * k, (oa + k * size) | type | D_CONT | S1_RW);
-		for (unsigned int k = 0; k < c[i].n; k += c[i].n / 4 + 1) {
-			w = walk1(root, t, va + k * size + 8, GENPT_ACCESS_READ, false);
-			cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK, "case %zu member %u", i, k);
-			cr_assert_eq(w.pa, oa + k * size + 8);
-			cr_assert_eq(w.contig_shift, c[i].shift + (unsigned int)__builtin_ctz(c[i].n));
-		}
-		/* a member holding the run's start address instead of its own */
-		dset(first + 8 * 3, oa | type | D_CONT | S1_RW);
-		w = walk1(root, t, va + 3 * size, GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_RESERVED, "case %zu", i);
-	}
-}
-
 /* ------------------------------------------------------ stage 2 -- */
-
-/* Concatenated initial tables: the root index takes up to 4 more bits. */
-Test(armv8_hw_walk, stage2_concatenated_roots)
-{
-	static const struct {
-		unsigned int gran, ia, sl0;
-		int start;
-		unsigned int concat;
-	} c[] = {
-		{ 12, 40, 1, 1, 2 }, { 12, 43, 1, 1, 16 }, { 12, 34, 0, 2, 16 }, { 12, 48, 2, 0, 1 },
-		{ 14, 48, 2, 1, 2 }, { 14, 40, 1, 2, 16 }, { 14, 29, 0, 3, 16 },
-		{ 16, 46, 1, 2, 16 }, { 16, 33, 0, 3, 16 }, { 16, 48, 2, 1, 1 },
-	};
-
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		unsigned int g = c[i].gran;
-		unsigned int root_bits = c[i].ia - (g + (g - 3) * (unsigned int)(3 - c[i].start));
-		uint64_t root_size = 8ull << root_bits;
-		uint64_t root = table_new(root_size < 4096 ? 4096 : root_size);
-		uint64_t t = vtcr(g, c[i].ia, c[i].sl0, PS_48, false, false);
-		uint64_t top = ((1ull << c[i].ia) - 1) & ~((1ull << g) - 1);
-		uint64_t leaf = build_path(g, root, root_bits, c[i].start, 3, top, 0);
-		struct genpt_arm_walk w;
-
-		cr_assert_eq(root_size >> g > 1 ? root_size >> g : 1, c[i].concat, "test table %zu", i);
-		/* the top address indexes the last entry of the last table */
-		cr_assert_eq(dget(root + root_size - 8) & 3, c[i].start == 3 ? 0u : 3u);
-		dset(leaf, (1ull << 40) | D_PAGE | D_AF | D_S2R);
-		w = walk2(root, t, top + 5, GENPT_ACCESS_READ);
-		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK, "case %zu", i);
-		cr_assert_eq(w.pa, (1ull << 40) + 5);
-		cr_assert_eq(w.level, 3);
-		/* a root not aligned to its whole size is refused */
-		if (root_size > 4096) {
-			w = walk2(root + 4096, t, top, GENPT_ACCESS_READ);
-			cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_CONFIG, "case %zu", i);
-		}
-	}
-}
 
 /* SL0 values the granule does not have, or that do not fit T0SZ. */
 Test(armv8_hw_walk, stage2_bad_sl0)
@@ -699,7 +354,7 @@ Test(armv8_hw_walk, stage2_bad_sl0)
 		{ 16, 48, 3 }, /* reserved */
 		{ 16, 47, 0 }, /* level 3 at most 33 */
 	};
-	uint64_t root = table_new(1u << 20);
+	uint64_t root = hwa_table(1u << 20);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct genpt_arm_walk w = walk2(root, vtcr(bad[i].gran, bad[i].ia, bad[i].sl0, PS_48,
@@ -711,63 +366,6 @@ Test(armv8_hw_walk, stage2_bad_sl0)
 }
 
 /* ---------------------------------------------------- bad requests -- */
-
-Test(armv8_hw_walk, bad_requests)
-{
-	uint64_t root = table_new(4096);
-	struct genpt_arm_walk w;
-	const struct genpt_mem_ops no_p2v = { 0 };
-
-	cr_assert_eq(genpt_arm_walk(NULL), GENPT_ARM_FAULT_CONFIG);
-	w = walk1(root, tcr(12, 48, PS_48, false, false), 0, 0, false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_CONFIG);
-	w = walk1(root, tcr(12, 48, PS_48, false, false), 0, 4, false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_CONFIG);
-	w = walk1(root, tcr(12, 48, PS_48, false, false), 0, GENPT_ACCESS_READ, false);
-	w.mem = NULL;
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_CONFIG);
-	w.mem = &no_p2v;
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_CONFIG);
-	/* TG0 = 0b11 */
-	w = walk1(root, tcr(12, 48, PS_48, false, false) | (3ull << 14), 0, GENPT_ACCESS_READ,
-		  false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_CONFIG);
-	/* T0SZ 15 and 40 */
-	w = walk1(root, (tcr(12, 48, PS_48, false, false) & ~0x3full) | 15, 0, GENPT_ACCESS_READ,
-		  false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_CONFIG);
-	w = walk1(root, (tcr(12, 48, PS_48, false, false) & ~0x3full) | 40, 0, GENPT_ACCESS_READ,
-		  false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_CONFIG);
-	/* IPS 52 bits (0b110) and 0b111 */
-	w = walk1(root, tcr(12, 48, 6, false, false), 0, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_CONFIG);
-	w = walk2(root, vtcr(12, 48, 2, 7, false, false), 0, GENPT_ACCESS_READ);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_CONFIG);
-	/* a misaligned root */
-	w = walk1(root + 8, tcr(12, 48, PS_48, false, false), 0, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_CONFIG);
-	/* input beyond T0SZ */
-	w = walk1(root, tcr(12, 39, PS_48, false, false), 1ull << 39, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_INPUT_RANGE);
-	w = walk1(root, tcr(12, 48, PS_48, false, false), 1ull << 63, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_INPUT_RANGE);
-}
-
-/* A table the provider does not back: a synchronous External abort. */
-Test(armv8_hw_walk, external_abort)
-{
-	uint64_t root = table_new(4096), va = 0x2000ull;
-	struct genpt_arm_walk w;
-
-	dset(dpa(12, root, va, 0, 9), 0x10000000ull | D_TABLE); /* outside the arena */
-	w = walk1(root, tcr(12, 48, PS_48, false, false), va, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_EXTERNAL);
-	cr_assert_eq(w.level, 1);
-	cr_assert_eq(w.desc_pa, 0x10000000ull);
-	w = walk1(0x1000, tcr(12, 48, PS_48, false, false), va, GENPT_ACCESS_READ, false);
-	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_EXTERNAL);
-}
 
 Test(armv8_hw_walk, errno_mapping)
 {
@@ -783,71 +381,12 @@ Test(armv8_hw_walk, errno_mapping)
 	cr_assert_eq(genpt_arm_walk_errno((enum genpt_arm_fault)99), -EINVAL);
 }
 
-/* ----------------------------------------------------- concurrency -- */
-
-struct cc {
-	uint64_t root, leaf, t;
-	unsigned int iters;
-	unsigned int errors;
-	int stop;
-};
-
-/* Hardware writes through a clean DBM entry while software cleans it
- * and flips a software bit: every write succeeds and no bit is lost. */
-static void *cc_writer(void *arg)
-{
-	struct cc *c = arg;
-
-	for (unsigned int i = 0; i < c->iters; i++) {
-		struct genpt_arm_walk w = walk1(c->root, c->t, 0x6000 + (i & 0xff8), GENPT_ACCESS_WRITE,
-						false);
-
-		if (genpt_arm_walk(&w) != GENPT_ARM_OK || (w.desc & D_AP2))
-			__atomic_fetch_add(&c->errors, 1, __ATOMIC_RELAXED);
-	}
-	return NULL;
-}
-
-static void *cc_cleaner(void *arg)
-{
-	struct cc *c = arg;
-	uint64_t *p = slot(c->leaf);
-
-	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
-		__atomic_fetch_or(p, D_AP2, __ATOMIC_ACQ_REL);
-		__atomic_fetch_xor(p, D_SW, __ATOMIC_ACQ_REL);
-	}
-	return NULL;
-}
-
-Test(armv8_hw_walk, concurrent_dirty_update_loses_nothing, .timeout = 120)
-{
-	struct cc c = { 0 };
-	pthread_t w[2], cl;
-	uint64_t base = (1ull << 40) | D_PAGE | D_AF | D_AP1 | D_DBM;
-
-	c.root = table_new(4096);
-	c.leaf = build_path(12, c.root, 9, 0, 3, 0x6000, 0);
-	c.t = tcr(12, 48, PS_48, true, true);
-	c.iters = 20000;
-	dset(c.leaf, base | D_AP2);
-	cr_assert_eq(pthread_create(&cl, NULL, cc_cleaner, &c), 0);
-	for (int i = 0; i < 2; i++)
-		cr_assert_eq(pthread_create(&w[i], NULL, cc_writer, &c), 0);
-	for (int i = 0; i < 2; i++)
-		cr_assert_eq(pthread_join(w[i], NULL), 0);
-	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
-	cr_assert_eq(pthread_join(cl, NULL), 0);
-	cr_assert_eq(c.errors, 0, "%u writes failed or reported a clean entry", c.errors);
-	/* only AP[2] and the software bit ever changed */
-	cr_assert_eq(dget(c.leaf) & ~(D_AP2 | D_SW), base);
-}
 
 /* FEAT_BBM: bit 16 of a block is nT with bbm_nt (translated as without
  * it), an address bit that must be zero without; a page has no nT. */
 Test(armv8_hw_walk, block_nt_with_bbm)
 {
-	uint64_t root = table_new(4096), va = 0x40201000ull, leaf;
+	uint64_t root = hwa_table(4096), va = 0x40201000ull, leaf;
 	uint64_t t4 = tcr(12, 48, PS_48, false, false);
 	struct genpt_arm_walk w;
 
@@ -861,7 +400,7 @@ Test(armv8_hw_walk, block_nt_with_bbm)
 	cr_assert_eq(w.pa, (1ull << 40) | (va & ((1ull << 21) - 1)));
 	cr_assert_eq(w.page_shift, 21);
 
-	root = table_new(4096);
+	root = hwa_table(4096);
 	leaf = build_path(12, root, 9, 0, 3, va, 0);
 	dset(leaf, (1ull << 40) | (1ull << 16) | D_TABLE | S1_RW);
 	w = walk1(root, t4, va, GENPT_ACCESS_READ, false);

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 
 #include "anyfmt.h"
+#include "fhw.h"
 #include "rawfmt.h"
 
 Test(rawfmt, geometry_of_every_format)
@@ -122,4 +123,39 @@ Test(rawfmt, encodings_from_the_manuals)
 	d = rawfmt_decode(&rf, 0, 0x7000ull | 3 | (1ull << 10) | (3ull << 8) | (1ull << 11) |
 				      (1ull << 6) | (1ull << 7) | (1ull << 51));
 	cr_expect(d.kind == RAWFMT_LEAF && d.w && d.writable_clean && !d.dirty);
+}
+
+/* The two writers tests use: a table pointer's address replaced decodes
+ * to the new address, nothing else changed; the accessed bit is the one
+ * the decoder reads as A. */
+Test(rawfmt, table_address_and_accessed_bit)
+{
+	for (AF_EACH(c)) {
+		uint64_t g = 1ull << af_gshift(c), pa[RAWFMT_MAX_LEVELS];
+		struct af_table t;
+		struct rawfmt rf;
+		unsigned int lvl;
+
+		af_table_init(&t, c, 0, 0);
+		fh_rawfmt(&t, &rf);
+		fh_map(&t, 9 * g, 5 * g, af_gshift(c), FH_RW);
+		lvl = fh_path(&t, &rf, 9 * g, pa);
+		for (unsigned int l = rf.levels; l-- > lvl + 1;) {
+			uint64_t e = fh_get(&t, pa[l]), to = 0x5a5ull << 28 & ((1ull << 40) - 1);
+			struct rawfmt_ent d = rawfmt_decode(&rf, l, rawfmt_with_table_addr(&rf, l, e, to));
+
+			cr_assert(d.kind == RAWFMT_TABLE && d.oa == to, "%s: level %u: kind %d oa %#llx",
+				  c->name, l, d.kind, ULL(d.oa));
+			cr_assert_eq(rawfmt_with_table_addr(&rf, l, e, rawfmt_decode(&rf, l, e).oa), e,
+				     "%s: level %u: same address, same entry", c->name, l);
+		}
+		{
+			uint64_t e = fh_get(&t, pa[lvl]);
+
+			cr_assert(rawfmt_decode(&rf, lvl, e).accessed, "%s", c->name);
+			cr_assert(!rawfmt_decode(&rf, lvl, e & ~rawfmt_accessed_bit(&rf)).accessed,
+				  "%s: accessed bit", c->name);
+		}
+		af_table_fini(&t);
+	}
 }

@@ -23,6 +23,14 @@ static struct rawfmt_ent rf_bad(struct rawfmt_ent d, const char *why)
 	return d;
 }
 
+/* BAD, and the manual says the walk faults on it (a reserved encoding). */
+static struct rawfmt_ent rf_fault(struct rawfmt_ent d, const char *why)
+{
+	d = rf_bad(d, why);
+	d.hw_fault = true;
+	return d;
+}
+
 /* ------------------------------------------------------------ geometry -- */
 
 static void rf_levels(struct rawfmt *rf, unsigned int gshift, unsigned int levels)
@@ -199,14 +207,16 @@ static struct rawfmt_ent rf_dec_riscv(const struct rawfmt *rf, unsigned int lvl,
 	if (!(e & BIT(0)))
 		return d;
 	if (e & rf_bits(60, 54))
-		return rf_bad(d, "reserved bits 60:54");
+		return rf_fault(d, "reserved bits 60:54");
 	if (!(e & (BIT(1) | BIT(2) | BIT(3)))) {
 		d.kind = RAWFMT_TABLE;
 		d.oa = ppn << 12;
 		if (lvl == 0)
-			return rf_bad(d, "pointer at level 0");
-		if (e & (BIT(63) | rf_bits(62, 61) | BIT(4) | BIT(6) | BIT(7)))
-			return rf_bad(d, "A/D/U/N/PBMT in a pointer");
+			return rf_fault(d, "pointer at level 0");
+		if (e & (BIT(63) | rf_bits(62, 61)))
+			return rf_fault(d, "N or PBMT in a pointer");
+		if (e & (BIT(4) | BIT(6) | BIT(7)))
+			return rf_fault(d, "A/D/U in a pointer (reserved)");
 		return d;
 	}
 	d.kind = RAWFMT_LEAF;
@@ -226,22 +236,22 @@ static struct rawfmt_ent rf_dec_riscv(const struct rawfmt *rf, unsigned int lvl,
 		d.page_shift += 4;
 		d.oa = (ppn & ~15ull) << 12;
 		if (lvl || (ppn & 15) != 8)
-			return rf_bad(d, "bad NAPOT encoding");
+			return rf_fault(d, "bad NAPOT encoding");
 		if (!rf->napot)
-			return rf_bad(d, "N without Svnapot");
+			return rf_fault(d, "N without Svnapot");
 	} else if (d.oa & (BIT(d.page_shift) - 1)) {
-		return rf_bad(d, "misaligned superpage");
+		return rf_fault(d, "misaligned superpage");
 	}
 	if (d.w && !d.r)
-		return rf_bad(d, "W without R (reserved)");
+		return rf_fault(d, "W without R (reserved)");
 	if (!d.accessed || !d.r)
 		return rf_bad(d, "leaf without A or R");
 	if (!d.user)
-		return rf_bad(d, "leaf without U (device requests are user-mode)");
+		return rf_fault(d, "leaf without U (device requests are user-mode)");
 	if (d.pbmt == 3)
-		return rf_bad(d, "PBMT 3 is reserved");
+		return rf_fault(d, "PBMT 3 is reserved");
 	if (!rf->pbmt && d.pbmt)
-		return rf_bad(d, "PBMT without Svpbmt");
+		return rf_fault(d, "PBMT without Svpbmt");
 	return d;
 }
 
@@ -257,9 +267,17 @@ static uint64_t rf_arm_addr(const struct rawfmt *rf, uint64_t e, unsigned int lo
 {
 	uint64_t a = e & rf_bits(47, lo);
 
-	/* 64 KiB granule: bits 15:12 hold OA[51:48] */
+	/* 16 KiB granule: bits 13:12 are RES0 address bits below the
+	 * granule; kept, so a set one reads as a misaligned address */
+	if (rf->gshift == 14)
+		a |= e & rf_bits(13, 12);
+
+	/* 64 KiB granule: bits 15:12 hold OA[51:48] (FEAT_LPA); 4K and 16K:
+	 * bits 49:48 hold OA[49:48] (FEAT_LPA2) */
 	if (rf->gshift == 16)
 		a |= ((e >> 12) & 15) << 48;
+	/* (RES0 with the 64 KiB granule: read as address bits, out of range) */
+	a |= e & rf_bits(49, 48);
 	return a;
 }
 
@@ -314,12 +332,16 @@ static struct rawfmt_ent rf_dec_arm(const struct rawfmt *rf, unsigned int lvl, u
 	if ((e & BIT(1)) && lvl) {
 		d.kind = RAWFMT_TABLE;
 		d.oa = rf_arm_addr(rf, e, rf->gshift);
+		if (d.oa >> rf->oa_bits)
+			return rf_fault(d, "next table beyond the output size");
+		if (d.oa & (BIT(rf->gshift) - 1))
+			return rf_fault(d, "next table address below the granule");
 		if (e & ~(rf_bits(47, rf->gshift) | 3))
 			return rf_bad(d, "table descriptor with attribute bits");
 		return d;
 	}
 	if (!(e & BIT(1)) && (!lvl || !rf->can_leaf[lvl]))
-		return rf_bad(d, "block where the granule has none");
+		return rf_fault(d, "block where the granule has none");
 	d.kind = RAWFMT_LEAF;
 	d.oa = rf_arm_addr(rf, e, rf->gshift);
 	d.page_shift = rf->shift[lvl];
@@ -331,8 +353,10 @@ static struct rawfmt_ent rf_dec_arm(const struct rawfmt *rf, unsigned int lvl, u
 	d = rf->s2 ? rf_arm_s2(rf, d, e) : rf_arm_s1(rf, d, e);
 	if (d.kind == RAWFMT_BAD)
 		return d;
+	if (d.oa >> rf->oa_bits)
+		return rf_fault(d, "output address beyond the output size");
 	if (d.oa & (BIT(rf->shift[lvl]) - 1))
-		return rf_bad(d, "output address bits below the block size");
+		return rf_fault(d, "output address bits below the block size");
 	if (!d.accessed)
 		return rf_bad(d, "AF clear");
 	if ((e & (3ull << 8)) != (3ull << 8))
@@ -360,7 +384,7 @@ static struct rawfmt_ent rf_dec_x86(const struct rawfmt *rf, unsigned int lvl, u
 		return d;
 	}
 	if (lvl > 2)
-		return rf_bad(d, "PS above the PDPTE");
+		return rf_fault(d, "PS above the PDPTE");
 	d.kind = RAWFMT_LEAF;
 	d.page_shift = rf->shift[lvl];
 	d.r = true;
@@ -370,8 +394,11 @@ static struct rawfmt_ent rf_dec_x86(const struct rawfmt *rf, unsigned int lvl, u
 	d.dirty = e & BIT(6);
 	d.x = !(e & BIT(63));
 	d.attr = (unsigned int)(e >> 3) & 3;
+	/* a large page: bit 12 is PAT, the bits up to its size reserved */
+	if (d.oa & (BIT(d.page_shift) - 1) & ~(lvl ? BIT(12) : 0))
+		return rf_fault(d, "reserved bits below the page size");
 	if (d.oa & (BIT(d.page_shift) - 1))
-		return rf_bad(d, "PAT or reserved bits below the page size");
+		return rf_bad(d, "PAT in a large page");
 	if (!d.user || !d.accessed)
 		return rf_bad(d, "leaf without U/S or A");
 	return d;
@@ -395,7 +422,7 @@ static struct rawfmt_ent rf_dec_vtd(const struct rawfmt *rf, unsigned int lvl, u
 		return d;
 	}
 	if (lvl > 2)
-		return rf_bad(d, "PS in an SS-PML4E/PML5E");
+		return rf_fault(d, "PS in an SS-PML4E/PML5E");
 	d.kind = RAWFMT_LEAF;
 	d.page_shift = rf->shift[lvl];
 	d.r = e & BIT(0);
@@ -407,11 +434,11 @@ static struct rawfmt_ent rf_dec_vtd(const struct rawfmt *rf, unsigned int lvl, u
 	d.snp = e & BIT(11);
 	d.attr = (unsigned int)(e >> 3) & 7;
 	if (d.oa & (BIT(d.page_shift) - 1))
-		return rf_bad(d, "address bits below the page size");
+		return rf_fault(d, "address bits below the page size");
 	if (!d.accessed || (e & 0x7c))
 		return rf_bad(d, "leaf without A, or with X/EMT/IPAT");
 	if (d.snp && !rf->snp)
-		return rf_bad(d, "SNP without the feature");
+		return rf_fault(d, "SNP without snoop control");
 	return d;
 }
 
@@ -426,8 +453,11 @@ static struct rawfmt_ent rf_amd_sized(const struct rawfmt *rf, unsigned int lvl,
 	uint64_t a = d.oa;
 	unsigned int s = 13 + (unsigned int)__builtin_ctzll(~(a >> 12));
 
-	if (s <= rf->shift[lvl] || s > 51 || s - rf->shift[lvl] > rf->tbits[lvl])
-		return rf_bad(d, "size code out of the level's range");
+	/* below the next level's default size (that is a PDE with NextLevel 0) */
+	if (s <= rf->shift[lvl] || s - rf->shift[lvl] >= 9)
+		return rf_fault(d, "size code out of the level's range");
+	if (s > 52)
+		return rf_bad(d, "page larger than the output space");
 	d.run_log2 = s - rf->shift[lvl];
 	d.page_shift = s;
 	d.replicated = true;
@@ -447,10 +477,12 @@ static struct rawfmt_ent rf_dec_amd(const struct rawfmt *rf, unsigned int lvl, u
 	if (!(e & BIT(0)))
 		return d;
 	if (e & rf_bits(58, 52))
-		return rf_bad(d, "bits 58:52 set");
+		return rf_fault(d, "bits 58:52 set");
 	d.oa = e & rf_bits(51, 12);
 	if (nl != 0 && nl != 7) {
 		d.kind = RAWFMT_TABLE;
+		if (nl > lvl)
+			return rf_fault(d, "pointer: NextLevel not below the table's level");
 		if (nl != lvl || (e & ~(d.oa | (7ull << 9))) != (1 | (3ull << 61)))
 			return rf_bad(d, "pointer: NextLevel skips, or not PR|IR|IW");
 		return d;
@@ -533,6 +565,33 @@ uint64_t rawfmt_hw_bits(const struct rawfmt *rf)
 		return BIT(8) | BIT(9);
 	default:
 		return BIT(5) | BIT(6);
+	}
+}
+
+uint64_t rawfmt_accessed_bit(const struct rawfmt *rf)
+{
+	return rawfmt_hw_bits(rf) & ~rawfmt_dirty_bits(rf);
+}
+
+/* RISC-V keeps the PPN at 53:10 (pa >> 12); the others the address itself
+ * (ARM next-level table address [47:12] of a granule-aligned table; x86,
+ * VT-d, AMD bits 51:12). */
+uint64_t rawfmt_with_table_addr(const struct rawfmt *rf, unsigned int lvl, uint64_t e,
+				uint64_t pa)
+{
+	uint64_t m;
+
+	(void)lvl;
+	switch (rf->format) {
+	case GENPT_FMT_RISCV:
+		m = rf_bits(53, 10);
+		return (e & ~m) | (((pa >> 12) << 10) & m);
+	case GENPT_FMT_ARMV8:
+		m = rf_bits(47, rf->gshift);
+		return (e & ~m) | (pa & m);
+	default:
+		m = rf_bits(51, 12);
+		return (e & ~m) | (pa & m);
 	}
 }
 

@@ -86,6 +86,9 @@ struct rawfmt_ent {
 	unsigned int attr;       /* LEAF: ARM AttrIndx (s1) / MemAttr (s2); VT-d EMT */
 	bool snp;                /* LEAF: VT-d SNP */
 	const char *why;         /* BAD: the first rule it breaks */
+	bool hw_fault;           /* BAD: and the manual makes the walk fault on
+				  * it (a reserved encoding), rather than
+				  * only genpt never writing it */
 };
 
 /*
@@ -110,6 +113,19 @@ void rawfmt_want_prot(const struct rawfmt *rf, unsigned int prot, struct rawfmt_
  * may differ only in the dirty bit: rawfmt_dirty_bits(). */
 uint64_t rawfmt_hw_bits(const struct rawfmt *rf);
 uint64_t rawfmt_dirty_bits(const struct rawfmt *rf);
+
+/* The accessed flag of a leaf (RISC-V A, ARM AF, x86 / VT-d / AMD A):
+ * what a walker without hardware A/D update faults on when clear. */
+uint64_t rawfmt_accessed_bit(const struct rawfmt *rf);
+
+/*
+ * Table pointer @e of a level-@lvl table with its next-table address
+ * replaced by @pa (aligned to the granule; below 2^48 for ARM, whose
+ * 52-bit forms keep PA[51:48] elsewhere).  Tests point a walk at memory
+ * no provider backs with it.
+ */
+uint64_t rawfmt_with_table_addr(const struct rawfmt *rf, unsigned int lvl, uint64_t e,
+				uint64_t pa);
 
 /* Name of the format ("riscv", "armv8", "x86_64", "vtdss", "amdv1"). */
 const char *rawfmt_name(enum genpt_format format);

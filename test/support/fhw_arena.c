@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+/* fhw_arena.c - see fhw_arena.h. */
+#include "fhw_arena.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint8_t *arena;
+static uint64_t arena_next;
+
+void *hwa_p2v(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	if (!arena || pa < HWA_BASE || pa - HWA_BASE >= HWA_BYTES)
+		return NULL;
+	return arena + (pa - HWA_BASE);
+}
+
+const struct genpt_mem_ops hwa_ops = { .phys_to_virt = hwa_p2v };
+
+void hwa_setup(void)
+{
+	arena = aligned_alloc(1u << 20, HWA_BYTES);
+	cr_assert_not_null(arena);
+	memset(arena, 0, HWA_BYTES);
+	arena_next = 0;
+}
+
+void hwa_teardown(void)
+{
+	free(arena);
+	arena = NULL;
+}
+
+void hwa_reset(void)
+{
+	memset(arena, 0, HWA_BYTES);
+	arena_next = 0;
+}
+
+uint64_t hwa_table(uint64_t bytes)
+{
+	uint64_t pa;
+
+	arena_next = (arena_next + bytes - 1) & ~(bytes - 1);
+	cr_assert_leq(arena_next + bytes, HWA_BYTES, "test arena exhausted");
+	pa = HWA_BASE + arena_next;
+	arena_next += bytes;
+	return pa;
+}
