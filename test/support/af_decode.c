@@ -55,7 +55,10 @@ static struct rawfmt_ent decode_a_aside(const struct rawfmt *rf, unsigned int lv
 	if (d.kind != RAWFMT_BAD || (e & a) == a)
 		return d;
 	with_a = rawfmt_decode(rf, lvl, e | a);
-	return with_a.kind == RAWFMT_LEAF ? with_a : d;
+	if (with_a.kind != RAWFMT_LEAF)
+		return d;
+	with_a.accessed = false; /* as the entry is, not as decoded */
+	return with_a;
 }
 
 /* 0 and *@out for a leaf; -ENOENT at an empty entry; -EFAULT at an entry
