@@ -4,7 +4,7 @@
  * kernel and VMM people judge an IO page table (DESIGN.md sections 5, 6).
  *
  *   genpt_bench [--quick] [--format LIST] [--json FILE] [--reps N]
- *               [--provider host|physmem] [--list]
+ *               [--provider host|physmem] [--list] [--scan-only]
  *
  * One run per format configuration (--list names them; LIST is a comma
  * separated list of names or name prefixes, e.g. "riscv,armv8-s1-64k", or
@@ -239,6 +239,7 @@ struct opts {
 	bool quick;
 	unsigned int reps;
 	bool physmem;
+	bool scan_only; /* --scan-only: just the harvest figures */
 	const char *json;
 	const char *formats;
 };
@@ -1606,7 +1607,7 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [--quick] [--format LIST] [--json FILE|-] [--reps N]\n"
-		"          [--provider host|physmem] [--list]\n"
+		"          [--provider host|physmem] [--list] [--scan-only]\n"
 		"LIST: comma-separated names or prefixes (--list), alloc, riscv-iommu, all\n",
 		argv0);
 	exit(2);
@@ -1633,11 +1634,14 @@ static bool selected(const char *name)
 /* Every figure of one format configuration. */
 static void run_format(const struct bfmt *f)
 {
-	bench_small(f);
-	bench_big_map(f);
+	if (!o.scan_only) {
+		bench_small(f);
+		bench_big_map(f);
+	}
 	bench_scan(f);
-	bench_large(f, f->gshift + f->stride);
-	if (f->l2_leaf)
+	if (!o.scan_only)
+		bench_large(f, f->gshift + f->stride);
+	if (f->l2_leaf && !o.scan_only)
 		bench_large(f, f->gshift + 2 * f->stride);
 	if (prov.pm) {
 		uint64_t bytes, blocks;
@@ -1727,6 +1731,8 @@ int main(int argc, char **argv)
 				o.physmem = true;
 			else if (strcmp(argv[i], "host"))
 				usage(argv[0]);
+		} else if (!strcmp(argv[i], "--scan-only")) {
+			o.scan_only = true;
 		} else if (!strcmp(argv[i], "--list")) {
 			for (unsigned int k = 0; k < NFMTS; k++)
 				printf("%-14s %s\n", bfmts[k].name, bfmts[k].desc);
