@@ -4,7 +4,7 @@
  * kernel and VMM people judge an IO page table (DESIGN.md sections 5, 6).
  *
  *   genpt_bench [--quick] [--format LIST] [--json FILE] [--reps N]
- *               [--provider host|physmem] [--list]
+ *               [--provider host|physmem|jemalloc] [--list] [--scan-only]
  *
  * One run per format configuration (--list names them; LIST is a comma
  * separated list of names or name prefixes, e.g. "riscv,armv8-s1-64k", or
@@ -239,6 +239,7 @@ struct opts {
 	bool quick;
 	unsigned int reps;
 	bool physmem;
+	bool scan_only; /* --scan-only: just the harvest figures */
 	const char *json;
 	const char *formats;
 };
@@ -412,6 +413,7 @@ struct prov {
 	struct genpt_physmem *pm; /* NULL: host memory */
 	uint64_t base;
 	uintptr_t delta;          /* host pointer = pa + delta */
+	const struct genpt_mem_ops *ops; /* --provider jemalloc; else NULL */
 };
 
 static struct prov prov;
@@ -423,7 +425,7 @@ static struct genpt *mk_table(const struct bfmt *f, bool tracking)
 		.va_bits = f->va_bits,
 		.granule_bits = f->granule_bits,
 		.features = f->features,
-		.mem = prov.pm ? &genpt_physmem_ops : NULL,
+		.mem = prov.pm ? &genpt_physmem_ops : prov.ops,
 		.mem_ctx = prov.pm,
 	};
 	struct genpt *pt = NULL;
@@ -1606,7 +1608,7 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [--quick] [--format LIST] [--json FILE|-] [--reps N]\n"
-		"          [--provider host|physmem] [--list]\n"
+		"          [--provider host|physmem|jemalloc] [--list] [--scan-only]\n"
 		"LIST: comma-separated names or prefixes (--list), alloc, riscv-iommu, all\n",
 		argv0);
 	exit(2);
@@ -1633,11 +1635,14 @@ static bool selected(const char *name)
 /* Every figure of one format configuration. */
 static void run_format(const struct bfmt *f)
 {
-	bench_small(f);
-	bench_big_map(f);
+	if (!o.scan_only) {
+		bench_small(f);
+		bench_big_map(f);
+	}
 	bench_scan(f);
-	bench_large(f, f->gshift + f->stride);
-	if (f->l2_leaf)
+	if (!o.scan_only)
+		bench_large(f, f->gshift + f->stride);
+	if (f->l2_leaf && !o.scan_only)
 		bench_large(f, f->gshift + 2 * f->stride);
 	if (prov.pm) {
 		uint64_t bytes, blocks;
@@ -1725,8 +1730,14 @@ int main(int argc, char **argv)
 			i++;
 			if (!strcmp(argv[i], "physmem"))
 				o.physmem = true;
+#ifdef GENPT_BENCH_JEMALLOC
+			else if (!strcmp(argv[i], "jemalloc"))
+				prov.ops = &je_mem_ops; /* the provider before the pool */
+#endif
 			else if (strcmp(argv[i], "host"))
 				usage(argv[0]);
+		} else if (!strcmp(argv[i], "--scan-only")) {
+			o.scan_only = true;
 		} else if (!strcmp(argv[i], "--list")) {
 			for (unsigned int k = 0; k < NFMTS; k++)
 				printf("%-14s %s\n", bfmts[k].name, bfmts[k].desc);
@@ -1762,7 +1773,7 @@ int main(int argc, char **argv)
 	       BENCH_SANITIZED ? "; SANITIZER BUILD: times are meaningless" : "");
 	printf("table memory: %s; reps %u (scans %u); harvest over %" PRIu64
 	       " leaves (%" PRIu64 " KiB of entries)\n",
-	       o.physmem ? "genpt_physmem" : "host (default provider)", z.reps, z.scan_reps,
+	       o.physmem ? "genpt_physmem" : prov.ops ? "jemalloc pages (mallocx)" : "host (default provider)", z.reps, z.scan_reps,
 	       z.scan_entries, z.scan_entries * 8 / KiB);
 	fflush(stdout);
 

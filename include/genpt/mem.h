@@ -64,9 +64,11 @@ struct genpt_mem_ops {
 };
 
 /**
- * genpt_host_mem_ops - the default provider: host memory from the C library,
- * physical address == host virtual address.  Used when a config gives no
- * provider.  ctx is ignored.  Not in the freestanding build, where every
+ * genpt_host_mem_ops - the default provider: host memory, physical address
+ * == host virtual address.  Table pages up to 64 KiB are carved from 2 MiB
+ * chunks (so tables allocated in a row sit back to back, which a harvest's
+ * scan wants), larger ones come from the C library.  Used when a config
+ * gives no provider.  ctx is ignored.  Not in the freestanding build, where every
  * config names its provider.
  */
 GENPT_API extern const struct genpt_mem_ops genpt_host_mem_ops;
