@@ -182,20 +182,12 @@ static bool amw_commit(struct genpt_amdv1_walk *w, const struct amw_pdes *d,
 	return true;
 }
 
-/* Where the walk begins: the root (level Mode), or a cached PDE's table. */
+/* Where the walk begins: the root (level Mode), or a cached PDE's table
+ * (the cache counts levels from 0, AMD from 1). */
 static unsigned int amw_start(struct genpt_amdv1_walk *w, uint64_t *table,
 			      unsigned int *rights)
 {
-	*table = w->root_pa;
-	*rights = GENPT_PSC_ALL;
-	if (!w->psc)
-		return w->mode;
-	w->psc->nsteps = 0;
-	if (!w->psc->start_valid)
-		return w->mode;
-	*table = w->psc->start.table_pa;
-	*rights = w->psc->start.rights;
-	return w->psc->start.level + 1; /* AMD levels count from 1 */
+	return genpt_psc_start(w->psc, w->root_pa, w->mode - 1, table, rights) + 1;
 }
 
 static unsigned int amw_rights(uint64_t e)

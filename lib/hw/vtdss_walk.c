@@ -156,22 +156,6 @@ static bool ssw_commit(struct genpt_vtdss_walk *w, unsigned int top,
 	return true;
 }
 
-/* Where the walk begins: the root, or a table a cached entry points to. */
-static unsigned int ssw_start(struct genpt_vtdss_walk *w, uint64_t *table,
-			      unsigned int *rights)
-{
-	*table = w->root_pa;
-	*rights = GENPT_PSC_ALL;
-	if (!w->psc)
-		return w->levels - 1;
-	w->psc->nsteps = 0;
-	if (!w->psc->start_valid)
-		return w->levels - 1;
-	*table = w->psc->start.table_pa;
-	*rights = w->psc->start.rights;
-	return w->psc->start.level;
-}
-
 static unsigned int ssw_rights(uint64_t e)
 {
 	return ((e & SSW_R) ? GENPT_PSC_R : 0u) | ((e & SSW_W) ? GENPT_PSC_W : 0u);
@@ -194,7 +178,8 @@ enum genpt_vtdss_fault genpt_vtdss_walk(struct genpt_vtdss_walk *w)
 
 restart:;
 	uint64_t table;
-	unsigned int rights, top = ssw_start(w, &table, &rights);
+	unsigned int rights, top = genpt_psc_start(w->psc, w->root_pa, w->levels - 1,
+						   &table, &rights);
 
 	for (unsigned int level = top;; level--) {
 		uint64_t idx = (w->va >> ssw_shift(level)) & ((1u << SSW_INDEX_BITS) - 1);

@@ -73,6 +73,28 @@ static inline void genpt_psc_note(struct genpt_psc_walk *c, unsigned int span_sh
 }
 
 /*
+ * Where a walk begins: the root table @root_pa at the walk's top level
+ * @top_level, or the table a cached entry points to, at that entry's
+ * level.  Returns the level (0 = 4 KiB pages) and sets *@table and the
+ * *@rights the cached entries granted; clears the steps @psc reports.
+ */
+static inline unsigned int genpt_psc_start(struct genpt_psc_walk *psc, uint64_t root_pa,
+					   unsigned int top_level, uint64_t *table,
+					   unsigned int *rights)
+{
+	*table = root_pa;
+	*rights = GENPT_PSC_ALL;
+	if (!psc)
+		return top_level;
+	psc->nsteps = 0;
+	if (!psc->start_valid)
+		return top_level;
+	*table = psc->start.table_pa;
+	*rights = psc->start.rights;
+	return psc->start.level;
+}
+
+/*
  * genpt_hw_access() through a paging-structure cache: @psc (may be NULL)
  * as above.  Formats without a modelled cache ignore @start and report no
  * step.  Same returns as genpt_hw_access().

@@ -194,22 +194,6 @@ static bool x86w_commit(struct genpt_x86_walk *w, unsigned int top,
 	return true;
 }
 
-/* Where the walk begins: the root, or a table a cached entry points to. */
-static unsigned int x86w_start(struct genpt_x86_walk *w, uint64_t *table,
-			       unsigned int *rights)
-{
-	*table = w->root_pa;
-	*rights = GENPT_PSC_ALL;
-	if (!w->psc)
-		return w->levels - 1;
-	w->psc->nsteps = 0;
-	if (!w->psc->start_valid)
-		return w->levels - 1;
-	*table = w->psc->start.table_pa;
-	*rights = w->psc->start.rights;
-	return w->psc->start.level;
-}
-
 enum genpt_x86_fault genpt_x86_walk(struct genpt_x86_walk *w)
 {
 	uint64_t *slots[5];
@@ -226,7 +210,8 @@ enum genpt_x86_fault genpt_x86_walk(struct genpt_x86_walk *w)
 
 restart:;
 	uint64_t table;
-	unsigned int rights, top = x86w_start(w, &table, &rights);
+	unsigned int rights, top = genpt_psc_start(w->psc, w->root_pa, w->levels - 1,
+						   &table, &rights);
 
 	for (unsigned int level = top;; level--) {
 		uint64_t e, want, size_m1;
