@@ -297,44 +297,6 @@ void arm_snap_take(const struct arm_table *t, struct tu_snap *s)
 	s->live_bytes = t->cnt.live_bytes;
 }
 
-void arm_snap_expect_same(const struct arm_table *t, const struct tu_snap *s,
-			  const char *what)
-{
-	struct tu_snap now;
-
-	arm_snap_take(t, &now);
-	cr_expect_eq(now.n, s->n, "%s: %s: %zu table pages reachable, was %zu", t->name,
-		     what, now.n, s->n);
-	for (size_t i = 0; i < now.n && i < s->n; i++) {
-		const struct tu_snap_page *a = &s->pages[i], *b = &now.pages[i];
-
-		cr_expect(a->pa == b->pa && a->size == b->size && a->level == b->level,
-			  "%s: %s: table page %zu moved (pa 0x%llx lvl %u -> pa 0x%llx lvl %u)",
-			  t->name, what, i, (unsigned long long)a->pa, a->level,
-			  (unsigned long long)b->pa, b->level);
-		if (a->size != b->size)
-			continue;
-		for (size_t j = 0; j < a->size / 8; j++) {
-			if (a->data[j] != b->data[j]) {
-				cr_expect_fail("%s: %s: table pa 0x%llx (lvl %u) entry %zu: 0x%016llx -> 0x%016llx",
-					       t->name, what, (unsigned long long)a->pa,
-					       a->level, j, (unsigned long long)a->data[j],
-					       (unsigned long long)b->data[j]);
-				break;
-			}
-		}
-	}
-	cr_expect_eq(now.table_bytes, s->table_bytes, "%s: %s: table_bytes %llu, was %llu",
-		     t->name, what, (unsigned long long)now.table_bytes,
-		     (unsigned long long)s->table_bytes);
-	cr_expect_eq(now.live, s->live, "%s: %s: %ld live blocks, was %ld", t->name, what,
-		     now.live, s->live);
-	cr_expect_eq(now.live_bytes, s->live_bytes, "%s: %s: %llu live bytes, was %llu",
-		     t->name, what, (unsigned long long)now.live_bytes,
-		     (unsigned long long)s->live_bytes);
-	tu_snap_free(&now);
-}
-
 /* ---- the oracle -------------------------------------------------------- */
 
 void arm_model_init(struct model *m, const struct arm_table *t)

@@ -133,8 +133,6 @@ uint64_t arm_desc_at(const struct arm_table *t, uint64_t pa);
 /* ---- snapshots ---------------------------------------------------------- */
 
 void arm_snap_take(const struct arm_table *t, struct tu_snap *s);
-void arm_snap_expect_same(const struct arm_table *t, const struct tu_snap *s,
-			  const char *what);
 uint64_t arm_table_bytes(const struct arm_table *t);
 
 /* ---- the oracle ---------------------------------------------------------- */

@@ -594,10 +594,3 @@ uint64_t rawfmt_with_table_addr(const struct rawfmt *rf, unsigned int lvl, uint6
 		return (e & ~m) | (pa & m);
 	}
 }
-
-const char *rawfmt_name(enum genpt_format format)
-{
-	static const char *const names[] = { "?", "riscv", "armv8", "x86_64", "vtdss", "amdv1" };
-
-	return (unsigned int)format < 6 ? names[format] : "?";
-}

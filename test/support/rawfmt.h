@@ -127,7 +127,4 @@ uint64_t rawfmt_accessed_bit(const struct rawfmt *rf);
 uint64_t rawfmt_with_table_addr(const struct rawfmt *rf, unsigned int lvl, uint64_t e,
 				uint64_t pa);
 
-/* Name of the format ("riscv", "armv8", "x86_64", "vtdss", "amdv1"). */
-const char *rawfmt_name(enum genpt_format format);
-
 #endif /* GENPT_TEST_RAWFMT_H */

@@ -30,23 +30,6 @@ const struct xu_mode xu_modes[XU_NMODES] = {
 	[XU_AMD_6] = { "amdv1/mode6", GENPT_FMT_AMDV1, XU_FAM_AMDV1, 64, 6, 6, false },
 };
 
-unsigned int xu_family_modes(enum xu_family fam, int *first)
-{
-	switch (fam) {
-	case XU_FAM_X86_64:
-		*first = XU_X86_48;
-		return 2;
-	case XU_FAM_VTDSS:
-		*first = XU_VTD_39;
-		return 3;
-	case XU_FAM_AMDV1:
-		*first = XU_AMD_1;
-		return 6;
-	}
-	*first = 0;
-	return 0;
-}
-
 /* ---- entry bits, from the manuals ------------------------------------ */
 
 #define XU_ADDR 0x000ffffffffff000ull /* bits 51:12 in all three */
@@ -577,16 +560,6 @@ const struct xm_ext *xm_find(const struct xm *m, uint64_t va)
 	size_t i = xm_lb(m, va);
 
 	return i < m->n && m->e[i].iova <= va ? &m->e[i] : NULL;
-}
-
-int xm_translate(const struct xm *m, uint64_t va, uint64_t *oa)
-{
-	const struct xm_ext *x = xm_find(m, va);
-
-	if (!x)
-		return -ENOENT;
-	*oa = x->oa + (va - x->iova);
-	return 0;
 }
 
 void xm_ext_leaf_at(const struct xm *m, const struct xm_ext *x, uint64_t va,

@@ -58,9 +58,6 @@ enum {
 };
 extern const struct xu_mode xu_modes[XU_NMODES];
 
-/* The modes of a family: *first and the count. */
-unsigned int xu_family_modes(enum xu_family fam, int *first);
-
 /* ---- tables ----------------------------------------------------------- */
 
 struct xu_table {
@@ -174,7 +171,6 @@ int xm_map(struct xm *m, uint64_t iova, uint64_t oa, uint64_t len,
 	   unsigned int prot);
 int xm_unmap(struct xm *m, uint64_t iova, uint64_t len, uint64_t *unmapped);
 const struct xm_ext *xm_find(const struct xm *m, uint64_t va);
-int xm_translate(const struct xm *m, uint64_t va, uint64_t *oa);
 /* The leaf holding @va under the rule: false when unmapped. */
 bool xm_leaf_at(const struct xm *m, uint64_t va, uint64_t *first,
 		unsigned int *shift);
