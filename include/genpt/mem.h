@@ -67,8 +67,14 @@ struct genpt_mem_ops {
  * genpt_host_mem_ops - the default provider: host memory, physical address
  * == host virtual address.  Table pages up to 64 KiB are carved from 2 MiB
  * chunks (so tables allocated in a row sit back to back, which a harvest's
- * scan wants), larger ones come from the C library.  Used when a config
- * gives no provider.  ctx is ignored.  Not in the freestanding build, where every
+ * scan wants), larger ones come from the C library.  The cost: a process
+ * that uses it holds a 2 MiB chunk per table page size in use (resident
+ * as its pages are touched, transparent huge pages requested), shared by
+ * every table of the process; an empty chunk goes back to the system
+ * unless it is the last empty one of its size.  A process with many small
+ * tables and tight memory can pass its own provider.  Under
+ * AddressSanitizer every page comes from the C library, so the sanitizer
+ * sees each one.  Used when a config gives no provider.  ctx is ignored.  Not in the freestanding build, where every
  * config names its provider.
  */
 GENPT_API extern const struct genpt_mem_ops genpt_host_mem_ops;
