@@ -99,5 +99,6 @@ _Noreturn void shim_fatal(const char *file, int line, const char *expr,
 #define cr_expect_fail(...) SHIM_CHECK(false, false, "fail", __VA_ARGS__)
 #define cr_log_info(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
 #define cr_log_warn(...) cr_log_info(__VA_ARGS__)
+#define cr_log_error(...) cr_log_info(__VA_ARGS__)
 
 #endif /* GENPT_TSAN_CRITERION_H */
