@@ -123,18 +123,7 @@ static void ssw_reset(struct genpt_vtdss_walk *w)
 static bool ssw_set_table_a(const struct genpt_vtdss_walk *w, uint64_t *slot,
 			    uint64_t seen)
 {
-	uint64_t keep = SSW_R | SSW_W | ssw_frame(w, ~0ull);
-	uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-
-	if (seen & SSW_A)
-		return false;
-	for (;;) {
-		if ((cur & SSW_A) || (cur & keep) != (seen & keep))
-			return false;
-		if (__atomic_compare_exchange_n(slot, &cur, cur | SSW_A, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			return true;
-	}
+	return genpt_walk_set_table_a(slot, seen, SSW_A, SSW_R | SSW_W | ssw_frame(w, ~0ull));
 }
 
 /* The leaf passed the checks: A in the table entries read (top down),

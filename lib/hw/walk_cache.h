@@ -95,6 +95,29 @@ static inline unsigned int genpt_psc_start(struct genpt_psc_walk *psc, uint64_t 
 }
 
 /*
+ * Set the accessed flag @a_bit in the table entry at @slot, which the walk
+ * read from memory as @seen, with a compare-and-swap: not when @seen had
+ * it already (a set flag is not written again), nor when the entry changed
+ * in @keep since (it points elsewhere or lost its rights).  True when
+ * written.
+ */
+static inline bool genpt_walk_set_table_a(uint64_t *slot, uint64_t seen, uint64_t a_bit,
+					  uint64_t keep)
+{
+	uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	if (seen & a_bit)
+		return false;
+	for (;;) {
+		if ((cur & a_bit) || (cur & keep) != (seen & keep))
+			return false;
+		if (__atomic_compare_exchange_n(slot, &cur, cur | a_bit, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return true;
+	}
+}
+
+/*
  * genpt_hw_access() through a paging-structure cache: @psc (may be NULL)
  * as above.  Formats without a modelled cache ignore @start and report no
  * step.  Same returns as genpt_hw_access().

@@ -154,18 +154,7 @@ static void x86w_reset(struct genpt_x86_walk *w)
 static bool x86w_set_table_a(const struct genpt_x86_walk *w, uint64_t *slot,
 			     uint64_t seen)
 {
-	uint64_t keep = X86W_P | x86w_frame(w, ~0ull);
-	uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-
-	if (seen & X86W_A)
-		return false;
-	for (;;) {
-		if ((cur & X86W_A) || (cur & keep) != (seen & keep))
-			return false;
-		if (__atomic_compare_exchange_n(slot, &cur, cur | X86W_A, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			return true;
-	}
+	return genpt_walk_set_table_a(slot, seen, X86W_A, X86W_P | x86w_frame(w, ~0ull));
 }
 
 /* The access rights a table pointer grants (GENPT_PSC_*). */
