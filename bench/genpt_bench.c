@@ -318,9 +318,9 @@ typedef uint64_t v4u64 __attribute__((vector_size(32)));
 struct bw {
 	v4u64 *buf;
 	size_t vecs;
-	double rd[8 * MAX_REPS + 64], wr[2 * MAX_REPS + 16];
-	unsigned int nrd, nwr;
-	double rd_gbs, wr_gbs; /* medians, final */
+	double rd[8 * MAX_REPS + 64], wr[2 * MAX_REPS + 16], rmw[16];
+	unsigned int nrd, nwr, nrmw;
+	double rd_gbs, wr_gbs, rmw_gbs; /* medians, final */
 	volatile uint64_t sink;
 };
 
@@ -331,8 +331,14 @@ static void bw_init(uint64_t bytes)
 	void *p = NULL;
 
 	bwm.vecs = (size_t)(bytes / sizeof(v4u64));
-	if (posix_memalign(&p, 64, bwm.vecs * sizeof(v4u64)))
+	if (posix_memalign(&p, 2 * MiB, bwm.vecs * sizeof(v4u64)))
 		die("posix_memalign(bandwidth buffer)", -ENOMEM);
+#ifdef MADV_HUGEPAGE
+	/* The same memory as the default provider's table pages (2 MiB
+	 * chunks marked for huge pages), so the floor and the scans see the
+	 * same TLB reach. */
+	madvise(p, bwm.vecs * sizeof(v4u64), MADV_HUGEPAGE);
+#endif
 	bwm.buf = p;
 	memset(bwm.buf, 0x5a, bwm.vecs * sizeof(v4u64));
 }
@@ -369,6 +375,26 @@ static void bw_write_pass(void)
 	t1 = now_ns();
 	if (bwm.nwr < sizeof(bwm.wr) / sizeof(bwm.wr[0]))
 		bwm.wr[bwm.nwr++] = (double)(bwm.vecs * sizeof(v4u64)) / (t1 - t0);
+}
+
+/*
+ * Read every line and write it back changed (an xor of every word): the
+ * bytes a dense harvest that cleans must move, read and written, at the
+ * fastest a loop can move them.  Reported beside the read floor.
+ */
+static void bw_rmw_pass(void)
+{
+	const v4u64 x = { 1, 1, 1, 1 };
+	v4u64 *p = bwm.buf;
+	double t0 = now_ns(), t1;
+
+	for (size_t i = 0; i + 2 <= bwm.vecs; i += 2) {
+		p[i] ^= x;
+		p[i + 1] ^= x;
+	}
+	t1 = now_ns();
+	if (bwm.nrmw < sizeof(bwm.rmw) / sizeof(bwm.rmw[0]))
+		bwm.rmw[bwm.nrmw++] = (double)(bwm.vecs * sizeof(v4u64)) / (t1 - t0);
 }
 
 /*
@@ -1434,15 +1460,31 @@ static void print_table(void)
 	       bwm.rd_gbs, bwm.wr_gbs);
 }
 
-/* The targets, reached or not, per format. */
+/* A ratio against its target, "1.23x reached" or "... NOT reached". */
+static void target_str(char *buf, size_t n, double v, double target, bool below,
+		       const char *unit)
+{
+	bool ok = below ? v <= target : v >= target;
+
+	snprintf(buf, n, "%.2f%s %s", v, unit, isnan(v) ? "-" : ok ? "reached" : "NOT reached");
+}
+
+/*
+ * The targets, reached or not, per format.  The floors are the read floor
+ * (8 bytes an entry at the read bandwidth) and, for a dense harvest that
+ * cleans, also the read-modify-write floor (each entry read and written
+ * back, at the speed of an in-place xor): cleaning must store every line it
+ * reads, so that is the least such a harvest can cost.
+ */
 static void print_targets(void)
 {
-	printf("\ntargets (reported, never asserted):\n");
-	printf("%-14s %26s %26s %26s %24s\n", "format", "dense harvest <= 1.5x floor",
-	       "clean scan <= 1.2x floor", "dense >= 3x baseline", "map 256 < 2 ns/page");
+	printf("\ntargets (reported, never asserted; medians over medians):\n");
+	printf("%-14s %24s %18s %24s %22s %22s\n", "format", "dense <= 1.2x rd floor",
+	       "dense / rmw floor", "clean <= 1.05x rd floor", "dense >= 3x baseline",
+	       "map 256 < 2 ns/page");
 	for (unsigned int k = 0; k < NFMTS; k++) {
 		const char *name = bfmts[k].name;
-		double dense = NAN, clean = NAN, speed = NAN, map = NAN;
+		double dense = NAN, rmw = NAN, clean = NAN, speed = NAN, map = NAN;
 		char a[40], b[40], c[40], d[40];
 		bool any = false;
 
@@ -1454,6 +1496,7 @@ static void print_targets(void)
 			any = true;
 			if (!strcmp(g->op, "harvest, all dirty")) {
 				dense = g->s.med / fig_floor(g);
+				rmw = g->s.med / (8.0 / bwm.rmw_gbs);
 				speed = figs[g->base].s.med / g->s.med;
 			} else if (!strcmp(g->op, "harvest, none dirty")) {
 				clean = g->s.med / fig_floor(g);
@@ -1463,15 +1506,11 @@ static void print_targets(void)
 		}
 		if (!any)
 			continue;
-		snprintf(a, sizeof(a), "%.2fx %s", dense, isnan(dense) ? "-" :
-			 dense <= 1.5 ? "reached" : "NOT reached");
-		snprintf(b, sizeof(b), "%.2fx %s", clean, isnan(clean) ? "-" :
-			 clean <= 1.2 ? "reached" : "NOT reached");
-		snprintf(c, sizeof(c), "%.2fx %s", speed, isnan(speed) ? "-" :
-			 speed >= 3 ? "reached" : "NOT reached");
-		snprintf(d, sizeof(d), "%.2f ns %s", map, isnan(map) ? "-" :
-			 map < 2 ? "reached" : "NOT reached");
-		printf("%-14s %26s %26s %26s %24s\n", name, a, b, c, d);
+		target_str(a, sizeof(a), dense, 1.2, true, "x");
+		target_str(b, sizeof(b), clean, 1.05, true, "x");
+		target_str(c, sizeof(c), speed, 3, false, "x");
+		target_str(d, sizeof(d), map, 2, true, " ns");
+		printf("%-14s %24s %17.2fx %24s %22s %22s\n", name, a, rmw, b, c, d);
 	}
 }
 
@@ -1558,7 +1597,8 @@ static void write_json(const char *path, const char *cpu, const char *load0,
 	json_str(fp, GENPT_BENCH_BUILD);
 	fprintf(fp, ",\n  \"date\": \"%s\", \"quick\": %s, \"seconds\": %.1f,\n", date,
 		o.quick ? "true" : "false", secs);
-	fprintf(fp, "  \"read_gbs\": %.3f, \"write_gbs\": %.3f,\n", bwm.rd_gbs, bwm.wr_gbs);
+	fprintf(fp, "  \"read_gbs\": %.3f, \"write_gbs\": %.3f, \"rmw_gbs\": %.3f,\n",
+		bwm.rd_gbs, bwm.wr_gbs, bwm.rmw_gbs);
 	fprintf(fp, "  \"records\": [\n");
 	for (unsigned int i = 0; i < nfigs; i++) {
 		const struct fig *g = &figs[i];
@@ -1782,6 +1822,8 @@ int main(int argc, char **argv)
 		bw_pass();
 	for (int i = 0; i < 5; i++)
 		bw_write_pass();
+	for (int i = 0; i < 5; i++)
+		bw_rmw_pass();
 	/* the write passes leave the buffer cached as dirty lines: read it */
 	bw_pass();
 	if (selected("cpu"))
@@ -1827,6 +1869,8 @@ int main(int argc, char **argv)
 		bw_pass();
 	for (int i = 0; i < 3; i++)
 		bw_write_pass();
+	for (int i = 0; i < 3; i++)
+		bw_rmw_pass();
 
 	s = stats(bwm.rd, bwm.nrd);
 	bwm.rd_gbs = s.med;
@@ -1837,6 +1881,11 @@ int main(int argc, char **argv)
 	bwm.wr_gbs = s.med;
 	printf("sequential write bandwidth (memset of it, %u passes): median %.2f GB/s "
 	       "[%.2f..%.2f]\n", bwm.nwr, s.med, s.min, s.max);
+	s = stats(bwm.rmw, bwm.nrmw);
+	bwm.rmw_gbs = s.med;
+	printf("read-modify-write bandwidth (xor of it in place, %u passes): median %.2f GB/s "
+	       "[%.2f..%.2f] = %.3f ns per 8-byte entry\n", bwm.nrmw, s.med, s.min, s.max,
+	       8.0 / s.med);
 	print_table();
 	print_targets();
 	loadavg(load1, sizeof(load1));
