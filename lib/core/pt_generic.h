@@ -22,6 +22,7 @@
 #include "core/pt_flush.h"
 #include "core/pt_fmt.h"
 #include "core/pt_internal.h"
+#include "core/pt_line.h"
 #include "core/pt_skip.h"
 
 /*
@@ -880,74 +881,29 @@ static inline void pt_prefetch_ahead(const uint64_t *p)
 	__builtin_prefetch(p + PT_PREFETCH_AHEAD);
 }
 
-/* The loops over one cache line of entries, written out. */
-#if defined(__GNUC__)
-#define PT_UNROLL_8 _Pragma("GCC unroll 8")
-#else
-#define PT_UNROLL_8
-#endif
-
 /*
- * Eight entries of one cache line, loaded once, and what the scans ask of
- * them summed up as two words: @all holds the bits set in every entry, @any
- * the bits set in at least one.  For a pattern (e & mask) == val (val
- * inside mask), "every entry matches" is exactly "@all has val's bits and
- * @any none of the bits mask wants clear", and "no entry matches" follows
- * when either half fails: one AND and one OR an entry instead of a test of
- * each, which is what lets a scan keep up with memory.
+ * Entry @j is a dirty plain leaf (cleaned when @clean): how the scan below
+ * takes the entries before and after its whole lines.
  */
-/*
- * @p, with the compiler made to forget where it came from.  GCC keeps the
- * address of every atomic load alive for the store to the same entry, and
- * eight of them spill to the stack: a fresh base for the stores lets each
- * be one instruction (measured: a dense clean a third faster).
- */
-static inline uint64_t *pt_opaque(uint64_t *p)
+static inline bool pt_dirty_plain_step(const struct genpt *pt, unsigned int lvl,
+				       uint64_t *table, unsigned int j, bool clean)
 {
-#if defined(__GNUC__)
-	__asm__("" : "+r"(p));
-#endif
-	return p;
-}
+	uint64_t e = pt_load(&table[j]);
 
-struct pt_line {
-	uint64_t v[8];
-	uint64_t all, any;
-};
-
-static inline void pt_line_load(struct pt_line *l, const uint64_t *p)
-{
-	l->all = ~0ull;
-	l->any = 0;
-	pt_prefetch_ahead(p);
-	PT_UNROLL_8
-	for (unsigned int k = 0; k < 8; k++) {
-		l->v[k] = pt_load(&p[k]);
-		l->all &= l->v[k];
-		l->any |= l->v[k];
-	}
-}
-
-static inline bool pt_line_all_match(const struct pt_line *l, uint64_t mask,
-				     uint64_t val)
-{
-	return (l->all & val) == val && !(l->any & mask & ~val);
-}
-
-static inline bool pt_line_may_match(const struct pt_line *l, uint64_t mask,
-				     uint64_t val)
-{
-	/* The bits that must be clear first: a format that has none drops
-	 * the test, and a clean Arm leaf (AP[2] set) fails it at once. */
-	return !(l->all & mask & ~val) && (l->any & val) == val;
+	if (!pt_dirty_plain(pt, lvl, e))
+		return false;
+	if (clean)
+		pt_set_dirty_state_from(pt, &table[j], e, false);
+	return true;
 }
 
 /*
  * The first index from @j on (at most @end) whose entry is not a dirty
  * plain leaf, cleaning each one it passes when @clean.  A cache line at a
- * time while it can: eight loads, one combined test (every entry a dirty
- * plain leaf in which hardware has nothing left to change) and eight plain
- * stores, so the loop keeps up with memory.  Called with a constant @clean.
+ * time while it can (pt_line.h): one combined test (every entry a dirty
+ * plain leaf in which hardware has nothing left to change) and the line
+ * stored back cleaned, so the loop keeps up with memory.  Called with a
+ * constant @clean.
  */
 static inline unsigned int pt_dirty_plain_scan(const struct genpt *pt,
 					       unsigned int lvl,
@@ -955,11 +911,15 @@ static inline unsigned int pt_dirty_plain_scan(const struct genpt *pt,
 					       unsigned int end, bool clean)
 {
 	const struct pt_dirty_enc d = fmt_dirty_enc(pt);
+	unsigned int head = pt_min(pt_line_up(j), end);
 	uint64_t mask, val, flip;
 
+	for (; j < head; j++)
+		if (!pt_dirty_plain_step(pt, lvl, table, j, clean))
+			return j;
 	/* A plain dirty leaf with the accessed flag set. */
 	if (!fmt_plain_leaf_pattern(pt, lvl, &mask, &val))
-		goto exact;
+		goto tail;
 	mask |= d.hint_mask | d.accessed;
 	val |= d.hint_val | d.accessed;
 	/* Cleaning flips the same bits in every entry that matches. */
@@ -967,24 +927,17 @@ static inline unsigned int pt_dirty_plain_scan(const struct genpt *pt,
 	for (; j + 8 <= end; j += 8) {
 		struct pt_line l;
 
+		pt_prefetch_ahead(&table[j]);
 		pt_line_load(&l, &table[j]);
 		if (!pt_line_all_match(&l, mask, val))
 			break;
-		if (!clean)
-			continue;
-		PT_UNROLL_8
-		for (unsigned int k = 0; k < 8; k++)
-			pt_store_relaxed(&pt_opaque(&table[j])[k], l.v[k] ^ flip);
-	}
-exact:
-	for (; j < end; j++) {
-		uint64_t e = pt_load(&table[j]);
-
-		if (!pt_dirty_plain(pt, lvl, e))
-			break;
 		if (clean)
-			pt_set_dirty_state_from(pt, &table[j], e, false);
+			pt_line_store_xor(&table[j], &l, flip);
 	}
+tail:
+	for (; j < end; j++)
+		if (!pt_dirty_plain_step(pt, lvl, table, j, clean))
+			break;
 	return j;
 }
 
@@ -1007,21 +960,27 @@ static inline unsigned int pt_quiet_end(const struct genpt *pt,
 {
 	const uint64_t mask = fmt_dirty_enc(pt).hint_mask;
 	const uint64_t val = fmt_dirty_enc(pt).hint_val;
+	unsigned int head = pt_min(pt_line_up(j), end);
 
+	while (j < head && pt_quiet(pt, lvl, pt_load(&table[j])))
+		j++;
+	if (j < head)
+		return j;
 	for (; j + 8 <= end; j += 8) {
 		struct pt_line l;
 		bool loud = false;
 
+		pt_prefetch_ahead(&table[j]);
 		pt_line_load(&l, &table[j]);
 		if (pt_line_may_match(&l, mask, val)) {
 			PT_UNROLL_8
 			for (unsigned int k = 0; k < 8; k++)
-				loud |= (l.v[k] & mask) == val;
+				loud |= (pt_line_entry(&l, k) & mask) == val;
 		}
 		if (lvl) {
 			PT_UNROLL_8
 			for (unsigned int k = 0; k < 8; k++)
-				loud |= fmt_kind(pt, lvl, l.v[k]) == PT_TABLE;
+				loud |= fmt_kind(pt, lvl, pt_line_entry(&l, k)) == PT_TABLE;
 		}
 		if (loud)
 			break;
