@@ -630,10 +630,11 @@ static void report(FILE *out, bool json, const char *la0, const char *la1)
 			     "  \"harvest_speedup\": %.3f, \"harvest_vs_floor\": %.3f,"
 			     " \"map_unmap_speedup\": %.3f,\n"
 			     "  \"cpu_harvest_speedup\": %.3f, \"cpu_harvest_vs_floor\": %.3f,"
-			     " \"cpu_map_unmap_speedup\": %.3f,\n  \"arith_speedup\": %.3f,\n"
-			     "  \"records\": [\n",
+			     " \"cpu_map_unmap_speedup\": %.3f,\n  \"arith_speedup\": %.3f,"
+			     " \"floor_speedup\": %.3f,\n  \"records\": [\n",
 			opt.threads, (unsigned long long)opt.gib, opt.reps, la0, la1, w[0], w[1],
-			w[2], c[0], c[1], c[2], figs[F_S1].med / figs[F_ST].med);
+			w[2], c[0], c[1], c[2], figs[F_S1].med / figs[F_ST].med,
+			figs[F_FLOOR1].med / figs[F_FLOOR].med);
 	for (unsigned int i = 0; i < F_N; i++)
 		print_fig(out, &figs[i], json, i == F_N - 1);
 	if (json) {
@@ -650,6 +651,9 @@ static void report(FILE *out, bool json, const char *la0, const char *la1)
 		figs[F_CPU + F_H1].med / figs[F_CPU + F_FLOOR1].med);
 	fprintf(out, "map+unmap, T threads vs 1:     %5.2fx %5.2fx  (target >= 1.6x with 2)\n",
 		w[2], c[2]);
+	fprintf(out, "read floor, T threads vs 1:    %5.2fx %5.2fx  (what memory gave this run)\n",
+		figs[F_FLOOR1].med / figs[F_FLOOR].med,
+		figs[F_CPU + F_FLOOR1].med / figs[F_CPU + F_FLOOR].med);
 	fprintf(out, "arithmetic, T threads vs 1:    %5.2fx %5.2fx  (what the cores gave this run)\n",
 		figs[F_S1].med / figs[F_ST].med, figs[F_CPU + F_S1].med / figs[F_CPU + F_ST].med);
 	fprintf(out, "load average before: %s\nload average after:  %s\n", la0, la1);
