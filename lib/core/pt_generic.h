@@ -680,21 +680,48 @@ static inline bool pt_find_leaf(const struct genpt *pt, uint64_t va,
 	return true;
 }
 
+/*
+ * The call's range is exactly the leaf (or run) @r: remove it where the
+ * check found it, without a second walk from the root.  The common case of
+ * a DMA unmap (one page, one buffer) then costs one walk, as in the kernel.
+ */
+static void pt_unmap_exact(struct genpt *pt, const struct pt_leaf_ref *r,
+			   struct pt_unmap_arg *a)
+{
+	struct pt_span s = pt_span_of(pt, r->lvl, r->first, r->last);
+	unsigned int n = 1u << fmt_leaf_run(pt, r->lvl, r->e);
+	unsigned int i = r->idx & ~(n - 1);
+	struct pt_wspan w = { 0 };
+
+	pt_unmap_leaf(pt, r->table, &s, i, n, a);
+	pt_unmap_note(a, &s, i, i + n - 1, n);
+	pt_wspan_add(&w, i, i + n - 1);
+	pt_wspan_flush(pt, r->table, &w);
+}
+
 static int pt_gen_unmap(struct genpt *pt, uint64_t iova, uint64_t last,
 			const struct genpt_dirty_bitmap *bm,
 			struct genpt_gather *gather, uint64_t *unmapped)
 {
 	struct pt_unmap_arg a = { .gather = gather, .bm = bm };
+	struct pt_leaf_ref r;
 	uint64_t first, end, oa;
+	bool found;
 
 	/* Refuse before touching anything: never split a leaf.  The leaf
-	 * at @iova often reaches @last too (a one-page unmap): one walk. */
-	end = iova;
-	if (pt_find_leaf(pt, iova, &first, &end, &oa) && (first < iova || end > last))
+	 * at @iova often is the whole range (a one-page unmap): one walk. */
+	found = pt_leaf_at(pt, iova, &r);
+	if (found && (r.first < iova || r.last > last))
 		return -EINVAL;
+	if (found && r.last == last) {
+		pt_unmap_exact(pt, &r, &a);
+		goto done;
+	}
+	end = found ? r.last : iova;
 	if (end < last && pt_find_leaf(pt, last, &first, &end, &oa) && end > last)
 		return -EINVAL;
 	pt_unmap_level(pt, pt->levels - 1, pt->root, iova, last, &a);
+done:
 	if (bm)
 		pt_unmap_flush(&a);
 	/* What the table carried for the range goes with its leaves. */
