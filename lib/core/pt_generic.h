@@ -895,6 +895,9 @@ static inline bool pt_dirty_plain(const struct genpt *pt, unsigned int lvl,
 	return fmt_is_dirty(pt, e) && !fmt_leaf_run(pt, lvl, e);
 }
 
+#ifndef PT_PREFETCH_CHILD
+#define PT_PREFETCH_CHILD PT_PREFETCH_AHEAD
+#endif
 #ifndef PT_PREFETCH_AHEAD
 #define PT_PREFETCH_AHEAD 256 /* 2 KiB: about 100 ns of scanning */
 #endif
@@ -1055,14 +1058,18 @@ static unsigned int pt_dirty_stretch(struct genpt *pt, unsigned int lvl,
  * start cold.
  */
 static inline void pt_prefetch_child(const struct genpt *pt, unsigned int lvl,
-				     uint64_t e)
+				     uint64_t e, const uint64_t *cur)
 {
 	if (fmt_kind(pt, lvl, e) != PT_TABLE)
 		return;
 	const uint64_t *c = pt_child(pt, lvl, e);
 	unsigned int n = 1u << fmt_table_bits(pt, lvl - 1);
 
-	for (unsigned int k = 0; k < n && k < PT_PREFETCH_AHEAD; k += 8)
+	/* Right after the one being scanned (the default provider packs
+	 * tables so): the scan's own look-ahead runs into it already. */
+	if (c == cur + n)
+		return;
+	for (unsigned int k = 0; k < n && k < PT_PREFETCH_CHILD; k += 8)
 		__builtin_prefetch(c + k);
 }
 
@@ -1105,7 +1112,8 @@ static void pt_dirty_level(struct genpt *pt, unsigned int lvl, uint64_t *table,
 			if (how == PT_SKIP_SKIP)
 				continue;
 			if (i < s.last_idx)
-				pt_prefetch_child(pt, lvl, pt_load(&table[i + 1]));
+				pt_prefetch_child(pt, lvl, pt_load(&table[i + 1]),
+						  pt_child(pt, lvl, e));
 			pt_dirty_level(pt, lvl - 1, pt_child(pt, lvl, e),
 				       pt_max(first, va), pt_min(end, last), h);
 			if (how == PT_SKIP_VERIFY)
