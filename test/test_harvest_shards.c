@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "anyfmt.h"
+#include "fmt_open.h"
 #include "genpt/hw.h"
 
 #define OA_OFF (1ull << 44)
@@ -72,8 +73,7 @@ static void lay_build(struct lay *l, const struct af_fmt *f, bool tracking)
 	l->f = f;
 	l->big = af_big(f);
 	l->gran = af_gran(f);
-	af_prov_init(&l->p, false);
-	cr_assert_eq(af_create(f, &l->p, &l->pt), 0, "%s: create", f->name);
+	cr_assert(fo_open(f, false, &l->p, &l->pt), "%s: not built", f->name);
 	if (tracking)
 		cr_assert_eq(genpt_set_dirty_tracking(l->pt, true), 0);
 	run = level0_run(l->pt);
