@@ -23,4 +23,16 @@ bool fo_built(const struct af_fmt *f, int err);
  * in *@pt; false when the format is not built (noted, @p released). */
 bool fo_open(const struct af_fmt *f, bool host, struct af_prov *p, struct genpt **pt);
 
+/* A table of one format over a physmem provider, as fo_each() hands it. */
+struct fo_table {
+	const struct af_fmt *f;
+	struct af_prov p;
+	struct genpt *pt;
+};
+
+/* Run @check on a fresh table of every af_fmts[] format, each of which
+ * must be built (these suites have no skip); destroys the table after and
+ * expects the provider to hold nothing. */
+void fo_each(void (*check)(struct fo_table *t));
+
 #endif /* GENPT_TEST_FMT_OPEN_H */
