@@ -112,6 +112,22 @@ static void fs_init(struct rvi_env *e, struct hook *h, struct fs *t, uint64_t tc
 		     RVI_ATP(8, 0, t->root));
 }
 
+/* A walk of IOVA for @access (a read or a write) by DID whose @nth memory
+ * access of kind @what fails (verdict(@corrupt)): it must end in @want,
+ * recorded with the transaction type of the access (2 read, 3 write). */
+static struct genpt_rviommu_rsp fault_injected(struct rvi_env *e, struct hook *h,
+					       enum genpt_rviommu_mem_what what, unsigned int nth,
+					       int corrupt, unsigned int access, unsigned int want)
+{
+	struct genpt_rviommu_rsp r;
+
+	inject(h, what, nth, verdict(corrupt));
+	r = xl(e, false, 0, IOVA, access);
+	cr_assert_eq(r.cause, want, "access %u, %s", access, corrupt ? "corrupt" : "access fault");
+	rvi_expect_fault(e, want, access == WR ? 3 : 2, DID, IOVA, 0);
+	return r;
+}
+
 static void expect_access(const struct hook *h, unsigned int i,
 			  enum genpt_rviommu_mem_what what, enum genpt_rviommu_mem_op op,
 			  uint64_t pa, unsigned int size)
@@ -218,14 +234,11 @@ Test(rviommu_hooks, ddt_access_fault_and_corruption)
 		struct rvi_env e;
 		struct hook h = { 0 };
 		struct fs t;
+		struct genpt_rviommu_rsp r;
 
 		fs_init(&e, &h, &t, RVI_TC_DTF);
-		inject(&h, GENPT_RVIOMMU_MEM_DDT, 0, verdict(corrupt));
-		struct genpt_rviommu_rsp r = xl(&e, false, 0, IOVA, RD);
-
-		cr_assert_eq(r.cause, want);
+		r = fault_injected(&e, &h, GENPT_RVIOMMU_MEM_DDT, 0, corrupt, RD, want);
 		cr_assert(r.reported);
-		rvi_expect_fault(&e, want, 2, DID, IOVA, 0);
 		/* Nothing was cached: the next walk reads the DC again. */
 		inject(&h, 0, 0, GENPT_RVIOMMU_MEM_PROCEED);
 		cr_assert_eq(xl(&e, false, 0, IOVA, RD).cause, 0);
@@ -308,9 +321,8 @@ Test(rviommu_hooks, first_stage_pte_access_fault_and_corruption)
 				struct fs t;
 
 				fs_init(&e, &h, &t, 0);
-				inject(&h, GENPT_RVIOMMU_MEM_FS_PTE, l, verdict(corrupt));
-				cr_assert_eq(xl(&e, false, 0, IOVA, acc[i]).cause, want);
-				rvi_expect_fault(&e, want, i ? 3 : 2, DID, IOVA, 0);
+				fault_injected(&e, &h, GENPT_RVIOMMU_MEM_FS_PTE, l, corrupt, acc[i],
+					       want);
 				cr_assert_eq(rvi_get(&e, rvi_pt_slot(&e, t.root, 3, false, IOVA, 0)) &
 						     (RVI_A | RVI_D),
 					     0, "no A/D after a fault");
@@ -349,9 +361,8 @@ Test(rviommu_hooks, gstage_pte_corruption)
 		rvi_pt_set(&e, groot, 3, true, IOVA, 0,
 			   RVI_LEAF(rvi_alloc(&e, 4096, 4096), RVI_R | RVI_W | RVI_U | RVI_A));
 		rvi_dc_write(&e, DID, RVI_TC_V, RVI_ATP(8, GSCID, groot), 0, 0);
-		inject(&h, GENPT_RVIOMMU_MEM_GS_PTE, 1, verdict(corrupt));
-		cr_assert_eq(xl(&e, false, 0, IOVA, RD).cause, corrupt ? 274 : RVI_C_READ_ACCESS);
-		rvi_expect_fault(&e, corrupt ? 274 : RVI_C_READ_ACCESS, 2, DID, IOVA, 0);
+		fault_injected(&e, &h, GENPT_RVIOMMU_MEM_GS_PTE, 1, corrupt, RD,
+			       corrupt ? 274 : RVI_C_READ_ACCESS);
 		rvi_env_fini(&e);
 	}
 }
@@ -370,9 +381,7 @@ Test(rviommu_hooks, ad_update_fault_and_corruption)
 		struct fs t;
 
 		fs_init(&e, &h, &t, 0);
-		inject(&h, GENPT_RVIOMMU_MEM_AD, 0, verdict(corrupt));
-		cr_assert_eq(xl(&e, false, 0, IOVA, WR).cause, want);
-		rvi_expect_fault(&e, want, 3, DID, IOVA, 0);
+		fault_injected(&e, &h, GENPT_RVIOMMU_MEM_AD, 0, corrupt, WR, want);
 		cr_assert_eq(rvi_get(&e, rvi_pt_slot(&e, t.root, 3, false, IOVA, 0)) & RVI_D, 0);
 		cr_assert_eq(xl(&e, false, 0, IOVA, WR).cause, 0, "walks again, sets D");
 		cr_assert(rvi_get(&e, rvi_pt_slot(&e, t.root, 3, false, IOVA, 0)) & RVI_D);
