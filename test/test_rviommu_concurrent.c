@@ -270,17 +270,11 @@ Test(rviommu_concurrent, commands_race_translations, .timeout = 120)
 	struct rvi_env e;
 	struct cc_reg r[2];
 	pthread_t th[2];
-	uint64_t root, data;
+	uint64_t root;
 
 	rvi_env_init(&e, 0, 0);
 	rvi_ddt_init(&e, 3);
-	root = rvi_pt_root(&e, true);
-	data = rvi_alloc(&e, 64 * 4096, 4096);
-	for (uint32_t did = 0; did < 3; did++)
-		rvi_dc_write(&e, did, RVI_TC_V | RVI_TC_GADE, RVI_ATP(8, 2, root), 0, 0);
-	for (uint64_t p = 0; p < 64; p++)
-		rvi_pt_set(&e, root, 3, true, p << 12, 0,
-			   RVI_LEAF(data + (p << 12), RVI_R | RVI_W | RVI_U));
+	rvi_gstage_pages(&e, 3, 2, 64, 4096, &root);
 	for (unsigned int i = 0; i < 2; i++) {
 		r[i] = (struct cc_reg){ .e = &e, .seed = 7 + i };
 		cr_assert_eq(pthread_create(&th[i], NULL, cc_translator, &r[i]), 0);
