@@ -62,6 +62,14 @@ static void expect_stats(struct genpt_physmem *pm, uint64_t bytes, uint64_t bloc
 		     (unsigned long long)n, (unsigned long long)blocks);
 }
 
+/* The end of a test that gave every block back: nothing allocated is
+ * left, then the physmem goes. */
+static void destroy_empty(struct genpt_physmem *pm)
+{
+	expect_stats(pm, 0, 0);
+	genpt_physmem_destroy(pm);
+}
+
 /* All of a power-of-two, self-aligned physmem is one free block again. */
 static void expect_whole(struct genpt_physmem *pm, uint64_t base, uint64_t size)
 {
@@ -147,8 +155,7 @@ Test(physmem, alloc_bad_args)
 	cr_expect_eq(genpt_physmem_alloc(pm, 32 * MiB, 4096, &pa), -ENOMEM);
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 1ull << 63, &pa), -ENOMEM);
 	cr_expect_eq(pa, 0x1234, "*pa written on error");
-	expect_stats(pm, 0, 0);
-	genpt_physmem_destroy(pm);
+	destroy_empty(pm);
 }
 
 Test(physmem, alignment_sweep)
@@ -200,8 +207,7 @@ Test(physmem, alignment_sweep)
 		cr_expect_eq(p[0], 0xa5);
 		cr_expect_eq(genpt_physmem_free(pm, pas[i], lens[i]), 0);
 	}
-	expect_stats(pm, 0, 0);
-	genpt_physmem_destroy(pm);
+	destroy_empty(pm);
 }
 
 Test(physmem, zeroed_after_reuse)
@@ -364,8 +370,7 @@ Test(physmem, stats_args)
 	cr_expect_eq(genpt_physmem_stats(pm, NULL, &v), 0);
 	cr_expect_eq(v, 1);
 	cr_assert_eq(genpt_physmem_free(pm, pa, 64 * KiB), 0);
-	expect_stats(pm, 0, 0);
-	genpt_physmem_destroy(pm);
+	destroy_empty(pm);
 }
 
 /* ---- layouts -------------------------------------------------------- */
@@ -415,8 +420,7 @@ Test(physmem, big_alignment_from_small_block)
 	cr_expect_eq(genpt_physmem_free(pm, pb, 4 * KiB), 0);
 	pb = alloc_where(pm, 8 * KiB, 8 * KiB, base, "the 8K block merged back");
 	cr_expect_eq(genpt_physmem_free(pm, pb, 8 * KiB), 0);
-	expect_stats(pm, 0, 0);
-	genpt_physmem_destroy(pm);
+	destroy_empty(pm);
 }
 
 Test(physmem, huge_64g_one_gib_block)
@@ -456,8 +460,7 @@ Test(physmem, huge_64g_one_gib_block)
 	 * end at 128 GiB); but the 32 GiB at 32 GiB is, whole again */
 	g = alloc_where(pm, 32 * GiB, 32 * GiB, 32 * GiB, "32 GiB at 32 GiB");
 	cr_assert_eq(genpt_physmem_free(pm, g, 32 * GiB), 0);
-	expect_stats(pm, 0, 0);
-	genpt_physmem_destroy(pm);
+	destroy_empty(pm);
 }
 
 Test(physmem, cycles_return_to_start)
@@ -537,8 +540,7 @@ Test(physmem, physmem_ops)
 
 	ops->free(pm, va, 4096);
 	ops->free(pm, vb, 16 * KiB);
-	expect_stats(pm, 0, 0);
-	genpt_physmem_destroy(pm);
+	destroy_empty(pm);
 }
 
 Test(physmem, host_ops)
