@@ -125,6 +125,35 @@ static struct genpt_arm_walk walk2(uint64_t root, uint64_t t, uint64_t va, unsig
 
 #define S1_RW (D_AF | D_AP1 | D_SH_IS | D_NG)
 
+/* The permission tests' page: 4 KiB at @va behind a 4 KiB-granule,
+ * 48-bit, four-level stage-1 path whose table descriptors carry @tbl. */
+struct s1_page {
+	uint64_t root, leaf, va, tcr;
+};
+
+static struct s1_page s1_page_at(uint64_t va, uint64_t tbl)
+{
+	struct s1_page p = { hwa_table(4096), 0, va, tcr(12, 48, PS_48, false, false) };
+
+	p.leaf = build_path(12, p.root, 9, 0, 3, va, tbl);
+	return p;
+}
+
+/* The leaf the permission tests write: a page at 1 TiB, accessed, with
+ * the permission bits @perm. */
+static uint64_t s1_leaf(uint64_t perm)
+{
+	return (1ull << 40) | D_PAGE | D_AF | perm;
+}
+
+/* A stage-1 walk of the page for @access at EL1 (@priv) or EL0. */
+static enum genpt_arm_fault s1_walk(const struct s1_page *p, unsigned int access, bool priv)
+{
+	struct genpt_arm_walk w = walk1(p->root, p->tcr, p->va, access, priv);
+
+	return genpt_arm_walk(&w);
+}
+
 /* ------------------------------------------------------------ leaves -- */
 
 /* ---------------------------------------------------- reserved shapes -- */
@@ -176,9 +205,7 @@ Test(armv8_hw_walk, address_size)
 /* AP[2:1] at stage 1: 00 EL1 RW; 01 EL0 and EL1 RW; 10 EL1 RO; 11 both RO. */
 Test(armv8_hw_walk, stage1_access_permissions)
 {
-	uint64_t root = hwa_table(4096), va = 0x7000ull;
-	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
-	uint64_t t = tcr(12, 48, PS_48, false, false);
+	struct s1_page p = s1_page_at(0x7000ull, 0);
 	static const struct {
 		uint64_t ap;
 		bool r0, w0, r1, w1; /* EL0 read/write, EL1 read/write */
@@ -191,17 +218,16 @@ Test(armv8_hw_walk, stage1_access_permissions)
 
 	for (size_t i = 0; i < 4; i++) {
 		for (int priv = 0; priv < 2; priv++) {
-			struct genpt_arm_walk w;
 			bool r = priv ? c[i].r1 : c[i].r0, wr = priv ? c[i].w1 : c[i].w0;
 
-			hwa_set(leaf, (1ull << 40) | D_PAGE | D_AF | c[i].ap);
-			w = walk1(root, t, va, GENPT_ACCESS_READ, priv);
-			cr_assert_eq(genpt_arm_walk(&w), r ? GENPT_ARM_OK : GENPT_ARM_FAULT_PERMISSION,
+			hwa_set(p.leaf, s1_leaf(c[i].ap));
+			cr_assert_eq(s1_walk(&p, GENPT_ACCESS_READ, priv),
+				     r ? GENPT_ARM_OK : GENPT_ARM_FAULT_PERMISSION,
 				     "AP %zu priv %d read", i, priv);
-			w = walk1(root, t, va, GENPT_ACCESS_WRITE, priv);
-			cr_assert_eq(genpt_arm_walk(&w), wr ? GENPT_ARM_OK : GENPT_ARM_FAULT_PERMISSION,
+			cr_assert_eq(s1_walk(&p, GENPT_ACCESS_WRITE, priv),
+				     wr ? GENPT_ARM_OK : GENPT_ARM_FAULT_PERMISSION,
 				     "AP %zu priv %d write", i, priv);
-			cr_assert_eq(hwa_get(leaf), (1ull << 40) | D_PAGE | D_AF | c[i].ap);
+			cr_assert_eq(hwa_get(p.leaf), s1_leaf(c[i].ap));
 		}
 	}
 }
@@ -209,9 +235,7 @@ Test(armv8_hw_walk, stage1_access_permissions)
 /* UXN / PXN, and EL1 never executes what EL0 may write. */
 Test(armv8_hw_walk, stage1_execute_never)
 {
-	uint64_t root = hwa_table(4096), va = 0x9000ull;
-	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
-	uint64_t t = tcr(12, 48, PS_48, false, false);
+	struct s1_page p = s1_page_at(0x9000ull, 0);
 	static const struct {
 		uint64_t bits;
 		bool x0, x1;
@@ -227,11 +251,8 @@ Test(armv8_hw_walk, stage1_execute_never)
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		for (int priv = 0; priv < 2; priv++) {
-			struct genpt_arm_walk w;
-
-			hwa_set(leaf, (1ull << 40) | D_PAGE | D_AF | c[i].bits);
-			w = walk1(root, t, va, GENPT_ACCESS_EXEC, priv);
-			cr_assert_eq(genpt_arm_walk(&w),
+			hwa_set(p.leaf, s1_leaf(c[i].bits));
+			cr_assert_eq(s1_walk(&p, GENPT_ACCESS_EXEC, priv),
 				     (priv ? c[i].x1 : c[i].x0) ? GENPT_ARM_OK : GENPT_ARM_FAULT_PERMISSION,
 				     "case %zu priv %d", i, priv);
 		}
@@ -255,22 +276,19 @@ Test(armv8_hw_walk, stage1_hierarchical_permissions)
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		uint64_t root = hwa_table(4096), va = 0x5000ull;
-		uint64_t leaf = build_path(12, root, 9, 0, 3, va, c[i].tbl);
-		uint64_t t = tcr(12, 48, PS_48, false, false);
-		struct genpt_arm_walk w;
+		struct s1_page p = s1_page_at(0x5000ull, c[i].tbl);
 
-		hwa_set(leaf, (1ull << 40) | D_PAGE | D_AF | D_AP1);
-		w = walk1(root, t, va, GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_arm_walk(&w) == GENPT_ARM_OK, c[i].r0, "case %zu r0", i);
-		w = walk1(root, t, va, GENPT_ACCESS_WRITE, false);
-		cr_assert_eq(genpt_arm_walk(&w) == GENPT_ARM_OK, c[i].w0, "case %zu w0", i);
-		w = walk1(root, t, va, GENPT_ACCESS_WRITE, true);
-		cr_assert_eq(genpt_arm_walk(&w) == GENPT_ARM_OK, c[i].w1, "case %zu w1", i);
-		w = walk1(root, t, va, GENPT_ACCESS_EXEC, false);
-		cr_assert_eq(genpt_arm_walk(&w) == GENPT_ARM_OK, c[i].x0, "case %zu x0", i);
-		w = walk1(root, t, va, GENPT_ACCESS_EXEC, true);
-		cr_assert_eq(genpt_arm_walk(&w) == GENPT_ARM_OK, c[i].x1, "case %zu x1", i);
+		hwa_set(p.leaf, s1_leaf(D_AP1));
+		cr_assert_eq(s1_walk(&p, GENPT_ACCESS_READ, false) == GENPT_ARM_OK, c[i].r0,
+			     "case %zu r0", i);
+		cr_assert_eq(s1_walk(&p, GENPT_ACCESS_WRITE, false) == GENPT_ARM_OK, c[i].w0,
+			     "case %zu w0", i);
+		cr_assert_eq(s1_walk(&p, GENPT_ACCESS_WRITE, true) == GENPT_ARM_OK, c[i].w1,
+			     "case %zu w1", i);
+		cr_assert_eq(s1_walk(&p, GENPT_ACCESS_EXEC, false) == GENPT_ARM_OK, c[i].x0,
+			     "case %zu x0", i);
+		cr_assert_eq(s1_walk(&p, GENPT_ACCESS_EXEC, true) == GENPT_ARM_OK, c[i].x1,
+			     "case %zu x1", i);
 	}
 }
 
