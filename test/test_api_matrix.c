@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "anyfmt.h"
+#include "fmt_open.h"
 
 #define RW (GENPT_READ | GENPT_WRITE)
 #define B4G (1ull << 32)
@@ -49,25 +50,6 @@ struct mx {
 	struct genpt_gather g0; /* a fresh gather, to compare with */
 };
 
-static void skip_note(const struct af_fmt *f, const char *call)
-{
-	/* The key is written straight into the next free slot (the last one
-	 * is scratch once the list is full): copying it there from a local
-	 * array made gcc 12 -O3 see a dangling pointer that is not there. */
-	static char said[65][96];
-	static unsigned int nsaid;
-	char *key = said[nsaid];
-
-	snprintf(key, sizeof(said[0]), "%s|%s", f->name, call);
-	for (unsigned int i = 0; i < nsaid; i++)
-		if (!strcmp(said[i], key))
-			return;
-	if (nsaid < sizeof(said) / sizeof(said[0]) - 1)
-		nsaid++;
-	/* a note, not cr_log_warn: Criterion fails a run that logged a warning */
-	fprintf(stderr, "[NOTE] %s: %s says -EOPNOTSUPP, its cases skipped\n", f->name, call);
-}
-
 /* Build the table and take the snapshot; false when the format is not built. */
 static bool mx_init(struct mx *m, const struct af_fmt *f)
 {
@@ -77,14 +59,8 @@ static bool mx_init(struct mx *m, const struct af_fmt *f)
 	m->f = f;
 	m->g = af_gran(f);
 	m->big = af_big(f);
-	af_prov_init(&m->p, false);
-	err = af_create(f, &m->p, &m->pt);
-	if (err == -EOPNOTSUPP) {
-		skip_note(f, "genpt_create");
-		af_prov_fini(&m->p);
+	if (!fo_open(f, false, &m->p, &m->pt))
 		return false;
-	}
-	cr_assert_eq(err, 0, "%s: genpt_create: %d", f->name, err);
 	m->a = B4G;
 	m->a_oa = OA_BASE;
 	m->ro = B4G + 2 * m->big;
@@ -111,7 +87,7 @@ static bool mx_init(struct mx *m, const struct af_fmt *f)
 	cr_assert(err == -ENOENT || err == -EOPNOTSUPP, "%s: split of a hole: %d", f->name, err);
 	m->split = err == -ENOENT;
 	if (!m->split)
-		skip_note(f, "genpt_split");
+		fo_skip_note(f, "genpt_split");
 	genpt_gather_init(&m->g0);
 	af_reclaim(m->pt, UINT64_MAX, f->name, "set-up");
 	af_snap_take(&m->p, m->pt, &m->s);
@@ -213,12 +189,8 @@ Test(api_matrix, create)
 		struct af_prov p;
 		uint64_t foreign;
 
-		af_prov_init(&p, false);
-		if (af_create(f, &p, &pt) == -EOPNOTSUPP) {
-			skip_note(f, "genpt_create");
-			af_prov_fini(&p);
+		if (!fo_open(f, false, &p, &pt))
 			continue;
-		}
 		genpt_destroy(pt);
 		af_prov_fini(&p);
 

@@ -8,8 +8,8 @@
  * built by hand.
  *
  * Every descriptor and register value here is written in this file from
- * the Arm ARM's bit positions (as literal numbers), stored in a small
- * simulated physical memory owned by this file, and walked with
+ * the Arm ARM's bit positions (as literal numbers), stored in the small
+ * simulated physical memory of fhw_arena.h, and walked with
  * genpt_arm_walk().  Nothing from lib/fmt or lib/core is involved.
  */
 #include <criterion/criterion.h>
@@ -70,28 +70,6 @@ static uint64_t vtcr(unsigned int gran, unsigned int va, unsigned int sl0, unsig
 #define PS_40 2u
 #define PS_48 5u
 
-/* ---- a small simulated physical memory --------------------------------- */
-
-
-
-static uint64_t *slot(uint64_t pa)
-{
-	uint64_t *p = hwa_p2v(NULL, pa);
-
-	cr_assert_not_null(p);
-	return p;
-}
-
-static void dset(uint64_t pa, uint64_t v)
-{
-	__atomic_store_n(slot(pa), v, __ATOMIC_RELEASE);
-}
-
-static uint64_t dget(uint64_t pa)
-{
-	return __atomic_load_n(slot(pa), __ATOMIC_ACQUIRE);
-}
-
 TestSuite(armv8_hw_walk, .init = hwa_setup, .fini = hwa_teardown);
 
 /* ---- hand-built paths -------------------------------------------------- */
@@ -118,13 +96,13 @@ static uint64_t build_path(unsigned int gran, uint64_t root, unsigned int root_b
 
 	for (int level = start; level < leaf_level; level++) {
 		uint64_t pa = dpa(gran, table, va, level, bits);
-		uint64_t d = dget(pa), next;
+		uint64_t d = hwa_get(pa), next;
 
 		if (d & 1) {
 			next = d & ((1ull << 48) - 1) & ~((1ull << gran) - 1);
 		} else {
 			next = hwa_table(1ull << gran);
-			dset(pa, next | D_TABLE | tbl_attrs);
+			hwa_set(pa, next | D_TABLE | tbl_attrs);
 		}
 		table = next;
 		bits = gran - 3;
@@ -147,6 +125,35 @@ static struct genpt_arm_walk walk2(uint64_t root, uint64_t t, uint64_t va, unsig
 
 #define S1_RW (D_AF | D_AP1 | D_SH_IS | D_NG)
 
+/* The permission tests' page: 4 KiB at @va behind a 4 KiB-granule,
+ * 48-bit, four-level stage-1 path whose table descriptors carry @tbl. */
+struct s1_page {
+	uint64_t root, leaf, va, tcr;
+};
+
+static struct s1_page s1_page_at(uint64_t va, uint64_t tbl)
+{
+	struct s1_page p = { hwa_table(4096), 0, va, tcr(12, 48, PS_48, false, false) };
+
+	p.leaf = build_path(12, p.root, 9, 0, 3, va, tbl);
+	return p;
+}
+
+/* The leaf the permission tests write: a page at 1 TiB, accessed, with
+ * the permission bits @perm. */
+static uint64_t s1_leaf(uint64_t perm)
+{
+	return (1ull << 40) | D_PAGE | D_AF | perm;
+}
+
+/* A stage-1 walk of the page for @access at EL1 (@priv) or EL0. */
+static enum genpt_arm_fault s1_walk(const struct s1_page *p, unsigned int access, bool priv)
+{
+	struct genpt_arm_walk w = walk1(p->root, p->tcr, p->va, access, priv);
+
+	return genpt_arm_walk(&w);
+}
+
 /* ------------------------------------------------------------ leaves -- */
 
 /* ---------------------------------------------------- reserved shapes -- */
@@ -158,10 +165,10 @@ Test(armv8_hw_walk, address_size)
 	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
 	struct genpt_arm_walk w;
 
-	dset(leaf, ((1ull << 40) - 4096) | D_PAGE | S1_RW);
+	hwa_set(leaf, ((1ull << 40) - 4096) | D_PAGE | S1_RW);
 	w = walk1(root, t40, va, GENPT_ACCESS_READ, false);
 	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK);
-	dset(leaf, (1ull << 40) | D_PAGE | S1_RW);
+	hwa_set(leaf, (1ull << 40) | D_PAGE | S1_RW);
 	w = walk1(root, t40, va, GENPT_ACCESS_READ, false);
 	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_ADDRESS_SIZE);
 	cr_assert_eq(genpt_arm_walk_errno(GENPT_ARM_FAULT_ADDRESS_SIZE), -EACCES);
@@ -172,19 +179,19 @@ Test(armv8_hw_walk, address_size)
 	{
 		uint64_t r = hwa_table(4096);
 
-		dset(dpa(12, r, va, 0, 9), (1ull << 41) | D_TABLE);
+		hwa_set(dpa(12, r, va, 0, 9), (1ull << 41) | D_TABLE);
 		w = walk1(r, t40, va, GENPT_ACCESS_READ, false);
 		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_ADDRESS_SIZE);
 		cr_assert_eq(w.level, 0);
 	}
 	/* FEAT_LPA2 address bits [49:48] (4K) and LPA bits [15:12] (64K) */
-	dset(leaf, (1ull << 48) | D_PAGE | S1_RW);
+	hwa_set(leaf, (1ull << 48) | D_PAGE | S1_RW);
 	w = walk1(root, tcr(12, 48, PS_48, false, false), va, GENPT_ACCESS_READ, false);
 	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_ADDRESS_SIZE);
 	{
 		uint64_t r64 = hwa_table(4096), p64 = build_path(16, r64, 6, 1, 3, va, 0);
 
-		dset(p64, (1ull << 40) | (1ull << 12) | D_PAGE | S1_RW);
+		hwa_set(p64, (1ull << 40) | (1ull << 12) | D_PAGE | S1_RW);
 		w = walk1(r64, tcr(16, 48, PS_48, false, false), va, GENPT_ACCESS_READ, false);
 		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_ADDRESS_SIZE);
 	}
@@ -198,9 +205,7 @@ Test(armv8_hw_walk, address_size)
 /* AP[2:1] at stage 1: 00 EL1 RW; 01 EL0 and EL1 RW; 10 EL1 RO; 11 both RO. */
 Test(armv8_hw_walk, stage1_access_permissions)
 {
-	uint64_t root = hwa_table(4096), va = 0x7000ull;
-	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
-	uint64_t t = tcr(12, 48, PS_48, false, false);
+	struct s1_page p = s1_page_at(0x7000ull, 0);
 	static const struct {
 		uint64_t ap;
 		bool r0, w0, r1, w1; /* EL0 read/write, EL1 read/write */
@@ -213,17 +218,16 @@ Test(armv8_hw_walk, stage1_access_permissions)
 
 	for (size_t i = 0; i < 4; i++) {
 		for (int priv = 0; priv < 2; priv++) {
-			struct genpt_arm_walk w;
 			bool r = priv ? c[i].r1 : c[i].r0, wr = priv ? c[i].w1 : c[i].w0;
 
-			dset(leaf, (1ull << 40) | D_PAGE | D_AF | c[i].ap);
-			w = walk1(root, t, va, GENPT_ACCESS_READ, priv);
-			cr_assert_eq(genpt_arm_walk(&w), r ? GENPT_ARM_OK : GENPT_ARM_FAULT_PERMISSION,
+			hwa_set(p.leaf, s1_leaf(c[i].ap));
+			cr_assert_eq(s1_walk(&p, GENPT_ACCESS_READ, priv),
+				     r ? GENPT_ARM_OK : GENPT_ARM_FAULT_PERMISSION,
 				     "AP %zu priv %d read", i, priv);
-			w = walk1(root, t, va, GENPT_ACCESS_WRITE, priv);
-			cr_assert_eq(genpt_arm_walk(&w), wr ? GENPT_ARM_OK : GENPT_ARM_FAULT_PERMISSION,
+			cr_assert_eq(s1_walk(&p, GENPT_ACCESS_WRITE, priv),
+				     wr ? GENPT_ARM_OK : GENPT_ARM_FAULT_PERMISSION,
 				     "AP %zu priv %d write", i, priv);
-			cr_assert_eq(dget(leaf), (1ull << 40) | D_PAGE | D_AF | c[i].ap);
+			cr_assert_eq(hwa_get(p.leaf), s1_leaf(c[i].ap));
 		}
 	}
 }
@@ -231,9 +235,7 @@ Test(armv8_hw_walk, stage1_access_permissions)
 /* UXN / PXN, and EL1 never executes what EL0 may write. */
 Test(armv8_hw_walk, stage1_execute_never)
 {
-	uint64_t root = hwa_table(4096), va = 0x9000ull;
-	uint64_t leaf = build_path(12, root, 9, 0, 3, va, 0);
-	uint64_t t = tcr(12, 48, PS_48, false, false);
+	struct s1_page p = s1_page_at(0x9000ull, 0);
 	static const struct {
 		uint64_t bits;
 		bool x0, x1;
@@ -249,11 +251,8 @@ Test(armv8_hw_walk, stage1_execute_never)
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		for (int priv = 0; priv < 2; priv++) {
-			struct genpt_arm_walk w;
-
-			dset(leaf, (1ull << 40) | D_PAGE | D_AF | c[i].bits);
-			w = walk1(root, t, va, GENPT_ACCESS_EXEC, priv);
-			cr_assert_eq(genpt_arm_walk(&w),
+			hwa_set(p.leaf, s1_leaf(c[i].bits));
+			cr_assert_eq(s1_walk(&p, GENPT_ACCESS_EXEC, priv),
 				     (priv ? c[i].x1 : c[i].x0) ? GENPT_ARM_OK : GENPT_ARM_FAULT_PERMISSION,
 				     "case %zu priv %d", i, priv);
 		}
@@ -277,22 +276,19 @@ Test(armv8_hw_walk, stage1_hierarchical_permissions)
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		uint64_t root = hwa_table(4096), va = 0x5000ull;
-		uint64_t leaf = build_path(12, root, 9, 0, 3, va, c[i].tbl);
-		uint64_t t = tcr(12, 48, PS_48, false, false);
-		struct genpt_arm_walk w;
+		struct s1_page p = s1_page_at(0x5000ull, c[i].tbl);
 
-		dset(leaf, (1ull << 40) | D_PAGE | D_AF | D_AP1);
-		w = walk1(root, t, va, GENPT_ACCESS_READ, false);
-		cr_assert_eq(genpt_arm_walk(&w) == GENPT_ARM_OK, c[i].r0, "case %zu r0", i);
-		w = walk1(root, t, va, GENPT_ACCESS_WRITE, false);
-		cr_assert_eq(genpt_arm_walk(&w) == GENPT_ARM_OK, c[i].w0, "case %zu w0", i);
-		w = walk1(root, t, va, GENPT_ACCESS_WRITE, true);
-		cr_assert_eq(genpt_arm_walk(&w) == GENPT_ARM_OK, c[i].w1, "case %zu w1", i);
-		w = walk1(root, t, va, GENPT_ACCESS_EXEC, false);
-		cr_assert_eq(genpt_arm_walk(&w) == GENPT_ARM_OK, c[i].x0, "case %zu x0", i);
-		w = walk1(root, t, va, GENPT_ACCESS_EXEC, true);
-		cr_assert_eq(genpt_arm_walk(&w) == GENPT_ARM_OK, c[i].x1, "case %zu x1", i);
+		hwa_set(p.leaf, s1_leaf(D_AP1));
+		cr_assert_eq(s1_walk(&p, GENPT_ACCESS_READ, false) == GENPT_ARM_OK, c[i].r0,
+			     "case %zu r0", i);
+		cr_assert_eq(s1_walk(&p, GENPT_ACCESS_WRITE, false) == GENPT_ARM_OK, c[i].w0,
+			     "case %zu w0", i);
+		cr_assert_eq(s1_walk(&p, GENPT_ACCESS_WRITE, true) == GENPT_ARM_OK, c[i].w1,
+			     "case %zu w1", i);
+		cr_assert_eq(s1_walk(&p, GENPT_ACCESS_EXEC, false) == GENPT_ARM_OK, c[i].x0,
+			     "case %zu x0", i);
+		cr_assert_eq(s1_walk(&p, GENPT_ACCESS_EXEC, true) == GENPT_ARM_OK, c[i].x1,
+			     "case %zu x1", i);
 	}
 }
 
@@ -309,7 +305,7 @@ Test(armv8_hw_walk, stage2_permissions)
 				bool x = priv ? (xn == 0 || xn == 3) : (xn == 0 || xn == 1);
 				struct genpt_arm_walk w;
 
-				dset(leaf, (1ull << 40) | D_PAGE | D_AF | ((uint64_t)ap << 6) | D_XN(xn));
+				hwa_set(leaf, (1ull << 40) | D_PAGE | D_AF | ((uint64_t)ap << 6) | D_XN(xn));
 				w = walk2(root, t, va, GENPT_ACCESS_READ);
 				w.priv = priv;
 				cr_assert_eq(genpt_arm_walk(&w) == GENPT_ARM_OK, (ap & 1) != 0);
@@ -324,7 +320,7 @@ Test(armv8_hw_walk, stage2_permissions)
 			}
 		}
 	}
-	dset(leaf, (1ull << 40) | D_PAGE | D_AF | D_S2R | D_ATTR(0xf));
+	hwa_set(leaf, (1ull << 40) | D_PAGE | D_AF | D_S2R | D_ATTR(0xf));
 	{
 		struct genpt_arm_walk w = walk2(root, t, va, GENPT_ACCESS_READ);
 
@@ -391,7 +387,7 @@ Test(armv8_hw_walk, block_nt_with_bbm)
 	struct genpt_arm_walk w;
 
 	leaf = build_path(12, root, 9, 0, 2, va, 0);
-	dset(leaf, (1ull << 40) | (1ull << 16) | D_BLOCK | S1_RW);
+	hwa_set(leaf, (1ull << 40) | (1ull << 16) | D_BLOCK | S1_RW);
 	w = walk1(root, t4, va, GENPT_ACCESS_READ, false);
 	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_RESERVED, "nT is RES0 without FEAT_BBM");
 	w = walk1(root, t4, va, GENPT_ACCESS_READ, false);
@@ -402,7 +398,7 @@ Test(armv8_hw_walk, block_nt_with_bbm)
 
 	root = hwa_table(4096);
 	leaf = build_path(12, root, 9, 0, 3, va, 0);
-	dset(leaf, (1ull << 40) | (1ull << 16) | D_TABLE | S1_RW);
+	hwa_set(leaf, (1ull << 40) | (1ull << 16) | D_TABLE | S1_RW);
 	w = walk1(root, t4, va, GENPT_ACCESS_READ, false);
 	w.bbm_nt = true;
 	cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_OK, "bit 16 of a page is an address bit");

@@ -26,42 +26,12 @@
 #include <string.h>
 
 #include "anyfmt.h"
+#include "fmt_open.h"
 
 #define RW (GENPT_READ | GENPT_WRITE)
 #define B4G (1ull << 32)
 #define OA_BASE (1ull << 36)
 #define SWEEP_MAX 4096
-
-/* Say once per format and call that a workload was skipped. */
-static void skip_note(const struct af_fmt *f, const char *call)
-{
-	/* The key is written straight into the next free slot (the last one
-	 * is scratch once the list is full): copying it there from a local
-	 * array made gcc 12 -O3 see a dangling pointer that is not there. */
-	static char said[65][96];
-	static unsigned int nsaid;
-	char *key = said[nsaid];
-
-	snprintf(key, sizeof(said[0]), "%s|%s", f->name, call);
-	for (unsigned int i = 0; i < nsaid; i++)
-		if (!strcmp(said[i], key))
-			return;
-	if (nsaid < sizeof(said) / sizeof(said[0]) - 1)
-		nsaid++;
-	/* a note, not cr_log_warn: Criterion fails a run that logged a warning */
-	fprintf(stderr, "[NOTE] %s: %s says -EOPNOTSUPP, workloads with it skipped\n", f->name, call);
-}
-
-/* A format may not be built yet: skip it, saying so. */
-static bool usable(const struct af_fmt *f, int err)
-{
-	if (err == -EOPNOTSUPP) {
-		skip_note(f, "genpt_create");
-		return false;
-	}
-	cr_assert_eq(err, 0, "%s: genpt_create: %d", f->name, err);
-	return true;
-}
 
 /* Output address of @va in mapping [iova, ...) -> oa. */
 static void expect_maps(struct genpt *pt, const struct af_fmt *f, uint64_t va,
@@ -189,7 +159,7 @@ static void create_sweep(const struct af_fmt *f, bool host)
 		cr_assert_eq(p.n, 0, "%s: create refused at %ld leaked %zu blocks",
 			     f->name, n, p.n);
 	}
-	if (usable(f, err)) {
+	if (fo_built(f, err)) {
 		cr_assert_geq(n, 1, "%s: create allocated nothing", f->name);
 		genpt_destroy(pt);
 		cr_assert_eq(p.n, 0, "%s: destroy left %zu blocks", f->name, p.n);
@@ -262,11 +232,8 @@ static void map_sweep(const struct af_fmt *f, bool host, bool prepop, bool gathe
 
 	op.oa = OA_BASE + (op.iova & (B4G - 1));
 	op.ctx = &pp;
-	af_prov_init(&p, host);
-	if (!usable(f, af_create(f, &p, &pt))) {
-		af_prov_fini(&p);
+	if (!fo_open(f, host, &p, &pt))
 		return;
-	}
 	if (prepop) {
 		pp.n = 2;
 		pp.iova[0] = B4G + 4 * big; /* right side, shares down to the big level */
@@ -389,16 +356,13 @@ static void split_sweep(const struct af_fmt *f, bool host, bool gather)
 	uint64_t d0 = 0;
 	int err;
 
-	af_prov_init(&p, host);
-	if (!usable(f, af_create(f, &p, &pt))) {
-		af_prov_fini(&p);
+	if (!fo_open(f, host, &p, &pt))
 		return;
-	}
 	split_fill(pt, f, &st, true);
 	/* a format without split says so for any well-formed range */
 	err = genpt_split(pt, st.r + 4 * big, g, f->gshift, NULL);
 	if (err == -EOPNOTSUPP) {
-		skip_note(f, "genpt_split");
+		fo_skip_note(f, "genpt_split");
 		genpt_destroy(pt);
 		af_prov_fini(&p);
 		return;
@@ -477,11 +441,8 @@ static void tracking_split_sweep(const struct af_fmt *f, bool host)
 
 	if (!f->dirty)
 		return;
-	af_prov_init(&p, host);
-	if (!usable(f, af_create(f, &p, &pt))) {
-		af_prov_fini(&p);
+	if (!fo_open(f, host, &p, &pt))
 		return;
-	}
 	split_fill(pt, f, &st, false);
 	for (n = 0; n < SWEEP_MAX; n++) {
 		struct genpt_gather g;
@@ -493,7 +454,7 @@ static void tracking_split_sweep(const struct af_fmt *f, bool host)
 		p.fail_at = -1;
 		cr_assert_eq(genpt_gather_release(pt, &g), 0);
 		if (err == -EOPNOTSUPP) {
-			skip_note(f, "genpt_set_dirty_tracking_split");
+			fo_skip_note(f, "genpt_set_dirty_tracking_split");
 			break;
 		}
 		if (err == 0) {

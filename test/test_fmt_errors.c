@@ -73,42 +73,41 @@ static void unmap_shape(struct fe_pop *p)
 		     "unmap unaligned and wrapping");
 }
 
+static void check_map_unmap_einval_shape_and_prot(struct fe_pop *p)
+{
+	map_shape(p);
+	unmap_shape(p);
+}
+
 Test(fmt_errors, map_unmap_einval_shape_and_prot)
 {
-	for (AF_EACH(c)) {
-		struct fe_pop p;
+	fe_each(check_map_unmap_einval_shape_and_prot);
+}
 
-		fe_pop_init(&p, c);
-		map_shape(&p);
-		unmap_shape(&p);
-		fe_pop_fini(&p);
-	}
+static void check_eoverflow(struct fe_pop *p)
+{
+	uint64_t g, top;
+
+	g = p->gr;
+	top = ~0ull - g + 1;
+	FE_UNCHANGED(p, -EOVERFLOW, genpt_map(p->t.pt, top, p->oa0, 2 * g, FE_RW, &p->g),
+		     "map iova wraps");
+	FE_UNCHANGED(p, -EOVERFLOW,
+		     genpt_map(p->t.pt, 2 * g, p->oa0, top, FE_RW, &p->g),
+		     "map huge len wraps");
+	FE_UNCHANGED(p, -EOVERFLOW,
+		     genpt_map(p->t.pt, fe_free_va(p), top, 2 * g, FE_RW, &p->g),
+		     "map oa wraps");
+	FE_UNCHANGED(p, -EOVERFLOW, genpt_unmap(p->t.pt, top, 2 * g, &p->g, NULL),
+		     "unmap wraps");
+	FE_UNCHANGED(p, -EOVERFLOW,
+		     genpt_read_and_clear_dirty(p->t.pt, top, 2 * g, 0, NULL, &p->g),
+		     "dirty range wraps");
 }
 
 Test(fmt_errors, eoverflow)
 {
-	for (AF_EACH(c)) {
-		struct fe_pop p;
-		uint64_t g, top;
-
-		fe_pop_init(&p, c);
-		g = p.gr;
-		top = ~0ull - g + 1;
-		FE_UNCHANGED(&p, -EOVERFLOW, genpt_map(p.t.pt, top, p.oa0, 2 * g, FE_RW, &p.g),
-			     "map iova wraps");
-		FE_UNCHANGED(&p, -EOVERFLOW,
-			     genpt_map(p.t.pt, 2 * g, p.oa0, top, FE_RW, &p.g),
-			     "map huge len wraps");
-		FE_UNCHANGED(&p, -EOVERFLOW,
-			     genpt_map(p.t.pt, fe_free_va(&p), top, 2 * g, FE_RW, &p.g),
-			     "map oa wraps");
-		FE_UNCHANGED(&p, -EOVERFLOW, genpt_unmap(p.t.pt, top, 2 * g, &p.g, NULL),
-			     "unmap wraps");
-		FE_UNCHANGED(&p, -EOVERFLOW,
-			     genpt_read_and_clear_dirty(p.t.pt, top, 2 * g, 0, NULL, &p.g),
-			     "dirty range wraps");
-		fe_pop_fini(&p);
-	}
+	fe_each(check_eoverflow);
 }
 
 struct range_case {
@@ -173,62 +172,63 @@ static void erange_at(struct fe_pop *p, uint64_t va)
 		     "read_and_clear_dirty at 0x%llx", v);
 }
 
+static void check_erange_input_space(struct fe_pop *p)
+{
+	uint64_t bad[8];
+	struct range_case r[8];
+	unsigned int nb, nr;
+
+	bad_inputs(p, bad, &nb, r, &nr);
+	for (unsigned int i = 0; i < nb; i++)
+		erange_at(p, bad[i]);
+	for (unsigned int i = 0; i < nr; i++) {
+		FE_UNCHANGED(p, -ERANGE,
+			     genpt_map(p->t.pt, r[i].iova, 0, r[i].len, FE_RW, &p->g),
+			     "map %s", r[i].what);
+		FE_UNCHANGED(p, -ERANGE,
+			     genpt_unmap(p->t.pt, r[i].iova, r[i].len, &p->g, NULL),
+			     "unmap %s", r[i].what);
+		FE_UNCHANGED(p, -ERANGE,
+			     genpt_read_and_clear_dirty(p->t.pt, r[i].iova, r[i].len,
+							0, NULL, &p->g),
+			     "read_and_clear_dirty %s", r[i].what);
+	}
+}
+
 Test(fmt_errors, erange_input_space)
 {
-	for (AF_EACH(c)) {
-		struct fe_pop p;
-		uint64_t bad[8];
-		struct range_case r[8];
-		unsigned int nb, nr;
-
-		fe_pop_init(&p, c);
-		bad_inputs(&p, bad, &nb, r, &nr);
-		for (unsigned int i = 0; i < nb; i++)
-			erange_at(&p, bad[i]);
-		for (unsigned int i = 0; i < nr; i++) {
-			FE_UNCHANGED(&p, -ERANGE,
-				     genpt_map(p.t.pt, r[i].iova, 0, r[i].len, FE_RW, &p.g),
-				     "map %s", r[i].what);
-			FE_UNCHANGED(&p, -ERANGE,
-				     genpt_unmap(p.t.pt, r[i].iova, r[i].len, &p.g, NULL),
-				     "unmap %s", r[i].what);
-			FE_UNCHANGED(&p, -ERANGE,
-				     genpt_read_and_clear_dirty(p.t.pt, r[i].iova, r[i].len,
-								0, NULL, &p.g),
-				     "read_and_clear_dirty %s", r[i].what);
-		}
-		fe_pop_fini(&p);
-	}
+	fe_each(check_erange_input_space);
 }
 
 /* Output addresses at and past 2^oa_bits (the configured width, which
  * af_all[] narrows for some configurations) are refused; the last page
  * below is fine. */
+static void check_erange_output_space(struct fe_pop *p)
+{
+	const struct af_cfg *c = p->c;
+	uint64_t va, end = af_oa_end(c), g, oa;
+
+	va = fe_free_va(p);
+	g = p->gr;
+	FE_UNCHANGED(p, -ERANGE, genpt_map(p->t.pt, va, end, g, FE_RW, &p->g),
+		     "oa 2^oa_bits");
+	FE_UNCHANGED(p, -ERANGE, genpt_map(p->t.pt, va, end - g, 2 * g, FE_RW, &p->g),
+		     "oa range ending past 2^oa_bits");
+	if (c->cfg.oa_bits < 63)
+		FE_UNCHANGED(p, -ERANGE,
+			     genpt_map(p->t.pt, va, 1ull << 63, g, FE_RW, &p->g),
+			     "oa 2^63");
+	cr_assert_eq(genpt_map(p->t.pt, va, end - g, g, FE_RW, NULL), 0,
+		     "%s: last page of the output space", c->name);
+	cr_assert_eq(genpt_iova_to_phys(p->t.pt, va + 8, &oa), 0, "%s", c->name);
+	cr_assert_eq(oa, end - g + 8, "%s: last page oa 0x%llx", c->name,
+		     (unsigned long long)oa);
+	cr_assert_eq(genpt_unmap(p->t.pt, va, g, NULL, NULL), 0, "%s", c->name);
+}
+
 Test(fmt_errors, erange_output_space)
 {
-	for (AF_EACH(c)) {
-		struct fe_pop p;
-		uint64_t va, end = af_oa_end(c), g, oa;
-
-		fe_pop_init(&p, c);
-		va = fe_free_va(&p);
-		g = p.gr;
-		FE_UNCHANGED(&p, -ERANGE, genpt_map(p.t.pt, va, end, g, FE_RW, &p.g),
-			     "oa 2^oa_bits");
-		FE_UNCHANGED(&p, -ERANGE, genpt_map(p.t.pt, va, end - g, 2 * g, FE_RW, &p.g),
-			     "oa range ending past 2^oa_bits");
-		if (c->cfg.oa_bits < 63)
-			FE_UNCHANGED(&p, -ERANGE,
-				     genpt_map(p.t.pt, va, 1ull << 63, g, FE_RW, &p.g),
-				     "oa 2^63");
-		cr_assert_eq(genpt_map(p.t.pt, va, end - g, g, FE_RW, NULL), 0,
-			     "%s: last page of the output space", c->name);
-		cr_assert_eq(genpt_iova_to_phys(p.t.pt, va + 8, &oa), 0, "%s", c->name);
-		cr_assert_eq(oa, end - g + 8, "%s: last page oa 0x%llx", c->name,
-			     (unsigned long long)oa);
-		cr_assert_eq(genpt_unmap(p.t.pt, va, g, NULL, NULL), 0, "%s", c->name);
-		fe_pop_fini(&p);
-	}
+	fe_each(check_erange_output_space);
 }
 
 /* NULL for any pointer is -EINVAL and touches nothing. */
@@ -273,13 +273,7 @@ Test(fmt_errors, null_pointers)
 	struct genpt_physmem *pm;
 	uint64_t v;
 
-	for (AF_EACH(c)) {
-		struct fe_pop p;
-
-		fe_pop_init(&p, c);
-		null_calls(&p);
-		fe_pop_fini(&p);
-	}
+	fe_each(null_calls);
 	/* physmem is format independent: once */
 	cr_assert_eq(genpt_physmem_create(TU_PM_BASE, 1ull << 20, &pm), 0);
 	cr_assert_eq(genpt_physmem_create(TU_PM_BASE, TU_4K, NULL), -EINVAL);

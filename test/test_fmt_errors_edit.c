@@ -80,30 +80,30 @@ static void eexist_blocks(struct fe_pop *p)
 		      "block at the top, overlapping its last granule");
 }
 
+static void check_eexist_all_or_nothing(struct fe_pop *p)
+{
+	uint64_t g, half;
+
+	g = p->gr;
+	half = p->R / 2;
+	expect_eexist(p, p->a, p->oa0, g, "same granule again");
+	expect_eexist(p, p->ro, p->oa0, g, "same read-only granule again");
+	/* Long ranges that overlap only at their last page: many
+	 * leaves are written before the overlap is found; none may
+	 * remain. */
+	expect_eexist(p, p->a + g - (half + g), p->oa0, half + g,
+		      "half a block + a granule, ending on the granule leaf");
+	expect_eexist(p, p->ro - 2 * p->R, p->oa0, 2 * p->R + g,
+		      "two blocks' worth, ending on the read-only granule");
+	expect_eexist(p, p->l[p->nh - 1] - 4 * g + 1, p->oa0, 4 * g,
+		      "4 granules at the top, overlapping the last");
+	eexist_runs(p);
+	eexist_blocks(p);
+}
+
 Test(fmt_errors, eexist_all_or_nothing)
 {
-	for (AF_EACH(c)) {
-		struct fe_pop p;
-		uint64_t g, half;
-
-		fe_pop_init(&p, c);
-		g = p.gr;
-		half = p.R / 2;
-		expect_eexist(&p, p.a, p.oa0, g, "same granule again");
-		expect_eexist(&p, p.ro, p.oa0, g, "same read-only granule again");
-		/* Long ranges that overlap only at their last page: many
-		 * leaves are written before the overlap is found; none may
-		 * remain. */
-		expect_eexist(&p, p.a + g - (half + g), p.oa0, half + g,
-			      "half a block + a granule, ending on the granule leaf");
-		expect_eexist(&p, p.ro - 2 * p.R, p.oa0, 2 * p.R + g,
-			      "two blocks' worth, ending on the read-only granule");
-		expect_eexist(&p, p.l[p.nh - 1] - 4 * g + 1, p.oa0, 4 * g,
-			      "4 granules at the top, overlapping the last");
-		eexist_runs(&p);
-		eexist_blocks(&p);
-		fe_pop_fini(&p);
-	}
+	fe_each(check_eexist_all_or_nothing);
 }
 
 struct range_case {
@@ -138,27 +138,27 @@ static unsigned int straddles(const struct fe_pop *p, struct range_case *r)
 	return n;
 }
 
+static void check_unmap_straddle_einval(struct fe_pop *p)
+{
+	struct range_case r[16];
+	unsigned int n;
+
+	n = straddles(p, r);
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t u = 0;
+
+		FE_UNCHANGED(p, -EINVAL,
+			     genpt_unmap(p->t.pt, r[i].iova, r[i].len, &p->g, &u),
+			     "unmap %s", r[i].what);
+		FE_UNCHANGED(p, -EINVAL,
+			     genpt_unmap(p->t.pt, r[i].iova, r[i].len, NULL, NULL),
+			     "unmap %s, NULL gather", r[i].what);
+	}
+}
+
 Test(fmt_errors, unmap_straddle_einval)
 {
-	for (AF_EACH(c)) {
-		struct fe_pop p;
-		struct range_case r[16];
-		unsigned int n;
-
-		fe_pop_init(&p, c);
-		n = straddles(&p, r);
-		for (unsigned int i = 0; i < n; i++) {
-			uint64_t u = 0;
-
-			FE_UNCHANGED(&p, -EINVAL,
-				     genpt_unmap(p.t.pt, r[i].iova, r[i].len, &p.g, &u),
-				     "unmap %s", r[i].what);
-			FE_UNCHANGED(&p, -EINVAL,
-				     genpt_unmap(p.t.pt, r[i].iova, r[i].len, NULL, NULL),
-				     "unmap %s, NULL gather", r[i].what);
-		}
-		fe_pop_fini(&p);
-	}
+	fe_each(check_unmap_straddle_einval);
 }
 
 /*

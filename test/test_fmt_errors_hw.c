@@ -61,33 +61,34 @@ static void holes(struct fe_pop *p)
 	}
 }
 
+static void check_hw_access_and_lookup(struct fe_pop *p)
+{
+	const struct af_cfg *c = p->c;
+	uint64_t oa = 0, va;
+
+	va = fe_free_va(p) + 2 * p->gr;
+	/* tracking on: a walk would set A/D; a refused one must not */
+	if (c->dirty)
+		cr_assert_eq(genpt_set_dirty_tracking(p->t.pt, true), 0, "%s", c->name);
+	cr_assert_eq(genpt_map(p->t.pt, va, p->oa0, p->gr, FE_RW, NULL), 0, "%s", c->name);
+	bad_kinds(p, va);
+	holes(p);
+	/* and after an unmap */
+	cr_assert_eq(genpt_unmap(p->t.pt, va, p->gr, NULL, NULL), 0, "%s", c->name);
+	FE_UNCHANGED(p, -ENOENT, genpt_iova_to_phys(p->t.pt, va + 0x123, &oa),
+		     "iova_to_phys after unmap");
+	FE_UNCHANGED(p, -ENOENT,
+		     genpt_hw_access(p->t.pt, va + p->gr - 1, GENPT_ACCESS_WRITE, &oa),
+		     "hw_access after unmap");
+	/* write to a read-only leaf: a permission fault, no change */
+	FE_UNCHANGED(p, -EACCES,
+		     genpt_hw_access(p->t.pt, p->ro + 0x50, GENPT_ACCESS_WRITE, &oa),
+		     "hw_access write to read-only");
+}
+
 Test(fmt_errors, hw_access_and_lookup)
 {
-	for (AF_EACH(c)) {
-		struct fe_pop p;
-		uint64_t oa = 0, va;
-
-		fe_pop_init(&p, c);
-		va = fe_free_va(&p) + 2 * p.gr;
-		/* tracking on: a walk would set A/D; a refused one must not */
-		if (c->dirty)
-			cr_assert_eq(genpt_set_dirty_tracking(p.t.pt, true), 0, "%s", c->name);
-		cr_assert_eq(genpt_map(p.t.pt, va, p.oa0, p.gr, FE_RW, NULL), 0, "%s", c->name);
-		bad_kinds(&p, va);
-		holes(&p);
-		/* and after an unmap */
-		cr_assert_eq(genpt_unmap(p.t.pt, va, p.gr, NULL, NULL), 0, "%s", c->name);
-		FE_UNCHANGED(&p, -ENOENT, genpt_iova_to_phys(p.t.pt, va + 0x123, &oa),
-			     "iova_to_phys after unmap");
-		FE_UNCHANGED(&p, -ENOENT,
-			     genpt_hw_access(p.t.pt, va + p.gr - 1, GENPT_ACCESS_WRITE, &oa),
-			     "hw_access after unmap");
-		/* write to a read-only leaf: a permission fault, no change */
-		FE_UNCHANGED(&p, -EACCES,
-			     genpt_hw_access(p.t.pt, p.ro + 0x50, GENPT_ACCESS_WRITE, &oa),
-			     "hw_access write to read-only");
-		fe_pop_fini(&p);
-	}
+	fe_each(check_hw_access_and_lookup);
 }
 
 /* Where leaves can deny reads, GENPT_WRITE alone maps write-only: reads
@@ -115,39 +116,40 @@ Test(fmt_errors, write_only_where_reads_can_be_denied)
 
 /* A table without dirty state refuses tracking and harvests, and its
  * writable leaves are plainly writable. */
+static void check_no_dirty_state(struct fe_pop *p)
+{
+	const struct af_cfg *c = p->c;
+	uint64_t words[4] = { 0 };
+	struct genpt_dirty_bitmap bm;
+
+	if (c->dirty)
+		return;
+	bm = (struct genpt_dirty_bitmap){ words, p->a - p->gr, 256 * p->gr, af_gshift(c) };
+	FE_UNCHANGED(p, -EOPNOTSUPP,
+		     genpt_read_and_clear_dirty(p->t.pt, p->a, p->gr, 0, &bm, &p->g),
+		     "read_and_clear_dirty without dirty state");
+	FE_UNCHANGED(p, -EOPNOTSUPP,
+		     genpt_read_and_clear_dirty(p->t.pt, p->a, p->gr, GENPT_DIRTY_NO_CLEAR,
+						NULL, NULL),
+		     "read_and_clear_dirty NO_CLEAR without dirty state");
+	FE_UNCHANGED(p, -EOPNOTSUPP, genpt_set_dirty_tracking(p->t.pt, true),
+		     "tracking on without dirty state");
+	FE_UNCHANGED(p, -EOPNOTSUPP, genpt_set_dirty_tracking(p->t.pt, false),
+		     "tracking off without dirty state");
+	cr_assert_eq(genpt_dirty_tracking(p->t.pt), 0, "%s", c->name);
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(words[i], 0, "%s: bitmap written", c->name);
+	FE_UNCHANGED(p, 0, genpt_hw_access(p->t.pt, p->a, GENPT_ACCESS_WRITE, NULL),
+		     "write without dirty state");
+	if (p->run)
+		FE_UNCHANGED(p, 0,
+			     genpt_hw_access(p->t.pt, p->b + p->gr, GENPT_ACCESS_WRITE, NULL),
+			     "write to a run without dirty state");
+}
+
 Test(fmt_errors, no_dirty_state)
 {
-	for (AF_EACH(c)) {
-		struct fe_pop p;
-		uint64_t words[4] = { 0 };
-		struct genpt_dirty_bitmap bm;
-
-		if (c->dirty)
-			continue;
-		fe_pop_init(&p, c);
-		bm = (struct genpt_dirty_bitmap){ words, p.a - p.gr, 256 * p.gr, af_gshift(c) };
-		FE_UNCHANGED(&p, -EOPNOTSUPP,
-			     genpt_read_and_clear_dirty(p.t.pt, p.a, p.gr, 0, &bm, &p.g),
-			     "read_and_clear_dirty without dirty state");
-		FE_UNCHANGED(&p, -EOPNOTSUPP,
-			     genpt_read_and_clear_dirty(p.t.pt, p.a, p.gr, GENPT_DIRTY_NO_CLEAR,
-							NULL, NULL),
-			     "read_and_clear_dirty NO_CLEAR without dirty state");
-		FE_UNCHANGED(&p, -EOPNOTSUPP, genpt_set_dirty_tracking(p.t.pt, true),
-			     "tracking on without dirty state");
-		FE_UNCHANGED(&p, -EOPNOTSUPP, genpt_set_dirty_tracking(p.t.pt, false),
-			     "tracking off without dirty state");
-		cr_assert_eq(genpt_dirty_tracking(p.t.pt), 0, "%s", c->name);
-		for (int i = 0; i < 4; i++)
-			cr_assert_eq(words[i], 0, "%s: bitmap written", c->name);
-		FE_UNCHANGED(&p, 0, genpt_hw_access(p.t.pt, p.a, GENPT_ACCESS_WRITE, NULL),
-			     "write without dirty state");
-		if (p.run)
-			FE_UNCHANGED(&p, 0,
-				     genpt_hw_access(p.t.pt, p.b + p.gr, GENPT_ACCESS_WRITE, NULL),
-				     "write to a run without dirty state");
-		fe_pop_fini(&p);
-	}
+	fe_each(check_no_dirty_state);
 }
 
 struct dcase {

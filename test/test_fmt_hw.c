@@ -220,6 +220,13 @@ Test(fmt_hw, rights_agree_with_the_decoder)
 	}
 }
 
+/* The leaf entry at @pa with its accessed flag cleared, as if no walk had
+ * used it yet. */
+static void clear_accessed(const struct af_table *t, const struct rawfmt *rf, uint64_t pa)
+{
+	fh_set(t, pa, fh_get(t, pa) & ~rawfmt_accessed_bit(rf));
+}
+
 /* A leaf whose accessed flag is clear: a walk with tracking off faults
  * (no hardware A/D update); with tracking on it sets the flag. */
 Test(fmt_hw, accessed_flag_by_the_walker)
@@ -228,13 +235,9 @@ Test(fmt_hw, accessed_flag_by_the_walker)
 		uint64_t g = 1ull << af_gshift(c), iova = 5 * g, pa[RAWFMT_MAX_LEVELS];
 		struct af_table t;
 		struct rawfmt rf;
-		unsigned int lvl;
+		unsigned int lvl = fh_granule_table(&t, c, &rf, iova, 3 * g, pa);
 
-		af_table_init(&t, c, 0, 0);
-		fh_rawfmt(&t, &rf);
-		fh_map(&t, iova, 3 * g, af_gshift(c), FH_RW);
-		lvl = fh_path(&t, &rf, iova, pa);
-		fh_set(&t, pa[lvl], fh_get(&t, pa[lvl]) & ~rawfmt_accessed_bit(&rf));
+		clear_accessed(&t, &rf, pa[lvl]);
 		fh_expect_access(&t, iova, RD, -EACCES, 0, "A clear, tracking off");
 		cr_assert(!fh_leaf(&t, iova, "A clear").accessed, "%s: a faulting walk set A",
 			  c->name);
@@ -242,9 +245,8 @@ Test(fmt_hw, accessed_flag_by_the_walker)
 			/* mapped with tracking on: clean */
 			cr_assert_eq(genpt_set_dirty_tracking(t.pt, true), 0, "%s", c->name);
 			cr_assert_eq(genpt_unmap(t.pt, iova, g, NULL, NULL), 0, "%s", c->name);
-			fh_map(&t, iova, 3 * g, af_gshift(c), FH_RW);
-			lvl = fh_path(&t, &rf, iova, pa);
-			fh_set(&t, pa[lvl], fh_get(&t, pa[lvl]) & ~rawfmt_accessed_bit(&rf));
+			lvl = fh_map_path(&t, &rf, iova, 3 * g, pa);
+			clear_accessed(&t, &rf, pa[lvl]);
 			fh_expect_access(&t, iova, RD, 0, 3 * g, "A clear, tracking on");
 			cr_assert(fh_leaf(&t, iova, "read").accessed && !fh_leaf(&t, iova, "read").dirty,
 				  "%s: a read sets A and only A", c->name);
@@ -310,12 +312,8 @@ Test(fmt_hw, not_present_and_unbacked_at_every_level)
 		uint64_t nowhere = (af_oa_end(c) / 2 < (1ull << 39) ? af_oa_end(c) / 2 : 1ull << 39);
 		struct af_table t;
 		struct rawfmt rf;
-		unsigned int lvl;
+		unsigned int lvl = fh_granule_table(&t, c, &rf, iova, 3 * g, pa);
 
-		af_table_init(&t, c, 0, 0);
-		fh_rawfmt(&t, &rf);
-		fh_map(&t, iova, 3 * g, af_gshift(c), FH_RW);
-		lvl = fh_path(&t, &rf, iova, pa);
 		for (unsigned int l = rf.levels; l-- > lvl;) {
 			uint64_t e = fh_get(&t, pa[l]);
 

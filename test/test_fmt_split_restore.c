@@ -67,6 +67,20 @@ static void env_fini(struct env *e)
 	af_table_fini(&e->t);
 }
 
+/* Run @check on a fresh env of every configuration that fits one. */
+static void env_each(void (*check)(struct env *e))
+{
+	for (AF_EACH(c)) {
+		struct env e;
+
+		if (!env_fits(c))
+			continue;
+		env_init(&e, c);
+		check(&e);
+		env_fini(&e);
+	}
+}
+
 static void layout_add(struct layout *ly, const struct genpt_leaf_info *in)
 {
 	if (ly->n == ly->cap) {
@@ -182,10 +196,10 @@ static void write_some(struct env *e)
 	}
 }
 
-/* A table of @f with the caller's layout, remembered in @before. */
-static uint64_t restore_begin(struct env *e, const struct af_cfg *f, struct layout *before)
+/* The caller's layout mapped in @e's table and remembered in @before;
+ * returns the table's bytes. */
+static uint64_t restore_begin(struct env *e, struct layout *before)
 {
-	env_init(e, f);
 	map_layout(e);
 	take_all(e, before);
 	return bytes_of(e);
@@ -204,49 +218,47 @@ static void restore_expect(struct env *e, struct layout *before, uint64_t bytes0
 	layout_free(&after);
 }
 
+static void exact_layout_back_on(struct env *e)
+{
+	struct layout before = { 0 }, merged = { 0 };
+	uint64_t bytes0;
+
+	bytes0 = restore_begin(e, &before);
+	split_mode(e, true, e->gshift);
+	cr_assert_gt(bytes_of(e), bytes0, "%s: leaves were split", e->c->name);
+	write_some(e);
+	split_mode(e, false, e->gshift);
+	restore_expect(e, &before, bytes0, "on -> off");
+
+	/* genpt_merge() keeps its meaning: the small pages merge. */
+	cr_assert_eq(genpt_merge(e->pt, e->b + 2 * e->big, e->big, NULL), 0);
+	layout_take(e, e->b + 2 * e->big, e->big, &merged);
+	cr_assert_eq(merged.n, 1, "%s: genpt_merge merged the small pages", e->c->name);
+	layout_free(&merged);
+}
+
 Test(split_restore, exact_layout_back)
 {
-	for (AF_EACH(c)) {
-		struct layout before = { 0 }, merged = { 0 };
-		struct env e;
-		uint64_t bytes0;
-
-		if (!env_fits(c))
-			continue;
-		bytes0 = restore_begin(&e, c, &before);
-		split_mode(&e, true, e.gshift);
-		cr_assert_gt(bytes_of(&e), bytes0, "%s: leaves were split", e.c->name);
-		write_some(&e);
-		split_mode(&e, false, e.gshift);
-		restore_expect(&e, &before, bytes0, "on -> off");
-
-		/* genpt_merge() keeps its meaning: the small pages merge. */
-		cr_assert_eq(genpt_merge(e.pt, e.b + 2 * e.big, e.big, NULL), 0);
-		layout_take(&e, e.b + 2 * e.big, e.big, &merged);
-		cr_assert_eq(merged.n, 1, "%s: genpt_merge merged the small pages", e.c->name);
-		layout_free(&merged);
-		env_fini(&e);
-	}
+	env_each(exact_layout_back_on);
 }
 
 /* Split mode twice, the second time finer: both splits come back. */
+static void nested_split_modes_on(struct env *e)
+{
+	struct layout before = { 0 };
+	uint64_t bytes0;
+
+	bytes0 = restore_begin(e, &before);
+	split_mode(e, true, e->gshift * 2 - 3);
+	split_mode(e, true, e->gshift);
+	write_some(e);
+	split_mode(e, false, e->gshift);
+	restore_expect(e, &before, bytes0, "nested on -> off");
+}
+
 Test(split_restore, nested_split_modes)
 {
-	for (AF_EACH(c)) {
-		struct layout before = { 0 };
-		struct env e;
-		uint64_t bytes0;
-
-		if (!env_fits(c))
-			continue;
-		bytes0 = restore_begin(&e, c, &before);
-		split_mode(&e, true, e.gshift * 2 - 3);
-		split_mode(&e, true, e.gshift);
-		write_some(&e);
-		split_mode(&e, false, e.gshift);
-		restore_expect(&e, &before, bytes0, "nested on -> off");
-		env_fini(&e);
-	}
+	env_each(nested_split_modes_on);
 }
 
 /*
@@ -255,61 +267,57 @@ Test(split_restore, nested_split_modes)
  * unmapped and mapped again with small pages elsewhere stays small pages;
  * the untouched big leaf next to them comes back.
  */
+static void caller_changes_stay_on(struct env *e)
+{
+	struct genpt_leaf_info in;
+	uint64_t b, big, oa2;
+
+	b = e->b;
+	big = e->big;
+	oa2 = OA0 + 16 * big;
+	cr_assert_eq(genpt_map(e->pt, b, OA0, 3 * big, RW, NULL), 0);
+
+	split_mode(e, true, e->gshift);
+	cr_assert_eq(genpt_unmap(e->pt, b + 3 * e->gran, e->gran, NULL, NULL), 0);
+	cr_assert_eq(genpt_unmap(e->pt, b + big, big, NULL, NULL), 0);
+	for (uint64_t o = 0; o < big; o += e->gran)
+		cr_assert_eq(genpt_map(e->pt, b + big + o, oa2 + o, e->gran, RW, NULL), 0);
+	split_mode(e, false, e->gshift);
+
+	cr_assert_eq(genpt_leaf_lookup(e->pt, b, &in), 0);
+	cr_assert_eq(in.size, e->gran, "%s: the big leaf with a hole stays split", e->c->name);
+	cr_assert_eq(genpt_leaf_lookup(e->pt, b + 3 * e->gran, &in), -ENOENT);
+	cr_assert_eq(genpt_leaf_lookup(e->pt, b + big + e->gran, &in), 0);
+	cr_assert_eq(in.size, e->gran, "%s: the remapped range stays small", e->c->name);
+	cr_assert_eq(in.oa, oa2 + e->gran);
+	cr_assert_eq(genpt_leaf_lookup(e->pt, b + 2 * big + e->gran, &in), 0);
+	cr_assert_eq(in.first, b + 2 * big, "%s: the untouched leaf is back", e->c->name);
+	cr_assert_eq(in.size, big);
+}
+
 Test(split_restore, caller_changes_stay)
 {
-	for (AF_EACH(c)) {
-		struct genpt_leaf_info in;
-		struct env e;
-		uint64_t b, big, oa2;
-
-		if (!env_fits(c))
-			continue;
-		env_init(&e, c);
-		b = e.b;
-		big = e.big;
-		oa2 = OA0 + 16 * big;
-		cr_assert_eq(genpt_map(e.pt, b, OA0, 3 * big, RW, NULL), 0);
-
-		split_mode(&e, true, e.gshift);
-		cr_assert_eq(genpt_unmap(e.pt, b + 3 * e.gran, e.gran, NULL, NULL), 0);
-		cr_assert_eq(genpt_unmap(e.pt, b + big, big, NULL, NULL), 0);
-		for (uint64_t o = 0; o < big; o += e.gran)
-			cr_assert_eq(genpt_map(e.pt, b + big + o, oa2 + o, e.gran, RW, NULL), 0);
-		split_mode(&e, false, e.gshift);
-
-		cr_assert_eq(genpt_leaf_lookup(e.pt, b, &in), 0);
-		cr_assert_eq(in.size, e.gran, "%s: the big leaf with a hole stays split", e.c->name);
-		cr_assert_eq(genpt_leaf_lookup(e.pt, b + 3 * e.gran, &in), -ENOENT);
-		cr_assert_eq(genpt_leaf_lookup(e.pt, b + big + e.gran, &in), 0);
-		cr_assert_eq(in.size, e.gran, "%s: the remapped range stays small", e.c->name);
-		cr_assert_eq(in.oa, oa2 + e.gran);
-		cr_assert_eq(genpt_leaf_lookup(e.pt, b + 2 * big + e.gran, &in), 0);
-		cr_assert_eq(in.first, b + 2 * big, "%s: the untouched leaf is back", e.c->name);
-		cr_assert_eq(in.size, big);
-		env_fini(&e);
-	}
+	env_each(caller_changes_stay_on);
 }
 
 /* Off without on merges nothing: the caller's small pages stay. */
+static void off_alone_changes_nothing_on(struct env *e)
+{
+	struct layout before = { 0 }, after = { 0 };
+
+	map_layout(e);
+	cr_assert_eq(genpt_set_dirty_tracking(e->pt, true), 0);
+	take_all(e, &before);
+	split_mode(e, false, e->gshift);
+	take_all(e, &after);
+	layout_expect_same(e, &before, &after, "off alone");
+	layout_free(&before);
+	layout_free(&after);
+}
+
 Test(split_restore, off_alone_changes_nothing)
 {
-	for (AF_EACH(c)) {
-		struct layout before = { 0 }, after = { 0 };
-		struct env e;
-
-		if (!env_fits(c))
-			continue;
-		env_init(&e, c);
-		map_layout(&e);
-		cr_assert_eq(genpt_set_dirty_tracking(e.pt, true), 0);
-		take_all(&e, &before);
-		split_mode(&e, false, e.gshift);
-		take_all(&e, &after);
-		layout_expect_same(&e, &before, &after, "off alone");
-		layout_free(&before);
-		layout_free(&after);
-		env_fini(&e);
-	}
+	env_each(off_alone_changes_nothing_on);
 }
 
 /*
@@ -317,36 +325,35 @@ Test(split_restore, off_alone_changes_nothing)
  * the leaves not merged yet stay split and noted, and the next call
  * finishes the restore exactly.
  */
+static void refused_memory_then_retry_on(struct env *e)
+{
+	struct layout before = { 0 };
+	struct genpt_gather g;
+	uint64_t bytes0;
+	int err;
+
+	bytes0 = restore_begin(e, &before);
+	split_mode(e, true, e->gshift);
+	for (long n = 0;; n++) {
+		genpt_gather_init(&g);
+		e->t.prov.fail_at = e->t.prov.allocs + n;
+		err = genpt_set_dirty_tracking_split(e->pt, false, e->gshift, &g);
+		e->t.prov.fail_at = -1;
+		cr_assert_eq(genpt_gather_release(e->pt, &g), 0);
+		cr_assert_eq(genpt_dirty_tracking(e->pt), 0);
+		if (!err)
+			break;
+		cr_assert_eq(err, -ENOMEM, "%s: off, allocation %ld refused: %d",
+			     e->c->name, n, err);
+		/* Back on (nothing left to split) for the next round. */
+		split_mode(e, true, e->gshift);
+	}
+	restore_expect(e, &before, bytes0, "off after refusals");
+}
+
 Test(split_restore, refused_memory_then_retry)
 {
-	for (AF_EACH(c)) {
-		struct layout before = { 0 };
-		struct genpt_gather g;
-		struct env e;
-		uint64_t bytes0;
-		int err;
-
-		if (!env_fits(c))
-			continue;
-		bytes0 = restore_begin(&e, c, &before);
-		split_mode(&e, true, e.gshift);
-		for (long n = 0;; n++) {
-			genpt_gather_init(&g);
-			e.t.prov.fail_at = e.t.prov.allocs + n;
-			err = genpt_set_dirty_tracking_split(e.pt, false, e.gshift, &g);
-			e.t.prov.fail_at = -1;
-			cr_assert_eq(genpt_gather_release(e.pt, &g), 0);
-			cr_assert_eq(genpt_dirty_tracking(e.pt), 0);
-			if (!err)
-				break;
-			cr_assert_eq(err, -ENOMEM, "%s: off, allocation %ld refused: %d",
-				     e.c->name, n, err);
-			/* Back on (nothing left to split) for the next round. */
-			split_mode(&e, true, e.gshift);
-		}
-		restore_expect(&e, &before, bytes0, "off after refusals");
-		env_fini(&e);
-	}
+	env_each(refused_memory_then_retry_on);
 }
 
 /*
@@ -404,31 +411,30 @@ static void split_mode_beside(struct env *e, struct walker *w, bool on)
 	cr_assert_eq(genpt_gather_release(e->pt, &g), 0);
 }
 
+static void device_accesses_meanwhile_on(struct env *e)
+{
+	struct walker w = { 0 };
+	struct layout before = { 0 };
+	pthread_t th;
+	uint64_t bytes0;
+
+	bytes0 = restore_begin(e, &before);
+	w.e = e;
+	cr_assert_eq(pthread_create(&th, NULL, walk_device, &w), 0);
+	while (__atomic_load_n(&w.seq, __ATOMIC_ACQUIRE) < 2)
+		; /* the device is running */
+	for (int round = 0; round < 3; round++) {
+		split_mode_beside(e, &w, true);
+		split_mode_beside(e, &w, false);
+	}
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+	cr_assert_eq(pthread_join(th, NULL), 0);
+	cr_assert_eq(w.bad, 0, "%s: %ld of %ld device accesses failed", e->c->name, w.bad,
+		     w.accesses);
+	restore_expect(e, &before, bytes0, "on -> off beside a device");
+}
+
 Test(split_restore, device_accesses_meanwhile, .timeout = 300)
 {
-	for (AF_EACH(c)) {
-		struct walker w = { 0 };
-		struct layout before = { 0 };
-		struct env e;
-		pthread_t th;
-		uint64_t bytes0;
-
-		if (!env_fits(c))
-			continue;
-		bytes0 = restore_begin(&e, c, &before);
-		w.e = &e;
-		cr_assert_eq(pthread_create(&th, NULL, walk_device, &w), 0);
-		while (__atomic_load_n(&w.seq, __ATOMIC_ACQUIRE) < 2)
-			; /* the device is running */
-		for (int round = 0; round < 3; round++) {
-			split_mode_beside(&e, &w, true);
-			split_mode_beside(&e, &w, false);
-		}
-		__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
-		cr_assert_eq(pthread_join(th, NULL), 0);
-		cr_assert_eq(w.bad, 0, "%s: %ld of %ld device accesses failed", e.c->name, w.bad,
-			     w.accesses);
-		restore_expect(&e, &before, bytes0, "on -> off beside a device");
-		env_fini(&e);
-	}
+	env_each(device_accesses_meanwhile_on);
 }

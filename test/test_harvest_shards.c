@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "anyfmt.h"
+#include "fmt_open.h"
 #include "genpt/hw.h"
 
 #define OA_OFF (1ull << 44)
@@ -72,8 +73,7 @@ static void lay_build(struct lay *l, const struct af_fmt *f, bool tracking)
 	l->f = f;
 	l->big = af_big(f);
 	l->gran = af_gran(f);
-	af_prov_init(&l->p, false);
-	cr_assert_eq(af_create(f, &l->p, &l->pt), 0, "%s: create", f->name);
+	cr_assert(fo_open(f, false, &l->p, &l->pt), "%s: not built", f->name);
 	if (tracking)
 		cr_assert_eq(genpt_set_dirty_tracking(l->pt, true), 0);
 	run = level0_run(l->pt);
@@ -172,36 +172,33 @@ Test(harvest_shards, edges_every_format)
 
 /* Half granule pages, half big leaves: two shards split the work, not the
  * addresses, so the first ends near a quarter; the works add up. */
+static void balanced_by_content_on(struct fo_table *t)
+{
+	const struct af_fmt *f = t->f;
+	struct genpt_shard one, sh[4];
+	uint64_t big = af_big(f);
+	int n;
+
+	cr_assert_eq(genpt_map(t->pt, 0, OA_OFF + af_gran(f), 8 * big, RW, NULL), 0);
+	cr_assert_eq(genpt_map(t->pt, 8 * big, OA_OFF + 8 * big, 8 * big, RW, NULL), 0);
+	cr_assert_eq(genpt_harvest_shards(t->pt, 0, 16 * big, NULL, &one, 1), 1);
+	cr_expect_eq(one.len, 16 * big);
+	n = genpt_harvest_shards(t->pt, 0, 16 * big, NULL, sh, 2);
+	cr_assert_eq(n, 2, "%s", f->name);
+	cr_expect(sh[0].len >= 3 * big && sh[0].len <= 5 * big, "%s: first shard %llu big",
+		  f->name, (unsigned long long)(sh[0].len / big));
+	cr_expect_eq(sh[0].work + sh[1].work, one.work, "%s", f->name);
+	/* Dense and uniform: four equal shards. */
+	cr_assert_eq(genpt_map(t->pt, 16 * big, OA_OFF + af_gran(f), 16 * big, RW, NULL), 0);
+	n = genpt_harvest_shards(t->pt, 16 * big, 16 * big, NULL, sh, 4);
+	cr_assert_eq(n, 4, "%s", f->name);
+	for (int i = 0; i < 4; i++)
+		cr_expect_eq(sh[i].len, 4 * big, "%s: shard %d", f->name, i);
+}
+
 Test(harvest_shards, balanced_by_content)
 {
-	for (unsigned int fi = 0; fi < af_nfmts; fi++) {
-		const struct af_fmt *f = &af_fmts[fi];
-		struct af_prov p;
-		struct genpt *pt;
-		struct genpt_shard one, sh[4];
-		uint64_t big = af_big(f);
-		int n;
-
-		af_prov_init(&p, false);
-		cr_assert_eq(af_create(f, &p, &pt), 0);
-		cr_assert_eq(genpt_map(pt, 0, OA_OFF + af_gran(f), 8 * big, RW, NULL), 0);
-		cr_assert_eq(genpt_map(pt, 8 * big, OA_OFF + 8 * big, 8 * big, RW, NULL), 0);
-		cr_assert_eq(genpt_harvest_shards(pt, 0, 16 * big, NULL, &one, 1), 1);
-		cr_expect_eq(one.len, 16 * big);
-		n = genpt_harvest_shards(pt, 0, 16 * big, NULL, sh, 2);
-		cr_assert_eq(n, 2, "%s", f->name);
-		cr_expect(sh[0].len >= 3 * big && sh[0].len <= 5 * big, "%s: first shard %llu big",
-			  f->name, (unsigned long long)(sh[0].len / big));
-		cr_expect_eq(sh[0].work + sh[1].work, one.work, "%s", f->name);
-		/* Dense and uniform: four equal shards. */
-		cr_assert_eq(genpt_map(pt, 16 * big, OA_OFF + af_gran(f), 16 * big, RW, NULL), 0);
-		n = genpt_harvest_shards(pt, 16 * big, 16 * big, NULL, sh, 4);
-		cr_assert_eq(n, 4, "%s", f->name);
-		for (int i = 0; i < 4; i++)
-			cr_expect_eq(sh[i].len, 4 * big, "%s: shard %d", f->name, i);
-		genpt_destroy(pt);
-		af_prov_fini(&p);
-	}
+	fo_each(balanced_by_content_on);
 }
 
 /* Where no cut may go there are fewer shards: one granule, bitmap words
@@ -258,30 +255,27 @@ static void expect_errors(const struct af_fmt *f, struct genpt *pt, struct genpt
 
 /* Every format: the errors, nothing written to the shards, the table as it
  * was (every block the library holds, byte for byte). */
+static void errors_every_format_on(struct fo_table *t)
+{
+	const struct af_fmt *f = t->f;
+	struct genpt_shard sh[2], was;
+	struct af_snap snap;
+
+	cr_assert_eq(genpt_map(t->pt, 0, OA_OFF, 4 * af_big(f), RW, NULL), 0);
+	memset(sh, 0x5a, sizeof(sh));
+	was = sh[0];
+	af_snap_take(&t->p, t->pt, &snap);
+	expect_errors(f, t->pt, sh);
+	cr_expect_eq(memcmp(&sh[0], &was, sizeof(was)), 0, "%s: shards written on error",
+		     f->name);
+	af_snap_expect_same(&t->p, t->pt, &snap, f->name, "genpt_harvest_shards errors");
+	af_snap_free(&snap);
+	cr_expect_eq(genpt_harvest_shards(t->pt, 0, af_gran(f), NULL, sh, 65536), 1);
+}
+
 Test(harvest_shards, errors_every_format)
 {
-	for (unsigned int fi = 0; fi < af_nfmts; fi++) {
-		const struct af_fmt *f = &af_fmts[fi];
-		struct af_prov p;
-		struct genpt *pt;
-		struct genpt_shard sh[2], was;
-		struct af_snap snap;
-
-		af_prov_init(&p, false);
-		cr_assert_eq(af_create(f, &p, &pt), 0);
-		cr_assert_eq(genpt_map(pt, 0, OA_OFF, 4 * af_big(f), RW, NULL), 0);
-		memset(sh, 0x5a, sizeof(sh));
-		was = sh[0];
-		af_snap_take(&p, pt, &snap);
-		expect_errors(f, pt, sh);
-		cr_expect_eq(memcmp(&sh[0], &was, sizeof(was)), 0, "%s: shards written on error",
-			     f->name);
-		af_snap_expect_same(&p, pt, &snap, f->name, "genpt_harvest_shards errors");
-		af_snap_free(&snap);
-		cr_expect_eq(genpt_harvest_shards(pt, 0, af_gran(f), NULL, sh, 65536), 1);
-		genpt_destroy(pt);
-		af_prov_fini(&p);
-	}
+	fo_each(errors_every_format_on);
 }
 
 /* ------------------------------------------------ threads harvesting -- */

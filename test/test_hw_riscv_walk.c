@@ -9,7 +9,7 @@
  *
  * Every PTE here is computed in this file from the privileged spec's bit
  * positions (written as literal numbers, not taken from any genpt header),
- * stored in a tiny simulated physical memory owned by this file, and walked
+ * stored in the small simulated physical memory of fhw_arena.h, and walked
  * with genpt_rv_walk().  Nothing from lib/fmt or lib/core is involved.
  */
 #include <criterion/criterion.h>
@@ -49,29 +49,6 @@ static uint64_t leaf(uint64_t pa, uint64_t flags)
 static uint64_t ptr(uint64_t table_pa)
 {
 	return ((table_pa >> 12) << 10) | PV;
-}
-
-/* ---- a tiny simulated physical memory ---------------------------------- */
-
-
-
-static uint64_t *pte_ptr(uint64_t pte_pa)
-{
-	uint64_t *p = hwa_p2v(NULL, pte_pa);
-
-	cr_assert_not_null(p);
-	return p;
-}
-
-/* Atomic accessors: other threads may walk the table concurrently. */
-static void pte_set(uint64_t pte_pa, uint64_t v)
-{
-	__atomic_store_n(pte_ptr(pte_pa), v, __ATOMIC_RELEASE);
-}
-
-static uint64_t pte_get(uint64_t pte_pa)
-{
-	return __atomic_load_n(pte_ptr(pte_pa), __ATOMIC_ACQUIRE);
 }
 
 TestSuite(hw_riscv_walk, .init = hwa_setup, .fini = hwa_teardown);
@@ -127,15 +104,15 @@ static void build(const struct mode *m, struct path *p, uint64_t va,
 
 		p->pte_pa[l] = p->table[l] + idx(m, va, l) * 8;
 		if (l == leaf_level) {
-			pte_set(p->pte_pa[l], leaf_val);
+			hwa_set(p->pte_pa[l], leaf_val);
 			return;
 		}
-		cur = pte_get(p->pte_pa[l]);
+		cur = hwa_get(p->pte_pa[l]);
 		if (cur & PV) {
 			p->table[l - 1] = ((cur >> 10) & ((1ull << 44) - 1)) << 12;
 		} else {
 			p->table[l - 1] = hwa_table(4096);
-			pte_set(p->pte_pa[l], ptr(p->table[l - 1]));
+			hwa_set(p->pte_pa[l], ptr(p->table[l - 1]));
 		}
 	}
 }
@@ -210,7 +187,7 @@ Test(hw_riscv_walk, pointer_at_level_0)
 	uint64_t root = one_leaf(sv39, RWXUAD, &p);
 	struct genpt_rv_walk w;
 
-	pte_set(p.pte_pa[0], ptr(p.table[0]));
+	hwa_set(p.pte_pa[0], ptr(p.table[0]));
 	w = req(sv39, root, 0x1000, RD);
 	cr_assert_eq(walk(&w), GENPT_RV_FAULT_PAGE);
 	cr_assert_eq(w.leaf_level, 0);
@@ -402,7 +379,7 @@ Test(hw_riscv_walk, concurrent_permission_change_rechecks)
 	cc_run(&cc, sv39, PW, &ce, orig);
 	cr_assert_eq(cc.bad, 0);
 	for (unsigned int pg = 0; pg < CC_PAGES; pg++) {
-		uint64_t fin = pte_get(cc.pte_pa[pg]);
+		uint64_t fin = hwa_get(cc.pte_pa[pg]);
 		uint64_t w_final = (ce.log.toggles[pg] & 1) ? 0 : PW;
 
 		cr_assert_eq(fin & PW, w_final);

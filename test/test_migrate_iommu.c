@@ -28,6 +28,7 @@
 #include "genpt/genpt.h"
 #include "genpt/sim_iommu.h"
 #include "migrate.h"
+#include "ptrap.h"
 
 #define MI_PM_BASE 0x80000000ull
 #define MI_PM_SIZE (256ull << 20)
@@ -38,98 +39,6 @@ static void mi_sleep_ms(unsigned int ms)
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
-}
-
-/* ---- a memory provider that parks a chosen access -------------------- */
-
-/*
- * Forwards to a physmem.  When armed, the first phys_to_virt() of @pa (or,
- * with @any_from_marked, the first call from a thread that set mi_marked)
- * blocks until released.
- */
-struct mi_trap {
-	struct genpt_physmem *pm;
-	uint64_t pa;
-	bool any_from_marked;
-	int state; /* 0 armed, 1 parked, 2 released, 3 idle */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-};
-
-static _Thread_local bool mi_marked;
-
-static void *mi_trap_p2v(void *ctx, uint64_t pa)
-{
-	struct mi_trap *t = ctx;
-
-	pthread_mutex_lock(&t->lock);
-	if (t->state == 0 && (t->any_from_marked ? mi_marked : pa == t->pa)) {
-		t->state = 1;
-		pthread_cond_broadcast(&t->cond);
-		while (t->state != 2)
-			pthread_cond_wait(&t->cond, &t->lock);
-		t->state = 3;
-	}
-	pthread_mutex_unlock(&t->lock);
-	return genpt_physmem_ptr(t->pm, pa);
-}
-
-static void *mi_trap_alloc(void *ctx, size_t size, size_t align, uint64_t *pa)
-{
-	struct mi_trap *t = ctx;
-
-	return genpt_physmem_ops.alloc(t->pm, size, align, pa);
-}
-
-static void mi_trap_free(void *ctx, void *va, size_t size)
-{
-	struct mi_trap *t = ctx;
-
-	genpt_physmem_ops.free(t->pm, va, size);
-}
-
-static const struct genpt_mem_ops mi_trap_ops = {
-	.alloc = mi_trap_alloc, .free = mi_trap_free, .phys_to_virt = mi_trap_p2v,
-};
-
-static void mi_trap_init(struct mi_trap *t, struct genpt_physmem *pm)
-{
-	memset(t, 0, sizeof(*t));
-	t->pm = pm;
-	t->state = 3;
-	cr_assert_eq(pthread_mutex_init(&t->lock, NULL), 0);
-	cr_assert_eq(pthread_cond_init(&t->cond, NULL), 0);
-}
-
-static void mi_trap_arm(struct mi_trap *t, uint64_t pa, bool any_from_marked)
-{
-	pthread_mutex_lock(&t->lock);
-	t->pa = pa;
-	t->any_from_marked = any_from_marked;
-	t->state = 0;
-	pthread_mutex_unlock(&t->lock);
-}
-
-static void mi_trap_wait_parked(struct mi_trap *t)
-{
-	pthread_mutex_lock(&t->lock);
-	while (t->state != 1)
-		pthread_cond_wait(&t->cond, &t->lock);
-	pthread_mutex_unlock(&t->lock);
-}
-
-static void mi_trap_release(struct mi_trap *t)
-{
-	pthread_mutex_lock(&t->lock);
-	t->state = 2;
-	pthread_cond_broadcast(&t->cond);
-	pthread_mutex_unlock(&t->lock);
-}
-
-static void mi_trap_fini(struct mi_trap *t)
-{
-	pthread_cond_destroy(&t->cond);
-	pthread_mutex_destroy(&t->lock);
 }
 
 /* ---- one table with 64 KiB mapped, for the simulated IOMMU ----------- */
@@ -147,7 +56,7 @@ struct mi_env {
  * clean.  With @trap, the table's memory goes through it (and its physmem
  * holds everything); else a physmem of its own. */
 static void mi_env_init(struct mi_env *e, const struct genpt_mig_format *f,
-			struct mi_trap *trap, unsigned int prot)
+			struct ptrap *trap, unsigned int prot)
 {
 	struct genpt_config cfg = f->cfg;
 
@@ -155,7 +64,7 @@ static void mi_env_init(struct mi_env *e, const struct genpt_mig_format *f,
 	e->fmt = f;
 	if (trap) {
 		e->pm = trap->pm;
-		cfg.mem = &mi_trap_ops;
+		cfg.mem = &ptrap_ops;
 		cfg.mem_ctx = trap;
 	} else {
 		cr_assert_eq(genpt_physmem_create(MI_PM_BASE, MI_PM_SIZE, &e->pm), 0);
@@ -348,7 +257,7 @@ static void *mi_dev_write(void *arg)
 {
 	struct mi_dev *d = arg;
 
-	mi_marked = true;
+	ptrap_marked = true;
 	if (d->rvi)
 		d->err = genpt_rviommu_dma(d->rvi, 1, d->iova, &d->value, 8, GENPT_ACCESS_WRITE);
 	else
@@ -376,24 +285,24 @@ Test(sim_iommu, invalidate_waits_for_dma_in_flight, .timeout = 60)
 	const struct genpt_mig_format *f = genpt_mig_format_find("armv8");
 	struct mi_dev d = { .iova = 0x1000, .value = 0xabcdef };
 	struct mi_inval x = { 0 };
-	struct mi_trap t;
+	struct ptrap t;
 	struct mi_env e;
 	pthread_t dev, inv;
 	uint64_t got;
 
 	mi_env_init(&e, f, NULL, GENPT_READ | GENPT_WRITE);
-	mi_trap_init(&t, e.pm);
-	d.sim = x.sim = mi_sim(&e, &mi_trap_ops, &t); /* data through the trap */
+	ptrap_init(&t, e.pm);
+	d.sim = x.sim = mi_sim(&e, &ptrap_ops, &t); /* data through the trap */
 
 	/* Park the write after its translation, before its data. */
-	mi_trap_arm(&t, e.ram + 0x1000, false);
+	ptrap_arm(&t, e.ram + 0x1000, false);
 	cr_assert_eq(pthread_create(&dev, NULL, mi_dev_write, &d), 0);
-	mi_trap_wait_parked(&t);
+	ptrap_wait_parked(&t);
 	cr_assert_eq(pthread_create(&inv, NULL, mi_invalidator, &x), 0);
 	mi_sleep_ms(100);
 	cr_assert_not(__atomic_load_n(&x.done, __ATOMIC_ACQUIRE),
 		      "invalidation completed while a DMA that used the translation was in flight");
-	mi_trap_release(&t);
+	ptrap_release(&t);
 	cr_assert_eq(pthread_join(inv, NULL), 0);
 	/* Completed: the data is in memory (the invalidator's view). */
 	memcpy(&got, (char *)genpt_physmem_ptr(e.pm, e.ram) + 0x1000, 8);
@@ -403,7 +312,7 @@ Test(sim_iommu, invalidate_waits_for_dma_in_flight, .timeout = 60)
 	cr_assert_eq(d.err, 0);
 
 	genpt_sim_iommu_destroy(d.sim);
-	mi_trap_fini(&t);
+	ptrap_fini(&t);
 	mi_env_fini(&e);
 }
 
@@ -415,25 +324,25 @@ Test(sim_iommu, walk_before_invalidation_is_not_cached, .timeout = 60)
 	struct genpt_sim_iommu_stats st0, st1;
 	struct genpt_gather g;
 	struct genpt_physmem *pm;
-	struct mi_trap t;
+	struct ptrap t;
 	struct mi_env e;
 	pthread_t dev, inv;
 	uint64_t v = 9;
 
 	/* The table's memory goes through the trap: the walk parks. */
 	cr_assert_eq(genpt_physmem_create(MI_PM_BASE, MI_PM_SIZE, &pm), 0);
-	mi_trap_init(&t, pm);
+	ptrap_init(&t, pm);
 	mi_env_init(&e, f, &t, GENPT_READ | GENPT_WRITE);
 	d.sim = x.sim = mi_sim(&e, NULL, NULL);
 
 	/* The device's first table read parks: it walks with the old gen. */
-	mi_trap_arm(&t, 0, true);
+	ptrap_arm(&t, 0, true);
 	cr_assert_eq(pthread_create(&dev, NULL, mi_dev_write, &d), 0);
-	mi_trap_wait_parked(&t);
+	ptrap_wait_parked(&t);
 	cr_assert_eq(pthread_create(&inv, NULL, mi_invalidator, &x), 0);
 	mi_sleep_ms(50);
 	cr_assert_not(__atomic_load_n(&x.done, __ATOMIC_ACQUIRE));
-	mi_trap_release(&t);
+	ptrap_release(&t);
 	cr_assert_eq(pthread_join(inv, NULL), 0);
 	cr_assert_eq(pthread_join(dev, NULL), 0);
 	cr_assert_eq(d.err, 0);
@@ -451,7 +360,7 @@ Test(sim_iommu, walk_before_invalidation_is_not_cached, .timeout = 60)
 
 	genpt_sim_iommu_destroy(d.sim);
 	mi_env_fini(&e);
-	mi_trap_fini(&t);
+	ptrap_fini(&t);
 	genpt_physmem_destroy(pm);
 }
 
@@ -465,7 +374,7 @@ Test(sim_iommu, walk_before_invalidation_is_not_cached, .timeout = 60)
 struct mi_rv_rig {
 	struct genpt_rvdrv_domain dom;
 	struct genpt_physmem *pm;
-	struct mi_trap t;
+	struct ptrap t;
 	bool trapped;
 	struct genpt_rviommu *rvi;
 	struct genpt_rvdrv *drv;
@@ -479,8 +388,8 @@ static void mi_rv_rig_init(struct mi_rv_rig *r, bool trapped)
 	r->trapped = trapped;
 	cr_assert_eq(genpt_physmem_create(MI_PM_BASE, MI_PM_SIZE, &r->pm), 0);
 	if (trapped) {
-		mi_trap_init(&r->t, r->pm);
-		cr_assert_eq(genpt_rviommu_create(NULL, &mi_trap_ops, &r->t, &r->rvi), 0);
+		ptrap_init(&r->t, r->pm);
+		cr_assert_eq(genpt_rviommu_create(NULL, &ptrap_ops, &r->t, &r->rvi), 0);
 	} else {
 		cr_assert_eq(genpt_rviommu_create(NULL, &genpt_physmem_ops, r->pm, &r->rvi), 0);
 	}
@@ -504,7 +413,7 @@ static void mi_rv_rig_fini(struct mi_rv_rig *r)
 	genpt_destroy(r->pt);
 	genpt_rviommu_destroy(r->rvi);
 	if (r->trapped)
-		mi_trap_fini(&r->t);
+		ptrap_fini(&r->t);
 	genpt_physmem_destroy(r->pm);
 }
 
@@ -519,13 +428,13 @@ static void mi_rv_race(struct mi_rv_rig *r, uint64_t pa, bool any, void *(*infli
 {
 	pthread_t in, fe;
 
-	mi_trap_arm(&r->t, pa, any);
+	ptrap_arm(&r->t, pa, any);
 	cr_assert_eq(pthread_create(&in, NULL, inflight, a), 0);
-	mi_trap_wait_parked(&r->t);
+	ptrap_wait_parked(&r->t);
 	cr_assert_eq(pthread_create(&fe, NULL, fence, b), 0);
 	mi_sleep_ms(100);
 	cr_assert_not(__atomic_load_n(done, __ATOMIC_ACQUIRE), "%s", why);
-	mi_trap_release(&r->t);
+	ptrap_release(&r->t);
 	cr_assert_eq(pthread_join(fe, NULL), 0);
 	cr_assert_eq(pthread_join(in, NULL), 0);
 }
@@ -608,7 +517,7 @@ static void *mi_rv_translate(void *arg)
 	struct genpt_rviommu_req req = { .device_id = 1, .iova = 0x1000,
 					 .access = GENPT_ACCESS_READ };
 
-	mi_marked = true;
+	ptrap_marked = true;
 	w->err = genpt_rviommu_translate(w->rvi, &req, &w->rsp);
 	return NULL;
 }

@@ -37,6 +37,20 @@ static struct genpt_physmem *mk(uint64_t base, uint64_t size)
 	return pm;
 }
 
+/* genpt_physmem_alloc() of @size at @align must succeed and should give
+ * @want (an expectation: the test goes on to free it); returns what it
+ * gave. */
+static uint64_t alloc_where(struct genpt_physmem *pm, uint64_t size, uint64_t align,
+			    uint64_t want, const char *what)
+{
+	uint64_t pa = ~0ull;
+
+	cr_assert_eq(genpt_physmem_alloc(pm, size, align, &pa), 0, "%s", what);
+	cr_expect_eq(pa, want, "%s: %#llx, want %#llx", what, (unsigned long long)pa,
+		     (unsigned long long)want);
+	return pa;
+}
+
 static void expect_stats(struct genpt_physmem *pm, uint64_t bytes, uint64_t blocks)
 {
 	uint64_t b = ~0ull, n = ~0ull;
@@ -46,6 +60,14 @@ static void expect_stats(struct genpt_physmem *pm, uint64_t bytes, uint64_t bloc
 		     (unsigned long long)b, (unsigned long long)bytes);
 	cr_assert_eq(n, blocks, "blocks %llu, expected %llu",
 		     (unsigned long long)n, (unsigned long long)blocks);
+}
+
+/* The end of a test that gave every block back: nothing allocated is
+ * left, then the physmem goes. */
+static void destroy_empty(struct genpt_physmem *pm)
+{
+	expect_stats(pm, 0, 0);
+	genpt_physmem_destroy(pm);
 }
 
 /* All of a power-of-two, self-aligned physmem is one free block again. */
@@ -133,8 +155,7 @@ Test(physmem, alloc_bad_args)
 	cr_expect_eq(genpt_physmem_alloc(pm, 32 * MiB, 4096, &pa), -ENOMEM);
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 1ull << 63, &pa), -ENOMEM);
 	cr_expect_eq(pa, 0x1234, "*pa written on error");
-	expect_stats(pm, 0, 0);
-	genpt_physmem_destroy(pm);
+	destroy_empty(pm);
 }
 
 Test(physmem, alignment_sweep)
@@ -186,8 +207,7 @@ Test(physmem, alignment_sweep)
 		cr_expect_eq(p[0], 0xa5);
 		cr_expect_eq(genpt_physmem_free(pm, pas[i], lens[i]), 0);
 	}
-	expect_stats(pm, 0, 0);
-	genpt_physmem_destroy(pm);
+	destroy_empty(pm);
 }
 
 Test(physmem, zeroed_after_reuse)
@@ -243,8 +263,7 @@ Test(physmem, exhaustion)
 	/* free one: exactly that one comes back */
 	cr_assert_eq(genpt_physmem_free(pm, pa[7], 4 * KiB), 0);
 	cr_expect_eq(genpt_physmem_alloc(pm, 8 * KiB, 4 * KiB, &extra), -ENOMEM);
-	cr_assert_eq(genpt_physmem_alloc(pm, 4 * KiB, 4 * KiB, &extra), 0);
-	cr_expect_eq(extra, pa[7]);
+	extra = alloc_where(pm, 4 * KiB, 4 * KiB, pa[7], "the freed block comes back");
 
 	/* free in a scattered order; everything merges back */
 	for (i = 0; i < 16; i++)
@@ -351,8 +370,7 @@ Test(physmem, stats_args)
 	cr_expect_eq(genpt_physmem_stats(pm, NULL, &v), 0);
 	cr_expect_eq(v, 1);
 	cr_assert_eq(genpt_physmem_free(pm, pa, 64 * KiB), 0);
-	expect_stats(pm, 0, 0);
-	genpt_physmem_destroy(pm);
+	destroy_empty(pm);
 }
 
 /* ---- layouts -------------------------------------------------------- */
@@ -365,8 +383,7 @@ Test(physmem, base_not_aligned_to_large_blocks)
 	uint64_t g, x, small[16];
 	int i;
 
-	cr_assert_eq(genpt_physmem_alloc(pm, 1 * GiB, 1 * GiB, &g), 0);
-	cr_expect_eq(g, 1 * GiB);
+	g = alloc_where(pm, 1 * GiB, 1 * GiB, 1 * GiB, "the aligned GiB");
 	cr_expect_eq(genpt_physmem_alloc(pm, 1 * GiB, 1 * GiB, &x), -ENOMEM,
 		     "2 GiB of space, but only one aligned GiB");
 	/* the 64 KiB below 1 GiB serves small aligned blocks */
@@ -383,8 +400,7 @@ Test(physmem, base_not_aligned_to_large_blocks)
 	cr_assert_eq(genpt_physmem_free(pm, g, 1 * GiB), 0);
 	expect_stats(pm, 0, 0);
 	/* back to the start: the aligned GiB is whole again */
-	cr_assert_eq(genpt_physmem_alloc(pm, 1 * GiB, 1 * GiB, &g), 0);
-	cr_expect_eq(g, 1 * GiB);
+	g = alloc_where(pm, 1 * GiB, 1 * GiB, 1 * GiB, "the aligned GiB");
 	cr_assert_eq(genpt_physmem_free(pm, g, 1 * GiB), 0);
 	genpt_physmem_destroy(pm);
 }
@@ -397,18 +413,14 @@ Test(physmem, big_alignment_from_small_block)
 	struct genpt_physmem *pm = mk(base, 12 * KiB);
 	uint64_t pa, pb;
 
-	cr_assert_eq(genpt_physmem_alloc(pm, 4 * KiB, 1 * GiB, &pa), 0);
-	cr_expect_eq(pa, 1 * GiB);
+	pa = alloc_where(pm, 4 * KiB, 1 * GiB, 1 * GiB, "4K aligned to 1 GiB");
 	cr_expect_eq(genpt_physmem_alloc(pm, 4 * KiB, 1 * GiB, &pb), -ENOMEM);
-	cr_assert_eq(genpt_physmem_alloc(pm, 4 * KiB, 8 * KiB, &pb), 0);
-	cr_expect_eq(pb, base);
+	pb = alloc_where(pm, 4 * KiB, 8 * KiB, base, "4K aligned to 8K");
 	cr_expect_eq(genpt_physmem_free(pm, pa, 4 * KiB), 0);
 	cr_expect_eq(genpt_physmem_free(pm, pb, 4 * KiB), 0);
-	cr_assert_eq(genpt_physmem_alloc(pm, 8 * KiB, 8 * KiB, &pb), 0);
-	cr_expect_eq(pb, base, "the 8K block merged back");
+	pb = alloc_where(pm, 8 * KiB, 8 * KiB, base, "the 8K block merged back");
 	cr_expect_eq(genpt_physmem_free(pm, pb, 8 * KiB), 0);
-	expect_stats(pm, 0, 0);
-	genpt_physmem_destroy(pm);
+	destroy_empty(pm);
 }
 
 Test(physmem, huge_64g_one_gib_block)
@@ -446,11 +458,9 @@ Test(physmem, huge_64g_one_gib_block)
 	cr_assert_eq(genpt_physmem_free(pm, g, 1 * GiB), 0);
 	/* base 4 GiB, 64 GiB: one 64 GiB block at 64 GiB is not there (it would
 	 * end at 128 GiB); but the 32 GiB at 32 GiB is, whole again */
-	cr_assert_eq(genpt_physmem_alloc(pm, 32 * GiB, 32 * GiB, &g), 0);
-	cr_expect_eq(g, 32 * GiB);
+	g = alloc_where(pm, 32 * GiB, 32 * GiB, 32 * GiB, "32 GiB at 32 GiB");
 	cr_assert_eq(genpt_physmem_free(pm, g, 32 * GiB), 0);
-	expect_stats(pm, 0, 0);
-	genpt_physmem_destroy(pm);
+	destroy_empty(pm);
 }
 
 Test(physmem, cycles_return_to_start)
@@ -530,8 +540,7 @@ Test(physmem, physmem_ops)
 
 	ops->free(pm, va, 4096);
 	ops->free(pm, vb, 16 * KiB);
-	expect_stats(pm, 0, 0);
-	genpt_physmem_destroy(pm);
+	destroy_empty(pm);
 }
 
 Test(physmem, host_ops)

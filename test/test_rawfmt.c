@@ -134,12 +134,8 @@ Test(rawfmt, table_address_and_accessed_bit)
 		uint64_t g = 1ull << af_gshift(c), pa[RAWFMT_MAX_LEVELS];
 		struct af_table t;
 		struct rawfmt rf;
-		unsigned int lvl;
+		unsigned int lvl = fh_granule_table(&t, c, &rf, 9 * g, 5 * g, pa);
 
-		af_table_init(&t, c, 0, 0);
-		fh_rawfmt(&t, &rf);
-		fh_map(&t, 9 * g, 5 * g, af_gshift(c), FH_RW);
-		lvl = fh_path(&t, &rf, 9 * g, pa);
 		for (unsigned int l = rf.levels; l-- > lvl + 1;) {
 			uint64_t e = fh_get(&t, pa[l]), to = 0x5a5ull << 28 & ((1ull << 40) - 1);
 			struct rawfmt_ent d = rawfmt_decode(&rf, l, rawfmt_with_table_addr(&rf, l, e, to));

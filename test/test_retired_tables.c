@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "anyfmt.h"
+#include "fmt_open.h"
 
 #define RW (GENPT_READ | GENPT_WRITE)
 #define VA (1ull << 32)
@@ -40,19 +41,12 @@ struct rt {
 
 static bool rt_init(struct rt *t, const struct af_fmt *f)
 {
-	int err;
-
 	memset(t, 0, sizeof(*t));
 	t->f = f;
 	t->big = af_big(f);
 	t->gran = af_gran(f);
-	af_prov_init(&t->p, false);
-	err = af_create(f, &t->p, &t->pt);
-	if (err == -EOPNOTSUPP) {
-		af_prov_fini(&t->p);
+	if (!fo_open(f, false, &t->p, &t->pt))
 		return false;
-	}
-	cr_assert_eq(err, 0, "%s: create: %d", f->name, err);
 	/* Tracking first: leaves then start write-clean. */
 	if (f->dirty)
 		cr_assert_eq(genpt_set_dirty_tracking(t->pt, true), 0, "%s", f->name);
@@ -64,6 +58,20 @@ static void rt_fini(struct rt *t)
 {
 	genpt_destroy(t->pt);
 	af_prov_fini(&t->p);
+}
+
+/* Run @check on a fresh table of every built format (with dirty state only
+ * when @dirty_only): the loop every test here starts with. */
+static void rt_each(bool dirty_only, void (*check)(struct rt *t))
+{
+	for (unsigned int i = 0; i < af_nfmts; i++) {
+		struct rt t;
+
+		if ((dirty_only && !af_fmts[i].dirty) || !rt_init(&t, &af_fmts[i]))
+			continue;
+		check(&t);
+		rt_fini(&t);
+	}
 }
 
 /* Pages of [VA, VA + big) the harvest reports (cleaning them unless @flags). */
@@ -166,128 +174,122 @@ static void rt_make_table_of_small_leaves(struct rt *t)
 }
 
 /* The table merge retires reads exactly as before until release. */
+static void merge_leaves_the_retired_table_intact_until_release_on(struct rt *t)
+{
+	struct af_snap s0;
+	struct genpt_gather g;
+	uint64_t oa;
+
+	rt_make_table_of_small_leaves(t);
+	af_snap_take(&t->p, t->pt, &s0);
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_merge(t->pt, VA, t->big, &g), 0, "%s: merge", t->f->name);
+	cr_assert_eq(genpt_iova_to_phys(t->pt, VA + t->big - 1, &oa), 0);
+	cr_assert_eq(oa, OA_BASE + t->big - 1, "%s", t->f->name);
+	/* The parent entry changed; the retired table did not. */
+	cr_assert_eq(rt_blocks_changed(&s0), 1,
+		     "%s: %u blocks changed by the merge; only the parent may "
+		     "(the retired table must read as before until release)",
+		     t->f->name, rt_blocks_changed(&s0));
+	af_snap_free(&s0);
+	cr_assert_eq(genpt_gather_release(t->pt, &g), 0);
+}
+
 Test(retired_tables, merge_leaves_the_retired_table_intact_until_release)
 {
-	for (unsigned int i = 0; i < af_nfmts; i++) {
-		struct rt t;
-		struct af_snap s0;
-		struct genpt_gather g;
-		uint64_t oa;
-
-		if (!rt_init(&t, &af_fmts[i]))
-			continue;
-		rt_make_table_of_small_leaves(&t);
-		af_snap_take(&t.p, t.pt, &s0);
-		genpt_gather_init(&g);
-		cr_assert_eq(genpt_merge(t.pt, VA, t.big, &g), 0, "%s: merge", t.f->name);
-		cr_assert_eq(genpt_iova_to_phys(t.pt, VA + t.big - 1, &oa), 0);
-		cr_assert_eq(oa, OA_BASE + t.big - 1, "%s", t.f->name);
-		/* The parent entry changed; the retired table did not. */
-		cr_assert_eq(rt_blocks_changed(&s0), 1,
-			     "%s: %u blocks changed by the merge; only the parent may "
-			     "(the retired table must read as before until release)",
-			     t.f->name, rt_blocks_changed(&s0));
-		af_snap_free(&s0);
-		cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
-		rt_fini(&t);
-	}
+	rt_each(false, merge_leaves_the_retired_table_intact_until_release_on);
 }
 
 /* A late walk marks a leaf of the retired table dirty after the merge:
  * the page is reported once the gather is released. */
+static void merge_folds_a_late_dirty_mark_at_release_on(struct rt *t)
+{
+	struct genpt_gather g;
+	uint64_t clean, dirty, *word;
+
+	rt_make_table_of_small_leaves(t);
+	word = rt_learn_dirty_word(t, &clean, &dirty);
+	cr_assert_geq(rt_dirty_pages(t, 0), 1, "%s", t->f->name);
+	cr_assert_eq(__atomic_load_n(word, __ATOMIC_RELAXED), clean, "%s: cleaned",
+		     t->f->name);
+
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_merge(t->pt, VA, t->big, &g), 0, "%s: merge", t->f->name);
+	cr_assert_eq(rt_dirty_pages(t, GENPT_DIRTY_NO_CLEAR), 0, "%s", t->f->name);
+	/* The late walker: it loaded the old table pointer before the
+	 * swap and now sets D in the old leaf, as hardware does. */
+	cr_assert(__atomic_compare_exchange_n(word, &clean, dirty, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST),
+		  "%s: the retired leaf changed under the late walker", t->f->name);
+	cr_assert_eq(genpt_gather_release(t->pt, &g), 0);
+	cr_assert_eq(rt_dirty_pages(t, 0), t->big / t->gran,
+		     "%s: the late write is lost (the merged leaf is clean)", t->f->name);
+	cr_assert_eq(rt_dirty_pages(t, 0), 0, "%s: cleaned", t->f->name);
+}
+
 Test(retired_tables, merge_folds_a_late_dirty_mark_at_release)
 {
-	for (unsigned int i = 0; i < af_nfmts; i++) {
-		struct rt t;
-		struct genpt_gather g;
-		uint64_t clean, dirty, *word;
-
-		if (!af_fmts[i].dirty || !rt_init(&t, &af_fmts[i]))
-			continue;
-		rt_make_table_of_small_leaves(&t);
-		word = rt_learn_dirty_word(&t, &clean, &dirty);
-		cr_assert_geq(rt_dirty_pages(&t, 0), 1, "%s", t.f->name);
-		cr_assert_eq(__atomic_load_n(word, __ATOMIC_RELAXED), clean, "%s: cleaned",
-			     t.f->name);
-
-		genpt_gather_init(&g);
-		cr_assert_eq(genpt_merge(t.pt, VA, t.big, &g), 0, "%s: merge", t.f->name);
-		cr_assert_eq(rt_dirty_pages(&t, GENPT_DIRTY_NO_CLEAR), 0, "%s", t.f->name);
-		/* The late walker: it loaded the old table pointer before the
-		 * swap and now sets D in the old leaf, as hardware does. */
-		cr_assert(__atomic_compare_exchange_n(word, &clean, dirty, false,
-						      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST),
-			  "%s: the retired leaf changed under the late walker", t.f->name);
-		cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
-		cr_assert_eq(rt_dirty_pages(&t, 0), t.big / t.gran,
-			     "%s: the late write is lost (the merged leaf is clean)", t.f->name);
-		cr_assert_eq(rt_dirty_pages(&t, 0), 0, "%s: cleaned", t.f->name);
-		rt_fini(&t);
-	}
+	rt_each(true, merge_folds_a_late_dirty_mark_at_release_on);
 }
 
 /* The mirror case: a late walk holding the large leaf that split replaced
  * cannot mark it, and its retry lands in the new small leaf. */
+static void split_refuses_a_late_update_of_the_old_leaf_on(struct rt *t)
+{
+	struct genpt_gather g;
+	uint64_t clean, dirty, *word;
+
+	word = rt_learn_dirty_word(t, &clean, &dirty);
+	cr_assert_eq(rt_dirty_pages(t, 0), t->big / t->gran, "%s", t->f->name);
+	cr_assert_eq(__atomic_load_n(word, __ATOMIC_RELAXED), clean, "%s: cleaned",
+		     t->f->name);
+
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_split(t->pt, VA, t->big, t->f->gshift, &g), 0, "%s", t->f->name);
+	cr_assert_not(__atomic_compare_exchange_n(word, &clean, dirty, false,
+						  __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST),
+		      "%s: a late walker could still mark the split leaf", t->f->name);
+	cr_assert_eq(genpt_hw_access(t->pt, VA + 5 * t->gran, GENPT_ACCESS_WRITE, NULL), 0);
+	cr_assert_eq(genpt_gather_release(t->pt, &g), 0);
+	cr_assert_eq(rt_dirty_pages(t, 0), 1, "%s: the retried write", t->f->name);
+}
+
 Test(retired_tables, split_refuses_a_late_update_of_the_old_leaf)
 {
-	for (unsigned int i = 0; i < af_nfmts; i++) {
-		struct rt t;
-		struct genpt_gather g;
-		uint64_t clean, dirty, *word;
-
-		if (!af_fmts[i].dirty || !rt_init(&t, &af_fmts[i]))
-			continue;
-		word = rt_learn_dirty_word(&t, &clean, &dirty);
-		cr_assert_eq(rt_dirty_pages(&t, 0), t.big / t.gran, "%s", t.f->name);
-		cr_assert_eq(__atomic_load_n(word, __ATOMIC_RELAXED), clean, "%s: cleaned",
-			     t.f->name);
-
-		genpt_gather_init(&g);
-		cr_assert_eq(genpt_split(t.pt, VA, t.big, t.f->gshift, &g), 0, "%s", t.f->name);
-		cr_assert_not(__atomic_compare_exchange_n(word, &clean, dirty, false,
-							  __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST),
-			      "%s: a late walker could still mark the split leaf", t.f->name);
-		cr_assert_eq(genpt_hw_access(t.pt, VA + 5 * t.gran, GENPT_ACCESS_WRITE, NULL), 0);
-		cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
-		cr_assert_eq(rt_dirty_pages(&t, 0), 1, "%s: the retried write", t.f->name);
-		rt_fini(&t);
-	}
+	rt_each(true, split_refuses_a_late_update_of_the_old_leaf_on);
 }
 
 /* Without a gather, merge frees the retired table at once and folds first. */
+static void merge_without_gather_keeps_the_dirty_state_on(struct rt *t)
+{
+	rt_make_table_of_small_leaves(t);
+	cr_assert_eq(genpt_hw_access(t->pt, VA + 7 * t->gran, GENPT_ACCESS_WRITE, NULL), 0);
+	cr_assert_eq(genpt_merge(t->pt, VA, t->big, NULL), 0, "%s", t->f->name);
+	cr_assert_eq(rt_dirty_pages(t, 0), t->big / t->gran, "%s", t->f->name);
+}
+
 Test(retired_tables, merge_without_gather_keeps_the_dirty_state)
 {
-	for (unsigned int i = 0; i < af_nfmts; i++) {
-		struct rt t;
-
-		if (!af_fmts[i].dirty || !rt_init(&t, &af_fmts[i]))
-			continue;
-		rt_make_table_of_small_leaves(&t);
-		cr_assert_eq(genpt_hw_access(t.pt, VA + 7 * t.gran, GENPT_ACCESS_WRITE, NULL), 0);
-		cr_assert_eq(genpt_merge(t.pt, VA, t.big, NULL), 0, "%s", t.f->name);
-		cr_assert_eq(rt_dirty_pages(&t, 0), t.big / t.gran, "%s", t.f->name);
-		rt_fini(&t);
-	}
+	rt_each(true, merge_without_gather_keeps_the_dirty_state_on);
 }
 
 /* The dirty state a merge hands to the new leaf is not handed over twice:
  * after a harvest and the release, nothing is dirty. */
+static void merge_hands_the_dirty_state_over_once_on(struct rt *t)
+{
+	struct genpt_gather g;
+
+	rt_make_table_of_small_leaves(t);
+	cr_assert_eq(genpt_hw_access(t->pt, VA + 3 * t->gran, GENPT_ACCESS_WRITE, NULL), 0);
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_merge(t->pt, VA, t->big, &g), 0, "%s", t->f->name);
+	cr_assert_eq(rt_dirty_pages(t, 0), t->big / t->gran, "%s: merged dirty", t->f->name);
+	cr_assert_eq(genpt_gather_release(t->pt, &g), 0);
+	cr_assert_eq(rt_dirty_pages(t, 0), 0, "%s: reported again after release",
+		     t->f->name);
+}
+
 Test(retired_tables, merge_hands_the_dirty_state_over_once)
 {
-	for (unsigned int i = 0; i < af_nfmts; i++) {
-		struct rt t;
-		struct genpt_gather g;
-
-		if (!af_fmts[i].dirty || !rt_init(&t, &af_fmts[i]))
-			continue;
-		rt_make_table_of_small_leaves(&t);
-		cr_assert_eq(genpt_hw_access(t.pt, VA + 3 * t.gran, GENPT_ACCESS_WRITE, NULL), 0);
-		genpt_gather_init(&g);
-		cr_assert_eq(genpt_merge(t.pt, VA, t.big, &g), 0, "%s", t.f->name);
-		cr_assert_eq(rt_dirty_pages(&t, 0), t.big / t.gran, "%s: merged dirty", t.f->name);
-		cr_assert_eq(genpt_gather_release(t.pt, &g), 0);
-		cr_assert_eq(rt_dirty_pages(&t, 0), 0, "%s: reported again after release",
-			     t.f->name);
-		rt_fini(&t);
-	}
+	rt_each(true, merge_hands_the_dirty_state_over_once_on);
 }

@@ -377,13 +377,7 @@ Test(rviommu_cache, small_caches_stay_correct)
 
 	rvi_env_init_cfg(&e, &cfg, 0);
 	rvi_ddt_init(&e, 3);
-	root = rvi_pt_root(&e, true);
-	data = rvi_alloc(&e, 1ull << 21, 1ull << 21);
-	for (uint32_t did = 0; did < 5; did++)
-		rvi_dc_write(&e, did, RVI_TC_V | RVI_TC_GADE, RVI_ATP(8, 5, root), 0, 0);
-	for (uint64_t p = 0; p < 512; p++)
-		rvi_pt_set(&e, root, 3, true, p << 12, 0,
-			   RVI_LEAF(data + (p << 12), RVI_R | RVI_W | RVI_U));
+	data = rvi_gstage_pages(&e, 5, 5, 512, 1ull << 21, &root);
 	for (unsigned int i = 0; i < 4000; i++) {
 		uint64_t p = rvi_rand(&seed) % 512;
 		uint32_t did = (uint32_t)(rvi_rand(&seed) % 5);

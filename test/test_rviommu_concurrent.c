@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ptrap.h"
 #include "rvi_util.h"
 
 #define MiB (1ull << 20)
@@ -269,17 +270,11 @@ Test(rviommu_concurrent, commands_race_translations, .timeout = 120)
 	struct rvi_env e;
 	struct cc_reg r[2];
 	pthread_t th[2];
-	uint64_t root, data;
+	uint64_t root;
 
 	rvi_env_init(&e, 0, 0);
 	rvi_ddt_init(&e, 3);
-	root = rvi_pt_root(&e, true);
-	data = rvi_alloc(&e, 64 * 4096, 4096);
-	for (uint32_t did = 0; did < 3; did++)
-		rvi_dc_write(&e, did, RVI_TC_V | RVI_TC_GADE, RVI_ATP(8, 2, root), 0, 0);
-	for (uint64_t p = 0; p < 64; p++)
-		rvi_pt_set(&e, root, 3, true, p << 12, 0,
-			   RVI_LEAF(data + (p << 12), RVI_R | RVI_W | RVI_U));
+	rvi_gstage_pages(&e, 3, 2, 64, 4096, &root);
 	for (unsigned int i = 0; i < 2; i++) {
 		r[i] = (struct cc_reg){ .e = &e, .seed = 7 + i };
 		cr_assert_eq(pthread_create(&th[i], NULL, cc_translator, &r[i]), 0);
@@ -317,36 +312,11 @@ Test(rviommu_concurrent, commands_race_translations, .timeout = 120)
 /*
  * A translation that read a dirty PTE before software cleaned it and
  * invalidated must not put that stale dirty translation into the IOTLB
- * afterwards.  A memory provider parks the translating thread in the middle
- * of its walk (after the first-stage leaf was read, before the G-stage walk
- * of the data page) while the main thread cleans D and runs IOTINVAL.VMA.
+ * afterwards.  A memory provider (ptrap.h) parks the translating thread in
+ * the middle of its walk (after the first-stage leaf was read, before the
+ * G-stage walk of the data page) while the main thread cleans D and runs
+ * IOTINVAL.VMA.
  */
-struct trap_mem {
-	struct genpt_physmem *pm;
-	uint64_t trap_pa;
-	int state; /* 0 armed, 1 parked, 2 released, 3 done */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-};
-
-static void *trap_p2v(void *ctx, uint64_t pa)
-{
-	struct trap_mem *t = ctx;
-
-	pthread_mutex_lock(&t->lock);
-	if (pa == t->trap_pa && t->state == 0) {
-		t->state = 1;
-		pthread_cond_broadcast(&t->cond);
-		while (t->state != 2)
-			pthread_cond_wait(&t->cond, &t->lock);
-		t->state = 3;
-	}
-	pthread_mutex_unlock(&t->lock);
-	return genpt_physmem_ptr(t->pm, pa);
-}
-
-static const struct genpt_mem_ops trap_ops = { .phys_to_virt = trap_p2v };
-
 struct trap_xlate {
 	struct genpt_rviommu *iommu;
 	uint64_t iova;
@@ -370,7 +340,7 @@ static void *trap_writer(void *arg)
 Test(rviommu_concurrent, no_stale_fill_after_invalidation)
 {
 	struct rvi_env e;
-	struct trap_mem tm = { .state = 0 };
+	struct ptrap tm;
 	struct genpt_rviommu *iommu;
 	struct trap_xlate x;
 	pthread_t th;
@@ -381,12 +351,9 @@ Test(rviommu_concurrent, no_stale_fill_after_invalidation)
 	struct genpt_rviommu_rsp rsp;
 
 	rvi_env_init(&e, 0, 0);
-	cr_assert_eq(pthread_mutex_init(&tm.lock, NULL), 0);
-	cr_assert_eq(pthread_cond_init(&tm.cond, NULL), 0);
-	tm.pm = e.pm;
-	tm.state = 3; /* disarmed while setting up */
+	ptrap_init(&tm, e.pm); /* idle while setting up */
 	/* a second IOMMU over the trapping provider, programmed by hand */
-	cr_assert_eq(genpt_rviommu_create(NULL, &trap_ops, &tm, &iommu), 0);
+	cr_assert_eq(genpt_rviommu_create(NULL, &ptrap_ops, &tm, &iommu), 0);
 	genpt_rviommu_destroy(e.iommu);
 	e.iommu = iommu;
 	e.caps = rvi_rd(&e, RVI_REG_CAP, 8);
@@ -414,16 +381,10 @@ Test(rviommu_concurrent, no_stale_fill_after_invalidation)
 	cr_assert_eq(rvi_xlate(&e, 1, 0x6000, GENPT_ACCESS_READ, NULL), 0, "caches the DC");
 
 	/* park the writer on its read of the data page's G-stage root entry */
-	pthread_mutex_lock(&tm.lock);
-	tm.trap_pa = gs + ((data_gpa >> 30) & 0x7ff) * 8;
-	tm.state = 0;
-	pthread_mutex_unlock(&tm.lock);
+	ptrap_arm(&tm, gs + ((data_gpa >> 30) & 0x7ff) * 8, false);
 	x = (struct trap_xlate){ .iommu = iommu, .iova = 0x5000 };
 	cr_assert_eq(pthread_create(&th, NULL, trap_writer, &x), 0);
-	pthread_mutex_lock(&tm.lock);
-	while (tm.state != 1)
-		pthread_cond_wait(&tm.cond, &tm.lock);
-	pthread_mutex_unlock(&tm.lock);
+	ptrap_wait_parked(&tm);
 
 	/* the writer has seen D=1 in the first-stage leaf: clean, invalidate
 	 * (the IOFENCE.C that completes the invalidation waits for the walk
@@ -431,10 +392,7 @@ Test(rviommu_concurrent, no_stale_fill_after_invalidation)
 	__atomic_fetch_and(rvi_p(&e, leaf), ~RVI_D, __ATOMIC_ACQ_REL);
 	rvi_cmd(&e, RVI_CMD_VMA(1, 1, 4, 1, 3), RVI_CMD_ADDR(0x5000));
 
-	pthread_mutex_lock(&tm.lock);
-	tm.state = 2;
-	pthread_cond_broadcast(&tm.cond);
-	pthread_mutex_unlock(&tm.lock);
+	ptrap_release(&tm);
 	cr_assert_eq(pthread_join(th, NULL), 0);
 	cr_assert_eq(x.cause, 0, "the parked write completes (it was in flight)");
 	rvi_fence(&e);
@@ -446,6 +404,5 @@ Test(rviommu_concurrent, no_stale_fill_after_invalidation)
 	cr_assert(rvi_get(&e, leaf) & RVI_D);
 
 	rvi_env_fini(&e);
-	pthread_cond_destroy(&tm.cond);
-	pthread_mutex_destroy(&tm.lock);
+	ptrap_fini(&tm);
 }

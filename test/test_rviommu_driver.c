@@ -164,6 +164,28 @@ static void e2e_map(struct drv_env *d, struct genpt *pt, uint64_t ram)
 		     0);
 }
 
+/* The end-to-end tests' guest: a G-stage table over 2 GiB (+ 4 KiB) of
+ * RAM, mapped with every leaf size (e2e_map); *@ram is the RAM. */
+static struct genpt *e2e_init(struct drv_env *d, uint64_t *ram)
+{
+	struct genpt *pt;
+
+	drv_env_init(d, 0, 0, 0);
+	pt = gstage_table(d, 41);
+	cr_assert_eq(genpt_physmem_alloc(d->e.pm, 2 * GiB + 4 * KiB, GiB, ram), 0);
+	e2e_map(d, pt, *ram);
+	return pt;
+}
+
+/* Undo e2e_init() (the devices detached first). */
+static void e2e_fini(struct drv_env *d, struct genpt *pt, uint64_t ram)
+{
+	cr_assert_eq(genpt_rvdrv_unmap(d->drv, pt, 0, GUEST, NULL), 0);
+	genpt_destroy(pt);
+	genpt_physmem_free(d->e.pm, ram, 2 * GiB + 4 * KiB);
+	drv_env_fini(d);
+}
+
 static void harvest(struct drv_env *d, struct genpt *pt, uint64_t *bits)
 {
 	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = 0, .length = GUEST,
@@ -183,10 +205,7 @@ Test(rviommu_driver, dirty_tracking_end_to_end, .timeout = 120)
 	uint64_t ram, seed = 0x5eed, v;
 
 	cr_assert(found && expect);
-	drv_env_init(&d, 0, 0, 0);
-	pt = gstage_table(&d, 41);
-	cr_assert_eq(genpt_physmem_alloc(d.e.pm, 2 * GiB + 4 * KiB, GiB, &ram), 0);
-	e2e_map(&d, pt, ram);
+	pt = e2e_init(&d, &ram);
 	for (unsigned int i = 0; i < 2; i++)
 		cr_assert_eq(genpt_rvdrv_attach(d.drv, devs[i], pt, &dom), 0);
 	cr_assert_eq(dc_tc(&d, devs[0]) & RVI_TC_GADE, 0, "tracking off: no GADE");
@@ -249,10 +268,7 @@ Test(rviommu_driver, dirty_tracking_end_to_end, .timeout = 120)
 
 	for (unsigned int i = 0; i < 2; i++)
 		cr_assert_eq(genpt_rvdrv_detach(d.drv, devs[i]), 0);
-	cr_assert_eq(genpt_rvdrv_unmap(d.drv, pt, 0, GUEST, NULL), 0);
-	genpt_destroy(pt);
-	genpt_physmem_free(d.e.pm, ram, 2 * GiB + 4 * KiB);
-	drv_env_fini(&d);
+	e2e_fini(&d, pt, ram);
 	free(found);
 	free(expect);
 }
@@ -273,10 +289,7 @@ Test(rviommu_driver, split_tracking_end_to_end, .timeout = 120)
 	uint64_t ram, seed = 0x5b11ull, bytes0, bytes;
 
 	cr_assert(found && expect);
-	drv_env_init(&d, 0, 0, 0);
-	pt = gstage_table(&d, 41);
-	cr_assert_eq(genpt_physmem_alloc(d.e.pm, 2 * GiB + 4 * KiB, GiB, &ram), 0);
-	e2e_map(&d, pt, ram);
+	pt = e2e_init(&d, &ram);
 	cr_assert_eq(genpt_rvdrv_attach(d.drv, dev, pt, &dom), 0);
 	cr_assert_eq(genpt_table_bytes(pt, &bytes0), 0);
 
@@ -311,10 +324,7 @@ Test(rviommu_driver, split_tracking_end_to_end, .timeout = 120)
 	cr_assert_eq(dma_write(&d, dev, GiB + 8, 3), 0);
 
 	cr_assert_eq(genpt_rvdrv_detach(d.drv, dev), 0);
-	cr_assert_eq(genpt_rvdrv_unmap(d.drv, pt, 0, GUEST, NULL), 0);
-	genpt_destroy(pt);
-	genpt_physmem_free(d.e.pm, ram, 2 * GiB + 4 * KiB);
-	drv_env_fini(&d);
+	e2e_fini(&d, pt, ram);
 	free(found);
 	free(expect);
 }

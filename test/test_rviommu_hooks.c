@@ -79,6 +79,13 @@ static void inject(struct hook *h, enum genpt_rviommu_mem_what what, unsigned in
 	h->n = 0;
 }
 
+/* The two ways a memory access can fail that each case tries: data
+ * corruption ("poisoned data") or an access fault (PMA / PMP). */
+static enum genpt_rviommu_mem_verdict verdict(int corrupt)
+{
+	return corrupt ? GENPT_RVIOMMU_MEM_CORRUPT : GENPT_RVIOMMU_MEM_ACCESS_FAULT;
+}
+
 static struct genpt_rviommu_rsp xl(struct rvi_env *e, bool pv, uint32_t pid, uint64_t iova,
 				   unsigned int access)
 {
@@ -103,6 +110,22 @@ static void fs_init(struct rvi_env *e, struct hook *h, struct fs *t, uint64_t tc
 	rvi_pt_set(e, t->root, 3, false, IOVA, 0, RVI_LEAF(t->data, RVI_R | RVI_W | RVI_U));
 	rvi_dc_write(e, DID, RVI_TC_V | RVI_TC_SADE | tc, 0, RVI_TA_PSCID(3),
 		     RVI_ATP(8, 0, t->root));
+}
+
+/* A walk of IOVA for @access (a read or a write) by DID whose @nth memory
+ * access of kind @what fails (verdict(@corrupt)): it must end in @want,
+ * recorded with the transaction type of the access (2 read, 3 write). */
+static struct genpt_rviommu_rsp fault_injected(struct rvi_env *e, struct hook *h,
+					       enum genpt_rviommu_mem_what what, unsigned int nth,
+					       int corrupt, unsigned int access, unsigned int want)
+{
+	struct genpt_rviommu_rsp r;
+
+	inject(h, what, nth, verdict(corrupt));
+	r = xl(e, false, 0, IOVA, access);
+	cr_assert_eq(r.cause, want, "access %u, %s", access, corrupt ? "corrupt" : "access fault");
+	rvi_expect_fault(e, want, access == WR ? 3 : 2, DID, IOVA, 0);
+	return r;
 }
 
 static void expect_access(const struct hook *h, unsigned int i,
@@ -211,15 +234,11 @@ Test(rviommu_hooks, ddt_access_fault_and_corruption)
 		struct rvi_env e;
 		struct hook h = { 0 };
 		struct fs t;
+		struct genpt_rviommu_rsp r;
 
 		fs_init(&e, &h, &t, RVI_TC_DTF);
-		inject(&h, GENPT_RVIOMMU_MEM_DDT, 0,
-		       corrupt ? GENPT_RVIOMMU_MEM_CORRUPT : GENPT_RVIOMMU_MEM_ACCESS_FAULT);
-		struct genpt_rviommu_rsp r = xl(&e, false, 0, IOVA, RD);
-
-		cr_assert_eq(r.cause, want);
+		r = fault_injected(&e, &h, GENPT_RVIOMMU_MEM_DDT, 0, corrupt, RD, want);
 		cr_assert(r.reported);
-		rvi_expect_fault(&e, want, 2, DID, IOVA, 0);
 		/* Nothing was cached: the next walk reads the DC again. */
 		inject(&h, 0, 0, GENPT_RVIOMMU_MEM_PROCEED);
 		cr_assert_eq(xl(&e, false, 0, IOVA, RD).cause, 0);
@@ -269,9 +288,7 @@ Test(rviommu_hooks, pdt_access_fault_and_corruption)
 			rvi_set(&e, root + (pid >> 8) * 8, RVI_PTR(leaf));
 			rvi_set(&e, leaf + (pid & 0xff) * 16, RVI_PC_V | RVI_TA_PSCID(5));
 			rvi_dc_write(&e, DID, RVI_TC_V | RVI_TC_PDTV, 0, 0, RVI_ATP(2, 0, root));
-			inject(&h, GENPT_RVIOMMU_MEM_PDT, nth,
-			       corrupt ? GENPT_RVIOMMU_MEM_CORRUPT :
-					 GENPT_RVIOMMU_MEM_ACCESS_FAULT);
+			inject(&h, GENPT_RVIOMMU_MEM_PDT, nth, verdict(corrupt));
 			cr_assert_eq(xl(&e, true, pid, IOVA, WR).cause, want);
 			rvi_expect_fault_pid(&e, want, 3, DID, true, pid, false, IOVA, 0);
 			cr_assert_eq(last_of(&h, GENPT_RVIOMMU_MEM_PDT)->pa,
@@ -304,11 +321,8 @@ Test(rviommu_hooks, first_stage_pte_access_fault_and_corruption)
 				struct fs t;
 
 				fs_init(&e, &h, &t, 0);
-				inject(&h, GENPT_RVIOMMU_MEM_FS_PTE, l,
-				       corrupt ? GENPT_RVIOMMU_MEM_CORRUPT :
-						 GENPT_RVIOMMU_MEM_ACCESS_FAULT);
-				cr_assert_eq(xl(&e, false, 0, IOVA, acc[i]).cause, want);
-				rvi_expect_fault(&e, want, i ? 3 : 2, DID, IOVA, 0);
+				fault_injected(&e, &h, GENPT_RVIOMMU_MEM_FS_PTE, l, corrupt, acc[i],
+					       want);
 				cr_assert_eq(rvi_get(&e, rvi_pt_slot(&e, t.root, 3, false, IOVA, 0)) &
 						     (RVI_A | RVI_D),
 					     0, "no A/D after a fault");
@@ -347,10 +361,8 @@ Test(rviommu_hooks, gstage_pte_corruption)
 		rvi_pt_set(&e, groot, 3, true, IOVA, 0,
 			   RVI_LEAF(rvi_alloc(&e, 4096, 4096), RVI_R | RVI_W | RVI_U | RVI_A));
 		rvi_dc_write(&e, DID, RVI_TC_V, RVI_ATP(8, GSCID, groot), 0, 0);
-		inject(&h, GENPT_RVIOMMU_MEM_GS_PTE, 1,
-		       corrupt ? GENPT_RVIOMMU_MEM_CORRUPT : GENPT_RVIOMMU_MEM_ACCESS_FAULT);
-		cr_assert_eq(xl(&e, false, 0, IOVA, RD).cause, corrupt ? 274 : RVI_C_READ_ACCESS);
-		rvi_expect_fault(&e, corrupt ? 274 : RVI_C_READ_ACCESS, 2, DID, IOVA, 0);
+		fault_injected(&e, &h, GENPT_RVIOMMU_MEM_GS_PTE, 1, corrupt, RD,
+			       corrupt ? 274 : RVI_C_READ_ACCESS);
 		rvi_env_fini(&e);
 	}
 }
@@ -369,10 +381,7 @@ Test(rviommu_hooks, ad_update_fault_and_corruption)
 		struct fs t;
 
 		fs_init(&e, &h, &t, 0);
-		inject(&h, GENPT_RVIOMMU_MEM_AD, 0,
-		       corrupt ? GENPT_RVIOMMU_MEM_CORRUPT : GENPT_RVIOMMU_MEM_ACCESS_FAULT);
-		cr_assert_eq(xl(&e, false, 0, IOVA, WR).cause, want);
-		rvi_expect_fault(&e, want, 3, DID, IOVA, 0);
+		fault_injected(&e, &h, GENPT_RVIOMMU_MEM_AD, 0, corrupt, WR, want);
 		cr_assert_eq(rvi_get(&e, rvi_pt_slot(&e, t.root, 3, false, IOVA, 0)) & RVI_D, 0);
 		cr_assert_eq(xl(&e, false, 0, IOVA, WR).cause, 0, "walks again, sets D");
 		cr_assert(rvi_get(&e, rvi_pt_slot(&e, t.root, 3, false, IOVA, 0)) & RVI_D);
@@ -404,8 +413,7 @@ Test(rviommu_hooks, msi_pte_access_fault_and_corruption)
 		w[4] = RVI_ATP(1, 0, msipt);
 		w[6] = pattern;
 		rvi_dc_write_ext(&e, DID, w);
-		inject(&h, GENPT_RVIOMMU_MEM_MSI_PTE, 0,
-		       corrupt ? GENPT_RVIOMMU_MEM_CORRUPT : GENPT_RVIOMMU_MEM_ACCESS_FAULT);
+		inject(&h, GENPT_RVIOMMU_MEM_MSI_PTE, 0, verdict(corrupt));
 		cr_assert_eq(xl(&e, false, 0, pattern << 12, WR).cause, want);
 		rvi_expect_fault(&e, want, 3, DID, pattern << 12, 0);
 		cr_assert_eq(last_of(&h, GENPT_RVIOMMU_MEM_MSI_PTE)->pa, msipt);
@@ -433,8 +441,7 @@ Test(rviommu_hooks, data_access_fault_and_corruption)
 		rvi_pt_set(&e, t.root, 3, false, IOVA + 4096, 0,
 			   RVI_LEAF(data2, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
 		rvi_set(&e, t.data, 0x55);
-		inject(&h, GENPT_RVIOMMU_MEM_DATA, 1,
-		       corrupt ? GENPT_RVIOMMU_MEM_CORRUPT : GENPT_RVIOMMU_MEM_ACCESS_FAULT);
+		inject(&h, GENPT_RVIOMMU_MEM_DATA, 1, verdict(corrupt));
 		cr_assert_eq(genpt_rviommu_dma(e.iommu, DID, IOVA, buf, sizeof(buf), RD),
 			     corrupt ? -EIO : -EFAULT);
 		cr_assert_eq(buf[0], 0x55, "the first page moved");
@@ -452,8 +459,7 @@ Test(rviommu_hooks, data_access_fault_and_corruption)
 Test(rviommu_hooks, queue_memory_faults)
 {
 	for (int corrupt = 0; corrupt < 2; corrupt++) {
-		enum genpt_rviommu_mem_verdict v =
-			corrupt ? GENPT_RVIOMMU_MEM_CORRUPT : GENPT_RVIOMMU_MEM_ACCESS_FAULT;
+		enum genpt_rviommu_mem_verdict v = verdict(corrupt);
 		struct rvi_env e;
 		struct hook h = { 0 };
 		struct fs t;

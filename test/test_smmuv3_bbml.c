@@ -202,6 +202,26 @@ static void probe_writes(struct probe *p)
 		probe_one(p, IOVA + (b << 21), GENPT_ACCESS_WRITE);
 }
 
+/* The engine's direct split (or @merge) of [IOVA, IOVA + LEN), writes
+ * between its store and the invalidation: a conflict below BBML 2, none at
+ * BBML 2; then the invalidation. */
+static void direct_change(struct probe *p, struct genpt *pt, unsigned int bbml, bool merge)
+{
+	const char *what = merge ? "merge" : "split";
+	struct genpt_gather g;
+
+	genpt_gather_init(&g);
+	cr_assert_eq(merge ? genpt_merge(pt, IOVA, LEN, &g) : genpt_split(pt, IOVA, LEN, 12, &g),
+		     0, "direct %s", what);
+	probe_writes(p);
+	if (bbml < 2)
+		cr_expect_gt(p->conflicts, 0, "BBML %u: direct %s not caught", bbml, what);
+	else
+		cr_expect_eq(p->conflicts, 0, "BBML 2 allows the direct %s", what);
+	cr_assert_eq(genpt_smmudrv_invalidate(p->e.drv, pt, g.start, g.last), 0);
+	genpt_gather_release(pt, &g);
+}
+
 /*
  * The wrong policy: direct replacement (the engine's one-store split, what
  * BBML 2 allows) under BBML 0 and 1, with a write between the store and
@@ -211,34 +231,17 @@ static void probe_writes(struct probe *p)
 Test(smmuv3_bbml, direct_replacement_conflicts, .timeout = 60)
 {
 	for (unsigned int bbml = 0; bbml <= 2; bbml++) {
-		struct genpt_gather g;
 		struct probe p;
 		struct genpt *pt = probe_init(&p, bbml, true);
 
 		cr_assert_eq(genpt_smmudrv_set_dirty_tracking(p.e.drv, pt, true), 0);
 		probe_all(&p);
-		genpt_gather_init(&g);
-		cr_assert_eq(genpt_split(pt, IOVA, LEN, 12, &g), 0);
-		probe_writes(&p);
-		if (bbml < 2)
-			cr_expect_gt(p.conflicts, 0, "BBML %u: direct split not caught", bbml);
-		else
-			cr_expect_eq(p.conflicts, 0, "BBML 2 allows the direct split");
-		cr_assert_eq(genpt_smmudrv_invalidate(p.e.drv, pt, g.start, g.last), 0);
-		genpt_gather_release(pt, &g);
+		direct_change(&p, pt, bbml, false);
 		p.conflicts = 0;
 		cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(p.e.drv, pt, IOVA, LEN, 0, NULL),
 			     0);
 		probe_all(&p); /* pages cached clean */
-		genpt_gather_init(&g);
-		cr_assert_eq(genpt_merge(pt, IOVA, LEN, &g), 0);
-		probe_writes(&p);
-		if (bbml < 2)
-			cr_expect_gt(p.conflicts, 0, "BBML %u: direct merge not caught", bbml);
-		else
-			cr_expect_eq(p.conflicts, 0, "BBML 2 allows the direct merge");
-		cr_assert_eq(genpt_smmudrv_invalidate(p.e.drv, pt, g.start, g.last), 0);
-		genpt_gather_release(pt, &g);
+		direct_change(&p, pt, bbml, true);
 		cr_assert_eq(genpt_smmudrv_detach(p.e.drv, SID), 0);
 		genpt_destroy(pt);
 		smmu_env_fini(&p.e);

@@ -118,31 +118,11 @@ static void ssw_reset(struct genpt_vtdss_walk *w)
 	w->snoop = false;
 }
 
-/* A in a table pointer the walk read from memory with A clear, unless it
- * points elsewhere since (see the x86-64 walk: a set A is not written). */
-static bool ssw_set_table_a(const struct genpt_vtdss_walk *w, uint64_t *slot,
-			    uint64_t seen)
+/* A in a table pointer is set only while it still holds R, W and the
+ * frame the walk read (see the x86-64 walk: a set A is not written). */
+static uint64_t ssw_table_keep(const struct genpt_vtdss_walk *w)
 {
-	return genpt_walk_set_table_a(slot, seen, SSW_A, SSW_R | SSW_W | ssw_frame(w, ~0ull));
-}
-
-/* The leaf passed the checks: A in the table entries read (top down),
- * then A/D in the leaf.  False: the leaf changed. */
-static bool ssw_commit(struct genpt_vtdss_walk *w, unsigned int top,
-		       unsigned int level, uint64_t **slots, const uint64_t *seen,
-		       uint64_t e, uint64_t want)
-{
-	if (w->ssade)
-		for (unsigned int l = top; l > level; l--)
-			if (ssw_set_table_a(w, slots[l], seen[l]))
-				w->ad_written = true;
-	if (want == e)
-		return true;
-	if (!__atomic_compare_exchange_n(slots[level], &e, want, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return false;
-	w->ad_written = true;
-	return true;
+	return SSW_R | SSW_W | ssw_frame(w, ~0ull);
 }
 
 static unsigned int ssw_rights(uint64_t e)
@@ -200,7 +180,9 @@ restart:;
 			want |= SSW_D;
 		if (want != e && !w->ssade)
 			return GENPT_VTDSS_FAULT_PAGE;
-		if (!ssw_commit(w, top, level, slots, seen, e, want))
+		/* the leaf passed the checks: A/D, unless it changed */
+		if (!genpt_walk_commit(slots, seen, top, level, want, w->ssade, SSW_A,
+				       ssw_table_keep(w), &w->ad_written))
 			goto restart;
 		size_m1 = (1ull << ssw_shift(level)) - 1;
 		w->pte = want;

@@ -118,6 +118,34 @@ static inline bool genpt_walk_set_table_a(uint64_t *slot, uint64_t seen, uint64_
 }
 
 /*
+ * The commit step of a walk that found a leaf it may use (x86-64 and VT-d
+ * second stage): when @ad_update, the accessed flag @a_bit in the table
+ * entries it read, @slots[@top] down to @slots[@level + 1] as @seen[] (top
+ * down, each by genpt_walk_set_table_a() with @keep), then the leaf
+ * @slots[@level] from @seen[@level] to @want in one compare-and-swap.  Sets
+ * *@ad_written when it wrote an entry.  False: the leaf changed since the
+ * walk read it, and the walk must start again.
+ */
+static inline bool genpt_walk_commit(uint64_t **slots, const uint64_t *seen, unsigned int top,
+				     unsigned int level, uint64_t want, bool ad_update,
+				     uint64_t a_bit, uint64_t keep, bool *ad_written)
+{
+	uint64_t e = seen[level];
+
+	if (ad_update)
+		for (unsigned int l = top; l > level; l--)
+			if (genpt_walk_set_table_a(slots[l], seen[l], a_bit, keep))
+				*ad_written = true;
+	if (want == e)
+		return true;
+	if (!__atomic_compare_exchange_n(slots[level], &e, want, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	*ad_written = true;
+	return true;
+}
+
+/*
  * genpt_hw_access() through a paging-structure cache: @psc (may be NULL)
  * as above.  Formats without a modelled cache ignore @start and report no
  * step.  Same returns as genpt_hw_access().

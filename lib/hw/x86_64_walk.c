@@ -146,15 +146,15 @@ static void x86w_reset(struct genpt_x86_walk *w)
 }
 
 /*
- * Set A in a table pointer the walk read from memory with A clear, unless
- * software pointed it elsewhere since.  Where the read found A set,
- * hardware does not write the entry again, even if software cleared A in
- * the meantime: the window a table-accessed harvest must allow for.
+ * A in a table pointer is set only while it still holds P and the frame
+ * the walk read (software did not point it elsewhere).  Where the read
+ * found A set, hardware does not write the entry again, even if software
+ * cleared A in the meantime: the window a table-accessed harvest must
+ * allow for (genpt_walk_set_table_a()).
  */
-static bool x86w_set_table_a(const struct genpt_x86_walk *w, uint64_t *slot,
-			     uint64_t seen)
+static uint64_t x86w_table_keep(const struct genpt_x86_walk *w)
 {
-	return genpt_walk_set_table_a(slot, seen, X86W_A, X86W_P | x86w_frame(w, ~0ull));
+	return X86W_P | x86w_frame(w, ~0ull);
 }
 
 /* The access rights a table pointer grants (GENPT_PSC_*). */
@@ -162,25 +162,6 @@ static unsigned int x86w_rights(uint64_t e)
 {
 	return GENPT_PSC_R | ((e & X86W_RW) ? GENPT_PSC_W : 0u) |
 	       ((e & X86W_US) ? GENPT_PSC_U : 0u) | ((e & X86W_XD) ? 0u : GENPT_PSC_X);
-}
-
-/* The page entry @e at @level passed the checks: A in the table pointers
- * read (top down), then A/D in the leaf.  False: the leaf changed. */
-static bool x86w_commit(struct genpt_x86_walk *w, unsigned int top,
-			unsigned int level, uint64_t **slots, const uint64_t *seen,
-			uint64_t e, uint64_t want)
-{
-	if (w->ad_update)
-		for (unsigned int l = top; l > level; l--)
-			if (x86w_set_table_a(w, slots[l], seen[l]))
-				w->ad_written = true;
-	if (want == e)
-		return true;
-	if (!__atomic_compare_exchange_n(slots[level], &e, want, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return false;
-	w->ad_written = true;
-	return true;
 }
 
 enum genpt_x86_fault genpt_x86_walk(struct genpt_x86_walk *w)
@@ -233,7 +214,9 @@ restart:;
 			want |= X86W_D;
 		if (want != e && !w->ad_update)
 			return GENPT_X86_FAULT_PAGE;
-		if (!x86w_commit(w, top, level, slots, seen, e, want))
+		/* the page entry passed the checks: A/D, unless it changed */
+		if (!genpt_walk_commit(slots, seen, top, level, want, w->ad_update, X86W_A,
+				       x86w_table_keep(w), &w->ad_written))
 			goto restart; /* changed under us: walk again */
 		size_m1 = (1ull << x86w_shift(level)) - 1;
 		w->pte = want;

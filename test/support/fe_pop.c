@@ -103,3 +103,14 @@ void fe_expect_unmapped(const struct fe_pop *p, uint64_t iova, uint64_t len,
 			     (unsigned long long)at[i], err);
 	}
 }
+
+void fe_each(void (*check)(struct fe_pop *p))
+{
+	for (AF_EACH(c)) {
+		struct fe_pop p;
+
+		fe_pop_init(&p, c);
+		check(&p);
+		fe_pop_fini(&p);
+	}
+}

@@ -47,6 +47,9 @@ struct fe_pop {
 
 void fe_pop_init(struct fe_pop *p, const struct af_cfg *c);
 void fe_pop_fini(struct fe_pop *p);
+/* Run @check on a freshly populated table of every af_all[] configuration,
+ * so each error test states only its calls. */
+void fe_each(void (*check)(struct fe_pop *p));
 /* The input address of the free area at 3R. */
 static inline uint64_t fe_free_va(const struct fe_pop *p)
 {

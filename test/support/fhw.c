@@ -95,6 +95,21 @@ void fh_map(const struct af_table *t, uint64_t iova, uint64_t oa, unsigned int s
 		     shift, ULL(iova), lf.shift);
 }
 
+unsigned int fh_map_path(const struct af_table *t, const struct rawfmt *rf, uint64_t iova,
+			 uint64_t oa, uint64_t pa[RAWFMT_MAX_LEVELS])
+{
+	fh_map(t, iova, oa, af_gshift(t->c), FH_RW);
+	return fh_path(t, rf, iova, pa);
+}
+
+unsigned int fh_granule_table(struct af_table *t, const struct af_cfg *c, struct rawfmt *rf,
+			      uint64_t iova, uint64_t oa, uint64_t pa[RAWFMT_MAX_LEVELS])
+{
+	af_table_init(t, c, 0, 0);
+	fh_rawfmt(t, rf);
+	return fh_map_path(t, rf, iova, oa, pa);
+}
+
 struct af_leaf fh_leaf(const struct af_table *t, uint64_t va, const char *what)
 {
 	struct af_leaf lf;

@@ -41,6 +41,14 @@ void fh_expect_access(const struct af_table *t, uint64_t va, unsigned int access
 /* genpt_map() must succeed, and the leaf at @iova be 2^@shift bytes. */
 void fh_map(const struct af_table *t, uint64_t iova, uint64_t oa, unsigned int shift,
 	    unsigned int prot);
+/* fh_map() of one read/write granule at @iova -> @oa, then fh_path() of
+ * @iova: returns the leaf's level. */
+unsigned int fh_map_path(const struct af_table *t, const struct rawfmt *rf, uint64_t iova,
+			 uint64_t oa, uint64_t pa[RAWFMT_MAX_LEVELS]);
+/* The start of the tests that edit a walk's entries: a fresh table of @c
+ * (af_table_init, no extra features), its rawfmt, and fh_map_path(). */
+unsigned int fh_granule_table(struct af_table *t, const struct af_cfg *c, struct rawfmt *rf,
+			      uint64_t iova, uint64_t oa, uint64_t pa[RAWFMT_MAX_LEVELS]);
 /* The leaf at @va (asserts there is one). */
 struct af_leaf fh_leaf(const struct af_table *t, uint64_t va, const char *what);
 

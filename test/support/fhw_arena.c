@@ -49,3 +49,21 @@ uint64_t hwa_table(uint64_t bytes)
 	arena_next += bytes;
 	return pa;
 }
+
+static uint64_t *hwa_slot(uint64_t pa)
+{
+	uint64_t *p = hwa_p2v(NULL, pa);
+
+	cr_assert_not_null(p, "pa %#llx outside the test arena", (unsigned long long)pa);
+	return p;
+}
+
+uint64_t hwa_get(uint64_t pa)
+{
+	return __atomic_load_n(hwa_slot(pa), __ATOMIC_ACQUIRE);
+}
+
+void hwa_set(uint64_t pa, uint64_t v)
+{
+	__atomic_store_n(hwa_slot(pa), v, __ATOMIC_RELEASE);
+}

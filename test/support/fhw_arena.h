@@ -24,6 +24,10 @@ void hwa_teardown(void);
 void hwa_reset(void);
 /* Physical address -> host pointer; NULL outside the arena. */
 void *hwa_p2v(void *ctx, uint64_t pa);
+/* Atomic access to the entry at @pa (asserts it is in the arena): the
+ * walk under test may run on another thread and update it. */
+uint64_t hwa_get(uint64_t pa);
+void hwa_set(uint64_t pa, uint64_t v);
 /* A zeroed table of @bytes, aligned to its size (asserts room). */
 uint64_t hwa_table(uint64_t bytes);
 

@@ -368,6 +368,24 @@ static struct rawfmt_ent rf_dec_arm(const struct rawfmt *rf, unsigned int lvl, u
 
 /* ------------------------------------------------------------- x86-64 -- */
 
+/* The frame x86-64 and VT-d second-stage entries share: address 51:12, PS
+ * (bit 7) makes a leaf above level 0, and leaves stop at level 2 (1 GiB;
+ * PS higher up is @ps_high, a fault).  Returns a TABLE or a LEAF of the
+ * level's size (or that fault); each format then checks its own bits. */
+static struct rawfmt_ent rf_x86_frame(const struct rawfmt *rf, unsigned int lvl, uint64_t e,
+				      const char *ps_high)
+{
+	struct rawfmt_ent d = { .kind = RAWFMT_TABLE, .oa = e & rf_bits(51, 12) };
+
+	if (lvl && !(e & BIT(7)))
+		return d;
+	if (lvl > 2)
+		return rf_fault(d, ps_high);
+	d.kind = RAWFMT_LEAF;
+	d.page_shift = rf->shift[lvl];
+	return d;
+}
+
 /* P 0, R/W 1, U/S 2, PWT 3, PCD 4, A 5, D 6, PS 7 (PAT at level 0), G 8,
  * address 51:12 (PAT at bit 12 of a large page), XD 63. */
 static struct rawfmt_ent rf_dec_x86(const struct rawfmt *rf, unsigned int lvl, uint64_t e)
@@ -376,17 +394,11 @@ static struct rawfmt_ent rf_dec_x86(const struct rawfmt *rf, unsigned int lvl, u
 
 	if (!(e & BIT(0)))
 		return d;
-	d.oa = e & rf_bits(51, 12);
-	if (lvl && !(e & BIT(7))) {
-		d.kind = RAWFMT_TABLE;
-		if ((e & 7) != 7 || (e & BIT(63)) || (e & 0x58))
-			return rf_bad(d, "table pointer is not P|RW|U/S");
+	d = rf_x86_frame(rf, lvl, e, "PS above the PDPTE");
+	if (d.kind == RAWFMT_TABLE && ((e & 7) != 7 || (e & BIT(63)) || (e & 0x58)))
+		return rf_bad(d, "table pointer is not P|RW|U/S");
+	if (d.kind != RAWFMT_LEAF)
 		return d;
-	}
-	if (lvl > 2)
-		return rf_fault(d, "PS above the PDPTE");
-	d.kind = RAWFMT_LEAF;
-	d.page_shift = rf->shift[lvl];
 	d.r = true;
 	d.w = e & BIT(1);
 	d.user = e & BIT(2);
@@ -413,18 +425,12 @@ static struct rawfmt_ent rf_dec_vtd(const struct rawfmt *rf, unsigned int lvl, u
 
 	if (!(e & 3))
 		return e ? rf_bad(d, "non-zero entry without R and W") : d;
-	d.oa = e & rf_bits(51, 12);
-	if (lvl && !(e & BIT(7))) {
-		d.kind = RAWFMT_TABLE;
-		/* the hardware walk sets A (bit 8) in the pointers it used */
-		if ((e & ~d.oa & ~BIT(8)) != 3)
-			return rf_bad(d, "table pointer is not R|W (A allowed)");
+	d = rf_x86_frame(rf, lvl, e, "PS in an SS-PML4E/PML5E");
+	/* the hardware walk sets A (bit 8) in the pointers it used */
+	if (d.kind == RAWFMT_TABLE && (e & ~d.oa & ~BIT(8)) != 3)
+		return rf_bad(d, "table pointer is not R|W (A allowed)");
+	if (d.kind != RAWFMT_LEAF)
 		return d;
-	}
-	if (lvl > 2)
-		return rf_fault(d, "PS in an SS-PML4E/PML5E");
-	d.kind = RAWFMT_LEAF;
-	d.page_shift = rf->shift[lvl];
 	d.r = e & BIT(0);
 	d.w = e & BIT(1);
 	d.x = d.r;

@@ -149,6 +149,21 @@ uint64_t rvi_pt_root(struct rvi_env *e, bool gstage)
 	return gstage ? rvi_alloc(e, 16384, 16384) : rvi_alloc(e, 4096, 4096);
 }
 
+uint64_t rvi_gstage_pages(struct rvi_env *e, uint32_t ndev, unsigned int gscid,
+			  uint64_t npages, uint64_t align, uint64_t *root)
+{
+	uint64_t data;
+
+	*root = rvi_pt_root(e, true);
+	data = rvi_alloc(e, npages << 12, align);
+	for (uint32_t did = 0; did < ndev; did++)
+		rvi_dc_write(e, did, RVI_TC_V | RVI_TC_GADE, RVI_ATP(8, gscid, *root), 0, 0);
+	for (uint64_t p = 0; p < npages; p++)
+		rvi_pt_set(e, *root, 3, true, p << 12, 0,
+			   RVI_LEAF(data + (p << 12), RVI_R | RVI_W | RVI_U));
+	return data;
+}
+
 static uint64_t pt_index(unsigned int levels, bool gstage, uint64_t va,
 			 unsigned int level)
 {

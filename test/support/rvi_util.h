@@ -214,6 +214,12 @@ uint64_t rvi_pt_slot(struct rvi_env *e, uint64_t root, unsigned int levels,
 		     bool gstage, uint64_t va, unsigned int level);
 /* A new zeroed root: 16 KiB aligned for the G-stage. */
 uint64_t rvi_pt_root(struct rvi_env *e, bool gstage);
+/* A G-stage-only (Sv39x4) domain of devices 0 to @ndev - 1, GSCID @gscid,
+ * with hardware A/D (GADE): @npages read/write 4 KiB pages at GPA 0 up,
+ * backed by one allocation aligned to @align.  Returns the backing's
+ * address (GPA 0), and the root in *@root. */
+uint64_t rvi_gstage_pages(struct rvi_env *e, uint32_t ndev, unsigned int gscid,
+			  uint64_t npages, uint64_t align, uint64_t *root);
 
 /* Queue a command and ring cqt (the model runs it at once). */
 void rvi_cmd(struct rvi_env *e, uint64_t d0, uint64_t d1);
