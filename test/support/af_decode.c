@@ -154,8 +154,44 @@ int af_arm_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out)
 	return raw_lookup(t, va, out);
 }
 
+/*
+ * The whole descriptor genpt writes for member @i of @lf with @prot, from
+ * the Arm ARM: page (0b11) or block (0b01), AF, inner shareable; stage 1
+ * AP[1] (EL0) and nG, AttrIndx 2 MMIO / 1 cache / 0, AP[2] read-only,
+ * UXN and PXN; stage 2 MemAttr 0b0001 MMIO / 0b1111 cache / 0b0101,
+ * S2AP[0] read, S2AP[1] write, XN 0b10; DBM on writable leaves with
+ * DBM; the contiguous bit on runs.  *@aside: the bit that is the dirty
+ * state under DBM (AP[2] / S2AP[1]), which dirty tracking changes.
+ */
+static uint64_t arm_literal(const struct af_table *t, const struct af_leaf *lf,
+			    unsigned int i, unsigned int prot, uint64_t *aside)
+{
+	bool s2 = t->features & GENPT_FEAT_ARMV8_S2, dbm = t->features & GENPT_FEAT_ARMV8_DBM;
+	bool w = prot & GENPT_WRITE;
+	uint64_t e = lf->page_oa + ((uint64_t)i << af_lvl_shift(t->c, lf->level));
+
+	e |= (lf->level ? 1ull : 3ull) | ARM_D_AF | 3ull << 8;
+	if (!s2) {
+		e |= ARM_D_AP1 | ARM_D_NG;
+		e |= ((prot & GENPT_MMIO) ? 2ull : (prot & GENPT_CACHE) ? 1ull : 0ull) << 2;
+		e |= w ? 0 : ARM_D_AP2;
+		e |= (prot & GENPT_NOEXEC) ? ARM_D_UXN | ARM_D_PXN : 0;
+		*aside = w && dbm ? ARM_D_AP2 : 0;
+	} else {
+		e |= ((prot & GENPT_MMIO) ? 1ull : (prot & GENPT_CACHE) ? 0xfull : 5ull) << 2;
+		e |= (prot & GENPT_READ) ? ARM_D_S2AP_R : 0;
+		e |= w ? ARM_D_S2AP_W : 0;
+		e |= (prot & GENPT_NOEXEC) ? 2ull << 53 : 0;
+		*aside = w && dbm ? ARM_D_S2AP_W : 0;
+	}
+	e |= w && dbm ? ARM_D_DBM : 0;
+	e |= lf->run > 1 ? ARM_D_CONT : 0;
+	return e & ~*aside;
+}
+
 /* Every member of a contiguous run: the attributes arm_expect_prot()
- * checks, the contiguous bit as the run says, its own output address. */
+ * checks, the contiguous bit as the run says, its own output address,
+ * and then the whole descriptor (arm_literal()). */
 void af_arm_bits(const struct af_table *t, const struct af_leaf *lf,
 		 unsigned int prot, const char *what)
 {
@@ -163,6 +199,7 @@ void af_arm_bits(const struct af_table *t, const struct af_leaf *lf,
 	const uint64_t *p = af_ptr(t, lf->first_pte_pa);
 	struct arm_mode m;
 	struct arm_table at;
+	uint64_t want, aside;
 
 	af_arm_view(t, &m, &at);
 	for (unsigned int i = 0; i < lf->run; i++) {
@@ -177,6 +214,10 @@ void af_arm_bits(const struct af_table *t, const struct af_leaf *lf,
 			     "%s: %s: member %u of a run of %u maps 0x%llx, want 0x%llx",
 			     t->c->name, what, i, lf->run, ULL(ARM_D_ADDR(e, lsh)),
 			     ULL(want_oa));
+		want = arm_literal(t, lf, i, prot, &aside);
+		cr_assert_eq(e & ~aside, want,
+			     "%s: %s: member %u of a run of %u: 0x%016llx, want 0x%016llx (dirty aside)",
+			     t->c->name, what, i, lf->run, ULL(e), ULL(want));
 	}
 }
 

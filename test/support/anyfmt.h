@@ -133,6 +133,11 @@ static inline uint64_t af_oa_end(const struct af_cfg *c)
 unsigned int af_expect_prot(const struct af_cfg *c, unsigned int prot);
 /* The configuration named @name (asserts it exists). */
 const struct af_cfg *af_cfg_named(const char *name);
+/* The optional features of @c's format that change only the bits of a
+ * leaf, never its sizes (RISC-V Svpbmt, VT-d snoop control): the map
+ * suites run each configuration with them too (af_table_init's
+ * @extra_features).  0 when the format has none. */
+uint64_t af_bit_features(const struct af_cfg *c);
 
 /* ---- the short list ---------------------------------------------------- */
 

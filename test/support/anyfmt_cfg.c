@@ -265,3 +265,15 @@ const struct af_cfg *af_cfg_named(const char *name)
 	cr_assert_fail("no configuration %s", name);
 	return NULL;
 }
+
+uint64_t af_bit_features(const struct af_cfg *c)
+{
+	switch (c->fmt->fam) {
+	case AF_RISCV:
+		return GENPT_FEAT_RISCV_SVPBMT;
+	case AF_VTDSS:
+		return GENPT_FEAT_VTDSS_SNP;
+	default:
+		return 0;
+	}
+}
