@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_amdv1.c - map / unmap / translate / gather and every error path on
- * AMD IOMMU v1 tables in every DTE Mode, entries checked bit for bit
- * (shared bodies in test/support/x86_suite.h), plus what is particular to
- * AMD v1: every power-of-two page size (NextLevel 7 with the size coded in
- * the address field, replicated identically), mixed with table pointers
- * in the same table, never a 512G page, and the issue's regression case.
+ * test_amdv1.c - what is particular to AMD IOMMU v1 tables: every
+ * power-of-two page size (NextLevel 7 with the size coded in the address
+ * field, replicated identically), mixed with table pointers in the same
+ * table, never a 512G page, the issue's regression case, the small modes.
+ * Map, unmap, the gather and the entry bits of every format:
+ * test_fmt_map*.c.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -15,24 +15,6 @@
 #include "x86_suite.h"
 
 #define ULL(x) ((unsigned long long)(x))
-
-/* The modes with at least 39 input bits run the shared suites whole. */
-static const int big[] = { XU_AMD_3, XU_AMD_4, XU_AMD_5, XU_AMD_6 };
-#define FOR_BIG for (unsigned int mi_ = 0; mi_ < 4; mi_++)
-#define M big[mi_]
-#define FOR_ALL for (int m_ = XU_AMD_1; m_ <= XU_AMD_6; m_++)
-
-Test(amdv1_map, every_page_size_every_mode) { FOR_ALL xs_leaf_sizes(m_, 0); }
-Test(amdv1_map, mixed_leaves) { FOR_ALL xs_mixed_leaves(m_); }
-Test(amdv1_map, oa_alignment_limits_page_size) { FOR_BIG xs_oa_alignment(M); }
-Test(amdv1_map, whole_space_and_top_of_space) { FOR_ALL xs_whole_space(m_); }
-Test(amdv1_map, unmap_with_holes) { FOR_BIG xs_unmap_holes(M); }
-Test(amdv1_map, unmap_leaf_by_leaf) { FOR_BIG xs_unmap_leaf_by_leaf(M); }
-Test(amdv1_map, prot_bits) { FOR_BIG xs_prot_bits(M, 0); }
-Test(amdv1_map, gather) { FOR_BIG xs_gather(M); }
-Test(amdv1_map, destroy_frees_everything) { FOR_BIG xs_destroy_frees(M); }
-Test(amdv1_map, hw_sets_accessed_on_the_page) { FOR_ALL xs_hw_accessed(m_); }
-
 
 /* Modes 1 and 2: the whole space is one table, or a table of tables. */
 Test(amdv1_errors, small_modes)

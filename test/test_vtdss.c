@@ -1,40 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_vtdss.c - map / unmap / translate / gather and every error path on
- * Intel VT-d second-stage tables of 3, 4 and 5 levels (39/48/57-bit AGAW),
- * entries checked bit for bit (shared bodies in test/support/x86_suite.h),
- * plus what is particular to VT-d: no present bit, write-only, SNP, AW.
+ * test_vtdss.c - what is particular to Intel VT-d second-stage tables,
+ * literally: SNP, a write-only 1G page, the table pointers, the root of a
+ * 3-level table.  Map, unmap, the gather and the entry bits of every
+ * format: test_fmt_map*.c.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 
 #include "x86_suite.h"
-
-static const int modes[] = { XU_VTD_39, XU_VTD_48, XU_VTD_57 };
-#define FOR_MODES for (unsigned int mi_ = 0; mi_ < 3; mi_++)
-#define M modes[mi_]
-
-Test(vtdss_map, every_leaf_size_every_mode) { FOR_MODES xs_leaf_sizes(M, 0); }
-Test(vtdss_map, every_leaf_size_with_snoop_control)
-{
-	FOR_MODES xs_leaf_sizes(M, GENPT_FEAT_VTDSS_SNP);
-}
-Test(vtdss_map, mixed_leaves) { FOR_MODES xs_mixed_leaves(M); }
-Test(vtdss_map, oa_alignment_limits_leaf_size) { FOR_MODES xs_oa_alignment(M); }
-Test(vtdss_map, whole_space_and_top_of_space) { FOR_MODES xs_whole_space(M); }
-Test(vtdss_map, unmap_with_holes) { FOR_MODES xs_unmap_holes(M); }
-Test(vtdss_map, unmap_leaf_by_leaf) { FOR_MODES xs_unmap_leaf_by_leaf(M); }
-Test(vtdss_map, prot_bits)
-{
-	FOR_MODES {
-		xs_prot_bits(M, 0);
-		xs_prot_bits(M, GENPT_FEAT_VTDSS_SNP);
-	}
-}
-Test(vtdss_map, gather) { FOR_MODES xs_gather(M); }
-Test(vtdss_map, destroy_frees_everything) { FOR_MODES xs_destroy_frees(M); }
-Test(vtdss_map, hw_sets_accessed_on_every_entry) { FOR_MODES xs_hw_accessed(M); }
-
 
 /* SNP: only with snoop control, only on GENPT_CACHE, never with MMIO; and
  * the exact bits of a write-only 1G page and of a table pointer. */

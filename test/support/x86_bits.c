@@ -62,19 +62,6 @@ uint64_t xs_leaf_bits(const struct xu_table *t, unsigned int shift,
 	return e;
 }
 
-uint64_t xs_table_bits(const struct xu_table *t, unsigned int lvl, uint64_t pa)
-{
-	switch (t->mode->fam) {
-	case XU_FAM_X86_64:
-		return pa | 1ull << 0 | 1ull << 1 | 1ull << 2;
-	case XU_FAM_VTDSS:
-		return pa | 1ull << 0 | 1ull << 1;
-	case XU_FAM_AMDV1:
-		return pa | 1ull << 0 | (uint64_t)lvl << 9 | 1ull << 61 | 1ull << 62;
-	}
-	return 0;
-}
-
 void xs_expect_leaf(const struct xu_table *t, uint64_t va, unsigned int shift,
 		    uint64_t page_oa, unsigned int prot, unsigned int dmask,
 		    unsigned int amask, const char *what)
@@ -102,22 +89,5 @@ void xs_expect_leaf(const struct xu_table *t, uint64_t va, unsigned int shift,
 			     "%s: %s: page 0x%llx (2^%u) entry %u of %u: 0x%016llx, want 0x%016llx",
 			     t->mode->name, what, ULL(lf.first), shift, i, lf.nrep,
 			     ULL(got), ULL(want));
-	}
-}
-
-void xs_expect_tables(const struct xu_table *t, uint64_t va, bool accessed,
-		      const char *what)
-{
-	uint64_t *slots[8];
-	unsigned int n = xu_table_slots(t, va, slots);
-	uint64_t a = (accessed && t->mode->fam != XU_FAM_AMDV1) ? xu_accessed_bit(t) : 0;
-
-	for (unsigned int i = 0; i < n; i++) {
-		unsigned int lvl = t->mode->levels - 1 - i;
-		uint64_t e = __atomic_load_n(slots[i], __ATOMIC_ACQUIRE);
-		uint64_t want = xs_table_bits(t, lvl, e & 0x000ffffffffff000ull) | a;
-
-		cr_assert_eq(e, want, "%s: %s: table pointer at level %u on the way to 0x%llx: 0x%016llx, want 0x%016llx",
-			     t->mode->name, what, lvl, ULL(va), ULL(e), ULL(want));
 	}
 }
