@@ -114,14 +114,6 @@ uint64_t xu_table_bytes(const struct xu_table *t)
 	return b;
 }
 
-uint64_t xu_pm_bytes(const struct xu_table *t)
-{
-	uint64_t b = 0;
-
-	cr_assert_eq(genpt_physmem_stats(t->pm, &b, NULL), 0);
-	return b;
-}
-
 uint64_t *xu_ptr(const struct xu_table *t, uint64_t pa)
 {
 	uint64_t *p = genpt_physmem_ptr(t->pm, pa);
@@ -396,26 +388,6 @@ uint64_t *xu_leaf_slot(const struct xu_table *t, uint64_t va, struct xu_leaf *lf
 	return xu_ptr(t, lf->pte_pa);
 }
 
-unsigned int xu_table_slots(const struct xu_table *t, uint64_t va,
-			    uint64_t **slots)
-{
-	uint64_t table_pa = t->root_pa;
-	unsigned int n = 0;
-
-	for (int l = (int)t->mode->levels - 1; l > 0; l--) {
-		unsigned int lvl = (unsigned int)l;
-		uint64_t idx = (va >> (12 + 9 * lvl)) & ((1ull << xu_index_bits(t, lvl)) - 1);
-		uint64_t *p = xu_ptr(t, table_pa + 8 * idx);
-		uint64_t e = __atomic_load_n(p, __ATOMIC_ACQUIRE);
-
-		if (!xu_is_table(t, lvl, e))
-			break;
-		slots[n++] = p;
-		table_pa = e & XU_ADDR;
-	}
-	return n;
-}
-
 void xu_expect_prot(const struct xu_table *t, const struct xu_leaf *lf,
 		    unsigned int prot, const char *what)
 {
@@ -589,24 +561,6 @@ bool xm_leaf_at(const struct xm *m, uint64_t va, uint64_t *first,
 		return false;
 	xm_ext_leaf_at(m, x, va, first, shift);
 	return true;
-}
-
-uint64_t xm_leaf_count(const struct xm *m, uint64_t iova, uint64_t last,
-		       uint64_t oa, uint64_t limit)
-{
-	struct xm_ext x = { .iova = iova, .last = last, .oa = oa };
-	uint64_t n = 0, va = iova;
-
-	for (;;) {
-		uint64_t f;
-		unsigned int sh;
-
-		xm_ext_leaf_at(m, &x, va, &f, &sh);
-		n++;
-		if (f + ((1ull << sh) - 1) >= last || n > limit)
-			return n;
-		va = f + (1ull << sh);
-	}
 }
 
 static void xm_reserve(struct xm *m, size_t extra)

@@ -77,7 +77,6 @@ void xu_table_init(struct xu_table *t, int mode, uint64_t features,
 /* destroy; expects every table block to be back */
 void xu_table_fini(struct xu_table *t);
 uint64_t xu_table_bytes(const struct xu_table *t);
-uint64_t xu_pm_bytes(const struct xu_table *t);
 uint64_t *xu_ptr(const struct xu_table *t, uint64_t pa);
 
 /* Input space: lowest / highest address of each half (2 for a
@@ -120,10 +119,6 @@ uint64_t xu_accessed_bit(const struct xu_table *t);
 /* The raw entry holding @va's leaf, asserting there is one. */
 uint64_t *xu_leaf_slot(const struct xu_table *t, uint64_t va,
 		       struct xu_leaf *lf);
-/* Every table pointer on the way to @va's leaf, root first: their slots and
- * count. */
-unsigned int xu_table_slots(const struct xu_table *t, uint64_t va,
-			    uint64_t **slots);
 /* Is @e, loaded from level @lvl, a table pointer? */
 bool xu_is_table(const struct xu_table *t, unsigned int lvl, uint64_t e);
 
@@ -176,9 +171,6 @@ bool xm_leaf_at(const struct xm *m, uint64_t va, uint64_t *first,
 		unsigned int *shift);
 void xm_ext_leaf_at(const struct xm *m, const struct xm_ext *x, uint64_t va,
 		    uint64_t *first, unsigned int *shift);
-/* Leaves [iova, last] -> oa takes; stops counting after @limit + 1. */
-uint64_t xm_leaf_count(const struct xm *m, uint64_t iova, uint64_t last,
-		       uint64_t oa, uint64_t limit);
 
 /* Every expected leaf checked through xu_lookup (level, size, replicas,
  * output address, permissions), genpt_iova_to_phys and a hardware read;
