@@ -221,11 +221,22 @@ static void every_size(const struct af_cfg *c, uint64_t features)
 	af_table_fini(&t);
 }
 
+/* Every configuration with each feature set of its format that changes
+ * the leaf sizes or the dirty state, and with the bit-only features. */
 Test(fmt_map, every_leaf_size_at_every_level, .timeout = 300)
 {
 	for (AF_EACH(c)) {
-		every_size(c, 0);
-		if (af_bit_features(c))
-			every_size(c, af_bit_features(c));
+		uint64_t sets[4];
+		unsigned int n = af_size_variants(c, sets);
+
+		for (unsigned int i = 0; i < n; i++) {
+			struct af_cfg v;
+			char name[96];
+
+			af_cfg_with(c, sets[i], &v, name, sizeof(name));
+			every_size(&v, 0);
+			if (af_bit_features(&v))
+				every_size(&v, af_bit_features(&v));
+		}
 	}
 }

@@ -88,12 +88,23 @@ static void prot_bits(const struct af_cfg *c, uint64_t features)
 	af_table_fini(&t);
 }
 
+/* Every configuration with each feature set of its format that changes
+ * the leaf sizes or the dirty state (DBM), and with the bit-only ones. */
 Test(fmt_map, prot_bits)
 {
 	for (AF_EACH(c)) {
-		prot_bits(c, 0);
-		if (af_bit_features(c))
-			prot_bits(c, af_bit_features(c));
+		uint64_t sets[4];
+		unsigned int n = af_size_variants(c, sets);
+
+		for (unsigned int i = 0; i < n; i++) {
+			struct af_cfg v;
+			char name[96];
+
+			af_cfg_with(c, sets[i], &v, name, sizeof(name));
+			prot_bits(&v, 0);
+			if (af_bit_features(&v))
+				prot_bits(&v, af_bit_features(&v));
+		}
 	}
 }
 
