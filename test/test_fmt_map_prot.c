@@ -122,6 +122,8 @@ static void expect_pointers(const struct af_table *t, const struct rawfmt *rf,
 
 		cr_assert_eq(d.kind, RAWFMT_TABLE, "%s: %s: level %u pointer 0x%016llx: %s",
 			     t->c->name, what, l, ULL(e), d.why ? d.why : "not a pointer");
+		cr_assert_eq(e & ~d.oa & ~a, fm_pointer_bits(t->c, l),
+			     "%s: %s: level %u pointer 0x%016llx", t->c->name, what, l, ULL(e));
 		cr_assert_eq(!!(e & a), set, "%s: %s: level %u pointer 0x%016llx accessed %d",
 			     t->c->name, what, l, ULL(e), !!(e & a));
 	}
@@ -142,7 +144,7 @@ static void walk_accessed(const struct af_table *t, uint64_t iova, const char *n
 {
 	const struct af_cfg *c = t->c;
 	bool ptr_a = c->fmt->fam == AF_X86_64 || c->fmt->fam == AF_VTDSS;
-	uint64_t g = 1ull << af_gshift(c), oa = (1ull << 40) + g, pa[RAWFMT_MAX_LEVELS], a;
+	uint64_t g = 1ull << af_gshift(c), oa = (1ull << 40) + g, pa[RAWFMT_MAX_LEVELS], a, e;
 	struct rawfmt rf;
 	struct af_leaf lf;
 	unsigned int lvl;
@@ -170,11 +172,15 @@ static void walk_accessed(const struct af_table *t, uint64_t iova, const char *n
 	cr_assert_eq(genpt_set_dirty_tracking(t->pt, false), 0, "%s", n);
 	for (unsigned int l = lvl + 1; l < rf.levels; l++)
 		clear_bit(t, pa[l], a);
+	e = fh_get(t, pa[lvl]);
 	fh_expect_access(t, iova, GENPT_ACCESS_WRITE, 0, oa, "write, tracking off");
 	expect_pointers(t, &rf, pa, lvl, a, false, "write, tracking off");
+	cr_assert_eq(fh_get(t, pa[lvl]), e, "%s: a write, tracking off, changed the leaf", n);
 	clear_bit(t, pa[lvl], a);
+	e = fh_get(t, pa[lvl]);
 	fh_expect_access(t, iova, GENPT_ACCESS_READ, -EACCES, 0, "A clear, tracking off");
 	expect_pointers(t, &rf, pa, lvl, a, false, "A clear, tracking off");
+	cr_assert_eq(fh_get(t, pa[lvl]), e, "%s: a faulting walk changed the leaf", n);
 	lf = fh_leaf(t, iova, "A clear");
 	cr_assert(!lf.accessed && lf.dirty, "%s: A clear: a%d d%d", n, lf.accessed, lf.dirty);
 	fh_set(t, pa[lvl], fh_get(t, pa[lvl]) | a);

@@ -75,6 +75,37 @@ uint64_t fm_pm_bytes(const struct af_table *t)
 	return bytes;
 }
 
+uint64_t fm_pointer_bits(const struct af_cfg *c, unsigned int lvl)
+{
+	switch (c->fmt->fam) {
+	case AF_RISCV:
+		return 1;
+	case AF_ARMV8:
+		return 3;
+	case AF_X86_64:
+		return 7;
+	case AF_VTDSS:
+		return 3;
+	case AF_AMDV1:
+		return 1 | (uint64_t)lvl << 9 | 3ull << 61;
+	}
+	return 0;
+}
+
+void fm_expect_members(const struct af_table *t, const struct af_leaf *lf, bool dirty,
+		       const char *what)
+{
+	uint64_t step = (1ull << lf->shift) / lf->run;
+
+	for (unsigned int i = 0; i < lf->run; i++) {
+		struct af_leaf m = fh_leaf(t, lf->first + i * step, what);
+
+		cr_assert(m.accessed && (m.dirty == dirty || !t->c->dirty),
+			  "%s: %s: member %u of 0x%llx: accessed %d dirty %d, want dirty %d",
+			  t->c->name, what, i, ULL(lf->first), m.accessed, m.dirty, dirty);
+	}
+}
+
 static void count_below(const struct af_table *t, const struct rawfmt *rf, unsigned int lvl,
 			uint64_t table, size_t *counts)
 {
@@ -93,6 +124,9 @@ static void count_below(const struct af_table *t, const struct rawfmt *rf, unsig
 		if (d.kind != RAWFMT_TABLE)
 			continue;
 		cr_assert(lvl > 0, "%s: table pointer at level 0", t->c->name);
+		cr_assert_eq(e & ~d.oa & ~rawfmt_accessed_bit(rf), fm_pointer_bits(t->c, lvl),
+			     "%s: level %u pointer 0x%016llx, want bits 0x%llx", t->c->name, lvl,
+			     ULL(e), ULL(fm_pointer_bits(t->c, lvl)));
 		counts[lvl - 1]++;
 		count_below(t, rf, lvl - 1, d.oa, counts);
 	}
@@ -136,6 +170,7 @@ void fm_expect_leaves(struct af_table *t, uint64_t iova, uint64_t oa, uint64_t l
 			  name, i, ULL(va), lf.shift, ULL(lf.first), ULL(lf.oa), sizes[i],
 			  ULL(oa + (va - iova)));
 		t->c->fmt->expect_bits(t, &lf, FH_RW, "listed leaf");
+		fm_expect_members(t, &lf, true, "listed leaf");
 		va += 1ull << sizes[i];
 	}
 	cr_assert_eq(va, iova + len, "%s: test bug: the list does not cover the range", name);

@@ -43,8 +43,19 @@ static inline size_t fm_live(const struct af_table *t)
 	return t->prov.n;
 }
 
+/* The bits genpt writes in a table pointer at level @lvl besides the next
+ * table's address, from the manuals: RISC-V V; ARM 0b11; x86-64 P, R/W,
+ * U/S; VT-d R, W; AMD v1 PR, NextLevel = @lvl, IR, IW.  Hardware may add
+ * the accessed flag (x86-64, VT-d). */
+uint64_t fm_pointer_bits(const struct af_cfg *c, unsigned int lvl);
+/* Assert every member of the leaf @lf has the accessed flag and, where
+ * the configuration has dirty state, the write-dirty state @dirty. */
+void fm_expect_members(const struct af_table *t, const struct af_leaf *lf, bool dirty,
+		       const char *what);
+
 /* Table pages of every level reachable from the root (the root counted at
- * its level), by a raw walk of table memory; asserts every entry decodes. */
+ * its level), by a raw walk of table memory; asserts every entry decodes
+ * and every table pointer is exactly fm_pointer_bits(), accessed aside. */
 void fm_count_tables(const struct af_table *t, size_t counts[RAWFMT_MAX_LEVELS]);
 /* Assert the root holds no entry at all. */
 void fm_expect_root_empty(const struct af_table *t, const char *what);
@@ -52,7 +63,8 @@ void fm_expect_root_empty(const struct af_table *t, const char *what);
 /*
  * Map [iova, iova + len) -> oa read-write and compare its leaves, in order,
  * with the sizes (log2) @sizes[0..n): each at its place, its output
- * address and its exact bits (af_format.expect_bits); then the model's
+ * address, its exact bits (af_format.expect_bits), every member accessed
+ * and write-dirty (tracking is off); then the model's
  * rule must predict the same leaves (model_leaf_count, model_expect).
  * Unmaps it again and expects only the root left.
  */
