@@ -220,18 +220,6 @@ static void every_size(const struct af_cfg *c, uint64_t features)
  * the leaf sizes or the dirty state, and with the bit-only features. */
 Test(fmt_map, every_leaf_size_at_every_level, .timeout = 300)
 {
-	for (AF_EACH(c)) {
-		uint64_t sets[4];
-		unsigned int n = af_size_variants(c, sets);
-
-		for (unsigned int i = 0; i < n; i++) {
-			struct af_cfg v;
-			char name[96];
-
-			af_cfg_with(c, sets[i], &v, name, sizeof(name));
-			every_size(&v, 0);
-			if (af_bit_features(&v))
-				every_size(&v, af_bit_features(&v));
-		}
-	}
+	for (AF_EACH(c))
+		fm_for_variants(c, every_size);
 }

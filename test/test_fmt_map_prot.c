@@ -92,20 +92,8 @@ static void prot_bits(const struct af_cfg *c, uint64_t features)
  * the leaf sizes or the dirty state (DBM), and with the bit-only ones. */
 Test(fmt_map, prot_bits)
 {
-	for (AF_EACH(c)) {
-		uint64_t sets[4];
-		unsigned int n = af_size_variants(c, sets);
-
-		for (unsigned int i = 0; i < n; i++) {
-			struct af_cfg v;
-			char name[96];
-
-			af_cfg_with(c, sets[i], &v, name, sizeof(name));
-			prot_bits(&v, 0);
-			if (af_bit_features(&v))
-				prot_bits(&v, af_bit_features(&v));
-		}
-	}
+	for (AF_EACH(c))
+		fm_for_variants(c, prot_bits);
 }
 
 /* ------------------------------------------ accessed flags of the walk -- */
@@ -122,7 +110,7 @@ static void expect_pointers(const struct af_table *t, const struct rawfmt *rf,
 
 		cr_assert_eq(d.kind, RAWFMT_TABLE, "%s: %s: level %u pointer 0x%016llx: %s",
 			     t->c->name, what, l, ULL(e), d.why ? d.why : "not a pointer");
-		cr_assert_eq(e & ~d.oa & ~a, fm_pointer_bits(t->c, l),
+		cr_assert_eq(rawfmt_with_table_addr(rf, l, e, 0) & ~a, fm_pointer_bits(t->c, l),
 			     "%s: %s: level %u pointer 0x%016llx", t->c->name, what, l, ULL(e));
 		cr_assert_eq(!!(e & a), set, "%s: %s: level %u pointer 0x%016llx accessed %d",
 			     t->c->name, what, l, ULL(e), !!(e & a));

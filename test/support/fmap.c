@@ -42,6 +42,23 @@ uint64_t fm_run16(const struct af_cfg *c)
 	return 16ull << af_gshift(c);
 }
 
+void fm_for_variants(const struct af_cfg *c,
+		     void (*fn)(const struct af_cfg *c, uint64_t features))
+{
+	uint64_t sets[4];
+	unsigned int n = af_size_variants(c, sets);
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct af_cfg v;
+		char name[96];
+
+		af_cfg_with(c, sets[i], &v, name, sizeof(name));
+		fn(&v, 0);
+		if (af_bit_features(&v))
+			fn(&v, af_bit_features(&v));
+	}
+}
+
 void fm_expect_oa(const struct af_table *t, uint64_t va, uint64_t want)
 {
 	uint64_t oa = 0;
@@ -124,7 +141,8 @@ static void count_below(const struct af_table *t, const struct rawfmt *rf, unsig
 		if (d.kind != RAWFMT_TABLE)
 			continue;
 		cr_assert(lvl > 0, "%s: table pointer at level 0", t->c->name);
-		cr_assert_eq(e & ~d.oa & ~rawfmt_accessed_bit(rf), fm_pointer_bits(t->c, lvl),
+		cr_assert_eq(rawfmt_with_table_addr(rf, lvl, e, 0) & ~rawfmt_accessed_bit(rf),
+			     fm_pointer_bits(t->c, lvl),
 			     "%s: level %u pointer 0x%016llx, want bits 0x%llx", t->c->name, lvl,
 			     ULL(e), ULL(fm_pointer_bits(t->c, lvl)));
 		counts[lvl - 1]++;

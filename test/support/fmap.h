@@ -31,6 +31,13 @@ uint64_t fm_half(const struct af_cfg *c);
 /* The smallest run of at least 16 pages, else 16 pages (plain leaves). */
 uint64_t fm_run16(const struct af_cfg *c);
 
+/* @fn(@c', @features) for @c with each feature set of its format that
+ * changes the leaf sizes or the dirty state (af_size_variants()), and for
+ * each of those again with the features that change only bits
+ * (af_bit_features()) as @features. */
+void fm_for_variants(const struct af_cfg *c,
+		     void (*fn)(const struct af_cfg *c, uint64_t features));
+
 /* genpt_iova_to_phys() and a hardware read of @va give @want. */
 void fm_expect_oa(const struct af_table *t, uint64_t va, uint64_t want);
 /* genpt_iova_to_phys() and a hardware read of @va give -ENOENT. */
