@@ -123,6 +123,11 @@ void fm_expect_members(const struct af_table *t, const struct af_leaf *lf, bool 
 	}
 }
 
+uint64_t *fm_leaf_slot(const struct af_table *t, uint64_t va)
+{
+	return af_ptr(t, fh_leaf(t, va, "leaf slot").pte_pa);
+}
+
 static void count_below(const struct af_table *t, const struct rawfmt *rf, unsigned int lvl,
 			uint64_t table, size_t *counts)
 {

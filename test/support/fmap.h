@@ -44,6 +44,8 @@ void fm_expect_oa(const struct af_table *t, uint64_t va, uint64_t want);
 void fm_expect_unmapped(const struct af_table *t, uint64_t va);
 /* Bytes of the table's physmem in use (table pages, gathered ones too). */
 uint64_t fm_pm_bytes(const struct af_table *t);
+/* The entry holding @va's leaf (asserts there is one). */
+uint64_t *fm_leaf_slot(const struct af_table *t, uint64_t va);
 /* Blocks the table holds in its provider. */
 static inline size_t fm_live(const struct af_table *t)
 {
