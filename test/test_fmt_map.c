@@ -188,12 +188,18 @@ static void every_size(const struct af_cfg *c, uint64_t features)
 	unsigned int shifts[64], n = af_leaf_shifts(c, shifts);
 	uint64_t f[2], l[2];
 	unsigned int nh = af_halves(c, f, l);
+	struct genpt_caps caps;
 	struct af_table t;
 	char what[128];
 
 	af_table_init(&t, c, features, 0);
 	cr_assert_eq(t.info.root_pa & (t.info.root_size - 1), 0, "%s: root not aligned",
 		     c->name);
+	/* the variants too have the sizes the rule gives (af_all: fmt_map::
+	 * descriptor_matches_caps_and_hw_info) */
+	cr_assert(genpt_query_caps(NULL, t.pt, &caps) == 0 && caps.page_sizes == af_page_sizes(c),
+		  "%s: page sizes 0x%llx, the manual says 0x%llx", c->name, ULL(caps.page_sizes),
+		  ULL(af_page_sizes(c)));
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t size = 1ull << shifts[i];
 		uint64_t oas[2] = { 0x5a5a5a5a5a5a5000ull & (af_oa_end(c) - 1) & ~(size - 1),

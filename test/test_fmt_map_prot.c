@@ -150,12 +150,14 @@ static void walk_accessed(const struct af_table *t, uint64_t iova, const char *n
 	expect_pointers(t, &rf, pa, lvl, a, ptr_a, "read, tracking on");
 	lf = fh_leaf(t, iova, "read");
 	cr_assert(lf.accessed && !lf.dirty, "%s: read: a%d d%d", n, lf.accessed, lf.dirty);
+	c->fmt->expect_bits(t, &lf, FH_RW, "read, tracking on");
 	for (unsigned int l = lvl; l < rf.levels; l++)
 		clear_bit(t, pa[l], a);
 	fh_expect_access(t, iova + 0x20, GENPT_ACCESS_WRITE, 0, oa + 0x20, "write, tracking on");
 	expect_pointers(t, &rf, pa, lvl, a, ptr_a, "write, tracking on");
 	lf = fh_leaf(t, iova, "write");
 	cr_assert(lf.accessed && lf.dirty, "%s: write: a%d d%d", n, lf.accessed, lf.dirty);
+	c->fmt->expect_bits(t, &lf, FH_RW, "write, tracking on");
 
 	cr_assert_eq(genpt_set_dirty_tracking(t->pt, false), 0, "%s", n);
 	for (unsigned int l = lvl + 1; l < rf.levels; l++)
