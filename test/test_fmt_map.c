@@ -4,8 +4,8 @@
  * every format (af_all[], test/support/anyfmt.h), checked against the raw
  * walk of the format's entries.  Every failure names the configuration.
  * Here: the descriptor, the leaf sizes, and one leaf of every size at
- * every level; mixed ranges and the edges of the space:
- * test_fmt_map_ranges.c; unmap and the gather: test_fmt_map_unmap.c;
+ * every level; mixed ranges: test_fmt_map_ranges.c; the edges of the
+ * space: test_fmt_map_space.c; unmap and the gather: test_fmt_map_unmap.c;
  * permissions and what hardware writes: test_fmt_map_prot.c.
  */
 #include <criterion/criterion.h>

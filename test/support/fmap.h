@@ -19,6 +19,11 @@
 #include "fhw.h"
 #include "rawfmt.h"
 
+/* log2 of a power of two; 64 for 0 (2^64). */
+static inline unsigned int fm_log2(uint64_t v)
+{
+	return v ? (unsigned int)__builtin_ctzll(v) : 64;
+}
 /* Bytes one entry of level @lvl maps (0 = pages). */
 uint64_t fm_lvl_size(const struct af_cfg *c, unsigned int lvl);
 /* The configuration has a leaf (or run) of 2^@shift bytes. */
