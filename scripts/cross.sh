@@ -7,7 +7,7 @@
 #
 #   --install   first install what is missing (gcc-<arch>-linux-gnu,
 #               libc6-dev-<arch>-cross, qemu-user; about 30 s, 90 MB download, 390 MB on disk)
-#   GENPT_CROSS_REGEX='test_map|split'   run only the matching tests
+#   GENPT_CROSS_REGEX='fmt_map|split'   run only the matching tests
 #   GENPT_CROSS_BUILD_TYPE=Debug         (default RelWithDebInfo)
 #   GENPT_CMAKE_ARGS='-D...'             extra configure options
 #   GENPT_CROSS_DIR=/tmp/x               build in /tmp/x/cross-<arch> (default build/)

@@ -123,7 +123,7 @@ if [ "$resume" = 1 ] && [ -f "$out" ]; then
 fi
 echo "mutate: $(echo "$names" | wc -w) mutants of $tree, $jobs cop$( [ "$jobs" = 1 ] && echo y || echo ies) in $work"
 for j in $(seq 1 "$jobs"); do
-  if [ "$resume" = 1 ] && [ -x "$work/copy$j/build/release/test/test_map" ]; then
+  if [ "$resume" = 1 ] && [ -x "$work/copy$j/build/release/test/test_fmt_map" ]; then
     d=$work/copy$j
     [ -f "$d/.orig.path" ] && cp "$d/.orig" "$d/$(cat "$d/.orig.path")" && rm "$d/.orig.path"
     (cd "$d" && nice cmake --build --preset release -j2 >"$d/.build.log" 2>&1) && continue

@@ -33,7 +33,7 @@ fi
 if grep -qs -- '-Werror' "$W/b/genpt/CMakeFiles/genpt_static.dir/flags.make"; then
 	fail "genpt compiled with -Werror inside a parent project"
 fi
-for t in test_map genpt_bench genpt_migrate genpt_demo; do
+for t in test_fmt_map genpt_bench genpt_migrate genpt_demo; do
 	[ -z "$(find "$W/b" -name "$t" -type f)" ] || fail "$t built inside a parent project"
 done
 echo "-- run parent_shared, parent_static"

@@ -1,80 +1,59 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_vtdss.c - map / unmap / translate / gather and every error path on
- * Intel VT-d second-stage tables of 3, 4 and 5 levels (39/48/57-bit AGAW),
- * entries checked bit for bit (shared bodies in test/support/x86_suite.h),
- * plus what is particular to VT-d: no present bit, write-only, SNP, AW.
+ * test_vtdss.c - what is particular to Intel VT-d second-stage tables,
+ * literally: SNP, a write-only 1G page, the table pointers, the root of a
+ * 3-level table.  Map, unmap, the gather and the entry bits of every
+ * format: test_fmt_map*.c.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 
-#include "x86_suite.h"
+#include "fmap.h"
 
-static const int modes[] = { XU_VTD_39, XU_VTD_48, XU_VTD_57 };
-#define FOR_MODES for (unsigned int mi_ = 0; mi_ < 3; mi_++)
-#define M modes[mi_]
-
-Test(vtdss_map, every_leaf_size_every_mode) { FOR_MODES xs_leaf_sizes(M, 0); }
-Test(vtdss_map, every_leaf_size_with_snoop_control)
-{
-	FOR_MODES xs_leaf_sizes(M, GENPT_FEAT_VTDSS_SNP);
-}
-Test(vtdss_map, mixed_leaves) { FOR_MODES xs_mixed_leaves(M); }
-Test(vtdss_map, oa_alignment_limits_leaf_size) { FOR_MODES xs_oa_alignment(M); }
-Test(vtdss_map, whole_space_and_top_of_space) { FOR_MODES xs_whole_space(M); }
-Test(vtdss_map, unmap_with_holes) { FOR_MODES xs_unmap_holes(M); }
-Test(vtdss_map, unmap_leaf_by_leaf) { FOR_MODES xs_unmap_leaf_by_leaf(M); }
-Test(vtdss_map, prot_bits)
-{
-	FOR_MODES {
-		xs_prot_bits(M, 0);
-		xs_prot_bits(M, GENPT_FEAT_VTDSS_SNP);
-	}
-}
-Test(vtdss_map, gather) { FOR_MODES xs_gather(M); }
-Test(vtdss_map, destroy_frees_everything) { FOR_MODES xs_destroy_frees(M); }
-Test(vtdss_map, hw_sets_accessed_on_every_entry) { FOR_MODES xs_hw_accessed(M); }
-
+#define SZ_4K (1ull << 12)
+#define SZ_2M (1ull << 21)
+#define SZ_1G (1ull << 30)
 
 /* SNP: only with snoop control, only on GENPT_CACHE, never with MMIO; and
  * the exact bits of a write-only 1G page and of a table pointer. */
 Test(vtdss_map, snp_and_exact_bits)
 {
-	struct xu_table t;
-	struct xu_leaf lf;
+	struct af_table t;
 	const uint64_t *root;
 
-	xu_table_init(&t, XU_VTD_48, GENPT_FEAT_VTDSS_SNP, 1ull << 30);
-	cr_assert_eq(genpt_map(t.pt, XU_2M, 0x5000, XU_4K, XS_RW | GENPT_CACHE, NULL), 0);
-	cr_assert_eq(*xu_leaf_slot(&t, XU_2M, &lf), 0x5000 | 0x1 | 0x2 | 0x100 | 0x200 | 0x800);
-	cr_assert_eq(genpt_map(t.pt, 2 * XU_2M, 0x6000, XU_4K,
-			       XS_RW | GENPT_CACHE | GENPT_MMIO, NULL), 0);
-	cr_assert_eq(*xu_leaf_slot(&t, 2 * XU_2M, &lf), 0x6000 | 0x1 | 0x2 | 0x100 | 0x200);
-	cr_assert_eq(genpt_map(t.pt, XU_1G, XU_1G, XU_1G, GENPT_WRITE, NULL), 0);
-	cr_assert_eq(*xu_leaf_slot(&t, XU_1G, &lf), XU_1G | 0x2 | 0x80 | 0x100 | 0x200);
-	root = xu_ptr(&t, t.root_pa);
-	cr_assert_eq(root[0] & 0xfff, 0x3, "root entry 0x%llx", (unsigned long long)root[0]);
-	xu_table_fini(&t);
+	af_table_init(&t, af_cfg_named("vtdss/48"), GENPT_FEAT_VTDSS_SNP, 1ull << 30);
+	cr_assert_eq(genpt_map(t.pt, SZ_2M, 0x5000, SZ_4K, FH_RW | GENPT_CACHE, NULL), 0);
+	cr_assert_eq(*fm_leaf_slot(&t, SZ_2M), 0x5000 | 0x1 | 0x2 | 0x100 | 0x200 | 0x800);
+	cr_assert_eq(genpt_map(t.pt, 2 * SZ_2M, 0x6000, SZ_4K,
+			       FH_RW | GENPT_CACHE | GENPT_MMIO, NULL), 0);
+	cr_assert_eq(*fm_leaf_slot(&t, 2 * SZ_2M), 0x6000 | 0x1 | 0x2 | 0x100 | 0x200);
+	cr_assert_eq(genpt_map(t.pt, SZ_1G, SZ_1G, SZ_1G, GENPT_WRITE, NULL), 0);
+	cr_assert_eq(*fm_leaf_slot(&t, SZ_1G), SZ_1G | 0x2 | 0x80 | 0x100 | 0x200);
+	root = af_ptr(&t, t.info.root_pa);
+	cr_assert_eq(root[0] & 0xfff, 0x3, "root entry 0x%llx", ULL(root[0]));
+	cr_assert_eq(genpt_unmap(t.pt, 0, 1ull << 40, NULL, NULL), 0);
+	af_table_fini(&t);
 
-	xu_table_init(&t, XU_VTD_39, 0, 1ull << 30);
-	cr_assert_eq(genpt_map(t.pt, XU_2M, 0x5000, XU_4K, XS_RW | GENPT_CACHE, NULL), 0);
-	cr_assert_eq(*xu_leaf_slot(&t, XU_2M, &lf), 0x5000 | 0x1 | 0x2 | 0x100 | 0x200);
-	xu_table_fini(&t);
+	af_table_init(&t, af_cfg_named("vtdss/39"), 0, 1ull << 30);
+	cr_assert_eq(genpt_map(t.pt, SZ_2M, 0x5000, SZ_4K, FH_RW | GENPT_CACHE, NULL), 0);
+	cr_assert_eq(*fm_leaf_slot(&t, SZ_2M), 0x5000 | 0x1 | 0x2 | 0x100 | 0x200);
+	cr_assert_eq(genpt_unmap(t.pt, 0, 1ull << 39, NULL, NULL), 0);
+	af_table_fini(&t);
 }
 
 /* The root of a 3-level table maps 1G pages; the top of a 39-bit space. */
 Test(vtdss_map, three_level_root_pages)
 {
-	struct xu_table t;
+	struct af_table t;
 	uint64_t oa;
 
-	xu_table_init(&t, XU_VTD_39, 0, 1ull << 30);
-	cr_assert_eq(genpt_map(t.pt, (1ull << 39) - XU_1G, 0, XU_1G, XS_RW, NULL), 0);
-	cr_assert_eq(xu_table_bytes(&t), 4096);
-	cr_assert_eq(xu_ptr(&t, t.root_pa)[511], 0x1 | 0x2 | 0x80 | 0x100 | 0x200);
+	af_table_init(&t, af_cfg_named("vtdss/39"), 0, 1ull << 30);
+	cr_assert_eq(genpt_map(t.pt, (1ull << 39) - SZ_1G, 0, SZ_1G, FH_RW, NULL), 0);
+	cr_assert_eq(af_table_bytes(&t), 4096);
+	cr_assert_eq(af_ptr(&t, t.info.root_pa)[511], 0x1 | 0x2 | 0x80 | 0x100 | 0x200);
 	cr_assert_eq(genpt_hw_access(t.pt, (1ull << 39) - 1, GENPT_ACCESS_WRITE, &oa), 0);
-	cr_assert_eq(oa, XU_1G - 1);
+	cr_assert_eq(oa, SZ_1G - 1);
 	cr_assert_eq(genpt_hw_access(t.pt, 1ull << 39, GENPT_ACCESS_READ, &oa), -ERANGE);
-	cr_assert_eq(genpt_unmap(t.pt, (1ull << 39) - XU_1G, XU_1G, NULL, NULL), 0);
-	xu_table_fini(&t);
+	cr_assert_eq(genpt_unmap(t.pt, (1ull << 39) - SZ_1G, SZ_1G, NULL, NULL), 0);
+	af_table_fini(&t);
 }

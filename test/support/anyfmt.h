@@ -133,6 +133,23 @@ static inline uint64_t af_oa_end(const struct af_cfg *c)
 unsigned int af_expect_prot(const struct af_cfg *c, unsigned int prot);
 /* The configuration named @name (asserts it exists). */
 const struct af_cfg *af_cfg_named(const char *name);
+/* The optional features of @c's format that change only the bits of a
+ * leaf, never its sizes (RISC-V Svpbmt, VT-d snoop control): the map
+ * suites run each configuration with them too (af_table_init's
+ * @extra_features).  0 when the format has none. */
+uint64_t af_bit_features(const struct af_cfg *c);
+/*
+ * The feature sets of @c's format that change its leaf sizes or its dirty
+ * state (ARM: DBM and the contiguous hint, every combination the suites
+ * know; RISC-V: with and without Svnapot; one set, @c's own, elsewhere),
+ * @c's own first, in @sets (room for 4); returns how many.  With
+ * af_cfg_with() the map suites run every geometry with each.
+ */
+unsigned int af_size_variants(const struct af_cfg *c, uint64_t sets[4]);
+/* *@out = @c with cfg.features = @features and the dirty state that
+ * follows (ARM: with DBM); its name, in @buf (@n bytes), says so. */
+void af_cfg_with(const struct af_cfg *c, uint64_t features, struct af_cfg *out, char *buf,
+		 size_t n);
 
 /* ---- the short list ---------------------------------------------------- */
 

@@ -9,6 +9,7 @@
 #include "anyfmt.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- leaf-size rules ----------------------------------------------------- */
@@ -264,4 +265,48 @@ const struct af_cfg *af_cfg_named(const char *name)
 			return c;
 	cr_assert_fail("no configuration %s", name);
 	return NULL;
+}
+
+uint64_t af_bit_features(const struct af_cfg *c)
+{
+	switch (c->fmt->fam) {
+	case AF_RISCV:
+		return GENPT_FEAT_RISCV_SVPBMT;
+	case AF_VTDSS:
+		return GENPT_FEAT_VTDSS_SNP;
+	default:
+		return 0;
+	}
+}
+
+unsigned int af_size_variants(const struct af_cfg *c, uint64_t sets[4])
+{
+	uint64_t f = c->cfg.features, n = 0;
+
+	sets[n++] = f;
+	if (c->fmt->fam == AF_RISCV) {
+		sets[n++] = f ^ RV_NAPOT;
+	} else if (c->fmt->fam == AF_ARMV8) {
+		/* the three sets the ARM suites ran each geometry with */
+		static const uint64_t arm[] = { DBM | CONT, CONT, 0 };
+
+		for (unsigned int i = 0; i < 3; i++)
+			if ((f & (DBM | CONT)) != arm[i])
+				sets[n++] = (f & ~(DBM | CONT)) | arm[i];
+	}
+	return (unsigned int)n;
+}
+
+void af_cfg_with(const struct af_cfg *c, uint64_t features, struct af_cfg *out, char *buf,
+		 size_t n)
+{
+	*out = *c;
+	out->cfg.features = features;
+	if (c->fmt->fam == AF_ARMV8)
+		out->dirty = features & DBM;
+	if (features == c->cfg.features)
+		snprintf(buf, n, "%s", c->name);
+	else
+		snprintf(buf, n, "%s, features 0x%llx", c->name, (unsigned long long)features);
+	out->name = buf;
 }

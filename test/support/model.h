@@ -67,23 +67,6 @@ uint64_t model_leaf_count(const struct model *m, uint64_t iova, uint64_t last,
 			  uint64_t oa, uint64_t limit);
 
 /*
- * Compare the table with the model: for every extent, every expected leaf
- * is checked through tu_lookup (level, size, output address, R/W/X),
- * genpt_iova_to_phys (first and last byte of the leaf, a random inside
- * offset) and genpt_hw_access (a read at a random inside address); the
- * pages right before and after each extent that the model has unmapped
- * must give -ENOENT.  Asserts (aborts the test) on the first mismatch.
- * @rng may be NULL (no random offsets).
- */
-void model_check(const struct tu_table *t, const struct model *m,
-		 struct tu_rng *rng);
-/* The same, restricted to the extents intersecting [first, last], plus:
- * every hole the model has inside [first, last] gives -ENOENT at its first
- * and last page (and a random one). */
-void model_check_range(const struct tu_table *t, const struct model *m,
-		       uint64_t first, uint64_t last, struct tu_rng *rng);
-
-/*
  * Compare a table of any format with the model: every expected leaf is
  * checked through the format's raw walk (af_lookup: level, size, run,
  * output address, what it allows, and the exact entry bits), through

@@ -6,11 +6,8 @@
  *  - struct tu_counter: a memory provider wrapped around genpt_physmem that
  *    counts allocations and can make the Nth one fail.
  *  - struct tu_table: a physmem-backed table created through the counter.
- *  - tu_snap_*: a byte-for-byte snapshot of every table page reachable from
- *    the root, decoded with the RISC-V bit layout independently of lib/fmt,
- *    so a test can assert "the table is unchanged" after an error.
- *  - tu_lookup(): an independent raw walk that reports the leaf (level,
- *    size, PTE) mapping an address, to check the leaf sizes genpt chose.
+ *  - the RISC-V PTE bits (af_decode.c writes the exact leaf with them).
+ * The format-neutral suites use anyfmt.h (struct af_table, af_lookup).
  */
 #ifndef GENPT_TEST_TESTUTIL_H
 #define GENPT_TEST_TESTUTIL_H
@@ -100,57 +97,6 @@ unsigned int tu_leaf_shifts(const struct tu_table *t, unsigned int *shifts);
  * half only (returns 1, else 2). */
 unsigned int tu_halves(const struct tu_table *t, uint64_t first[2],
 		       uint64_t last[2]);
-
-/* genpt_table_bytes() that asserts success. */
-uint64_t tu_table_bytes(const struct tu_table *t);
-/* physmem bytes in use (all allocations). */
-uint64_t tu_pm_bytes(const struct tu_table *t);
-
-/* ---- raw walk ---------------------------------------------------------- */
-
-struct tu_leaf {
-	unsigned int level;  /* 0 = 4K level */
-	unsigned int shift;  /* log2 bytes of the leaf or NAPOT run */
-	uint64_t first;      /* first iova of the leaf (run) */
-	uint64_t pte;        /* the entry mapping the address */
-	uint64_t pte_pa;
-	uint64_t oa;         /* output address of the looked-up address */
-};
-
-/* 0 and *out on a leaf; -ENOENT when an invalid entry is met; -EFAULT when
- * the table is malformed (pointer at level 0, unreadable pa). */
-int tu_lookup(const struct tu_table *t, uint64_t va, struct tu_leaf *out);
-
-/* Pointer to the table memory at physical address @pa (asserts it is
- * backed). */
-uint64_t *tu_ptr(const struct tu_table *t, uint64_t pa);
-
-/* ---- snapshots ------------------------------------------------------- */
-
-struct tu_snap_page {
-	uint64_t pa;
-	uint64_t size;
-	unsigned int level;
-	uint64_t *data;
-};
-
-struct tu_snap {
-	size_t n, cap;
-	struct tu_snap_page *pages;
-	uint64_t table_bytes;
-	long live;
-	uint64_t live_bytes;
-};
-
-/* Copy every table page reachable from the root (depth first, by index),
- * plus genpt_table_bytes and the counter's live blocks/bytes. */
-void tu_snap_take(const struct tu_table *t, struct tu_snap *s);
-void tu_snap_free(struct tu_snap *s);
-/* Assert the table now equals the snapshot byte for byte (and the counts). */
-void tu_snap_expect_same(const struct tu_table *t, const struct tu_snap *s,
-			 const char *what);
-/* Number of table pages in a snapshot at @level. */
-size_t tu_snap_count(const struct tu_snap *s, unsigned int level);
 
 /* ---- misc ------------------------------------------------------------ */
 
