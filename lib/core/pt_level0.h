@@ -22,12 +22,11 @@
 #define PT_NOINLINE
 #endif
 
-/* The loops over one cache line of entries, written out. */
+/* The loops over one cache line of entries are written out with
+ * PT_UNROLL_8 (pt_line.h, included before this file). */
 #if defined(__GNUC__)
-#define PT_UNROLL_LINE _Pragma("GCC unroll 8")
 #define PT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
-#define PT_UNROLL_LINE
 #define PT_UNLIKELY(x) (x)
 #endif
 
@@ -63,7 +62,7 @@ static inline bool pt_line_plain0(const struct genpt *pt, const uint64_t *p)
 {
 	unsigned int plain = 1; /* bitwise: no branch per entry */
 
-	PT_UNROLL_LINE
+	PT_UNROLL_8
 	for (unsigned int k = 0; k < 8; k++) {
 		uint64_t e = pt_load(&p[k]);
 
@@ -116,7 +115,7 @@ static PT_NOINLINE void pt_unmap_level0(struct genpt *pt, uint64_t *table,
 		unsigned int n;
 
 		if (i + 8 <= end && pt_line_plain0(pt, &table[i])) {
-			PT_UNROLL_LINE
+			PT_UNROLL_8
 			for (unsigned int k = 0; k < 8; k++)
 				pt_store(&table[i + k], PT_EMPTY_ENTRY);
 			n = 8;
