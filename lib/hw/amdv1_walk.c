@@ -144,17 +144,8 @@ static bool amw_page(uint64_t e, unsigned int n, unsigned int *shift, uint64_t *
 static bool amw_set_pde_a(uint64_t *slot, uint64_t seen)
 {
 	uint64_t keep = AMW_PR | (7ull << AMW_NL_SHIFT) | amw_bits(AMW_ADDR_TOP, AMW_PAGE_SHIFT);
-	uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 
-	if (seen & AMW_A)
-		return false;
-	for (;;) {
-		if ((cur & AMW_A) || (cur & keep) != (seen & keep))
-			return false;
-		if (__atomic_compare_exchange_n(slot, &cur, cur | AMW_A, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			return true;
-	}
+	return genpt_walk_set_table_a(slot, seen, AMW_A, keep);
 }
 
 /* The PDEs read this walk, top down, and how many. */
