@@ -691,12 +691,10 @@ static void pt_unmap_exact(struct genpt *pt, const struct pt_leaf_ref *r,
 	struct pt_span s = pt_span_of(pt, r->lvl, r->first, r->last);
 	unsigned int n = 1u << fmt_leaf_run(pt, r->lvl, r->e);
 	unsigned int i = r->idx & ~(n - 1);
-	struct pt_wspan w = { 0 };
 
 	pt_unmap_leaf(pt, r->table, &s, i, n, a);
 	pt_unmap_note(a, &s, i, i + n - 1, n);
-	pt_wspan_add(&w, i, i + n - 1);
-	pt_wspan_flush(pt, r->table, &w);
+	pt_flush(pt, r->table, i, n);
 }
 
 static int pt_gen_unmap(struct genpt *pt, uint64_t iova, uint64_t last,
@@ -895,9 +893,6 @@ static inline bool pt_dirty_plain(const struct genpt *pt, unsigned int lvl,
 	return fmt_is_dirty(pt, e) && !fmt_leaf_run(pt, lvl, e);
 }
 
-#ifndef PT_PREFETCH_CHILD
-#define PT_PREFETCH_CHILD PT_PREFETCH_AHEAD
-#endif
 #ifndef PT_PREFETCH_AHEAD
 #define PT_PREFETCH_AHEAD 256 /* 2 KiB: about 100 ns of scanning */
 #endif
@@ -1069,7 +1064,7 @@ static inline void pt_prefetch_child(const struct genpt *pt, unsigned int lvl,
 	 * tables so): the scan's own look-ahead runs into it already. */
 	if (c == cur + n)
 		return;
-	for (unsigned int k = 0; k < n && k < PT_PREFETCH_CHILD; k += 8)
+	for (unsigned int k = 0; k < n && k < PT_PREFETCH_AHEAD; k += 8)
 		__builtin_prefetch(c + k);
 }
 
