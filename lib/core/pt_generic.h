@@ -893,14 +893,7 @@ static inline bool pt_dirty_plain(const struct genpt *pt, unsigned int lvl,
 	return fmt_is_dirty(pt, e) && !fmt_leaf_run(pt, lvl, e);
 }
 
-#ifndef PT_PREFETCH_AHEAD
-#define PT_PREFETCH_AHEAD 256 /* 2 KiB: about 100 ns of scanning */
-#endif
-/*
- * Scans read tables front to back, but hardware prefetchers stop at every
- * 4 KiB page, and a 16K or 64K granule table spans several: ask for the
- * line @PT_PREFETCH_AHEAD entries on while working on this one.
- */
+/* Ask for the line PT_PREFETCH_AHEAD entries on (pt_line.h). */
 static inline void pt_prefetch_ahead(const uint64_t *p)
 {
 	__builtin_prefetch(p + PT_PREFETCH_AHEAD);
@@ -949,16 +942,7 @@ static inline unsigned int pt_dirty_plain_scan(const struct genpt *pt,
 	val |= d.hint_val | d.accessed;
 	/* Cleaning flips the same bits in every entry that matches. */
 	flip = val ^ pt_cleaned(pt, val);
-	for (; j + 8 <= end; j += 8) {
-		struct pt_line l;
-
-		pt_prefetch_ahead(&table[j]);
-		pt_line_load(&l, &table[j]);
-		if (!pt_line_all_match(&l, mask, val))
-			break;
-		if (clean)
-			pt_line_store_xor(&table[j], &l, flip);
-	}
+	j = pt_lines_all_match(table, j, end, mask, val, flip, clean);
 tail:
 	for (; j < end; j++)
 		if (!pt_dirty_plain_step(pt, lvl, table, j, clean))
@@ -991,22 +975,18 @@ static inline unsigned int pt_quiet_end(const struct genpt *pt,
 		j++;
 	if (j < head)
 		return j;
-	for (; j + 8 <= end; j += 8) {
+	if (!lvl) /* no tables at level 0: only the dirty test */
+		j = pt_lines_none_match(table, j, end, mask, val);
+	else for (; j + 8 <= end; j += 8) {
 		struct pt_line l;
 		bool loud = false;
 
 		pt_prefetch_ahead(&table[j]);
 		pt_line_load(&l, &table[j]);
-		if (pt_line_may_match(&l, mask, val)) {
-			PT_UNROLL_8
-			for (unsigned int k = 0; k < 8; k++)
-				loud |= (pt_line_entry(&l, k) & mask) == val;
-		}
-		if (lvl) {
-			PT_UNROLL_8
-			for (unsigned int k = 0; k < 8; k++)
-				loud |= fmt_kind(pt, lvl, pt_line_entry(&l, k)) == PT_TABLE;
-		}
+		PT_UNROLL_8
+		for (unsigned int k = 0; k < 8; k++)
+			loud |= (pt_line_entry(&l, k) & mask) == val ||
+				fmt_kind(pt, lvl, pt_line_entry(&l, k)) == PT_TABLE;
 		if (loud)
 			break;
 	}
