@@ -39,8 +39,7 @@ struct dev {
 
 static void dev_init(struct rvi_env *e, struct dev *d, uint64_t tc, uint64_t leaf)
 {
-	rvi_env_init(e, RVI_CAPS_BASE | CAP_ATS | CAP_T2GPA, 0);
-	rvi_ddt_init(e, 1);
+	rvi_env_ddt(e, RVI_CAPS_BASE | CAP_ATS | CAP_T2GPA, 1);
 	d->root = rvi_pt_root(e, false);
 	for (unsigned int i = 0; i < 4; i++) {
 		d->page[i] = rvi_alloc(e, 4096, 4096);
@@ -170,8 +169,7 @@ Test(rviommu_ats, translated_requests_and_t2gpa)
 	cr_assert_eq(r.pa, 0x123456000ull);
 	rvi_env_fini(&e);
 
-	rvi_env_init(&e, RVI_CAPS_BASE | CAP_ATS | CAP_T2GPA, 0);
-	rvi_ddt_init(&e, 1);
+	rvi_env_ddt(&e, RVI_CAPS_BASE | CAP_ATS | CAP_T2GPA, 1);
 	groot = rvi_pt_root(&e, true);
 	fsroot = rvi_pt_root(&e, false);
 	spa = rvi_alloc(&e, 4096, 4096);

@@ -41,8 +41,7 @@ Test(rviommu_cache, dirty_hazard_gstage)
 	struct rvi_env e;
 	uint64_t root, data, slot;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	root = rvi_pt_root(&e, true);
 	data = rvi_alloc(&e, 1ull << 21, 1ull << 21);
 	rvi_dc_write(&e, 1, RVI_TC_V | RVI_TC_GADE, RVI_ATP(8, 7, root), 0, 0);
@@ -83,8 +82,7 @@ Test(rviommu_cache, dirty_hazard_first_stage)
 	struct rvi_env e;
 	uint64_t root, data, slot;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 1);
+	rvi_env_ddt(&e, 0, 1);
 	root = rvi_pt_root(&e, false);
 	data = rvi_alloc(&e, 1ull << 16, 1ull << 16);
 	rvi_dc_write(&e, 2, RVI_TC_V | RVI_TC_SADE, 0, RVI_TA_PSCID(33), RVI_ATP(9, 0, root));
@@ -117,8 +115,7 @@ Test(rviommu_cache, gvma_scope)
 	struct rvi_env e;
 	uint64_t r1, r2, data;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	r1 = rvi_pt_root(&e, true);
 	r2 = rvi_pt_root(&e, true);
 	data = rvi_alloc(&e, 1ull << 21, 1ull << 21);
@@ -164,8 +161,7 @@ Test(rviommu_cache, vma_scope_and_global)
 	struct rvi_env e;
 	uint64_t r1, r2, data;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	r1 = rvi_pt_root(&e, false);
 	r2 = rvi_pt_root(&e, false);
 	data = rvi_alloc(&e, 1ull << 21, 1ull << 21);
@@ -218,8 +214,7 @@ Test(rviommu_cache, iotlb_shared_across_devices_of_a_gscid)
 	struct rvi_env e;
 	uint64_t root, data;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	root = rvi_pt_root(&e, true);
 	data = rvi_alloc(&e, 4096, 4096);
 	rvi_dc_write(&e, 0x100, RVI_TC_V, RVI_ATP(8, 9, root), 0, 0);
@@ -239,8 +234,7 @@ Test(rviommu_cache, stale_until_invalidated_and_no_negative_caching)
 	uint64_t root, data, slot, pa;
 	unsigned int cause;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	root = rvi_pt_root(&e, true);
 	data = rvi_alloc(&e, 8192, 4096);
 	rvi_dc_write(&e, 4, RVI_TC_V, RVI_ATP(8, 3, root), 0, 0);
@@ -275,8 +269,7 @@ Test(rviommu_cache, device_context_cache)
 	struct rvi_env e;
 	uint64_t r1, r2, d1, d2, pa;
 
-	rvi_env_init(&e, RVI_CAPS_EXT, 0);
-	rvi_ddt_init(&e, 2);
+	rvi_env_ddt(&e, RVI_CAPS_EXT, 2);
 	r1 = rvi_pt_root(&e, true);
 	r2 = rvi_pt_root(&e, true);
 	d1 = rvi_alloc(&e, 4096, 4096);
@@ -331,8 +324,7 @@ Test(rviommu_cache, process_context_cache)
 	struct rvi_env e;
 	uint64_t pdt, pt1, pt2, d1, d2, pa;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	pdt = rvi_alloc(&e, 4096, 4096);
 	pt1 = rvi_pt_root(&e, false);
 	pt2 = rvi_pt_root(&e, false);

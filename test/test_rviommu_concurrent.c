@@ -272,8 +272,7 @@ Test(rviommu_concurrent, commands_race_translations, .timeout = 120)
 	pthread_t th[2];
 	uint64_t root;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	rvi_gstage_pages(&e, 3, 2, 64, 4096, &root);
 	for (unsigned int i = 0; i < 2; i++) {
 		r[i] = (struct cc_reg){ .e = &e, .seed = 7 + i };

@@ -84,8 +84,7 @@ Test(rviommu_response, first_stage_leaf_bits)
 		struct rvi_env e;
 		uint64_t root, data;
 
-		rvi_env_init(&e, 0, 0);
-		rvi_ddt_init(&e, 1);
+		rvi_env_ddt(&e, 0, 1);
 		root = rvi_pt_root(&e, false);
 		data = rvi_alloc(&e, 4096, 4096);
 		rvi_pt_set(&e, root, 3, false, 0x5000, 0, RVI_LEAF(data, c[i].flags));
@@ -108,8 +107,7 @@ Test(rviommu_response, supervisor_requests_and_sum)
 		uint64_t pdt, root, data;
 		const uint64_t all = RVI_R | RVI_W | RVI_X | RVI_A | RVI_D;
 
-		rvi_env_init(&e, 0, 0);
-		rvi_ddt_init(&e, 1);
+		rvi_env_ddt(&e, 0, 1);
 		pdt = rvi_alloc(&e, 4096, 4096);
 		root = rvi_pt_root(&e, false);
 		data = rvi_alloc(&e, 4096, 4096);
@@ -139,8 +137,7 @@ Test(rviommu_response, two_stages_intersect)
 	struct rvi_env e;
 	uint64_t groot, froot, data;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 1);
+	rvi_env_ddt(&e, 0, 1);
 	groot = rvi_pt_root(&e, true);
 	froot = rvi_alloc(&e, 4096, 4096);
 	data = rvi_alloc(&e, 4096, 4096);
@@ -169,8 +166,7 @@ Test(rviommu_response, msi_translation)
 	uint64_t w[8] = { 0 }, msipt, file;
 	struct rvi_env e;
 
-	rvi_env_init(&e, RVI_CAPS_EXT, 0);
-	rvi_ddt_init(&e, 1);
+	rvi_env_ddt(&e, RVI_CAPS_EXT, 1);
 	msipt = rvi_msi_table(&e, &file);
 	w[0] = RVI_TC_V;
 	w[1] = RVI_ATP(8, 3, rvi_pt_root(&e, true)); /* maps nothing */
@@ -194,8 +190,7 @@ Test(rviommu_response, faults_with_and_without_dtf)
 		struct rvi_env e;
 		uint64_t groot, froot_gpa = 0x40000000ull;
 
-		rvi_env_init(&e, 0, 0);
-		rvi_ddt_init(&e, 1);
+		rvi_env_ddt(&e, 0, 1);
 		groot = rvi_pt_root(&e, true); /* maps nothing */
 		rvi_dc_write(&e, DID, RVI_TC_V | (dtf ? RVI_TC_DTF : 0), RVI_ATP(8, 7, groot),
 			     RVI_TA_PSCID(4), RVI_ATP(8, 0, froot_gpa));

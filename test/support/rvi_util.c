@@ -330,3 +330,45 @@ uint64_t rvi_rand(uint64_t *state)
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
 }
+
+void rvi_env_ddt(struct rvi_env *e, uint64_t caps, unsigned int levels)
+{
+	rvi_env_init(e, caps, 0);
+	rvi_ddt_init(e, levels);
+}
+
+unsigned int rvi_ttyp(unsigned int access)
+{
+	return access == GENPT_ACCESS_EXEC ? 1 : access == GENPT_ACCESS_READ ? 2 : 3;
+}
+
+void rvi_xlate_pid_fault(struct rvi_env *e, uint32_t did, uint32_t pid, bool priv,
+			 uint64_t iova, unsigned int access, unsigned int cause,
+			 uint64_t iotval2)
+{
+	unsigned int got = rvi_xlate_pid(e, did, pid, priv, iova, access, NULL);
+
+	cr_assert_eq(got, cause, "did %#x pid %#x%s iova %#llx access %u: cause %u, expected %u",
+		     did, pid, priv ? " priv" : "", (unsigned long long)iova, access, got, cause);
+	rvi_expect_fault_pid(e, cause, rvi_ttyp(access), did, true, pid, priv, iova, iotval2);
+}
+
+void rvi_xlate_fault(struct rvi_env *e, uint32_t did, uint64_t iova, unsigned int access,
+		     unsigned int cause, uint64_t iotval2)
+{
+	unsigned int got = rvi_xlate(e, did, iova, access, NULL);
+
+	cr_assert_eq(got, cause, "did %#x iova %#llx access %u: cause %u, expected %u", did,
+		     (unsigned long long)iova, access, got, cause);
+	rvi_expect_fault(e, cause, rvi_ttyp(access), did, iova, iotval2);
+}
+
+void rvi_gs_identity_tables(struct rvi_env *e, uint64_t groot, uint64_t fsroot,
+			    uint64_t iova, uint64_t flags)
+{
+	for (unsigned int l = 0; l < 3; l++) {
+		uint64_t s = rvi_pt_slot(e, fsroot, 3, false, iova, l) & ~4095ull;
+
+		rvi_pt_set(e, groot, 3, true, s, 0, RVI_LEAF(s, flags));
+	}
+}

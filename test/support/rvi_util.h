@@ -247,6 +247,27 @@ void rvi_expect_fault_pid(struct rvi_env *e, unsigned int cause, unsigned int tt
 			  uint32_t did, bool pv, uint32_t pid, bool priv,
 			  uint64_t iotval, uint64_t iotval2);
 
+/* ---- the set-up and checks the model's suites repeat -------------------- */
+
+/* rvi_env_init(@caps, default memory) with a hand-built DDT of @levels. */
+void rvi_env_ddt(struct rvi_env *e, uint64_t caps, unsigned int levels);
+/* The TTYP of an untranslated request for @access (1 execute, 2 read,
+ * 3 write). */
+unsigned int rvi_ttyp(unsigned int access);
+/* A translation of @iova that must fault with @cause and leave exactly
+ * one record saying so (TTYP from @access, iotval = @iova, @iotval2);
+ * the _pid form for a request with a process id. */
+void rvi_xlate_fault(struct rvi_env *e, uint32_t did, uint64_t iova, unsigned int access,
+		     unsigned int cause, uint64_t iotval2);
+void rvi_xlate_pid_fault(struct rvi_env *e, uint32_t did, uint32_t pid, bool priv,
+			 uint64_t iova, unsigned int access, unsigned int cause,
+			 uint64_t iotval2);
+/* A two-stage layout with GPA == SPA for the first stage's tables: every
+ * Sv39 table page on the walk of @iova from @fsroot gets an identity
+ * G-stage leaf with @flags in the Sv39x4 table @groot. */
+void rvi_gs_identity_tables(struct rvi_env *e, uint64_t groot, uint64_t fsroot,
+			    uint64_t iova, uint64_t flags);
+
 /* PRNG */
 uint64_t rvi_rand(uint64_t *state);
 
