@@ -18,6 +18,11 @@
 
 #include "fhw.h"
 #include "genpt/hw.h"
+#include "hw/amdv1_walk.h"
+#include "hw/armv8_walk.h"
+#include "hw/riscv_walk.h"
+#include "hw/vtdss_walk.h"
+#include "hw/x86_64_walk.h"
 
 #define RD GENPT_ACCESS_READ
 #define WR GENPT_ACCESS_WRITE
@@ -346,6 +351,54 @@ Test(fmt_hw, bad_requests)
 		cr_assert_eq(genpt_hw_access(t.pt, g + 8, RD, NULL), 0, "%s: NULL oa", c->name);
 		af_table_fini(&t);
 	}
+}
+
+/* Every family's walk result becomes the errno genpt_hw_access() returns:
+ * not present -ENOENT, a fault the walk reports -EACCES, memory nobody
+ * backs -EFAULT, a configuration the walker cannot take -EINVAL. */
+Test(fmt_hw, walk_results_map_to_errno)
+{
+#define WE(fn, code, want) { #code, fn(code), want }
+	const struct {
+		const char *code;
+		int got, want;
+	} m[] = {
+		WE(genpt_rv_walk_errno, GENPT_RV_OK, 0),
+		WE(genpt_rv_walk_errno, GENPT_RV_FAULT_INVALID, -ENOENT),
+		WE(genpt_rv_walk_errno, GENPT_RV_FAULT_PAGE, -EACCES),
+		WE(genpt_rv_walk_errno, GENPT_RV_FAULT_ACCESS, -EFAULT),
+		WE(genpt_rv_walk_errno, GENPT_RV_FAULT_CONFIG, -EINVAL),
+		WE(genpt_arm_walk_errno, GENPT_ARM_OK, 0),
+		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_TRANSLATION, -ENOENT),
+		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_RESERVED, -EACCES),
+		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_ADDRESS_SIZE, -EACCES),
+		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_ACCESS_FLAG, -EACCES),
+		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_PERMISSION, -EACCES),
+		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_EXTERNAL, -EFAULT),
+		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_INPUT_RANGE, -ERANGE),
+		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_CONFIG, -EINVAL),
+		WE(genpt_arm_walk_errno, (enum genpt_arm_fault)99, -EINVAL),
+		WE(genpt_x86_walk_errno, GENPT_X86_OK, 0),
+		WE(genpt_x86_walk_errno, GENPT_X86_FAULT_NP, -ENOENT),
+		WE(genpt_x86_walk_errno, GENPT_X86_FAULT_PAGE, -EACCES),
+		WE(genpt_x86_walk_errno, GENPT_X86_FAULT_ACCESS, -EFAULT),
+		WE(genpt_x86_walk_errno, GENPT_X86_FAULT_CONFIG, -EINVAL),
+		WE(genpt_vtdss_walk_errno, GENPT_VTDSS_OK, 0),
+		WE(genpt_vtdss_walk_errno, GENPT_VTDSS_FAULT_NP, -ENOENT),
+		WE(genpt_vtdss_walk_errno, GENPT_VTDSS_FAULT_PAGE, -EACCES),
+		WE(genpt_vtdss_walk_errno, GENPT_VTDSS_FAULT_ACCESS, -EFAULT),
+		WE(genpt_vtdss_walk_errno, GENPT_VTDSS_FAULT_CONFIG, -EINVAL),
+		WE(genpt_amdv1_walk_errno, GENPT_AMDV1_OK, 0),
+		WE(genpt_amdv1_walk_errno, GENPT_AMDV1_FAULT_NP, -ENOENT),
+		WE(genpt_amdv1_walk_errno, GENPT_AMDV1_FAULT_PAGE, -EACCES),
+		WE(genpt_amdv1_walk_errno, GENPT_AMDV1_FAULT_ACCESS, -EFAULT),
+		WE(genpt_amdv1_walk_errno, GENPT_AMDV1_FAULT_CONFIG, -EINVAL),
+	};
+#undef WE
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		cr_assert_eq(m[i].got, m[i].want, "%s: errno %d, want %d", m[i].code, m[i].got,
+			     m[i].want);
 }
 
 /* ---------------------------------------- concurrent hardware updates -- */

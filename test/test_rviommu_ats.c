@@ -175,11 +175,7 @@ Test(rviommu_ats, translated_requests_and_t2gpa)
 	spa = rvi_alloc(&e, 4096, 4096);
 	/* First-stage tables identity-mapped by the G-stage; IOVA -> gpa -> spa. */
 	rvi_pt_set(&e, fsroot, 3, false, IOVA, 0, RVI_LEAF(gpa, leafb));
-	for (unsigned int l = 0; l < 3; l++) {
-		uint64_t s = rvi_pt_slot(&e, fsroot, 3, false, IOVA, l) & ~4095ull;
-
-		rvi_pt_set(&e, groot, 3, true, s, 0, RVI_LEAF(s, leafb));
-	}
+	rvi_gs_identity_tables(&e, groot, fsroot, IOVA, leafb);
 	rvi_pt_set(&e, groot, 3, true, gpa, 0, RVI_LEAF(spa, leafb));
 	rvi_dc_write(&e, DID, RVI_TC_V | RVI_TC_EN_ATS | RVI_TC_T2GPA,
 		     RVI_ATP(8, GSCID, groot), RVI_TA_PSCID(3), RVI_ATP(8, 0, fsroot));

@@ -35,6 +35,28 @@ static void clear_d(struct rvi_env *e, uint64_t slot)
 	__atomic_fetch_and(rvi_p(e, slot), ~RVI_D, __ATOMIC_ACQ_REL);
 }
 
+/* Devices 1 and 2, each with a fresh single-stage table of its own (the
+ * Sv39x4 G-stage with GSCID 1 / 2 for @gstage, else Sv39 with PSCID 1 /
+ * 2) mapping pages 0 .. @n - 1 to a data block with @flags, every page
+ * read once (cached).  Roots in @r; returns the data block. */
+static uint64_t two_domains(struct rvi_env *e, bool gstage, unsigned int n, uint64_t flags,
+			    uint64_t r[2])
+{
+	uint64_t data;
+
+	rvi_env_ddt(e, 0, 3);
+	for (unsigned int d = 0; d < 2; d++)
+		r[d] = rvi_dev_stage(e, d + 1, gstage, d + 1, 0);
+	data = rvi_alloc(e, 1ull << 21, 1ull << 21);
+	for (uint64_t a = 0; a < n; a++)
+		for (unsigned int d = 0; d < 2; d++)
+			rvi_pt_set(e, r[d], 3, gstage, a << 12, 0, RVI_LEAF(data + (a << 12), flags));
+	for (uint64_t a = 0; a < n; a++)
+		for (unsigned int d = 0; d < 2; d++)
+			hit(e, d + 1, a << 12, RD, NULL);
+	return data;
+}
+
 /* G-stage domain (GADE): the hazard, then IOTINVAL.GVMA fixes it. */
 Test(rviommu_cache, dirty_hazard_gstage)
 {
@@ -42,9 +64,8 @@ Test(rviommu_cache, dirty_hazard_gstage)
 	uint64_t root, data, slot;
 
 	rvi_env_ddt(&e, 0, 3);
-	root = rvi_pt_root(&e, true);
+	root = rvi_dev_stage(&e, 1, true, 7, RVI_TC_GADE);
 	data = rvi_alloc(&e, 1ull << 21, 1ull << 21);
-	rvi_dc_write(&e, 1, RVI_TC_V | RVI_TC_GADE, RVI_ATP(8, 7, root), 0, 0);
 	slot = rvi_pt_set(&e, root, 3, true, 0x40000000, 1,
 			  RVI_LEAF(data, RVI_R | RVI_W | RVI_U | RVI_A)); /* 2M, clean */
 
@@ -113,25 +134,10 @@ Test(rviommu_cache, dirty_hazard_first_stage)
 Test(rviommu_cache, gvma_scope)
 {
 	struct rvi_env e;
-	uint64_t r1, r2, data;
+	uint64_t r[2];
 
-	rvi_env_ddt(&e, 0, 3);
-	r1 = rvi_pt_root(&e, true);
-	r2 = rvi_pt_root(&e, true);
-	data = rvi_alloc(&e, 1ull << 21, 1ull << 21);
-	rvi_dc_write(&e, 1, RVI_TC_V, RVI_ATP(8, 1, r1), 0, 0);
-	rvi_dc_write(&e, 2, RVI_TC_V, RVI_ATP(8, 2, r2), 0, 0);
+	two_domains(&e, true, 4, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D, r);
 	rvi_dc_write(&e, 3, RVI_TC_V, 0, 0, 0); /* host, all Bare */
-	for (uint64_t a = 0; a < 4; a++) {
-		rvi_pt_set(&e, r1, 3, true, a << 12, 0,
-			   RVI_LEAF(data + (a << 12), RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
-		rvi_pt_set(&e, r2, 3, true, a << 12, 0,
-			   RVI_LEAF(data + (a << 12), RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
-	}
-	for (uint64_t a = 0; a < 4; a++) {
-		hit(&e, 1, a << 12, RD, NULL);
-		hit(&e, 2, a << 12, RD, NULL);
-	}
 	/* AV: only the page holding ADDR, only in GSCID 1 */
 	rvi_cmd(&e, RVI_CMD_GVMA(1, 1, 1), RVI_CMD_ADDR(0x2000));
 	cr_assert_not(hit(&e, 1, 0x2000, RD, NULL));
@@ -159,26 +165,10 @@ Test(rviommu_cache, gvma_scope)
 Test(rviommu_cache, vma_scope_and_global)
 {
 	struct rvi_env e;
-	uint64_t r1, r2, data;
+	uint64_t r[2], data = two_domains(&e, false, 3, RVI_R | RVI_U | RVI_A, r);
 
-	rvi_env_ddt(&e, 0, 3);
-	r1 = rvi_pt_root(&e, false);
-	r2 = rvi_pt_root(&e, false);
-	data = rvi_alloc(&e, 1ull << 21, 1ull << 21);
-	rvi_dc_write(&e, 1, RVI_TC_V, 0, RVI_TA_PSCID(1), RVI_ATP(8, 0, r1));
-	rvi_dc_write(&e, 2, RVI_TC_V, 0, RVI_TA_PSCID(2), RVI_ATP(8, 0, r2));
-	for (uint64_t a = 0; a < 3; a++) {
-		rvi_pt_set(&e, r1, 3, false, a << 12, 0,
-			   RVI_LEAF(data + (a << 12), RVI_R | RVI_U | RVI_A));
-		rvi_pt_set(&e, r2, 3, false, a << 12, 0,
-			   RVI_LEAF(data + (a << 12), RVI_R | RVI_U | RVI_A));
-	}
-	/* a global page in PSCID 1 at 0x5000 */
-	rvi_pt_set(&e, r1, 3, false, 0x5000, 0, RVI_LEAF(data, RVI_R | RVI_U | RVI_A | RVI_G));
-	for (uint64_t a = 0; a < 3; a++) {
-		hit(&e, 1, a << 12, RD, NULL);
-		hit(&e, 2, a << 12, RD, NULL);
-	}
+	/* a global page in PSCID 1 at 0x5000 (nothing negative was cached) */
+	rvi_pt_set(&e, r[0], 3, false, 0x5000, 0, RVI_LEAF(data, RVI_R | RVI_U | RVI_A | RVI_G));
 	hit(&e, 1, 0x5000, RD, NULL);
 	/* the global entry serves PSCID 2 too (a G mapping exists in every
 	 * address space) */
@@ -215,9 +205,8 @@ Test(rviommu_cache, iotlb_shared_across_devices_of_a_gscid)
 	uint64_t root, data;
 
 	rvi_env_ddt(&e, 0, 3);
-	root = rvi_pt_root(&e, true);
+	root = rvi_dev_stage(&e, 0x100, true, 9, 0);
 	data = rvi_alloc(&e, 4096, 4096);
-	rvi_dc_write(&e, 0x100, RVI_TC_V, RVI_ATP(8, 9, root), 0, 0);
 	rvi_dc_write(&e, 0x200, RVI_TC_V, RVI_ATP(8, 9, root), 0, 0);
 	rvi_pt_set(&e, root, 3, true, 0x9000, 0,
 		   RVI_LEAF(data, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
@@ -235,9 +224,8 @@ Test(rviommu_cache, stale_until_invalidated_and_no_negative_caching)
 	unsigned int cause;
 
 	rvi_env_ddt(&e, 0, 3);
-	root = rvi_pt_root(&e, true);
+	root = rvi_dev_stage(&e, 4, true, 3, 0);
 	data = rvi_alloc(&e, 8192, 4096);
-	rvi_dc_write(&e, 4, RVI_TC_V, RVI_ATP(8, 3, root), 0, 0);
 	/* a fault is not cached: mapping afterwards works at once */
 	cr_assert_eq(rvi_xlate(&e, 4, 0x6000, RD, NULL), RVI_C_READ_GPAGE);
 	rvi_fault_drain(&e);

@@ -145,12 +145,7 @@ Test(rviommu_response, two_stages_intersect)
 	 * the data page read and execute only, and clean */
 	rvi_pt_set(&e, froot, 3, false, 0x3000, 0,
 		   RVI_LEAF(data, RVI_R | RVI_W | RVI_X | RVI_U | RVI_A | RVI_D));
-	for (unsigned int l = 0; l < 3; l++) {
-		uint64_t page = rvi_pt_slot(&e, froot, 3, false, 0x3000, l) & ~4095ull;
-
-		rvi_pt_set(&e, groot, 3, true, page, 0,
-			   RVI_LEAF(page, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
-	}
+	rvi_gs_identity_tables(&e, groot, froot, 0x3000, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D);
 	rvi_pt_set(&e, groot, 3, true, data, 0, RVI_LEAF(data, RVI_R | RVI_X | RVI_U | RVI_A));
 	rvi_dc_write(&e, DID, RVI_TC_V, RVI_ATP(8, 7, groot), RVI_TA_PSCID(4),
 		     RVI_ATP(8, 0, froot));

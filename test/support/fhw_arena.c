@@ -67,3 +67,23 @@ void hwa_set(uint64_t pa, uint64_t v)
 {
 	__atomic_store_n(hwa_slot(pa), v, __ATOMIC_RELEASE);
 }
+
+uint64_t hwa_build(const struct hwa_fmt *f, unsigned int top, uint64_t va,
+		   unsigned int leaf_level, uint64_t leaf, uint64_t **slots)
+{
+	uint64_t root = hwa_table(4096), table = root;
+
+	for (unsigned int l = top;; l--) {
+		uint64_t *e = hwa_slot(table + ((va >> (12 + 9 * l)) & 511) * 8);
+
+		if (slots)
+			slots[l] = e;
+		if (l == leaf_level) {
+			*e = leaf;
+			return root;
+		}
+		if (!(*e & f->present))
+			*e = f->ptr(hwa_table(4096), l);
+		table = *e & 0x000ffffffffff000ull;
+	}
+}

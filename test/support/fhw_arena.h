@@ -31,4 +31,23 @@ void hwa_set(uint64_t pa, uint64_t v);
 /* A zeroed table of @bytes, aligned to its size (asserts room). */
 uint64_t hwa_table(uint64_t bytes);
 
+/*
+ * How one family's hand-built tables chain (x86-64, VT-d SS, AMD v1): 4 KiB
+ * tables of 512 entries, the level-l index at va bits 12 + 9 * l, the
+ * next table's address in bits 51:12.
+ * @present: an entry with any of these bits is present (followed).
+ * @ptr:     the pointer a level-@level entry gets to a new table.
+ */
+struct hwa_fmt {
+	uint64_t present;
+	uint64_t (*ptr)(uint64_t table_pa, unsigned int level);
+};
+
+/* The tables for @va from the root (level @top, a fresh table) down to
+ * @leaf_level, new ones where no entry is present, and @leaf in the entry
+ * at @leaf_level; @slots (may be NULL) gets each level's entry.  Returns
+ * the root. */
+uint64_t hwa_build(const struct hwa_fmt *f, unsigned int top, uint64_t va,
+		   unsigned int leaf_level, uint64_t leaf, uint64_t **slots);
+
 #endif /* GENPT_TEST_FHW_ARENA_H */
