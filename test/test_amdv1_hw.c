@@ -36,14 +36,7 @@ static uint64_t *ent(uint64_t table_pa, unsigned int i)
 	return (uint64_t *)hwa_p2v(NULL, table_pa) + i;
 }
 
-/* A new table pointer from level @level (0-based) to the one below:
- * NextLevel is the specification's (1-based) level of that table. */
-static uint64_t amd_ptr(uint64_t table_pa, unsigned int level)
-{
-	return table_pa | NL(level) | RW_ | PR;
-}
-
-static const struct hwa_fmt amd = { PR, amd_ptr };
+static const struct hwa_fmt amd = { PR, RW_ | PR, 9 };
 
 /* Tables for @va from level @mode down to a level-1 @leaf (specification
  * levels); slots[n] = the entry used at level n. */

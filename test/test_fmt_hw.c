@@ -353,52 +353,61 @@ Test(fmt_hw, bad_requests)
 	}
 }
 
-/* Every family's walk result becomes the errno genpt_hw_access() returns:
- * not present -ENOENT, a fault the walk reports -EACCES, memory nobody
- * backs -EFAULT, a configuration the walker cannot take -EINVAL. */
+/* The errno genpt_hw_access() returns for walk result @code of family
+ * @fam's walker. */
+static int walk_errno(enum af_family fam, int code)
+{
+	switch (fam) {
+	case AF_RISCV:
+		return genpt_rv_walk_errno((enum genpt_rv_fault)code);
+	case AF_ARMV8:
+		return genpt_arm_walk_errno((enum genpt_arm_fault)code);
+	case AF_X86_64:
+		return genpt_x86_walk_errno((enum genpt_x86_fault)code);
+	case AF_VTDSS:
+		return genpt_vtdss_walk_errno((enum genpt_vtdss_fault)code);
+	default:
+		return genpt_amdv1_walk_errno((enum genpt_amdv1_fault)code);
+	}
+}
+
+/* Every family's walk results become errnos the same way: not present
+ * -ENOENT, a fault the walk reports -EACCES, memory nobody backs -EFAULT,
+ * a configuration the walker cannot take (or no result at all) -EINVAL. */
 Test(fmt_hw, walk_results_map_to_errno)
 {
-#define WE(fn, code, want) { #code, fn(code), want }
-	const struct {
-		const char *code;
-		int got, want;
+	static const struct {
+		enum af_family fam;
+		int code, want;
 	} m[] = {
-		WE(genpt_rv_walk_errno, GENPT_RV_OK, 0),
-		WE(genpt_rv_walk_errno, GENPT_RV_FAULT_INVALID, -ENOENT),
-		WE(genpt_rv_walk_errno, GENPT_RV_FAULT_PAGE, -EACCES),
-		WE(genpt_rv_walk_errno, GENPT_RV_FAULT_ACCESS, -EFAULT),
-		WE(genpt_rv_walk_errno, GENPT_RV_FAULT_CONFIG, -EINVAL),
-		WE(genpt_arm_walk_errno, GENPT_ARM_OK, 0),
-		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_TRANSLATION, -ENOENT),
-		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_RESERVED, -EACCES),
-		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_ADDRESS_SIZE, -EACCES),
-		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_ACCESS_FLAG, -EACCES),
-		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_PERMISSION, -EACCES),
-		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_EXTERNAL, -EFAULT),
-		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_INPUT_RANGE, -ERANGE),
-		WE(genpt_arm_walk_errno, GENPT_ARM_FAULT_CONFIG, -EINVAL),
-		WE(genpt_arm_walk_errno, (enum genpt_arm_fault)99, -EINVAL),
-		WE(genpt_x86_walk_errno, GENPT_X86_OK, 0),
-		WE(genpt_x86_walk_errno, GENPT_X86_FAULT_NP, -ENOENT),
-		WE(genpt_x86_walk_errno, GENPT_X86_FAULT_PAGE, -EACCES),
-		WE(genpt_x86_walk_errno, GENPT_X86_FAULT_ACCESS, -EFAULT),
-		WE(genpt_x86_walk_errno, GENPT_X86_FAULT_CONFIG, -EINVAL),
-		WE(genpt_vtdss_walk_errno, GENPT_VTDSS_OK, 0),
-		WE(genpt_vtdss_walk_errno, GENPT_VTDSS_FAULT_NP, -ENOENT),
-		WE(genpt_vtdss_walk_errno, GENPT_VTDSS_FAULT_PAGE, -EACCES),
-		WE(genpt_vtdss_walk_errno, GENPT_VTDSS_FAULT_ACCESS, -EFAULT),
-		WE(genpt_vtdss_walk_errno, GENPT_VTDSS_FAULT_CONFIG, -EINVAL),
-		WE(genpt_amdv1_walk_errno, GENPT_AMDV1_OK, 0),
-		WE(genpt_amdv1_walk_errno, GENPT_AMDV1_FAULT_NP, -ENOENT),
-		WE(genpt_amdv1_walk_errno, GENPT_AMDV1_FAULT_PAGE, -EACCES),
-		WE(genpt_amdv1_walk_errno, GENPT_AMDV1_FAULT_ACCESS, -EFAULT),
-		WE(genpt_amdv1_walk_errno, GENPT_AMDV1_FAULT_CONFIG, -EINVAL),
+		{ AF_RISCV, GENPT_RV_OK, 0 }, { AF_RISCV, GENPT_RV_FAULT_INVALID, -ENOENT },
+		{ AF_RISCV, GENPT_RV_FAULT_PAGE, -EACCES }, { AF_RISCV, GENPT_RV_FAULT_ACCESS, -EFAULT },
+		{ AF_RISCV, GENPT_RV_FAULT_CONFIG, -EINVAL },
+		{ AF_ARMV8, GENPT_ARM_OK, 0 }, { AF_ARMV8, GENPT_ARM_FAULT_TRANSLATION, -ENOENT },
+		{ AF_ARMV8, GENPT_ARM_FAULT_RESERVED, -EACCES },
+		{ AF_ARMV8, GENPT_ARM_FAULT_ADDRESS_SIZE, -EACCES },
+		{ AF_ARMV8, GENPT_ARM_FAULT_ACCESS_FLAG, -EACCES },
+		{ AF_ARMV8, GENPT_ARM_FAULT_PERMISSION, -EACCES },
+		{ AF_ARMV8, GENPT_ARM_FAULT_EXTERNAL, -EFAULT },
+		{ AF_ARMV8, GENPT_ARM_FAULT_INPUT_RANGE, -ERANGE },
+		{ AF_ARMV8, GENPT_ARM_FAULT_CONFIG, -EINVAL }, { AF_ARMV8, 99, -EINVAL },
+		{ AF_X86_64, GENPT_X86_OK, 0 }, { AF_X86_64, GENPT_X86_FAULT_NP, -ENOENT },
+		{ AF_X86_64, GENPT_X86_FAULT_PAGE, -EACCES }, { AF_X86_64, GENPT_X86_FAULT_ACCESS, -EFAULT },
+		{ AF_X86_64, GENPT_X86_FAULT_CONFIG, -EINVAL },
+		{ AF_VTDSS, GENPT_VTDSS_OK, 0 }, { AF_VTDSS, GENPT_VTDSS_FAULT_NP, -ENOENT },
+		{ AF_VTDSS, GENPT_VTDSS_FAULT_PAGE, -EACCES },
+		{ AF_VTDSS, GENPT_VTDSS_FAULT_ACCESS, -EFAULT },
+		{ AF_VTDSS, GENPT_VTDSS_FAULT_CONFIG, -EINVAL },
+		{ AF_AMDV1, GENPT_AMDV1_OK, 0 }, { AF_AMDV1, GENPT_AMDV1_FAULT_NP, -ENOENT },
+		{ AF_AMDV1, GENPT_AMDV1_FAULT_PAGE, -EACCES },
+		{ AF_AMDV1, GENPT_AMDV1_FAULT_ACCESS, -EFAULT },
+		{ AF_AMDV1, GENPT_AMDV1_FAULT_CONFIG, -EINVAL },
 	};
-#undef WE
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-		cr_assert_eq(m[i].got, m[i].want, "%s: errno %d, want %d", m[i].code, m[i].got,
-			     m[i].want);
+		cr_assert_eq(walk_errno(m[i].fam, m[i].code), m[i].want,
+			     "family %d result %d: errno %d, want %d", m[i].fam, m[i].code,
+			     walk_errno(m[i].fam, m[i].code), m[i].want);
 }
 
 /* ---------------------------------------- concurrent hardware updates -- */

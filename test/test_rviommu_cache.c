@@ -46,7 +46,7 @@ static uint64_t two_domains(struct rvi_env *e, bool gstage, unsigned int n, uint
 
 	rvi_env_ddt(e, 0, 3);
 	for (unsigned int d = 0; d < 2; d++)
-		r[d] = rvi_dev_stage(e, d + 1, gstage, d + 1, 0);
+		r[d] = rvi_dev_stage(e, d + 1, gstage, 8, d + 1, 0);
 	data = rvi_alloc(e, 1ull << 21, 1ull << 21);
 	for (uint64_t a = 0; a < n; a++)
 		for (unsigned int d = 0; d < 2; d++)
@@ -64,7 +64,7 @@ Test(rviommu_cache, dirty_hazard_gstage)
 	uint64_t root, data, slot;
 
 	rvi_env_ddt(&e, 0, 3);
-	root = rvi_dev_stage(&e, 1, true, 7, RVI_TC_GADE);
+	root = rvi_dev_stage(&e, 1, true, 8, 7, RVI_TC_GADE);
 	data = rvi_alloc(&e, 1ull << 21, 1ull << 21);
 	slot = rvi_pt_set(&e, root, 3, true, 0x40000000, 1,
 			  RVI_LEAF(data, RVI_R | RVI_W | RVI_U | RVI_A)); /* 2M, clean */
@@ -104,9 +104,8 @@ Test(rviommu_cache, dirty_hazard_first_stage)
 	uint64_t root, data, slot;
 
 	rvi_env_ddt(&e, 0, 1);
-	root = rvi_pt_root(&e, false);
+	root = rvi_dev_stage(&e, 2, false, 9, 33, RVI_TC_SADE);
 	data = rvi_alloc(&e, 1ull << 16, 1ull << 16);
-	rvi_dc_write(&e, 2, RVI_TC_V | RVI_TC_SADE, 0, RVI_TA_PSCID(33), RVI_ATP(9, 0, root));
 	/* a 64K NAPOT run */
 	for (unsigned int i = 0; i < 16; i++)
 		rvi_pt_set(&e, root, 4, false, 0x7770000ull + i * 4096, 0,
@@ -205,7 +204,7 @@ Test(rviommu_cache, iotlb_shared_across_devices_of_a_gscid)
 	uint64_t root, data;
 
 	rvi_env_ddt(&e, 0, 3);
-	root = rvi_dev_stage(&e, 0x100, true, 9, 0);
+	root = rvi_dev_stage(&e, 0x100, true, 8, 9, 0);
 	data = rvi_alloc(&e, 4096, 4096);
 	rvi_dc_write(&e, 0x200, RVI_TC_V, RVI_ATP(8, 9, root), 0, 0);
 	rvi_pt_set(&e, root, 3, true, 0x9000, 0,
@@ -224,7 +223,7 @@ Test(rviommu_cache, stale_until_invalidated_and_no_negative_caching)
 	unsigned int cause;
 
 	rvi_env_ddt(&e, 0, 3);
-	root = rvi_dev_stage(&e, 4, true, 3, 0);
+	root = rvi_dev_stage(&e, 4, true, 8, 3, 0);
 	data = rvi_alloc(&e, 8192, 4096);
 	/* a fault is not cached: mapping afterwards works at once */
 	cr_assert_eq(rvi_xlate(&e, 4, 0x6000, RD, NULL), RVI_C_READ_GPAGE);

@@ -34,10 +34,8 @@ struct fs_dev {
 
 static void fs_dev_init(struct rvi_env *e, struct fs_dev *d, uint64_t tc)
 {
-	d->root = rvi_pt_root(e, false);
+	d->root = rvi_dev_stage(e, DID, false, 8, PSCID, tc);
 	d->data = rvi_alloc(e, 1ull << 30, 1ull << 30);
-	rvi_dc_write(e, DID, RVI_TC_V | tc, 0, RVI_TA_PSCID(PSCID),
-		     RVI_ATP(8, 0, d->root));
 }
 
 /* ---- ddtp modes ----------------------------------------------------------- */
@@ -501,11 +499,7 @@ Test(rviommu_translate, superpages_every_mode)
 			unsigned int top = levels - 1;
 
 			rvi_env_ddt(&e, 0, 3);
-			root = rvi_pt_root(&e, gs);
-			if (gs)
-				rvi_dc_write(&e, 1, RVI_TC_V, RVI_ATP(5 + levels, GSCID, root), 0, 0);
-			else
-				rvi_dc_write(&e, 1, RVI_TC_V, 0, 0, RVI_ATP(5 + levels, 0, root));
+			root = rvi_dev_stage(&e, 1, gs, 5 + levels, gs ? GSCID : 0, 0);
 			data = rvi_alloc(&e, 1ull << 30, 1ull << 30);
 			for (unsigned int l = 0; l <= top; l++) {
 				struct genpt_rviommu_req req = { .device_id = 1, .access = RD };
@@ -742,9 +736,8 @@ Test(rviommu_translate, gstage_only_faults)
 	uint64_t root, data, pa;
 
 	rvi_env_ddt(&e, 0, 3);
-	root = rvi_pt_root(&e, true);
-	data = rvi_alloc(&e, 4096, 4096);
-	rvi_dc_write(&e, 3, RVI_TC_V, RVI_ATP(9, GSCID, root), 0, 0); /* Sv48x4 */
+	root = rvi_dev_stage(&e, 3, true, 9, GSCID, 0);
+	data = rvi_alloc(&e, 4096, 4096); /* Sv48x4 */
 	/* the top index of Sv48x4 is 11 bits: GPA bit 49 selects entry 1024+ */
 	rvi_pt_set(&e, root, 4, true, 1ull << 49, 0,
 		   RVI_LEAF(data, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
@@ -809,10 +802,8 @@ Test(rviommu_translate, gstage_ad_gade_on_off)
 		uint64_t root, data, s1, s2;
 
 		rvi_env_ddt(&e, 0, 3);
-		root = rvi_pt_root(&e, true);
+		root = rvi_dev_stage(&e, 6, true, 8, GSCID, gade ? RVI_TC_GADE : 0);
 		data = rvi_alloc(&e, 4096, 4096);
-		rvi_dc_write(&e, 6, RVI_TC_V | (gade ? RVI_TC_GADE : 0),
-			     RVI_ATP(8, GSCID, root), 0, 0);
 		s1 = rvi_pt_set(&e, root, 3, true, 0x1000, 0, RVI_LEAF(data, RVI_R | RVI_W | RVI_U));
 		s2 = rvi_pt_set(&e, root, 3, true, 0x2000, 0,
 				RVI_LEAF(data, RVI_R | RVI_W | RVI_U | RVI_A));

@@ -30,28 +30,9 @@
 
 TestSuite(vtdss_hw, .init = hwa_setup, .fini = hwa_teardown);
 
-static uint64_t vtd_ptr(uint64_t table_pa, unsigned int level)
-{
-	(void)level;
-	return table_pa | TBL;
-}
+static const struct hwa_fmt vtd = { R_ | W_, TBL, 0 };
 
-static const struct hwa_fmt vtd = { R_ | W_, vtd_ptr };
-
-static struct genpt_vtdss_walk req(uint64_t root, unsigned int levels, uint64_t va,
-				   unsigned int access, bool ssade)
-{
-	return (struct genpt_vtdss_walk){ .mem = &hwa_ops, .root_pa = root, .levels = levels,
-					  .va = va, .access = access, .ssade = ssade };
-}
-
-static enum genpt_vtdss_fault walk(uint64_t root, unsigned int levels, uint64_t va,
-				   unsigned int access, bool ssade)
-{
-	struct genpt_vtdss_walk w = req(root, levels, va, access, ssade);
-
-	return genpt_vtdss_walk(&w);
-}
+HWA_WALKER(genpt_vtdss_walk, ssade)
 
 Test(vtdss_hw, present_means_read_or_write)
 {

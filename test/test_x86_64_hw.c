@@ -33,28 +33,9 @@
 
 TestSuite(x86_64_hw, .init = hwa_setup, .fini = hwa_teardown);
 
-static uint64_t x86_ptr(uint64_t table_pa, unsigned int level)
-{
-	(void)level;
-	return table_pa | TBL;
-}
+static const struct hwa_fmt x86 = { P_, TBL, 0 };
 
-static const struct hwa_fmt x86 = { P_, x86_ptr };
-
-static struct genpt_x86_walk req(uint64_t root, unsigned int levels, uint64_t va,
-				 unsigned int access, bool ad)
-{
-	return (struct genpt_x86_walk){ .mem = &hwa_ops, .root_pa = root, .levels = levels,
-					.va = va, .access = access, .ad_update = ad };
-}
-
-static enum genpt_x86_fault walk(uint64_t root, unsigned int levels, uint64_t va,
-				 unsigned int access, bool ad)
-{
-	struct genpt_x86_walk w = req(root, levels, va, access, ad);
-
-	return genpt_x86_walk(&w);
-}
+HWA_WALKER(genpt_x86_walk, ad_update)
 
 Test(x86_64_hw, rights_are_combined_over_every_level)
 {

@@ -83,7 +83,7 @@ uint64_t hwa_build(const struct hwa_fmt *f, unsigned int top, uint64_t va,
 			return root;
 		}
 		if (!(*e & f->present))
-			*e = f->ptr(hwa_table(4096), l);
+			*e = hwa_table(4096) | f->ptr_bits | (f->nl_shift ? (uint64_t)l << f->nl_shift : 0);
 		table = *e & 0x000ffffffffff000ull;
 	}
 }

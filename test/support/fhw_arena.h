@@ -35,12 +35,16 @@ uint64_t hwa_table(uint64_t bytes);
  * How one family's hand-built tables chain (x86-64, VT-d SS, AMD v1): 4 KiB
  * tables of 512 entries, the level-l index at va bits 12 + 9 * l, the
  * next table's address in bits 51:12.
- * @present: an entry with any of these bits is present (followed).
- * @ptr:     the pointer a level-@level entry gets to a new table.
+ * @present:  an entry with any of these bits is present (followed).
+ * @ptr_bits: what a new table pointer carries besides the address.
+ * @nl_shift: where a pointer from level l carries l, the level of the
+ *            table it points at in 1-based numbering (AMD's NextLevel);
+ *            0 when the family has no such field.
  */
 struct hwa_fmt {
 	uint64_t present;
-	uint64_t (*ptr)(uint64_t table_pa, unsigned int level);
+	uint64_t ptr_bits;
+	unsigned int nl_shift;
 };
 
 /* The tables for @va from the root (level @top, a fresh table) down to
@@ -49,5 +53,24 @@ struct hwa_fmt {
  * the root. */
 uint64_t hwa_build(const struct hwa_fmt *f, unsigned int top, uint64_t va,
 		   unsigned int leaf_level, uint64_t leaf, uint64_t **slots);
+
+/*
+ * req() and walk() of a family whose walk request has .levels and an A/D
+ * switch @ad (x86-64: ad_update, VT-d SS: ssade): req() a request over the
+ * arena, walk() its result.
+ */
+#define HWA_WALKER(name, ad)                                                        \
+	static struct name req(uint64_t root, unsigned int levels, uint64_t va,       \
+			       unsigned int access, bool on)                        \
+	{                                                                           \
+		return (struct name){ .mem = &hwa_ops, .root_pa = root, .levels = levels, \
+				      .va = va, .access = access, .ad = on };      \
+	}                                                                           \
+	static int walk(uint64_t root, unsigned int levels, uint64_t va, unsigned int access, \
+			bool on)                                                    \
+	{                                                                           \
+		struct name w = req(root, levels, va, access, on);                  \
+		return (int)name(&w);                                               \
+	}
 
 #endif /* GENPT_TEST_FHW_ARENA_H */

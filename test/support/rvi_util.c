@@ -373,14 +373,14 @@ void rvi_gs_identity_tables(struct rvi_env *e, uint64_t groot, uint64_t fsroot,
 	}
 }
 
-uint64_t rvi_dev_stage(struct rvi_env *e, uint32_t did, bool gstage, unsigned int id,
-		       uint64_t tc)
+uint64_t rvi_dev_stage(struct rvi_env *e, uint32_t did, bool gstage, unsigned int mode,
+		       unsigned int id, uint64_t tc)
 {
 	uint64_t root = rvi_pt_root(e, gstage);
 
 	if (gstage)
-		rvi_dc_write(e, did, RVI_TC_V | tc, RVI_ATP(8, id, root), 0, 0);
+		rvi_dc_write(e, did, RVI_TC_V | tc, RVI_ATP(mode, id, root), 0, 0);
 	else
-		rvi_dc_write(e, did, RVI_TC_V | tc, 0, RVI_TA_PSCID(id), RVI_ATP(8, 0, root));
+		rvi_dc_write(e, did, RVI_TC_V | tc, 0, RVI_TA_PSCID(id), RVI_ATP(mode, 0, root));
 	return root;
 }

@@ -268,11 +268,12 @@ void rvi_xlate_pid_fault(struct rvi_env *e, uint32_t did, uint32_t pid, bool pri
 void rvi_gs_identity_tables(struct rvi_env *e, uint64_t groot, uint64_t fsroot,
 			    uint64_t iova, uint64_t flags);
 
-/* Device @did translating through one fresh stage: the Sv39x4 G-stage
- * (@gstage, GSCID @id) or Sv39 first stage (PSCID @id), DC tc = V | @tc.
- * Returns the root. */
-uint64_t rvi_dev_stage(struct rvi_env *e, uint32_t did, bool gstage, unsigned int id,
-		       uint64_t tc);
+/* Device @did translating through one fresh stage of MODE @mode (8 Sv39
+ * / Sv39x4, 9 Sv48 / Sv48x4, 10 Sv57 / Sv57x4): the G-stage (@gstage,
+ * GSCID @id) or the first stage (PSCID @id), DC tc = V | @tc.  Returns
+ * the root. */
+uint64_t rvi_dev_stage(struct rvi_env *e, uint32_t did, bool gstage, unsigned int mode,
+		       unsigned int id, uint64_t tc);
 
 /* PRNG */
 uint64_t rvi_rand(uint64_t *state);
