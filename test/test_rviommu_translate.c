@@ -568,9 +568,7 @@ Test(rviommu_translate, svpbmt)
 		gs = rvi_pt_root(&e, true);
 		data = rvi_alloc(&e, 4096, 4096);
 		/* G-stage: identity 1 GiB leaves over physmem, PBMT NC (1) */
-		for (uint64_t g = RVI_PM_BASE; g < RVI_PM_BASE + (8ull << 30); g += 1ull << 30)
-			rvi_pt_set(&e, gs, 3, true, g, 2,
-				   RVI_LEAF(g, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D | RVI_PBMT(1)));
+		rvi_gs_identity_gib(&e, gs, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D | RVI_PBMT(1));
 		pte_fs = rvi_pt_set(&e, fs, 3, false, 0x5000, 0,
 				    RVI_LEAF(data, RVI_R | RVI_U | RVI_A));
 		rvi_dc_write(&e, 1, RVI_TC_V, RVI_ATP(8, GSCID, gs), 0, RVI_ATP(8, 0, fs));

@@ -384,3 +384,18 @@ uint64_t rvi_dev_stage(struct rvi_env *e, uint32_t did, bool gstage, unsigned in
 		rvi_dc_write(e, did, RVI_TC_V | tc, 0, RVI_TA_PSCID(id), RVI_ATP(mode, 0, root));
 	return root;
 }
+
+void rvi_gs_identity_gib(struct rvi_env *e, uint64_t groot, uint64_t flags)
+{
+	for (uint64_t g = RVI_PM_BASE; g < RVI_PM_BASE + (8ull << 30); g += 1ull << 30)
+		rvi_pt_set(e, groot, 3, true, g, 2, RVI_LEAF(g, flags));
+}
+
+unsigned int rvi_try_xlate(struct genpt_rviommu *iommu, uint32_t did, uint64_t iova,
+			   unsigned int access)
+{
+	struct genpt_rviommu_req req = { .device_id = did, .iova = iova, .access = access };
+	struct genpt_rviommu_rsp rsp;
+
+	return genpt_rviommu_translate(iommu, &req, &rsp) ? RVI_XLATE_ERR : rsp.cause;
+}

@@ -275,6 +275,15 @@ void rvi_gs_identity_tables(struct rvi_env *e, uint64_t groot, uint64_t fsroot,
 uint64_t rvi_dev_stage(struct rvi_env *e, uint32_t did, bool gstage, unsigned int mode,
 		       unsigned int id, uint64_t tc);
 
+/* Identity 1 GiB G-stage leaves with @flags over the default 8 GiB of
+ * memory (GPA = SPA), in the Sv39x4 table @groot. */
+void rvi_gs_identity_gib(struct rvi_env *e, uint64_t groot, uint64_t flags);
+/* One translation on @iommu without asserting (a worker thread's): the
+ * cause, or RVI_XLATE_ERR when the model refused the request. */
+#define RVI_XLATE_ERR 9999u
+unsigned int rvi_try_xlate(struct genpt_rviommu *iommu, uint32_t did, uint64_t iova,
+			   unsigned int access);
+
 /* PRNG */
 uint64_t rvi_rand(uint64_t *state);
 
