@@ -63,8 +63,7 @@ Test(rviommu_cache, dirty_hazard_gstage)
 	struct rvi_env e;
 	uint64_t root, data, slot;
 
-	rvi_env_ddt(&e, 0, 3);
-	root = rvi_dev_stage(&e, 1, true, 8, 7, RVI_TC_GADE);
+	root = rvi_env_dev(&e, 3, 1, true, 8, 7, RVI_TC_GADE);
 	data = rvi_alloc(&e, 1ull << 21, 1ull << 21);
 	slot = rvi_pt_set(&e, root, 3, true, 0x40000000, 1,
 			  RVI_LEAF(data, RVI_R | RVI_W | RVI_U | RVI_A)); /* 2M, clean */
@@ -103,8 +102,7 @@ Test(rviommu_cache, dirty_hazard_first_stage)
 	struct rvi_env e;
 	uint64_t root, data, slot;
 
-	rvi_env_ddt(&e, 0, 1);
-	root = rvi_dev_stage(&e, 2, false, 9, 33, RVI_TC_SADE);
+	root = rvi_env_dev(&e, 1, 2, false, 9, 33, RVI_TC_SADE);
 	data = rvi_alloc(&e, 1ull << 16, 1ull << 16);
 	/* a 64K NAPOT run */
 	for (unsigned int i = 0; i < 16; i++)
@@ -203,8 +201,7 @@ Test(rviommu_cache, iotlb_shared_across_devices_of_a_gscid)
 	struct rvi_env e;
 	uint64_t root, data;
 
-	rvi_env_ddt(&e, 0, 3);
-	root = rvi_dev_stage(&e, 0x100, true, 8, 9, 0);
+	root = rvi_env_dev(&e, 3, 0x100, true, 8, 9, 0);
 	data = rvi_alloc(&e, 4096, 4096);
 	rvi_dc_write(&e, 0x200, RVI_TC_V, RVI_ATP(8, 9, root), 0, 0);
 	rvi_pt_set(&e, root, 3, true, 0x9000, 0,
@@ -222,8 +219,7 @@ Test(rviommu_cache, stale_until_invalidated_and_no_negative_caching)
 	uint64_t root, data, slot, pa;
 	unsigned int cause;
 
-	rvi_env_ddt(&e, 0, 3);
-	root = rvi_dev_stage(&e, 4, true, 8, 3, 0);
+	root = rvi_env_dev(&e, 3, 4, true, 8, 3, 0);
 	data = rvi_alloc(&e, 8192, 4096);
 	/* a fault is not cached: mapping afterwards works at once */
 	cr_assert_eq(rvi_xlate(&e, 4, 0x6000, RD, NULL), RVI_C_READ_GPAGE);

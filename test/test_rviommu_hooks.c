@@ -212,35 +212,30 @@ Test(rviommu_hooks, trace_of_two_stage_walk)
 {
 	struct rvi_env e;
 	struct hook h = { 0 };
-	uint64_t groot, fsroot, data;
 	const uint64_t leaf = RVI_R | RVI_W | RVI_U | RVI_A | RVI_D;
+	struct rvi_two_stage t = { .did = DID, .gscid = GSCID, .pscid = 3, .iova = IOVA,
+				   .fs_flags = leaf, .gs_flags = leaf, .tbl_flags = leaf };
 
 	env_init(&e, &h, 0);
-	groot = rvi_pt_root(&e, true);
-	fsroot = rvi_pt_root(&e, false);
-	data = rvi_alloc(&e, 4096, 4096);
 	/* GPA == SPA for the first-stage tables and the data page. */
-	rvi_pt_set(&e, fsroot, 3, false, IOVA, 0, RVI_LEAF(data, leaf));
-	rvi_gs_identity_tables(&e, groot, fsroot, IOVA, leaf);
-	rvi_pt_set(&e, groot, 3, true, data, 0, RVI_LEAF(data, leaf));
-	rvi_dc_write(&e, DID, RVI_TC_V, RVI_ATP(8, GSCID, groot), RVI_TA_PSCID(3),
-		     RVI_ATP(8, 0, fsroot));
+	t.gpa = t.spa = rvi_alloc(&e, 4096, 4096);
+	rvi_two_stage_init(&e, &t);
 	h.n = 0;
 	cr_assert_eq(xl(&e, false, 0, IOVA, RD).cause, 0);
 	cr_assert_eq(h.n, 1 + 3 * 4 + 3);
 	for (unsigned int l = 0; l < 3; l++) {
-		uint64_t fs_slot = rvi_pt_slot(&e, fsroot, 3, false, IOVA, 2 - l);
+		uint64_t fs_slot = rvi_pt_slot(&e, t.fsroot, 3, false, IOVA, 2 - l);
 
 		for (unsigned int g = 0; g < 3; g++)
 			expect_access(&h, 1 + 4 * l + g, GENPT_RVIOMMU_MEM_GS_PTE,
 				      GENPT_RVIOMMU_MEM_READ,
-				      rvi_pt_slot(&e, groot, 3, true, fs_slot, 2 - g), 8);
+				      rvi_pt_slot(&e, t.groot, 3, true, fs_slot, 2 - g), 8);
 		expect_access(&h, 4 + 4 * l, GENPT_RVIOMMU_MEM_FS_PTE, GENPT_RVIOMMU_MEM_READ,
 			      fs_slot, 8);
 	}
 	for (unsigned int g = 0; g < 3; g++)
 		expect_access(&h, 13 + g, GENPT_RVIOMMU_MEM_GS_PTE, GENPT_RVIOMMU_MEM_READ,
-			      rvi_pt_slot(&e, groot, 3, true, data, 2 - g), 8);
+			      rvi_pt_slot(&e, t.groot, 3, true, t.spa, 2 - g), 8);
 	rvi_env_fini(&e);
 }
 

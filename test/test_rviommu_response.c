@@ -135,20 +135,17 @@ Test(rviommu_response, supervisor_requests_and_sum)
 Test(rviommu_response, two_stages_intersect)
 {
 	struct rvi_env e;
-	uint64_t groot, froot, data;
+	uint64_t data;
 
 	rvi_env_ddt(&e, 0, 1);
-	groot = rvi_pt_root(&e, true);
-	froot = rvi_alloc(&e, 4096, 4096);
 	data = rvi_alloc(&e, 4096, 4096);
 	/* the first-stage table pages at GPA = SPA (identity in the G-stage);
 	 * the data page read and execute only, and clean */
-	rvi_pt_set(&e, froot, 3, false, 0x3000, 0,
-		   RVI_LEAF(data, RVI_R | RVI_W | RVI_X | RVI_U | RVI_A | RVI_D));
-	rvi_gs_identity_tables(&e, groot, froot, 0x3000, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D);
-	rvi_pt_set(&e, groot, 3, true, data, 0, RVI_LEAF(data, RVI_R | RVI_X | RVI_U | RVI_A));
-	rvi_dc_write(&e, DID, RVI_TC_V, RVI_ATP(8, 7, groot), RVI_TA_PSCID(4),
-		     RVI_ATP(8, 0, froot));
+	rvi_two_stage_init(&e, &(struct rvi_two_stage){
+		.did = DID, .gscid = 7, .pscid = 4, .iova = 0x3000, .gpa = data, .spa = data,
+		.fs_flags = RVI_R | RVI_W | RVI_X | RVI_U | RVI_A | RVI_D,
+		.gs_flags = RVI_R | RVI_X | RVI_U | RVI_A,
+		.tbl_flags = RVI_R | RVI_W | RVI_U | RVI_A | RVI_D });
 	expect_ok(&e, DID, false, 0, false, 0x3010, RD,
 		  (struct want){ P_R | P_X, true, false, false }, "two stages");
 	rvi_env_fini(&e);

@@ -27,14 +27,15 @@
 #define PSCID 0x777u
 #define GSCID 0x42u
 
-/* A device with an Sv39 first stage (SADE per @tc) and a data page. */
+/* An environment (3-level DDT) with device DID on an Sv39 first stage
+ * (tc |= @tc) and a 1 GiB data block. */
 struct fs_dev {
 	uint64_t root, data;
 };
 
 static void fs_dev_init(struct rvi_env *e, struct fs_dev *d, uint64_t tc)
 {
-	d->root = rvi_dev_stage(e, DID, false, 8, PSCID, tc);
+	d->root = rvi_env_dev(e, 3, DID, false, 8, PSCID, tc);
 	d->data = rvi_alloc(e, 1ull << 30, 1ull << 30);
 }
 
@@ -394,7 +395,6 @@ Test(rviommu_translate, first_stage_page_faults)
 	struct fs_dev d;
 	uint64_t pa;
 
-	rvi_env_ddt(&e, 0, 3);
 	fs_dev_init(&e, &d, 0);
 	rvi_pt_set(&e, d.root, 3, false, 0x10000, 0,
 		   RVI_LEAF(d.data, RVI_R | RVI_U | RVI_A)); /* read-only */
@@ -471,7 +471,6 @@ Test(rviommu_translate, dtf_disables_translation_fault_records)
 	struct rvi_env e;
 	struct fs_dev d;
 
-	rvi_env_ddt(&e, 0, 3);
 	fs_dev_init(&e, &d, RVI_TC_DTF);
 	cr_assert_eq(rvi_xlate(&e, DID, 0x1000, WR, NULL), RVI_C_WRITE_PAGE);
 	cr_assert_eq(rvi_fault_count(&e), 0, "DTF=1: page fault not reported");
@@ -498,8 +497,7 @@ Test(rviommu_translate, superpages_every_mode)
 			uint64_t root, pa, data, va;
 			unsigned int top = levels - 1;
 
-			rvi_env_ddt(&e, 0, 3);
-			root = rvi_dev_stage(&e, 1, gs, 5 + levels, gs ? GSCID : 0, 0);
+			root = rvi_env_dev(&e, 3, 1, gs, 5 + levels, gs ? GSCID : 0, 0);
 			data = rvi_alloc(&e, 1ull << 30, 1ull << 30);
 			for (unsigned int l = 0; l <= top; l++) {
 				struct genpt_rviommu_req req = { .device_id = 1, .access = RD };
@@ -533,7 +531,6 @@ Test(rviommu_translate, svnapot)
 	struct genpt_rviommu_req req = { .device_id = DID, .access = RD };
 	struct genpt_rviommu_rsp rsp;
 
-	rvi_env_ddt(&e, 0, 3);
 	fs_dev_init(&e, &d, 0);
 	/* a 64 KiB run at 0x30000 -> data + 0x10000: PPN[3:0] = 0b1000 */
 	for (unsigned int i = 0; i < 16; i++)
@@ -678,8 +675,11 @@ static uint64_t ts_fmap(struct rvi_env *e, struct ts_dev *t, uint64_t va,
 	return a;
 }
 
+/* An environment (3-level DDT) with the two-stage device DID (tc |= @tc),
+ * its first-stage root page mapped with @tflags. */
 static void ts_init(struct rvi_env *e, struct ts_dev *t, uint64_t tc, uint64_t tflags)
 {
+	rvi_env_ddt(e, 0, 3);
 	t->gs_root = rvi_pt_root(e, true);
 	t->fs_root_pa = rvi_alloc(e, 4096, 4096);
 	t->data = rvi_alloc(e, 1ull << 21, 1ull << 21);
@@ -694,7 +694,6 @@ Test(rviommu_translate, two_stage_translation)
 	struct ts_dev t;
 	uint64_t pa, gflags = RVI_R | RVI_W | RVI_U | RVI_A | RVI_D;
 
-	rvi_env_ddt(&e, 0, 3);
 	ts_init(&e, &t, 0, gflags);
 	ts_fmap(&e, &t, 0x7000, t.data + 0x3000, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D, gflags);
 	ts_gmap(&e, &t, t.data + 0x3000, gflags);
@@ -733,8 +732,7 @@ Test(rviommu_translate, gstage_only_faults)
 	struct rvi_env e;
 	uint64_t root, data, pa;
 
-	rvi_env_ddt(&e, 0, 3);
-	root = rvi_dev_stage(&e, 3, true, 9, GSCID, 0);
+	root = rvi_env_dev(&e, 3, 3, true, 9, GSCID, 0);
 	data = rvi_alloc(&e, 4096, 4096); /* Sv48x4 */
 	/* the top index of Sv48x4 is 11 bits: GPA bit 49 selects entry 1024+ */
 	rvi_pt_set(&e, root, 4, true, 1ull << 49, 0,
@@ -757,7 +755,6 @@ Test(rviommu_translate, first_stage_ad_sade_on_off)
 		struct fs_dev d;
 		uint64_t s1, s2, s3;
 
-		rvi_env_ddt(&e, 0, 3);
 		fs_dev_init(&e, &d, sade ? RVI_TC_SADE : 0);
 		s1 = rvi_pt_set(&e, d.root, 3, false, 0x1000, 0,
 				RVI_LEAF(d.data, RVI_R | RVI_W | RVI_U));
@@ -799,8 +796,7 @@ Test(rviommu_translate, gstage_ad_gade_on_off)
 		struct rvi_env e;
 		uint64_t root, data, s1, s2;
 
-		rvi_env_ddt(&e, 0, 3);
-		root = rvi_dev_stage(&e, 6, true, 8, GSCID, gade ? RVI_TC_GADE : 0);
+		root = rvi_env_dev(&e, 3, 6, true, 8, GSCID, gade ? RVI_TC_GADE : 0);
 		data = rvi_alloc(&e, 4096, 4096);
 		s1 = rvi_pt_set(&e, root, 3, true, 0x1000, 0, RVI_LEAF(data, RVI_R | RVI_W | RVI_U));
 		s2 = rvi_pt_set(&e, root, 3, true, 0x2000, 0,
@@ -833,7 +829,6 @@ Test(rviommu_translate, two_stage_ad_on_gstage_entries_of_first_stage_tables)
 	uint64_t g_root, g_l1, g_l0, g_data, fs_leaf;
 	const uint64_t tflags = RVI_R | RVI_W | RVI_U; /* A=0, D=0 */
 
-	rvi_env_ddt(&e, 0, 3);
 	ts_init(&e, &t, RVI_TC_GADE | RVI_TC_SADE, tflags);
 	fs_leaf = ts_fmap(&e, &t, 0x5000, t.data, RVI_R | RVI_W | RVI_U, tflags);
 	g_data = ts_gmap(&e, &t, t.data, RVI_R | RVI_W | RVI_U);
@@ -883,7 +878,6 @@ Test(rviommu_translate, two_stage_implicit_read_without_gade)
 	struct rvi_env e;
 	struct ts_dev t;
 
-	rvi_env_ddt(&e, 0, 3);
 	ts_init(&e, &t, RVI_TC_SADE, RVI_R | RVI_W | RVI_U); /* table pages A=0 */
 	ts_fmap(&e, &t, 0x5000, t.data, RVI_R | RVI_U | RVI_A,
 		RVI_R | RVI_W | RVI_U | RVI_A | RVI_D);

@@ -399,3 +399,21 @@ unsigned int rvi_try_xlate(struct genpt_rviommu *iommu, uint32_t did, uint64_t i
 
 	return genpt_rviommu_translate(iommu, &req, &rsp) ? RVI_XLATE_ERR : rsp.cause;
 }
+
+uint64_t rvi_env_dev(struct rvi_env *e, unsigned int ddt_levels, uint32_t did, bool gstage,
+		     unsigned int mode, unsigned int id, uint64_t tc)
+{
+	rvi_env_ddt(e, 0, ddt_levels);
+	return rvi_dev_stage(e, did, gstage, mode, id, tc);
+}
+
+void rvi_two_stage_init(struct rvi_env *e, struct rvi_two_stage *t)
+{
+	t->groot = rvi_pt_root(e, true);
+	t->fsroot = rvi_pt_root(e, false);
+	rvi_pt_set(e, t->fsroot, 3, false, t->iova, 0, RVI_LEAF(t->gpa, t->fs_flags));
+	rvi_gs_identity_tables(e, t->groot, t->fsroot, t->iova, t->tbl_flags);
+	rvi_pt_set(e, t->groot, 3, true, t->gpa, 0, RVI_LEAF(t->spa, t->gs_flags));
+	rvi_dc_write(e, t->did, RVI_TC_V | t->tc, RVI_ATP(8, t->gscid, t->groot),
+		     RVI_TA_PSCID(t->pscid), RVI_ATP(8, 0, t->fsroot));
+}

@@ -267,6 +267,20 @@ void rvi_xlate_pid_fault(struct rvi_env *e, uint32_t did, uint32_t pid, bool pri
  * G-stage leaf with @flags in the Sv39x4 table @groot. */
 void rvi_gs_identity_tables(struct rvi_env *e, uint64_t groot, uint64_t fsroot,
 			    uint64_t iova, uint64_t flags);
+/*
+ * struct rvi_two_stage - device @did on a fresh Sv39 first stage (PSCID
+ * @pscid) and Sv39x4 G-stage (GSCID @gscid), DC tc = V | @tc: @iova maps
+ * to GPA @gpa (first-stage leaf @fs_flags), @gpa to @spa (G-stage leaf
+ * @gs_flags), the first stage's table pages at GPA = SPA (@tbl_flags).
+ * rvi_two_stage_init() builds it and sets @groot / @fsroot.
+ */
+struct rvi_two_stage {
+	uint32_t did;
+	unsigned int gscid, pscid;
+	uint64_t tc, iova, gpa, spa, fs_flags, gs_flags, tbl_flags;
+	uint64_t groot, fsroot;
+};
+void rvi_two_stage_init(struct rvi_env *e, struct rvi_two_stage *t);
 
 /* Device @did translating through one fresh stage of MODE @mode (8 Sv39
  * / Sv39x4, 9 Sv48 / Sv48x4, 10 Sv57 / Sv57x4): the G-stage (@gstage,
@@ -275,6 +289,10 @@ void rvi_gs_identity_tables(struct rvi_env *e, uint64_t groot, uint64_t fsroot,
 uint64_t rvi_dev_stage(struct rvi_env *e, uint32_t did, bool gstage, unsigned int mode,
 		       unsigned int id, uint64_t tc);
 
+/* rvi_env_ddt(default caps, @ddt_levels), then rvi_dev_stage(): an
+ * environment with one single-stage device; returns its root. */
+uint64_t rvi_env_dev(struct rvi_env *e, unsigned int ddt_levels, uint32_t did, bool gstage,
+		     unsigned int mode, unsigned int id, uint64_t tc);
 /* Identity 1 GiB G-stage leaves with @flags over the default 8 GiB of
  * memory (GPA = SPA), in the Sv39x4 table @groot. */
 void rvi_gs_identity_gib(struct rvi_env *e, uint64_t groot, uint64_t flags);
