@@ -64,27 +64,14 @@ static void drv_env_fini(struct drv_env *d)
 	rvi_env_fini(&d->e);
 }
 
-static struct genpt *gstage_table(struct drv_env *d, unsigned int va_bits)
+/* A RISC-V table (Svnapot) in the environment's memory: a G-stage one for
+ * @gstage, else a first stage. */
+static struct genpt *rv_table(struct drv_env *d, unsigned int va_bits, bool gstage)
 {
 	struct genpt_config cfg = {
 		.format = GENPT_FMT_RISCV,
 		.va_bits = va_bits,
-		.features = GENPT_FEAT_RISCV_GSTAGE | GENPT_FEAT_RISCV_SVNAPOT,
-		.mem = &genpt_physmem_ops,
-		.mem_ctx = d->e.pm,
-	};
-	struct genpt *pt;
-
-	cr_assert_eq(genpt_create(&cfg, &pt), 0);
-	return pt;
-}
-
-static struct genpt *fs_table(struct drv_env *d, unsigned int va_bits)
-{
-	struct genpt_config cfg = {
-		.format = GENPT_FMT_RISCV,
-		.va_bits = va_bits,
-		.features = GENPT_FEAT_RISCV_SVNAPOT,
+		.features = GENPT_FEAT_RISCV_SVNAPOT | (gstage ? GENPT_FEAT_RISCV_GSTAGE : 0),
 		.mem = &genpt_physmem_ops,
 		.mem_ctx = d->e.pm,
 	};
@@ -171,7 +158,7 @@ static struct genpt *e2e_init(struct drv_env *d, uint64_t *ram)
 	struct genpt *pt;
 
 	drv_env_init(d, 0, 0, 0);
-	pt = gstage_table(d, 41);
+	pt = rv_table(d, 41, true);
 	cr_assert_eq(genpt_physmem_alloc(d->e.pm, 2 * GiB + 4 * KiB, GiB, ram), 0);
 	e2e_map(d, pt, *ram);
 	return pt;
@@ -203,7 +190,7 @@ static void harvest(struct drv_env *d, struct genpt *pt, uint64_t *bits)
  * RAM (*@ram). */
 static struct genpt *small_table(struct drv_env *d, uint64_t *ram)
 {
-	struct genpt *pt = gstage_table(d, 50);
+	struct genpt *pt = rv_table(d, 50, true);
 
 	cr_assert_eq(genpt_physmem_alloc(d->e.pm, SMALL, 4096, ram), 0);
 	cr_assert_eq(genpt_rvdrv_map(d->drv, pt, 0, *ram, SMALL, GENPT_READ | GENPT_WRITE), 0);
@@ -454,7 +441,7 @@ Test(rviommu_driver, unmap_invalidates)
 	struct genpt_rviommu_fault f;
 
 	drv_env_init(&d, 0, 0, 0);
-	pt = gstage_table(&d, 41);
+	pt = rv_table(&d, 41, true);
 	cr_assert_eq(genpt_physmem_alloc(d.e.pm, 4 * MiB, 2 * MiB, &ram), 0);
 	cr_assert_eq(genpt_rvdrv_attach(d.drv, 9, pt, &dom), 0);
 	cr_assert_eq(genpt_rvdrv_map(d.drv, pt, 0x200000, ram, 2 * MiB, GENPT_READ | GENPT_WRITE), 0);
@@ -496,7 +483,7 @@ Test(rviommu_driver, first_stage_domain_with_sade)
 					 .page_shift = 12 };
 
 	drv_env_init(&d, RVI_CAPS_BASE, 0, 0);
-	pt = fs_table(&d, 48);
+	pt = rv_table(&d, 48, false);
 	cr_assert_eq(genpt_physmem_alloc(d.e.pm, 1 * MiB, 64 * KiB, &ram), 0);
 	cr_assert_eq(genpt_rvdrv_map(d.drv, pt, top, ram, 128 * 4096, GENPT_READ | GENPT_WRITE), 0);
 	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, true), 0, "no device yet");
@@ -539,10 +526,10 @@ Test(rviommu_driver, attach_detach_rules)
 	uint64_t v;
 
 	drv_env_init(&d, RVI_CAPS_BASE & ~RVI_CAP_SV57X4, 1, 0);
-	g1 = gstage_table(&d, 41);
-	g2 = gstage_table(&d, 41);
-	f1 = fs_table(&d, 39);
-	g57 = gstage_table(&d, 59);
+	g1 = rv_table(&d, 41, true);
+	g2 = rv_table(&d, 41, true);
+	f1 = rv_table(&d, 39, false);
+	g57 = rv_table(&d, 59, true);
 	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, f1, &s2), -EINVAL, "first-stage table as stage 2");
 	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, g1, &s1), -EINVAL, "G-stage table as stage 1");
 	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, g1, &bad), -EINVAL, "GSCID over 16 bits");
@@ -583,7 +570,7 @@ Test(rviommu_driver, no_amo_hwad)
 	struct genpt_rvdrv_domain s2 = { GENPT_RVDRV_STAGE2, 3 };
 
 	drv_env_init(&d, RVI_CAPS_BASE & ~RVI_CAP_AMO_HWAD, 2, 0);
-	pt = gstage_table(&d, 41);
+	pt = rv_table(&d, 41, true);
 	cr_assert_eq(genpt_rvdrv_attach(d.drv, 0x1234, pt, &s2), 0);
 	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, true), -EOPNOTSUPP);
 	/* two faults: the page shift's -EINVAL comes first */
@@ -612,7 +599,7 @@ Test(rviommu_driver, fault_poller_and_overflow)
 
 	/* a 4-record fault queue: 3 fit */
 	drv_env_init(&d, 0, 0, 2);
-	pt = gstage_table(&d, 41);
+	pt = rv_table(&d, 41, true);
 	cr_assert_eq(genpt_rvdrv_attach(d.drv, 0x42, pt, &s2), 0);
 	for (unsigned int i = 0; i < 5; i++)
 		cr_assert_eq(genpt_rviommu_dma(d.e.iommu, 0x42, 0x1000 * i + 1, &v, 1,
@@ -759,7 +746,7 @@ Test(rviommu_driver, set_ats_errors)
 	struct genpt *pt;
 
 	drv_env_init(&d, 0, 0, 0);
-	pt = gstage_table(&d, 50);
+	pt = rv_table(&d, 50, true);
 	cr_assert_eq(genpt_rvdrv_set_ats(NULL, 3, true), -EINVAL);
 	cr_assert_eq(genpt_rvdrv_set_ats(d.drv, 3, true), -ENOENT);
 	cr_assert_eq(genpt_rvdrv_attach(d.drv, 3, pt, &dom), 0);
