@@ -35,7 +35,7 @@ TestSuite(x86_64_hw, .init = hwa_setup, .fini = hwa_teardown);
 
 static const struct hwa_fmt x86 = { P_, TBL, 0 };
 
-HWA_WALKER(genpt_x86_walk, ad_update)
+HWA_WALKER(genpt_x86_walk, ad_update, maxphyaddr)
 
 Test(x86_64_hw, rights_are_combined_over_every_level)
 {
@@ -82,20 +82,7 @@ Test(x86_64_hw, rights_are_combined_over_every_level)
 Test(x86_64_hw, address_bits_above_maxphyaddr)
 {
 	uint64_t va = 0x80000000ull, *slots[5], root;
-	struct genpt_x86_walk w;
 
 	root = hwa_build(&x86, 3, va, 0, 0x7000 | P_ | RW | US | A_ | D_, slots);
-	*slots[1] |= 1ull << 47;
-	w = req(root, 4, va, GENPT_ACCESS_READ, false);
-	w.maxphyaddr = 46;
-	cr_assert_eq(genpt_x86_walk(&w), GENPT_X86_FAULT_PAGE);
-	cr_assert_eq(w.leaf_level, 1);
-	*slots[1] &= ~(1ull << 47);
-	*slots[0] |= 1ull << 46;
-	w = req(root, 4, va, GENPT_ACCESS_READ, false);
-	w.maxphyaddr = 46;
-	cr_assert_eq(genpt_x86_walk(&w), GENPT_X86_FAULT_PAGE);
-	w.maxphyaddr = 47;
-	cr_assert_eq(genpt_x86_walk(&w), GENPT_X86_OK);
-	cr_assert_eq(w.pa, (1ull << 46) | 0x7000);
+	hwa_expect_width(width_walk, root, va, slots, 46, GENPT_X86_FAULT_PAGE);
 }

@@ -87,3 +87,21 @@ uint64_t hwa_build(const struct hwa_fmt *f, unsigned int top, uint64_t va,
 		table = *e & 0x000ffffffffff000ull;
 	}
 }
+
+void hwa_expect_width(hwa_width_walk_fn walk, uint64_t root, uint64_t va, uint64_t **slots,
+		      unsigned int w, int fault)
+{
+	uint64_t pa, page = *slots[0] & 0x000ffffffffff000ull;
+	unsigned int level;
+
+	*slots[1] |= 1ull << (w + 1);
+	cr_assert_eq(walk(root, va, w, &pa, &level), fault, "width %u: pointer bit %u", w, w + 1);
+	cr_assert_eq(level, 1, "width %u: the pointer faults", w);
+	*slots[1] &= ~(1ull << (w + 1));
+	*slots[0] |= 1ull << w;
+	cr_assert_eq(walk(root, va, w, &pa, &level), fault, "width %u: leaf bit %u", w, w);
+	cr_assert_eq(walk(root, va, w + 1, &pa, &level), 0, "width %u", w + 1);
+	cr_assert_eq(pa, (1ull << w) | page | (va & 0xfff), "width %u: pa %#llx", w + 1,
+		     (unsigned long long)pa);
+	*slots[0] &= ~(1ull << w);
+}

@@ -55,11 +55,13 @@ uint64_t hwa_build(const struct hwa_fmt *f, unsigned int top, uint64_t va,
 		   unsigned int leaf_level, uint64_t leaf, uint64_t **slots);
 
 /*
- * req() and walk() of a family whose walk request has .levels and an A/D
- * switch @ad (x86-64: ad_update, VT-d SS: ssade): req() a request over the
- * arena, walk() its result.
+ * req(), walk() and width_walk() of a family whose walk request has
+ * .levels, an A/D switch @ad (x86-64: ad_update, VT-d SS: ssade) and a
+ * physical-address width @width (maxphyaddr, haw): req() a request over
+ * the arena, walk() its result; width_walk() a 4-level read at address
+ * width @bits, see hwa_expect_width().
  */
-#define HWA_WALKER(name, ad)                                                        \
+#define HWA_WALKER(name, ad, width)                                                 \
 	static struct name req(uint64_t root, unsigned int levels, uint64_t va,       \
 			       unsigned int access, bool on)                        \
 	{                                                                           \
@@ -71,6 +73,33 @@ uint64_t hwa_build(const struct hwa_fmt *f, unsigned int top, uint64_t va,
 	{                                                                           \
 		struct name w = req(root, levels, va, access, on);                  \
 		return (int)name(&w);                                               \
+	}                                                                           \
+	static int width_walk(uint64_t root, uint64_t va, unsigned int bits, uint64_t *pa, \
+			      unsigned int *level)                                  \
+	{                                                                           \
+		struct name w = req(root, 4, va, GENPT_ACCESS_READ, false);         \
+		int f;                                                              \
+                                                                                    \
+		w.width = bits;                                                     \
+		f = (int)name(&w);                                                  \
+		*pa = w.pa;                                                         \
+		*level = w.leaf_level;                                              \
+		return f;                                                           \
 	}
+
+/* A walk at physical-address width @bits (0 = translated, else the
+ * family's fault), what HWA_WALKER's width_walk() is. */
+typedef int (*hwa_width_walk_fn)(uint64_t root, uint64_t va, unsigned int bits, uint64_t *pa,
+				 unsigned int *level);
+
+/*
+ * A walker's physical-address width @w below 52 (x86 MAXPHYADDR, VT-d
+ * HAW; no genpt configuration uses one), on the path hwa_build() made for
+ * a 4 KiB page at @va (@slots): an address bit above it in the level-1
+ * pointer faults with @fault at level 1; the bit at @w in the leaf faults
+ * too, and translates one bit of width later.
+ */
+void hwa_expect_width(hwa_width_walk_fn walk, uint64_t root, uint64_t va, uint64_t **slots,
+		      unsigned int w, int fault);
 
 #endif /* GENPT_TEST_FHW_ARENA_H */
