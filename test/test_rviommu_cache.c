@@ -245,6 +245,17 @@ Test(rviommu_cache, stale_until_invalidated_and_no_negative_caching)
 	rvi_env_fini(&e);
 }
 
+/* A fresh Sv39x4 (@gstage) or Sv39 table mapping one read-only 4 KiB
+ * page at @va to a fresh data page (*@data); returns the root. */
+static uint64_t one_page_table(struct rvi_env *e, bool gstage, uint64_t va, uint64_t *data)
+{
+	uint64_t root = rvi_pt_root(e, gstage);
+
+	*data = rvi_alloc(e, 4096, 4096);
+	rvi_pt_set(e, root, 3, gstage, va, 0, RVI_LEAF(*data, RVI_R | RVI_U | RVI_A));
+	return root;
+}
+
 /* The device-context cache: a changed DC is seen after IODIR.INVAL_DDT;
  * a DC that was not valid is never cached. */
 Test(rviommu_cache, device_context_cache)
@@ -253,12 +264,8 @@ Test(rviommu_cache, device_context_cache)
 	uint64_t r1, r2, d1, d2, pa;
 
 	rvi_env_ddt(&e, RVI_CAPS_EXT, 2);
-	r1 = rvi_pt_root(&e, true);
-	r2 = rvi_pt_root(&e, true);
-	d1 = rvi_alloc(&e, 4096, 4096);
-	d2 = rvi_alloc(&e, 4096, 4096);
-	rvi_pt_set(&e, r1, 3, true, 0x1000, 0, RVI_LEAF(d1, RVI_R | RVI_U | RVI_A));
-	rvi_pt_set(&e, r2, 3, true, 0x1000, 0, RVI_LEAF(d2, RVI_R | RVI_U | RVI_A));
+	r1 = one_page_table(&e, true, 0x1000, &d1);
+	r2 = one_page_table(&e, true, 0x1000, &d2);
 	rvi_pt_set(&e, r2, 3, true, 0x2000, 0, RVI_LEAF(d2, RVI_R | RVI_U | RVI_A));
 
 	/* V=0 is never cached: writing the DC works without IODIR */
@@ -309,12 +316,8 @@ Test(rviommu_cache, process_context_cache)
 
 	rvi_env_ddt(&e, 0, 3);
 	pdt = rvi_alloc(&e, 4096, 4096);
-	pt1 = rvi_pt_root(&e, false);
-	pt2 = rvi_pt_root(&e, false);
-	d1 = rvi_alloc(&e, 4096, 4096);
-	d2 = rvi_alloc(&e, 4096, 4096);
-	rvi_pt_set(&e, pt1, 3, false, 0x3000, 0, RVI_LEAF(d1, RVI_R | RVI_U | RVI_A));
-	rvi_pt_set(&e, pt2, 3, false, 0x4000, 0, RVI_LEAF(d2, RVI_R | RVI_U | RVI_A));
+	pt1 = one_page_table(&e, false, 0x3000, &d1);
+	pt2 = one_page_table(&e, false, 0x4000, &d2);
 	rvi_dc_write(&e, 8, RVI_TC_V | RVI_TC_PDTV, 0, 0, RVI_ATP(1, 0, pdt));
 	rvi_set(&e, pdt + 7 * 16 + 8, RVI_ATP(8, 0, pt1));
 	rvi_set(&e, pdt + 7 * 16, RVI_PC_V | RVI_TA_PSCID(70));
