@@ -29,50 +29,27 @@
 #define IW (1ull << 62)
 #define RW_ (IR | IW)
 
-
-
 TestSuite(amdv1_hw, .init = hwa_setup, .fini = hwa_teardown);
-
-/* Level-@n index of @va (n = 1..6). */
-static unsigned int idx(uint64_t va, unsigned int n)
-{
-	return (unsigned int)((va >> (12 + 9 * (n - 1))) & (n == 6 ? 127 : 511));
-}
 
 static uint64_t *ent(uint64_t table_pa, unsigned int i)
 {
 	return (uint64_t *)hwa_p2v(NULL, table_pa) + i;
 }
 
-/* Tables for @va from level @mode down to level @leaf_n, one level at a
- * time; returns the root, slots[n] = the entry used at level n. */
-static uint64_t build(unsigned int mode, uint64_t va, unsigned int leaf_n, uint64_t **slots)
+static const struct hwa_fmt amd = { PR, RW_ | PR, 9 };
+
+/* Tables for @va from level @mode down to a level-1 @leaf (specification
+ * levels); slots[n] = the entry used at level n. */
+static uint64_t build(unsigned int mode, uint64_t va, uint64_t leaf, uint64_t **slots)
 {
-	uint64_t root = hwa_table(4096), table = root;
-
-	for (unsigned int n = mode;; n--) {
-		uint64_t *e = ent(table, idx(va, n));
-
-		slots[n] = e;
-		if (n == leaf_n)
-			return root;
-		if (!(*e & PR))
-			*e = hwa_table(4096) | NL(n - 1) | RW_ | PR;
-		table = *e & 0x000ffffffffff000ull;
-	}
-}
-
-static struct genpt_amdv1_walk req(uint64_t root, unsigned int mode, uint64_t va,
-				   unsigned int access, bool had)
-{
-	return (struct genpt_amdv1_walk){ .mem = &hwa_ops, .root_pa = root, .mode = mode,
-					  .va = va, .access = access, .had = had };
+	return hwa_build(&amd, mode - 1, va, 0, leaf, slots + 1);
 }
 
 static enum genpt_amdv1_fault walk(uint64_t root, unsigned int mode, uint64_t va,
 				   unsigned int access, bool had, uint64_t *pa)
 {
-	struct genpt_amdv1_walk w = req(root, mode, va, access, had);
+	struct genpt_amdv1_walk w = { .mem = &hwa_ops, .root_pa = root, .mode = mode,
+				      .va = va, .access = access, .had = had };
 	enum genpt_amdv1_fault f = genpt_amdv1_walk(&w);
 
 	if (pa)
@@ -86,8 +63,7 @@ Test(amdv1_hw, mode_decodes_only_its_bits)
 
 	for (unsigned int mode = 1; mode <= 5; mode++) {
 		hwa_reset();
-		root = build(mode, 0, 1, slots);
-		*slots[1] = 0x5000 | RW_ | A_ | D_ | PR;
+		root = build(mode, 0, 0x5000 | RW_ | A_ | D_ | PR, slots);
 		cr_assert_eq(walk(root, mode, 0x123, GENPT_ACCESS_READ, false, NULL), GENPT_AMDV1_OK);
 		cr_assert_eq(walk(root, mode, 1ull << (12 + 9 * mode), GENPT_ACCESS_READ, false, NULL),
 			     GENPT_AMDV1_FAULT_PAGE, "mode %u", mode);
@@ -96,8 +72,7 @@ Test(amdv1_hw, mode_decodes_only_its_bits)
 	}
 	/* Mode 6: the top table has 128 entries for bits 63:57 */
 	hwa_reset();
-	root = build(6, 0xfe00000000000000ull, 1, slots);
-	*slots[1] = 0x5000 | RW_ | A_ | D_ | PR;
+	root = build(6, 0xfe00000000000000ull, 0x5000 | RW_ | A_ | D_ | PR, slots);
 	cr_assert_eq(slots[6], ent(root, 127));
 	cr_assert_eq(walk(root, 6, 0xfe00000000000abcull, GENPT_ACCESS_READ, false, NULL),
 		     GENPT_AMDV1_OK);
@@ -114,8 +89,7 @@ Test(amdv1_hw, rights_combine_and_reserved_bits)
 {
 	uint64_t *slots[7], root, va = 0x40002000ull;
 
-	root = build(4, va, 1, slots);
-	*slots[1] = 0x9000 | NL(0) | RW_ | A_ | D_ | PR;
+	root = build(4, va, 0x9000 | NL(0) | RW_ | A_ | D_ | PR, slots);
 	for (unsigned int n = 1; n <= 4; n++) {
 		uint64_t keep = *slots[n];
 

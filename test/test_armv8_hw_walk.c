@@ -154,8 +154,6 @@ static enum genpt_arm_fault s1_walk(const struct s1_page *p, unsigned int access
 	return genpt_arm_walk(&w);
 }
 
-/* ------------------------------------------------------------ leaves -- */
-
 /* ---------------------------------------------------- reserved shapes -- */
 
 Test(armv8_hw_walk, address_size)
@@ -329,10 +327,6 @@ Test(armv8_hw_walk, stage2_permissions)
 	}
 }
 
-/* ----------------------------------------------- AF and dirty state -- */
-
-/* --------------------------------------------------- contiguous -- */
-
 /* ------------------------------------------------------ stage 2 -- */
 
 /* SL0 values the granule does not have, or that do not fit T0SZ. */
@@ -360,23 +354,6 @@ Test(armv8_hw_walk, stage2_bad_sl0)
 		cr_assert_eq(genpt_arm_walk(&w), GENPT_ARM_FAULT_CONFIG, "case %zu", i);
 	}
 }
-
-/* ---------------------------------------------------- bad requests -- */
-
-Test(armv8_hw_walk, errno_mapping)
-{
-	cr_assert_eq(genpt_arm_walk_errno(GENPT_ARM_OK), 0);
-	cr_assert_eq(genpt_arm_walk_errno(GENPT_ARM_FAULT_TRANSLATION), -ENOENT);
-	cr_assert_eq(genpt_arm_walk_errno(GENPT_ARM_FAULT_RESERVED), -EACCES);
-	cr_assert_eq(genpt_arm_walk_errno(GENPT_ARM_FAULT_ADDRESS_SIZE), -EACCES);
-	cr_assert_eq(genpt_arm_walk_errno(GENPT_ARM_FAULT_ACCESS_FLAG), -EACCES);
-	cr_assert_eq(genpt_arm_walk_errno(GENPT_ARM_FAULT_PERMISSION), -EACCES);
-	cr_assert_eq(genpt_arm_walk_errno(GENPT_ARM_FAULT_EXTERNAL), -EFAULT);
-	cr_assert_eq(genpt_arm_walk_errno(GENPT_ARM_FAULT_INPUT_RANGE), -ERANGE);
-	cr_assert_eq(genpt_arm_walk_errno(GENPT_ARM_FAULT_CONFIG), -EINVAL);
-	cr_assert_eq(genpt_arm_walk_errno((enum genpt_arm_fault)99), -EINVAL);
-}
-
 
 /* FEAT_BBM: bit 16 of a block is nT with bbm_nt (translated as without
  * it), an address bit that must be zero without; a page has no nT. */

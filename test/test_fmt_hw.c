@@ -18,6 +18,11 @@
 
 #include "fhw.h"
 #include "genpt/hw.h"
+#include "hw/amdv1_walk.h"
+#include "hw/armv8_walk.h"
+#include "hw/riscv_walk.h"
+#include "hw/vtdss_walk.h"
+#include "hw/x86_64_walk.h"
 
 #define RD GENPT_ACCESS_READ
 #define WR GENPT_ACCESS_WRITE
@@ -346,6 +351,60 @@ Test(fmt_hw, bad_requests)
 		cr_assert_eq(genpt_hw_access(t.pt, g + 8, RD, NULL), 0, "%s: NULL oa", c->name);
 		af_table_fini(&t);
 	}
+}
+
+/* The errno genpt_hw_access() returns for walk result @code of family
+ * @fam's walker. */
+static int walk_errno(enum af_family fam, int code)
+{
+	switch (fam) {
+	case AF_RISCV:
+		return genpt_rv_walk_errno((enum genpt_rv_fault)code);
+	case AF_ARMV8:
+		return genpt_arm_walk_errno((enum genpt_arm_fault)code);
+	case AF_X86_64:
+		return genpt_x86_walk_errno((enum genpt_x86_fault)code);
+	case AF_VTDSS:
+		return genpt_vtdss_walk_errno((enum genpt_vtdss_fault)code);
+	default:
+		return genpt_amdv1_walk_errno((enum genpt_amdv1_fault)code);
+	}
+}
+
+/* Every result of every family's walker, in the order its enum declares
+ * them, becomes the errno genpt_hw_access() returns: not present -ENOENT,
+ * a fault the walk reports -EACCES (ARM: a bad input address -ERANGE),
+ * memory nobody backs -EFAULT, a configuration the walker cannot take
+ * -EINVAL (ARM: and a result it does not know). */
+Test(fmt_hw, walk_results_map_to_errno)
+{
+	static const struct {
+		enum af_family fam;
+		int n, want[10];
+	} m[] = {
+		{ AF_RISCV, 5, { 0, -ENOENT, -EACCES, -EFAULT, -EINVAL } },
+		{ AF_ARMV8, 10,
+		  { 0, -ENOENT, -EACCES, -EACCES, -EACCES, -EACCES, -EFAULT, -ERANGE, -EINVAL,
+		    -EINVAL } },
+		{ AF_X86_64, 5, { 0, -ENOENT, -EACCES, -EFAULT, -EINVAL } },
+		{ AF_VTDSS, 5, { 0, -ENOENT, -EACCES, -EFAULT, -EINVAL } },
+		{ AF_AMDV1, 5, { 0, -ENOENT, -EACCES, -EFAULT, -EINVAL } },
+	};
+
+	_Static_assert(GENPT_RV_FAULT_CONFIG == 4 && GENPT_ARM_FAULT_TRANSLATION == 1 &&
+			       GENPT_ARM_FAULT_INPUT_RANGE == 7 && GENPT_ARM_FAULT_CONFIG == 8 &&
+			       GENPT_X86_FAULT_CONFIG == 4 && GENPT_VTDSS_FAULT_CONFIG == 4 &&
+			       GENPT_AMDV1_FAULT_CONFIG == 4,
+		       "the rows follow the enums' order");
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		for (int code = 0; code < m[i].n; code++) {
+			/* ARM's last row: a result the walker does not know */
+			int c = m[i].fam == AF_ARMV8 && code == 9 ? 99 : code;
+
+			cr_assert_eq(walk_errno(m[i].fam, c), m[i].want[code],
+				     "family %d result %d: errno %d, want %d", m[i].fam, c,
+				     walk_errno(m[i].fam, c), m[i].want[code]);
+		}
 }
 
 /* ---------------------------------------- concurrent hardware updates -- */

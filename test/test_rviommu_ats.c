@@ -39,8 +39,7 @@ struct dev {
 
 static void dev_init(struct rvi_env *e, struct dev *d, uint64_t tc, uint64_t leaf)
 {
-	rvi_env_init(e, RVI_CAPS_BASE | CAP_ATS | CAP_T2GPA, 0);
-	rvi_ddt_init(e, 1);
+	rvi_env_ddt(e, RVI_CAPS_BASE | CAP_ATS | CAP_T2GPA, 1);
 	d->root = rvi_pt_root(e, false);
 	for (unsigned int i = 0; i < 4; i++) {
 		d->page[i] = rvi_alloc(e, 4096, 4096);
@@ -159,7 +158,7 @@ Test(rviommu_ats, bare_mode_disallows)
 Test(rviommu_ats, translated_requests_and_t2gpa)
 {
 	const uint64_t gpa = 0x200000ull, leafb = RVI_R | RVI_W | RVI_U | RVI_A | RVI_D;
-	uint64_t groot, fsroot, spa;
+	uint64_t spa;
 	struct genpt_rviommu_rsp r;
 	struct rvi_env e;
 	struct dev d;
@@ -170,21 +169,13 @@ Test(rviommu_ats, translated_requests_and_t2gpa)
 	cr_assert_eq(r.pa, 0x123456000ull);
 	rvi_env_fini(&e);
 
-	rvi_env_init(&e, RVI_CAPS_BASE | CAP_ATS | CAP_T2GPA, 0);
-	rvi_ddt_init(&e, 1);
-	groot = rvi_pt_root(&e, true);
-	fsroot = rvi_pt_root(&e, false);
+	rvi_env_ddt(&e, RVI_CAPS_BASE | CAP_ATS | CAP_T2GPA, 1);
 	spa = rvi_alloc(&e, 4096, 4096);
-	/* First-stage tables identity-mapped by the G-stage; IOVA -> gpa -> spa. */
-	rvi_pt_set(&e, fsroot, 3, false, IOVA, 0, RVI_LEAF(gpa, leafb));
-	for (unsigned int l = 0; l < 3; l++) {
-		uint64_t s = rvi_pt_slot(&e, fsroot, 3, false, IOVA, l) & ~4095ull;
-
-		rvi_pt_set(&e, groot, 3, true, s, 0, RVI_LEAF(s, leafb));
-	}
-	rvi_pt_set(&e, groot, 3, true, gpa, 0, RVI_LEAF(spa, leafb));
-	rvi_dc_write(&e, DID, RVI_TC_V | RVI_TC_EN_ATS | RVI_TC_T2GPA,
-		     RVI_ATP(8, GSCID, groot), RVI_TA_PSCID(3), RVI_ATP(8, 0, fsroot));
+	/* IOVA -> gpa -> spa */
+	rvi_two_stage_init(&e, &(struct rvi_two_stage){
+		.did = DID, .gscid = GSCID, .pscid = 3, .tc = RVI_TC_EN_ATS | RVI_TC_T2GPA,
+		.iova = IOVA, .gpa = gpa, .spa = spa, .fs_flags = leafb, .gs_flags = leafb,
+		.tbl_flags = leafb });
 	r = req(&e, GENPT_RVIOMMU_REQ_ATS, IOVA + 0x10, WR);
 	cr_assert_eq(r.ats_status, GENPT_RVIOMMU_ATS_SUCCESS);
 	cr_assert_eq(r.pa, gpa + 0x10, "T2GPA: the completion is the GPA");

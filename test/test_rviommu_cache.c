@@ -35,17 +35,36 @@ static void clear_d(struct rvi_env *e, uint64_t slot)
 	__atomic_fetch_and(rvi_p(e, slot), ~RVI_D, __ATOMIC_ACQ_REL);
 }
 
+/* Devices 1 and 2, each with a fresh single-stage table of its own (the
+ * Sv39x4 G-stage with GSCID 1 / 2 for @gstage, else Sv39 with PSCID 1 /
+ * 2) mapping pages 0 .. @n - 1 to a data block with @flags, every page
+ * read once (cached).  Roots in @r; returns the data block. */
+static uint64_t two_domains(struct rvi_env *e, bool gstage, unsigned int n, uint64_t flags,
+			    uint64_t r[2])
+{
+	uint64_t data;
+
+	rvi_env_ddt(e, 0, 3);
+	for (unsigned int d = 0; d < 2; d++)
+		r[d] = rvi_dev_stage(e, d + 1, gstage, 8, d + 1, 0);
+	data = rvi_alloc(e, 1ull << 21, 1ull << 21);
+	for (uint64_t a = 0; a < n; a++)
+		for (unsigned int d = 0; d < 2; d++)
+			rvi_pt_set(e, r[d], 3, gstage, a << 12, 0, RVI_LEAF(data + (a << 12), flags));
+	for (uint64_t a = 0; a < n; a++)
+		for (unsigned int d = 0; d < 2; d++)
+			hit(e, d + 1, a << 12, RD, NULL);
+	return data;
+}
+
 /* G-stage domain (GADE): the hazard, then IOTINVAL.GVMA fixes it. */
 Test(rviommu_cache, dirty_hazard_gstage)
 {
 	struct rvi_env e;
 	uint64_t root, data, slot;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
-	root = rvi_pt_root(&e, true);
+	root = rvi_env_dev(&e, 3, 1, true, 8, 7, RVI_TC_GADE);
 	data = rvi_alloc(&e, 1ull << 21, 1ull << 21);
-	rvi_dc_write(&e, 1, RVI_TC_V | RVI_TC_GADE, RVI_ATP(8, 7, root), 0, 0);
 	slot = rvi_pt_set(&e, root, 3, true, 0x40000000, 1,
 			  RVI_LEAF(data, RVI_R | RVI_W | RVI_U | RVI_A)); /* 2M, clean */
 
@@ -83,11 +102,8 @@ Test(rviommu_cache, dirty_hazard_first_stage)
 	struct rvi_env e;
 	uint64_t root, data, slot;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 1);
-	root = rvi_pt_root(&e, false);
+	root = rvi_env_dev(&e, 1, 2, false, 9, 33, RVI_TC_SADE);
 	data = rvi_alloc(&e, 1ull << 16, 1ull << 16);
-	rvi_dc_write(&e, 2, RVI_TC_V | RVI_TC_SADE, 0, RVI_TA_PSCID(33), RVI_ATP(9, 0, root));
 	/* a 64K NAPOT run */
 	for (unsigned int i = 0; i < 16; i++)
 		rvi_pt_set(&e, root, 4, false, 0x7770000ull + i * 4096, 0,
@@ -115,26 +131,10 @@ Test(rviommu_cache, dirty_hazard_first_stage)
 Test(rviommu_cache, gvma_scope)
 {
 	struct rvi_env e;
-	uint64_t r1, r2, data;
+	uint64_t r[2];
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
-	r1 = rvi_pt_root(&e, true);
-	r2 = rvi_pt_root(&e, true);
-	data = rvi_alloc(&e, 1ull << 21, 1ull << 21);
-	rvi_dc_write(&e, 1, RVI_TC_V, RVI_ATP(8, 1, r1), 0, 0);
-	rvi_dc_write(&e, 2, RVI_TC_V, RVI_ATP(8, 2, r2), 0, 0);
+	two_domains(&e, true, 4, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D, r);
 	rvi_dc_write(&e, 3, RVI_TC_V, 0, 0, 0); /* host, all Bare */
-	for (uint64_t a = 0; a < 4; a++) {
-		rvi_pt_set(&e, r1, 3, true, a << 12, 0,
-			   RVI_LEAF(data + (a << 12), RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
-		rvi_pt_set(&e, r2, 3, true, a << 12, 0,
-			   RVI_LEAF(data + (a << 12), RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
-	}
-	for (uint64_t a = 0; a < 4; a++) {
-		hit(&e, 1, a << 12, RD, NULL);
-		hit(&e, 2, a << 12, RD, NULL);
-	}
 	/* AV: only the page holding ADDR, only in GSCID 1 */
 	rvi_cmd(&e, RVI_CMD_GVMA(1, 1, 1), RVI_CMD_ADDR(0x2000));
 	cr_assert_not(hit(&e, 1, 0x2000, RD, NULL));
@@ -162,27 +162,10 @@ Test(rviommu_cache, gvma_scope)
 Test(rviommu_cache, vma_scope_and_global)
 {
 	struct rvi_env e;
-	uint64_t r1, r2, data;
+	uint64_t r[2], data = two_domains(&e, false, 3, RVI_R | RVI_U | RVI_A, r);
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
-	r1 = rvi_pt_root(&e, false);
-	r2 = rvi_pt_root(&e, false);
-	data = rvi_alloc(&e, 1ull << 21, 1ull << 21);
-	rvi_dc_write(&e, 1, RVI_TC_V, 0, RVI_TA_PSCID(1), RVI_ATP(8, 0, r1));
-	rvi_dc_write(&e, 2, RVI_TC_V, 0, RVI_TA_PSCID(2), RVI_ATP(8, 0, r2));
-	for (uint64_t a = 0; a < 3; a++) {
-		rvi_pt_set(&e, r1, 3, false, a << 12, 0,
-			   RVI_LEAF(data + (a << 12), RVI_R | RVI_U | RVI_A));
-		rvi_pt_set(&e, r2, 3, false, a << 12, 0,
-			   RVI_LEAF(data + (a << 12), RVI_R | RVI_U | RVI_A));
-	}
-	/* a global page in PSCID 1 at 0x5000 */
-	rvi_pt_set(&e, r1, 3, false, 0x5000, 0, RVI_LEAF(data, RVI_R | RVI_U | RVI_A | RVI_G));
-	for (uint64_t a = 0; a < 3; a++) {
-		hit(&e, 1, a << 12, RD, NULL);
-		hit(&e, 2, a << 12, RD, NULL);
-	}
+	/* a global page in PSCID 1 at 0x5000 (nothing negative was cached) */
+	rvi_pt_set(&e, r[0], 3, false, 0x5000, 0, RVI_LEAF(data, RVI_R | RVI_U | RVI_A | RVI_G));
 	hit(&e, 1, 0x5000, RD, NULL);
 	/* the global entry serves PSCID 2 too (a G mapping exists in every
 	 * address space) */
@@ -218,11 +201,8 @@ Test(rviommu_cache, iotlb_shared_across_devices_of_a_gscid)
 	struct rvi_env e;
 	uint64_t root, data;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
-	root = rvi_pt_root(&e, true);
+	root = rvi_env_dev(&e, 3, 0x100, true, 8, 9, 0);
 	data = rvi_alloc(&e, 4096, 4096);
-	rvi_dc_write(&e, 0x100, RVI_TC_V, RVI_ATP(8, 9, root), 0, 0);
 	rvi_dc_write(&e, 0x200, RVI_TC_V, RVI_ATP(8, 9, root), 0, 0);
 	rvi_pt_set(&e, root, 3, true, 0x9000, 0,
 		   RVI_LEAF(data, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
@@ -239,11 +219,8 @@ Test(rviommu_cache, stale_until_invalidated_and_no_negative_caching)
 	uint64_t root, data, slot, pa;
 	unsigned int cause;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
-	root = rvi_pt_root(&e, true);
+	root = rvi_env_dev(&e, 3, 4, true, 8, 3, 0);
 	data = rvi_alloc(&e, 8192, 4096);
-	rvi_dc_write(&e, 4, RVI_TC_V, RVI_ATP(8, 3, root), 0, 0);
 	/* a fault is not cached: mapping afterwards works at once */
 	cr_assert_eq(rvi_xlate(&e, 4, 0x6000, RD, NULL), RVI_C_READ_GPAGE);
 	rvi_fault_drain(&e);
@@ -268,6 +245,17 @@ Test(rviommu_cache, stale_until_invalidated_and_no_negative_caching)
 	rvi_env_fini(&e);
 }
 
+/* A fresh Sv39x4 (@gstage) or Sv39 table mapping one read-only 4 KiB
+ * page at @va to a fresh data page (*@data); returns the root. */
+static uint64_t one_page_table(struct rvi_env *e, bool gstage, uint64_t va, uint64_t *data)
+{
+	uint64_t root = rvi_pt_root(e, gstage);
+
+	*data = rvi_alloc(e, 4096, 4096);
+	rvi_pt_set(e, root, 3, gstage, va, 0, RVI_LEAF(*data, RVI_R | RVI_U | RVI_A));
+	return root;
+}
+
 /* The device-context cache: a changed DC is seen after IODIR.INVAL_DDT;
  * a DC that was not valid is never cached. */
 Test(rviommu_cache, device_context_cache)
@@ -275,14 +263,9 @@ Test(rviommu_cache, device_context_cache)
 	struct rvi_env e;
 	uint64_t r1, r2, d1, d2, pa;
 
-	rvi_env_init(&e, RVI_CAPS_EXT, 0);
-	rvi_ddt_init(&e, 2);
-	r1 = rvi_pt_root(&e, true);
-	r2 = rvi_pt_root(&e, true);
-	d1 = rvi_alloc(&e, 4096, 4096);
-	d2 = rvi_alloc(&e, 4096, 4096);
-	rvi_pt_set(&e, r1, 3, true, 0x1000, 0, RVI_LEAF(d1, RVI_R | RVI_U | RVI_A));
-	rvi_pt_set(&e, r2, 3, true, 0x1000, 0, RVI_LEAF(d2, RVI_R | RVI_U | RVI_A));
+	rvi_env_ddt(&e, RVI_CAPS_EXT, 2);
+	r1 = one_page_table(&e, true, 0x1000, &d1);
+	r2 = one_page_table(&e, true, 0x1000, &d2);
 	rvi_pt_set(&e, r2, 3, true, 0x2000, 0, RVI_LEAF(d2, RVI_R | RVI_U | RVI_A));
 
 	/* V=0 is never cached: writing the DC works without IODIR */
@@ -331,15 +314,10 @@ Test(rviommu_cache, process_context_cache)
 	struct rvi_env e;
 	uint64_t pdt, pt1, pt2, d1, d2, pa;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	pdt = rvi_alloc(&e, 4096, 4096);
-	pt1 = rvi_pt_root(&e, false);
-	pt2 = rvi_pt_root(&e, false);
-	d1 = rvi_alloc(&e, 4096, 4096);
-	d2 = rvi_alloc(&e, 4096, 4096);
-	rvi_pt_set(&e, pt1, 3, false, 0x3000, 0, RVI_LEAF(d1, RVI_R | RVI_U | RVI_A));
-	rvi_pt_set(&e, pt2, 3, false, 0x4000, 0, RVI_LEAF(d2, RVI_R | RVI_U | RVI_A));
+	pt1 = one_page_table(&e, false, 0x3000, &d1);
+	pt2 = one_page_table(&e, false, 0x4000, &d2);
 	rvi_dc_write(&e, 8, RVI_TC_V | RVI_TC_PDTV, 0, 0, RVI_ATP(1, 0, pdt));
 	rvi_set(&e, pdt + 7 * 16 + 8, RVI_ATP(8, 0, pt1));
 	rvi_set(&e, pdt + 7 * 16, RVI_PC_V | RVI_TA_PSCID(70));

@@ -253,13 +253,12 @@ static void *cc_translator(void *arg)
 	struct cc_reg *r = arg;
 
 	for (unsigned int i = 0; i < 3000; i++) {
-		struct genpt_rviommu_req req = { .device_id = (uint32_t)(rvi_rand(&r->seed) % 4),
-						 .iova = (rvi_rand(&r->seed) % 64) << 12,
-						 .access = GENPT_ACCESS_WRITE };
-		struct genpt_rviommu_rsp rsp;
+		uint32_t did = (uint32_t)(rvi_rand(&r->seed) % 4);
+		unsigned int cause = rvi_try_xlate(r->e->iommu, did, (rvi_rand(&r->seed) % 64) << 12,
+						   GENPT_ACCESS_WRITE);
 
-		if (genpt_rviommu_translate(r->e->iommu, &req, &rsp) ||
-		    (rsp.cause && req.device_id < 3))
+		/* devices 0-2 are mapped; 3 has no DC and faults */
+		if (cause == RVI_XLATE_ERR || (cause && did < 3))
 			r->bad++;
 	}
 	return NULL;
@@ -272,8 +271,7 @@ Test(rviommu_concurrent, commands_race_translations, .timeout = 120)
 	pthread_t th[2];
 	uint64_t root;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	rvi_gstage_pages(&e, 3, 2, 64, 4096, &root);
 	for (unsigned int i = 0; i < 2; i++) {
 		r[i] = (struct cc_reg){ .e = &e, .seed = 7 + i };
@@ -326,14 +324,8 @@ struct trap_xlate {
 static void *trap_writer(void *arg)
 {
 	struct trap_xlate *x = arg;
-	struct genpt_rviommu_req req = { .device_id = 1, .iova = x->iova,
-					 .access = GENPT_ACCESS_WRITE };
-	struct genpt_rviommu_rsp rsp;
 
-	if (genpt_rviommu_translate(x->iommu, &req, &rsp))
-		x->cause = 9999;
-	else
-		x->cause = rsp.cause;
+	x->cause = rvi_try_xlate(x->iommu, 1, x->iova, GENPT_ACCESS_WRITE);
 	return NULL;
 }
 
@@ -368,9 +360,7 @@ Test(rviommu_concurrent, no_stale_fill_after_invalidation)
 	data = rvi_alloc(&e, 1ull << 30, 1ull << 30);
 	/* G-stage: identity 1 GiB leaves over the memory, the data page at
 	 * GPA 1 TiB; everything accessed and dirty */
-	for (uint64_t g = RVI_PM_BASE; g < RVI_PM_BASE + (8ull << 30); g += 1ull << 30)
-		rvi_pt_set(&e, gs, 3, true, g, 2,
-			   RVI_LEAF(g, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
+	rvi_gs_identity_gib(&e, gs, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D);
 	rvi_pt_set(&e, gs, 3, true, data_gpa, 2,
 		   RVI_LEAF(data, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
 	leaf = rvi_pt_set(&e, fs, 3, false, 0x5000, 0,

@@ -128,6 +128,34 @@ static struct genpt_rviommu_rsp fault_injected(struct rvi_env *e, struct hook *h
 	return r;
 }
 
+/*
+ * For each way to fail (verdict()): a fresh single-stage device (tc |=
+ * @tc) whose first memory access of kind @what fails; @access ends in
+ * @fault (access fault) or @corrupted (data corruption), reported; the
+ * leaf gets no D.  Nothing was cached: the same access walks again and
+ * succeeds once the memory answers, D set by a write only.
+ */
+static void fails_then_walks_again(enum genpt_rviommu_mem_what what, uint64_t tc,
+				   unsigned int access, unsigned int fault, unsigned int corrupted)
+{
+	for (int corrupt = 0; corrupt < 2; corrupt++) {
+		struct rvi_env e;
+		struct hook h = { 0 };
+		struct fs t;
+		uint64_t leaf;
+
+		fs_init(&e, &h, &t, tc);
+		leaf = rvi_pt_slot(&e, t.root, 3, false, IOVA, 0);
+		cr_assert(fault_injected(&e, &h, what, 0, corrupt, access,
+					 corrupt ? corrupted : fault).reported);
+		cr_assert_eq(rvi_get(&e, leaf) & RVI_D, 0, "what %d: D after a failed walk", what);
+		inject(&h, 0, 0, GENPT_RVIOMMU_MEM_PROCEED);
+		cr_assert_eq(xl(&e, false, 0, IOVA, access).cause, 0, "what %d: walks again", what);
+		cr_assert_eq(!!(rvi_get(&e, leaf) & RVI_D), access == WR, "what %d: D", what);
+		rvi_env_fini(&e);
+	}
+}
+
 static void expect_access(const struct hook *h, unsigned int i,
 			  enum genpt_rviommu_mem_what what, enum genpt_rviommu_mem_op op,
 			  uint64_t pa, unsigned int size)
@@ -184,39 +212,30 @@ Test(rviommu_hooks, trace_of_two_stage_walk)
 {
 	struct rvi_env e;
 	struct hook h = { 0 };
-	uint64_t groot, fsroot, data;
 	const uint64_t leaf = RVI_R | RVI_W | RVI_U | RVI_A | RVI_D;
+	struct rvi_two_stage t = { .did = DID, .gscid = GSCID, .pscid = 3, .iova = IOVA,
+				   .fs_flags = leaf, .gs_flags = leaf, .tbl_flags = leaf };
 
 	env_init(&e, &h, 0);
-	groot = rvi_pt_root(&e, true);
-	fsroot = rvi_pt_root(&e, false);
-	data = rvi_alloc(&e, 4096, 4096);
 	/* GPA == SPA for the first-stage tables and the data page. */
-	rvi_pt_set(&e, fsroot, 3, false, IOVA, 0, RVI_LEAF(data, leaf));
-	for (unsigned int l = 0; l < 3; l++) {
-		uint64_t s = rvi_pt_slot(&e, fsroot, 3, false, IOVA, l) & ~4095ull;
-
-		rvi_pt_set(&e, groot, 3, true, s, 0, RVI_LEAF(s, leaf));
-	}
-	rvi_pt_set(&e, groot, 3, true, data, 0, RVI_LEAF(data, leaf));
-	rvi_dc_write(&e, DID, RVI_TC_V, RVI_ATP(8, GSCID, groot), RVI_TA_PSCID(3),
-		     RVI_ATP(8, 0, fsroot));
+	t.gpa = t.spa = rvi_alloc(&e, 4096, 4096);
+	rvi_two_stage_init(&e, &t);
 	h.n = 0;
 	cr_assert_eq(xl(&e, false, 0, IOVA, RD).cause, 0);
 	cr_assert_eq(h.n, 1 + 3 * 4 + 3);
 	for (unsigned int l = 0; l < 3; l++) {
-		uint64_t fs_slot = rvi_pt_slot(&e, fsroot, 3, false, IOVA, 2 - l);
+		uint64_t fs_slot = rvi_pt_slot(&e, t.fsroot, 3, false, IOVA, 2 - l);
 
 		for (unsigned int g = 0; g < 3; g++)
 			expect_access(&h, 1 + 4 * l + g, GENPT_RVIOMMU_MEM_GS_PTE,
 				      GENPT_RVIOMMU_MEM_READ,
-				      rvi_pt_slot(&e, groot, 3, true, fs_slot, 2 - g), 8);
+				      rvi_pt_slot(&e, t.groot, 3, true, fs_slot, 2 - g), 8);
 		expect_access(&h, 4 + 4 * l, GENPT_RVIOMMU_MEM_FS_PTE, GENPT_RVIOMMU_MEM_READ,
 			      fs_slot, 8);
 	}
 	for (unsigned int g = 0; g < 3; g++)
 		expect_access(&h, 13 + g, GENPT_RVIOMMU_MEM_GS_PTE, GENPT_RVIOMMU_MEM_READ,
-			      rvi_pt_slot(&e, groot, 3, true, data, 2 - g), 8);
+			      rvi_pt_slot(&e, t.groot, 3, true, t.spa, 2 - g), 8);
 	rvi_env_fini(&e);
 }
 
@@ -229,21 +248,7 @@ Test(rviommu_hooks, trace_of_two_stage_walk)
  */
 Test(rviommu_hooks, ddt_access_fault_and_corruption)
 {
-	for (int corrupt = 0; corrupt < 2; corrupt++) {
-		unsigned int want = corrupt ? 268 : RVI_C_DDT_LOAD;
-		struct rvi_env e;
-		struct hook h = { 0 };
-		struct fs t;
-		struct genpt_rviommu_rsp r;
-
-		fs_init(&e, &h, &t, RVI_TC_DTF);
-		r = fault_injected(&e, &h, GENPT_RVIOMMU_MEM_DDT, 0, corrupt, RD, want);
-		cr_assert(r.reported);
-		/* Nothing was cached: the next walk reads the DC again. */
-		inject(&h, 0, 0, GENPT_RVIOMMU_MEM_PROCEED);
-		cr_assert_eq(xl(&e, false, 0, IOVA, RD).cause, 0);
-		rvi_env_fini(&e);
-	}
+	fails_then_walks_again(GENPT_RVIOMMU_MEM_DDT, RVI_TC_DTF, RD, RVI_C_DDT_LOAD, 268);
 }
 
 /* A 3-level DDT: the non-leaf entries are hooked too. */
@@ -374,19 +379,7 @@ Test(rviommu_hooks, gstage_pte_corruption)
  */
 Test(rviommu_hooks, ad_update_fault_and_corruption)
 {
-	for (int corrupt = 0; corrupt < 2; corrupt++) {
-		unsigned int want = corrupt ? 274 : RVI_C_WRITE_ACCESS;
-		struct rvi_env e;
-		struct hook h = { 0 };
-		struct fs t;
-
-		fs_init(&e, &h, &t, 0);
-		fault_injected(&e, &h, GENPT_RVIOMMU_MEM_AD, 0, corrupt, WR, want);
-		cr_assert_eq(rvi_get(&e, rvi_pt_slot(&e, t.root, 3, false, IOVA, 0)) & RVI_D, 0);
-		cr_assert_eq(xl(&e, false, 0, IOVA, WR).cause, 0, "walks again, sets D");
-		cr_assert(rvi_get(&e, rvi_pt_slot(&e, t.root, 3, false, IOVA, 0)) & RVI_D);
-		rvi_env_fini(&e);
-	}
+	fails_then_walks_again(GENPT_RVIOMMU_MEM_AD, 0, WR, RVI_C_WRITE_ACCESS, 274);
 }
 
 /*

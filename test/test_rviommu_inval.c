@@ -55,12 +55,10 @@ static void setup(struct rvi_env *e)
 {
 	uint64_t gs[2], data = 0;
 
-	rvi_env_init(e, 0, 0);
-	rvi_ddt_init(e, 1);
+	rvi_env_ddt(e, 0, 1);
 	for (unsigned int g = 0; g < 2; g++) {
 		gs[g] = rvi_pt_root(e, true);
-		for (uint64_t a = RVI_PM_BASE; a < RVI_PM_BASE + (8ull << 30); a += 1ull << 30)
-			rvi_pt_set(e, gs[g], 3, true, a, 2, RVI_LEAF(a, ALL_RW));
+		rvi_gs_identity_gib(e, gs[g], ALL_RW);
 	}
 	data = rvi_alloc(e, 3 * 4096, 4096);
 	for (uint32_t did = 1; did <= 6; did++) {

@@ -378,8 +378,7 @@ Test(rviommu_regs, fault_queue_overflow)
 	cr_assert_eq(rvi_rd(&e, RVI_REG_FQCSR, 4) & RVI_FQCSR_FQOF, 0);
 	rvi_wr(&e, RVI_REG_IPSR, 4, 2);
 	cr_assert_eq(rvi_rd(&e, RVI_REG_IPSR, 4) & 2, 0);
-	cr_assert_eq(rvi_xlate(&e, 10, 0, RD, NULL), RVI_C_ALL_OFF);
-	rvi_expect_fault(&e, RVI_C_ALL_OFF, 2, 10, 0, 0);
+	rvi_xlate_fault(&e, 10, 0, RD, RVI_C_ALL_OFF, 0);
 	cr_assert(rvi_rd(&e, RVI_REG_IPSR, 4) & 2, "a new record sets fip");
 	rvi_env_fini(&e);
 }

@@ -84,8 +84,7 @@ Test(rviommu_response, first_stage_leaf_bits)
 		struct rvi_env e;
 		uint64_t root, data;
 
-		rvi_env_init(&e, 0, 0);
-		rvi_ddt_init(&e, 1);
+		rvi_env_ddt(&e, 0, 1);
 		root = rvi_pt_root(&e, false);
 		data = rvi_alloc(&e, 4096, 4096);
 		rvi_pt_set(&e, root, 3, false, 0x5000, 0, RVI_LEAF(data, c[i].flags));
@@ -108,8 +107,7 @@ Test(rviommu_response, supervisor_requests_and_sum)
 		uint64_t pdt, root, data;
 		const uint64_t all = RVI_R | RVI_W | RVI_X | RVI_A | RVI_D;
 
-		rvi_env_init(&e, 0, 0);
-		rvi_ddt_init(&e, 1);
+		rvi_env_ddt(&e, 0, 1);
 		pdt = rvi_alloc(&e, 4096, 4096);
 		root = rvi_pt_root(&e, false);
 		data = rvi_alloc(&e, 4096, 4096);
@@ -137,26 +135,17 @@ Test(rviommu_response, supervisor_requests_and_sum)
 Test(rviommu_response, two_stages_intersect)
 {
 	struct rvi_env e;
-	uint64_t groot, froot, data;
+	uint64_t data;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 1);
-	groot = rvi_pt_root(&e, true);
-	froot = rvi_alloc(&e, 4096, 4096);
+	rvi_env_ddt(&e, 0, 1);
 	data = rvi_alloc(&e, 4096, 4096);
 	/* the first-stage table pages at GPA = SPA (identity in the G-stage);
 	 * the data page read and execute only, and clean */
-	rvi_pt_set(&e, froot, 3, false, 0x3000, 0,
-		   RVI_LEAF(data, RVI_R | RVI_W | RVI_X | RVI_U | RVI_A | RVI_D));
-	for (unsigned int l = 0; l < 3; l++) {
-		uint64_t page = rvi_pt_slot(&e, froot, 3, false, 0x3000, l) & ~4095ull;
-
-		rvi_pt_set(&e, groot, 3, true, page, 0,
-			   RVI_LEAF(page, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
-	}
-	rvi_pt_set(&e, groot, 3, true, data, 0, RVI_LEAF(data, RVI_R | RVI_X | RVI_U | RVI_A));
-	rvi_dc_write(&e, DID, RVI_TC_V, RVI_ATP(8, 7, groot), RVI_TA_PSCID(4),
-		     RVI_ATP(8, 0, froot));
+	rvi_two_stage_init(&e, &(struct rvi_two_stage){
+		.did = DID, .gscid = 7, .pscid = 4, .iova = 0x3000, .gpa = data, .spa = data,
+		.fs_flags = RVI_R | RVI_W | RVI_X | RVI_U | RVI_A | RVI_D,
+		.gs_flags = RVI_R | RVI_X | RVI_U | RVI_A,
+		.tbl_flags = RVI_R | RVI_W | RVI_U | RVI_A | RVI_D });
 	expect_ok(&e, DID, false, 0, false, 0x3010, RD,
 		  (struct want){ P_R | P_X, true, false, false }, "two stages");
 	rvi_env_fini(&e);
@@ -169,8 +158,7 @@ Test(rviommu_response, msi_translation)
 	uint64_t w[8] = { 0 }, msipt, file;
 	struct rvi_env e;
 
-	rvi_env_init(&e, RVI_CAPS_EXT, 0);
-	rvi_ddt_init(&e, 1);
+	rvi_env_ddt(&e, RVI_CAPS_EXT, 1);
 	msipt = rvi_msi_table(&e, &file);
 	w[0] = RVI_TC_V;
 	w[1] = RVI_ATP(8, 3, rvi_pt_root(&e, true)); /* maps nothing */
@@ -194,8 +182,7 @@ Test(rviommu_response, faults_with_and_without_dtf)
 		struct rvi_env e;
 		uint64_t groot, froot_gpa = 0x40000000ull;
 
-		rvi_env_init(&e, 0, 0);
-		rvi_ddt_init(&e, 1);
+		rvi_env_ddt(&e, 0, 1);
 		groot = rvi_pt_root(&e, true); /* maps nothing */
 		rvi_dc_write(&e, DID, RVI_TC_V | (dtf ? RVI_TC_DTF : 0), RVI_ATP(8, 7, groot),
 			     RVI_TA_PSCID(4), RVI_ATP(8, 0, froot_gpa));

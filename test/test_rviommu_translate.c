@@ -27,17 +27,16 @@
 #define PSCID 0x777u
 #define GSCID 0x42u
 
-/* A device with an Sv39 first stage (SADE per @tc) and a data page. */
+/* An environment (3-level DDT) with device DID on an Sv39 first stage
+ * (tc |= @tc) and a 1 GiB data block. */
 struct fs_dev {
 	uint64_t root, data;
 };
 
 static void fs_dev_init(struct rvi_env *e, struct fs_dev *d, uint64_t tc)
 {
-	d->root = rvi_pt_root(e, false);
+	d->root = rvi_env_dev(e, 3, DID, false, 8, PSCID, tc);
 	d->data = rvi_alloc(e, 1ull << 30, 1ull << 30);
-	rvi_dc_write(e, DID, RVI_TC_V | tc, 0, RVI_TA_PSCID(PSCID),
-		     RVI_ATP(8, 0, d->root));
 }
 
 /* ---- ddtp modes ----------------------------------------------------------- */
@@ -48,10 +47,8 @@ Test(rviommu_translate, off_mode_disallows_everything)
 
 	rvi_env_init(&e, 0, 0);
 	cr_assert_eq(rvi_rd(&e, RVI_REG_DDTP, 8) & 0xf, 0, "reset mode is Off");
-	cr_assert_eq(rvi_xlate(&e, 7, 0x1000, WR, NULL), RVI_C_ALL_OFF);
-	rvi_expect_fault(&e, RVI_C_ALL_OFF, TT_WR, 7, 0x1000, 0);
-	cr_assert_eq(rvi_xlate_pid(&e, 9, 0x55, false, 0x2345, EX, NULL), RVI_C_ALL_OFF);
-	rvi_expect_fault_pid(&e, RVI_C_ALL_OFF, TT_EX, 9, true, 0x55, false, 0x2345, 0);
+	rvi_xlate_fault(&e, 7, 0x1000, WR, RVI_C_ALL_OFF, 0);
+	rvi_xlate_pid_fault(&e, 9, 0x55, false, 0x2345, EX, RVI_C_ALL_OFF, 0);
 	rvi_env_fini(&e);
 }
 
@@ -95,12 +92,10 @@ static void ddt_levels(uint64_t caps)
 		if (levels < 3) {
 			uint32_t wide = 1u << (levels == 1 ? b0 : b0 + 9);
 
-			cr_assert_eq(rvi_xlate(&e, wide, 0x1000, RD, NULL), RVI_C_TTYP);
-			rvi_expect_fault(&e, RVI_C_TTYP, TT_RD, wide, 0x1000, 0);
+			rvi_xlate_fault(&e, wide, 0x1000, RD, RVI_C_TTYP, 0);
 		}
 		/* the DC of another device is not valid */
-		cr_assert_eq(rvi_xlate(&e, 1, 0x1000, RD, NULL), RVI_C_DDT_INVALID);
-		rvi_expect_fault(&e, RVI_C_DDT_INVALID, TT_RD, 1, 0x1000, 0);
+		rvi_xlate_fault(&e, 1, 0x1000, RD, RVI_C_DDT_INVALID, 0);
 		rvi_env_fini(&e);
 	}
 }
@@ -115,13 +110,11 @@ Test(rviommu_translate, ddt_load_access_fault)
 	rvi_env_init(&e, 0, 0);
 	/* ddtp pointing below the simulated memory: 257 */
 	rvi_wr(&e, RVI_REG_DDTP, 8, ((0x10000ull >> 12) << 10) | 4);
-	cr_assert_eq(rvi_xlate(&e, 0x10203, 0xabc000, RD, NULL), RVI_C_DDT_LOAD);
-	rvi_expect_fault(&e, RVI_C_DDT_LOAD, TT_RD, 0x10203, 0xabc000, 0);
+	rvi_xlate_fault(&e, 0x10203, 0xabc000, RD, RVI_C_DDT_LOAD, 0);
 	/* a non-leaf entry pointing at unbacked memory: 257 */
 	rvi_ddt_init(&e, 3);
 	rvi_set(&e, e.ddt + (0x10203 >> 16) * 8, RVI_PTR(0x20000));
-	cr_assert_eq(rvi_xlate(&e, 0x10203, 0, WR, NULL), RVI_C_DDT_LOAD);
-	rvi_expect_fault(&e, RVI_C_DDT_LOAD, TT_WR, 0x10203, 0, 0);
+	rvi_xlate_fault(&e, 0x10203, 0, WR, RVI_C_DDT_LOAD, 0);
 	rvi_env_fini(&e);
 }
 
@@ -130,16 +123,13 @@ Test(rviommu_translate, ddt_entry_not_valid)
 	struct rvi_env e;
 	uint64_t pa;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 2);
+	rvi_env_ddt(&e, 0, 2);
 	/* non-leaf V=0 */
-	cr_assert_eq(rvi_xlate(&e, 0x300, 0x1000, EX, NULL), RVI_C_DDT_INVALID);
-	rvi_expect_fault(&e, RVI_C_DDT_INVALID, TT_EX, 0x300, 0x1000, 0);
+	rvi_xlate_fault(&e, 0x300, 0x1000, EX, RVI_C_DDT_INVALID, 0);
 	/* leaf V=0, with other bits set (don't care) */
 	pa = rvi_dc_pa(&e, 0x300);
 	rvi_set(&e, pa, ~1ull);
-	cr_assert_eq(rvi_xlate(&e, 0x300, 0x1000, RD, NULL), RVI_C_DDT_INVALID);
-	rvi_expect_fault(&e, RVI_C_DDT_INVALID, TT_RD, 0x300, 0x1000, 0);
+	rvi_xlate_fault(&e, 0x300, 0x1000, RD, RVI_C_DDT_INVALID, 0);
 	rvi_env_fini(&e);
 }
 
@@ -156,8 +146,7 @@ static void expect_misconfigured(uint64_t caps, const struct misconf *m, size_t 
 	struct rvi_env e;
 	uint64_t root;
 
-	rvi_env_init(&e, caps, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, caps, 3);
 	root = rvi_pt_root(&e, true);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t w[8];
@@ -250,14 +239,12 @@ Test(rviommu_translate, ddt_nonleaf_reserved_bits)
 {
 	struct rvi_env e;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	rvi_dc_write(&e, 0x20001, RVI_TC_V, 0, 0, 0);
 	cr_assert_eq(rvi_xlate(&e, 0x20001, 0, RD, NULL), 0);
 	/* bit 1 of the root entry: reserved */
 	rvi_set(&e, e.ddt + 2 * 8, rvi_get(&e, e.ddt + 2 * 8) | 2);
-	cr_assert_eq(rvi_xlate(&e, 0x20002, 0, RD, NULL), RVI_C_DDT_MISCONF);
-	rvi_expect_fault(&e, RVI_C_DDT_MISCONF, TT_RD, 0x20002, 0, 0);
+	rvi_xlate_fault(&e, 0x20002, 0, RD, RVI_C_DDT_MISCONF, 0);
 	rvi_env_fini(&e);
 }
 
@@ -268,28 +255,23 @@ Test(rviommu_translate, transaction_type_disallowed)
 	struct rvi_env e;
 	uint64_t pdt, pc;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	/* a process_id to a device without a PDT */
 	rvi_dc_write(&e, 1, RVI_TC_V, 0, 0, 0);
-	cr_assert_eq(rvi_xlate_pid(&e, 1, 3, false, 0x9000, RD, NULL), RVI_C_TTYP);
-	rvi_expect_fault_pid(&e, RVI_C_TTYP, TT_RD, 1, true, 3, false, 0x9000, 0);
+	rvi_xlate_pid_fault(&e, 1, 3, false, 0x9000, RD, RVI_C_TTYP, 0);
 
 	/* process_id wider than PD8 / PD17 allows */
 	pdt = rvi_alloc(&e, 4096, 4096);
 	rvi_dc_write(&e, 2, RVI_TC_V | RVI_TC_PDTV, 0, 0, RVI_ATP(1, 0, pdt));
-	cr_assert_eq(rvi_xlate_pid(&e, 2, 0x100, false, 0x9000, WR, NULL), RVI_C_TTYP);
-	rvi_expect_fault_pid(&e, RVI_C_TTYP, TT_WR, 2, true, 0x100, false, 0x9000, 0);
+	rvi_xlate_pid_fault(&e, 2, 0x100, false, 0x9000, WR, RVI_C_TTYP, 0);
 	rvi_dc_write(&e, 3, RVI_TC_V | RVI_TC_PDTV, 0, 0, RVI_ATP(2, 0, pdt));
-	cr_assert_eq(rvi_xlate_pid(&e, 3, 0x20000, false, 0x9000, RD, NULL), RVI_C_TTYP);
-	rvi_expect_fault_pid(&e, RVI_C_TTYP, TT_RD, 3, true, 0x20000, false, 0x9000, 0);
+	rvi_xlate_pid_fault(&e, 3, 0x20000, false, 0x9000, RD, RVI_C_TTYP, 0);
 
 	/* supervisor request to a process context without ENS */
 	pc = pdt + 5 * 16;
 	rvi_set(&e, pc + 8, 0);                       /* fsc Bare */
 	rvi_set(&e, pc, RVI_PC_V | RVI_TA_PSCID(9)); /* ENS = 0 */
-	cr_assert_eq(rvi_xlate_pid(&e, 2, 5, true, 0x9000, RD, NULL), RVI_C_TTYP);
-	rvi_expect_fault_pid(&e, RVI_C_TTYP, TT_RD, 2, true, 5, true, 0x9000, 0);
+	rvi_xlate_pid_fault(&e, 2, 5, true, 0x9000, RD, RVI_C_TTYP, 0);
 	/* with ENS the same request passes (first stage Bare) */
 	rvi_set(&e, pc, RVI_PC_V | RVI_PC_ENS | RVI_TA_PSCID(9));
 	rvi_cmd(&e, RVI_CMD_INVAL_PDT(2, 5), 0);
@@ -308,8 +290,7 @@ Test(rviommu_translate, process_directory_modes)
 	};
 	struct rvi_env e;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	for (unsigned int mode = 1; mode <= 3; mode++) {
 		uint32_t did = 0x40 + mode;
 		uint64_t root = rvi_alloc(&e, 4096, 4096);
@@ -343,10 +324,7 @@ Test(rviommu_translate, process_directory_modes)
 			cr_assert_eq(pa, data + 0x123);
 		}
 		/* a missing process: PC not valid */
-		cr_assert_eq(rvi_xlate_pid(&e, did, 1, false, 0x40000, RD, NULL),
-			     RVI_C_PDT_INVALID);
-		rvi_expect_fault_pid(&e, RVI_C_PDT_INVALID, TT_RD, did, true, 1, false,
-				     0x40000, 0);
+		rvi_xlate_pid_fault(&e, did, 1, false, 0x40000, RD, RVI_C_PDT_INVALID, 0);
 	}
 	rvi_env_fini(&e);
 }
@@ -357,8 +335,7 @@ Test(rviommu_translate, default_process_id)
 	struct rvi_env e;
 	uint64_t pdt, pt, data, pa;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 1);
+	rvi_env_ddt(&e, 0, 1);
 	pdt = rvi_alloc(&e, 4096, 4096);
 	pt = rvi_pt_root(&e, false);
 	data = rvi_alloc(&e, 4096, 4096);
@@ -379,26 +356,21 @@ Test(rviommu_translate, pdt_faults)
 	struct rvi_env e;
 	uint64_t root, mid;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	/* PD8 root in unbacked memory: 265 */
 	rvi_dc_write(&e, 1, RVI_TC_V | RVI_TC_PDTV, 0, 0, RVI_ATP(1, 0, 0x30000));
-	cr_assert_eq(rvi_xlate_pid(&e, 1, 2, false, 0x1000, RD, NULL), RVI_C_PDT_LOAD);
-	rvi_expect_fault_pid(&e, RVI_C_PDT_LOAD, TT_RD, 1, true, 2, false, 0x1000, 0);
+	rvi_xlate_pid_fault(&e, 1, 2, false, 0x1000, RD, RVI_C_PDT_LOAD, 0);
 
 	/* PD20: root entry invalid (266), reserved (267), next level
 	 * unbacked (265) */
 	root = rvi_alloc(&e, 4096, 4096);
 	rvi_dc_write(&e, 2, RVI_TC_V | RVI_TC_PDTV, 0, 0, RVI_ATP(3, 0, root));
-	cr_assert_eq(rvi_xlate_pid(&e, 2, 0x20000, false, 0, WR, NULL), RVI_C_PDT_INVALID);
-	rvi_expect_fault_pid(&e, RVI_C_PDT_INVALID, TT_WR, 2, true, 0x20000, false, 0, 0);
+	rvi_xlate_pid_fault(&e, 2, 0x20000, false, 0, WR, RVI_C_PDT_INVALID, 0);
 	mid = rvi_alloc(&e, 4096, 4096);
 	rvi_set(&e, root + 1 * 8, RVI_PTR(mid) | (1ull << 54));
-	cr_assert_eq(rvi_xlate_pid(&e, 2, 0x20000, false, 0, WR, NULL), RVI_C_PDT_MISCONF);
-	rvi_expect_fault_pid(&e, RVI_C_PDT_MISCONF, TT_WR, 2, true, 0x20000, false, 0, 0);
+	rvi_xlate_pid_fault(&e, 2, 0x20000, false, 0, WR, RVI_C_PDT_MISCONF, 0);
 	rvi_set(&e, root + 1 * 8, RVI_PTR(0x40000));
-	cr_assert_eq(rvi_xlate_pid(&e, 2, 0x20000, false, 0, WR, NULL), RVI_C_PDT_LOAD);
-	rvi_expect_fault_pid(&e, RVI_C_PDT_LOAD, TT_WR, 2, true, 0x20000, false, 0, 0);
+	rvi_xlate_pid_fault(&e, 2, 0x20000, false, 0, WR, RVI_C_PDT_LOAD, 0);
 
 	/* PD8 process contexts: reserved ta bit, reserved fsc bit, bad mode */
 	root = rvi_alloc(&e, 4096, 4096);
@@ -410,10 +382,7 @@ Test(rviommu_translate, pdt_faults)
 	rvi_set(&e, root + 3 * 16 + 8, RVI_ATP(7, 0, 0));
 	rvi_set(&e, root + 4 * 16, RVI_PC_V | (1ull << 40));
 	for (uint32_t pid = 1; pid <= 4; pid++) {
-		cr_assert_eq(rvi_xlate_pid(&e, 3, pid, false, 0x5000, EX, NULL),
-			     RVI_C_PDT_MISCONF, "pid %u", pid);
-		rvi_expect_fault_pid(&e, RVI_C_PDT_MISCONF, TT_EX, 3, true, pid, false,
-				     0x5000, 0);
+		rvi_xlate_pid_fault(&e, 3, pid, false, 0x5000, EX, RVI_C_PDT_MISCONF, 0);
 	}
 	rvi_env_fini(&e);
 }
@@ -426,8 +395,6 @@ Test(rviommu_translate, first_stage_page_faults)
 	struct fs_dev d;
 	uint64_t pa;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
 	fs_dev_init(&e, &d, 0);
 	rvi_pt_set(&e, d.root, 3, false, 0x10000, 0,
 		   RVI_LEAF(d.data, RVI_R | RVI_U | RVI_A)); /* read-only */
@@ -476,11 +443,9 @@ Test(rviommu_translate, first_stage_page_faults)
 	/* non-leaf with A set, and a pointer at level 0 */
 	rvi_set(&e, rvi_pt_slot(&e, d.root, 3, false, 0x40000000, 2),
 		RVI_PTR(rvi_alloc(&e, 4096, 4096)) | RVI_A);
-	cr_assert_eq(rvi_xlate(&e, DID, 0x40000000, RD, NULL), RVI_C_READ_PAGE);
-	rvi_expect_fault(&e, RVI_C_READ_PAGE, TT_RD, DID, 0x40000000, 0);
+	rvi_xlate_fault(&e, DID, 0x40000000, RD, RVI_C_READ_PAGE, 0);
 	rvi_pt_set(&e, d.root, 3, false, 0x18000, 0, RVI_PTR(rvi_alloc(&e, 4096, 4096)));
-	cr_assert_eq(rvi_xlate(&e, DID, 0x18000, RD, NULL), RVI_C_READ_PAGE);
-	rvi_expect_fault(&e, RVI_C_READ_PAGE, TT_RD, DID, 0x18000, 0);
+	rvi_xlate_fault(&e, DID, 0x18000, RD, RVI_C_READ_PAGE, 0);
 	rvi_env_fini(&e);
 }
 
@@ -488,20 +453,15 @@ Test(rviommu_translate, pte_access_faults)
 {
 	struct rvi_env e;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	/* an Sv48 root in unbacked memory */
 	rvi_dc_write(&e, 1, RVI_TC_V, 0, 0, RVI_ATP(9, 0, 0x80000));
-	cr_assert_eq(rvi_xlate(&e, 1, 0x1000, RD, NULL), RVI_C_READ_ACCESS);
-	rvi_expect_fault(&e, RVI_C_READ_ACCESS, TT_RD, 1, 0x1000, 0);
-	cr_assert_eq(rvi_xlate(&e, 1, 0x1000, WR, NULL), RVI_C_WRITE_ACCESS);
-	rvi_expect_fault(&e, RVI_C_WRITE_ACCESS, TT_WR, 1, 0x1000, 0);
-	cr_assert_eq(rvi_xlate(&e, 1, 0x1000, EX, NULL), RVI_C_INST_ACCESS);
-	rvi_expect_fault(&e, RVI_C_INST_ACCESS, TT_EX, 1, 0x1000, 0);
+	rvi_xlate_fault(&e, 1, 0x1000, RD, RVI_C_READ_ACCESS, 0);
+	rvi_xlate_fault(&e, 1, 0x1000, WR, RVI_C_WRITE_ACCESS, 0);
+	rvi_xlate_fault(&e, 1, 0x1000, EX, RVI_C_INST_ACCESS, 0);
 	/* a G-stage root in unbacked memory */
 	rvi_dc_write(&e, 2, RVI_TC_V, RVI_ATP(8, 1, 0x80000), 0, 0);
-	cr_assert_eq(rvi_xlate(&e, 2, 0x1000, WR, NULL), RVI_C_WRITE_ACCESS);
-	rvi_expect_fault(&e, RVI_C_WRITE_ACCESS, TT_WR, 2, 0x1000, 0);
+	rvi_xlate_fault(&e, 2, 0x1000, WR, RVI_C_WRITE_ACCESS, 0);
 	rvi_env_fini(&e);
 }
 
@@ -511,24 +471,19 @@ Test(rviommu_translate, dtf_disables_translation_fault_records)
 	struct rvi_env e;
 	struct fs_dev d;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
 	fs_dev_init(&e, &d, RVI_TC_DTF);
 	cr_assert_eq(rvi_xlate(&e, DID, 0x1000, WR, NULL), RVI_C_WRITE_PAGE);
 	cr_assert_eq(rvi_fault_count(&e), 0, "DTF=1: page fault not reported");
 	rvi_dc_write(&e, 9, RVI_TC_V | RVI_TC_DTF | RVI_TC_PDTV, 0, 0, 0);
 	cr_assert_eq(rvi_xlate_pid(&e, 9, 1ull << 19, false, 0, RD, NULL), 0,
 		     "pdtp Bare: first stage Bare");
-	cr_assert_eq(rvi_xlate(&e, 10, 0x1000, RD, NULL), RVI_C_DDT_INVALID);
-	rvi_expect_fault(&e, RVI_C_DDT_INVALID, TT_RD, 10, 0x1000, 0);
+	rvi_xlate_fault(&e, 10, 0x1000, RD, RVI_C_DDT_INVALID, 0);
 	rvi_dc_write(&e, 11, RVI_TC_V | RVI_TC_DTF | (1ull << 40), 0, 0, 0);
-	cr_assert_eq(rvi_xlate(&e, 11, 0x1000, RD, NULL), RVI_C_DDT_MISCONF);
-	rvi_expect_fault(&e, RVI_C_DDT_MISCONF, TT_RD, 11, 0x1000, 0);
+	rvi_xlate_fault(&e, 11, 0x1000, RD, RVI_C_DDT_MISCONF, 0);
 	/* without DTF the page fault is reported */
 	rvi_dc_write(&e, DID, RVI_TC_V, 0, RVI_TA_PSCID(PSCID), RVI_ATP(8, 0, d.root));
 	rvi_cmd(&e, RVI_CMD_INVAL_DDT(1, DID), 0);
-	cr_assert_eq(rvi_xlate(&e, DID, 0x1000, WR, NULL), RVI_C_WRITE_PAGE);
-	rvi_expect_fault(&e, RVI_C_WRITE_PAGE, TT_WR, DID, 0x1000, 0);
+	rvi_xlate_fault(&e, DID, 0x1000, WR, RVI_C_WRITE_PAGE, 0);
 	rvi_env_fini(&e);
 }
 
@@ -542,13 +497,7 @@ Test(rviommu_translate, superpages_every_mode)
 			uint64_t root, pa, data, va;
 			unsigned int top = levels - 1;
 
-			rvi_env_init(&e, 0, 0);
-			rvi_ddt_init(&e, 3);
-			root = rvi_pt_root(&e, gs);
-			if (gs)
-				rvi_dc_write(&e, 1, RVI_TC_V, RVI_ATP(5 + levels, GSCID, root), 0, 0);
-			else
-				rvi_dc_write(&e, 1, RVI_TC_V, 0, 0, RVI_ATP(5 + levels, 0, root));
+			root = rvi_env_dev(&e, 3, 1, gs, 5 + levels, gs ? GSCID : 0, 0);
 			data = rvi_alloc(&e, 1ull << 30, 1ull << 30);
 			for (unsigned int l = 0; l <= top; l++) {
 				struct genpt_rviommu_req req = { .device_id = 1, .access = RD };
@@ -582,8 +531,6 @@ Test(rviommu_translate, svnapot)
 	struct genpt_rviommu_req req = { .device_id = DID, .access = RD };
 	struct genpt_rviommu_rsp rsp;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
 	fs_dev_init(&e, &d, 0);
 	/* a 64 KiB run at 0x30000 -> data + 0x10000: PPN[3:0] = 0b1000 */
 	for (unsigned int i = 0; i < 16; i++)
@@ -597,13 +544,11 @@ Test(rviommu_translate, svnapot)
 	/* PPN[3:0] other than 0b1000: reserved */
 	rvi_pt_set(&e, d.root, 3, false, 0x40000, 0,
 		   RVI_LEAF(d.data + 0x4000, RVI_N | RVI_R | RVI_U | RVI_A));
-	cr_assert_eq(rvi_xlate(&e, DID, 0x40000, RD, NULL), RVI_C_READ_PAGE);
-	rvi_expect_fault(&e, RVI_C_READ_PAGE, TT_RD, DID, 0x40000, 0);
+	rvi_xlate_fault(&e, DID, 0x40000, RD, RVI_C_READ_PAGE, 0);
 	/* N on a 2 MiB leaf: reserved */
 	rvi_pt_set(&e, d.root, 3, false, 0x400000, 1,
 		   RVI_LEAF(d.data, RVI_N | RVI_R | RVI_U | RVI_A));
-	cr_assert_eq(rvi_xlate(&e, DID, 0x400000, RD, NULL), RVI_C_READ_PAGE);
-	rvi_expect_fault(&e, RVI_C_READ_PAGE, TT_RD, DID, 0x400000, 0);
+	rvi_xlate_fault(&e, DID, 0x400000, RD, RVI_C_READ_PAGE, 0);
 	rvi_env_fini(&e);
 }
 
@@ -615,15 +560,12 @@ Test(rviommu_translate, svpbmt)
 		struct genpt_rviommu_req req = { .device_id = 1, .access = RD, .iova = 0x5000 };
 		struct genpt_rviommu_rsp rsp;
 
-		rvi_env_init(&e, cap ? RVI_CAPS_BASE : RVI_CAPS_BASE & ~RVI_CAP_SVPBMT, 0);
-		rvi_ddt_init(&e, 3);
+		rvi_env_ddt(&e, cap ? RVI_CAPS_BASE : RVI_CAPS_BASE & ~RVI_CAP_SVPBMT, 3);
 		fs = rvi_pt_root(&e, false);
 		gs = rvi_pt_root(&e, true);
 		data = rvi_alloc(&e, 4096, 4096);
 		/* G-stage: identity 1 GiB leaves over physmem, PBMT NC (1) */
-		for (uint64_t g = RVI_PM_BASE; g < RVI_PM_BASE + (8ull << 30); g += 1ull << 30)
-			rvi_pt_set(&e, gs, 3, true, g, 2,
-				   RVI_LEAF(g, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D | RVI_PBMT(1)));
+		rvi_gs_identity_gib(&e, gs, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D | RVI_PBMT(1));
 		pte_fs = rvi_pt_set(&e, fs, 3, false, 0x5000, 0,
 				    RVI_LEAF(data, RVI_R | RVI_U | RVI_A));
 		rvi_dc_write(&e, 1, RVI_TC_V, RVI_ATP(8, GSCID, gs), 0, RVI_ATP(8, 0, fs));
@@ -657,8 +599,7 @@ Test(rviommu_translate, supervisor_requests_ens_sum)
 	struct rvi_env e;
 	uint64_t pdt, pt, data;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
+	rvi_env_ddt(&e, 0, 3);
 	pdt = rvi_alloc(&e, 4096, 4096);
 	pt = rvi_pt_root(&e, false);
 	data = rvi_alloc(&e, 8192, 4096);
@@ -673,14 +614,11 @@ Test(rviommu_translate, supervisor_requests_ens_sum)
 		   RVI_LEAF(data + 4096, RVI_R | RVI_W | RVI_X | RVI_U | RVI_A | RVI_D));
 
 	cr_assert_eq(rvi_xlate_pid(&e, 1, 1, true, 0x1000, EX, NULL), 0);
-	cr_assert_eq(rvi_xlate_pid(&e, 1, 1, false, 0x1000, RD, NULL), RVI_C_READ_PAGE);
-	rvi_expect_fault_pid(&e, RVI_C_READ_PAGE, TT_RD, 1, true, 1, false, 0x1000, 0);
+	rvi_xlate_pid_fault(&e, 1, 1, false, 0x1000, RD, RVI_C_READ_PAGE, 0);
 	/* a supervisor request to a U page: only with SUM, never execute */
-	cr_assert_eq(rvi_xlate_pid(&e, 1, 1, true, 0x2000, RD, NULL), RVI_C_READ_PAGE);
-	rvi_expect_fault_pid(&e, RVI_C_READ_PAGE, TT_RD, 1, true, 1, true, 0x2000, 0);
+	rvi_xlate_pid_fault(&e, 1, 1, true, 0x2000, RD, RVI_C_READ_PAGE, 0);
 	cr_assert_eq(rvi_xlate_pid(&e, 1, 2, true, 0x2000, WR, NULL), 0);
-	cr_assert_eq(rvi_xlate_pid(&e, 1, 2, true, 0x2000, EX, NULL), RVI_C_INST_PAGE);
-	rvi_expect_fault_pid(&e, RVI_C_INST_PAGE, TT_EX, 1, true, 2, true, 0x2000, 0);
+	rvi_xlate_pid_fault(&e, 1, 2, true, 0x2000, EX, RVI_C_INST_PAGE, 0);
 	/* priv without a process_id is not a request the model accepts */
 	{
 		struct genpt_rviommu_req req = { .device_id = 1, .priv = true, .access = RD };
@@ -737,8 +675,11 @@ static uint64_t ts_fmap(struct rvi_env *e, struct ts_dev *t, uint64_t va,
 	return a;
 }
 
+/* An environment (3-level DDT) with the two-stage device DID (tc |= @tc),
+ * its first-stage root page mapped with @tflags. */
 static void ts_init(struct rvi_env *e, struct ts_dev *t, uint64_t tc, uint64_t tflags)
 {
+	rvi_env_ddt(e, 0, 3);
 	t->gs_root = rvi_pt_root(e, true);
 	t->fs_root_pa = rvi_alloc(e, 4096, 4096);
 	t->data = rvi_alloc(e, 1ull << 21, 1ull << 21);
@@ -753,8 +694,6 @@ Test(rviommu_translate, two_stage_translation)
 	struct ts_dev t;
 	uint64_t pa, gflags = RVI_R | RVI_W | RVI_U | RVI_A | RVI_D;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
 	ts_init(&e, &t, 0, gflags);
 	ts_fmap(&e, &t, 0x7000, t.data + 0x3000, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D, gflags);
 	ts_gmap(&e, &t, t.data + 0x3000, gflags);
@@ -764,14 +703,10 @@ Test(rviommu_translate, two_stage_translation)
 	/* the final GPA unmapped in the G-stage: guest-page fault, iotval2
 	 * the GPA (not implicit) */
 	ts_fmap(&e, &t, 0x8000, t.data + 0x4000, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D, gflags);
-	cr_assert_eq(rvi_xlate(&e, DID, 0x8123, WR, NULL), RVI_C_WRITE_GPAGE);
-	rvi_expect_fault(&e, RVI_C_WRITE_GPAGE, TT_WR, DID, 0x8123,
-			 ts_gpa(t.data + 0x4000) + 0x120);
+	rvi_xlate_fault(&e, DID, 0x8123, WR, RVI_C_WRITE_GPAGE, ts_gpa(t.data + 0x4000) + 0x120);
 	/* G-stage leaf without U: guest-page fault */
 	ts_gmap(&e, &t, t.data + 0x4000, RVI_R | RVI_W | RVI_A | RVI_D);
-	cr_assert_eq(rvi_xlate(&e, DID, 0x8124, RD, NULL), RVI_C_READ_GPAGE);
-	rvi_expect_fault(&e, RVI_C_READ_GPAGE, TT_RD, DID, 0x8124,
-			 ts_gpa(t.data + 0x4000) + 0x124);
+	rvi_xlate_fault(&e, DID, 0x8124, RD, RVI_C_READ_GPAGE, ts_gpa(t.data + 0x4000) + 0x124);
 	/* a first-stage table page not mapped in the G-stage: the implicit
 	 * read faults, iotval2 = the PTE's GPA with bit 0 */
 	{
@@ -780,16 +715,14 @@ Test(rviommu_translate, two_stage_translation)
 
 		rvi_set(&e, s, RVI_PTR(ts_gpa(lvl0)));
 		pte_gpa = ts_gpa(lvl0) + ((0x40000000ull >> 21) & 0x1ff) * 8;
-		cr_assert_eq(rvi_xlate(&e, DID, 0x40000000, EX, NULL), RVI_C_INST_GPAGE);
-		rvi_expect_fault(&e, RVI_C_INST_GPAGE, TT_EX, DID, 0x40000000, pte_gpa | 1);
+		rvi_xlate_fault(&e, DID, 0x40000000, EX, RVI_C_INST_GPAGE, pte_gpa | 1);
 	}
 	/* GPA wider than Sv39x4 (41 bits) in the first-stage leaf, though
 	 * bits 40:0 name a mapped page */
 	rvi_set(&e, ts_fmap(&e, &t, 0x9000, 0, RVI_R | RVI_U | RVI_A, gflags),
 		RVI_LEAF((1ull << 41) | ts_gpa(t.data + 0x3000), RVI_R | RVI_U | RVI_A));
-	cr_assert_eq(rvi_xlate(&e, DID, 0x9004, RD, NULL), RVI_C_READ_GPAGE);
-	rvi_expect_fault(&e, RVI_C_READ_GPAGE, TT_RD, DID, 0x9004,
-			 ((1ull << 41) | ts_gpa(t.data + 0x3000)) + 4);
+	rvi_xlate_fault(&e, DID, 0x9004, RD, RVI_C_READ_GPAGE,
+			((1ull << 41) | ts_gpa(t.data + 0x3000)) + 4);
 	rvi_env_fini(&e);
 }
 
@@ -799,21 +732,16 @@ Test(rviommu_translate, gstage_only_faults)
 	struct rvi_env e;
 	uint64_t root, data, pa;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
-	root = rvi_pt_root(&e, true);
-	data = rvi_alloc(&e, 4096, 4096);
-	rvi_dc_write(&e, 3, RVI_TC_V, RVI_ATP(9, GSCID, root), 0, 0); /* Sv48x4 */
+	root = rvi_env_dev(&e, 3, 3, true, 9, GSCID, 0);
+	data = rvi_alloc(&e, 4096, 4096); /* Sv48x4 */
 	/* the top index of Sv48x4 is 11 bits: GPA bit 49 selects entry 1024+ */
 	rvi_pt_set(&e, root, 4, true, 1ull << 49, 0,
 		   RVI_LEAF(data, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
 	cr_assert_eq(rvi_xlate(&e, 3, (1ull << 49) + 0x10, RD, &pa), 0);
 	cr_assert_eq(pa, data + 0x10);
 	/* above the 50-bit GPA: faults although bits 49:0 are mapped */
-	cr_assert_eq(rvi_xlate(&e, 3, (3ull << 49) + 0x10, WR, NULL), RVI_C_WRITE_GPAGE);
-	rvi_expect_fault(&e, RVI_C_WRITE_GPAGE, TT_WR, 3, (3ull << 49) + 0x10, (3ull << 49) + 0x10);
-	cr_assert_eq(rvi_xlate(&e, 3, 0x3007, EX, NULL), RVI_C_INST_GPAGE);
-	rvi_expect_fault(&e, RVI_C_INST_GPAGE, TT_EX, 3, 0x3007, 0x3004);
+	rvi_xlate_fault(&e, 3, (3ull << 49) + 0x10, WR, RVI_C_WRITE_GPAGE, (3ull << 49) + 0x10);
+	rvi_xlate_fault(&e, 3, 0x3007, EX, RVI_C_INST_GPAGE, 0x3004);
 	rvi_env_fini(&e);
 }
 
@@ -827,8 +755,6 @@ Test(rviommu_translate, first_stage_ad_sade_on_off)
 		struct fs_dev d;
 		uint64_t s1, s2, s3;
 
-		rvi_env_init(&e, 0, 0);
-		rvi_ddt_init(&e, 3);
 		fs_dev_init(&e, &d, sade ? RVI_TC_SADE : 0);
 		s1 = rvi_pt_set(&e, d.root, 3, false, 0x1000, 0,
 				RVI_LEAF(d.data, RVI_R | RVI_W | RVI_U));
@@ -837,10 +763,8 @@ Test(rviommu_translate, first_stage_ad_sade_on_off)
 		s3 = rvi_pt_set(&e, d.root, 3, false, 0x3000, 0,
 				RVI_LEAF(d.data, RVI_R | RVI_W | RVI_U | RVI_A));
 		if (!sade) {
-			cr_assert_eq(rvi_xlate(&e, DID, 0x1000, RD, NULL), RVI_C_READ_PAGE);
-			rvi_expect_fault(&e, RVI_C_READ_PAGE, TT_RD, DID, 0x1000, 0);
-			cr_assert_eq(rvi_xlate(&e, DID, 0x3000, WR, NULL), RVI_C_WRITE_PAGE);
-			rvi_expect_fault(&e, RVI_C_WRITE_PAGE, TT_WR, DID, 0x3000, 0);
+			rvi_xlate_fault(&e, DID, 0x1000, RD, RVI_C_READ_PAGE, 0);
+			rvi_xlate_fault(&e, DID, 0x3000, WR, RVI_C_WRITE_PAGE, 0);
 			cr_assert_eq(rvi_xlate(&e, DID, 0x3000, RD, NULL), 0);
 			cr_assert_eq(rvi_get(&e, s1), RVI_LEAF(d.data, RVI_R | RVI_W | RVI_U));
 			cr_assert_eq(rvi_get(&e, s3), RVI_LEAF(d.data, RVI_R | RVI_W | RVI_U | RVI_A));
@@ -857,8 +781,7 @@ Test(rviommu_translate, first_stage_ad_sade_on_off)
 			/* a denied write marks nothing */
 			rvi_set(&e, s1, RVI_LEAF(d.data, RVI_R | RVI_U));
 			rvi_cmd(&e, RVI_CMD_VMA(0, 1, PSCID, 0, 0), 0);
-			cr_assert_eq(rvi_xlate(&e, DID, 0x1000, WR, NULL), RVI_C_WRITE_PAGE);
-			rvi_expect_fault(&e, RVI_C_WRITE_PAGE, TT_WR, DID, 0x1000, 0);
+			rvi_xlate_fault(&e, DID, 0x1000, WR, RVI_C_WRITE_PAGE, 0);
 			cr_assert_eq(rvi_get(&e, s1), RVI_LEAF(d.data, RVI_R | RVI_U));
 		}
 		cr_assert_eq(rvi_fault_count(&e), 0);
@@ -873,20 +796,14 @@ Test(rviommu_translate, gstage_ad_gade_on_off)
 		struct rvi_env e;
 		uint64_t root, data, s1, s2;
 
-		rvi_env_init(&e, 0, 0);
-		rvi_ddt_init(&e, 3);
-		root = rvi_pt_root(&e, true);
+		root = rvi_env_dev(&e, 3, 6, true, 8, GSCID, gade ? RVI_TC_GADE : 0);
 		data = rvi_alloc(&e, 4096, 4096);
-		rvi_dc_write(&e, 6, RVI_TC_V | (gade ? RVI_TC_GADE : 0),
-			     RVI_ATP(8, GSCID, root), 0, 0);
 		s1 = rvi_pt_set(&e, root, 3, true, 0x1000, 0, RVI_LEAF(data, RVI_R | RVI_W | RVI_U));
 		s2 = rvi_pt_set(&e, root, 3, true, 0x2000, 0,
 				RVI_LEAF(data, RVI_R | RVI_W | RVI_U | RVI_A));
 		if (!gade) {
-			cr_assert_eq(rvi_xlate(&e, 6, 0x1008, RD, NULL), RVI_C_READ_GPAGE);
-			rvi_expect_fault(&e, RVI_C_READ_GPAGE, TT_RD, 6, 0x1008, 0x1008);
-			cr_assert_eq(rvi_xlate(&e, 6, 0x2008, WR, NULL), RVI_C_WRITE_GPAGE);
-			rvi_expect_fault(&e, RVI_C_WRITE_GPAGE, TT_WR, 6, 0x2008, 0x2008);
+			rvi_xlate_fault(&e, 6, 0x1008, RD, RVI_C_READ_GPAGE, 0x1008);
+			rvi_xlate_fault(&e, 6, 0x2008, WR, RVI_C_WRITE_GPAGE, 0x2008);
 			cr_assert_eq(rvi_get(&e, s1) & (RVI_A | RVI_D), 0);
 			cr_assert_eq(rvi_get(&e, s2) & RVI_D, 0);
 		} else {
@@ -912,8 +829,6 @@ Test(rviommu_translate, two_stage_ad_on_gstage_entries_of_first_stage_tables)
 	uint64_t g_root, g_l1, g_l0, g_data, fs_leaf;
 	const uint64_t tflags = RVI_R | RVI_W | RVI_U; /* A=0, D=0 */
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
 	ts_init(&e, &t, RVI_TC_GADE | RVI_TC_SADE, tflags);
 	fs_leaf = ts_fmap(&e, &t, 0x5000, t.data, RVI_R | RVI_W | RVI_U, tflags);
 	g_data = ts_gmap(&e, &t, t.data, RVI_R | RVI_W | RVI_U);
@@ -949,9 +864,8 @@ Test(rviommu_translate, two_stage_ad_on_gstage_entries_of_first_stage_tables)
 
 		rvi_set(&e, g_l0, rvi_get(&e, g_l0) & ~RVI_W);
 		rvi_cmd(&e, RVI_CMD_GVMA(0, 1, GSCID), 0);
-		cr_assert_eq(rvi_xlate(&e, DID, 0x6000, RD, NULL), RVI_C_READ_GPAGE);
-		rvi_expect_fault(&e, RVI_C_READ_GPAGE, TT_RD, DID, 0x6000,
-				 (l0gpa + ((0x6000 >> 12) & 0x1ff) * 8) | 3);
+		rvi_xlate_fault(&e, DID, 0x6000, RD, RVI_C_READ_GPAGE,
+				(l0gpa + ((0x6000 >> 12) & 0x1ff) * 8) | 3);
 		cr_assert_eq(rvi_get(&e, leaf2) & RVI_A, 0);
 		cr_assert_eq(leaf2 & ~4095ull, l0gpa - TS_OFF);
 	}
@@ -964,14 +878,10 @@ Test(rviommu_translate, two_stage_implicit_read_without_gade)
 	struct rvi_env e;
 	struct ts_dev t;
 
-	rvi_env_init(&e, 0, 0);
-	rvi_ddt_init(&e, 3);
 	ts_init(&e, &t, RVI_TC_SADE, RVI_R | RVI_W | RVI_U); /* table pages A=0 */
 	ts_fmap(&e, &t, 0x5000, t.data, RVI_R | RVI_U | RVI_A,
 		RVI_R | RVI_W | RVI_U | RVI_A | RVI_D);
-	cr_assert_eq(rvi_xlate(&e, DID, 0x5000, WR, NULL), RVI_C_WRITE_GPAGE);
-	rvi_expect_fault(&e, RVI_C_WRITE_GPAGE, TT_WR, DID, 0x5000,
-			 (ts_gpa(t.fs_root_pa) & ~3ull) | 1);
+	rvi_xlate_fault(&e, DID, 0x5000, WR, RVI_C_WRITE_GPAGE, (ts_gpa(t.fs_root_pa) & ~3ull) | 1);
 	rvi_env_fini(&e);
 }
 
@@ -983,8 +893,7 @@ Test(rviommu_translate, msi_flat_translation)
 	uint64_t w[8] = { 0 }, msipt, files, pa;
 	const uint64_t pattern = 0x28000000ull >> 12; /* guest IMSIC pages */
 
-	rvi_env_init(&e, RVI_CAPS_EXT, 0);
-	rvi_ddt_init(&e, 2);
+	rvi_env_ddt(&e, RVI_CAPS_EXT, 2);
 	msipt = rvi_alloc(&e, 4096, 4096);
 	files = rvi_alloc(&e, 16 * 4096, 4096);
 	/* G-stage Bare, first stage Bare: GPA = IOVA; interrupt files at
@@ -1007,22 +916,17 @@ Test(rviommu_translate, msi_flat_translation)
 	}
 	cr_assert_eq(rvi_xlate(&e, 9, ((pattern | (3 << 1)) << 12) + 0x10, WR, &pa), 0);
 	cr_assert_eq(pa, files + 3 * 4096 + 0x10);
-	cr_assert_eq(rvi_xlate(&e, 9, (pattern | (5 << 1)) << 12, WR, NULL), RVI_C_MSI_INVALID);
-	rvi_expect_fault(&e, RVI_C_MSI_INVALID, TT_WR, 9, (pattern | (5 << 1)) << 12, 0);
-	cr_assert_eq(rvi_xlate(&e, 9, (pattern | (6 << 1)) << 12, WR, NULL), RVI_C_MSI_MISCONF);
-	rvi_expect_fault(&e, RVI_C_MSI_MISCONF, TT_WR, 9, (pattern | (6 << 1)) << 12, 0);
-	cr_assert_eq(rvi_xlate(&e, 9, (pattern | (7 << 1)) << 12, RD, NULL), RVI_C_MSI_MISCONF);
-	rvi_expect_fault(&e, RVI_C_MSI_MISCONF, TT_RD, 9, (pattern | (7 << 1)) << 12, 0);
-	cr_assert_eq(rvi_xlate(&e, 9, (pattern | (1 << 1)) << 12, EX, NULL), RVI_C_INST_ACCESS);
-	rvi_expect_fault(&e, RVI_C_INST_ACCESS, TT_EX, 9, (pattern | (1 << 1)) << 12, 0);
+	rvi_xlate_fault(&e, 9, (pattern | (5 << 1)) << 12, WR, RVI_C_MSI_INVALID, 0);
+	rvi_xlate_fault(&e, 9, (pattern | (6 << 1)) << 12, WR, RVI_C_MSI_MISCONF, 0);
+	rvi_xlate_fault(&e, 9, (pattern | (7 << 1)) << 12, RD, RVI_C_MSI_MISCONF, 0);
+	rvi_xlate_fault(&e, 9, (pattern | (1 << 1)) << 12, EX, RVI_C_INST_ACCESS, 0);
 	/* outside the pattern: regular (Bare) translation */
 	cr_assert_eq(rvi_xlate(&e, 9, (pattern | 1) << 12, WR, &pa), 0);
 	cr_assert_eq(pa, (pattern | 1) << 12);
 	/* an MSI page table in unbacked memory */
 	w[4] = RVI_ATP(1, 0, 0x70000);
 	rvi_dc_write_ext(&e, 10, w);
-	cr_assert_eq(rvi_xlate(&e, 10, pattern << 12, WR, NULL), RVI_C_MSI_LOAD);
-	rvi_expect_fault(&e, RVI_C_MSI_LOAD, TT_WR, 10, pattern << 12, 0);
+	rvi_xlate_fault(&e, 10, pattern << 12, WR, RVI_C_MSI_LOAD, 0);
 	rvi_env_fini(&e);
 }
 

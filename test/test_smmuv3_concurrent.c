@@ -36,51 +36,25 @@ struct dev {
 	unsigned int done; /* atomic */
 };
 
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 static void *device(void *arg)
 {
 	struct dev *d = arg;
 
 	for (unsigned int i = 0; i < WRITES && !d->err; i++) {
-		uint64_t off = rnd(&d->seed) % RAM & ~7ull;
+		uint64_t off = smmu_rnd(&d->seed) % RAM & ~7ull;
 
-		d->err = smmu_write64(d->e, d->sid, off, rnd(&d->seed));
+		d->err = smmu_write64(d->e, d->sid, off, smmu_rnd(&d->seed));
 	}
 	__atomic_store_n(&d->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
-/* Copy the reported pages (devices may be writing: atomic loads). */
-static void copy_pages(struct smmu_env *e, uint64_t ram, uint64_t *dst,
-		       const uint64_t *bits)
-{
-	for (uint64_t p = 0; p < PAGES; p++) {
-		if (!(bits[p / 64] >> (p % 64) & 1))
-			continue;
-		for (uint64_t w = 0; w < 512; w++) {
-			uint64_t *src = genpt_physmem_ptr(e->pm, ram + p * 4096 + w * 8);
-
-			dst[p * 512 + w] = __atomic_load_n(src, __ATOMIC_RELAXED);
-		}
-	}
-}
-
+/* One pre-copy round: harvest, copy what was reported. */
 static void round_trip(struct smmu_env *e, struct genpt *pt, uint64_t ram, uint64_t *dst,
 		       uint64_t *bits)
 {
-	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = 0, .length = RAM,
-					 .page_shift = 12 };
-
-	memset(bits, 0, WORDS * 8);
-	cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(e->drv, pt, 0, RAM, 0, &bm), 0);
-	copy_pages(e, ram, dst, bits);
+	smmu_harvest(e, pt, 0, RAM, bits);
+	smmu_copy_pages(e, ram, RAM, dst, bits);
 }
 
 static bool all_done(struct dev *d)
@@ -99,7 +73,7 @@ static void migrate_live(enum genpt_smmudrv_stage stage)
 	struct dev d[DEVS];
 	pthread_t th[DEVS];
 	struct genpt *pt;
-	uint64_t differ = 0;
+	uint64_t differ;
 
 	cr_assert(bits && dst);
 	smmu_env_init(&e, NULL, 64 * SMMU_MiB, true);
@@ -110,7 +84,7 @@ static void migrate_live(enum genpt_smmudrv_stage stage)
 		cr_assert_eq(genpt_smmudrv_attach(e.drv, 10 + i, pt, &dom), 0);
 	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, pt, true, 12), 0);
 	memset(bits, 0xff, WORDS * 8);
-	copy_pages(&e, ram, dst, bits);
+	smmu_copy_pages(&e, ram, RAM, dst, bits);
 	for (unsigned int i = 0; i < DEVS; i++) {
 		d[i] = (struct dev){ .e = &e, .sid = 10 + i, .seed = 0x1234567 + i };
 		cr_assert_eq(pthread_create(&th[i], NULL, device, &d[i]), 0);
@@ -122,9 +96,7 @@ static void migrate_live(enum genpt_smmudrv_stage stage)
 		cr_assert_eq(d[i].err, 0);
 	}
 	round_trip(&e, pt, ram, dst, bits);
-	for (uint64_t p = 0; p < PAGES; p++)
-		if (memcmp(genpt_physmem_ptr(e.pm, ram + p * 4096), dst + p * 512, 4096))
-			differ++;
+	differ = smmu_pages_differ(&e, ram, RAM, dst);
 	cr_assert_eq(differ, 0, "%llu pages differ", (unsigned long long)differ);
 	for (unsigned int i = 0; i < DEVS; i++)
 		cr_assert_eq(genpt_smmudrv_detach(e.drv, 10 + i), 0);
@@ -238,8 +210,8 @@ static void *writer(void *arg)
 	struct writer *w = arg;
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) && !w->err) {
-		unsigned int i = (unsigned int)(rnd(&w->seed) % 64);
-		uint64_t v = rnd(&w->seed);
+		unsigned int i = (unsigned int)(smmu_rnd(&w->seed) % 64);
+		uint64_t v = smmu_rnd(&w->seed);
 
 		/* spread over the 2 MiB blocks the split and merge replace */
 		unsigned long before = w->retries;

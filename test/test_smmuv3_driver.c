@@ -22,55 +22,13 @@
 #define PAGES (RAM >> 12)
 #define WORDS (PAGES / 64)
 
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static void harvest(struct smmu_env *e, struct genpt *pt, uint64_t *bits)
-{
-	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = 0, .length = RAM,
-					 .page_shift = 12 };
-
-	memset(bits, 0, WORDS * 8);
-	cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(e->drv, pt, 0, RAM, 0, &bm), 0);
-}
-
-/* Copy the pages set in @bits from guest RAM to @dst. */
-static void copy_pages(struct smmu_env *e, uint64_t ram, unsigned char *dst,
-		       const uint64_t *bits)
-{
-	for (uint64_t p = 0; p < PAGES; p++) {
-		if (!(bits[p / 64] >> (p % 64) & 1))
-			continue;
-		for (uint64_t off = 0; off < 4096; off += 8) {
-			uint64_t *src = genpt_physmem_ptr(e->pm, ram + p * 4096 + off);
-
-			memcpy(dst + p * 4096 + off, src, 8);
-		}
-	}
-}
-
-static uint64_t pages_differ(struct smmu_env *e, uint64_t ram, const unsigned char *dst)
-{
-	uint64_t n = 0;
-
-	for (uint64_t p = 0; p < PAGES; p++)
-		if (memcmp(genpt_physmem_ptr(e->pm, ram + p * 4096), dst + p * 4096, 4096))
-			n++;
-	return n;
-}
-
 /* The migration loop through the driver helper at @stage. */
 static void migrate(enum genpt_smmudrv_stage stage, unsigned int granule)
 {
 	struct smmu_env e;
 	struct genpt_smmudrv_domain dom = { stage, 7 };
 	uint64_t *found = calloc(WORDS, 8), *expect = calloc(WORDS, 8), ram, seed = 0x5eed;
-	unsigned char *dst = calloc(1, RAM);
+	uint64_t *dst = calloc(1, RAM);
 	struct genpt *pt;
 
 	cr_assert(found && expect && dst);
@@ -85,26 +43,26 @@ static void migrate(enum genpt_smmudrv_stage stage, unsigned int granule)
 	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, pt, true, granule), 0);
 	cr_assert_eq(genpt_dirty_tracking(pt), 1);
 	memset(found, 0xff, WORDS * 8);
-	copy_pages(&e, ram, dst, found); /* round 0: everything */
+	smmu_copy_pages(&e, ram, RAM, dst, found); /* round 0: everything */
 	for (unsigned int round = 0; round < 6; round++) {
 		memset(expect, 0, WORDS * 8);
 		for (unsigned int i = 0; i < 300; i++) {
-			uint64_t off = rnd(&seed) % RAM & ~7ull;
+			uint64_t off = smmu_rnd(&seed) % RAM & ~7ull;
 			uint64_t first = (off >> granule) << (granule - 12);
 
-			cr_assert_eq(smmu_write64(&e, 3, off, rnd(&seed)), 0);
+			cr_assert_eq(smmu_write64(&e, 3, off, smmu_rnd(&seed)), 0);
 			for (uint64_t p = first; p < first + (1ull << (granule - 12)); p++)
 				expect[p / 64] |= 1ull << (p % 64);
 		}
-		harvest(&e, pt, found);
+		smmu_harvest(&e, pt, 0, RAM, found);
 		cr_assert_eq(memcmp(found, expect, WORDS * 8), 0,
 			     "round %u: the harvest reports exactly the written pages", round);
-		copy_pages(&e, ram, dst, found);
+		smmu_copy_pages(&e, ram, RAM, dst, found);
 	}
-	harvest(&e, pt, found);
+	smmu_harvest(&e, pt, 0, RAM, found);
 	for (uint64_t w = 0; w < WORDS; w++)
 		cr_assert_eq(found[w], 0, "nothing written since the last harvest");
-	cr_assert_eq(pages_differ(&e, ram, dst), 0, "the destination holds every write");
+	cr_assert_eq(smmu_pages_differ(&e, ram, RAM, dst), 0, "the destination holds every write");
 
 	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, pt, false, granule), 0);
 	cr_assert_eq(smmu_write64(&e, 3, 0x5000, 1), 0);
@@ -135,12 +93,6 @@ Test(smmuv3_driver, migration_stage2_16k, .timeout = 120)
 Test(smmuv3_driver, migration_stage1_64k, .timeout = 120)
 {
 	migrate(GENPT_SMMUDRV_STAGE1, 16);
-}
-
-/* Is page @p of @bits set? */
-static bool bit(const uint64_t *bits, uint64_t p)
-{
-	return bits[p / 64] >> (p % 64) & 1;
 }
 
 static void hazard(enum genpt_smmudrv_stage stage)
@@ -175,14 +127,14 @@ static void hazard(enum genpt_smmudrv_stage stage)
 		genpt_gather_init(&g);
 		cr_assert_eq(genpt_read_and_clear_dirty(pt, 0x10000000, RAM, 0, &bm, &g), 0);
 		genpt_gather_release(pt, &g);
-		cr_assert(bit(bits, PG), "the first write is reported");
+		cr_assert(smmu_bit(bits, PG), "the first write is reported");
 		cr_assert_eq(genpt_smmu_stats(e.smmu, &st), 0);
 		cr_assert_eq(smmu_write64(&e, 1, page + 8, 2), 0);
 		memset(bits, 0, WORDS * 8);
 		genpt_gather_init(&g);
 		cr_assert_eq(genpt_read_and_clear_dirty(pt, 0x10000000, RAM, 0, &bm, &g), 0);
 		genpt_gather_release(pt, &g);
-		cr_assert(!bit(bits, PG), "without TLBI the second write is lost");
+		cr_assert(!smmu_bit(bits, PG), "without TLBI the second write is lost");
 	}
 	/* The stale entry stays until something invalidates it (a later
 	 * harvest cleans nothing there, so it gathers nothing). */
@@ -190,16 +142,10 @@ static void hazard(enum genpt_smmudrv_stage stage)
 	/* Through the driver (TLBI + CMD_SYNC after each harvest) nothing is
 	 * lost. */
 	for (unsigned int i = 0; i < 3; i++) {
-		struct genpt_dirty_bitmap bm = { .bits = bits, .iova = 0x10000000,
-						 .length = RAM, .page_shift = 12 };
-
-		cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(e.drv, pt, 0x10000000, RAM,
-								0, &bm), 0);
+		smmu_harvest(&e, pt, 0x10000000, RAM, bits);
 		cr_assert_eq(smmu_write64(&e, 1, page + 16, 3 + i), 0);
-		memset(bits, 0, WORDS * 8);
-		cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(e.drv, pt, 0x10000000, RAM,
-								0, &bm), 0);
-		cr_assert(bit(bits, PG), "round %u: the write after a driver harvest is seen", i);
+		smmu_harvest(&e, pt, 0x10000000, RAM, bits);
+		cr_assert(smmu_bit(bits, PG), "round %u: the write after a driver harvest is seen", i);
 	}
 #undef PG
 	genpt_smmudrv_detach(e.drv, 1);

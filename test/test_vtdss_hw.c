@@ -28,81 +28,40 @@
 #define SNP (1ull << 11)
 #define TBL (R_ | W_)
 
-
-
 TestSuite(vtdss_hw, .init = hwa_setup, .fini = hwa_teardown);
 
-static uint64_t *ent(uint64_t table_pa, uint64_t va, unsigned int level)
-{
-	return (uint64_t *)hwa_p2v(NULL, table_pa) + ((va >> (12 + 9 * level)) & 511);
-}
+static const struct hwa_fmt vtd = { R_ | W_, TBL, 0 };
 
-static uint64_t build(unsigned int levels, uint64_t va, unsigned int leaf_level, uint64_t leaf,
-		      uint64_t **slots)
-{
-	uint64_t root = hwa_table(4096), table = root;
-
-	for (unsigned int l = levels - 1;; l--) {
-		uint64_t *e = ent(table, va, l);
-
-		if (slots)
-			slots[l] = e;
-		if (l == leaf_level) {
-			*e = leaf;
-			return root;
-		}
-		if (!(*e & (R_ | W_)))
-			*e = hwa_table(4096) | TBL;
-		table = *e & 0x000ffffffffff000ull;
-	}
-}
-
-static struct genpt_vtdss_walk req(uint64_t root, unsigned int levels, uint64_t va,
-				   unsigned int access, bool ssade)
-{
-	return (struct genpt_vtdss_walk){ .mem = &hwa_ops, .root_pa = root, .levels = levels,
-					  .va = va, .access = access, .ssade = ssade };
-}
-
-static enum genpt_vtdss_fault walk(uint64_t root, unsigned int levels, uint64_t va,
-				   unsigned int access, bool ssade, uint64_t *pa)
-{
-	struct genpt_vtdss_walk w = req(root, levels, va, access, ssade);
-	enum genpt_vtdss_fault f = genpt_vtdss_walk(&w);
-
-	if (pa)
-		*pa = w.pa;
-	return f;
-}
+HWA_WALKER(genpt_vtdss_walk, ssade, haw)
 
 Test(vtdss_hw, present_means_read_or_write)
 {
 	uint64_t va = 0x40000000ull, *slots[5], root;
 
-	root = build(4, va, 0, 0x9000 | R_ | A_, slots);
-	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, false, NULL), GENPT_VTDSS_OK);
-	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_WRITE, false, NULL), GENPT_VTDSS_FAULT_PAGE);
+	root = hwa_build(&vtd, 3, va, 0, 0x9000 | R_ | A_, slots);
+	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, false), GENPT_VTDSS_OK);
+	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_WRITE, false), GENPT_VTDSS_FAULT_PAGE);
 	/* write-only */
 	*slots[0] = 0x9000 | W_ | A_ | D_;
-	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_WRITE, false, NULL), GENPT_VTDSS_OK);
-	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, false, NULL), GENPT_VTDSS_FAULT_PAGE);
-	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_EXEC, false, NULL), GENPT_VTDSS_FAULT_PAGE,
+	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_WRITE, false), GENPT_VTDSS_OK);
+	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, false), GENPT_VTDSS_FAULT_PAGE);
+	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_EXEC, false), GENPT_VTDSS_FAULT_PAGE,
 		     "execute is checked as a read");
 	/* X alone, or nothing: not present, at any level */
 	*slots[0] = 0x9000 | X_ | A_;
-	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, false, NULL), GENPT_VTDSS_FAULT_NP);
+	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, false), GENPT_VTDSS_FAULT_NP);
 	*slots[0] = 0x9000 | R_ | W_ | A_ | D_;
 	for (unsigned int l = 1; l < 4; l++) {
 		uint64_t keep = *slots[l];
 
 		*slots[l] &= ~(R_ | W_);
-		cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, true, NULL), GENPT_VTDSS_FAULT_NP);
+		cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, true), GENPT_VTDSS_FAULT_NP);
 		*slots[l] = keep & ~W_;
-		cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, true, NULL), GENPT_VTDSS_OK);
-		cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_WRITE, true, NULL), GENPT_VTDSS_FAULT_PAGE,
+		cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, true), GENPT_VTDSS_OK);
+		cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_WRITE, true), GENPT_VTDSS_FAULT_PAGE,
 			     "W=0 at level %u", l);
 		*slots[l] = keep & ~R_;
-		cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, true, NULL), GENPT_VTDSS_FAULT_PAGE,
+		cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, true), GENPT_VTDSS_FAULT_PAGE,
 			     "R=0 at level %u", l);
 		*slots[l] = keep;
 	}
@@ -116,7 +75,7 @@ Test(vtdss_hw, snoop_ignored_bits_and_haw)
 	uint64_t va = 0x80000000ull, *slots[5], root;
 	struct genpt_vtdss_walk w;
 
-	root = build(4, va, 0, 0x9000 | R_ | W_ | A_ | D_, slots);
+	root = hwa_build(&vtd, 3, va, 0, 0x9000 | R_ | W_ | A_ | D_, slots);
 	*slots[0] |= SNP;
 	w = req(root, 4, va, GENPT_ACCESS_READ, false);
 	w.snoop_control = true;
@@ -124,16 +83,10 @@ Test(vtdss_hw, snoop_ignored_bits_and_haw)
 	cr_assert(w.snoop);
 	*slots[0] &= ~SNP;
 	*slots[1] |= SNP;
-	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, false, NULL), GENPT_VTDSS_OK);
+	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, false), GENPT_VTDSS_OK);
 	*slots[1] &= ~SNP;
 	*slots[0] |= X_ | (7ull << 3) | (1ull << 6);
-	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, false, NULL), GENPT_VTDSS_OK);
+	cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, false), GENPT_VTDSS_OK);
 	*slots[0] &= ~(X_ | (7ull << 3) | (1ull << 6));
-	*slots[0] |= 1ull << 45;
-	w = req(root, 4, va, GENPT_ACCESS_READ, false);
-	w.haw = 45;
-	cr_assert_eq(genpt_vtdss_walk(&w), GENPT_VTDSS_FAULT_PAGE);
-	w.haw = 46;
-	cr_assert_eq(genpt_vtdss_walk(&w), GENPT_VTDSS_OK);
-	cr_assert_eq(w.pa, (1ull << 45) | 0x9000);
+	hwa_expect_width(width_walk, root, va, slots, 45, GENPT_VTDSS_FAULT_PAGE);
 }

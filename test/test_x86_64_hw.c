@@ -31,62 +31,11 @@
 #define XD (1ull << 63)
 #define TBL (P_ | RW | US) /* a table pointer that allows everything */
 
-
-
 TestSuite(x86_64_hw, .init = hwa_setup, .fini = hwa_teardown);
 
-static uint64_t *ent(uint64_t table_pa, unsigned int idx)
-{
-	return (uint64_t *)hwa_p2v(NULL, table_pa) + idx;
-}
+static const struct hwa_fmt x86 = { P_, TBL, 0 };
 
-static unsigned int idx_of(uint64_t va, unsigned int level)
-{
-	return (unsigned int)((va >> (12 + 9 * level)) & 511);
-}
-
-/*
- * Build the tables for @va down to @leaf_level (0, 1, 2) and put @leaf
- * there; table pointers carry @tbl_bits.  Returns the root.  @slots gets
- * the entry pointers, index = level.
- */
-static uint64_t build(unsigned int levels, uint64_t va, unsigned int leaf_level, uint64_t leaf,
-		      uint64_t tbl_bits, uint64_t **slots)
-{
-	uint64_t root = hwa_table(4096), table = root;
-
-	for (unsigned int l = levels - 1;; l--) {
-		uint64_t *e = ent(table, idx_of(va, l));
-
-		if (slots)
-			slots[l] = e;
-		if (l == leaf_level) {
-			*e = leaf;
-			return root;
-		}
-		if (!(*e & P_))
-			*e = hwa_table(4096) | tbl_bits;
-		table = *e & 0x000ffffffffff000ull;
-	}
-}
-
-static struct genpt_x86_walk req(uint64_t root, unsigned int levels, uint64_t va,
-				 unsigned int access, bool ad)
-{
-	return (struct genpt_x86_walk){ .mem = &hwa_ops, .root_pa = root, .levels = levels,
-					.va = va, .access = access, .ad_update = ad };
-}
-
-static enum genpt_x86_fault walk(uint64_t root, unsigned int levels, uint64_t va,
-				 unsigned int access, bool ad, uint64_t *pa)
-{
-	struct genpt_x86_walk w = req(root, levels, va, access, ad);
-	enum genpt_x86_fault f = genpt_x86_walk(&w);
-
-	if (pa)
-		*pa = w.pa;
-	return f;
-}
+HWA_WALKER(genpt_x86_walk, ad_update, maxphyaddr)
 
 Test(x86_64_hw, rights_are_combined_over_every_level)
 {
@@ -99,18 +48,18 @@ Test(x86_64_hw, rights_are_combined_over_every_level)
 			uint64_t *slots[5], root;
 
 			hwa_reset();
-			root = build(4, va, 0, 0x7000 | P_ | RW | US | A_ | D_, TBL, slots);
+			root = hwa_build(&x86, 3, va, 0, 0x7000 | P_ | RW | US | A_ | D_, slots);
 			*slots[l] &= ~take[k];
 			if (take[k] == US) {
 				/* a user-mode request needs U/S=1 everywhere */
-				cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, true, NULL),
+				cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, true),
 					     GENPT_X86_FAULT_PAGE, "U/S=0 at level %u", l);
 			} else {
-				cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, true, NULL),
+				cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_READ, true),
 					     GENPT_X86_OK);
-				cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_WRITE, true, NULL),
+				cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_WRITE, true),
 					     GENPT_X86_FAULT_PAGE, "R/W=0 at level %u", l);
-				cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_EXEC, true, NULL),
+				cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_EXEC, true),
 					     GENPT_X86_OK);
 			}
 		}
@@ -118,11 +67,11 @@ Test(x86_64_hw, rights_are_combined_over_every_level)
 			uint64_t *slots[5], root;
 
 			hwa_reset();
-			root = build(4, va, 0, 0x7000 | P_ | RW | US | A_ | D_, TBL, slots);
+			root = hwa_build(&x86, 3, va, 0, 0x7000 | P_ | RW | US | A_ | D_, slots);
 			*slots[l] |= XD;
-			cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_EXEC, true, NULL),
+			cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_EXEC, true),
 				     GENPT_X86_FAULT_PAGE, "XD at level %u", l);
-			cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_WRITE, true, NULL), GENPT_X86_OK);
+			cr_assert_eq(walk(root, 4, va, GENPT_ACCESS_WRITE, true), GENPT_X86_OK);
 		}
 	}
 }
@@ -133,20 +82,7 @@ Test(x86_64_hw, rights_are_combined_over_every_level)
 Test(x86_64_hw, address_bits_above_maxphyaddr)
 {
 	uint64_t va = 0x80000000ull, *slots[5], root;
-	struct genpt_x86_walk w;
 
-	root = build(4, va, 0, 0x7000 | P_ | RW | US | A_ | D_, TBL, slots);
-	*slots[1] |= 1ull << 47;
-	w = req(root, 4, va, GENPT_ACCESS_READ, false);
-	w.maxphyaddr = 46;
-	cr_assert_eq(genpt_x86_walk(&w), GENPT_X86_FAULT_PAGE);
-	cr_assert_eq(w.leaf_level, 1);
-	*slots[1] &= ~(1ull << 47);
-	*slots[0] |= 1ull << 46;
-	w = req(root, 4, va, GENPT_ACCESS_READ, false);
-	w.maxphyaddr = 46;
-	cr_assert_eq(genpt_x86_walk(&w), GENPT_X86_FAULT_PAGE);
-	w.maxphyaddr = 47;
-	cr_assert_eq(genpt_x86_walk(&w), GENPT_X86_OK);
-	cr_assert_eq(w.pa, (1ull << 46) | 0x7000);
+	root = hwa_build(&x86, 3, va, 0, 0x7000 | P_ | RW | US | A_ | D_, slots);
+	hwa_expect_width(width_walk, root, va, slots, 46, GENPT_X86_FAULT_PAGE);
 }

@@ -67,3 +67,41 @@ void hwa_set(uint64_t pa, uint64_t v)
 {
 	__atomic_store_n(hwa_slot(pa), v, __ATOMIC_RELEASE);
 }
+
+uint64_t hwa_build(const struct hwa_fmt *f, unsigned int top, uint64_t va,
+		   unsigned int leaf_level, uint64_t leaf, uint64_t **slots)
+{
+	uint64_t root = hwa_table(4096), table = root;
+
+	for (unsigned int l = top;; l--) {
+		uint64_t *e = hwa_slot(table + ((va >> (12 + 9 * l)) & 511) * 8);
+
+		if (slots)
+			slots[l] = e;
+		if (l == leaf_level) {
+			*e = leaf;
+			return root;
+		}
+		if (!(*e & f->present))
+			*e = hwa_table(4096) | f->ptr_bits | (f->nl_shift ? (uint64_t)l << f->nl_shift : 0);
+		table = *e & 0x000ffffffffff000ull;
+	}
+}
+
+void hwa_expect_width(hwa_width_walk_fn walk, uint64_t root, uint64_t va, uint64_t **slots,
+		      unsigned int w, int fault)
+{
+	uint64_t pa, page = *slots[0] & 0x000ffffffffff000ull;
+	unsigned int level;
+
+	*slots[1] |= 1ull << (w + 1);
+	cr_assert_eq(walk(root, va, w, &pa, &level), fault, "width %u: pointer bit %u", w, w + 1);
+	cr_assert_eq(level, 1, "width %u: the pointer faults", w);
+	*slots[1] &= ~(1ull << (w + 1));
+	*slots[0] |= 1ull << w;
+	cr_assert_eq(walk(root, va, w, &pa, &level), fault, "width %u: leaf bit %u", w, w);
+	cr_assert_eq(walk(root, va, w + 1, &pa, &level), 0, "width %u", w + 1);
+	cr_assert_eq(pa, (1ull << w) | page | (va & 0xfff), "width %u: pa %#llx", w + 1,
+		     (unsigned long long)pa);
+	*slots[0] &= ~(1ull << w);
+}

@@ -330,3 +330,90 @@ uint64_t rvi_rand(uint64_t *state)
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
 }
+
+void rvi_env_ddt(struct rvi_env *e, uint64_t caps, unsigned int levels)
+{
+	rvi_env_init(e, caps, 0);
+	rvi_ddt_init(e, levels);
+}
+
+unsigned int rvi_ttyp(unsigned int access)
+{
+	return access == GENPT_ACCESS_EXEC ? 1 : access == GENPT_ACCESS_READ ? 2 : 3;
+}
+
+void rvi_xlate_pid_fault(struct rvi_env *e, uint32_t did, uint32_t pid, bool priv,
+			 uint64_t iova, unsigned int access, unsigned int cause,
+			 uint64_t iotval2)
+{
+	unsigned int got = rvi_xlate_pid(e, did, pid, priv, iova, access, NULL);
+
+	cr_assert_eq(got, cause, "did %#x pid %#x%s iova %#llx access %u: cause %u, expected %u",
+		     did, pid, priv ? " priv" : "", (unsigned long long)iova, access, got, cause);
+	rvi_expect_fault_pid(e, cause, rvi_ttyp(access), did, true, pid, priv, iova, iotval2);
+}
+
+void rvi_xlate_fault(struct rvi_env *e, uint32_t did, uint64_t iova, unsigned int access,
+		     unsigned int cause, uint64_t iotval2)
+{
+	unsigned int got = rvi_xlate(e, did, iova, access, NULL);
+
+	cr_assert_eq(got, cause, "did %#x iova %#llx access %u: cause %u, expected %u", did,
+		     (unsigned long long)iova, access, got, cause);
+	rvi_expect_fault(e, cause, rvi_ttyp(access), did, iova, iotval2);
+}
+
+void rvi_gs_identity_tables(struct rvi_env *e, uint64_t groot, uint64_t fsroot,
+			    uint64_t iova, uint64_t flags)
+{
+	for (unsigned int l = 0; l < 3; l++) {
+		uint64_t s = rvi_pt_slot(e, fsroot, 3, false, iova, l) & ~4095ull;
+
+		rvi_pt_set(e, groot, 3, true, s, 0, RVI_LEAF(s, flags));
+	}
+}
+
+uint64_t rvi_dev_stage(struct rvi_env *e, uint32_t did, bool gstage, unsigned int mode,
+		       unsigned int id, uint64_t tc)
+{
+	uint64_t root = rvi_pt_root(e, gstage);
+
+	if (gstage)
+		rvi_dc_write(e, did, RVI_TC_V | tc, RVI_ATP(mode, id, root), 0, 0);
+	else
+		rvi_dc_write(e, did, RVI_TC_V | tc, 0, RVI_TA_PSCID(id), RVI_ATP(mode, 0, root));
+	return root;
+}
+
+void rvi_gs_identity_gib(struct rvi_env *e, uint64_t groot, uint64_t flags)
+{
+	for (uint64_t g = RVI_PM_BASE; g < RVI_PM_BASE + (8ull << 30); g += 1ull << 30)
+		rvi_pt_set(e, groot, 3, true, g, 2, RVI_LEAF(g, flags));
+}
+
+unsigned int rvi_try_xlate(struct genpt_rviommu *iommu, uint32_t did, uint64_t iova,
+			   unsigned int access)
+{
+	struct genpt_rviommu_req req = { .device_id = did, .iova = iova, .access = access };
+	struct genpt_rviommu_rsp rsp;
+
+	return genpt_rviommu_translate(iommu, &req, &rsp) ? RVI_XLATE_ERR : rsp.cause;
+}
+
+uint64_t rvi_env_dev(struct rvi_env *e, unsigned int ddt_levels, uint32_t did, bool gstage,
+		     unsigned int mode, unsigned int id, uint64_t tc)
+{
+	rvi_env_ddt(e, 0, ddt_levels);
+	return rvi_dev_stage(e, did, gstage, mode, id, tc);
+}
+
+void rvi_two_stage_init(struct rvi_env *e, struct rvi_two_stage *t)
+{
+	t->groot = rvi_pt_root(e, true);
+	t->fsroot = rvi_pt_root(e, false);
+	rvi_pt_set(e, t->fsroot, 3, false, t->iova, 0, RVI_LEAF(t->gpa, t->fs_flags));
+	rvi_gs_identity_tables(e, t->groot, t->fsroot, t->iova, t->tbl_flags);
+	rvi_pt_set(e, t->groot, 3, true, t->gpa, 0, RVI_LEAF(t->spa, t->gs_flags));
+	rvi_dc_write(e, t->did, RVI_TC_V | t->tc, RVI_ATP(8, t->gscid, t->groot),
+		     RVI_TA_PSCID(t->pscid), RVI_ATP(8, 0, t->fsroot));
+}

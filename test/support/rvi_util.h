@@ -247,6 +247,61 @@ void rvi_expect_fault_pid(struct rvi_env *e, unsigned int cause, unsigned int tt
 			  uint32_t did, bool pv, uint32_t pid, bool priv,
 			  uint64_t iotval, uint64_t iotval2);
 
+/* ---- the set-up and checks the model's suites repeat -------------------- */
+
+/* rvi_env_init(@caps, default memory) with a hand-built DDT of @levels. */
+void rvi_env_ddt(struct rvi_env *e, uint64_t caps, unsigned int levels);
+/* The TTYP of an untranslated request for @access (1 execute, 2 read,
+ * 3 write). */
+unsigned int rvi_ttyp(unsigned int access);
+/* A translation of @iova that must fault with @cause and leave exactly
+ * one record saying so (TTYP from @access, iotval = @iova, @iotval2);
+ * the _pid form for a request with a process id. */
+void rvi_xlate_fault(struct rvi_env *e, uint32_t did, uint64_t iova, unsigned int access,
+		     unsigned int cause, uint64_t iotval2);
+void rvi_xlate_pid_fault(struct rvi_env *e, uint32_t did, uint32_t pid, bool priv,
+			 uint64_t iova, unsigned int access, unsigned int cause,
+			 uint64_t iotval2);
+/* A two-stage layout with GPA == SPA for the first stage's tables: every
+ * Sv39 table page on the walk of @iova from @fsroot gets an identity
+ * G-stage leaf with @flags in the Sv39x4 table @groot. */
+void rvi_gs_identity_tables(struct rvi_env *e, uint64_t groot, uint64_t fsroot,
+			    uint64_t iova, uint64_t flags);
+/*
+ * struct rvi_two_stage - device @did on a fresh Sv39 first stage (PSCID
+ * @pscid) and Sv39x4 G-stage (GSCID @gscid), DC tc = V | @tc: @iova maps
+ * to GPA @gpa (first-stage leaf @fs_flags), @gpa to @spa (G-stage leaf
+ * @gs_flags), the first stage's table pages at GPA = SPA (@tbl_flags).
+ * rvi_two_stage_init() builds it and sets @groot / @fsroot.
+ */
+struct rvi_two_stage {
+	uint32_t did;
+	unsigned int gscid, pscid;
+	uint64_t tc, iova, gpa, spa, fs_flags, gs_flags, tbl_flags;
+	uint64_t groot, fsroot;
+};
+void rvi_two_stage_init(struct rvi_env *e, struct rvi_two_stage *t);
+
+/* Device @did translating through one fresh stage of MODE @mode (8 Sv39
+ * / Sv39x4, 9 Sv48 / Sv48x4, 10 Sv57 / Sv57x4): the G-stage (@gstage,
+ * GSCID @id) or the first stage (PSCID @id), DC tc = V | @tc.  Returns
+ * the root. */
+uint64_t rvi_dev_stage(struct rvi_env *e, uint32_t did, bool gstage, unsigned int mode,
+		       unsigned int id, uint64_t tc);
+
+/* rvi_env_ddt(default caps, @ddt_levels), then rvi_dev_stage(): an
+ * environment with one single-stage device; returns its root. */
+uint64_t rvi_env_dev(struct rvi_env *e, unsigned int ddt_levels, uint32_t did, bool gstage,
+		     unsigned int mode, unsigned int id, uint64_t tc);
+/* Identity 1 GiB G-stage leaves with @flags over the default 8 GiB of
+ * memory (GPA = SPA), in the Sv39x4 table @groot. */
+void rvi_gs_identity_gib(struct rvi_env *e, uint64_t groot, uint64_t flags);
+/* One translation on @iommu without asserting (a worker thread's): the
+ * cause, or RVI_XLATE_ERR when the model refused the request. */
+#define RVI_XLATE_ERR 9999u
+unsigned int rvi_try_xlate(struct genpt_rviommu *iommu, uint32_t did, uint64_t iova,
+			   unsigned int access);
+
 /* PRNG */
 uint64_t rvi_rand(uint64_t *state);
 
