@@ -8,7 +8,7 @@
 #
 # Writes into OUTDIR:
 #   harvest_floor.png     every harvest as a ratio to the bandwidth floor,
-#                         per format, with the targets (1.2x clean, 1.5x dense)
+#                         per format, with the targets (1.05x clean, 1.2x dense)
 #   harvest_baseline.png  harvest ns/entry: genpt against the baseline walk
 #   map.png               map/unmap ns per page, per format (log scale)
 #   lookup.png            iova_to_phys ns/call: genpt against the baseline
@@ -110,10 +110,10 @@ set ylabel "x floor (log scale)"
 set logscale y
 set yrange [0.5:*]
 set rmargin 17
-set arrow 1 from graph 0, first 1.5 to graph 1, first 1.5 nohead dt 2 lc rgb "red"
-set arrow 2 from graph 0, first 1.2 to graph 1, first 1.2 nohead dt 3 lc rgb "dark-green"
-set label 1 "dense target 1.5x" at graph 1, first 1.5 left offset 1,0.4 tc rgb "red" front
-set label 2 "clean target 1.2x" at graph 1, first 1.2 left offset 1,-0.4 tc rgb "dark-green" front
+set arrow 1 from graph 0, first 1.2 to graph 1, first 1.2 nohead dt 2 lc rgb "red"
+set arrow 2 from graph 0, first 1.05 to graph 1, first 1.05 nohead dt 3 lc rgb "dark-green"
+set label 1 "dense target 1.2x" at graph 1, first 1.2 left offset 1,0.4 tc rgb "red" front
+set label 2 "clean target 1.05x" at graph 1, first 1.05 left offset 1,-0.4 tc rgb "dark-green" front
 plot "$tmp/floor.dat" using 2:xtic(1) title columnhead, '' using 3 title columnhead, \
      '' using 4 title columnhead, '' using 5 title columnhead
 EOF
