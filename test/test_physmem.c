@@ -78,6 +78,9 @@ static void expect_whole(struct genpt_physmem *pm, uint64_t base, uint64_t size)
 	cr_assert_eq(genpt_physmem_alloc(pm, size, size, &pa), 0,
 		     "memory did not coalesce back to one block");
 	cr_assert_eq(pa, base);
+	/* and while it is held, there is nothing else */
+	cr_expect_eq(genpt_physmem_alloc(pm, 4 * KiB, 4 * KiB, &pa), -ENOMEM);
+	cr_expect_eq(pa, base, "*pa written on error");
 	cr_assert_eq(genpt_physmem_free(pm, pa, size), 0);
 	expect_stats(pm, 0, 0);
 }
@@ -95,20 +98,23 @@ static uint64_t round_block(uint64_t size)
 
 Test(physmem, create_bad_args)
 {
+	/* base or size not 4K-aligned, size 0, base + size wrapping (ending
+	 * exactly at 2^64 wraps too), more pages than the allocator indexes */
+	static const uint64_t bad[][2] = {
+		{ 0, 0 }, { 0x800, 4 * KiB }, { 1 * GiB + 1, 16 * MiB }, { 0, 4 * KiB + 1 },
+		{ 0, 100 }, { 0, 4095 }, { UINT64_MAX - 4095, 4 * KiB },
+		{ UINT64_MAX - 4095, 8 * KiB }, { UINT64_MAX - 8191, 16 * KiB },
+		{ (UINT64_MAX - 4095) & ~4095ull, 1 * MiB }, { 1ull << 63, 1ull << 63 },
+		{ 0, 1ull << 62 }, { 1 * GiB + 1, 1ull << 62 },
+	};
 	struct genpt_physmem *pm = (struct genpt_physmem *)&pm; /* sentinel */
 	struct genpt_physmem *const sentinel = pm;
 
 	cr_expect_eq(genpt_physmem_create(0, 4 * KiB, NULL), -EINVAL);
-	cr_expect_eq(genpt_physmem_create(0, 0, &pm), -EINVAL);
-	cr_expect_eq(genpt_physmem_create(0x800, 4 * KiB, &pm), -EINVAL);
-	cr_expect_eq(genpt_physmem_create(0, 4 * KiB + 1, &pm), -EINVAL);
-	cr_expect_eq(genpt_physmem_create(0, 100, &pm), -EINVAL);
-	/* base + size wraps (ending exactly at 2^64 wraps too) */
-	cr_expect_eq(genpt_physmem_create(UINT64_MAX - 4095, 4 * KiB, &pm), -EINVAL);
-	cr_expect_eq(genpt_physmem_create(UINT64_MAX - 8191, 16 * KiB, &pm), -EINVAL);
-	cr_expect_eq(genpt_physmem_create(1ull << 63, 1ull << 63, &pm), -EINVAL);
-	/* oversized: more pages than the allocator indexes */
-	cr_expect_eq(genpt_physmem_create(0, 1ull << 62, &pm), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_eq(genpt_physmem_create(bad[i][0], bad[i][1], &pm), -EINVAL,
+			     "create(%#llx, %#llx)", (unsigned long long)bad[i][0],
+			     (unsigned long long)bad[i][1]);
 	cr_expect_eq(pm, sentinel, "*out written on error");
 
 	genpt_physmem_destroy(NULL); /* no-op */
@@ -140,13 +146,14 @@ Test(physmem, create_destroy_edges)
 Test(physmem, alloc_bad_args)
 {
 	struct genpt_physmem *pm = mk(1 * GiB, 16 * MiB);
-	uint64_t pa = 0x1234;
+	uint64_t pa = 0x1234, taken;
 
 	cr_expect_eq(genpt_physmem_alloc(NULL, 4096, 4096, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 4096, NULL), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, 0, 4096, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 0, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 3, &pa), -EINVAL);
+	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 4097, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 0x3000, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, (1ull << 63) + 1, 4096, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, UINT64_MAX, 4096, &pa), -EINVAL);
@@ -154,7 +161,16 @@ Test(physmem, alloc_bad_args)
 	cr_expect_eq(genpt_physmem_alloc(pm, 1ull << 63, 4096, &pa), -ENOMEM);
 	cr_expect_eq(genpt_physmem_alloc(pm, 32 * MiB, 4096, &pa), -ENOMEM);
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 1ull << 63, &pa), -ENOMEM);
+	/* two bad arguments: the malformed one wins over the memory */
+	cr_expect_eq(genpt_physmem_alloc(pm, 32 * MiB, 3, &pa), -EINVAL);
+	cr_expect_eq(genpt_physmem_alloc(NULL, 32 * MiB, 4096, &pa), -EINVAL);
+	cr_expect_eq(genpt_physmem_alloc(pm, 32 * MiB, 4096, NULL), -EINVAL);
+	/* the whole space while one block is taken */
+	cr_assert_eq(genpt_physmem_alloc(pm, 4096, 4096, &taken), 0);
+	cr_expect_eq(genpt_physmem_alloc(pm, 16 * MiB, 4096, &pa), -ENOMEM);
 	cr_expect_eq(pa, 0x1234, "*pa written on error");
+	expect_stats(pm, 4096, 1);
+	cr_assert_eq(genpt_physmem_free(pm, taken, 4096), 0);
 	destroy_empty(pm);
 }
 
