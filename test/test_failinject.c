@@ -27,6 +27,7 @@
 
 #include "anyfmt.h"
 #include "fmt_open.h"
+#include "testutil.h"
 
 #define RW (GENPT_READ | GENPT_WRITE)
 #define B4G (1ull << 32)
@@ -138,14 +139,29 @@ static long sweep(struct af_prov *p, struct genpt *pt, const struct af_fmt *f,
 
 /* ---- create ---------------------------------------------------------- */
 
-static void create_sweep(const struct af_fmt *f, bool host)
+/* Flags of a sweep: which provider, and the sweep's own variants. */
+#define FI_HOST 1u    /* host memory, else physmem */
+#define FI_GATHER 2u  /* with a gather, else NULL */
+#define FI_PREPOP 4u  /* map: the table holds mappings already */
+
+/* Run @fn on every format with every combination of @flags. */
+static void every_format(void (*fn)(const struct af_fmt *f, unsigned int fl),
+			 unsigned int flags)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++)
+		for (unsigned int fl = 0; fl <= flags; fl++)
+			if (!(fl & ~flags))
+				fn(&af_fmts[i], fl);
+}
+
+static void create_sweep(const struct af_fmt *f, unsigned int fl)
 {
 	struct af_prov p;
 	struct genpt *pt;
 	long n;
 	int err = 0;
 
-	af_prov_init(&p, host);
+	af_prov_init(&p, fl & FI_HOST);
 	for (n = 0; n < 64; n++) {
 		struct genpt *sentinel = (struct genpt *)&p;
 
@@ -169,10 +185,7 @@ static void create_sweep(const struct af_fmt *f, bool host)
 
 Test(failinject, create_every_allocation_every_format)
 {
-	for (unsigned int i = 0; i < af_nfmts; i++) {
-		create_sweep(&af_fmts[i], false);
-		create_sweep(&af_fmts[i], true);
-	}
+	every_format(create_sweep, FI_HOST);
 }
 
 /* ---- map ------------------------------------------------------------- */
@@ -214,8 +227,9 @@ static void map_after_fail(struct genpt *pt, const struct af_fmt *f, const struc
  * are allocated.  @prepop: the table already has mappings sharing some of
  * those tables, tracking is on and one of them is dirty.
  */
-static void map_sweep(const struct af_fmt *f, bool host, bool prepop, bool gather)
+static void map_sweep(const struct af_fmt *f, unsigned int fl)
 {
+	bool host = fl & FI_HOST, prepop = fl & FI_PREPOP, gather = fl & FI_GATHER;
 	uint64_t g = af_gran(f), big = af_big(f);
 	struct op op = {
 		.name = "map",
@@ -262,11 +276,7 @@ static void map_sweep(const struct af_fmt *f, bool host, bool prepop, bool gathe
 
 Test(failinject, map_every_allocation_every_format)
 {
-	for (unsigned int i = 0; i < af_nfmts; i++)
-		for (int host = 0; host < 2; host++)
-			for (int prepop = 0; prepop < 2; prepop++)
-				for (int gather = 0; gather < 2; gather++)
-					map_sweep(&af_fmts[i], host, prepop, gather);
+	every_format(map_sweep, FI_HOST | FI_GATHER | FI_PREPOP);
 }
 
 /* ---- split / merge --------------------------------------------------- */
@@ -330,18 +340,16 @@ static uint64_t dirty_pages(struct genpt *pt, const struct af_fmt *f, uint64_t i
 	static uint64_t bits[8192];
 	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = iova, .length = len,
 					 .page_shift = f->gshift };
-	uint64_t n = 0;
 
 	cr_assert_leq(len >> f->gshift, 64 * 8192);
 	memset(bits, 0, sizeof(bits));
 	cr_assert_eq(genpt_read_and_clear_dirty(pt, iova, len, GENPT_DIRTY_NO_CLEAR, &bm, NULL), 0);
-	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
-		n += (uint64_t)__builtin_popcountll(bits[i]);
-	return n;
+	return tu_popcount(bits, sizeof(bits) / sizeof(bits[0]));
 }
 
-static void split_sweep(const struct af_fmt *f, bool host, bool gather)
+static void split_sweep(const struct af_fmt *f, unsigned int fl)
 {
+	bool host = fl & FI_HOST, gather = fl & FI_GATHER;
 	uint64_t big = af_big(f), g = af_gran(f);
 	struct split_tbl st;
 	struct op op = {
@@ -418,10 +426,7 @@ static void split_sweep(const struct af_fmt *f, bool host, bool gather)
 
 Test(failinject, split_and_merge_every_allocation)
 {
-	for (unsigned int i = 0; i < af_nfmts; i++)
-		for (int host = 0; host < 2; host++)
-			for (int gather = 0; gather < 2; gather++)
-				split_sweep(&af_fmts[i], host, gather);
+	every_format(split_sweep, FI_HOST | FI_GATHER);
 }
 
 /*
@@ -429,7 +434,7 @@ Test(failinject, split_and_merge_every_allocation)
  * space split, so the sweep checks what is promised: translations
  * unchanged, tracking off, and the provider holds exactly the table.
  */
-static void tracking_split_sweep(const struct af_fmt *f, bool host)
+static void tracking_split_sweep(const struct af_fmt *f, unsigned int fl)
 {
 	struct split_tbl st;
 	struct op chk = { .ctx = &st };
@@ -441,7 +446,7 @@ static void tracking_split_sweep(const struct af_fmt *f, bool host)
 
 	if (!f->dirty)
 		return;
-	if (!fo_open(f, host, &p, &pt))
+	if (!fo_open(f, fl & FI_HOST, &p, &pt))
 		return;
 	split_fill(pt, f, &st, false);
 	for (n = 0; n < SWEEP_MAX; n++) {
@@ -491,7 +496,5 @@ static void tracking_split_sweep(const struct af_fmt *f, bool host)
 
 Test(failinject, tracking_split_every_allocation)
 {
-	for (unsigned int i = 0; i < af_nfmts; i++)
-		for (int host = 0; host < 2; host++)
-			tracking_split_sweep(&af_fmts[i], host);
+	every_format(tracking_split_sweep, FI_HOST);
 }

@@ -67,21 +67,31 @@ static void mig_run_ok(const struct genpt_mig_config *c, const char *what)
 	mig_run_ok_res(c, what, NULL);
 }
 
-/* Every mapping mix of @format, a different write pattern each time. */
-static void mig_all_mappings(const char *format)
+/* The mixes @maps of @format, split or not; unsplit, a different write
+ * pattern each time (split: uniform writes). */
+static void mig_mixes(const char *format, const enum genpt_mig_mapping *maps, unsigned int n,
+		      bool split)
 {
-	for (unsigned int i = 0; i < 3; i++) {
+	for (unsigned int i = 0; i < n; i++) {
 		struct genpt_mig_config c;
 		char what[96];
 
 		mig_small(&c, format);
-		c.mapping = mig_mappings[i];
-		c.pattern = (enum genpt_mig_pattern)((i + 1) % 3);
-		c.seed = 100 + i;
-		snprintf(what, sizeof(what), "%s, %s leaves, %s writes", format,
-			 mig_mapping_names[i], mig_pattern_names[c.pattern]);
+		c.mapping = maps[i];
+		c.pattern = split ? GENPT_MIG_UNIFORM : (enum genpt_mig_pattern)((i + 1) % 3);
+		c.split = split;
+		if (!split)
+			c.seed = 100 + i;
+		snprintf(what, sizeof(what), "%s, %s leaves, %s", format,
+			 mig_mapping_names[maps[i]], split ? "split" : mig_pattern_names[c.pattern]);
 		mig_run_ok(&c, what);
 	}
+}
+
+/* Every mapping mix of @format. */
+static void mig_all_mappings(const char *format)
+{
+	mig_mixes(format, mig_mappings, 3, false);
 }
 
 Test(migrate, riscv_model_gstage, .timeout = 300) { mig_all_mappings("riscv"); }
@@ -113,24 +123,13 @@ Test(migrate, every_format_is_tested)
 	cr_assert_null(genpt_mig_format_find("sv39"));
 }
 
-/* Split on enable, merge on disable: nothing lost either, and the split
- * harvest copies less than the 2 MiB one for the same load. */
+/* Split on enable, merge on disable: nothing lost either (what split
+ * copies: split_copies_less). */
 static void mig_split(const char *format)
 {
 	static const enum genpt_mig_mapping maps[] = { GENPT_MIG_MAP_MIXED, GENPT_MIG_MAP_2M };
 
-	for (unsigned int i = 0; i < 2; i++) {
-		struct genpt_mig_config c;
-		char what[96];
-
-		mig_small(&c, format);
-		c.mapping = maps[i];
-		c.pattern = GENPT_MIG_UNIFORM;
-		c.split = true;
-		snprintf(what, sizeof(what), "%s, %s leaves, split", format,
-			 mig_mapping_names[maps[i]]);
-		mig_run_ok(&c, what);
-	}
+	mig_mixes(format, maps, 2, true);
 }
 
 Test(migrate, split_riscv_model, .timeout = 300) { mig_split("riscv"); }

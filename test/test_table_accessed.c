@@ -19,6 +19,7 @@
 #include "genpt/genpt.h"
 #include "genpt/hw.h"
 #include "genpt/sim_iommu.h"
+#include "testutil.h"
 
 #define TA_PM_BASE (4ull << 30)
 #define TA_PM_SIZE (256ull << 20)
@@ -93,7 +94,6 @@ static uint64_t ta_harvest(struct ta_env *e, unsigned int flags, bool inval)
 	struct genpt_dirty_bitmap bm = { .bits = e->bits, .iova = 0, .length = TA_LEN,
 					 .page_shift = 12 };
 	struct genpt_gather g;
-	uint64_t n = 0;
 
 	memset(e->bits, 0, sizeof(e->bits));
 	genpt_gather_init(&g);
@@ -101,9 +101,7 @@ static uint64_t ta_harvest(struct ta_env *e, unsigned int flags, bool inval)
 	if (inval && g.start <= g.last)
 		cr_assert_eq(genpt_sim_iommu_invalidate(e->iommu, g.start, g.last), 0);
 	cr_assert_eq(genpt_gather_release(e->pt, &g), 0);
-	for (unsigned int i = 0; i < TA_WORDS; i++)
-		n += (uint64_t)__builtin_popcountll(e->bits[i]);
-	return n;
+	return tu_popcount(e->bits, TA_WORDS);
 }
 
 /* A small generator of our own (rand_r is POSIX, not C11). */

@@ -50,7 +50,8 @@ bool fo_open(const struct af_fmt *f, bool host, struct af_prov *p, struct genpt 
 void fo_each(void (*check)(struct fo_table *t))
 {
 	for (unsigned int i = 0; i < af_nfmts; i++) {
-		struct fo_table t = { .f = &af_fmts[i] };
+		struct fo_table t = { .f = &af_fmts[i], .gran = af_gran(&af_fmts[i]),
+				      .big = af_big(&af_fmts[i]) };
 
 		cr_assert(fo_open(t.f, false, &t.p, &t.pt), "%s: not built", t.f->name);
 		check(&t);

@@ -28,6 +28,7 @@ struct fo_table {
 	const struct af_fmt *f;
 	struct af_prov p;
 	struct genpt *pt;
+	uint64_t gran, big; /* af_gran(f), af_big(f) */
 };
 
 /* Run @check on a fresh table of every af_fmts[] format, each of which
