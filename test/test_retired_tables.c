@@ -33,17 +33,14 @@
 #define VA (1ull << 32)
 #define OA_BASE (1ull << 36)
 
-/* The table fo_each() hands a check: tracking on first (leaves then start
- * write-clean) where the format has dirty state, then one big leaf at VA.
- * False (nothing to check) without dirty state when @dirty_only. */
-static bool rt_setup(struct fo_table *t, bool dirty_only)
+/* What every check here starts from, on the table fo_each() hands it:
+ * tracking on first (leaves then start write-clean) where the format has
+ * dirty state, then one big leaf at VA. */
+static void rt_setup(struct fo_table *t)
 {
-	if (dirty_only && !t->f->dirty)
-		return false;
 	if (t->f->dirty)
 		cr_assert_eq(genpt_set_dirty_tracking(t->pt, true), 0, "%s", t->f->name);
 	cr_assert_eq(genpt_map(t->pt, VA, OA_BASE, t->big, RW, NULL), 0, "%s: map", t->f->name);
-	return true;
 }
 
 /* Pages of [VA, VA + big) the harvest reports (cleaning them unless @flags). */
@@ -151,7 +148,7 @@ static void merge_leaves_the_retired_table_intact_until_release_on(struct fo_tab
 	struct genpt_gather g;
 	uint64_t oa;
 
-	rt_setup(t, false);
+	rt_setup(t);
 	rt_make_table_of_small_leaves(t);
 	af_snap_take(&t->p, t->pt, &s0);
 	genpt_gather_init(&g);
@@ -179,8 +176,7 @@ static void merge_folds_a_late_dirty_mark_at_release_on(struct fo_table *t)
 	struct genpt_gather g;
 	uint64_t clean, dirty, *word;
 
-	if (!rt_setup(t, true))
-		return;
+	rt_setup(t);
 	rt_make_table_of_small_leaves(t);
 	word = rt_learn_dirty_word(t, &clean, &dirty);
 	cr_assert_geq(rt_dirty_pages(t, 0), 1, "%s", t->f->name);
@@ -203,7 +199,7 @@ static void merge_folds_a_late_dirty_mark_at_release_on(struct fo_table *t)
 
 Test(retired_tables, merge_folds_a_late_dirty_mark_at_release)
 {
-	fo_each(merge_folds_a_late_dirty_mark_at_release_on);
+	fo_each_dirty(merge_folds_a_late_dirty_mark_at_release_on);
 }
 
 /* The mirror case: a late walk holding the large leaf that split replaced
@@ -213,8 +209,7 @@ static void split_refuses_a_late_update_of_the_old_leaf_on(struct fo_table *t)
 	struct genpt_gather g;
 	uint64_t clean, dirty, *word;
 
-	if (!rt_setup(t, true))
-		return;
+	rt_setup(t);
 	word = rt_learn_dirty_word(t, &clean, &dirty);
 	cr_assert_eq(rt_dirty_pages(t, 0), t->big / t->gran, "%s", t->f->name);
 	cr_assert_eq(__atomic_load_n(word, __ATOMIC_RELAXED), clean, "%s: cleaned",
@@ -232,14 +227,13 @@ static void split_refuses_a_late_update_of_the_old_leaf_on(struct fo_table *t)
 
 Test(retired_tables, split_refuses_a_late_update_of_the_old_leaf)
 {
-	fo_each(split_refuses_a_late_update_of_the_old_leaf_on);
+	fo_each_dirty(split_refuses_a_late_update_of_the_old_leaf_on);
 }
 
 /* Without a gather, merge frees the retired table at once and folds first. */
 static void merge_without_gather_keeps_the_dirty_state_on(struct fo_table *t)
 {
-	if (!rt_setup(t, true))
-		return;
+	rt_setup(t);
 	rt_make_table_of_small_leaves(t);
 	cr_assert_eq(genpt_hw_access(t->pt, VA + 7 * t->gran, GENPT_ACCESS_WRITE, NULL), 0);
 	cr_assert_eq(genpt_merge(t->pt, VA, t->big, NULL), 0, "%s", t->f->name);
@@ -248,7 +242,7 @@ static void merge_without_gather_keeps_the_dirty_state_on(struct fo_table *t)
 
 Test(retired_tables, merge_without_gather_keeps_the_dirty_state)
 {
-	fo_each(merge_without_gather_keeps_the_dirty_state_on);
+	fo_each_dirty(merge_without_gather_keeps_the_dirty_state_on);
 }
 
 /* The dirty state a merge hands to the new leaf is not handed over twice:
@@ -257,8 +251,7 @@ static void merge_hands_the_dirty_state_over_once_on(struct fo_table *t)
 {
 	struct genpt_gather g;
 
-	if (!rt_setup(t, true))
-		return;
+	rt_setup(t);
 	rt_make_table_of_small_leaves(t);
 	cr_assert_eq(genpt_hw_access(t->pt, VA + 3 * t->gran, GENPT_ACCESS_WRITE, NULL), 0);
 	genpt_gather_init(&g);
@@ -271,5 +264,5 @@ static void merge_hands_the_dirty_state_over_once_on(struct fo_table *t)
 
 Test(retired_tables, merge_hands_the_dirty_state_over_once)
 {
-	fo_each(merge_hands_the_dirty_state_over_once_on);
+	fo_each_dirty(merge_hands_the_dirty_state_over_once_on);
 }

@@ -35,5 +35,7 @@ struct fo_table {
  * must be built (these suites have no skip); destroys the table after and
  * expects the provider to hold nothing. */
 void fo_each(void (*check)(struct fo_table *t));
+/* The same on the formats with dirty state only. */
+void fo_each_dirty(void (*check)(struct fo_table *t));
 
 #endif /* GENPT_TEST_FMT_OPEN_H */
