@@ -100,3 +100,13 @@ uint64_t tu_popcount(const uint64_t *w, size_t words)
 		n += (uint64_t)__builtin_popcountll(w[i]);
 	return n;
 }
+
+bool tu_all_zero(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (c[i])
+			return false;
+	return true;
+}

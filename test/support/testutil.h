@@ -80,6 +80,9 @@ uint64_t tu_rand_below(struct tu_rng *r, uint64_t n);
 /* A gather's three fields equal (for "gather untouched" checks). */
 bool tu_gather_eq(const struct genpt_gather *a, const struct genpt_gather *b);
 
+/* @n bytes at @p are all zero. */
+bool tu_all_zero(const void *p, size_t n);
+
 /* Bits set in @words words of a dirty bitmap. */
 uint64_t tu_popcount(const uint64_t *w, size_t words);
 
