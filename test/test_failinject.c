@@ -27,11 +27,13 @@
 
 #include "anyfmt.h"
 #include "fmt_open.h"
+#include "sweep.h"
+#include "testutil.h"
 
 #define RW (GENPT_READ | GENPT_WRITE)
 #define B4G (1ull << 32)
 #define OA_BASE (1ull << 36)
-#define SWEEP_MAX 4096
+#define SWEEP_MAX 4096 /* as sweep.c */
 
 /* Output address of @va in mapping [iova, ...) -> oa. */
 static void expect_maps(struct genpt *pt, const struct af_fmt *f, uint64_t va,
@@ -65,80 +67,26 @@ static uint64_t live_bytes(const struct af_prov *p)
 	return n;
 }
 
-/* ---- the sweep ------------------------------------------------------- */
-
-struct op {
-	const char *name;
-	int (*run)(struct genpt *pt, const struct op *op, struct genpt_gather *g);
-	uint64_t iova, len, oa;
-	unsigned int shift;
-	/* after a refused attempt (table already compared with the
-	 * snapshot): check translations */
-	void (*after_fail)(struct genpt *pt, const struct af_fmt *f, const struct op *op);
-	/* the call documents that a failure leaves the gather untouched */
-	bool gather_untouched;
-	/* a failure may leave empty table pages it added (map) */
-	bool may_leave_tables;
-	void *ctx;
-};
-
-/*
- * Refuse allocation n (counted from the call's start) for n = 0, 1, ...
- * until the call succeeds.  Returns the number of allocations the
- * successful call made.  With @gather the failed calls' gathers are
- * released before the comparison (a failed map may have undone leaves).
- */
-static long sweep(struct af_prov *p, struct genpt *pt, const struct af_fmt *f,
-		  const struct op *op, bool gather)
-{
-	struct af_snap s;
-	long n;
-
-	af_reclaim(pt, UINT64_MAX, f->name, "before the sweep");
-	af_snap_take(p, pt, &s);
-	for (n = 0;; n++) {
-		struct genpt_gather g, g0;
-		long allocs = p->allocs, failed = p->failed;
-		char what[128];
-		int err;
-
-		cr_assert_lt(n, SWEEP_MAX, "%s: %s never succeeds", f->name, op->name);
-		genpt_gather_init(&g);
-		g0 = g;
-		p->fail_at = allocs + n;
-		err = op->run(pt, op, gather ? &g : NULL);
-		p->fail_at = -1;
-		snprintf(what, sizeof(what), "%s, allocation %ld refused%s", op->name, n,
-			 gather ? " (gather)" : "");
-		if (err == 0) {
-			cr_assert_eq(p->failed, failed,
-				     "%s: %s succeeded although an allocation was refused",
-				     f->name, what);
-			cr_assert_eq(p->allocs - allocs, n);
-			cr_assert_eq(genpt_gather_release(pt, &g), 0);
-			break;
-		}
-		cr_assert_eq(err, -ENOMEM, "%s: %s: got %d", f->name, what, err);
-		cr_assert_eq(p->failed, failed + 1, "%s: %s: the call went on allocating",
-			     f->name, what);
-		if (op->gather_untouched)
-			cr_assert(g.start == g0.start && g.last == g0.last && g.freed == g0.freed,
-				  "%s: %s: gather touched", f->name, what);
-		cr_assert_eq(genpt_gather_release(pt, &g), 0);
-		af_reclaim(pt, op->may_leave_tables ? af_map_leftover_pages(pt) : 0,
-			   f->name, what);
-		cr_assert(af_snap_expect_same(p, pt, &s, f->name, what),
-			  "%s: %s: the table changed", f->name, what);
-		if (op->after_fail)
-			op->after_fail(pt, f, op);
-	}
-	af_snap_free(&s);
-	return n;
-}
-
 /* ---- create ---------------------------------------------------------- */
 
-static void create_sweep(const struct af_fmt *f, bool host)
+/* Flags of a sweep: which provider, and the sweep's own variants. */
+#define FI_HOST 1u    /* host memory, else physmem */
+#define FI_GATHER 2u  /* with a gather, else NULL */
+#define FI_PREPOP 4u  /* map: the table holds mappings already */
+
+/* Run @fn on every format with every combination of @flags. */
+static void every_format(void (*fn)(const struct af_fmt *f, unsigned int fl),
+			 unsigned int flags)
+{
+	for (unsigned int i = 0; i < af_nfmts; i++)
+		for (unsigned int fl = 0; fl <= flags; fl++)
+			if (!(fl & ~flags))
+				fn(&af_fmts[i], fl);
+}
+
+/* genpt_create of @base (@name) refused each allocation in turn: -ENOMEM,
+ * *out untouched, nothing held; then it succeeds. */
+static void create_cfg_sweep(struct genpt_config cfg, const char *name, bool host)
 {
 	struct af_prov p;
 	struct genpt *pt;
@@ -146,38 +94,45 @@ static void create_sweep(const struct af_fmt *f, bool host)
 	int err = 0;
 
 	af_prov_init(&p, host);
+	cfg.mem = &af_prov_ops;
+	cfg.mem_ctx = &p;
 	for (n = 0; n < 64; n++) {
 		struct genpt *sentinel = (struct genpt *)&p;
 
 		pt = sentinel;
 		p.fail_at = p.allocs + n;
-		err = af_create(f, &p, &pt);
+		err = genpt_create(&cfg, &pt);
 		p.fail_at = -1;
 		if (err != -ENOMEM)
 			break;
-		cr_assert_eq(pt, sentinel, "%s: *out written on failure", f->name);
-		cr_assert_eq(p.n, 0, "%s: create refused at %ld leaked %zu blocks",
-			     f->name, n, p.n);
+		cr_assert_eq(pt, sentinel, "%s: *out written on failure", name);
+		cr_assert_eq(p.failed, n + 1, "%s: create went on after a refusal", name);
+		cr_assert_eq(p.n, 0, "%s: create refused at %ld leaked %zu blocks", name, n, p.n);
 	}
-	if (fo_built(f, err)) {
-		cr_assert_geq(n, 1, "%s: create allocated nothing", f->name);
-		genpt_destroy(pt);
-		cr_assert_eq(p.n, 0, "%s: destroy left %zu blocks", f->name, p.n);
-	}
+	cr_assert_eq(err, 0, "%s: genpt_create: %d", name, err);
+	cr_assert_geq(n, 1, "%s: create allocated nothing", name);
+	genpt_destroy(pt);
+	cr_assert_eq(p.n, 0, "%s: destroy left %zu blocks", name, p.n);
 	af_prov_fini(&p);
 }
 
+static void create_sweep(const struct af_fmt *f, unsigned int fl)
+{
+	create_cfg_sweep(f->cfg, f->name, fl & FI_HOST);
+}
+
+/* af_fmts[] and every configuration of af_all[], over both providers. */
 Test(failinject, create_every_allocation_every_format)
 {
-	for (unsigned int i = 0; i < af_nfmts; i++) {
-		create_sweep(&af_fmts[i], false);
-		create_sweep(&af_fmts[i], true);
-	}
+	every_format(create_sweep, FI_HOST);
+	for (AF_EACH(c))
+		for (int host = 0; host < 2; host++)
+			create_cfg_sweep(c->cfg, c->name, host);
 }
 
 /* ---- map ------------------------------------------------------------- */
 
-static int run_map(struct genpt *pt, const struct op *op, struct genpt_gather *g)
+static int run_map(struct genpt *pt, const struct sweep_op *op, struct genpt_gather *g)
 {
 	return genpt_map(pt, op->iova, op->oa, op->len, RW, g);
 }
@@ -196,8 +151,9 @@ static void prepop_check(struct genpt *pt, const struct af_fmt *f, const struct 
 	}
 }
 
-static void map_after_fail(struct genpt *pt, const struct af_fmt *f, const struct op *op)
+static void map_after_fail(struct genpt *pt, const struct sweep_op *op)
 {
+	const struct af_fmt *f = op->f;
 	uint64_t g = af_gran(f);
 
 	expect_unmapped(pt, f, op->iova, "first page of the refused map");
@@ -214,16 +170,20 @@ static void map_after_fail(struct genpt *pt, const struct af_fmt *f, const struc
  * are allocated.  @prepop: the table already has mappings sharing some of
  * those tables, tracking is on and one of them is dirty.
  */
-static void map_sweep(const struct af_fmt *f, bool host, bool prepop, bool gather)
+static void map_sweep(const struct af_fmt *f, unsigned int fl)
 {
+	bool host = fl & FI_HOST, prepop = fl & FI_PREPOP, gather = fl & FI_GATHER;
 	uint64_t g = af_gran(f), big = af_big(f);
-	struct op op = {
+	struct sweep_op op = {
 		.name = "map",
+		.cfg = f->name,
+		.f = f,
 		.run = run_map,
 		.iova = B4G - big - 2 * g,
 		.len = 2 * g + 2 * big + 16 * g + g,
 		.after_fail = map_after_fail,
 		.may_leave_tables = true,
+		.frees_nothing = true,
 	};
 	struct prepop pp = { 0 };
 	struct af_prov p;
@@ -249,7 +209,7 @@ static void map_sweep(const struct af_fmt *f, bool host, bool prepop, bool gathe
 			cr_assert_eq(genpt_hw_access(pt, pp.iova[0], GENPT_ACCESS_WRITE, NULL), 0);
 		}
 	}
-	n = sweep(&p, pt, f, &op, gather);
+	n = sweep_enomem(&p, pt, &op, gather);
 	cr_assert_geq(n, 1, "%s: map allocated nothing", f->name);
 	/* mapped as asked */
 	expect_maps(pt, f, op.iova, op.oa, "first byte");
@@ -262,11 +222,7 @@ static void map_sweep(const struct af_fmt *f, bool host, bool prepop, bool gathe
 
 Test(failinject, map_every_allocation_every_format)
 {
-	for (unsigned int i = 0; i < af_nfmts; i++)
-		for (int host = 0; host < 2; host++)
-			for (int prepop = 0; prepop < 2; prepop++)
-				for (int gather = 0; gather < 2; gather++)
-					map_sweep(&af_fmts[i], host, prepop, gather);
+	every_format(map_sweep, FI_HOST | FI_GATHER | FI_PREPOP);
 }
 
 /* ---- split / merge --------------------------------------------------- */
@@ -299,8 +255,9 @@ static void split_fill(struct genpt *pt, const struct af_fmt *f, struct split_tb
 }
 
 /* Every mapping of split_fill() still translates the same. */
-static void split_check(struct genpt *pt, const struct af_fmt *f, const struct op *op)
+static void split_check(struct genpt *pt, const struct sweep_op *op)
 {
+	const struct af_fmt *f = op->f;
 	const struct split_tbl *st = op->ctx;
 	uint64_t big = af_big(f), g = af_gran(f);
 
@@ -313,12 +270,12 @@ static void split_check(struct genpt *pt, const struct af_fmt *f, const struct o
 	expect_unmapped(pt, f, st->h - g, "before H");
 }
 
-static int run_split(struct genpt *pt, const struct op *op, struct genpt_gather *g)
+static int run_split(struct genpt *pt, const struct sweep_op *op, struct genpt_gather *g)
 {
 	return genpt_split(pt, op->iova, op->len, op->shift, g);
 }
 
-static int run_merge(struct genpt *pt, const struct op *op, struct genpt_gather *g)
+static int run_merge(struct genpt *pt, const struct sweep_op *op, struct genpt_gather *g)
 {
 	return genpt_merge(pt, op->iova, op->len, g);
 }
@@ -330,22 +287,22 @@ static uint64_t dirty_pages(struct genpt *pt, const struct af_fmt *f, uint64_t i
 	static uint64_t bits[8192];
 	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = iova, .length = len,
 					 .page_shift = f->gshift };
-	uint64_t n = 0;
 
 	cr_assert_leq(len >> f->gshift, 64 * 8192);
 	memset(bits, 0, sizeof(bits));
 	cr_assert_eq(genpt_read_and_clear_dirty(pt, iova, len, GENPT_DIRTY_NO_CLEAR, &bm, NULL), 0);
-	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
-		n += (uint64_t)__builtin_popcountll(bits[i]);
-	return n;
+	return tu_popcount(bits, sizeof(bits) / sizeof(bits[0]));
 }
 
-static void split_sweep(const struct af_fmt *f, bool host, bool gather)
+static void split_sweep(const struct af_fmt *f, unsigned int fl)
 {
+	bool host = fl & FI_HOST, gather = fl & FI_GATHER;
 	uint64_t big = af_big(f), g = af_gran(f);
 	struct split_tbl st;
-	struct op op = {
+	struct sweep_op op = {
 		.name = "split to the granule",
+		.cfg = f->name,
+		.f = f,
 		.run = run_split,
 		.after_fail = split_check,
 		.gather_untouched = true,
@@ -379,8 +336,8 @@ static void split_sweep(const struct af_fmt *f, bool host, bool gather)
 	op.iova = st.r + big / 2;
 	op.len = 2 * big;
 	op.shift = f->gshift;
-	cr_assert_geq(sweep(&p, pt, f, &op, gather), 1);
-	split_check(pt, f, &op);
+	cr_assert_geq(sweep_enomem(&p, pt, &op, gather), 1);
+	split_check(pt, &op);
 	if (f->dirty) {
 		cr_assert_eq(dirty_pages(pt, f, st.r, 4 * big), d0,
 			     "%s: the dirty leaf's pages after the split", f->name);
@@ -392,8 +349,8 @@ static void split_sweep(const struct af_fmt *f, bool host, bool gather)
 		op.iova = st.h + st.hlen / 2;
 		op.len = st.hlen / 2;
 		op.shift = f->gshift + f->gshift - 3;
-		cr_assert_geq(sweep(&p, pt, f, &op, gather), 1);
-		split_check(pt, f, &op);
+		cr_assert_geq(sweep_enomem(&p, pt, &op, gather), 1);
+		split_check(pt, &op);
 	}
 
 	/* and merge everything back */
@@ -402,12 +359,12 @@ static void split_sweep(const struct af_fmt *f, bool host, bool gather)
 	op.iova = st.r;
 	op.len = 4 * big;
 	op.gather_untouched = false;
-	sweep(&p, pt, f, &op, gather);
-	split_check(pt, f, &op);
+	sweep_enomem(&p, pt, &op, gather);
+	split_check(pt, &op);
 	op.iova = st.h;
 	op.len = st.hlen;
-	sweep(&p, pt, f, &op, gather);
-	split_check(pt, f, &op);
+	sweep_enomem(&p, pt, &op, gather);
+	split_check(pt, &op);
 	if (f->dirty) {
 		cr_assert_eq(dirty_pages(pt, f, st.r, 4 * big), d0,
 			     "%s: the dirty leaf's pages after the merge", f->name);
@@ -418,10 +375,7 @@ static void split_sweep(const struct af_fmt *f, bool host, bool gather)
 
 Test(failinject, split_and_merge_every_allocation)
 {
-	for (unsigned int i = 0; i < af_nfmts; i++)
-		for (int host = 0; host < 2; host++)
-			for (int gather = 0; gather < 2; gather++)
-				split_sweep(&af_fmts[i], host, gather);
+	every_format(split_sweep, FI_HOST | FI_GATHER);
 }
 
 /*
@@ -429,10 +383,10 @@ Test(failinject, split_and_merge_every_allocation)
  * space split, so the sweep checks what is promised: translations
  * unchanged, tracking off, and the provider holds exactly the table.
  */
-static void tracking_split_sweep(const struct af_fmt *f, bool host)
+static void tracking_split_sweep(const struct af_fmt *f, unsigned int fl)
 {
 	struct split_tbl st;
-	struct op chk = { .ctx = &st };
+	struct sweep_op chk = { .f = f, .ctx = &st };
 	struct af_prov p;
 	struct genpt *pt;
 	uint64_t bytes;
@@ -441,7 +395,7 @@ static void tracking_split_sweep(const struct af_fmt *f, bool host)
 
 	if (!f->dirty)
 		return;
-	if (!fo_open(f, host, &p, &pt))
+	if (!fo_open(f, fl & FI_HOST, &p, &pt))
 		return;
 	split_fill(pt, f, &st, false);
 	for (n = 0; n < SWEEP_MAX; n++) {
@@ -469,19 +423,19 @@ static void tracking_split_sweep(const struct af_fmt *f, bool host)
 		cr_assert_eq(bytes, live_bytes(&p), "%s: provider holds %llu bytes, table %llu",
 			     f->name, (unsigned long long)live_bytes(&p),
 			     (unsigned long long)bytes);
-		split_check(pt, f, &chk);
+		split_check(pt, &chk);
 	}
 	cr_assert_lt(n, SWEEP_MAX);
 	if (err == 0) {
 		struct genpt_gather g;
 
 		cr_assert_eq(genpt_dirty_tracking(pt), 1);
-		split_check(pt, f, &chk);
+		split_check(pt, &chk);
 		genpt_gather_init(&g);
 		cr_assert_eq(genpt_set_dirty_tracking_split(pt, false, f->gshift, &g), 0);
 		cr_assert_eq(genpt_gather_release(pt, &g), 0);
 		cr_assert_eq(genpt_dirty_tracking(pt), 0);
-		split_check(pt, f, &chk);
+		split_check(pt, &chk);
 	}
 	cr_assert_eq(genpt_table_bytes(pt, &bytes), 0);
 	cr_assert_eq(bytes, live_bytes(&p));
@@ -491,7 +445,5 @@ static void tracking_split_sweep(const struct af_fmt *f, bool host)
 
 Test(failinject, tracking_split_every_allocation)
 {
-	for (unsigned int i = 0; i < af_nfmts; i++)
-		for (int host = 0; host < 2; host++)
-			tracking_split_sweep(&af_fmts[i], host);
+	every_format(tracking_split_sweep, FI_HOST);
 }

@@ -50,7 +50,7 @@ struct cc_rec {
 
 struct cc_writer {
 	struct cc_shared *s;
-	uint64_t rng;
+	struct tu_rng rng;
 	struct cc_rec rec[CC_WRITES];
 	unsigned int errors;
 };
@@ -73,10 +73,10 @@ static void *cc_writer_main(void *arg)
 	struct cc_shared *s = w->s;
 
 	for (unsigned int i = 0; i < CC_WRITES; i++) {
-		const struct cc_unit *u = &s->units[ds_rnd_below(&w->rng, s->nunits)];
-		unsigned int p = u->first + (unsigned int)ds_rnd_below(&w->rng, u->pages);
+		const struct cc_unit *u = &s->units[tu_rand_below(&w->rng, s->nunits)];
+		unsigned int p = u->first + (unsigned int)tu_rand_below(&w->rng, u->pages);
 		unsigned int *ep = &s->epoch[cc_owner(s, p)], es, ee;
-		uint64_t va = s->base + (uint64_t)p * s->g + ds_rnd_below(&w->rng, s->g);
+		uint64_t va = s->base + (uint64_t)p * s->g + tu_rand_below(&w->rng, s->g);
 
 		es = __atomic_load_n(ep, __ATOMIC_ACQUIRE);
 		if (genpt_hw_access(s->t.pt, va, GENPT_ACCESS_WRITE, NULL) != 0)
@@ -238,7 +238,7 @@ static void cc_run(struct cc_shared *s, struct cc_writer *w, struct cc_harvester
 	cr_assert_eq(pthread_create(&ht, NULL, cc_harvester_main, &h[1]), 0);
 	for (unsigned int i = 0; i < CC_WRITERS; i++) {
 		w[i].s = s;
-		w[i].rng = 0xc0ffee + i;
+		w[i].rng.s = 0xc0ffee + i;
 		cr_assert_eq(pthread_create(&wt[i], NULL, cc_writer_main, &w[i]), 0);
 	}
 	cc_bmap(&h[0], &b);

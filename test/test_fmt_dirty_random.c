@@ -36,7 +36,7 @@ struct rmodel {
 	uint64_t lo, hi; /* the layout */
 	bool tracking;
 	bool *carried;   /* per granule from lo: the table carries it */
-	uint64_t seed;
+	struct tu_rng seed;
 };
 
 /* Leaf sizes of the layout (ascending): up to 1 GiB and 1/16 of the
@@ -66,14 +66,14 @@ static void rm_layout(struct rmodel *m)
 	limit = !half || half >= (1ull << 40) ? 1ull << 40 : half - half / 4;
 	m->lo = cur;
 	while (m->n < RM_MAX) {
-		uint64_t r = ds_rnd_below(&m->seed, 100), size;
+		uint64_t r = tu_rand_below(&m->seed, 100), size;
 		struct rm_leaf *x = &m->ls[m->n];
 
 		if (r < 8) { /* a hole */
-			cur += (1 + ds_rnd_below(&m->seed, 20)) * m->g;
+			cur += (1 + tu_rand_below(&m->seed, 20)) * m->g;
 			continue;
 		}
-		size = r < 40 ? sizes[0] : sizes[ds_rnd_below(&m->seed, ns)];
+		size = r < 40 ? sizes[0] : sizes[tu_rand_below(&m->seed, ns)];
 		if (size > 512 * m->g && nbig >= 2)
 			continue;
 		nbig += size > 512 * m->g;
@@ -81,10 +81,10 @@ static void rm_layout(struct rmodel *m)
 		if (cur + size > limit)
 			break;
 		x->l = (struct ds_leaf){ cur, size, cur + (1ull << 44),
-					 ds_rnd_below(&m->seed, 6) ? DF_RW : DF_RO };
+					 tu_rand_below(&m->seed, 6) ? DF_RW : DF_RO };
 		cur += size;
 		m->n++;
-		if (m->n >= 48 && ds_rnd_below(&m->seed, 8) == 0)
+		if (m->n >= 48 && tu_rand_below(&m->seed, 8) == 0)
 			break;
 	}
 	cr_assert_gt(m->n, 8u, "%s: layout of %u leaves", m->t.name, m->n);
@@ -94,18 +94,18 @@ static void rm_layout(struct rmodel *m)
 /* A leaf boundary, or a random granule near the layout, for query ends. */
 static uint64_t rm_point(struct rmodel *m)
 {
-	const struct ds_leaf *x = &m->ls[ds_rnd_below(&m->seed, m->n)].l;
+	const struct ds_leaf *x = &m->ls[tu_rand_below(&m->seed, m->n)].l;
 
-	switch (ds_rnd_below(&m->seed, 4)) {
+	switch (tu_rand_below(&m->seed, 4)) {
 	case 0:
 		return x->iova;
 	case 1:
 		return x->iova + x->size;
 	case 2:
-		return x->iova + ds_rnd_below(&m->seed, x->size / m->g) * m->g;
+		return x->iova + tu_rand_below(&m->seed, x->size / m->g) * m->g;
 	default:
 		return m->lo - 16 * m->g +
-		       ds_rnd_below(&m->seed, (m->hi + 1 - m->lo) / m->g + 32) * m->g;
+		       tu_rand_below(&m->seed, (m->hi + 1 - m->lo) / m->g + 32) * m->g;
 	}
 }
 
@@ -227,11 +227,11 @@ static void rm_harvest_model(struct rmodel *m, uint64_t qf, uint64_t ql, unsigne
 
 static void rm_hw_writes(struct rmodel *m, unsigned int it)
 {
-	unsigned int k = 1 + (unsigned int)ds_rnd_below(&m->seed, 6);
+	unsigned int k = 1 + (unsigned int)tu_rand_below(&m->seed, 6);
 
 	for (unsigned int j = 0; j < k; j++) {
-		struct rm_leaf *x = &m->ls[ds_rnd_below(&m->seed, m->n)];
-		uint64_t va = x->l.iova + ds_rnd_below(&m->seed, x->l.size / 8) * 8;
+		struct rm_leaf *x = &m->ls[tu_rand_below(&m->seed, m->n)];
+		uint64_t va = x->l.iova + tu_rand_below(&m->seed, x->l.size / 8) * 8;
 		int err = genpt_hw_access(m->t.pt, va, GENPT_ACCESS_WRITE, NULL);
 
 		if (x->l.prot & GENPT_WRITE) {
@@ -261,12 +261,12 @@ static void rm_switch_tracking(struct rmodel *m)
 /* Unmap a leaf (its carried granules go with it) and map it again. */
 static void rm_remap(struct rmodel *m, unsigned int it)
 {
-	struct rm_leaf *x = &m->ls[ds_rnd_below(&m->seed, m->n)];
+	struct rm_leaf *x = &m->ls[tu_rand_below(&m->seed, m->n)];
 
 	ds_unmap(&m->t, &x->l);
 	rm_carry_set(m, x->l.iova, ds_last(&x->l), false);
 	rm_carry_check_room(m, it);
-	x->l.prot = ds_rnd_below(&m->seed, 4) ? DF_RW : DF_RO;
+	x->l.prot = tu_rand_below(&m->seed, 4) ? DF_RW : DF_RO;
 	ds_map(&m->t, &x->l);
 	x->dirty = (x->l.prot & GENPT_WRITE) && !m->tracking;
 }
@@ -304,24 +304,24 @@ static void rm_harvest_check(struct rmodel *m, uint64_t qf, uint64_t ql, unsigne
 static void rm_harvest(struct rmodel *m, unsigned int it)
 {
 	static const unsigned int shifts[] = { 12, 13, 16, 21, 30 };
-	unsigned int ps = shifts[ds_rnd_below(&m->seed, 5)];
+	unsigned int ps = shifts[tu_rand_below(&m->seed, 5)];
 	uint64_t page = 1ull << ps, a = rm_point(m), b = rm_point(m);
 	uint64_t qf = a < b ? a : b, ql = a < b ? b : a, base, below;
-	unsigned int flags = ds_rnd_below(&m->seed, 4) ? 0 : GENPT_DIRTY_NO_CLEAR;
-	bool null_bm = ds_rnd_below(&m->seed, 8) == 0;
-	bool preset = ds_rnd_below(&m->seed, 2);
+	unsigned int flags = tu_rand_below(&m->seed, 4) ? 0 : GENPT_DIRTY_NO_CLEAR;
+	bool null_bm = tu_rand_below(&m->seed, 8) == 0;
+	bool preset = tu_rand_below(&m->seed, 2);
 	char w[96];
 
 	if (ql == qf)
 		ql += m->g;
 	ql -= 1;
 	base = qf & ~(page - 1);
-	below = ds_rnd_below(&m->seed, 70);
+	below = tu_rand_below(&m->seed, 70);
 	below = below < base / page ? below : base / page;
 	snprintf(w, sizeof(w), "it %u: ps %u query [%#llx, %#llx] flags %u", it, ps, ULL(qf),
 		 ULL(ql), flags);
 	rm_harvest_check(m, qf, ql, ps, base - below * page,
-			 (ql | (page - 1)) + ds_rnd_below(&m->seed, 70) * page, flags, null_bm,
+			 (ql | (page - 1)) + tu_rand_below(&m->seed, 70) * page, flags, null_bm,
 			 preset, w);
 	rm_carry_check_room(m, it);
 }
@@ -339,7 +339,7 @@ static void rm_final_passes(struct rmodel *m)
 		rm_switch_tracking(m);
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint64_t f = qf; f < end;) {
-			uint64_t len = (1 + ds_rnd_below(&m->seed, 4096)) * m->g * 97;
+			uint64_t len = (1 + tu_rand_below(&m->seed, 4096)) * m->g * 97;
 			uint64_t l = f + len - 1 < end - 1 ? f + len - 1 : end - 1;
 
 			rm_harvest_check(m, f, l, 12, f, l, 0, false, false,
@@ -357,7 +357,7 @@ static void random_model(const struct af_cfg *c)
 	struct rmodel *m = calloc(1, sizeof(*m));
 
 	cr_assert_not_null(m);
-	m->seed = 0x5eed0000ull + c->cfg.va_bits * 131 + c->cfg.granule_bits;
+	m->seed.s = 0x5eed0000ull + c->cfg.va_bits * 131 + c->cfg.granule_bits;
 	df_init(&m->t, c, 1ull << 30);
 	rm_layout(m);
 	m->carried = calloc((m->hi - m->lo) / m->g + 1, sizeof(bool));
@@ -367,7 +367,7 @@ static void random_model(const struct af_cfg *c)
 	for (unsigned int i = 0; i < m->n; i++)
 		ds_map(&m->t, &m->ls[i].l);
 	for (unsigned int it = 0; it < RM_ITERS; it++) {
-		uint64_t op = ds_rnd_below(&m->seed, 100);
+		uint64_t op = tu_rand_below(&m->seed, 100);
 
 		if (op < 40)
 			rm_hw_writes(m, it);

@@ -19,35 +19,42 @@
 /*
  * @va_exact: the input widths are exactly those of the family's af_all[]
  *            rows (per G-stage or not), so every other width 1..70 is bad;
- *            else @bad_va lists bad ones (ARM takes any width 25..48).
+ *            @bad_va lists more bad ones (on ARM, which takes any width
+ *            25..48, all of them).
  */
 struct errfacts {
 	enum af_family fam;
 	bool va_exact;
-	unsigned int bad_va[12], bad_oa[8], bad_gran[10];
+	unsigned int bad_va[14], bad_oa[12], bad_gran[12];
 	uint64_t bad_feat[12];
 };
 
 static const struct errfacts facts[] = {
-	{ AF_RISCV, true, { 0 }, { 1, 11, 57, 58, 64, 65 }, { 1, 11, 13, 14, 16, 64 },
-	  { 1ull << 3, 1ull << 7, 1ull << 31, 1ull << 63, GENPT_FEAT_ARMV8_S2,
+	{ AF_RISCV, true, { 1000 }, { 1, 11, 57, 58, 64, 65, 1000 },
+	  { 1, 11, 13, 14, 16, 64, 4096 },
+	  { 1ull << 3, 1ull << 7, 1ull << 31, 1ull << 40, 1ull << 63, GENPT_FEAT_ARMV8_S2,
 	    GENPT_FEAT_ARMV8_CONTIG, GENPT_FEAT_ARMV8_DBM, GENPT_FEAT_VTDSS_SNP } },
-	{ AF_ARMV8, false, { 1, 12, 16, 24, 49, 52, 57, 64, 100 },
-	  { 1, 12, 31, 49, 52, 56, 64 }, { 1, 11, 13, 15, 17, 20, 21, 30, 64 },
+	{ AF_ARMV8, false, { 1, 12, 13, 16, 24, 49, 52, 57, 64, 65, 100, 1000 },
+	  { 1, 11, 12, 31, 49, 52, 56, 64, 65, 1000 },
+	  { 1, 11, 13, 15, 17, 20, 21, 30, 64, 4096 },
 	  { GENPT_FEAT_RISCV_GSTAGE, GENPT_FEAT_RISCV_SVNAPOT, GENPT_FEAT_RISCV_SVPBMT,
-	    1ull << 3, 1ull << 7, 1ull << 11, 1ull << 31, 1ull << 63, GENPT_FEAT_VTDSS_SNP } },
-	{ AF_X86_64, true, { 0 }, { 1, 11, 53, 56, 64, 65 }, { 1, 11, 13, 14, 16, 64 },
-	  { 1ull << 3, 1ull << 15, 1ull << 31, 1ull << 32, 1ull << 63, GENPT_FEAT_RISCV_GSTAGE,
-	    GENPT_FEAT_RISCV_SVNAPOT, GENPT_FEAT_ARMV8_S2, GENPT_FEAT_ARMV8_DBM,
+	    1ull << 3, 1ull << 7, 1ull << 11, 1ull << 31, 1ull << 40, 1ull << 63,
 	    GENPT_FEAT_VTDSS_SNP } },
-	{ AF_VTDSS, true, { 0 }, { 1, 11, 53, 56, 64, 65 }, { 1, 11, 13, 14, 16, 64 },
-	  { 1ull << 3, 1ull << 15, 1ull << 31, 1ull << 32, 1ull << 63, GENPT_FEAT_RISCV_GSTAGE,
-	    GENPT_FEAT_RISCV_SVNAPOT, GENPT_FEAT_ARMV8_S2, GENPT_FEAT_ARMV8_DBM,
-	    GENPT_FEAT_VTDSS_SNP | (1ull << 17) } },
-	{ AF_AMDV1, true, { 0 }, { 1, 11, 53, 56, 64, 65 }, { 1, 11, 13, 14, 16, 64 },
-	  { 1ull << 3, 1ull << 15, 1ull << 31, 1ull << 32, 1ull << 63, GENPT_FEAT_RISCV_GSTAGE,
-	    GENPT_FEAT_RISCV_SVNAPOT, GENPT_FEAT_ARMV8_S2, GENPT_FEAT_ARMV8_DBM,
-	    GENPT_FEAT_VTDSS_SNP } },
+	{ AF_X86_64, true, { 1000 }, { 1, 11, 53, 56, 64, 65, 1000 },
+	  { 1, 11, 13, 14, 16, 64, 4096 },
+	  { 1ull << 3, 1ull << 15, 1ull << 31, 1ull << 32, 1ull << 40, 1ull << 63,
+	    GENPT_FEAT_RISCV_GSTAGE, GENPT_FEAT_RISCV_SVNAPOT, GENPT_FEAT_ARMV8_S2,
+	    GENPT_FEAT_ARMV8_DBM, GENPT_FEAT_VTDSS_SNP } },
+	{ AF_VTDSS, true, { 1000 }, { 1, 11, 53, 56, 64, 65, 1000 },
+	  { 1, 11, 13, 14, 16, 64, 4096 },
+	  { 1ull << 3, 1ull << 15, 1ull << 31, 1ull << 32, 1ull << 40, 1ull << 63,
+	    GENPT_FEAT_RISCV_GSTAGE, GENPT_FEAT_RISCV_SVNAPOT, GENPT_FEAT_ARMV8_S2,
+	    GENPT_FEAT_ARMV8_DBM, GENPT_FEAT_VTDSS_SNP | (1ull << 17) } },
+	{ AF_AMDV1, true, { 1000 }, { 1, 11, 53, 56, 64, 65, 1000 },
+	  { 1, 11, 13, 14, 16, 64, 4096 },
+	  { 1ull << 3, 1ull << 15, 1ull << 31, 1ull << 32, 1ull << 40, 1ull << 63,
+	    GENPT_FEAT_RISCV_GSTAGE, GENPT_FEAT_RISCV_SVNAPOT, GENPT_FEAT_ARMV8_S2,
+	    GENPT_FEAT_ARMV8_DBM, GENPT_FEAT_VTDSS_SNP } },
 };
 
 static const struct errfacts *facts_of(const struct af_cfg *c)
@@ -120,7 +127,7 @@ static void bad_widths(const struct af_cfg *c, const struct errfacts *f)
 
 Test(fmt_errors, create_bad_config)
 {
-	static const int bad_fmt[] = { 0, 6, 7, 99, -1 };
+	static const int bad_fmt[] = { 0, 6, 7, 99, -1, 0x7fffffff };
 
 	for (AF_EACH(c)) {
 		const struct errfacts *f = facts_of(c);

@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "fe_pop.h"
+#include "sweep.h"
 
 /*
  * A map that must fail with -EEXIST.  With a NULL gather the table must be
@@ -161,58 +162,21 @@ Test(fmt_errors, unmap_straddle_einval)
 	fe_each(check_unmap_straddle_einval);
 }
 
-/*
- * Make allocation N of the map fail, for every N until the map succeeds:
- * -ENOMEM, the table, its byte count and the provider's live blocks
- * exactly as before (with a gather: after releasing it) and nothing of the
- * range mapped.  Returns how many allocations the successful map made.
- */
-static long enomem_sweep(struct af_table *t, uint64_t iova, uint64_t oa,
-			 uint64_t len, bool gather)
+static int run_map(struct genpt *pt, const struct sweep_op *op, struct genpt_gather *g)
 {
-	const char *nm = t->c->name;
-	struct af_snap s;
-	long n;
+	return genpt_map(pt, op->iova, op->oa, op->len, FE_RW, g);
+}
 
-	af_reclaim(t->pt, UINT64_MAX, nm, "before the sweep");
-	af_snap_take(&t->prov, t->pt, &s);
-	for (n = 0;; n++) {
-		struct genpt_gather g;
-		long allocs = t->prov.allocs, failed = t->prov.failed;
-		char what[64];
-		uint64_t o;
-		int err;
+/* After a refused map nothing of its range is mapped (sampled). */
+static void map_after_fail(struct genpt *pt, const struct sweep_op *op)
+{
+	uint64_t o, step = op->len / 8 ? op->len / 8 : 1;
 
-		cr_assert_lt(n, 64, "%s: map never succeeds", nm);
-		genpt_gather_init(&g);
-		t->prov.fail_at = allocs + n;
-		err = genpt_map(t->pt, iova, oa, len, FE_RW, gather ? &g : NULL);
-		t->prov.fail_at = -1;
-		if (err == 0) {
-			cr_assert_eq(t->prov.allocs - allocs, n,
-				     "%s: successful map made %ld allocations after %ld failed ones",
-				     nm, t->prov.allocs - allocs, n);
-			cr_assert_null(g.freed, "%s", nm);
-			break;
-		}
-		cr_assert_eq(err, -ENOMEM, "%s: allocation %ld refused: got %d", nm, n, err);
-		cr_assert_eq(t->prov.failed, failed + 1,
-			     "%s: allocation %ld refused but the map went on allocating",
-			     nm, n);
-		cr_assert_eq(genpt_gather_release(t->pt, &g), 0, "%s", nm);
-		snprintf(what, sizeof(what), "ENOMEM at allocation %ld%s", n,
-			 gather ? " (gather)" : "");
-		af_reclaim(t->pt, af_map_leftover_pages(t->pt), nm, what);
-		af_snap_expect_same(&t->prov, t->pt, &s, nm, what);
-		for (uint64_t off = 0; off < len; off += len / 8 ? len / 8 : 1)
-			cr_assert_eq(genpt_iova_to_phys(t->pt, iova + off, &o), -ENOENT,
-				     "%s: %s: 0x%llx still mapped", nm, what,
-				     (unsigned long long)(iova + off));
-		cr_assert_eq(genpt_iova_to_phys(t->pt, iova + len - 1, &o), -ENOENT,
-			     "%s: %s: last byte still mapped", nm, what);
-	}
-	af_snap_free(&s);
-	return n;
+	for (uint64_t off = 0; off < op->len; off += step)
+		cr_assert_eq(genpt_iova_to_phys(pt, op->iova + off, &o), -ENOENT,
+			     "%s: 0x%llx still mapped", op->cfg, (unsigned long long)(op->iova + off));
+	cr_assert_eq(genpt_iova_to_phys(pt, op->iova + op->len - 1, &o), -ENOENT,
+		     "%s: last byte still mapped", op->cfg);
 }
 
 /*
@@ -249,7 +213,12 @@ static void enomem_case(const struct af_cfg *c, bool prepopulate, bool gather)
 		cr_assert_eq(genpt_map(t.pt, b + 5 * B, oa, g, FE_RW, NULL), 0, "%s", c->name);
 		cr_assert_eq(genpt_map(t.pt, g, oa, g, FE_RW, NULL), 0, "%s", c->name);
 	}
-	got = enomem_sweep(&t, iova, oa, len, gather);
+	struct sweep_op op = { .name = "map", .cfg = c->name, .run = run_map, .iova = iova,
+			       .len = len, .oa = oa, .after_fail = map_after_fail,
+			       .may_leave_tables = true, .frees_nothing = true,
+			       .max_refused = 64 };
+
+	got = sweep_enomem(&t.prov, t.pt, &op, gather);
 	if (exact)
 		cr_assert_eq(got, want, "%s: the map made %ld allocations, want %ld",
 			     c->name, got, want);
@@ -262,26 +231,4 @@ Test(fmt_errors, enomem_every_allocation)
 	for (AF_EACH(c))
 		for (int k = 0; k < 4; k++)
 			enomem_case(c, k & 1, k & 2);
-}
-
-/* A create that cannot get its root: -ENOMEM, *out untouched, nothing
- * held. */
-Test(fmt_errors, enomem_create)
-{
-	for (AF_EACH(c)) {
-		struct af_prov prov;
-		struct genpt_config cfg = c->cfg;
-		struct genpt *pt = (struct genpt *)&prov;
-		int err;
-
-		af_prov_init_pm(&prov, 1ull << 24);
-		prov.fail_at = 0;
-		cfg.mem = &af_prov_ops;
-		cfg.mem_ctx = &prov;
-		err = genpt_create(&cfg, &pt);
-		cr_assert_eq(err, -ENOMEM, "%s: got %d", c->name, err);
-		cr_assert_eq(pt, (struct genpt *)&prov, "%s: *out written on failure", c->name);
-		cr_assert_eq(prov.failed, 1, "%s", c->name);
-		af_prov_fini(&prov);
-	}
 }

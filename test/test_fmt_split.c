@@ -19,6 +19,7 @@
 
 #include "fhw.h"
 #include "genpt/hw.h"
+#include "testutil.h"
 
 /* Leaves of more than 2^18 pages are not split to pages (memory). */
 #define MAX_SPLIT_LOG2 18
@@ -236,12 +237,14 @@ Test(fmt_split, merge_needs_contiguity_and_equal_attributes)
 	}
 }
 
-/* Each bad call returns its errno and leaves every table byte as it was. */
+/* Each bad call returns its errno and leaves every table byte and the
+ * gather as they were. */
 Test(fmt_split, errors_change_nothing)
 {
 	for (AF_EACH(c)) {
 		unsigned int gs = af_gshift(c), big;
 		uint64_t g = 1ull << gs, iova, oa, first[2], last[2], empty;
+		struct genpt_gather gt, gt0;
 		struct af_table t;
 		struct af_snap s;
 
@@ -254,25 +257,33 @@ Test(fmt_split, errors_change_nothing)
 		fh_map(&t, iova, oa, big, FH_RW);
 		empty = iova + (2ull << big) < last[0] ? iova + (2ull << big) : iova - (1ull << big);
 		af_snap_take(&t.prov, t.pt, &s);
+		genpt_gather_init(&gt);
+		gt0 = gt;
+		/* the table as it was, and the gather untouched */
 #define BAD(call, want)                                                                  \
 	cr_assert_eq((call), (want), "%s: %s", c->name, #call);                          \
-	af_snap_expect_same(&t.prov, t.pt, &s, c->name, #call)
-		BAD(genpt_split(NULL, iova, g, gs, NULL), -EINVAL);
-		BAD(genpt_split(t.pt, iova + 8, g, gs, NULL), -EINVAL);
-		BAD(genpt_split(t.pt, iova, 0, gs, NULL), -EINVAL);
-		BAD(genpt_split(t.pt, iova, g + 8, gs, NULL), -EINVAL);
-		BAD(genpt_split(t.pt, iova, g, gs - 1, NULL), -EINVAL);
-		BAD(genpt_split(t.pt, iova, g, 64, NULL), -EINVAL);
-		BAD(genpt_split(t.pt, 0 - g, 2 * g, gs, NULL), -EOVERFLOW);
-		BAD(genpt_split(t.pt, empty, g, gs, NULL), -ENOENT);
-		BAD(genpt_merge(NULL, iova, g, NULL), -EINVAL);
-		BAD(genpt_merge(t.pt, iova + 8, g, NULL), -EINVAL);
-		BAD(genpt_merge(t.pt, iova, 0, NULL), -EINVAL);
-		BAD(genpt_merge(t.pt, 0 - g, 2 * g, NULL), -EOVERFLOW);
-		BAD(genpt_merge(t.pt, empty, g, NULL), -ENOENT);
+	af_snap_expect_same(&t.prov, t.pt, &s, c->name, #call);                          \
+	cr_assert(tu_gather_eq(&gt, &gt0), "%s: %s: gather touched", c->name, #call)
+		BAD(genpt_split(NULL, iova, g, gs, &gt), -EINVAL);
+		BAD(genpt_split(t.pt, iova + 1, g, gs, &gt), -EINVAL);
+		BAD(genpt_split(t.pt, iova + 8, g, gs, &gt), -EINVAL);
+		BAD(genpt_split(t.pt, iova, 0, gs, &gt), -EINVAL);
+		BAD(genpt_split(t.pt, iova, g + 8, gs, &gt), -EINVAL);
+		BAD(genpt_split(t.pt, iova, g, gs - 1, &gt), -EINVAL);
+		BAD(genpt_split(t.pt, iova, g, 0, &gt), -EINVAL);
+		BAD(genpt_split(t.pt, iova, g, 64, &gt), -EINVAL);
+		BAD(genpt_split(t.pt, 0 - g, 2 * g, gs, &gt), -EOVERFLOW);
+		BAD(genpt_split(t.pt, empty, g, gs, &gt), -ENOENT);
+		BAD(genpt_merge(NULL, iova, g, &gt), -EINVAL);
+		BAD(genpt_merge(t.pt, iova + 8, g, &gt), -EINVAL);
+		BAD(genpt_merge(t.pt, iova, 0, &gt), -EINVAL);
+		BAD(genpt_merge(t.pt, iova, g + 1, &gt), -EINVAL);
+		BAD(genpt_merge(t.pt, 0 - g, 2 * g, &gt), -EOVERFLOW);
+		BAD(genpt_merge(t.pt, empty, g, &gt), -ENOENT);
 		if (!af_va_valid(c, last[0] + 1)) {
-			BAD(genpt_split(t.pt, last[0] + 1 - g, 2 * g, gs, NULL), -ERANGE);
-			BAD(genpt_merge(t.pt, last[0] + 1 - g, 2 * g, NULL), -ERANGE);
+			BAD(genpt_split(t.pt, last[0] + 1, g, gs, &gt), -ERANGE);
+			BAD(genpt_split(t.pt, last[0] + 1 - g, 2 * g, gs, &gt), -ERANGE);
+			BAD(genpt_merge(t.pt, last[0] + 1 - g, 2 * g, &gt), -ERANGE);
 		}
 #undef BAD
 		af_snap_free(&s);

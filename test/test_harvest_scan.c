@@ -26,18 +26,11 @@
 
 #include "anyfmt.h"
 #include "genpt/genpt.h"
+#include "testutil.h"
 
 #define RW (GENPT_READ | GENPT_WRITE)
 #define VA0 (1ull << 32)
 #define OA0 (1ull << 36)
-
-static uint64_t rng(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 struct scan {
 	const struct af_fmt *f;
@@ -195,12 +188,12 @@ static void harvest_check(struct scan *s, uint64_t first, uint64_t last,
 }
 
 /* Dirty random stretches: runs of dirty and clean leaves, 0..2 lines long. */
-static void dirty_stretches(struct scan *s, uint64_t *seed)
+static void dirty_stretches(struct scan *s, struct tu_rng *seed)
 {
-	uint64_t k = rng(seed) % 11;
+	uint64_t k = tu_rand(seed) % 11;
 
 	while (k < s->n) {
-		uint64_t len = rng(seed) % 19, gap = 1 + rng(seed) % 23;
+		uint64_t len = tu_rand(seed) % 19, gap = 1 + tu_rand(seed) % 23;
 
 		for (uint64_t j = 0; j < len && k + j < s->n; j++)
 			write_leaf(s, k + j);
@@ -212,7 +205,7 @@ static void random_stretches(uint64_t (*leaf_of)(const struct af_fmt *))
 {
 	for (unsigned int fi = 0; fi < af_nfmts; fi++) {
 		const struct af_fmt *f = &af_fmts[fi];
-		uint64_t seed = 0x9e3779b97f4a7c15ull + fi;
+		struct tu_rng seed = { 0x9e3779b97f4a7c15ull + fi };
 		struct scan s;
 
 		if (!f->dirty)
@@ -220,7 +213,7 @@ static void random_stretches(uint64_t (*leaf_of)(const struct af_fmt *))
 		scan_init(&s, f, leaf_of(f));
 		for (unsigned int round = 0; round < 24; round++) {
 			uint64_t pages = scan_pages(&s);
-			uint64_t a = rng(&seed) % pages, b = rng(&seed) % pages;
+			uint64_t a = tu_rand(&seed) % pages, b = tu_rand(&seed) % pages;
 			uint64_t first = VA0 + (a < b ? a : b) * s.g;
 			uint64_t last = VA0 + ((a < b ? b : a) + 1) * s.g - 1;
 

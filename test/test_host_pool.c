@@ -14,6 +14,7 @@
 #include <criterion/criterion.h>
 
 #include "genpt/mem.h"
+#include "testutil.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_OFF 1
@@ -28,14 +29,6 @@
 
 static const struct genpt_mem_ops *const ops = &genpt_host_mem_ops;
 
-static bool all_zero(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 /* ROW pages of @size in a row: zeroed, aligned, distinct; dirtied, freed. */
 static void row(size_t size, unsigned char **va)
 {
@@ -46,7 +39,7 @@ static void row(size_t size, unsigned char **va)
 		cr_assert_not_null(va[i], "%zu KiB page %d", size / KiB, i);
 		cr_expect_eq((uintptr_t)va[i] % size, 0, "%zu KiB page %d aligned", size / KiB, i);
 		cr_expect_eq(pa, (uint64_t)(uintptr_t)va[i]);
-		cr_expect(all_zero(va[i], size), "%zu KiB page %d zeroed", size / KiB, i);
+		cr_expect(tu_all_zero(va[i], size), "%zu KiB page %d zeroed", size / KiB, i);
 		memset(va[i], 0xa5, size);
 	}
 }

@@ -265,8 +265,32 @@ static void *mi_dev_write(void *arg)
 	return NULL;
 }
 
+/*
+ * The race with a memory access in flight: @inflight(@a) starts and parks
+ * on its access to @pa through @t (@any: its first access); then
+ * @fence(@b) starts and 100 ms later must still wait for it (*@done
+ * clear, else @why fails); released, both are joined.
+ */
+static void mi_race(struct ptrap *t, uint64_t pa, bool any, void *(*inflight)(void *), void *a,
+		    void *(*fence)(void *), void *b, const int *done, const char *why)
+{
+	pthread_t in, fe;
+
+	ptrap_arm(t, pa, any);
+	cr_assert_eq(pthread_create(&in, NULL, inflight, a), 0);
+	ptrap_wait_parked(t);
+	cr_assert_eq(pthread_create(&fe, NULL, fence, b), 0);
+	mi_sleep_ms(100);
+	cr_assert_not(__atomic_load_n(done, __ATOMIC_ACQUIRE), "%s", why);
+	ptrap_release(t);
+	cr_assert_eq(pthread_join(fe, NULL), 0);
+	cr_assert_eq(pthread_join(in, NULL), 0);
+}
+
 struct mi_inval {
 	struct genpt_sim_iommu *sim;
+	const uint64_t *watch; /* a word to read as soon as it returns */
+	uint64_t seen;
 	int err;
 	int done; /* atomic */
 };
@@ -276,6 +300,8 @@ static void *mi_invalidator(void *arg)
 	struct mi_inval *x = arg;
 
 	x->err = genpt_sim_iommu_invalidate(x->sim, 0, UINT64_MAX);
+	if (x->watch)
+		x->seen = __atomic_load_n(x->watch, __ATOMIC_RELAXED);
 	__atomic_store_n(&x->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -287,28 +313,18 @@ Test(sim_iommu, invalidate_waits_for_dma_in_flight, .timeout = 60)
 	struct mi_inval x = { 0 };
 	struct ptrap t;
 	struct mi_env e;
-	pthread_t dev, inv;
-	uint64_t got;
 
 	mi_env_init(&e, f, NULL, GENPT_READ | GENPT_WRITE);
 	ptrap_init(&t, e.pm);
 	d.sim = x.sim = mi_sim(&e, &ptrap_ops, &t); /* data through the trap */
 
-	/* Park the write after its translation, before its data. */
-	ptrap_arm(&t, e.ram + 0x1000, false);
-	cr_assert_eq(pthread_create(&dev, NULL, mi_dev_write, &d), 0);
-	ptrap_wait_parked(&t);
-	cr_assert_eq(pthread_create(&inv, NULL, mi_invalidator, &x), 0);
-	mi_sleep_ms(100);
-	cr_assert_not(__atomic_load_n(&x.done, __ATOMIC_ACQUIRE),
-		      "invalidation completed while a DMA that used the translation was in flight");
-	ptrap_release(&t);
-	cr_assert_eq(pthread_join(inv, NULL), 0);
-	/* Completed: the data is in memory (the invalidator's view). */
-	memcpy(&got, (char *)genpt_physmem_ptr(e.pm, e.ram) + 0x1000, 8);
-	cr_assert_eq(got, 0xabcdef);
+	/* Park the write after its translation, before its data; once the
+	 * invalidation returned, the data is in memory (its view). */
+	x.watch = (const uint64_t *)((char *)genpt_physmem_ptr(e.pm, e.ram) + 0x1000);
+	mi_race(&t, e.ram + 0x1000, false, mi_dev_write, &d, mi_invalidator, &x, &x.done,
+		"invalidation completed while a DMA that used the translation was in flight");
+	cr_assert_eq(x.seen, 0xabcdef);
 	cr_assert_eq(x.err, 0);
-	cr_assert_eq(pthread_join(dev, NULL), 0);
 	cr_assert_eq(d.err, 0);
 
 	genpt_sim_iommu_destroy(d.sim);
@@ -326,7 +342,6 @@ Test(sim_iommu, walk_before_invalidation_is_not_cached, .timeout = 60)
 	struct genpt_physmem *pm;
 	struct ptrap t;
 	struct mi_env e;
-	pthread_t dev, inv;
 	uint64_t v = 9;
 
 	/* The table's memory goes through the trap: the walk parks. */
@@ -336,15 +351,8 @@ Test(sim_iommu, walk_before_invalidation_is_not_cached, .timeout = 60)
 	d.sim = x.sim = mi_sim(&e, NULL, NULL);
 
 	/* The device's first table read parks: it walks with the old gen. */
-	ptrap_arm(&t, 0, true);
-	cr_assert_eq(pthread_create(&dev, NULL, mi_dev_write, &d), 0);
-	ptrap_wait_parked(&t);
-	cr_assert_eq(pthread_create(&inv, NULL, mi_invalidator, &x), 0);
-	mi_sleep_ms(50);
-	cr_assert_not(__atomic_load_n(&x.done, __ATOMIC_ACQUIRE));
-	ptrap_release(&t);
-	cr_assert_eq(pthread_join(inv, NULL), 0);
-	cr_assert_eq(pthread_join(dev, NULL), 0);
+	mi_race(&t, 0, true, mi_dev_write, &d, mi_invalidator, &x, &x.done,
+		"invalidation completed while a walk was in flight");
 	cr_assert_eq(d.err, 0);
 	genpt_sim_iommu_stats(d.sim, &st0);
 	cr_assert_eq(st0.stale_fills, 1, "the walk that raced the invalidation was cached");
@@ -417,28 +425,6 @@ static void mi_rv_rig_fini(struct mi_rv_rig *r)
 	genpt_physmem_destroy(r->pm);
 }
 
-/*
- * The race with a memory access in flight: @inflight(@a) starts and parks
- * on its access to @pa (@any: its first access); then @fence(@b) starts
- * and 100 ms later must still wait for it (*@done clear, else @why
- * fails); released, both are joined.
- */
-static void mi_rv_race(struct mi_rv_rig *r, uint64_t pa, bool any, void *(*inflight)(void *),
-		       void *a, void *(*fence)(void *), void *b, const int *done, const char *why)
-{
-	pthread_t in, fe;
-
-	ptrap_arm(&r->t, pa, any);
-	cr_assert_eq(pthread_create(&in, NULL, inflight, a), 0);
-	ptrap_wait_parked(&r->t);
-	cr_assert_eq(pthread_create(&fe, NULL, fence, b), 0);
-	mi_sleep_ms(100);
-	cr_assert_not(__atomic_load_n(done, __ATOMIC_ACQUIRE), "%s", why);
-	ptrap_release(&r->t);
-	cr_assert_eq(pthread_join(fe, NULL), 0);
-	cr_assert_eq(pthread_join(in, NULL), 0);
-}
-
 struct mi_rv_harvest {
 	struct genpt_rvdrv *drv;
 	struct genpt *pt;
@@ -481,7 +467,7 @@ Test(rviommu_fence, iofence_waits_for_dma_in_flight, .timeout = 60)
 	d.rvi = r.rvi;
 
 	/* The device translated (D set) and is about to write its data. */
-	mi_rv_race(&r, h.ram + 0x1000, false, mi_dev_write, &d, mi_rv_harvester, &h, &h.done,
+	mi_race(&r.t, h.ram + 0x1000, false, mi_dev_write, &d, mi_rv_harvester, &h, &h.done,
 		   "IOFENCE.C completed while a DMA that used the invalidated translation "
 		   "was in flight: the migration copies the page without the write");
 	cr_assert_eq(d.err, 0);
@@ -550,7 +536,7 @@ Test(rviommu_fence, iofence_waits_for_translate_in_flight, .timeout = 60)
 	u.drv = r.drv;
 	u.pt = r.pt;
 
-	mi_rv_race(&r, 0, true, mi_rv_translate, &w, mi_rv_unmapper, &u, &u.done,
+	mi_race(&r.t, 0, true, mi_rv_translate, &w, mi_rv_unmapper, &u, &u.done,
 		   "IOFENCE.C completed (and the unmap released its tables) while a walk "
 		   "that may read them was in flight");
 	cr_assert_eq(u.err, 0);

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "anyfmt.h"
+#include "testutil.h"
 
 #define RW (GENPT_READ | GENPT_WRITE)
 #define VA (1ull << 32)
@@ -126,15 +127,6 @@ static void me_want_written(struct me *m)
 			m->want[p / 64] |= 1ull << (p % 64);
 }
 
-static uint64_t me_popcount(const uint64_t *w, uint64_t words)
-{
-	uint64_t n = 0;
-
-	for (uint64_t i = 0; i < words; i++)
-		n += (uint64_t)__builtin_popcountll(w[i]);
-	return n;
-}
-
 static void me_expect_bits(struct me *m, const char *what)
 {
 	for (uint64_t i = 0; i < me_words(m); i++)
@@ -188,7 +180,7 @@ static void chunked_passes_report_every_written_page_then_nothing_on(struct me *
 		me_expect_bits(m, "first pass");
 		memset(m->leaf_dirty, 0, NLEAVES * sizeof(bool));
 		me_pass(m, chunks[c] + m->gran, 0, 0);
-		cr_assert_eq(me_popcount(m->bits, me_words(m)), 0,
+		cr_assert_eq(tu_popcount(m->bits, me_words(m)), 0,
 			     "%s: chunk %#llx: a second pass reported pages", m->f->name,
 			     (unsigned long long)chunks[c]);
 	}
@@ -213,13 +205,13 @@ static void chunked_passes_with_coarse_bitmaps_on(struct me *m)
 		me_write(m, 3 * (m->big / m->gran) - 1); /* leaf 2 */
 		for (uint64_t at = VA; at < VA + m->len; at += q)
 			cr_assert_eq(genpt_read_and_clear_dirty(m->pt, at, q, 0, &bm, NULL), 0);
-		n0 = me_popcount(bits, words);
+		n0 = tu_popcount(bits, words);
 		cr_assert_eq(n0, 2 * (m->big >> ps), "%s: ps %u: %llu bits", m->f->name, ps,
 			     (unsigned long long)n0);
 		memset(bits, 0, words * 8);
 		for (uint64_t at = VA; at < VA + m->len; at += q)
 			cr_assert_eq(genpt_read_and_clear_dirty(m->pt, at, q, 0, &bm, NULL), 0);
-		cr_assert_eq(me_popcount(bits, words), 0, "%s: ps %u: second pass",
+		cr_assert_eq(tu_popcount(bits, words), 0, "%s: ps %u: second pass",
 			     m->f->name, ps);
 		free(bits);
 	}
@@ -237,7 +229,7 @@ static uint64_t me_query(struct me *m, uint64_t a, uint64_t n, unsigned int flag
 
 	memset(m->bits, 0, me_words(m) * 8);
 	cr_assert_eq(genpt_read_and_clear_dirty(m->pt, a, n, flags, &bm, NULL), 0);
-	return me_popcount(m->bits, me_words(m));
+	return tu_popcount(m->bits, me_words(m));
 }
 
 /* NO_CLEAR reports the carry and keeps it; NULL forgets it; nothing outside
@@ -315,22 +307,22 @@ static void a_full_carry_loses_nothing_on(struct me *m)
 	for (uint64_t k = 0; k < FULL_LEAVES; k++)
 		cr_assert_eq(genpt_read_and_clear_dirty(m->pt, base + k * m->big, m->gran, 0,
 							&bm, NULL), 0);
-	cr_assert_eq(me_popcount(bits, words), FULL_LEAVES, "%s", m->f->name);
+	cr_assert_eq(tu_popcount(bits, words), FULL_LEAVES, "%s", m->f->name);
 	memset(bits, 0, words * 8);
 	cr_assert_eq(genpt_read_and_clear_dirty(m->pt, base, FULL_LEAVES * m->big,
 						GENPT_DIRTY_NO_CLEAR, &bm, NULL), 0);
-	n = me_popcount(bits, words);
+	n = tu_popcount(bits, words);
 	cr_assert_eq(n, 64 * (ppl - 1) + (FULL_LEAVES - 64) * ppl,
 		     "%s: 64 leaves carried, the others left dirty whole: %llu pages",
 		     m->f->name, (unsigned long long)n);
 	memset(bits, 0, words * 8);
 	cr_assert_eq(genpt_read_and_clear_dirty(m->pt, base, FULL_LEAVES * m->big, 0, &bm,
 						NULL), 0);
-	cr_assert_eq(me_popcount(bits, words), n, "%s", m->f->name);
+	cr_assert_eq(tu_popcount(bits, words), n, "%s", m->f->name);
 	memset(bits, 0, words * 8);
 	cr_assert_eq(genpt_read_and_clear_dirty(m->pt, base, FULL_LEAVES * m->big, 0, &bm,
 						NULL), 0);
-	cr_assert_eq(me_popcount(bits, words), 0, "%s", m->f->name);
+	cr_assert_eq(tu_popcount(bits, words), 0, "%s", m->f->name);
 	free(bits);
 }
 
@@ -356,12 +348,12 @@ static void unmap_read_dirty_reports_removed_dirty_leaves_and_carry_on(struct me
 	memset(m->bits, 0, me_words(m) * 8);
 	cr_assert_eq(genpt_unmap_read_dirty(m->pt, VA + m->big / 2, 2 * m->big, &bm, NULL,
 					    NULL), -EINVAL, "%s", m->f->name);
-	cr_assert_eq(me_popcount(m->bits, me_words(m)), 0, "%s", m->f->name);
+	cr_assert_eq(tu_popcount(m->bits, me_words(m)), 0, "%s", m->f->name);
 	/* leaves 0..3: the carried half of 0 and all of 2 */
 	genpt_gather_init(&g);
 	cr_assert_eq(genpt_unmap_read_dirty(m->pt, VA, 4 * m->big, &bm, &g, &unmapped), 0);
 	cr_assert_eq(unmapped, 4 * m->big, "%s", m->f->name);
-	cr_assert_eq(me_popcount(m->bits, me_words(m)), ppl / 2 + ppl, "%s", m->f->name);
+	cr_assert_eq(tu_popcount(m->bits, me_words(m)), ppl / 2 + ppl, "%s", m->f->name);
 	cr_assert(m->bits[(2 * ppl) / 64] >> ((2 * ppl) % 64) & 1, "%s", m->f->name);
 	cr_assert_leq(g.start, VA);
 	cr_assert_geq(g.last, VA + 3 * m->big - 1);
@@ -373,7 +365,7 @@ static void unmap_read_dirty_reports_removed_dirty_leaves_and_carry_on(struct me
 	memset(m->bits, 0, me_words(m) * 8);
 	cr_assert_eq(genpt_unmap_read_dirty(m->pt, VA + 4 * m->big, 2 * m->big, &bm, NULL,
 					    NULL), 0);
-	cr_assert_eq(me_popcount(m->bits, me_words(m)), 2 * ppl, "%s", m->f->name);
+	cr_assert_eq(tu_popcount(m->bits, me_words(m)), 2 * ppl, "%s", m->f->name);
 	/* NULL bitmap: a plain unmap */
 	cr_assert_eq(genpt_unmap_read_dirty(m->pt, VA + 6 * m->big, 2 * m->big, NULL, NULL,
 					    &unmapped), 0);

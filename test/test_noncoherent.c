@@ -18,6 +18,7 @@
 #include "anyfmt.h"
 #include "flushmem.h"
 #include "rvi_util.h"
+#include "testutil.h"
 
 #define RW (GENPT_READ | GENPT_WRITE)
 #define VA (1ull << 32)
@@ -245,7 +246,7 @@ static void nc_write(struct nc *t, uint64_t iova, uint64_t n, uint64_t step)
 static uint64_t nc_harvest(struct nc *t, uint64_t iova, uint64_t len,
 			   unsigned int flags, uint64_t *keep, const char *what)
 {
-	uint64_t words = (len / t->gran + 63) / 64, n = 0;
+	uint64_t words = (len / t->gran + 63) / 64, n;
 	uint64_t *bits = calloc(words, 8);
 	struct genpt_dirty_bitmap bm = { bits, iova, len, t->f->gshift };
 	struct genpt_gather g;
@@ -256,8 +257,7 @@ static uint64_t nc_harvest(struct nc *t, uint64_t iova, uint64_t len,
 		     "%s: %s", t->f->name, what);
 	NC_CHECK(t, what);
 	nc_release(t, &g, what);
-	for (uint64_t i = 0; i < words; i++)
-		n += (uint64_t)__builtin_popcountll(bits[i]);
+	n = tu_popcount(bits, words);
 	if (keep)
 		memcpy(keep, bits, words * 8);
 	free(bits);
@@ -462,15 +462,13 @@ static unsigned int nc_rv_write(struct nc_rv *r, uint64_t gpa)
 
 static uint64_t nc_rv_harvest(struct nc_rv *r, const char *what)
 {
-	uint64_t bits[8] = { 0 }, n = 0;
+	uint64_t bits[8] = { 0 };
 	struct genpt_dirty_bitmap bm = { bits, RV_GPA, 512 * 4096, 12 };
 
 	cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(r->drv, r->pt, RV_GPA, 512 * 4096, 0,
 						      &bm), 0);
 	fm_check(&r->p, "rvdrv", what);
-	for (unsigned int i = 0; i < 8; i++)
-		n += (uint64_t)__builtin_popcountll(bits[i]);
-	return n;
+	return tu_popcount(bits, 8);
 }
 
 /* Device contexts, directory entries and commands the helper writes, and

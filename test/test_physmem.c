@@ -12,21 +12,11 @@
 
 #include "genpt/mem.h"
 #include "mem/physmem_internal.h"
+#include "testutil.h"
 
 #define KiB ((uint64_t)1 << 10)
 #define MiB ((uint64_t)1 << 20)
 #define GiB ((uint64_t)1 << 30)
-
-static bool all_zero(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (c[i])
-			return false;
-	return true;
-}
 
 static struct genpt_physmem *mk(uint64_t base, uint64_t size)
 {
@@ -78,6 +68,9 @@ static void expect_whole(struct genpt_physmem *pm, uint64_t base, uint64_t size)
 	cr_assert_eq(genpt_physmem_alloc(pm, size, size, &pa), 0,
 		     "memory did not coalesce back to one block");
 	cr_assert_eq(pa, base);
+	/* and while it is held, there is nothing else */
+	cr_expect_eq(genpt_physmem_alloc(pm, 4 * KiB, 4 * KiB, &pa), -ENOMEM);
+	cr_expect_eq(pa, base, "*pa written on error");
 	cr_assert_eq(genpt_physmem_free(pm, pa, size), 0);
 	expect_stats(pm, 0, 0);
 }
@@ -95,20 +88,23 @@ static uint64_t round_block(uint64_t size)
 
 Test(physmem, create_bad_args)
 {
+	/* base or size not 4K-aligned, size 0, base + size wrapping (ending
+	 * exactly at 2^64 wraps too), more pages than the allocator indexes */
+	static const uint64_t bad[][2] = {
+		{ 0, 0 }, { 0x800, 4 * KiB }, { 1 * GiB + 1, 16 * MiB }, { 0, 4 * KiB + 1 },
+		{ 0, 100 }, { 0, 4095 }, { UINT64_MAX - 4095, 4 * KiB },
+		{ UINT64_MAX - 4095, 8 * KiB }, { UINT64_MAX - 8191, 16 * KiB },
+		{ (UINT64_MAX - 4095) & ~4095ull, 1 * MiB }, { 1ull << 63, 1ull << 63 },
+		{ 0, 1ull << 62 }, { 1 * GiB + 1, 1ull << 62 },
+	};
 	struct genpt_physmem *pm = (struct genpt_physmem *)&pm; /* sentinel */
 	struct genpt_physmem *const sentinel = pm;
 
 	cr_expect_eq(genpt_physmem_create(0, 4 * KiB, NULL), -EINVAL);
-	cr_expect_eq(genpt_physmem_create(0, 0, &pm), -EINVAL);
-	cr_expect_eq(genpt_physmem_create(0x800, 4 * KiB, &pm), -EINVAL);
-	cr_expect_eq(genpt_physmem_create(0, 4 * KiB + 1, &pm), -EINVAL);
-	cr_expect_eq(genpt_physmem_create(0, 100, &pm), -EINVAL);
-	/* base + size wraps (ending exactly at 2^64 wraps too) */
-	cr_expect_eq(genpt_physmem_create(UINT64_MAX - 4095, 4 * KiB, &pm), -EINVAL);
-	cr_expect_eq(genpt_physmem_create(UINT64_MAX - 8191, 16 * KiB, &pm), -EINVAL);
-	cr_expect_eq(genpt_physmem_create(1ull << 63, 1ull << 63, &pm), -EINVAL);
-	/* oversized: more pages than the allocator indexes */
-	cr_expect_eq(genpt_physmem_create(0, 1ull << 62, &pm), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_eq(genpt_physmem_create(bad[i][0], bad[i][1], &pm), -EINVAL,
+			     "create(%#llx, %#llx)", (unsigned long long)bad[i][0],
+			     (unsigned long long)bad[i][1]);
 	cr_expect_eq(pm, sentinel, "*out written on error");
 
 	genpt_physmem_destroy(NULL); /* no-op */
@@ -140,13 +136,14 @@ Test(physmem, create_destroy_edges)
 Test(physmem, alloc_bad_args)
 {
 	struct genpt_physmem *pm = mk(1 * GiB, 16 * MiB);
-	uint64_t pa = 0x1234;
+	uint64_t pa = 0x1234, taken;
 
 	cr_expect_eq(genpt_physmem_alloc(NULL, 4096, 4096, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 4096, NULL), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, 0, 4096, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 0, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 3, &pa), -EINVAL);
+	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 4097, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 0x3000, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, (1ull << 63) + 1, 4096, &pa), -EINVAL);
 	cr_expect_eq(genpt_physmem_alloc(pm, UINT64_MAX, 4096, &pa), -EINVAL);
@@ -154,7 +151,16 @@ Test(physmem, alloc_bad_args)
 	cr_expect_eq(genpt_physmem_alloc(pm, 1ull << 63, 4096, &pa), -ENOMEM);
 	cr_expect_eq(genpt_physmem_alloc(pm, 32 * MiB, 4096, &pa), -ENOMEM);
 	cr_expect_eq(genpt_physmem_alloc(pm, 4096, 1ull << 63, &pa), -ENOMEM);
+	/* two bad arguments: the malformed one wins over the memory */
+	cr_expect_eq(genpt_physmem_alloc(pm, 32 * MiB, 3, &pa), -EINVAL);
+	cr_expect_eq(genpt_physmem_alloc(NULL, 32 * MiB, 4096, &pa), -EINVAL);
+	cr_expect_eq(genpt_physmem_alloc(pm, 32 * MiB, 4096, NULL), -EINVAL);
+	/* the whole space while one block is taken */
+	cr_assert_eq(genpt_physmem_alloc(pm, 4096, 4096, &taken), 0);
+	cr_expect_eq(genpt_physmem_alloc(pm, 16 * MiB, 4096, &pa), -ENOMEM);
 	cr_expect_eq(pa, 0x1234, "*pa written on error");
+	expect_stats(pm, 4096, 1);
+	cr_assert_eq(genpt_physmem_free(pm, taken, 4096), 0);
 	destroy_empty(pm);
 }
 
@@ -191,7 +197,7 @@ Test(physmem, alignment_sweep)
 			p = genpt_physmem_ptr(pm, pa);
 			cr_assert_not_null(p);
 			cr_expect_eq((unsigned char *)genpt_physmem_ptr(pm, pa + blk - 1), p + blk - 1);
-			cr_expect(all_zero(p, (size_t)blk));
+			cr_expect(tu_all_zero(p, (size_t)blk));
 			memset(p, 0xa5, (size_t)blk); /* overlapping blocks would show */
 			pas[n] = pa;
 			lens[n] = sizes[i];
@@ -228,7 +234,7 @@ Test(physmem, zeroed_after_reuse)
 		while (n < 4096 && genpt_physmem_alloc(pm, sizes[s], 1, &pas[n]) == 0) {
 			unsigned char *p = genpt_physmem_ptr(pm, pas[n]);
 
-			cr_assert(all_zero(p, (size_t)sizes[s]),
+			cr_assert(tu_all_zero(p, (size_t)sizes[s]),
 				  "size %llu pa %#llx not zero",
 				  (unsigned long long)sizes[s], (unsigned long long)pas[n]);
 			memset(p, 0xff, (size_t)sizes[s]);
@@ -468,7 +474,7 @@ Test(physmem, cycles_return_to_start)
 	const uint64_t base = 256 * MiB, size = 256 * MiB;
 	struct genpt_physmem *pm = mk(base, size);
 	uint64_t pas[512], lens[512];
-	uint32_t rng = 12345;
+	struct tu_rng rng = { 12345 };
 	int round, i, n;
 
 	for (round = 0; round < 4; round++) {
@@ -476,8 +482,7 @@ Test(physmem, cycles_return_to_start)
 		for (i = 0; i < 512; i++) {
 			static const uint64_t sz[] = { 4 * KiB, 16 * KiB, 64 * KiB, 4 * KiB, 2 * MiB };
 
-			rng = rng * 1103515245u + 12345u;
-			lens[n] = sz[(rng >> 16) % 5];
+			lens[n] = sz[tu_rand_below(&rng, 5)];
 			if (genpt_physmem_alloc(pm, lens[n], lens[n], &pas[n]) == 0)
 				n++;
 		}
@@ -486,8 +491,7 @@ Test(physmem, cycles_return_to_start)
 			int j;
 			uint64_t tp, tl;
 
-			rng = rng * 1103515245u + 12345u;
-			j = (int)((rng >> 16) % (uint32_t)(i + 1));
+			j = (int)tu_rand_below(&rng, (uint64_t)i + 1);
 			tp = pas[i], pas[i] = pas[j], pas[j] = tp;
 			tl = lens[i], lens[i] = lens[j], lens[j] = tl;
 		}
@@ -515,7 +519,7 @@ Test(physmem, physmem_ops)
 	cr_expect_eq(ops->phys_to_virt(pm, pa + 8), va + 8);
 	cr_expect_null(ops->phys_to_virt(pm, base + 1 * MiB));
 	cr_expect_null(ops->phys_to_virt(NULL, pa));
-	cr_expect(all_zero(va, 4096));
+	cr_expect(tu_all_zero(va, 4096));
 
 	vb = ops->alloc(pm, 16 * KiB, 64 * KiB, &pa);
 	cr_assert_not_null(vb);
@@ -559,7 +563,7 @@ Test(physmem, host_ops)
 		cr_expect_eq((uintptr_t)va % aligns[i], 0);
 		cr_expect_eq(pa, (uint64_t)(uintptr_t)va);
 		cr_expect_eq(ops->phys_to_virt(NULL, pa), va);
-		cr_expect(all_zero(va, size));
+		cr_expect(tu_all_zero(va, size));
 		memset(va, 1, size);
 		ops->free(NULL, va, size);
 	}
@@ -586,14 +590,6 @@ struct stress_arg {
 	int failures;
 };
 
-static uint32_t xorshift(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
-
 /* A tag unique to (thread, block): a block handed out twice would clash. */
 static uint64_t stress_tag(unsigned int id, uint64_t pa)
 {
@@ -605,11 +601,11 @@ static void *stress_thread(void *p)
 	static const uint64_t sizes[] = { 4 * KiB, 16 * KiB, 64 * KiB, 8 * KiB, 2 * MiB };
 	struct stress_arg *a = p;
 	uint64_t pas[STRESS_LIVE], lens[STRESS_LIVE];
-	uint32_t rng = 0x9e3779b9u * (a->id + 1);
+	struct tu_rng rng = { 0x9e3779b9u * (a->id + 1) };
 	int n = 0, it;
 
 	for (it = 0; it < STRESS_ITERS; it++) {
-		uint32_t r = xorshift(&rng);
+		uint32_t r = (uint32_t)tu_rand(&rng);
 
 		if (n < STRESS_LIVE && (n == 0 || (r & 1))) {
 			uint64_t len = sizes[(r >> 8) % (r & 0x100000 ? 5 : 4)];

@@ -27,65 +27,33 @@
 
 #include "anyfmt.h"
 #include "fmt_open.h"
+#include "testutil.h"
 
 #define RW (GENPT_READ | GENPT_WRITE)
 #define VA (1ull << 32)
 #define OA_BASE (1ull << 36)
 
-struct rt {
-	const struct af_fmt *f;
-	struct af_prov p;
-	struct genpt *pt;
-	uint64_t big, gran;
-};
-
-static bool rt_init(struct rt *t, const struct af_fmt *f)
+/* What every check here starts from, on the table fo_each() hands it:
+ * tracking on first (leaves then start write-clean) where the format has
+ * dirty state, then one big leaf at VA. */
+static void rt_setup(struct fo_table *t)
 {
-	memset(t, 0, sizeof(*t));
-	t->f = f;
-	t->big = af_big(f);
-	t->gran = af_gran(f);
-	if (!fo_open(f, false, &t->p, &t->pt))
-		return false;
-	/* Tracking first: leaves then start write-clean. */
-	if (f->dirty)
-		cr_assert_eq(genpt_set_dirty_tracking(t->pt, true), 0, "%s", f->name);
-	cr_assert_eq(genpt_map(t->pt, VA, OA_BASE, t->big, RW, NULL), 0, "%s: map", f->name);
-	return true;
-}
-
-static void rt_fini(struct rt *t)
-{
-	genpt_destroy(t->pt);
-	af_prov_fini(&t->p);
-}
-
-/* Run @check on a fresh table of every built format (with dirty state only
- * when @dirty_only): the loop every test here starts with. */
-static void rt_each(bool dirty_only, void (*check)(struct rt *t))
-{
-	for (unsigned int i = 0; i < af_nfmts; i++) {
-		struct rt t;
-
-		if ((dirty_only && !af_fmts[i].dirty) || !rt_init(&t, &af_fmts[i]))
-			continue;
-		check(&t);
-		rt_fini(&t);
-	}
+	if (t->f->dirty)
+		cr_assert_eq(genpt_set_dirty_tracking(t->pt, true), 0, "%s", t->f->name);
+	cr_assert_eq(genpt_map(t->pt, VA, OA_BASE, t->big, RW, NULL), 0, "%s: map", t->f->name);
 }
 
 /* Pages of [VA, VA + big) the harvest reports (cleaning them unless @flags). */
-static uint64_t rt_dirty_pages(struct rt *t, unsigned int flags)
+static uint64_t rt_dirty_pages(struct fo_table *t, unsigned int flags)
 {
-	uint64_t words = ((t->big / t->gran) + 63) / 64, n = 0;
+	uint64_t words = ((t->big / t->gran) + 63) / 64, n;
 	uint64_t *bits = calloc(words, 8);
 	struct genpt_dirty_bitmap bm = { bits, VA, t->big, t->f->gshift };
 
 	cr_assert_not_null(bits);
 	cr_assert_eq(genpt_read_and_clear_dirty(t->pt, VA, t->big, flags, &bm, NULL), 0,
 		     "%s: harvest", t->f->name);
-	for (uint64_t i = 0; i < words; i++)
-		n += (uint64_t)__builtin_popcountll(bits[i]);
+	n = tu_popcount(bits, words);
 	free(bits);
 	return n;
 }
@@ -121,7 +89,7 @@ static uint64_t *rt_one_changed_word(const struct af_snap *a, const struct af_sn
 
 /* A read first, so that the write after it changes only the leaf (x86
  * walks set A in every paging-structure entry they use). */
-static void rt_prime(struct rt *t)
+static void rt_prime(struct fo_table *t)
 {
 	cr_assert_eq(genpt_hw_access(t->pt, VA + 5 * t->gran, GENPT_ACCESS_READ, NULL), 0,
 		     "%s: read", t->f->name);
@@ -131,7 +99,7 @@ static void rt_prime(struct rt *t)
  * The table word a device write at VA + 5 granules dirties: its live
  * address, and its value before (@clean) and after (@dirty) the write.
  */
-static uint64_t *rt_learn_dirty_word(struct rt *t, uint64_t *clean, uint64_t *dirty)
+static uint64_t *rt_learn_dirty_word(struct fo_table *t, uint64_t *clean, uint64_t *dirty)
 {
 	struct af_snap s0, s1;
 	uint64_t *word;
@@ -162,7 +130,7 @@ static unsigned int rt_blocks_changed(const struct af_snap *s)
  * the table without merging the table), so that the merge under test
  * changes nothing in the table it retires.
  */
-static void rt_make_table_of_small_leaves(struct rt *t)
+static void rt_make_table_of_small_leaves(struct fo_table *t)
 {
 	cr_assert_eq(genpt_split(t->pt, VA, t->big, t->f->gshift, NULL), 0, "%s: split",
 		     t->f->name);
@@ -174,12 +142,13 @@ static void rt_make_table_of_small_leaves(struct rt *t)
 }
 
 /* The table merge retires reads exactly as before until release. */
-static void merge_leaves_the_retired_table_intact_until_release_on(struct rt *t)
+static void merge_leaves_the_retired_table_intact_until_release_on(struct fo_table *t)
 {
 	struct af_snap s0;
 	struct genpt_gather g;
 	uint64_t oa;
 
+	rt_setup(t);
 	rt_make_table_of_small_leaves(t);
 	af_snap_take(&t->p, t->pt, &s0);
 	genpt_gather_init(&g);
@@ -197,16 +166,17 @@ static void merge_leaves_the_retired_table_intact_until_release_on(struct rt *t)
 
 Test(retired_tables, merge_leaves_the_retired_table_intact_until_release)
 {
-	rt_each(false, merge_leaves_the_retired_table_intact_until_release_on);
+	fo_each(merge_leaves_the_retired_table_intact_until_release_on);
 }
 
 /* A late walk marks a leaf of the retired table dirty after the merge:
  * the page is reported once the gather is released. */
-static void merge_folds_a_late_dirty_mark_at_release_on(struct rt *t)
+static void merge_folds_a_late_dirty_mark_at_release_on(struct fo_table *t)
 {
 	struct genpt_gather g;
 	uint64_t clean, dirty, *word;
 
+	rt_setup(t);
 	rt_make_table_of_small_leaves(t);
 	word = rt_learn_dirty_word(t, &clean, &dirty);
 	cr_assert_geq(rt_dirty_pages(t, 0), 1, "%s", t->f->name);
@@ -229,16 +199,17 @@ static void merge_folds_a_late_dirty_mark_at_release_on(struct rt *t)
 
 Test(retired_tables, merge_folds_a_late_dirty_mark_at_release)
 {
-	rt_each(true, merge_folds_a_late_dirty_mark_at_release_on);
+	fo_each_dirty(merge_folds_a_late_dirty_mark_at_release_on);
 }
 
 /* The mirror case: a late walk holding the large leaf that split replaced
  * cannot mark it, and its retry lands in the new small leaf. */
-static void split_refuses_a_late_update_of_the_old_leaf_on(struct rt *t)
+static void split_refuses_a_late_update_of_the_old_leaf_on(struct fo_table *t)
 {
 	struct genpt_gather g;
 	uint64_t clean, dirty, *word;
 
+	rt_setup(t);
 	word = rt_learn_dirty_word(t, &clean, &dirty);
 	cr_assert_eq(rt_dirty_pages(t, 0), t->big / t->gran, "%s", t->f->name);
 	cr_assert_eq(__atomic_load_n(word, __ATOMIC_RELAXED), clean, "%s: cleaned",
@@ -256,12 +227,13 @@ static void split_refuses_a_late_update_of_the_old_leaf_on(struct rt *t)
 
 Test(retired_tables, split_refuses_a_late_update_of_the_old_leaf)
 {
-	rt_each(true, split_refuses_a_late_update_of_the_old_leaf_on);
+	fo_each_dirty(split_refuses_a_late_update_of_the_old_leaf_on);
 }
 
 /* Without a gather, merge frees the retired table at once and folds first. */
-static void merge_without_gather_keeps_the_dirty_state_on(struct rt *t)
+static void merge_without_gather_keeps_the_dirty_state_on(struct fo_table *t)
 {
+	rt_setup(t);
 	rt_make_table_of_small_leaves(t);
 	cr_assert_eq(genpt_hw_access(t->pt, VA + 7 * t->gran, GENPT_ACCESS_WRITE, NULL), 0);
 	cr_assert_eq(genpt_merge(t->pt, VA, t->big, NULL), 0, "%s", t->f->name);
@@ -270,15 +242,16 @@ static void merge_without_gather_keeps_the_dirty_state_on(struct rt *t)
 
 Test(retired_tables, merge_without_gather_keeps_the_dirty_state)
 {
-	rt_each(true, merge_without_gather_keeps_the_dirty_state_on);
+	fo_each_dirty(merge_without_gather_keeps_the_dirty_state_on);
 }
 
 /* The dirty state a merge hands to the new leaf is not handed over twice:
  * after a harvest and the release, nothing is dirty. */
-static void merge_hands_the_dirty_state_over_once_on(struct rt *t)
+static void merge_hands_the_dirty_state_over_once_on(struct fo_table *t)
 {
 	struct genpt_gather g;
 
+	rt_setup(t);
 	rt_make_table_of_small_leaves(t);
 	cr_assert_eq(genpt_hw_access(t->pt, VA + 3 * t->gran, GENPT_ACCESS_WRITE, NULL), 0);
 	genpt_gather_init(&g);
@@ -291,5 +264,5 @@ static void merge_hands_the_dirty_state_over_once_on(struct rt *t)
 
 Test(retired_tables, merge_hands_the_dirty_state_over_once)
 {
-	rt_each(true, merge_hands_the_dirty_state_over_once_on);
+	fo_each_dirty(merge_hands_the_dirty_state_over_once_on);
 }

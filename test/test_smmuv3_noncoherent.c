@@ -21,6 +21,7 @@
 #include "flushmem.h"
 #include "genpt/smmuv3_drv.h"
 #include "genpt/smmuv3_model.h"
+#include "testutil.h"
 
 #define RW (GENPT_READ | GENPT_WRITE)
 #define IOVA (1ull << 30)
@@ -132,15 +133,13 @@ static unsigned int nc_write(struct nc_smmu *t, uint64_t iova)
 
 static uint64_t nc_harvest(struct nc_smmu *t, const char *what)
 {
-	uint64_t bits[LEN / 4096 / 64] = { 0 }, n = 0;
+	uint64_t bits[LEN / 4096 / 64] = { 0 };
 	struct genpt_dirty_bitmap bm = { bits, IOVA, LEN, 12 };
 
 	cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(t->drv, t->pt, IOVA, LEN, 0, &bm),
 		     0, "%s", what);
 	fm_check(&t->p, "smmudrv", what);
-	for (unsigned int i = 0; i < LEN / 4096 / 64; i++)
-		n += (uint64_t)__builtin_popcountll(bits[i]);
-	return n;
+	return tu_popcount(bits, LEN / 4096 / 64);
 }
 
 /* Harvest rounds: each write is found once, as @pages pages (its leaf). */

@@ -19,6 +19,7 @@
 #include "genpt/genpt.h"
 #include "genpt/hw.h"
 #include "genpt/sim_iommu.h"
+#include "testutil.h"
 
 #define TA_PM_BASE (4ull << 30)
 #define TA_PM_SIZE (256ull << 20)
@@ -93,7 +94,6 @@ static uint64_t ta_harvest(struct ta_env *e, unsigned int flags, bool inval)
 	struct genpt_dirty_bitmap bm = { .bits = e->bits, .iova = 0, .length = TA_LEN,
 					 .page_shift = 12 };
 	struct genpt_gather g;
-	uint64_t n = 0;
 
 	memset(e->bits, 0, sizeof(e->bits));
 	genpt_gather_init(&g);
@@ -101,16 +101,7 @@ static uint64_t ta_harvest(struct ta_env *e, unsigned int flags, bool inval)
 	if (inval && g.start <= g.last)
 		cr_assert_eq(genpt_sim_iommu_invalidate(e->iommu, g.start, g.last), 0);
 	cr_assert_eq(genpt_gather_release(e->pt, &g), 0);
-	for (unsigned int i = 0; i < TA_WORDS; i++)
-		n += (uint64_t)__builtin_popcountll(e->bits[i]);
-	return n;
-}
-
-/* A small generator of our own (rand_r is POSIX, not C11). */
-static unsigned int ta_rand(unsigned int *s)
-{
-	*s = *s * 1103515245u + 12345u;
-	return *s >> 8;
+	return tu_popcount(e->bits, TA_WORDS);
 }
 
 static bool ta_bit(const uint64_t *bits, uint64_t page)
@@ -194,18 +185,18 @@ Test(table_accessed, lossless_random_with_invalidation)
 
 	for (unsigned int i = 0; i < TA_NFMTS; i++) {
 		struct ta_env e;
-		unsigned int seed = 12345u + i;
+		struct tu_rng seed = { 12345u + i };
 
 		ta_init(&e, &ta_fmts[i], true);
 		for (unsigned int round = 0; round < 40; round++) {
-			unsigned int regions = 1 + (unsigned int)ta_rand(&seed) % 3;
+			unsigned int regions = 1 + (unsigned int)tu_rand(&seed) % 3;
 
 			memset(want, 0, sizeof(want));
 			for (unsigned int r = 0; r < regions; r++) {
-				uint64_t base = (uint64_t)(ta_rand(&seed) % 32) * 512;
+				uint64_t base = (uint64_t)(tu_rand(&seed) % 32) * 512;
 
 				for (unsigned int k = 0; k < 5; k++) {
-					uint64_t page = base + (uint64_t)(ta_rand(&seed) % 512);
+					uint64_t page = base + (uint64_t)(tu_rand(&seed) % 512);
 
 					ta_write(&e, page);
 					want[page / 64] |= 1ull << (page % 64);
@@ -253,7 +244,7 @@ Test(table_accessed, tracking_off_and_on_reports_everything)
 
 struct ta_dev {
 	struct ta_env *e;
-	unsigned int seed;
+	struct tu_rng seed;
 	uint64_t written[TA_WORDS];
 	int stop; /* atomic */
 };
@@ -264,8 +255,8 @@ static void *ta_device(void *arg)
 	struct ta_dev *d = arg;
 
 	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
-		uint64_t region = (uint64_t)(ta_rand(&d->seed) % 4) * 7;
-		uint64_t page = region * 512 + (uint64_t)(ta_rand(&d->seed) % 512);
+		uint64_t region = (uint64_t)(tu_rand(&d->seed) % 4) * 7;
+		uint64_t page = region * 512 + (uint64_t)(tu_rand(&d->seed) % 512);
 		uint64_t v = page;
 
 		if (genpt_sim_iommu_dma(d->e->iommu, page << 12, &v, sizeof(v),
@@ -289,7 +280,7 @@ Test(table_accessed, concurrent_devices_lose_nothing)
 		for (unsigned int d = 0; d < 2; d++) {
 			memset(&dev[d], 0, sizeof(dev[d]));
 			dev[d].e = &e;
-			dev[d].seed = 99u + d + i;
+			dev[d].seed.s = 99u + d + i;
 			cr_assert_eq(pthread_create(&th[d], NULL, ta_device, &dev[d]), 0);
 		}
 		for (unsigned int round = 0; round < 30; round++) {

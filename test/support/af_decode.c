@@ -94,6 +94,30 @@ static int raw_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out
 	return -EFAULT; /* a table pointer at level 0 */
 }
 
+/* The entry genpt writes for member @i of @lf with @prot; *@aside: the
+ * bits hardware and dirty tracking may change. */
+typedef uint64_t (*literal_fn)(const struct af_table *t, const struct af_leaf *lf,
+			       unsigned int i, unsigned int prot, uint64_t *aside);
+
+/* Every member of @lf (a run's each) holds its literal, the bits aside;
+ * the message names the bits that differ. */
+static void expect_members(const struct af_table *t, const struct af_leaf *lf,
+			   unsigned int prot, const char *what, literal_fn literal)
+{
+	const uint64_t *p = af_ptr(t, lf->first_pte_pa);
+
+	for (unsigned int i = 0; i < lf->run; i++) {
+		uint64_t aside, want = literal(t, lf, i, prot, &aside);
+		uint64_t got = __atomic_load_n(&p[i], __ATOMIC_RELAXED);
+
+		cr_assert_eq((got & ~aside) ^ want, 0,
+			     "%s: %s: leaf at 0x%llx (2^%u) entry %u of %u: 0x%016llx, want "
+			     "0x%016llx (dirty aside): bits 0x%016llx differ",
+			     t->c->name, what, ULL(lf->first), lf->shift, i, lf->run, ULL(got),
+			     ULL(want), ULL((got & ~aside) ^ want));
+	}
+}
+
 /* ---- RISC-V -------------------------------------------------------------- */
 
 int af_rv_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out)
@@ -104,12 +128,12 @@ int af_rv_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out)
 /* Privileged spec: V R W X U A D; PBMT [62:61] 1 NC, 2 IO; N [63] with
  * PPN[3:0] = 0b1000 for a 64 KiB NAPOT run.  W without R is reserved:
  * write-only maps read-write.  genpt sets U and A on every leaf. */
-void af_rv_bits(const struct af_table *t, const struct af_leaf *lf,
-		unsigned int prot, const char *what)
+static uint64_t rv_literal(const struct af_table *t, const struct af_leaf *lf,
+			   unsigned int i, unsigned int prot, uint64_t *aside)
 {
 	uint64_t want = TU_PTE_V | TU_PTE_R | TU_PTE_U | TU_PTE_A;
-	const uint64_t *p = af_ptr(t, lf->first_pte_pa);
 
+	(void)i; /* a NAPOT run's members are alike */
 	if (prot & GENPT_WRITE)
 		want |= TU_PTE_W;
 	if (!(prot & GENPT_NOEXEC))
@@ -120,13 +144,14 @@ void af_rv_bits(const struct af_table *t, const struct af_leaf *lf,
 		want |= TU_PTE_N | ((lf->page_oa >> 12) | 8) << 10;
 	else
 		want |= (lf->page_oa >> 12) << 10;
-	for (unsigned int i = 0; i < lf->run; i++) {
-		uint64_t got = __atomic_load_n(&p[i], __ATOMIC_RELAXED);
+	*aside = TU_PTE_D;
+	return want;
+}
 
-		cr_assert_eq(got & ~TU_PTE_D, want,
-			     "%s: %s: leaf at 0x%llx (2^%u) entry %u: 0x%016llx, want 0x%016llx (D aside)",
-			     t->c->name, what, ULL(lf->first), lf->shift, i, ULL(got), ULL(want));
-	}
+void af_rv_bits(const struct af_table *t, const struct af_leaf *lf,
+		unsigned int prot, const char *what)
+{
+	expect_members(t, lf, prot, what, rv_literal);
 }
 
 /* ---- ARMv8 ---------------------------------------------------------------- */
@@ -142,7 +167,6 @@ void af_rv_bits(const struct af_table *t, const struct af_leaf *lf,
 #define ARM_D_CONT (1ull << 52)
 #define ARM_D_PXN (1ull << 53)
 #define ARM_D_UXN (1ull << 54)
-#define ARM_OA_MASK (((1ull << 48) - 1) & ~0xfffull)
 
 int af_arm_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out)
 {
@@ -184,27 +208,12 @@ static uint64_t arm_literal(const struct af_table *t, const struct af_leaf *lf,
 	return e & ~*aside;
 }
 
-/* Every member of a contiguous run: the whole descriptor (arm_literal()),
- * its own output address and the contiguous bit included; the part that
- * differs names the field. */
+/* Every member of a contiguous run: the whole descriptor, its own output
+ * address and the contiguous bit included. */
 void af_arm_bits(const struct af_table *t, const struct af_leaf *lf,
 		 unsigned int prot, const char *what)
 {
-	const uint64_t *p = af_ptr(t, lf->first_pte_pa);
-	uint64_t want, aside;
-
-	for (unsigned int i = 0; i < lf->run; i++) {
-		uint64_t e = __atomic_load_n(&p[i], __ATOMIC_RELAXED);
-		uint64_t diff;
-
-		want = arm_literal(t, lf, i, prot, &aside);
-		diff = (e & ~aside) ^ want;
-		cr_assert_eq(diff, 0,
-			     "%s: %s: member %u of a run of %u: 0x%016llx, want 0x%016llx (dirty aside): %s differ%s",
-			     t->c->name, what, i, lf->run, ULL(e), ULL(want),
-			     diff & ARM_OA_MASK ? "output address bits" : "attribute bits",
-			     diff & ARM_D_CONT ? " (contiguous bit)" : "");
-	}
+	expect_members(t, lf, prot, what, arm_literal);
 }
 
 /* ---- the x86 formats ------------------------------------------------------ */
@@ -254,19 +263,16 @@ int af_x86_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out)
 	return raw_lookup(t, va, out);
 }
 
-/* Every replica equals x86_leaf_bits(), D aside. */
+/* Every replica of an AMD v1 run is the same entry. */
+static uint64_t x86_literal(const struct af_table *t, const struct af_leaf *lf,
+			    unsigned int i, unsigned int prot, uint64_t *aside)
+{
+	(void)i;
+	return x86_leaf_bits(t, lf->shift, lf->page_oa, prot, aside);
+}
+
 void af_x86_bits(const struct af_table *t, const struct af_leaf *lf,
 		 unsigned int prot, const char *what)
 {
-	const uint64_t *p = af_ptr(t, lf->first_pte_pa);
-	uint64_t d, want = x86_leaf_bits(t, lf->shift, lf->page_oa, prot, &d);
-
-	for (unsigned int i = 0; i < lf->run; i++) {
-		uint64_t got = __atomic_load_n(&p[i], __ATOMIC_RELAXED);
-
-		cr_assert_eq(got & ~d, want,
-			     "%s: %s: page 0x%llx (2^%u) entry %u of %u: 0x%016llx, want 0x%016llx (D aside)",
-			     t->c->name, what, ULL(lf->first), lf->shift, i, lf->run,
-			     ULL(got), ULL(want));
-	}
+	expect_members(t, lf, prot, what, x86_literal);
 }

@@ -116,20 +116,18 @@ const struct genpt_mem_ops af_prov_ops = {
 	.phys_to_virt = af_p2v,
 };
 
-void af_prov_init(struct af_prov *p, bool host)
-{
-	memset(p, 0, sizeof(*p));
-	p->host = host;
-	p->fail_at = -1;
-	if (!host)
-		cr_assert_eq(genpt_physmem_create(AF_PM_BASE, AF_PM_SIZE, &p->pm), 0);
-}
-
 void af_prov_init_pm(struct af_prov *p, uint64_t size)
 {
 	memset(p, 0, sizeof(*p));
 	p->fail_at = -1;
-	cr_assert_eq(genpt_physmem_create(AF_PM_BASE, size, &p->pm), 0);
+	if (size)
+		cr_assert_eq(genpt_physmem_create(AF_PM_BASE, size, &p->pm), 0);
+}
+
+void af_prov_init(struct af_prov *p, bool host)
+{
+	af_prov_init_pm(p, host ? 0 : AF_PM_SIZE);
+	p->host = host;
 }
 
 void af_prov_fini(struct af_prov *p)

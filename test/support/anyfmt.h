@@ -199,7 +199,8 @@ extern const struct genpt_mem_ops af_prov_ops;
 
 /* A provider over host memory (@host) or a fresh 1 GiB physmem at 4 GiB. */
 void af_prov_init(struct af_prov *p, bool host);
-/* A provider over a fresh physmem of @size bytes at 4 GiB. */
+/* A provider over a fresh physmem of @size bytes at 4 GiB (0: none, for
+ * af_prov_init()'s host provider). */
 void af_prov_init_pm(struct af_prov *p, uint64_t size);
 /* Asserts nothing is live and no free was bad; frees the provider. */
 void af_prov_fini(struct af_prov *p);

@@ -323,17 +323,3 @@ void ds_each_named(const char *prefix, void (*fn)(const struct af_cfg *c))
 		}
 	cr_assert_gt(ran, 0u, "no configuration %s* with dirty state", prefix);
 }
-
-uint64_t ds_rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-uint64_t ds_rnd_below(uint64_t *s, uint64_t n)
-{
-	return ds_rnd(s) % n;
-}

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "dfmt.h"
+#include "testutil.h" /* tu_rand: the suites' generator */
 
 #ifndef ULL
 #define ULL(x) ((unsigned long long)(x))
@@ -157,9 +158,5 @@ void ds_each_named(const char *prefix, void (*fn)(const struct af_cfg *c));
 		ds_each_named("vtdss/", fn);                                      \
 	}                                                                         \
 	Test(suite, amdv1, .timeout = 300) { ds_each_named("amdv1/", fn); }
-
-/* splitmix64 */
-uint64_t ds_rnd(uint64_t *s);
-uint64_t ds_rnd_below(uint64_t *s, uint64_t n);
 
 #endif /* GENPT_TEST_DSUITE_H */

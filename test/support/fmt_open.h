@@ -28,11 +28,14 @@ struct fo_table {
 	const struct af_fmt *f;
 	struct af_prov p;
 	struct genpt *pt;
+	uint64_t gran, big; /* af_gran(f), af_big(f) */
 };
 
 /* Run @check on a fresh table of every af_fmts[] format, each of which
  * must be built (these suites have no skip); destroys the table after and
  * expects the provider to hold nothing. */
 void fo_each(void (*check)(struct fo_table *t));
+/* The same on the formats with dirty state only. */
+void fo_each_dirty(void (*check)(struct fo_table *t));
 
 #endif /* GENPT_TEST_FMT_OPEN_H */

@@ -31,6 +31,40 @@ static struct rawfmt_ent rf_fault(struct rawfmt_ent d, const char *why)
 	return d;
 }
 
+/*
+ * Where a format's leaf keeps what a request may do and its A/D state:
+ * a bit number, RF_ON (always), RF_AS_R (as readable: no separate
+ * control) or RF_CLEAR(n) (set while bit n is clear, x86 XD).
+ */
+enum { RF_ON = 64, RF_AS_R = 65, RF_CLEAR0 = 128 };
+#define RF_CLEAR(n) (RF_CLEAR0 + (n))
+
+struct rf_perm {
+	unsigned char r, w, x, user, accessed, dirty;
+};
+
+static bool rf_flag(uint64_t e, unsigned int at, bool r)
+{
+	if (at == RF_ON)
+		return true;
+	if (at == RF_AS_R)
+		return r;
+	if (at >= RF_CLEAR0)
+		return !(e & BIT(at - RF_CLEAR0));
+	return e & BIT(at);
+}
+
+/* Fill @d's rights and A/D state from leaf @e laid out as @p says. */
+static void rf_perms(struct rawfmt_ent *d, uint64_t e, const struct rf_perm *p)
+{
+	d->r = rf_flag(e, p->r, false);
+	d->w = rf_flag(e, p->w, d->r);
+	d->x = rf_flag(e, p->x, d->r);
+	d->user = rf_flag(e, p->user, d->r);
+	d->accessed = rf_flag(e, p->accessed, d->r);
+	d->dirty = rf_flag(e, p->dirty, d->r);
+}
+
 /* ------------------------------------------------------------ geometry -- */
 
 static void rf_levels(struct rawfmt *rf, unsigned int gshift, unsigned int levels)
@@ -220,12 +254,7 @@ static struct rawfmt_ent rf_dec_riscv(const struct rawfmt *rf, unsigned int lvl,
 		return d;
 	}
 	d.kind = RAWFMT_LEAF;
-	d.r = e & BIT(1);
-	d.w = e & BIT(2);
-	d.x = e & BIT(3);
-	d.user = e & BIT(4);
-	d.accessed = e & BIT(6);
-	d.dirty = e & BIT(7);
+	rf_perms(&d, e, &(const struct rf_perm){ 1, 2, 3, 4, 6, 7 });
 	d.pbmt = (unsigned int)(e >> 61) & 3;
 	d.page_shift = rf->shift[lvl];
 	d.oa = ppn << 12;
@@ -399,12 +428,7 @@ static struct rawfmt_ent rf_dec_x86(const struct rawfmt *rf, unsigned int lvl, u
 		return rf_bad(d, "table pointer is not P|RW|U/S");
 	if (d.kind != RAWFMT_LEAF)
 		return d;
-	d.r = true;
-	d.w = e & BIT(1);
-	d.user = e & BIT(2);
-	d.accessed = e & BIT(5);
-	d.dirty = e & BIT(6);
-	d.x = !(e & BIT(63));
+	rf_perms(&d, e, &(const struct rf_perm){ RF_ON, 1, RF_CLEAR(63), 2, 5, 6 });
 	d.attr = (unsigned int)(e >> 3) & 3;
 	/* a large page: bit 12 is PAT, the bits up to its size reserved */
 	if (d.oa & (BIT(d.page_shift) - 1) & ~(lvl ? BIT(12) : 0))
@@ -431,12 +455,7 @@ static struct rawfmt_ent rf_dec_vtd(const struct rawfmt *rf, unsigned int lvl, u
 		return rf_bad(d, "table pointer is not R|W (A allowed)");
 	if (d.kind != RAWFMT_LEAF)
 		return d;
-	d.r = e & BIT(0);
-	d.w = e & BIT(1);
-	d.x = d.r;
-	d.user = true;
-	d.accessed = e & BIT(8);
-	d.dirty = e & BIT(9);
+	rf_perms(&d, e, &(const struct rf_perm){ 0, 1, RF_AS_R, RF_ON, 8, 9 });
 	d.snp = e & BIT(11);
 	d.attr = (unsigned int)(e >> 3) & 7;
 	if (d.oa & (BIT(d.page_shift) - 1))
@@ -495,12 +514,7 @@ static struct rawfmt_ent rf_dec_amd(const struct rawfmt *rf, unsigned int lvl, u
 	}
 	d.kind = RAWFMT_LEAF;
 	d.page_shift = rf->shift[lvl];
-	d.r = e & BIT(61);
-	d.w = e & BIT(62);
-	d.x = d.r;
-	d.user = true;
-	d.accessed = e & BIT(5);
-	d.dirty = e & BIT(6);
+	rf_perms(&d, e, &(const struct rf_perm){ 61, 62, RF_AS_R, RF_ON, 5, 6 });
 	if (nl == 7) {
 		d = rf_amd_sized(rf, lvl, d);
 		if (d.kind == RAWFMT_BAD)

@@ -18,49 +18,6 @@ const struct tu_mode tu_modes[TU_NMODES] = {
 	[TU_SV57X4] = { "Sv57x4", 59, 5, true },
 };
 
-/* ---- counting provider ----------------------------------------------- */
-
-static void *tu_cnt_alloc(void *ctx, size_t size, size_t align, uint64_t *pa)
-{
-	struct tu_counter *c = ctx;
-	long idx = c->allocs++;
-	void *va;
-
-	if (idx == c->fail_at) {
-		c->failed++;
-		return NULL;
-	}
-	va = genpt_physmem_ops.alloc(c->pm, size, align, pa);
-	if (va) {
-		c->live++;
-		c->live_bytes += size;
-	}
-	return va;
-}
-
-static void tu_cnt_free(void *ctx, void *va, size_t size)
-{
-	struct tu_counter *c = ctx;
-
-	c->frees++;
-	c->live--;
-	c->live_bytes -= size;
-	genpt_physmem_ops.free(c->pm, va, size);
-}
-
-static void *tu_cnt_p2v(void *ctx, uint64_t pa)
-{
-	struct tu_counter *c = ctx;
-
-	return genpt_physmem_ptr(c->pm, pa);
-}
-
-const struct genpt_mem_ops tu_counter_ops = {
-	.alloc = tu_cnt_alloc,
-	.free = tu_cnt_free,
-	.phys_to_virt = tu_cnt_p2v,
-};
-
 /* ---- tables ---------------------------------------------------------- */
 
 void tu_table_init(struct tu_table *t, int mode, uint64_t features,
@@ -76,17 +33,14 @@ void tu_table_init(struct tu_table *t, int mode, uint64_t features,
 	if (m->gstage)
 		features |= GENPT_FEAT_RISCV_GSTAGE;
 	t->features = features;
-	err = genpt_physmem_create(TU_PM_BASE, pm_size ? pm_size : TU_PM_SIZE,
-				   &t->pm);
-	cr_assert_eq(err, 0, "physmem_create: %d", err);
-	t->cnt.pm = t->pm;
-	t->cnt.fail_at = -1;
+	af_prov_init_pm(&t->prov, pm_size ? pm_size : TU_PM_SIZE);
+	t->pm = t->prov.pm;
 	cfg = (struct genpt_config){
 		.format = GENPT_FMT_RISCV,
 		.va_bits = m->va_bits,
 		.features = features,
-		.mem = &tu_counter_ops,
-		.mem_ctx = &t->cnt,
+		.mem = &af_prov_ops,
+		.mem_ctx = &t->prov,
 	};
 	err = genpt_create(&cfg, &t->pt);
 	cr_assert_eq(err, 0, "%s: genpt_create: %d", m->name, err);
@@ -100,9 +54,7 @@ void tu_table_fini(struct tu_table *t)
 {
 	genpt_destroy(t->pt);
 	t->pt = NULL;
-	cr_expect_eq(t->cnt.live, 0, "%s: %ld table blocks leaked at destroy",
-		     t->mode->name, t->cnt.live);
-	genpt_physmem_destroy(t->pm);
+	af_prov_fini(&t->prov); /* expects every block back */
 	t->pm = NULL;
 }
 
@@ -116,23 +68,6 @@ unsigned int tu_leaf_shifts(const struct tu_table *t, unsigned int *shifts)
 			shifts[n++] = 16;
 	}
 	return n;
-}
-
-unsigned int tu_halves(const struct tu_table *t, uint64_t first[2],
-		       uint64_t last[2])
-{
-	unsigned int vb = t->mode->va_bits;
-
-	if (t->mode->gstage) {
-		first[0] = 0;
-		last[0] = (1ull << vb) - 1;
-		return 1;
-	}
-	first[0] = 0;
-	last[0] = (1ull << (vb - 1)) - 1;
-	first[1] = ~0ull << (vb - 1);
-	last[1] = ~0ull;
-	return 2;
 }
 
 /* ---- misc ------------------------------------------------------------ */
@@ -155,4 +90,23 @@ uint64_t tu_rand_below(struct tu_rng *r, uint64_t n)
 bool tu_gather_eq(const struct genpt_gather *a, const struct genpt_gather *b)
 {
 	return a->start == b->start && a->last == b->last && a->freed == b->freed;
+}
+
+uint64_t tu_popcount(const uint64_t *w, size_t words)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < words; i++)
+		n += (uint64_t)__builtin_popcountll(w[i]);
+	return n;
+}
+
+bool tu_all_zero(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (c[i])
+			return false;
+	return true;
 }

@@ -3,9 +3,8 @@
  * testutil.h - helpers for the engine's functional tests (RISC-V format).
  *
  *  - tu_modes[]: the six RISC-V modes (Sv39/48/57 and Sv39x4/48x4/57x4).
- *  - struct tu_counter: a memory provider wrapped around genpt_physmem that
- *    counts allocations and can make the Nth one fail.
- *  - struct tu_table: a physmem-backed table created through the counter.
+ *  - struct tu_table: a physmem-backed table created through an af_prov
+ *    (anyfmt.h: every block checked back at the end).
  *  - the RISC-V PTE bits (af_decode.c writes the exact leaf with them).
  * The format-neutral suites use anyfmt.h (struct af_table, af_lookup).
  */
@@ -16,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "anyfmt.h"
 #include "genpt/genpt.h"
 
 /* RISC-V PTE bits, from the privileged spec (not from lib/fmt). */
@@ -27,18 +27,10 @@
 #define TU_PTE_A (1ull << 6)
 #define TU_PTE_D (1ull << 7)
 #define TU_PTE_N (1ull << 63)
-#define TU_PTE_RWX (TU_PTE_R | TU_PTE_W | TU_PTE_X)
-#define TU_PTE_PPN(e) (((e) >> 10) & ((1ull << 44) - 1))
 
 #define TU_4K (1ull << 12)
-#define TU_64K (1ull << 16)
-#define TU_2M (1ull << 21)
-#define TU_1G (1ull << 30)
-#define TU_512G (1ull << 39)
-#define TU_256T (1ull << 48)
 
 /* Default physmem for tables: 64 GiB at 4 GiB (reserved lazily). */
-#define TU_PM_BASE (1ull << 32)
 #define TU_PM_SIZE (64ull << 30)
 
 struct tu_mode {
@@ -51,27 +43,10 @@ struct tu_mode {
 enum { TU_SV39, TU_SV48, TU_SV57, TU_SV39X4, TU_SV48X4, TU_SV57X4, TU_NMODES };
 extern const struct tu_mode tu_modes[TU_NMODES];
 
-/*
- * struct tu_counter - counting provider around a physmem.  fail_at is the
- * 0-based index (in allocs) of the allocation to refuse, or -1 for never;
- * a refused allocation counts in allocs and failed but not in live.
- */
-struct tu_counter {
-	struct genpt_physmem *pm;
-	long allocs;     /* alloc calls so far (including refused ones) */
-	long failed;     /* refused alloc calls */
-	long frees;
-	long live;       /* blocks handed out and not freed */
-	uint64_t live_bytes;
-	long fail_at;
-};
-
-extern const struct genpt_mem_ops tu_counter_ops;
-
-/* struct tu_table - a table in physmem, allocated through a counter. */
+/* struct tu_table - a table in physmem (@pm, @prov's). */
 struct tu_table {
 	struct genpt_physmem *pm;
-	struct tu_counter cnt;
+	struct af_prov prov;
 	struct genpt *pt;
 	const struct tu_mode *mode;
 	uint64_t features;
@@ -80,7 +55,7 @@ struct tu_table {
 };
 
 /*
- * Create physmem (@pm_size bytes at TU_PM_BASE, 0 = TU_PM_SIZE) and a table
+ * Create physmem (@pm_size bytes at 4 GiB, 0 = TU_PM_SIZE) and a table
  * for @mode with @features (GENPT_FEAT_RISCV_GSTAGE is added for x4 modes).
  * Aborts the test (criterion assert) on failure.
  */
@@ -91,12 +66,6 @@ void tu_table_fini(struct tu_table *t);
 /* The leaf sizes (log2) the format has for this table, largest first;
  * returns their number. */
 unsigned int tu_leaf_shifts(const struct tu_table *t, unsigned int *shifts);
-
-/* Input address space: lowest/highest address of each half.  For a
- * sign-extended mode half 1 is the upper half; a G-stage space has one
- * half only (returns 1, else 2). */
-unsigned int tu_halves(const struct tu_table *t, uint64_t first[2],
-		       uint64_t last[2]);
 
 /* ---- misc ------------------------------------------------------------ */
 
@@ -110,5 +79,11 @@ uint64_t tu_rand_below(struct tu_rng *r, uint64_t n);
 
 /* A gather's three fields equal (for "gather untouched" checks). */
 bool tu_gather_eq(const struct genpt_gather *a, const struct genpt_gather *b);
+
+/* @n bytes at @p are all zero. */
+bool tu_all_zero(const void *p, size_t n);
+
+/* Bits set in @words words of a dirty bitmap. */
+uint64_t tu_popcount(const uint64_t *w, size_t words);
 
 #endif /* GENPT_TEST_TESTUTIL_H */
