@@ -46,6 +46,16 @@ static bool all(uint64_t i, void *arg)
 	return true;
 }
 
+/* Tracking is on and nothing in [va, +len) is dirty yet. */
+static void expect_clean(struct ht *t, uint64_t va, uint64_t len)
+{
+	struct ht_bm bm;
+
+	ht_harvest(t, va, len, GENPT_DIRTY_NO_CLEAR, &bm);
+	cr_assert_eq(ht_bm_count(&bm), 0, "%s: a new leaf is dirty with tracking on", t->name);
+	ht_bm_free(&bm);
+}
+
 static int sync_ok(void *ctx, uint64_t first, uint64_t last)
 {
 	(void)ctx;
@@ -69,8 +79,9 @@ static void split_write(const struct af_cfg *c, bool bbm, unsigned int *ran)
 	if (!split_setup(&t, c, &L))
 		return;
 	A = L;
-	ht_map(&t, A, L);
 	ht_tracking(&t, true);
+	ht_map(&t, A, L);
+	expect_clean(&t, A, L);
 	t.hook_va = A + L - t.g;
 	t.hook_rc = 1;
 	t.on_flush = ht_hook_write;
@@ -160,8 +171,9 @@ static void reencode(const struct af_cfg *c, unsigned int *ran)
 	e1 = 1ull << af_lvl_shift(c, 1);
 	A = R;
 	s.va = A + e1; /* through the run's second member */
-	ht_map(&t, A, R);
 	ht_tracking(&t, true);
+	ht_map(&t, A, R);
+	expect_clean(&t, A, R);
 	t.pt->bbm = &b;
 	genpt_gather_init(&gat);
 	err = genpt_split(t.pt, A, R, af_lvl_shift(c, 1), &gat);
