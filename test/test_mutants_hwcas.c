@@ -17,6 +17,7 @@
  * (scripts/mutants/mutants.tsv).
  */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fhw_arena.h"
@@ -67,6 +68,46 @@ static void race_hook(void *ctx, uint64_t *slot)
 		__atomic_fetch_or(slot, r->set, __ATOMIC_ACQ_REL);
 }
 
+/*
+ * One walker: its name, the path it walks, its A and D bits, and a write
+ * walk of VA from @root with the hook racing it (true when it translated,
+ * *@pa the output address).
+ */
+struct walker {
+	const char *name;
+	unsigned int levels;
+	uint64_t (*ptr)(uint64_t pa);
+	uint64_t (*leaf)(uint64_t pa);
+	uint64_t a, d;
+	bool (*walk)(uint64_t root, struct race *r, uint64_t *pa);
+};
+
+static void race_case(const struct walker *k, struct race r, uint64_t want_pa,
+		      const char *what)
+{
+	uint64_t leaf_pa, root, pa = 0, e;
+
+	hwa_reset();
+	root = build(k->levels, k->ptr, k->leaf(OA1), &leaf_pa);
+	cr_assert(k->walk(root, &r, &pa), "%s, %s: the walk faulted", k->name, what);
+	e = hwa_get(leaf_pa);
+	cr_expect_eq(pa, want_pa, "%s, %s: translated to %#llx, the entry now maps %#llx",
+		     k->name, what, (unsigned long long)pa, (unsigned long long)want_pa);
+	cr_expect_eq(e & (k->a | k->d), k->a | k->d,
+		     "%s, %s: the write returned with the entry %#llx (A and D must be set)",
+		     k->name, what, (unsigned long long)e);
+	cr_expect_eq(r.calls, 2, "%s, %s: %u swaps tried (the failed one must be retried)",
+		     k->name, what, r.calls);
+}
+
+/* Another walker sets A first; software points the entry elsewhere. */
+static void races(const struct walker *k)
+{
+	race_case(k, (struct race){ .set = k->a }, OA1, "another walker set A first");
+	race_case(k, (struct race){ .store = k->leaf(OA2) }, OA2,
+		  "software pointed the entry elsewhere");
+}
+
 /* ---- x86-64 (Intel SDM vol. 3, 4.5) ------------------------------------ */
 
 #define XP (1ull << 0)
@@ -80,34 +121,25 @@ static uint64_t x86_ptr(uint64_t pa)
 	return pa | XP | XRW | XUS | XA;
 }
 
-static void x86_case(struct race r, uint64_t want_pa, const char *what)
+static uint64_t x86_leaf(uint64_t pa)
 {
-	uint64_t leaf_pa, root;
-	struct genpt_x86_walk w = { .mem = &hwa_ops, .levels = 4, .va = VA,
-				    .access = GENPT_ACCESS_WRITE, .ad_update = true,
-				    .before_ad = race_hook };
-	enum genpt_x86_fault f;
+	return pa | XP | XRW | XUS;
+}
 
-	hwa_reset();
-	root = build(4, x86_ptr, OA1 | XP | XRW | XUS, &leaf_pa);
-	w.root_pa = root;
-	w.before_ad_ctx = &r;
-	f = genpt_x86_walk(&w);
-	cr_assert_eq(f, GENPT_X86_OK, "x86-64, %s: walk fault %d", what, f);
-	cr_expect_eq(w.pa, want_pa, "x86-64, %s: translated to %#llx, the entry now maps %#llx",
-		     what, (unsigned long long)w.pa, (unsigned long long)want_pa);
-	cr_expect_eq(hwa_get(leaf_pa) & (XA | XD), XA | XD,
-		     "x86-64, %s: the write returned with the entry %#llx (A and D must be set)",
-		     what, (unsigned long long)hwa_get(leaf_pa));
-	cr_expect_eq(r.calls, 2, "x86-64, %s: %u swaps tried (the failed one must be retried)",
-		     what, r.calls);
+static bool x86_walk(uint64_t root, struct race *r, uint64_t *pa)
+{
+	struct genpt_x86_walk w = { .mem = &hwa_ops, .root_pa = root, .levels = 4, .va = VA,
+				    .access = GENPT_ACCESS_WRITE, .ad_update = true,
+				    .before_ad = race_hook, .before_ad_ctx = r };
+	bool ok = genpt_x86_walk(&w) == GENPT_X86_OK;
+
+	*pa = w.pa;
+	return ok;
 }
 
 Test(mutants_hwcas, x86_failed_ad_swap_walks_again)
 {
-	x86_case((struct race){ .set = XA }, OA1, "another walker set A first");
-	x86_case((struct race){ .store = OA2 | XP | XRW | XUS }, OA2,
-		 "software pointed the entry elsewhere");
+	races(&(struct walker){ "x86-64", 4, x86_ptr, x86_leaf, XA, XD, x86_walk });
 }
 
 /* ---- RISC-V (privileged spec, Sv39 and the IOMMU's first stage) -------- */
@@ -129,32 +161,18 @@ static uint64_t rv_leaf(uint64_t pa)
 	return ((pa >> 12) << 10) | RV_V | RV_R | RV_W | RV_U;
 }
 
-static void rv_case(struct race r, uint64_t want_pa, const char *what)
+static bool rv_walk(uint64_t root, struct race *r, uint64_t *pa)
 {
-	uint64_t leaf_pa, root;
-	struct genpt_rv_walk w = { .mem = &hwa_ops, .levels = 3, .va = VA,
+	struct genpt_rv_walk w = { .mem = &hwa_ops, .root_pa = root, .levels = 3, .va = VA,
 				   .access = GENPT_ACCESS_WRITE, .ad_update = true,
-				   .before_ad = race_hook };
-	enum genpt_rv_fault f;
+				   .before_ad = race_hook, .before_ad_ctx = r };
+	bool ok = genpt_rv_walk(&w) == GENPT_RV_OK;
 
-	hwa_reset();
-	root = build(3, rv_ptr, rv_leaf(OA1), &leaf_pa);
-	w.root_pa = root;
-	w.before_ad_ctx = &r;
-	f = genpt_rv_walk(&w);
-	cr_assert_eq(f, GENPT_RV_OK, "riscv/sv39, %s: walk fault %d", what, f);
-	cr_expect_eq(w.pa, want_pa, "riscv/sv39, %s: translated to %#llx, the entry now maps "
-		     "%#llx", what, (unsigned long long)w.pa, (unsigned long long)want_pa);
-	cr_expect_eq(hwa_get(leaf_pa) & (RV_A | RV_D), RV_A | RV_D,
-		     "riscv/sv39, %s: the write returned with the entry %#llx (A and D must be "
-		     "set)", what, (unsigned long long)hwa_get(leaf_pa));
-	cr_expect_eq(r.calls, 2, "riscv/sv39, %s: %u swaps tried (the failed one must be "
-		     "retried)", what, r.calls);
+	*pa = w.pa;
+	return ok;
 }
 
 Test(mutants_hwcas, riscv_failed_ad_swap_walks_again)
 {
-	rv_case((struct race){ .set = RV_A }, OA1, "another walker set A first");
-	rv_case((struct race){ .store = rv_leaf(OA2) }, OA2,
-		"software pointed the entry elsewhere");
+	races(&(struct walker){ "riscv/sv39", 3, rv_ptr, rv_leaf, RV_A, RV_D, rv_walk });
 }

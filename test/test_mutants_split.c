@@ -39,13 +39,6 @@ static bool split_setup(struct ht *t, const struct af_cfg *c, uint64_t *L)
 	return true;
 }
 
-static bool all(uint64_t i, void *arg)
-{
-	(void)i;
-	(void)arg;
-	return true;
-}
-
 /* Tracking is on and nothing in [va, +len) is dirty yet. */
 static void expect_clean(struct ht *t, uint64_t va, uint64_t len)
 {
@@ -67,7 +60,7 @@ static int sync_ok(void *ctx, uint64_t first, uint64_t last)
 /* Split the dirty-clean block at L to granules, hardware writing at the
  * first flush (the new table's, before the swap); @bbm: under a BBML 0
  * break.  Every granule must come out dirty. */
-static void split_write(const struct af_cfg *c, bool bbm, unsigned int *ran)
+static bool split_write(const struct af_cfg *c, bool bbm)
 {
 	struct pt_bbm b = { .brk = true, .sync = sync_ok };
 	struct genpt_gather gat;
@@ -77,7 +70,7 @@ static void split_write(const struct af_cfg *c, bool bbm, unsigned int *ran)
 	int err;
 
 	if (!split_setup(&t, c, &L))
-		return;
+		return false;
 	A = L;
 	ht_tracking(&t, true);
 	ht_map(&t, A, L);
@@ -92,36 +85,38 @@ static void split_write(const struct af_cfg *c, bool bbm, unsigned int *ran)
 	t.on_flush = NULL;
 	if (err == -EOPNOTSUPP) {
 		ht_fini(&t);
-		return;
+		return false;
 	}
 	cr_assert_eq(err, 0, "%s: split: %d", t.name, err);
 	cr_assert_eq(genpt_gather_release(t.pt, &gat), 0, "%s", t.name);
 	cr_assert_eq(t.hook_runs, 1, "%s: the split flushed nothing", t.name);
 	cr_assert_eq(t.hook_rc, 0, "%s: the write during the split: %d", t.name, t.hook_rc);
 	ht_harvest(&t, A, L, GENPT_DIRTY_NO_CLEAR, &bm);
-	ht_bm_expect(&t, &bm, all, NULL, bbm ? "split under a break, written before the break"
+	ht_bm_expect(&t, &bm, ht_all, NULL, bbm ? "split under a break, written before the break"
 					     : "split, written before the swap");
 	ht_bm_free(&bm);
 	ht_fini(&t);
-	(*ran)++;
+	return true;
+}
+
+static bool split_plain(const struct af_cfg *c)
+{
+	return split_write(c, false);
+}
+
+static bool split_bbm(const struct af_cfg *c)
+{
+	return split_write(c, true);
 }
 
 Test(mutants_split, split_keeps_write_during_swap)
 {
-	unsigned int ran = 0;
-
-	for (AF_EACH(c))
-		split_write(c, false, &ran);
-	cr_assert_gt(ran, 0, "no configuration splits");
+	ht_each(split_plain, "no configuration splits");
 }
 
 Test(mutants_split, bbm_split_keeps_write_before_break)
 {
-	unsigned int ran = 0;
-
-	for (AF_EACH(c))
-		split_write(c, true, &ran);
-	cr_assert_gt(ran, 0, "no configuration splits");
+	ht_each(split_bbm, "no configuration splits");
 }
 
 /* ---- a run re-encoded in place ---------------------------------------- */
@@ -155,7 +150,7 @@ static uint64_t level1_run(const struct af_cfg *c)
 	return runs ? 1ull << __builtin_ctzll(runs) : 0;
 }
 
-static void reencode(const struct af_cfg *c, unsigned int *ran)
+static bool reencode(const struct af_cfg *c)
 {
 	struct ht t;
 	struct sync_write s = { .t = &t, .rc = 1 };
@@ -166,7 +161,7 @@ static void reencode(const struct af_cfg *c, unsigned int *ran)
 	int err;
 
 	if (!c->dirty || !R || !ht_room(c, 4 * R))
-		return;
+		return false;
 	ht_init(&t, c);
 	e1 = 1ull << af_lvl_shift(c, 1);
 	A = R;
@@ -188,21 +183,17 @@ static void reencode(const struct af_cfg *c, unsigned int *ran)
 		  "clean", t.name);
 	ht_bm_free(&bm);
 	ht_fini(&t);
-	(*ran)++;
+	return true;
 }
 
 Test(mutants_split, bbm_reencode_keeps_write_during_sync)
 {
-	unsigned int ran = 0;
-
-	for (AF_EACH(c))
-		reencode(c, &ran);
-	cr_assert_gt(ran, 0, "no configuration has runs of level-1 entries");
+	ht_each(reencode, "no configuration has runs of level-1 entries");
 }
 
 /* ---- merge, tracking off ---------------------------------------------- */
 
-static void merge_off(const struct af_cfg *c, unsigned int *ran)
+static bool merge_off(const struct af_cfg *c)
 {
 	struct ht t;
 	struct sync_write s = { .t = &t, .rc = 1 };
@@ -212,14 +203,14 @@ static void merge_off(const struct af_cfg *c, unsigned int *ran)
 	int err;
 
 	if (!split_setup(&t, c, &L))
-		return;
+		return false;
 	A = L;
 	s.va = A + t.g;
 	ht_map(&t, A, L);
 	err = genpt_split(t.pt, A, L, t.gsh, NULL);
 	if (err == -EOPNOTSUPP) {
 		ht_fini(&t);
-		return;
+		return false;
 	}
 	cr_assert_eq(err, 0, "%s: split: %d", t.name, err);
 	t.pt->bbm = &b;
@@ -233,14 +224,10 @@ static void merge_off(const struct af_cfg *c, unsigned int *ran)
 		     "(a walker without dirty update faults on a write-clean leaf)", t.name, s.rc);
 	cr_expect_eq(ht_write(&t, A), 0, "%s: a write after the merge", t.name);
 	ht_fini(&t);
-	(*ran)++;
+	return true;
 }
 
 Test(mutants_split, bbm_merge_never_faults_with_tracking_off)
 {
-	unsigned int ran = 0;
-
-	for (AF_EACH(c))
-		merge_off(c, &ran);
-	cr_assert_gt(ran, 0, "no configuration merges");
+	ht_each(merge_off, "no configuration merges");
 }

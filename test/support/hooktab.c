@@ -184,3 +184,19 @@ bool ht_bm_expect(const struct ht *t, const struct ht_bm *b, bool (*want)(uint64
 		}
 	return true;
 }
+
+bool ht_all(uint64_t i, void *arg)
+{
+	(void)i;
+	(void)arg;
+	return true;
+}
+
+void ht_each(bool (*one)(const struct af_cfg *c), const char *none)
+{
+	unsigned int ran = 0;
+
+	for (AF_EACH(c))
+		ran += one(c);
+	cr_assert_gt(ran, 0, "%s", none);
+}

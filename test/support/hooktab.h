@@ -70,4 +70,11 @@ void ht_clear(struct ht *t, const struct ht_bm *mask);
 bool ht_bm_expect(const struct ht *t, const struct ht_bm *b, bool (*want)(uint64_t i, void *arg),
 		  void *arg, const char *what);
 
+/* The predicate of a bitmap with every granule set. */
+bool ht_all(uint64_t i, void *arg);
+
+/* Run @one on every configuration of af_all[]; it returns whether the
+ * configuration had what it needs.  Asserts one did (@none says what). */
+void ht_each(bool (*one)(const struct af_cfg *c), const char *none);
+
 #endif /* GENPT_TEST_HOOKTAB_H */
