@@ -386,6 +386,8 @@ enum genpt_rv_fault genpt_rv_walk(struct genpt_rv_walk *w)
 			return f;
 		want = pte | rv_ad_bits_needed(w, pte);
 		if (want != pte) {
+			if (w->before_ad)
+				w->before_ad(w->before_ad_ctx, slot);
 			if (!__atomic_compare_exchange_n(slot, &pte, want, false,
 							 __ATOMIC_ACQ_REL,
 							 __ATOMIC_ACQUIRE))

@@ -114,6 +114,15 @@ struct genpt_rv_walk {
 	bool priv;
 	bool ad_update;
 	bool svnapot, svpbmt;
+	/*
+	 * Test hook (NULL in every caller but the tests that race the walk):
+	 * called with the leaf's slot just before each compare-and-swap that
+	 * sets A/D in it, so a test can change the entry at exactly that
+	 * point (another walker, a software edit) instead of hoping a thread
+	 * lands there.  Not part of any public header.
+	 */
+	void (*before_ad)(void *ctx, uint64_t *slot);
+	void *before_ad_ctx;
 	/* outputs */
 	uint64_t pa;
 	unsigned int leaf_level;

@@ -215,6 +215,8 @@ restart:;
 		if (want != e && !w->ad_update)
 			return GENPT_X86_FAULT_PAGE;
 		/* the page entry passed the checks: A/D, unless it changed */
+		if (w->before_ad && w->ad_update && want != e)
+			w->before_ad(w->before_ad_ctx, slots[level]);
 		if (!genpt_walk_commit(slots, seen, top, level, want, w->ad_update, X86W_A,
 				       x86w_table_keep(w), &w->ad_written))
 			goto restart; /* changed under us: walk again */

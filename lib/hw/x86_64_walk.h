@@ -101,6 +101,15 @@ struct genpt_x86_walk {
 	unsigned int access;
 	bool ad_update;
 	struct genpt_psc_walk *psc;
+	/*
+	 * Test hook (NULL in every caller but the tests that race the walk):
+	 * called with the leaf's slot just before each compare-and-swap that
+	 * sets A/D in it, so a test can change the entry at exactly that
+	 * point (another walker, a software edit) instead of hoping a thread
+	 * lands there.  Not part of any public header.
+	 */
+	void (*before_ad)(void *ctx, uint64_t *slot);
+	void *before_ad_ctx;
 	/* outputs */
 	uint64_t pa;
 	unsigned int leaf_level;
