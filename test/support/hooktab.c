@@ -8,30 +8,10 @@
 #include <stdlib.h>
 
 #include "genpt/hw.h"
+#include "pmwrap.h"
 
 #define HT_PM_BASE (1ull << 32)
 #define HT_PM_SIZE (1ull << 30)
-
-static void *ht_alloc(void *ctx, size_t size, size_t align, uint64_t *pa)
-{
-	struct ht *t = ctx;
-
-	return genpt_physmem_ops.alloc(t->pm, size, align, pa);
-}
-
-static void ht_free(void *ctx, void *va, size_t size)
-{
-	struct ht *t = ctx;
-
-	genpt_physmem_ops.free(t->pm, va, size);
-}
-
-static void *ht_p2v(void *ctx, uint64_t pa)
-{
-	struct ht *t = ctx;
-
-	return genpt_physmem_ops.phys_to_virt(t->pm, pa);
-}
 
 /* The walker is coherent (same memory); the flush is only the hook point. */
 static void ht_flush(void *ctx, const void *va, size_t size)
@@ -56,7 +36,7 @@ void ht_init(struct ht *t, const struct af_cfg *c)
 	*t = (struct ht){ .c = c, .name = c->name, .gsh = af_gshift(c) };
 	t->g = 1ull << t->gsh;
 	cr_assert_eq(genpt_physmem_create(HT_PM_BASE, HT_PM_SIZE, &t->pm), 0, "%s", c->name);
-	t->ops = (struct genpt_mem_ops){ ht_alloc, ht_free, ht_p2v, ht_flush };
+	t->ops = (struct genpt_mem_ops){ pmwrap_alloc, pmwrap_free, pmwrap_p2v, ht_flush };
 	cfg.mem = &t->ops;
 	cfg.mem_ctx = t;
 	err = genpt_create(&cfg, &t->pt);

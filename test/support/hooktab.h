@@ -20,9 +20,9 @@
 #include "genpt/genpt.h"
 
 struct ht {
+	struct genpt_physmem *pm; /* first: pmwrap.h */
 	const struct af_cfg *c;
 	const char *name;
-	struct genpt_physmem *pm;
 	struct genpt_mem_ops ops;
 	struct genpt *pt;
 	uint64_t g;        /* granule bytes */

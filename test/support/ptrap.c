@@ -2,6 +2,8 @@
 /* ptrap.c - a memory provider that parks a chosen access (ptrap.h). */
 #include "ptrap.h"
 
+#include "pmwrap.h"
+
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -23,22 +25,8 @@ static void *ptrap_p2v(void *ctx, uint64_t pa)
 	return genpt_physmem_ptr(t->pm, pa);
 }
 
-static void *ptrap_alloc(void *ctx, size_t size, size_t align, uint64_t *pa)
-{
-	struct ptrap *t = ctx;
-
-	return genpt_physmem_ops.alloc(t->pm, size, align, pa);
-}
-
-static void ptrap_free(void *ctx, void *va, size_t size)
-{
-	struct ptrap *t = ctx;
-
-	genpt_physmem_ops.free(t->pm, va, size);
-}
-
 const struct genpt_mem_ops ptrap_ops = {
-	.alloc = ptrap_alloc, .free = ptrap_free, .phys_to_virt = ptrap_p2v,
+	.alloc = pmwrap_alloc, .free = pmwrap_free, .phys_to_virt = ptrap_p2v,
 };
 
 void ptrap_init(struct ptrap *t, struct genpt_physmem *pm)

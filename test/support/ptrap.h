@@ -19,7 +19,7 @@
 #include "genpt/genpt.h"
 
 struct ptrap {
-	struct genpt_physmem *pm;
+	struct genpt_physmem *pm; /* first: pmwrap.h */
 	uint64_t pa;
 	bool any_from_marked;
 	int state; /* 0 armed, 1 parked, 2 released, 3 idle */
