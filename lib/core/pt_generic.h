@@ -893,12 +893,6 @@ static inline bool pt_dirty_plain(const struct genpt *pt, unsigned int lvl,
 	return fmt_is_dirty(pt, e) && !fmt_leaf_run(pt, lvl, e);
 }
 
-/* Ask for the line PT_PREFETCH_AHEAD entries on (pt_line.h). */
-static inline void pt_prefetch_ahead(const uint64_t *p)
-{
-	__builtin_prefetch(p + PT_PREFETCH_AHEAD);
-}
-
 /*
  * Entry @j is a dirty plain leaf (cleaned when @clean): how the scan below
  * takes the entries before and after its whole lines.

@@ -74,6 +74,11 @@
 #define PT_PREFETCH_AHEAD 1024
 #endif
 
+static inline void pt_prefetch_ahead(const uint64_t *p)
+{
+	__builtin_prefetch(p + PT_PREFETCH_AHEAD);
+}
+
 /* The loops over the eight entries of a line, written out. */
 #if defined(__GNUC__)
 #define PT_UNROLL_8 _Pragma("GCC unroll 8")
@@ -238,7 +243,7 @@ static inline unsigned int pt_lines_all_match_base(uint64_t *table,
 	for (; j + 8 <= end; j += 8) {
 		struct pt_line l;
 
-		__builtin_prefetch(&table[j] + PT_PREFETCH_AHEAD);
+		pt_prefetch_ahead(&table[j]);
 		pt_line_load(&l, &table[j]);
 		if (!pt_line_all_match(&l, mask, val))
 			break;
@@ -258,7 +263,7 @@ static inline unsigned int pt_lines_none_match_base(const uint64_t *table,
 		struct pt_line l;
 		bool hit = false;
 
-		__builtin_prefetch(&table[j] + PT_PREFETCH_AHEAD);
+		pt_prefetch_ahead(&table[j]);
 		pt_line_load(&l, &table[j]);
 		if (!pt_line_may_match(&l, mask, val))
 			continue;

@@ -65,7 +65,7 @@ PT_AVX2 unsigned int pt_lines_all_match_avx2(uint64_t *table, unsigned int j,
 		for (; p < lim; p += 8) {
 			pt_v4 a, b;
 
-			__builtin_prefetch(p + PT_PREFETCH_AHEAD);
+			pt_prefetch_ahead(p);
 			a = ld32(p);
 			b = ld32(p + 4);
 			if (!__builtin_ia32_ptestz256(misfits(a, b, m, v), ones))
@@ -75,7 +75,7 @@ PT_AVX2 unsigned int pt_lines_all_match_avx2(uint64_t *table, unsigned int j,
 		}
 	} else {
 		for (; p < lim; p += 8) {
-			__builtin_prefetch(p + PT_PREFETCH_AHEAD);
+			pt_prefetch_ahead(p);
 			if (!__builtin_ia32_ptestz256(misfits(ld32(p), ld32(p + 4), m, v), ones))
 				break;
 		}
@@ -93,7 +93,7 @@ PT_AVX2 unsigned int pt_lines_none_match_avx2(const uint64_t *table,
 	for (; p < lim; p += 8) {
 		pt_v4 a, b;
 
-		__builtin_prefetch(p + PT_PREFETCH_AHEAD);
+		pt_prefetch_ahead(p);
 		a = ld32(p);
 		b = ld32(p + 4);
 		/* all ones in the elements that match */
