@@ -23,6 +23,7 @@
 #include "fhw_arena.h"
 #include "hw/riscv_walk.h"
 #include "hw/x86_64_walk.h"
+#include "rvi_util.h"
 
 #define VA 0x40201000ull
 #define OA1 0x12345000ull
@@ -144,21 +145,15 @@ Test(mutants_hwcas, x86_failed_ad_swap_walks_again)
 
 /* ---- RISC-V (privileged spec, Sv39 and the IOMMU's first stage) -------- */
 
-#define RV_V (1ull << 0)
-#define RV_R (1ull << 1)
-#define RV_W (1ull << 2)
-#define RV_U (1ull << 4)
-#define RV_A (1ull << 6)
-#define RV_D (1ull << 7)
-
+/* The PTE bits and encodings of rvi_util.h (written from the spec). */
 static uint64_t rv_ptr(uint64_t pa)
 {
-	return ((pa >> 12) << 10) | RV_V;
+	return RVI_PTR(pa);
 }
 
 static uint64_t rv_leaf(uint64_t pa)
 {
-	return ((pa >> 12) << 10) | RV_V | RV_R | RV_W | RV_U;
+	return RVI_LEAF(pa, RVI_R | RVI_W | RVI_U);
 }
 
 static bool rv_walk(uint64_t root, struct race *r, uint64_t *pa)
@@ -174,5 +169,5 @@ static bool rv_walk(uint64_t root, struct race *r, uint64_t *pa)
 
 Test(mutants_hwcas, riscv_failed_ad_swap_walks_again)
 {
-	races(&(struct walker){ "riscv/sv39", 3, rv_ptr, rv_leaf, RV_A, RV_D, rv_walk });
+	races(&(struct walker){ "riscv/sv39", 3, rv_ptr, rv_leaf, RVI_A, RVI_D, rv_walk });
 }
