@@ -19,9 +19,10 @@
 #include <stdlib.h>
 
 #include "dsuite.h"
+#include "tsan_scale.h"
 
 #define RM_MAX 96
-#define RM_ITERS 300
+#define RM_ITERS TU_BY_TSAN(300, 100) /* tsan_scale.h */
 
 struct rm_leaf {
 	struct ds_leaf l;

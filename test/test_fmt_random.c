@@ -23,21 +23,10 @@
 
 #include "anyfmt.h"
 #include "model.h"
+#include "tsan_scale.h"
 
-/* ThreadSanitizer runs this about 20 times slower: fewer operations per
- * configuration there (every check still runs on every configuration). */
-#if defined(__SANITIZE_THREAD__)
-#define FR_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FR_TSAN 1
-#endif
-#endif
-#ifdef FR_TSAN
-#define NOPS 1000
-#else
-#define NOPS 4000
-#endif
+/* Fewer operations per configuration under TSan (tsan_scale.h). */
+#define NOPS TU_BY_TSAN(4000, 1000)
 
 #define HOTS 8
 #define MAX_ZONES 10
