@@ -16,7 +16,10 @@
 #   --work DIR (the copies; default a fresh mktemp -d), --timeout S (per
 #   test, default 300), --ctest-jobs N (default 2), --resume (keep the
 #   rows of --out and run only the mutants it does not list yet: a run
-#   that was stopped goes on where it was; reuses the copies in --work).
+#   that was stopped goes on where it was; reuses the copies in --work),
+#   --prior TABLE (repeatable: an earlier run's table; the tests that
+#   killed a mutant there run first for it here, so a mutant that is
+#   still killed costs its rebuild and that test, not the whole suite).
 #
 # Prints one line per mutant and ends with 'killed N/M' (M: the mutants
 # that built and ran).  A mutant whose text is not found exactly once, or
@@ -28,7 +31,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tree=$(cd "$here/.." && pwd)
 list=$here/mutants/mutants.tsv
-only="" jobs=1 work="" out="" tmo=300 cjobs=2 resume=0
+only="" jobs=1 work="" out="" tmo=300 cjobs=2 resume=0 priors=()
 while [ $# -gt 0 ]; do
   case $1 in
     --tree) tree=$(cd "$2" && pwd) || exit 2; shift 2 ;;
@@ -40,7 +43,8 @@ while [ $# -gt 0 ]; do
     --timeout) tmo=$2; shift 2 ;;
     --ctest-jobs) cjobs=$2; shift 2 ;;
     --resume) resume=1; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    --prior) priors+=("$(cd "$(dirname "$2")" && pwd)/$(basename "$2")") || exit 2; shift 2 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "mutate: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -88,6 +92,21 @@ open(path, 'w').write(s.replace(old, new))
 EOF
 }
 
+# The tests that killed @name in the --prior tables, one per line.
+prior_killers() {
+  [ "${#priors[@]}" -gt 0 ] || return 0
+  awk -F'\t' -v n="$1" '$1 == n && $2 == "killed" && $3 != "-" { print $3 }' "${priors[@]}" | sort -u
+}
+
+# Schedule @name's prior killers first in copy @dir: ctest runs the tests
+# listed after "---" in its cost data (those that failed last time) before
+# the others.  Starts from the baseline's costs every time.
+order_tests() {
+  local dir=$1 name=$2 tmp=$1/build/release/Testing/Temporary
+  [ -f "$tmp/.baseline-costs" ] || return 0
+  { sed '/^---$/,$d' "$tmp/.baseline-costs"; echo ---; prior_killers "$name"; } >"$tmp/CTestCostData.txt"
+}
+
 # One mutant in copy @dir: prints "name<TAB>result<TAB>test<TAB>seconds".
 run_one() {
   local dir=$1 name=$2 row file search repl t0 res killer="" log
@@ -102,6 +121,7 @@ run_one() {
     res=build-failed
   else
     log=$dir/.ctest.log
+    order_tests "$dir" "$name"
     # The docs and package tests (doxygen, an install, a subproject build)
     # test no behaviour of lib/ and take a third of the time: not run.
     if (cd "$dir/build/release" && nice ctest -j"$cjobs" --stop-on-failure --timeout "$tmo" \
@@ -134,6 +154,11 @@ done
 (cd "$work/copy1/build/release" && nice ctest -j"$cjobs" --timeout "$tmo" -LE 'docs|package' \
    >"$work/baseline.log" 2>&1) ||
   { echo "mutate: the unmutated suite fails (see $work/baseline.log)" >&2; exit 2; }
+# The baseline's test costs, for order_tests (every copy runs the same suite).
+for j in $(seq 1 "$jobs"); do
+  d=$work/copy$j/build/release/Testing/Temporary
+  mkdir -p "$d" && sed '/^---$/,$d' "$work/copy1/build/release/Testing/Temporary/CTestCostData.txt" >"$d/.baseline-costs"
+done
 
 [ "$resume" = 1 ] && [ -f "$out" ] ||
   printf '# name\tresult\tfirst failing test\tseconds\n' >"$out"
