@@ -8,6 +8,7 @@
  */
 #include "anyfmt.h"
 #include "rawfmt.h"
+#include "rvi_util.h"
 #include "testutil.h"
 
 #include <criterion/criterion.h>
@@ -131,20 +132,20 @@ int af_rv_lookup(const struct af_table *t, uint64_t va, struct af_leaf *out)
 static uint64_t rv_literal(const struct af_table *t, const struct af_leaf *lf,
 			   unsigned int i, unsigned int prot, uint64_t *aside)
 {
-	uint64_t want = TU_PTE_V | TU_PTE_R | TU_PTE_U | TU_PTE_A;
+	uint64_t want = RVI_V | RVI_R | RVI_U | RVI_A;
 
 	(void)i; /* a NAPOT run's members are alike */
 	if (prot & GENPT_WRITE)
-		want |= TU_PTE_W;
+		want |= RVI_W;
 	if (!(prot & GENPT_NOEXEC))
-		want |= TU_PTE_X;
+		want |= RVI_X;
 	if (t->features & GENPT_FEAT_RISCV_SVPBMT)
-		want |= (prot & GENPT_MMIO) ? 2ull << 61 : (prot & GENPT_CACHE) ? 0 : 1ull << 61;
+		want |= (prot & GENPT_MMIO) ? RVI_PBMT(2) : (prot & GENPT_CACHE) ? 0 : RVI_PBMT(1);
 	if (lf->run > 1)
-		want |= TU_PTE_N | ((lf->page_oa >> 12) | 8) << 10;
+		want |= RVI_N | ((lf->page_oa >> 12) | 8) << 10;
 	else
 		want |= (lf->page_oa >> 12) << 10;
-	*aside = TU_PTE_D;
+	*aside = RVI_D;
 	return want;
 }
 

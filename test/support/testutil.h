@@ -5,7 +5,6 @@
  *  - tu_modes[]: the six RISC-V modes (Sv39/48/57 and Sv39x4/48x4/57x4).
  *  - struct tu_table: a physmem-backed table created through an af_prov
  *    (anyfmt.h: every block checked back at the end).
- *  - the RISC-V PTE bits (af_decode.c writes the exact leaf with them).
  * The format-neutral suites use anyfmt.h (struct af_table, af_lookup).
  */
 #ifndef GENPT_TEST_TESTUTIL_H
@@ -17,16 +16,6 @@
 
 #include "anyfmt.h"
 #include "genpt/genpt.h"
-
-/* RISC-V PTE bits, from the privileged spec (not from lib/fmt). */
-#define TU_PTE_V (1ull << 0)
-#define TU_PTE_R (1ull << 1)
-#define TU_PTE_W (1ull << 2)
-#define TU_PTE_X (1ull << 3)
-#define TU_PTE_U (1ull << 4)
-#define TU_PTE_A (1ull << 6)
-#define TU_PTE_D (1ull << 7)
-#define TU_PTE_N (1ull << 63)
 
 #define TU_4K (1ull << 12)
 
