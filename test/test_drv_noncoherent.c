@@ -133,7 +133,7 @@ static void nc_smmu_init(struct nc_drv *t, bool two_level, bool s2)
 
 static void nc_rv_init(struct nc_drv *t, unsigned int ddt_levels, bool s2)
 {
-	struct genpt_rviommu_config mcfg = { .capabilities = RVI_CAPS_EXT };
+	struct genpt_rviommu_config mcfg = { .capabilities = RVI_CAPS_EXT | GENPT_RVI_CAP_ATS };
 	struct genpt_rvdrv_config dcfg = { .mmio = &fm_mmio_ops, .mem = &fm_ops,
 					   .ddt_levels = ddt_levels };
 	struct genpt_config tc = { .format = GENPT_FMT_RISCV, .va_bits = s2 ? 41 : 39,
@@ -253,6 +253,11 @@ static void nc_flow(struct nc_drv *t)
 			     genpt_rvdrv_attach(t->rd, t->id, t->pt, &t->rdom), 0, "%s", t->name);
 	fm_check(&t->p, t->name, "attach (directory, context)");
 	cr_expect_eq(nc_write(t, IOVA + 0x5000), 0, "%s: write after attach", t->name);
+	/* RISC-V: ATS on rewrites the live context's tc in one store. */
+	if (t->rd) {
+		cr_assert_eq(genpt_rvdrv_set_ats(t->rd, t->id, true), 0, "%s", t->name);
+		fm_check(&t->p, t->name, "ATS on");
+	}
 	/* A command error: the helper replaces the bad command by a CMD_SYNC,
 	 * which the SMMU must read from memory for the queue to run again. */
 	if (t->sd) {
