@@ -162,15 +162,15 @@ static void nc_rv_init(struct nc_drv *t, unsigned int ddt_levels, bool s2)
 
 static void nc_fini(struct nc_drv *t)
 {
-	if (t->sd)
+	if (t->sd) {
 		genpt_smmudrv_destroy(t->sd);
-	else
-		genpt_rvdrv_destroy(t->rd);
-	genpt_destroy(t->pt);
-	if (t->smmu)
+		genpt_destroy(t->pt);
 		genpt_smmu_destroy(t->smmu);
-	else
+	} else {
+		genpt_rvdrv_destroy(t->rd);
+		genpt_destroy(t->pt);
 		genpt_rviommu_destroy(t->iommu);
+	}
 	fm_fini(&t->p);
 }
 
