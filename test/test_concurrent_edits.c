@@ -31,6 +31,7 @@
 
 #include "anyfmt.h"
 #include "genpt/hw.h"
+#include "testutil.h"
 
 #define NT 3         /* editing threads */
 #define NSPAN 16     /* big spans */
@@ -125,11 +126,6 @@ static void ce_map(struct ce *c, uint64_t va, uint64_t len, unsigned int pieces)
 	}
 }
 
-static bool ce_bit(const uint64_t *bits, uint64_t page)
-{
-	return bits[page / 64] >> (page % 64) & 1;
-}
-
 /*
  * The owner writes a page of its mapped range [va, va + len) through the
  * hardware walk, then unmaps (read-dirty when @unmap) or harvests it: the
@@ -155,7 +151,7 @@ static void ce_dirty(struct ce_thread *t, uint64_t va, uint64_t len, bool unmap)
 		err = genpt_read_and_clear_dirty(c->pt, va, len, 0, &bm, &g);
 		CE_CHECK(c, !err, "harvest", va, err);
 	}
-	CE_CHECK(c, ce_bit(t->bits, page), "written page reported", va + page * c->gran, 0);
+	CE_CHECK(c, tu_bit(t->bits, page), "written page reported", va + page * c->gran, 0);
 	ce_release(c, &g);
 	if (unmap)
 		return;

@@ -94,11 +94,6 @@ static void write_leaf(struct scan *s, uint64_t k)
 	s->dirty[k] = true;
 }
 
-static bool bit(const uint64_t *bits, uint64_t k)
-{
-	return (bits[k / 64] >> (k % 64)) & 1;
-}
-
 /* Maximal runs of carried pages: the ranges the table holds (it joins
  * adjacent ones), at most 64 of them. */
 static unsigned int carried_runs(const struct scan *s)
@@ -164,11 +159,11 @@ static void harvest_check(struct scan *s, uint64_t first, uint64_t last,
 		bool want = (s->dirty[p / ppl] || s->carried[p]) &&
 			    va >= first && va <= last;
 
-		cr_assert_eq(bit(s->bits, p), want,
+		cr_assert_eq(tu_bit(s->bits, p), want,
 			     "%s: %s: page %llu (leaf %llu of %llu): bit %d, "
 			     "model %d", s->f->name, what, (unsigned long long)p,
 			     (unsigned long long)(p / ppl),
-			     (unsigned long long)s->n, bit(s->bits, p), want);
+			     (unsigned long long)s->n, tu_bit(s->bits, p), want);
 	}
 	if (clear)
 		model_clean(s, (first - VA0) / s->g, (last - VA0) / s->g, &cf, &cl);

@@ -263,27 +263,6 @@ Test(migration_edges, carried_ranges_against_no_clear_and_null_bitmap)
 	me_each(carried_ranges_against_no_clear_and_null_bitmap_on);
 }
 
-/* A query inside one leaf carries both sides; a dirty run or leaf met by
- * several queries is reported once per page in all. */
-static void query_inside_one_leaf_carries_both_sides_on(struct me *m)
-{
-	uint64_t ppl;
-
-	ppl = m->big / m->gran;
-	me_write(m, ppl + 5);
-	cr_assert_eq(me_query(m, VA + m->big + 8 * m->gran, 2 * m->gran, 0), 2, "%s",
-		     m->f->name);
-	cr_assert_eq(me_query(m, VA + m->big, 8 * m->gran, 0), 8, "%s: below", m->f->name);
-	cr_assert_eq(me_query(m, VA + m->big, m->big, 0), ppl - 10, "%s: above",
-		     m->f->name);
-	cr_assert_eq(me_query(m, VA, m->len, 0), 0, "%s", m->f->name);
-}
-
-Test(migration_edges, query_inside_one_leaf_carries_both_sides)
-{
-	me_each(query_inside_one_leaf_carries_both_sides_on);
-}
-
 /* More straddling leaves than the carry holds (64 ranges): the rest stay
  * dirty and are reported later - nothing is lost. */
 #define FULL_LEAVES 80u

@@ -17,7 +17,6 @@
 
 #include "anyfmt.h"
 #include "flushmem.h"
-#include "rvi_util.h"
 #include "testutil.h"
 
 #define RW (GENPT_READ | GENPT_WRITE)
@@ -404,107 +403,4 @@ static void gather_release_fold_every_format_on(struct nc *t)
 Test(noncoherent, gather_release_fold_every_format)
 {
 	nc_each(true, gather_release_fold_every_format_on);
-}
-
-/* ----------------------------------------- the RISC-V driver helper -- */
-
-struct nc_rv {
-	struct fm_prov p;
-	struct genpt_rviommu *iommu;
-	struct fm_mmio mmio;
-	struct genpt_rvdrv *drv;
-	struct genpt *pt;
-};
-
-#define RV_DID 0x123u
-#define RV_GPA (1ull << 30)
-#define RV_PA ((1ull << 34) + 0x1000) /* 4 KiB leaves only */
-
-static void nc_rv_init(struct nc_rv *r)
-{
-	struct genpt_rviommu_config mcfg = { .capabilities = RVI_CAPS_EXT };
-	struct genpt_rvdrv_config dcfg = { .mmio = &fm_mmio_ops, .mem = &fm_ops,
-					   .ddt_levels = 2 };
-	struct genpt_config tcfg = { .format = GENPT_FMT_RISCV, .va_bits = 41,
-				     .features = GENPT_FEAT_RISCV_GSTAGE |
-						 GENPT_FEAT_RISCV_SVNAPOT,
-				     .mem = &fm_ops };
-
-	memset(r, 0, sizeof(*r));
-	fm_init(&r->p, true);
-	/* The IOMMU reads memory only, never the CPU's copy. */
-	cr_assert_eq(genpt_rviommu_create(&mcfg, &fm_walker_ops, &r->p, &r->iommu), 0);
-	r->mmio = (struct fm_mmio){ &genpt_rviommu_mmio_ops, r->iommu, &r->p };
-	dcfg.mmio_ctx = &r->mmio;
-	dcfg.mem_ctx = &r->p;
-	cr_assert_eq(genpt_rvdrv_create(&dcfg, &r->drv), 0);
-	fm_check(&r->p, "rvdrv", "create (queues, DDT root)");
-	tcfg.mem_ctx = &r->p;
-	cr_assert_eq(genpt_create(&tcfg, &r->pt), 0);
-}
-
-/* A device write at @gpa; the cause (0: translated to the right address). */
-static unsigned int nc_rv_write(struct nc_rv *r, uint64_t gpa)
-{
-	struct genpt_rviommu_req req = { .device_id = RV_DID, .iova = gpa,
-					 .access = GENPT_ACCESS_WRITE };
-	struct genpt_rviommu_rsp rsp = { 0 };
-	struct fm_snap s;
-
-	fm_hw_begin(&r->p, &s);
-	cr_assert_eq(genpt_rviommu_translate(r->iommu, &req, &rsp), 0);
-	fm_hw_end(&r->p, &s);
-	if (!rsp.cause)
-		cr_expect_eq(rsp.pa, RV_PA + (gpa - RV_GPA), "walker translated %#llx to %#llx",
-			     (unsigned long long)gpa, (unsigned long long)rsp.pa);
-	return rsp.cause;
-}
-
-static uint64_t nc_rv_harvest(struct nc_rv *r, const char *what)
-{
-	uint64_t bits[8] = { 0 };
-	struct genpt_dirty_bitmap bm = { bits, RV_GPA, 512 * 4096, 12 };
-
-	cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(r->drv, r->pt, RV_GPA, 512 * 4096, 0,
-						      &bm), 0);
-	fm_check(&r->p, "rvdrv", what);
-	return tu_popcount(bits, 8);
-}
-
-/* Device contexts, directory entries and commands the helper writes, and
- * the tables it edits, reach the IOMMU that reads memory only. */
-Test(noncoherent, riscv_driver_helper)
-{
-	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 7 };
-	struct nc_rv r;
-	uint64_t done = 0;
-
-	nc_rv_init(&r);
-	cr_assert_eq(genpt_rvdrv_map(r.drv, r.pt, RV_GPA, RV_PA, 2 << 20, RW), 0);
-	fm_check(&r.p, "rvdrv", "map");
-	cr_assert_eq(genpt_rvdrv_attach(r.drv, RV_DID, r.pt, &dom), 0);
-	fm_check(&r.p, "rvdrv", "attach (directory page, device context)");
-	cr_expect_eq(nc_rv_write(&r, RV_GPA + 0x5000), 0, "write after attach");
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(r.drv, r.pt, true), 0);
-	fm_check(&r.p, "rvdrv", "tracking on (DC.tc.GADE)");
-	nc_rv_harvest(&r, "harvest from a clean slate");
-	for (unsigned int k = 0; k < 3; k++) {
-		cr_expect_eq(nc_rv_write(&r, RV_GPA + 0x3000 + k * 0x10000), 0);
-		cr_expect_eq(nc_rv_harvest(&r, "harvest"), 1, "round %u: the write is lost", k);
-		cr_expect_eq(nc_rv_harvest(&r, "second harvest"), 0);
-	}
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(r.drv, r.pt, false), 0);
-	fm_check(&r.p, "rvdrv", "tracking off");
-	cr_expect_eq(nc_rv_write(&r, RV_GPA + 0x7000), 0, "write, tracking off");
-	cr_assert_eq(genpt_rvdrv_unmap(r.drv, r.pt, RV_GPA, 4096, &done), 0);
-	fm_check(&r.p, "rvdrv", "unmap");
-	cr_expect_neq(nc_rv_write(&r, RV_GPA), 0, "the walker still translates");
-	cr_assert_eq(genpt_rvdrv_detach(r.drv, RV_DID), 0);
-	fm_check(&r.p, "rvdrv", "detach");
-	cr_expect_eq(nc_rv_write(&r, RV_GPA + 0x5000), GENPT_RVI_CAUSE_DDT_INVALID,
-		     "the device context is still valid for the walker");
-	genpt_rvdrv_destroy(r.drv);
-	genpt_destroy(r.pt);
-	genpt_rviommu_destroy(r.iommu);
-	fm_fini(&r.p);
 }

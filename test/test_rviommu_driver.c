@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "rvi_util.h"
+#include "testutil.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -100,15 +101,6 @@ static void set_bits(uint64_t *bits, uint64_t first, uint64_t n)
 {
 	for (uint64_t i = first; i < first + n; i++)
 		bits[i / 64] |= 1ull << (i % 64);
-}
-
-static uint64_t popcount(const uint64_t *bits, uint64_t words)
-{
-	uint64_t n = 0;
-
-	for (uint64_t i = 0; i < words; i++)
-		n += (uint64_t)__builtin_popcountll(bits[i]);
-	return n;
 }
 
 /* ---- the end-to-end dirty-tracking flow ---------------------------------- */
@@ -234,7 +226,7 @@ Test(rviommu_driver, dirty_tracking_end_to_end, .timeout = 120)
 		cr_assert(dc_tc(&d, devs[i]) & RVI_TC_GADE, "GADE on device %u", i);
 	/* the helper cleaned: nothing is dirty yet */
 	harvest(&d, pt, found);
-	cr_assert_eq(popcount(found, WORDS), 0);
+	cr_assert_eq(tu_popcount(found, WORDS), 0);
 
 	for (unsigned int round = 0; round < 3; round++) {
 		memset(expect, 0, WORDS * 8);
@@ -264,10 +256,10 @@ Test(rviommu_driver, dirty_tracking_end_to_end, .timeout = 120)
 		harvest(&d, pt, found);
 		cr_assert_eq(memcmp(found, expect, WORDS * 8), 0,
 			     "round %u: harvested %llu pages, expected %llu", round,
-			     (unsigned long long)popcount(found, WORDS),
-			     (unsigned long long)popcount(expect, WORDS));
+			     (unsigned long long)tu_popcount(found, WORDS),
+			     (unsigned long long)tu_popcount(expect, WORDS));
 		harvest(&d, pt, found);
-		cr_assert_eq(popcount(found, WORDS), 0, "round %u: second harvest empty", round);
+		cr_assert_eq(tu_popcount(found, WORDS), 0, "round %u: second harvest empty", round);
 	}
 
 	/* Tracking off: GADE cleared, every writable leaf dirty again. */
@@ -276,7 +268,7 @@ Test(rviommu_driver, dirty_tracking_end_to_end, .timeout = 120)
 		cr_assert_eq(dc_tc(&d, devs[i]) & RVI_TC_GADE, 0);
 	cr_assert_eq(dma_write(&d, devs[1], GiB + 5, 2), 0);
 	harvest(&d, pt, found);
-	cr_assert_eq(popcount(found, WORDS), PAGES, "tracking off reports every page");
+	cr_assert_eq(tu_popcount(found, WORDS), PAGES, "tracking off reports every page");
 	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, false), 0, "no-op");
 
 	for (unsigned int i = 0; i < 2; i++)
@@ -312,7 +304,7 @@ Test(rviommu_driver, split_tracking_end_to_end, .timeout = 120)
 	cr_assert_eq(genpt_table_bytes(pt, &bytes), 0);
 	cr_assert_gt(bytes, bytes0, "leaves were split into tables");
 	harvest(&d, pt, found);
-	cr_assert_eq(popcount(found, WORDS), 0);
+	cr_assert_eq(tu_popcount(found, WORDS), 0);
 
 	memset(expect, 0, WORDS * 8);
 	for (unsigned int i = 0; i < 300; i++) {
@@ -324,8 +316,8 @@ Test(rviommu_driver, split_tracking_end_to_end, .timeout = 120)
 	harvest(&d, pt, found);
 	cr_assert_eq(memcmp(found, expect, WORDS * 8), 0,
 		     "harvested %llu pages, expected exactly the %llu written",
-		     (unsigned long long)popcount(found, WORDS),
-		     (unsigned long long)popcount(expect, WORDS));
+		     (unsigned long long)tu_popcount(found, WORDS),
+		     (unsigned long long)tu_popcount(expect, WORDS));
 
 	cr_assert_eq(genpt_rvdrv_set_dirty_tracking_split(d.drv, pt, false, 12), 0);
 	cr_assert_eq(dc_tc(&d, dev) & RVI_TC_GADE, 0);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "smmu_util.h"
+#include "testutil.h"
 
 #define SID 5u
 #define IOVA (1ull << 30)
@@ -133,12 +134,9 @@ static unsigned int probe_harvest(struct probe *p, struct genpt *pt)
 {
 	uint64_t bits[LEN / 4096 / 64] = { 0 };
 	struct genpt_dirty_bitmap bm = { bits, IOVA, LEN, 12 };
-	unsigned int n = 0;
 
 	cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(p->e.drv, pt, IOVA, LEN, 0, &bm), 0);
-	for (unsigned int i = 0; i < LEN / 4096 / 64; i++)
-		n += (unsigned int)__builtin_popcountll(bits[i]);
-	return n;
+	return (unsigned int)tu_popcount(bits, LEN / 4096 / 64);
 }
 
 /*

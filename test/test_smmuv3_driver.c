@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "smmu_util.h"
+#include "testutil.h"
 
 #define RAM (64 * SMMU_MiB)
 #define PAGES (RAM >> 12)
@@ -127,14 +128,14 @@ static void hazard(enum genpt_smmudrv_stage stage)
 		genpt_gather_init(&g);
 		cr_assert_eq(genpt_read_and_clear_dirty(pt, 0x10000000, RAM, 0, &bm, &g), 0);
 		genpt_gather_release(pt, &g);
-		cr_assert(smmu_bit(bits, PG), "the first write is reported");
+		cr_assert(tu_bit(bits, PG), "the first write is reported");
 		cr_assert_eq(genpt_smmu_stats(e.smmu, &st), 0);
 		cr_assert_eq(smmu_write64(&e, 1, page + 8, 2), 0);
 		memset(bits, 0, WORDS * 8);
 		genpt_gather_init(&g);
 		cr_assert_eq(genpt_read_and_clear_dirty(pt, 0x10000000, RAM, 0, &bm, &g), 0);
 		genpt_gather_release(pt, &g);
-		cr_assert(!smmu_bit(bits, PG), "without TLBI the second write is lost");
+		cr_assert(!tu_bit(bits, PG), "without TLBI the second write is lost");
 	}
 	/* The stale entry stays until something invalidates it (a later
 	 * harvest cleans nothing there, so it gathers nothing). */
@@ -145,7 +146,7 @@ static void hazard(enum genpt_smmudrv_stage stage)
 		smmu_harvest(&e, pt, 0x10000000, RAM, bits);
 		cr_assert_eq(smmu_write64(&e, 1, page + 16, 3 + i), 0);
 		smmu_harvest(&e, pt, 0x10000000, RAM, bits);
-		cr_assert(smmu_bit(bits, PG), "round %u: the write after a driver harvest is seen", i);
+		cr_assert(tu_bit(bits, PG), "round %u: the write after a driver harvest is seen", i);
 	}
 #undef PG
 	genpt_smmudrv_detach(e.drv, 1);
@@ -345,7 +346,7 @@ Test(smmuv3_driver, nested_stage2_tracking, .timeout = 60)
 	struct smmu_env e;
 	struct genpt *s2, *s1;
 	struct genpt_hw_info hi;
-	uint64_t bits[1024], cd, data, *c, pages;
+	uint64_t bits[1024], cd, data, *c;
 	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = 0, .length = 256 * SMMU_MiB,
 					 .page_shift = 12 };
 	struct genpt_smmudrv_domain other = { GENPT_SMMUDRV_STAGE2, 3 };
@@ -375,17 +376,14 @@ Test(smmuv3_driver, nested_stage2_tracking, .timeout = 60)
 	cr_assert_eq(smmu_write64(&e, 7, 0x10000008, 1), 0);
 	memset(bits, 0, sizeof(bits));
 	cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(e.drv, s2, 0, bm.length, 0, &bm), 0);
-	cr_assert(bits[(data >> 12) / 64] >> ((data >> 12) % 64) & 1, "the data page");
-	pages = 0;
-	for (unsigned int i = 0; i < 1024; i++)
-		pages += (uint64_t)__builtin_popcountll(bits[i]);
-	cr_assert_eq(pages, 2, "and the guest's stage-1 table page (its HTTU update)");
+	cr_assert(tu_bit(bits, data >> 12), "the data page");
+	cr_assert_eq(tu_popcount(bits, 1024), 2, "and the guest's stage-1 table page (its HTTU update)");
 	for (unsigned int round = 0; round < 3; round++) {
 		cr_assert_eq(smmu_write64(&e, 7, 0x10000010, 2 + round), 0);
 		memset(bits, 0, sizeof(bits));
 		cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(e.drv, s2, 0, bm.length, 0, &bm),
 			     0);
-		cr_assert(bits[(data >> 12) / 64] >> ((data >> 12) % 64) & 1,
+		cr_assert(tu_bit(bits, data >> 12),
 			  "round %u: the write after a harvest is seen", round);
 	}
 	cr_assert_eq(genpt_smmudrv_detach(e.drv, 7), 0);

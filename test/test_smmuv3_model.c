@@ -92,6 +92,30 @@ static uint64_t s1_ste(struct smmu_raw *r, uint32_t sid, uint64_t root, uint16_t
 	return cd;
 }
 
+/* Writable-clean page descriptor bits (AF = 0) at stage 2 or stage 1. */
+#define D_WCLEAN(s2) ((s2) ? D_PAGE | D_AP1 | D_SH | D_DBM : \
+			     D_PAGE | D_AP1 | D_AP2 | D_SH | D_NG | D_DBM)
+
+/* A raw SMMU (@cfg; 16 STEs, 16 event records) whose StreamID 1 maps the
+ * page at @va to a fresh page *@pa by the leaf *@pa | @bits, at stage 2
+ * (VMID 3) or stage 1 (ASID 3) with HA/HD as given.  Returns the leaf. */
+static uint64_t *one_page(struct smmu_raw *r, const struct genpt_smmu_config *cfg, bool s2,
+			  bool ha, bool hd, uint64_t va, uint64_t bits, uint64_t *pa)
+{
+	uint64_t root, *leaf;
+
+	smmu_raw_init(r, cfg, 4, 0, 4);
+	root = page(r);
+	*pa = page(r);
+	leaf = slot(r, root, va, 3);
+	*leaf = *pa | bits;
+	if (s2)
+		s2_ste(r, 1, root, 3, ha, hd);
+	else
+		s1_ste(r, 1, root, 3, ha, hd, 0);
+	return leaf;
+}
+
 static struct genpt_smmu_rsp xl(struct smmu_raw *r, uint32_t sid, uint64_t iova,
 				unsigned int access)
 {
@@ -171,21 +195,11 @@ static void httu_case(bool s2, bool ha, bool hd, unsigned int httu)
 	struct genpt_smmu_event ev;
 	struct genpt_smmu_rsp rsp;
 	struct smmu_raw r;
-	uint64_t root, pa, *leaf, clean;
+	uint64_t pa, *leaf, clean;
 	bool eha = ha && httu >= 1, ehd = hd && ha && httu >= 2;
 
-	smmu_raw_init(&r, &cfg, 4, 0, 4);
-	root = page(&r);
-	pa = page(&r);
-	leaf = slot(&r, root, va, 3);
-	/* writable-clean, AF = 0 */
-	clean = s2 ? pa | D_PAGE | D_AP1 | D_SH | D_DBM :
-		     pa | D_PAGE | D_AP1 | D_AP2 | D_SH | D_NG | D_DBM;
-	*leaf = clean;
-	if (s2)
-		s2_ste(&r, 1, root, 3, ha, hd);
-	else
-		s1_ste(&r, 1, root, 3, ha, hd, 0);
+	leaf = one_page(&r, &cfg, s2, ha, hd, va, D_WCLEAN(s2), &pa);
+	clean = *leaf;
 
 	rsp = xl(&r, 1, va + 0x18, RD);
 	if (!eha) {
@@ -240,18 +254,9 @@ static void tlb_case(bool s2, uint64_t d0, uint64_t d1)
 	const uint64_t va = 0x40201000;
 	struct genpt_smmu_rsp rsp;
 	struct smmu_raw r;
-	uint64_t root, pa, *leaf, dirty;
+	uint64_t pa, *leaf, dirty;
 
-	smmu_raw_init(&r, NULL, 4, 0, 4);
-	root = page(&r);
-	pa = page(&r);
-	leaf = slot(&r, root, va, 3);
-	*leaf = s2 ? pa | D_PAGE | D_AP1 | D_SH | D_DBM | D_AF :
-		     pa | D_PAGE | D_AP1 | D_AP2 | D_SH | D_NG | D_DBM | D_AF;
-	if (s2)
-		s2_ste(&r, 1, root, 3, true, true);
-	else
-		s1_ste(&r, 1, root, 3, true, true, 0);
+	leaf = one_page(&r, NULL, s2, true, true, va, D_WCLEAN(s2) | D_AF, &pa);
 	cr_assert_eq(xl(&r, 1, va, WR).event, 0);
 	dirty = *leaf;
 	cr_assert_neq(dirty & D_AP2, s2 ? 0 : D_AP2, "marked dirty");
@@ -285,13 +290,9 @@ Test(smmuv3_model, tlbi_scope)
 {
 	const uint64_t va = 0x40201000;
 	struct smmu_raw r;
-	uint64_t root, pa;
+	uint64_t pa;
 
-	smmu_raw_init(&r, NULL, 4, 0, 4);
-	root = page(&r);
-	pa = page(&r);
-	*slot(&r, root, va, 3) = pa | D_PAGE | D_AP1 | D_AP2 | D_SH | D_AF;
-	s2_ste(&r, 1, root, 3, true, true);
+	one_page(&r, NULL, true, true, true, va, D_PAGE | D_AP1 | D_AP2 | D_SH | D_AF, &pa);
 	cr_assert_eq(xl(&r, 1, va, RD).event, 0);
 	cr_assert(xl(&r, 1, va, RD).tlb_hit);
 	cr_assert_eq(smmu_raw_cmd(&r, 0x2a | (4ull << 32), va), 0, "another VMID");
@@ -304,6 +305,13 @@ Test(smmuv3_model, tlbi_scope)
 
 /* ---- command queue ------------------------------------------------------ */
 
+/* Fix command @idx in place (a CMD_SYNC) and acknowledge the error. */
+static void fix_cmd(struct smmu_raw *r, unsigned int idx)
+{
+	smmu_raw_ptr(r, r->cmdq + 16 * idx)[0] = 0x46;
+	smmu_wr(&r->e, 0x64, 4, smmu_rd(&r->e, 0x60, 4));
+}
+
 Test(smmuv3_model, command_errors)
 {
 	struct smmu_raw r;
@@ -314,20 +322,15 @@ Test(smmuv3_model, command_errors)
 	cr_assert_eq(smmu_rd(&r.e, 0x60, 4) & 1, 1, "GERROR.CMDQ_ERR");
 	cr_assert_eq(smmu_rd(&r.e, 0x9c, 4) & 0xff, 0, "CONS on the bad command");
 	cr_assert_eq(smmu_raw_cmd(&r, 0x46, 0), 1, "stopped until acknowledged");
-	/* Fix the command in place (a CMD_SYNC) and acknowledge. */
-	smmu_raw_ptr(&r, r.cmdq)[0] = 0x46;
-	smmu_wr(&r.e, 0x64, 4, smmu_rd(&r.e, 0x60, 4));
+	fix_cmd(&r, 0);
 	cr_assert_eq(smmu_rd(&r.e, 0x9c, 4) & 0xfff, 2, "both ran");
 	cr_assert_eq(smmu_raw_cmd(&r, 0x12 | (1ull << 12), 0), 1, "range TLBI without RIL");
-	smmu_raw_ptr(&r, r.cmdq + 32)[0] = 0x46;
-	smmu_wr(&r.e, 0x64, 4, smmu_rd(&r.e, 0x60, 4));
+	fix_cmd(&r, 2);
 	cr_assert_eq(smmu_raw_cmd(&r, 0x46 | (3ull << 12), 0), 1, "CS = 3");
-	smmu_raw_ptr(&r, r.cmdq + 48)[0] = 0x46;
-	smmu_wr(&r.e, 0x64, 4, smmu_rd(&r.e, 0x60, 4));
+	fix_cmd(&r, 3);
 	cr_assert_eq(smmu_raw_cmd(&r, 0x46 | (1ull << 12), 0xfff0000000ull), 2,
 		     "an MSI address that is not backed: CERROR_ABT");
-	smmu_raw_ptr(&r, r.cmdq + 64)[0] = 0x46;
-	smmu_wr(&r.e, 0x64, 4, smmu_rd(&r.e, 0x60, 4));
+	fix_cmd(&r, 4);
 	smmu_raw_sync(&r);
 	cr_assert_eq(genpt_smmu_stats(r.e.smmu, &st), 0);
 	cr_assert_geq(st.commands, 6);
@@ -472,14 +475,10 @@ Test(smmuv3_model, ats_write_request_marks_dirty)
 				      .ats = true };
 	struct genpt_smmu_rsp rsp;
 	struct smmu_raw r;
-	uint64_t root, pa, *leaf;
+	uint64_t pa, *leaf;
 
-	smmu_raw_init(&r, NULL, 4, 0, 4);
-	root = page(&r);
-	pa = page(&r);
-	leaf = slot(&r, root, 0x40201000, 3);
-	*leaf = pa | D_PAGE | D_AP1 | D_SH | D_AF | D_DBM;
-	s2_ste(&r, 1, root, 3, true, true);
+	leaf = one_page(&r, NULL, true, true, true, 0x40201000,
+			D_PAGE | D_AP1 | D_SH | D_AF | D_DBM, &pa);
 	cr_assert_eq(genpt_smmu_translate(r.e.smmu, &req, &rsp), 0);
 	cr_assert_eq(rsp.pa, pa + 0x10);
 	cr_assert_eq(*leaf & D_AP2, D_AP2,

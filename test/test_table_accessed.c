@@ -104,11 +104,6 @@ static uint64_t ta_harvest(struct ta_env *e, unsigned int flags, bool inval)
 	return tu_popcount(e->bits, TA_WORDS);
 }
 
-static bool ta_bit(const uint64_t *bits, uint64_t page)
-{
-	return (bits[page / 64] >> (page % 64)) & 1;
-}
-
 Test(table_accessed, only_formats_with_table_flags)
 {
 	static const struct genpt_config no[] = {
@@ -161,7 +156,7 @@ static uint64_t ta_lost_without_invalidation(const struct ta_fmt *f, bool skip)
 			ta_write(&e, r * 4 * 512 + round);
 		ta_harvest(&e, 0, false);
 		for (uint64_t r = 0; r < 8; r++)
-			lost += !ta_bit(e.bits, r * 4 * 512 + round);
+			lost += !tu_bit(e.bits, r * 4 * 512 + round);
 	}
 	ta_fini(&e);
 	return lost;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "smmu_util.h"
+#include "testutil.h"
 
 void smmu_env_init(struct smmu_env *e, const struct genpt_smmu_config *cfg,
 		   uint64_t mem_bytes, bool with_drv)
@@ -172,11 +173,6 @@ uint64_t smmu_rnd(uint64_t *s)
 	return *s;
 }
 
-bool smmu_bit(const uint64_t *bits, uint64_t p)
-{
-	return bits[p / 64] >> (p % 64) & 1;
-}
-
 void smmu_harvest(struct smmu_env *e, struct genpt *pt, uint64_t iova, uint64_t len,
 		  uint64_t *bits)
 {
@@ -191,7 +187,7 @@ void smmu_copy_pages(struct smmu_env *e, uint64_t ram, uint64_t len, uint64_t *d
 		     const uint64_t *bits)
 {
 	for (uint64_t p = 0; p < len >> 12; p++) {
-		if (!smmu_bit(bits, p))
+		if (!tu_bit(bits, p))
 			continue;
 		for (uint64_t w = 0; w < 512; w++) {
 			uint64_t *src = genpt_physmem_ptr(e->pm, ram + p * 4096 + w * 8);

@@ -47,8 +47,6 @@ void smmu_wr(struct smmu_env *e, uint32_t off, unsigned int size, uint64_t v);
 
 /* xorshift64: the suites' reproducible random numbers. */
 uint64_t smmu_rnd(uint64_t *s);
-/* Page @p of @bits. */
-bool smmu_bit(const uint64_t *bits, uint64_t p);
 /* The driver's harvest of [@iova, @iova + @len) of @pt into @bits (cleared
  * first; page 0 = @iova); asserts it succeeds. */
 void smmu_harvest(struct smmu_env *e, struct genpt *pt, uint64_t iova, uint64_t len,

@@ -92,6 +92,11 @@ bool tu_gather_eq(const struct genpt_gather *a, const struct genpt_gather *b)
 	return a->start == b->start && a->last == b->last && a->freed == b->freed;
 }
 
+bool tu_bit(const uint64_t *bits, uint64_t page)
+{
+	return bits[page / 64] >> (page % 64) & 1;
+}
+
 uint64_t tu_popcount(const uint64_t *w, size_t words)
 {
 	uint64_t n = 0;

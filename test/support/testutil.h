@@ -74,5 +74,7 @@ bool tu_all_zero(const void *p, size_t n);
 
 /* Bits set in @words words of a dirty bitmap. */
 uint64_t tu_popcount(const uint64_t *w, size_t words);
+/* Bit @page of a dirty bitmap. */
+bool tu_bit(const uint64_t *bits, uint64_t page);
 
 #endif /* GENPT_TEST_TESTUTIL_H */
