@@ -19,7 +19,9 @@
 #   that was stopped goes on where it was; reuses the copies in --work),
 #   --prior TABLE (repeatable: an earlier run's table; the tests that
 #   killed a mutant there run first for it here, so a mutant that is
-#   still killed costs its rebuild and that test, not the whole suite).
+#   still killed costs its rebuild and that test, not the whole suite;
+#   ctest orders by failures and costs only when it runs tests in
+#   parallel, so this needs --ctest-jobs 2 or more).
 #
 # Prints one line per mutant and ends with 'killed N/M' (M: the mutants
 # that built and ran).  A mutant whose text is not found exactly once, or
@@ -44,7 +46,7 @@ while [ $# -gt 0 ]; do
     --ctest-jobs) cjobs=$2; shift 2 ;;
     --resume) resume=1; shift ;;
     --prior) priors+=("$(cd "$(dirname "$2")" && pwd)/$(basename "$2")") || exit 2; shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "mutate: unknown option $1" >&2; exit 2 ;;
   esac
 done
