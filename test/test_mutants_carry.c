@@ -11,6 +11,12 @@
  * is equivalent for today's callers.  The store's own contract is byte
  * exact, and a caller with finer ranges would lose the byte between, so
  * it is checked here on the store directly.
+ *
+ * Likewise a query's last byte is the last byte of a page through the
+ * public API, so no carried range starts there, and the mutant
+ * carry-take-bound (a range starting at the query's last byte skipped)
+ * is equivalent for today's callers too; the store promises every carried
+ * byte in [first, last], checked below.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -53,4 +59,20 @@ Test(mutants_carry, joins_touching_ranges_only)
 	expect_ranges(&c, one_left, 2, "the byte between filled");
 	cr_assert(genpt_carry_add(&c, &(struct genpt_range){ 0xfff, 0xfff }, 1));
 	expect_ranges(&c, &one, 1, "every gap filled");
+}
+
+/* A range that starts at the query's last byte is reported and cut there. */
+Test(mutants_carry, take_meets_a_range_at_the_last_byte)
+{
+	struct genpt_carry c;
+	uint64_t bits[1] = { 0 };
+	const struct genpt_dirty_bitmap bm = { bits, 0, 0x10000, 12 };
+	const struct genpt_range r = { 0x3000, 0x3fff }, left = { 0x3001, 0x3fff };
+
+	memset(&c, 0, sizeof(c));
+	cr_assert(genpt_carry_add(&c, &r, 1));
+	genpt_carry_take(&c, 0x2000, 0x3000, &bm, true);
+	cr_assert_eq(bits[0], 1ull << 3, "carry, query [0x2000, 0x3000]: bitmap %#llx, should be"
+		     " page 0x3000 alone", (unsigned long long)bits[0]);
+	expect_ranges(&c, &left, 1, "the byte the query met dropped");
 }
