@@ -373,3 +373,33 @@ Test(rviommu_cache, small_caches_stay_correct)
 	cr_assert_gt(st.ad_updates, 0);
 	rvi_env_fini(&e);
 }
+
+/*
+ * The IOTLB is tagged by GSCID: with 8 entries of 8 ways there is one set,
+ * so two G-stage domains' translations of the same address meet in it and
+ * only the tag tells them apart (in a larger IOTLB they mostly land in
+ * different sets, and a missing GSCID check would go unseen).
+ */
+Test(rviommu_cache, gscid_tags_entries_that_share_a_set)
+{
+	struct genpt_rviommu_config cfg = { .capabilities = RVI_CAPS_BASE, .iotlb_entries = 8 };
+	struct rvi_env e;
+	uint64_t root[2], data, pa;
+
+	rvi_env_init_cfg(&e, &cfg, 0);
+	rvi_ddt_init(&e, 3);
+	data = rvi_alloc(&e, 2 * 4096, 4096);
+	for (unsigned int d = 0; d < 2; d++) {
+		root[d] = rvi_dev_stage(&e, d + 1, true, 8, d + 1, 0);
+		rvi_pt_set(&e, root[d], 3, true, 0x9000, 0,
+			   RVI_LEAF(data + d * 4096, RVI_R | RVI_W | RVI_U | RVI_A | RVI_D));
+	}
+	for (unsigned int pass = 0; pass < 2; pass++)
+		for (unsigned int d = 0; d < 2; d++) {
+			cr_assert_eq(rvi_xlate(&e, d + 1, 0x9008, RD, &pa), 0);
+			cr_assert_eq(pa, data + d * 4096 + 8,
+				     "GSCID %u, pass %u: 0x%llx, the other domain's page?", d + 1,
+				     pass, (unsigned long long)pa);
+		}
+	rvi_env_fini(&e);
+}
