@@ -2,11 +2,11 @@
 # scripts/flush-mutations.sh - proof that test_noncoherent (the engine on
 # every format) and test_drv_noncoherent (the driver helpers) catch every
 # missing flush: delete one genpt_mem_ops.flush call site at a time (in a
-# copy of the tree), rebuild both, run them, and print whether one failed.  Two sites are expected to survive, both noted in the output of
-# the run recorded in docs/guide.md ("Non-coherent IOMMUs"): the re-flush
-# of a private table that hardware dirtied while a split was building it
-# (a race no sequential test can force), and the V=0 step of a device
-# context the driver helper rewrites (always V=0 already by then).
+# copy of the tree), rebuild both, run them, and print whether one failed.
+# Eight of the 47 sites are not caught; docs/guide.md ("Non-coherent
+# IOMMUs") says which and why (a race, two V=0 steps, two
+# break-before-make flushes no non-coherent test reaches yet, and the
+# RISC-V helper's undo of a failed attach).
 #   scripts/flush-mutations.sh [WORKDIR]     (default: a fresh mktemp -d)
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
