@@ -83,16 +83,7 @@ prepare() {
 
 # Replace the one occurrence of the search text; exit 3 when it is not
 # there exactly once.
-apply() {
-  python3 - "$@" <<'EOF'
-import sys
-path, old, new = sys.argv[1:4]
-s = open(path).read()
-if s.count(old) != 1:
-    sys.exit(3)
-open(path, 'w').write(s.replace(old, new))
-EOF
-}
+apply() { python3 "$here/mutants/apply.py" "$@"; }
 
 # The tests that killed @name in the --prior tables, one per line.
 prior_killers() {
