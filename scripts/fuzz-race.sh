@@ -16,8 +16,10 @@
 #   options: -t TARGET (default fuzz_formats), -s N (seeds 1..N), -m S (give
 #   up after S seconds, default 300), --only a,b (these bugs), --list FILE
 #   (another list, e.g. scripts/mutants/mutants.tsv), -F FLAGS (one flag
-#   set, repeatable; '' is libFuzzer's defaults), --work DIR (default a
-#   fresh mktemp -d), --out FILE (default WORK/race.tsv).
+#   set, repeatable; '' is libFuzzer's defaults), --corpus (start from
+#   fuzz/corpus/TARGET instead of nothing, without its regress-* inputs:
+#   those replay earlier findings), --work DIR (default a fresh mktemp -d),
+#   --out FILE (default WORK/race.tsv).
 #
 # The table: bug, flags, seed, found (yes/no), seconds, inputs run.  The
 # summary gives per flag set the bugs found, the seconds summed (a run that
@@ -28,7 +30,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tree=$(cd "$here/.." && pwd)
 list=$here/mutants/fuzz-plants.tsv
-target=fuzz_formats seeds=3 maxt=300 only="" work="" out="" flagsets=()
+target=fuzz_formats seeds=3 maxt=300 only="" work="" out="" corpus=0 flagsets=()
 while [ $# -gt 0 ]; do
   case $1 in
     -t) target=$2; shift 2 ;;
@@ -36,10 +38,11 @@ while [ $# -gt 0 ]; do
     -m) maxt=$2; shift 2 ;;
     -F) flagsets+=("$2"); shift 2 ;;
     --only) only=$2; shift 2 ;;
+    --corpus) corpus=1; shift ;;
     --list) list=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     --work) work=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "fuzz-race: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -72,6 +75,8 @@ race_one() {
   local bin=$1 seed=$2 flags=$3 d t0 t1 found=no n
   d=$(mktemp -d "$work/run.XXXXXX")
   mkdir -p "$d/corpus"
+  [ "$corpus" = 1 ] &&
+    find "$tree/fuzz/corpus/$target" -maxdepth 1 -type f ! -name 'regress-*' -exec cp -t "$d/corpus" {} +
   t0=$(date +%s.%N)
   # shellcheck disable=SC2086 # flags is a list of libFuzzer flags
   (cd "$d" && "$bin" -seed="$seed" -max_total_time="$maxt" -print_final_stats=1 \
