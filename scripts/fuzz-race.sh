@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/fuzz-race.sh - how soon a libFuzzer target finds a planted bug,
-# under one or more sets of libFuzzer flags (fuzz/README.md, "Finding
-# bugs, not inputs per second").  Inputs per second say how cheap the
+# under one or more sets of libFuzzer flags (fuzz/README.md, "Sixth pass:
+# time to a planted bug").  Inputs per second say how cheap the
 # inputs are that a run chooses; the time to a known bug says how well it
 # fuzzes.  For each bug: plant it in a copy of the tree (the mutants.tsv
 # format, applied by scripts/mutants/apply.py), build the target with the
@@ -11,14 +11,17 @@
 #   scripts/fuzz-race.sh                         every bug of
 #                                                scripts/mutants/fuzz-plants.tsv,
 #                                                default flags, seeds 1-3
-#   scripts/fuzz-race.sh -s 6 -F '' -F '-entropic_scale_per_exec_time=1'
-#                                                default against a flag, seeds 1-6
+#   scripts/fuzz-race.sh -s 6 -F '' \
+#     -F '-use_counters=1 -entropic_scale_per_exec_time=0'
+#                                                genpt's flags against
+#                                                libFuzzer's own, seeds 1-6
 #   options: -t TARGET (default fuzz_formats), -s N (seeds 1..N), -m S (give
 #   up after S seconds, default 300), --only a,b (these bugs), --list FILE
 #   (another list, e.g. scripts/mutants/mutants.tsv), -F FLAGS (one flag
-#   set, repeatable; '' is libFuzzer's defaults), --corpus (start from
-#   fuzz/corpus/TARGET instead of nothing, without its regress-* inputs:
-#   those replay earlier findings), --work DIR (default a fresh mktemp -d),
+#   set, repeatable; '' is the target's defaults, set in
+#   fuzz/fuzz_flags.c; the second flag set above is libFuzzer's own),
+#   --corpus (start from fuzz/corpus/TARGET instead of nothing, without
+#   its regress-* inputs: those replay earlier findings), --work DIR (default a fresh mktemp -d),
 #   --out FILE (default WORK/race.tsv).
 #
 # The table: bug, flags, seed, found (yes/no), seconds, inputs run.  The
@@ -42,7 +45,7 @@ while [ $# -gt 0 ]; do
     --list) list=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     --work) work=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "fuzz-race: unknown option $1" >&2; exit 2 ;;
   esac
 done
