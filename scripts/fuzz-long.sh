@@ -6,9 +6,11 @@
 #   scripts/fuzz-long.sh -j 2 -t 1800         2 parallel workers per target
 #   scripts/fuzz-long.sh --merge              then fold inputs that add
 #                                             coverage into fuzz/corpus/
-#   scripts/fuzz-long.sh -f -entropic=0 fuzz_formats
+#   scripts/fuzz-long.sh -f -use_counters=1 fuzz_formats
 #                                             pass a libFuzzer flag (repeat -f
-#                                             for more; fuzz/README.md, Speed)
+#                                             for more); the targets' own
+#                                             defaults are in fuzz/fuzz_flags.c
+#                                             (fuzz/README.md, Speed)
 #
 # Targets (fuzz/README.md): fuzz_formats, fuzz_rviommu, fuzz_smmuv3,
 # fuzz_bitmap.  Builds them with clang (libFuzzer + ASan + UBSan over an
