@@ -53,18 +53,21 @@ struct nc_drv {
 	((t)->sd ? genpt_smmudrv_##fn((t)->sd, __VA_ARGS__) :          \
 		   genpt_rvdrv_##fn((t)->rd, __VA_ARGS__))
 
-/* Memory's copy of the command before the PROD value @prod: an illegal
- * opcode (what a command error looks like to the SMMU). */
+/* The command before the PROD value @prod: an illegal opcode (what a
+ * command error looks like to the SMMU), in both copies, as if the driver
+ * had written and flushed it: the queue memory stays flushed for fm_ring(),
+ * and only the helper's replacement, flushed, lets the queue run again. */
 static void nc_corrupt(struct nc_drv *t, uint64_t prod)
 {
-	uint64_t base;
+	uint64_t base, pa;
 	unsigned int log2;
 
 	cr_assert_eq(genpt_smmu_reg_read(t->smmu, GENPT_SMMU_REG_CMDQ_BASE, 8, &base), 0);
 	log2 = base & 0x1f;
 	base &= ((1ull << 52) - 1) & ~0x1full;
-	*(uint64_t *)fm_mem(&t->p, base + GENPT_SMMU_CMD_SIZE *
-					   ((prod - 1) & ((1ull << log2) - 1))) = 0xff;
+	pa = base + GENPT_SMMU_CMD_SIZE * ((prod - 1) & ((1ull << log2) - 1));
+	*(uint64_t *)fm_mem(&t->p, pa) = 0xff;
+	*(uint64_t *)fm_cpu(&t->p, pa) = 0xff;
 }
 
 /* Each register access may make the SMMU write memory (A/D, events, the
@@ -87,6 +90,7 @@ static int nc_mmio_write(void *ctx, uint32_t off, unsigned int size, uint64_t v)
 	struct fm_snap s;
 	int err;
 
+	fm_ring(&t->p);
 	if (t->corrupt && off == GENPT_SMMU_REG_CMDQ_PROD) {
 		t->corrupt = false;
 		nc_corrupt(t, v);
@@ -99,8 +103,9 @@ static int nc_mmio_write(void *ctx, uint32_t off, unsigned int size, uint64_t v)
 
 static const struct genpt_smmu_mmio_ops nc_mmio = { nc_mmio_read, nc_mmio_write };
 
-static void nc_smmu_init(struct nc_drv *t, bool two_level, bool s2)
+static void nc_smmu_init(struct nc_drv *t, bool two_level, bool s2, unsigned int bbml)
 {
+	struct genpt_smmu_config mc = { .httu = 3, .bbml = bbml };
 	struct genpt_smmudrv_config dc = { .mmio = &nc_mmio, .mmio_ctx = t,
 					   .mem = &fm_ops, .two_level = two_level,
 					   .sid_bits = two_level ? 12 : 6 };
@@ -109,11 +114,17 @@ static void nc_smmu_init(struct nc_drv *t, bool two_level, bool s2)
 				   .features = GENPT_FEAT_ARMV8_DBM |
 					       (s2 ? GENPT_FEAT_ARMV8_S2 : 0),
 				   .mem = &fm_ops };
-	static const char *names[2][2] = { { "smmudrv linear stage 1", "smmudrv linear stage 2" },
-					   { "smmudrv 2-level stage 1", "smmudrv 2-level stage 2" } };
+	static const char *names[3][2][2] = {
+		{ { "smmudrv BBML 0 linear stage 1", "smmudrv BBML 0 linear stage 2" },
+		  { "smmudrv BBML 0 2-level stage 1", "smmudrv BBML 0 2-level stage 2" } },
+		{ { "smmudrv BBML 1 linear stage 1", "smmudrv BBML 1 linear stage 2" },
+		  { "smmudrv BBML 1 2-level stage 1", "smmudrv BBML 1 2-level stage 2" } },
+		{ { "smmudrv linear stage 1", "smmudrv linear stage 2" },
+		  { "smmudrv 2-level stage 1", "smmudrv 2-level stage 2" } }
+	};
 
 	memset(t, 0, sizeof(*t));
-	t->name = names[two_level][s2];
+	t->name = names[bbml][two_level][s2];
 	fm_init(&t->p, false);
 	t->id = two_level ? 0x5a3 : 0x21;
 	t->sdom = (struct genpt_smmudrv_domain){ s2 ? GENPT_SMMUDRV_STAGE2 : GENPT_SMMUDRV_STAGE1,
@@ -123,7 +134,7 @@ static void nc_smmu_init(struct nc_drv *t, bool two_level, bool s2)
 	t->fault[1] = GENPT_SMMU_EVT_F_TRANSLATION;
 	t->fault[2] = GENPT_SMMU_EVT_C_BAD_STE;
 	/* The SMMU reads memory only, never the CPU's copy. */
-	cr_assert_eq(genpt_smmu_create(NULL, &fm_walker_ops, &t->p, &t->smmu), 0);
+	cr_assert_eq(genpt_smmu_create(&mc, &fm_walker_ops, &t->p, &t->smmu), 0);
 	dc.mem_ctx = &t->p;
 	cr_assert_eq(genpt_smmudrv_create(&dc, &t->sd), 0);
 	fm_check(&t->p, t->name, "create (stream table, queues)");
@@ -298,7 +309,20 @@ Test(drv_noncoherent, smmuv3_every_configuration)
 	for (unsigned int m = 0; m < 4; m++) {
 		struct nc_drv t;
 
-		nc_smmu_init(&t, m & 1, m & 2);
+		nc_smmu_init(&t, m & 1, m & 2, 2);
+		nc_flow(&t);
+	}
+}
+
+/* IDR3.BBML 0 and 1: the split and the merge of an attached table break
+ * each entry before they make it (invalid or nT, TLBI + CMD_SYNC), so the
+ * break must be flushed before the driver rings the SMMU (fm_ring()). */
+Test(drv_noncoherent, smmuv3_break_before_make)
+{
+	for (unsigned int m = 0; m < 8; m++) {
+		struct nc_drv t;
+
+		nc_smmu_init(&t, m & 1, m & 2, m >> 2);
 		nc_flow(&t);
 	}
 }
