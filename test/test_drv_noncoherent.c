@@ -112,7 +112,9 @@ static void nc_smmu_init(struct nc_drv *t, bool two_level, bool s2, unsigned int
 	struct genpt_config tc = { .format = GENPT_FMT_ARMV8, .va_bits = 40, .oa_bits = 48,
 				   .granule_bits = 12,
 				   .features = GENPT_FEAT_ARMV8_DBM |
-					       (s2 ? GENPT_FEAT_ARMV8_S2 : 0),
+					       (s2 ? GENPT_FEAT_ARMV8_S2 : 0) |
+					       /* runs of blocks to split (nc_run_split) */
+					       (bbml < 2 ? GENPT_FEAT_ARMV8_CONTIG : 0),
 				   .mem = &fm_ops };
 	static const char *names[3][2][2] = {
 		{ { "smmudrv BBML 0 linear stage 1", "smmudrv BBML 0 linear stage 2" },
@@ -314,6 +316,36 @@ Test(drv_noncoherent, smmuv3_every_configuration)
 	}
 }
 
+/*
+ * SMMUv3 below BBML 2: a run of 16 blocks (the Contiguous hint) is split
+ * one member at a time, each broken, synced and made before the next
+ * breaks: DMA faults (BBML 0) or misses the TLB (BBML 1) on one block at
+ * a time, so each member's table is flushed before the next member's TLBI
+ * rings the SMMU (fm_ring()).
+ */
+static void nc_run_split(struct nc_drv *t)
+{
+	const uint64_t len = 16 * (2ull << 20);
+	uint64_t done = 0;
+
+	cr_assert_eq(genpt_smmudrv_map(t->sd, t->pt, IOVA, PA, len, RW), 0, "%s", t->name);
+	cr_assert_eq(genpt_smmudrv_attach(t->sd, t->id, t->pt, &t->sdom), 0, "%s", t->name);
+	fm_check(&t->p, t->name, "run: map, attach");
+	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(t->sd, t->pt, true, 12), 0, "%s",
+		     t->name);
+	fm_check(&t->p, t->name, "run: split tracking on");
+	cr_expect_eq(nc_write(t, IOVA + len - 0x5000), 0, "%s: run: write", t->name);
+	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(t->sd, t->pt, false, 12), 0, "%s",
+		     t->name);
+	fm_check(&t->p, t->name, "run: split tracking off (merge)");
+	cr_assert_eq(genpt_smmudrv_unmap_read_dirty(t->sd, t->pt, IOVA, len, NULL, &done), 0,
+		     "%s", t->name);
+	cr_expect_eq(done, len, "%s", t->name);
+	cr_assert_eq(genpt_smmudrv_detach(t->sd, t->id), 0, "%s", t->name);
+	fm_check(&t->p, t->name, "run: unmap, detach");
+	nc_fini(t);
+}
+
 /* IDR3.BBML 0 and 1: the split and the merge of an attached table break
  * each entry before they make it (invalid or nT, TLBI + CMD_SYNC), so the
  * break must be flushed before the driver rings the SMMU (fm_ring()). */
@@ -324,6 +356,8 @@ Test(drv_noncoherent, smmuv3_break_before_make)
 
 		nc_smmu_init(&t, m & 1, m & 2, m >> 2);
 		nc_flow(&t);
+		nc_smmu_init(&t, m & 1, m & 2, m >> 2);
+		nc_run_split(&t);
 	}
 }
 
