@@ -11,10 +11,14 @@
  * is poison (or stale) for them: the transaction faults, a command is
  * illegal or a sync never completes.  fm_check() after every call finds
  * any write left unflushed and any link (L1 descriptor, STE to CD,
- * directory entry) made visible before what it points at.  What the IOMMU
- * writes (A/D, event and fault records, the sync word) reaches the CPU
- * coherently (fm_hw_begin/end around each register access and
- * translation).
+ * directory entry) made visible before what it points at; fm_ring() before
+ * every register write, a write not yet flushed when the helper rings the
+ * IOMMU (the break of a break-before-make step, SMMUv3 BBML 0 and 1,
+ * invalidated before it is in memory: the SMMU may cache the old entry
+ * again, and the make step's flush of the same bytes hides it from
+ * fm_check()).  What the IOMMU writes (A/D, event and fault records, the
+ * sync word) reaches the CPU coherently (fm_hw_begin/end around each
+ * register access and translation).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
