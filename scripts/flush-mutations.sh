@@ -3,10 +3,12 @@
 # every format) and test_drv_noncoherent (the driver helpers) catch every
 # missing flush: delete one genpt_mem_ops.flush call site at a time (in a
 # copy of the tree), rebuild both, run them, and print whether one failed.
-# Eight of the 47 sites are not caught; docs/guide.md ("Non-coherent
-# IOMMUs") says which and why (a race, two V=0 steps, two
-# break-before-make flushes no non-coherent test reaches yet, and the
-# RISC-V helper's undo of a failed attach).
+# Six of the 47 sites are not caught; docs/guide.md ("Non-coherent
+# IOMMUs") says which and why: a race (pt_split.h, the re-flush of a
+# table hardware dirtied while a split built it), two V=0 steps
+# (smmuv3.c write_struct, riscv_iommu.c attach_dc: the entry is V=0
+# already) and the RISC-V helper's undo of a failed attach (three sites,
+# attach_undo, run only when a command fails).
 #   scripts/flush-mutations.sh [WORKDIR]     (default: a fresh mktemp -d)
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)

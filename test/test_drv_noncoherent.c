@@ -11,10 +11,14 @@
  * is poison (or stale) for them: the transaction faults, a command is
  * illegal or a sync never completes.  fm_check() after every call finds
  * any write left unflushed and any link (L1 descriptor, STE to CD,
- * directory entry) made visible before what it points at.  What the IOMMU
- * writes (A/D, event and fault records, the sync word) reaches the CPU
- * coherently (fm_hw_begin/end around each register access and
- * translation).
+ * directory entry) made visible before what it points at; fm_ring() before
+ * every register write, a write not yet flushed when the helper rings the
+ * IOMMU (the break of a break-before-make step, SMMUv3 BBML 0 and 1,
+ * invalidated before it is in memory: the SMMU may cache the old entry
+ * again, and the make step's flush of the same bytes hides it from
+ * fm_check()).  What the IOMMU writes (A/D, event and fault records, the
+ * sync word) reaches the CPU coherently (fm_hw_begin/end around each
+ * register access and translation).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -53,18 +57,21 @@ struct nc_drv {
 	((t)->sd ? genpt_smmudrv_##fn((t)->sd, __VA_ARGS__) :          \
 		   genpt_rvdrv_##fn((t)->rd, __VA_ARGS__))
 
-/* Memory's copy of the command before the PROD value @prod: an illegal
- * opcode (what a command error looks like to the SMMU). */
+/* The command before the PROD value @prod: an illegal opcode (what a
+ * command error looks like to the SMMU), in both copies, as if the driver
+ * had written and flushed it: the queue memory stays flushed for fm_ring(),
+ * and only the helper's replacement, flushed, lets the queue run again. */
 static void nc_corrupt(struct nc_drv *t, uint64_t prod)
 {
-	uint64_t base;
+	uint64_t base, pa;
 	unsigned int log2;
 
 	cr_assert_eq(genpt_smmu_reg_read(t->smmu, GENPT_SMMU_REG_CMDQ_BASE, 8, &base), 0);
 	log2 = base & 0x1f;
 	base &= ((1ull << 52) - 1) & ~0x1full;
-	*(uint64_t *)fm_mem(&t->p, base + GENPT_SMMU_CMD_SIZE *
-					   ((prod - 1) & ((1ull << log2) - 1))) = 0xff;
+	pa = base + GENPT_SMMU_CMD_SIZE * ((prod - 1) & ((1ull << log2) - 1));
+	*(uint64_t *)fm_mem(&t->p, pa) = 0xff;
+	*(uint64_t *)fm_cpu(&t->p, pa) = 0xff;
 }
 
 /* Each register access may make the SMMU write memory (A/D, events, the
@@ -87,6 +94,7 @@ static int nc_mmio_write(void *ctx, uint32_t off, unsigned int size, uint64_t v)
 	struct fm_snap s;
 	int err;
 
+	fm_ring(&t->p);
 	if (t->corrupt && off == GENPT_SMMU_REG_CMDQ_PROD) {
 		t->corrupt = false;
 		nc_corrupt(t, v);
@@ -99,21 +107,30 @@ static int nc_mmio_write(void *ctx, uint32_t off, unsigned int size, uint64_t v)
 
 static const struct genpt_smmu_mmio_ops nc_mmio = { nc_mmio_read, nc_mmio_write };
 
-static void nc_smmu_init(struct nc_drv *t, bool two_level, bool s2)
+static void nc_smmu_init(struct nc_drv *t, bool two_level, bool s2, unsigned int bbml)
 {
+	struct genpt_smmu_config mc = { .httu = 3, .bbml = bbml };
 	struct genpt_smmudrv_config dc = { .mmio = &nc_mmio, .mmio_ctx = t,
 					   .mem = &fm_ops, .two_level = two_level,
 					   .sid_bits = two_level ? 12 : 6 };
 	struct genpt_config tc = { .format = GENPT_FMT_ARMV8, .va_bits = 40, .oa_bits = 48,
 				   .granule_bits = 12,
 				   .features = GENPT_FEAT_ARMV8_DBM |
-					       (s2 ? GENPT_FEAT_ARMV8_S2 : 0),
+					       (s2 ? GENPT_FEAT_ARMV8_S2 : 0) |
+					       /* runs of blocks to split (nc_run_split) */
+					       (bbml < 2 ? GENPT_FEAT_ARMV8_CONTIG : 0),
 				   .mem = &fm_ops };
-	static const char *names[2][2] = { { "smmudrv linear stage 1", "smmudrv linear stage 2" },
-					   { "smmudrv 2-level stage 1", "smmudrv 2-level stage 2" } };
+	static const char *names[3][2][2] = {
+		{ { "smmudrv BBML 0 linear stage 1", "smmudrv BBML 0 linear stage 2" },
+		  { "smmudrv BBML 0 2-level stage 1", "smmudrv BBML 0 2-level stage 2" } },
+		{ { "smmudrv BBML 1 linear stage 1", "smmudrv BBML 1 linear stage 2" },
+		  { "smmudrv BBML 1 2-level stage 1", "smmudrv BBML 1 2-level stage 2" } },
+		{ { "smmudrv linear stage 1", "smmudrv linear stage 2" },
+		  { "smmudrv 2-level stage 1", "smmudrv 2-level stage 2" } }
+	};
 
 	memset(t, 0, sizeof(*t));
-	t->name = names[two_level][s2];
+	t->name = names[bbml][two_level][s2];
 	fm_init(&t->p, false);
 	t->id = two_level ? 0x5a3 : 0x21;
 	t->sdom = (struct genpt_smmudrv_domain){ s2 ? GENPT_SMMUDRV_STAGE2 : GENPT_SMMUDRV_STAGE1,
@@ -123,7 +140,7 @@ static void nc_smmu_init(struct nc_drv *t, bool two_level, bool s2)
 	t->fault[1] = GENPT_SMMU_EVT_F_TRANSLATION;
 	t->fault[2] = GENPT_SMMU_EVT_C_BAD_STE;
 	/* The SMMU reads memory only, never the CPU's copy. */
-	cr_assert_eq(genpt_smmu_create(NULL, &fm_walker_ops, &t->p, &t->smmu), 0);
+	cr_assert_eq(genpt_smmu_create(&mc, &fm_walker_ops, &t->p, &t->smmu), 0);
 	dc.mem_ctx = &t->p;
 	cr_assert_eq(genpt_smmudrv_create(&dc, &t->sd), 0);
 	fm_check(&t->p, t->name, "create (stream table, queues)");
@@ -298,8 +315,53 @@ Test(drv_noncoherent, smmuv3_every_configuration)
 	for (unsigned int m = 0; m < 4; m++) {
 		struct nc_drv t;
 
-		nc_smmu_init(&t, m & 1, m & 2);
+		nc_smmu_init(&t, m & 1, m & 2, 2);
 		nc_flow(&t);
+	}
+}
+
+/*
+ * SMMUv3 below BBML 2: a run of 16 blocks (the Contiguous hint) is split
+ * one member at a time, each broken, synced and made before the next
+ * breaks: DMA faults (BBML 0) or misses the TLB (BBML 1) on one block at
+ * a time, so each member's table is flushed before the next member's TLBI
+ * rings the SMMU (fm_ring()).
+ */
+static void nc_run_split(struct nc_drv *t)
+{
+	const uint64_t len = 16 * (2ull << 20);
+	uint64_t done = 0;
+
+	cr_assert_eq(genpt_smmudrv_map(t->sd, t->pt, IOVA, PA, len, RW), 0, "%s", t->name);
+	cr_assert_eq(genpt_smmudrv_attach(t->sd, t->id, t->pt, &t->sdom), 0, "%s", t->name);
+	fm_check(&t->p, t->name, "run: map, attach");
+	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(t->sd, t->pt, true, 12), 0, "%s",
+		     t->name);
+	fm_check(&t->p, t->name, "run: split tracking on");
+	cr_expect_eq(nc_write(t, IOVA + len - 0x5000), 0, "%s: run: write", t->name);
+	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(t->sd, t->pt, false, 12), 0, "%s",
+		     t->name);
+	fm_check(&t->p, t->name, "run: split tracking off (merge)");
+	cr_assert_eq(genpt_smmudrv_unmap_read_dirty(t->sd, t->pt, IOVA, len, NULL, &done), 0,
+		     "%s", t->name);
+	cr_expect_eq(done, len, "%s", t->name);
+	cr_assert_eq(genpt_smmudrv_detach(t->sd, t->id), 0, "%s", t->name);
+	fm_check(&t->p, t->name, "run: unmap, detach");
+	nc_fini(t);
+}
+
+/* IDR3.BBML 0 and 1: the split and the merge of an attached table break
+ * each entry before they make it (invalid or nT, TLBI + CMD_SYNC), so the
+ * break must be flushed before the driver rings the SMMU (fm_ring()). */
+Test(drv_noncoherent, smmuv3_break_before_make)
+{
+	for (unsigned int m = 0; m < 8; m++) {
+		struct nc_drv t;
+
+		nc_smmu_init(&t, m & 1, m & 2, m >> 2);
+		nc_flow(&t);
+		nc_smmu_init(&t, m & 1, m & 2, m >> 2);
+		nc_run_split(&t);
 	}
 }
 

@@ -167,6 +167,30 @@ static bool fm_block_expect_same(const struct fm_prov *p, const struct fm_block 
 	return true;
 }
 
+/*
+ * A register write may start a walk (a command queue tail: the TLBI and
+ * CMD_SYNC of a break-before-make step) that reads any block genpt
+ * flushed before.  A difference there is a write the walk cannot see yet:
+ * the IOMMU may cache the old entry after its invalidation completed.
+ */
+void fm_ring(struct fm_prov *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const uint64_t *c = fm_cpu(p, p->b[i].pa), *m = fm_mem(p, p->b[i].pa);
+
+		if (!p->b[i].flushed)
+			continue;
+		for (size_t j = 0; j < p->b[i].size / 8; j++) {
+			if (c[j] == m[j])
+				continue;
+			if (!p->ring_errors)
+				p->ring_pa = p->b[i].pa + 8 * j;
+			p->ring_errors++;
+			return;
+		}
+	}
+}
+
 bool fm_check(struct fm_prov *p, const char *fmt_name, const char *what)
 {
 	bool ok = true;
@@ -185,7 +209,14 @@ bool fm_check(struct fm_prov *p, const char *fmt_name, const char *what)
 			       what, p->bad_flushes);
 		ok = false;
 	}
+	if (p->ring_errors) {
+		cr_expect_fail("%s: %s: %ld register writes rang the IOMMU before a write "
+			       "was flushed (first: word %#llx)", fmt_name, what, p->ring_errors,
+			       (unsigned long long)p->ring_pa);
+		ok = false;
+	}
 	p->order_errors = 0;
 	p->bad_flushes = 0;
+	p->ring_errors = 0;
 	return ok;
 }

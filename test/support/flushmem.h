@@ -17,7 +17,14 @@
  *    is a write left unflushed.  It also fails on an ordering error caught
  *    during the call: a flush that made visible an entry pointing at a
  *    block whose two copies still differed (a table linked before it was
- *    flushed), and on a flush outside every block.
+ *    flushed), on a flush outside every block, and on a doorbell rung
+ *    early (fm_ring()).
+ *  - fm_ring(): the driver writes an IOMMU register (a command queue
+ *    tail, an enable): from then on the IOMMU may walk, so every write to
+ *    a block the walker reads must already be in memory.  An invalidation
+ *    issued before the flush of the entry it is for lets the IOMMU re-walk
+ *    and cache the old entry, and a later flush of the same bytes (before
+ *    fm_check() looks) hides it from every other check.
  *  - fm_hw_access(): the format's hardware doing an access twice, walking
  *    the CPU copy and walking memory (the walker's view); both must agree.
  *    Each walk sets A/D in the copy it reads (hardware updates of A/D
@@ -53,6 +60,8 @@ struct fm_prov {
 	long bad_flushes;      /* outside every block */
 	long order_errors;     /* a link to a block not yet flushed made visible */
 	uint64_t order_pa;     /* the first such block */
+	long ring_errors;      /* register writes with a write not yet flushed */
+	uint64_t ring_pa;      /* the first such write's word */
 };
 
 extern const struct genpt_mem_ops fm_ops;
@@ -60,8 +69,12 @@ extern const struct genpt_mem_ops fm_ops;
 void fm_init(struct fm_prov *p, bool riscv_links);
 void fm_fini(struct fm_prov *p);
 /* cr_expect that memory equals the CPU copy in every flushed block and
- * that no ordering error or stray flush happened since the last check. */
+ * that no ordering error, stray flush or early doorbell happened since the
+ * last check. */
 bool fm_check(struct fm_prov *p, const char *fmt_name, const char *what);
+/* Called before each register write of a model: records (for fm_check())
+ * a flushed block whose memory copy differs from the CPU's. */
+void fm_ring(struct fm_prov *p);
 /* genpt_hw_access() on the CPU copy and on memory; cr_expect they agree.
  * Returns the walker's (memory's) result. */
 int fm_hw_access(struct fm_prov *p, struct genpt *pt, uint64_t iova,

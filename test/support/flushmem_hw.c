@@ -108,7 +108,8 @@ static void *fm_walker_p2v(void *ctx, uint64_t pa)
 const struct genpt_mem_ops fm_walker_ops = { .phys_to_virt = fm_walker_p2v };
 
 /* One register access of the model (@write: of @wv, else a read into
- * @rv), bracketed by fm_hw_begin() / fm_hw_end(). */
+ * @rv), bracketed by fm_hw_begin() / fm_hw_end(); a write may ring it
+ * (fm_ring()). */
 static int fm_mmio_access(void *ctx, uint32_t off, unsigned int size, bool write, uint64_t *rv,
 			  uint64_t wv)
 {
@@ -116,6 +117,8 @@ static int fm_mmio_access(void *ctx, uint32_t off, unsigned int size, bool write
 	struct fm_snap s;
 	int err;
 
+	if (write)
+		fm_ring(m->p);
 	fm_hw_begin(m->p, &s);
 	if (write)
 		err = m->inner->write(m->inner_ctx, off, size, wv);
