@@ -72,6 +72,7 @@ if [ -n "$docs" ]; then
 	bad=1
 fi
 
+# shellcheck disable=SC2086 # lists of file names: split on purpose
 n=$(echo $engine_files $engine_hdrs $hw_files $hw_hdrs $tool_files | wc -w)
 if [ $bad -ne 0 ]; then
 	echo "layers: FAILED"

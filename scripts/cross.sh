@@ -31,7 +31,7 @@
 # configure or build failure counts as one failure) and exits non-zero on
 # any failure.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 all_arches=(riscv64 aarch64)
 install=0

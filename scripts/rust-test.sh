@@ -13,7 +13,7 @@
 # whatever cargo is on PATH; GENPT_CARGO / GENPT_RUSTC override.
 #   scripts/rust-test.sh --check    exit 0 when a cargo is there
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 cargo=${GENPT_CARGO:-}
 if [ -z "$cargo" ]; then
@@ -67,7 +67,7 @@ fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cd bindings/rust
+cd bindings/rust || exit 1
 "$cargo" test --offline --locked 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 # "test result: ok. 5 passed; 0 failed; 0 ignored; ..."
