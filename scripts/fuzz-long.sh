@@ -62,10 +62,11 @@ if ! command -v clang >/dev/null; then
 fi
 
 echo "fuzz-long: building ${targets[*]} in $dir"
+mkdir -p "$dir" # a clean clone has no build/ yet
 if ! cmake -S . -B "$dir" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
       -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DGENPT_USE_JEMALLOC=OFF -DGENPT_BUILD_TESTS=OFF \
-      -DGENPT_BUILD_BENCH=OFF -DGENPT_BUILD_EXAMPLES=OFF >"$dir.configure.log" 2>&1; then
-  cat "$dir.configure.log"
+      -DGENPT_BUILD_BENCH=OFF -DGENPT_BUILD_EXAMPLES=OFF >"$dir/configure.log" 2>&1; then
+  cat "$dir/configure.log"
   echo "fuzz-long: configure failed" >&2
   exit 1
 fi
