@@ -103,8 +103,10 @@ for t in "${targets[@]}"; do
       [ -f "$c" ] && summary+=("    GENPT_FUZZ_TRACE=1 $dir/fuzz/$t $c")
     done
   else
-    summary+=("$t: clean ($(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" |
-      grep -oE '[0-9]+$' | tail -1) runs, corpus $(find "$corpus" -type f | wc -l) inputs)")
+    # one worker prints stat:: lines; -fork=N workers print "#RUNS: cov:" lines
+    runs=$( (grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" ||
+             grep -oE '^#[0-9]+:' "$log") | grep -oE '[0-9]+' | tail -1)
+    summary+=("$t: clean (${runs:-?} runs, corpus $(find "$corpus" -type f | wc -l) inputs)")
   fi
   if [ "$merge" -eq 1 ]; then
     # only inputs that add coverage go into the committed corpus
