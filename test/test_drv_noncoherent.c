@@ -50,6 +50,7 @@ struct nc_drv {
 	uint32_t id;          /* StreamID or device_id */
 	unsigned int fault[3]; /* the fault before attach, after unmap, after detach */
 	bool corrupt; /* SMMUv3: the next command handed over is illegal in memory */
+	unsigned int bbml; /* SMMUv3: IDR3.BBML */
 };
 
 /* The same call of either helper: past the driver, their arguments match. */
@@ -118,7 +119,7 @@ static void nc_smmu_init(struct nc_drv *t, bool two_level, bool s2, unsigned int
 				   .features = GENPT_FEAT_ARMV8_DBM |
 					       (s2 ? GENPT_FEAT_ARMV8_S2 : 0) |
 					       /* runs of blocks to split (nc_run_split) */
-					       (bbml < 2 ? GENPT_FEAT_ARMV8_CONTIG : 0),
+					       GENPT_FEAT_ARMV8_CONTIG,
 				   .mem = &fm_ops };
 	static const char *names[3][2][2] = {
 		{ { "smmudrv BBML 0 linear stage 1", "smmudrv BBML 0 linear stage 2" },
@@ -131,6 +132,7 @@ static void nc_smmu_init(struct nc_drv *t, bool two_level, bool s2, unsigned int
 
 	memset(t, 0, sizeof(*t));
 	t->name = names[bbml][two_level][s2];
+	t->bbml = bbml;
 	fm_init(&t->p, false);
 	t->id = two_level ? 0x5a3 : 0x21;
 	t->sdom = (struct genpt_smmudrv_domain){ s2 ? GENPT_SMMUDRV_STAGE2 : GENPT_SMMUDRV_STAGE1,
@@ -309,7 +311,11 @@ static void nc_flow(struct nc_drv *t)
 	nc_fini(t);
 }
 
-/* Linear and 2-level stream tables, stage 1 and stage 2. */
+static void nc_run_split(struct nc_drv *t);
+
+/* Linear and 2-level stream tables, stage 1 and stage 2, at BBML 2: one
+ * store replaces a block by its table (and a run's members one by one),
+ * with no break in between. */
 Test(drv_noncoherent, smmuv3_every_configuration)
 {
 	for (unsigned int m = 0; m < 4; m++) {
@@ -317,31 +323,54 @@ Test(drv_noncoherent, smmuv3_every_configuration)
 
 		nc_smmu_init(&t, m & 1, m & 2, 2);
 		nc_flow(&t);
+		nc_smmu_init(&t, m & 1, m & 2, 2);
+		nc_run_split(&t);
 	}
 }
 
 /*
- * SMMUv3 below BBML 2: a run of 16 blocks (the Contiguous hint) is split
- * one member at a time, each broken, synced and made before the next
- * breaks: DMA faults (BBML 0) or misses the TLB (BBML 1) on one block at
- * a time, so each member's table is flushed before the next member's TLBI
- * rings the SMMU (fm_ring()).
+ * SMMUv3: a run of 16 blocks (the Contiguous hint) split to pages and
+ * merged back into the run.  Below BBML 2 the split goes one member at a
+ * time, each broken, synced and made before the next breaks: DMA faults
+ * (BBML 0) or misses the TLB (BBML 1) on one block at a time, so each
+ * member's table is flushed before the next member's TLBI rings the SMMU
+ * (fm_ring()).
  */
+static void nc_expect_leaf(struct nc_drv *t, uint64_t iova, uint64_t size, unsigned int run,
+			   const char *when)
+{
+	struct genpt_leaf_info li;
+
+	cr_assert_eq(genpt_leaf_lookup(t->pt, iova, &li), 0, "%s: %s", t->name, when);
+	cr_expect(li.size == size && li.run == run,
+		  "%s: %s: the leaf at %#llx is %#llx bytes, a run of %u (want %#llx, %u)",
+		  t->name, when, (unsigned long long)iova, (unsigned long long)li.size, li.run,
+		  (unsigned long long)size, run);
+}
+
 static void nc_run_split(struct nc_drv *t)
 {
 	const uint64_t len = 16 * (2ull << 20);
 	uint64_t done = 0;
 
 	cr_assert_eq(genpt_smmudrv_map(t->sd, t->pt, IOVA, PA, len, RW), 0, "%s", t->name);
+	nc_expect_leaf(t, IOVA, len, 16, "run: map");
 	cr_assert_eq(genpt_smmudrv_attach(t->sd, t->id, t->pt, &t->sdom), 0, "%s", t->name);
 	fm_check(&t->p, t->name, "run: map, attach");
 	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(t->sd, t->pt, true, 12), 0, "%s",
 		     t->name);
 	fm_check(&t->p, t->name, "run: split tracking on");
+	nc_expect_leaf(t, IOVA + len - 0x5000, 4096, 1, "run: split");
 	cr_expect_eq(nc_write(t, IOVA + len - 0x5000), 0, "%s: run: write", t->name);
 	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(t->sd, t->pt, false, 12), 0, "%s",
 		     t->name);
 	fm_check(&t->p, t->name, "run: split tracking off (merge)");
+	/* BBML 0 does not re-form a run: breaking all of it would fault DMA to
+	 * the whole run meanwhile, for a TLB gain (smmuv3_drv.h). */
+	if (t->bbml)
+		nc_expect_leaf(t, IOVA + len - 0x5000, len, 16, "run: merged back");
+	else
+		nc_expect_leaf(t, IOVA + len - 0x5000, 2ull << 20, 1, "run: merged to blocks");
 	cr_assert_eq(genpt_smmudrv_unmap_read_dirty(t->sd, t->pt, IOVA, len, NULL, &done), 0,
 		     "%s", t->name);
 	cr_expect_eq(done, len, "%s", t->name);

@@ -229,7 +229,9 @@ GENPT_API int genpt_smmudrv_set_dirty_tracking(struct genpt_smmudrv *drv,
  * TLBI + CMD_SYNC, then the new entry; no fault); BBML 0,
  * break-before-make (an invalid entry, TLBI + CMD_SYNC, then the new one:
  * DMA to that block faults meanwhile, one block at a time).  Below BBML 2
- * contiguous runs of pages are not re-formed on merge.
+ * contiguous runs of pages are not re-formed on merge, and at BBML 0 no
+ * contiguous run is (that would fault DMA to the whole run meanwhile): its
+ * members come back as single blocks.
  *
  * Return: 0, or a negative errno.
  * -EINVAL: a @page_shift below 12 or above 63, or bad arguments.
