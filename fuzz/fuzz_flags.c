@@ -34,7 +34,8 @@ static const char *const genpt_fuzz_defaults[] = {
 	"-entropic_scale_per_exec_time=1",
 };
 
-/* The new argument vector: libFuzzer keeps using it, so it stays. */
+/* The new argument vector, never freed: held here so that it stays
+ * reachable (not a leak) for as long as libFuzzer may read it. */
 static char **genpt_fuzz_argv;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -21,8 +21,8 @@
 #   set, repeatable; '' is the target's defaults, set in
 #   fuzz/fuzz_flags.c; the second flag set above is libFuzzer's own),
 #   --corpus (start from fuzz/corpus/TARGET instead of nothing, without
-#   its regress-* inputs: those replay earlier findings), --work DIR (default a fresh mktemp -d),
-#   --out FILE (default WORK/race.tsv).
+#   its regress-* inputs: those replay earlier findings), --work DIR
+#   (default a fresh mktemp -d), --out FILE (default WORK/race.tsv).
 #
 # The table: bug, flags, seed, found (yes/no), seconds, inputs run.  The
 # summary gives per flag set the bugs found, the seconds summed (a run that

@@ -311,31 +311,7 @@ static void nc_flow(struct nc_drv *t)
 	nc_fini(t);
 }
 
-static void nc_run_split(struct nc_drv *t);
-
-/* Linear and 2-level stream tables, stage 1 and stage 2, at BBML 2: one
- * store replaces a block by its table (and a run's members one by one),
- * with no break in between. */
-Test(drv_noncoherent, smmuv3_every_configuration)
-{
-	for (unsigned int m = 0; m < 4; m++) {
-		struct nc_drv t;
-
-		nc_smmu_init(&t, m & 1, m & 2, 2);
-		nc_flow(&t);
-		nc_smmu_init(&t, m & 1, m & 2, 2);
-		nc_run_split(&t);
-	}
-}
-
-/*
- * SMMUv3: a run of 16 blocks (the Contiguous hint) split to pages and
- * merged back into the run.  Below BBML 2 the split goes one member at a
- * time, each broken, synced and made before the next breaks: DMA faults
- * (BBML 0) or misses the TLB (BBML 1) on one block at a time, so each
- * member's table is flushed before the next member's TLBI rings the SMMU
- * (fm_ring()).
- */
+/* The leaf that maps @iova is @size bytes, a run of @run entries. */
 static void nc_expect_leaf(struct nc_drv *t, uint64_t iova, uint64_t size, unsigned int run,
 			   const char *when)
 {
@@ -348,6 +324,14 @@ static void nc_expect_leaf(struct nc_drv *t, uint64_t iova, uint64_t size, unsig
 		  (unsigned long long)size, run);
 }
 
+/*
+ * SMMUv3: a run of 16 blocks (the Contiguous hint) split to pages and
+ * merged back into the run.  Below BBML 2 the split goes one member at a
+ * time, each broken, synced and made before the next breaks: DMA faults
+ * (BBML 0) or misses the TLB (BBML 1) on one block at a time, so each
+ * member's table is flushed before the next member's TLBI rings the SMMU
+ * (fm_ring()).
+ */
 static void nc_run_split(struct nc_drv *t)
 {
 	const uint64_t len = 16 * (2ull << 20);
@@ -379,19 +363,34 @@ static void nc_run_split(struct nc_drv *t)
 	nc_fini(t);
 }
 
+/* Linear and 2-level stream tables, stage 1 and stage 2, at IDR3.BBML
+ * @bbml: the whole flow, then the run split and merged. */
+static void nc_smmu_every_configuration(unsigned int bbml)
+{
+	for (unsigned int m = 0; m < 4; m++) {
+		struct nc_drv t;
+
+		nc_smmu_init(&t, m & 1, m & 2, bbml);
+		nc_flow(&t);
+		nc_smmu_init(&t, m & 1, m & 2, bbml);
+		nc_run_split(&t);
+	}
+}
+
+/* BBML 2: one store replaces a block by its table (and a run's members
+ * one by one), with no break in between. */
+Test(drv_noncoherent, smmuv3_every_configuration)
+{
+	nc_smmu_every_configuration(2);
+}
+
 /* IDR3.BBML 0 and 1: the split and the merge of an attached table break
  * each entry before they make it (invalid or nT, TLBI + CMD_SYNC), so the
  * break must be flushed before the driver rings the SMMU (fm_ring()). */
 Test(drv_noncoherent, smmuv3_break_before_make)
 {
-	for (unsigned int m = 0; m < 8; m++) {
-		struct nc_drv t;
-
-		nc_smmu_init(&t, m & 1, m & 2, m >> 2);
-		nc_flow(&t);
-		nc_smmu_init(&t, m & 1, m & 2, m >> 2);
-		nc_run_split(&t);
-	}
+	nc_smmu_every_configuration(0);
+	nc_smmu_every_configuration(1);
 }
 
 /* A G-stage table under a 2-level DDT, a first-stage one under 3 levels. */
