@@ -3,13 +3,10 @@
  * test_smmuv3_driver.c - the SMMUv3 driver helper (genpt_smmudrv_*) driving
  * the model through its registers, with genpt ARMv8 tables attached:
  *
- *  - the migration loop at stage 2 and at stage 1: map guest RAM with
- *    blocks, track at 4 KiB (split), device writes through the SMMU,
- *    harvests reporting exactly the written pages, pre-copy rounds copying
- *    them, and a final copy equal to memory (nothing lost);
- *  - the TLB dirty hazard: a harvest that does not invalidate loses a page
- *    (the TLB keeps the translation's dirty state), the driver's does not;
- *  - events for unattached streams, attach/detach errors, no HTTU.
+ *  - events for unattached streams, attach/detach errors, no HTTU;
+ *  - break-before-make levels, 2-level stream tables, nested tracking.
+ * The migration loop and the TLB dirty hazard run on both drivers in
+ * test_drv_flows.c.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -18,152 +15,6 @@
 
 #include "smmu_util.h"
 #include "testutil.h"
-
-#define RAM (64 * SMMU_MiB)
-#define PAGES (RAM >> 12)
-#define WORDS (PAGES / 64)
-
-/* The migration loop through the driver helper at @stage. */
-static void migrate(enum genpt_smmudrv_stage stage, unsigned int granule)
-{
-	struct smmu_env e;
-	struct genpt_smmudrv_domain dom = { stage, 7 };
-	uint64_t *found = calloc(WORDS, 8), *expect = calloc(WORDS, 8), ram, seed = 0x5eed;
-	uint64_t *dst = calloc(1, RAM);
-	struct genpt *pt;
-
-	cr_assert(found && expect && dst);
-	smmu_env_init(&e, NULL, 1 * SMMU_GiB, true);
-	pt = smmu_table(&e, stage == GENPT_SMMUDRV_STAGE2, 40, granule);
-	cr_assert_eq(genpt_physmem_alloc(e.pm, RAM, 32 * SMMU_MiB, &ram), 0);
-	cr_assert_eq(genpt_smmudrv_map(e.drv, pt, 0, ram, RAM,
-				       GENPT_READ | GENPT_WRITE | GENPT_CACHE), 0);
-	cr_assert_eq(genpt_smmudrv_attach(e.drv, 3, pt, &dom), 0);
-	cr_assert_eq(smmu_write64(&e, 3, 0x1238, 42), 0, "tracking off: writes pass");
-
-	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, pt, true, granule), 0);
-	cr_assert_eq(genpt_dirty_tracking(pt), 1);
-	memset(found, 0xff, WORDS * 8);
-	smmu_copy_pages(&e, ram, RAM, dst, found); /* round 0: everything */
-	for (unsigned int round = 0; round < 6; round++) {
-		memset(expect, 0, WORDS * 8);
-		for (unsigned int i = 0; i < 300; i++) {
-			uint64_t off = smmu_rnd(&seed) % RAM & ~7ull;
-			uint64_t first = (off >> granule) << (granule - 12);
-
-			cr_assert_eq(smmu_write64(&e, 3, off, smmu_rnd(&seed)), 0);
-			for (uint64_t p = first; p < first + (1ull << (granule - 12)); p++)
-				expect[p / 64] |= 1ull << (p % 64);
-		}
-		smmu_harvest(&e, pt, 0, RAM, found);
-		cr_assert_eq(memcmp(found, expect, WORDS * 8), 0,
-			     "round %u: the harvest reports exactly the written pages", round);
-		smmu_copy_pages(&e, ram, RAM, dst, found);
-	}
-	smmu_harvest(&e, pt, 0, RAM, found);
-	for (uint64_t w = 0; w < WORDS; w++)
-		cr_assert_eq(found[w], 0, "nothing written since the last harvest");
-	cr_assert_eq(smmu_pages_differ(&e, ram, RAM, dst), 0, "the destination holds every write");
-
-	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, pt, false, granule), 0);
-	cr_assert_eq(smmu_write64(&e, 3, 0x5000, 1), 0);
-	cr_assert_eq(genpt_smmudrv_detach(e.drv, 3), 0);
-	cr_assert_eq(smmu_write64(&e, 3, 0x5000, 1), -EFAULT, "detached: C_BAD_STE");
-	genpt_destroy(pt);
-	smmu_env_fini(&e);
-	free(found);
-	free(expect);
-	free(dst);
-}
-
-Test(smmuv3_driver, migration_stage2_4k, .timeout = 120)
-{
-	migrate(GENPT_SMMUDRV_STAGE2, 12);
-}
-
-Test(smmuv3_driver, migration_stage1_4k, .timeout = 120)
-{
-	migrate(GENPT_SMMUDRV_STAGE1, 12);
-}
-
-Test(smmuv3_driver, migration_stage2_16k, .timeout = 120)
-{
-	migrate(GENPT_SMMUDRV_STAGE2, 14);
-}
-
-Test(smmuv3_driver, migration_stage1_64k, .timeout = 120)
-{
-	migrate(GENPT_SMMUDRV_STAGE1, 16);
-}
-
-static void hazard(enum genpt_smmudrv_stage stage)
-{
-	struct smmu_env e;
-	struct genpt_smmudrv_domain dom = { stage, 9 };
-	uint64_t *bits = calloc(WORDS, 8), ram;
-	const uint64_t page = 0x12345000;
-	struct genpt_smmu_stats st;
-	struct genpt *pt;
-
-	cr_assert(bits);
-	smmu_env_init(&e, NULL, 1 * SMMU_GiB, true);
-	pt = smmu_table(&e, stage == GENPT_SMMUDRV_STAGE2, 40, 12);
-	cr_assert_eq(genpt_physmem_alloc(e.pm, RAM, 32 * SMMU_MiB, &ram), 0);
-	cr_assert_eq(genpt_smmudrv_map(e.drv, pt, 0x10000000, ram, RAM,
-				       GENPT_READ | GENPT_WRITE), 0);
-	cr_assert_eq(genpt_smmudrv_attach(e.drv, 1, pt, &dom), 0);
-	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, pt, true, 12), 0);
-	/* (bitmaps below count from 0x10000000) */
-#define PG ((page - 0x10000000) >> 12)
-
-	/* The hazard: the engine cleans, nobody invalidates, the next write
-	 * hits the TLB entry cached writable-dirty and marks nothing. */
-	cr_assert_eq(smmu_write64(&e, 1, page, 1), 0);
-	{
-		struct genpt_dirty_bitmap bm = { .bits = bits, .iova = 0x10000000,
-						 .length = RAM, .page_shift = 12 };
-		struct genpt_gather g;
-
-		memset(bits, 0, WORDS * 8);
-		genpt_gather_init(&g);
-		cr_assert_eq(genpt_read_and_clear_dirty(pt, 0x10000000, RAM, 0, &bm, &g), 0);
-		genpt_gather_release(pt, &g);
-		cr_assert(tu_bit(bits, PG), "the first write is reported");
-		cr_assert_eq(genpt_smmu_stats(e.smmu, &st), 0);
-		cr_assert_eq(smmu_write64(&e, 1, page + 8, 2), 0);
-		memset(bits, 0, WORDS * 8);
-		genpt_gather_init(&g);
-		cr_assert_eq(genpt_read_and_clear_dirty(pt, 0x10000000, RAM, 0, &bm, &g), 0);
-		genpt_gather_release(pt, &g);
-		cr_assert(!tu_bit(bits, PG), "without TLBI the second write is lost");
-	}
-	/* The stale entry stays until something invalidates it (a later
-	 * harvest cleans nothing there, so it gathers nothing). */
-	cr_assert_eq(genpt_smmudrv_invalidate(e.drv, pt, 0x10000000, 0x10000000 + RAM - 1), 0);
-	/* Through the driver (TLBI + CMD_SYNC after each harvest) nothing is
-	 * lost. */
-	for (unsigned int i = 0; i < 3; i++) {
-		smmu_harvest(&e, pt, 0x10000000, RAM, bits);
-		cr_assert_eq(smmu_write64(&e, 1, page + 16, 3 + i), 0);
-		smmu_harvest(&e, pt, 0x10000000, RAM, bits);
-		cr_assert(tu_bit(bits, PG), "round %u: the write after a driver harvest is seen", i);
-	}
-#undef PG
-	genpt_smmudrv_detach(e.drv, 1);
-	genpt_destroy(pt);
-	smmu_env_fini(&e);
-	free(bits);
-}
-
-Test(smmuv3_driver, tlb_dirty_hazard_stage2, .timeout = 60)
-{
-	hazard(GENPT_SMMUDRV_STAGE2);
-}
-
-Test(smmuv3_driver, tlb_dirty_hazard_stage1, .timeout = 60)
-{
-	hazard(GENPT_SMMUDRV_STAGE1);
-}
 
 Test(smmuv3_driver, events_and_errors, .timeout = 60)
 {

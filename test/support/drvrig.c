@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/* drvrig.c - see drvrig.h. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "drvrig.h"
+#include "genpt/riscv_iommu_model.h"
+
+/* The RISC-V helper on the model (every extension, 16 GiB of memory),
+ * default DDT depth and fault queue; the test's DDT helpers (rvi_dc_pa)
+ * read the helper's DDT. */
+static void dr_rv_init(struct drig *t, uint64_t mem_bytes)
+{
+	struct genpt_rvdrv_config cfg = { .mmio = &genpt_rviommu_mmio_ops,
+					  .mem = &genpt_physmem_ops };
+	struct genpt_config tc = {
+		.format = GENPT_FMT_RISCV,
+		.va_bits = t->c->va_bits,
+		.features = GENPT_FEAT_RISCV_SVNAPOT | (t->c->s2 ? GENPT_FEAT_RISCV_GSTAGE : 0),
+		.mem = &genpt_physmem_ops,
+	};
+	uint64_t root;
+	unsigned int mode;
+
+	rvi_env_init(&t->re, RVI_CAPS_EXT, mem_bytes);
+	t->pm = t->re.pm;
+	cfg.mmio_ctx = t->re.iommu;
+	cfg.mem_ctx = t->pm;
+	cr_assert_eq(genpt_rvdrv_create(&cfg, &t->rd), 0, "%s", t->name);
+	cr_assert_eq(genpt_rvdrv_ddt_info(t->rd, &root, &mode), 0, "%s", t->name);
+	t->re.ddt = root;
+	t->re.ddt_levels = mode - 1;
+	cr_assert_eq(rvi_rd(&t->re, RVI_REG_DDTP, 8), ((root >> 12) << 10) | mode, "%s",
+		     t->name);
+	tc.mem_ctx = t->pm;
+	cr_assert_eq(genpt_create(&tc, &t->pt), 0, "%s", t->name);
+}
+
+void dr_init(struct drig *t, const struct dr_cfg *c, uint64_t mem_bytes)
+{
+	memset(t, 0, sizeof(*t));
+	t->c = c;
+	t->name = c->name;
+	if (!c->smmu) {
+		dr_rv_init(t, mem_bytes);
+		return;
+	}
+	smmu_env_init(&t->se, NULL, mem_bytes, true);
+	t->pm = t->se.pm;
+	t->pt = smmu_table(&t->se, c->s2, c->va_bits, c->granule);
+}
+
+void dr_fini(struct drig *t)
+{
+	uint64_t bytes, blocks;
+
+	genpt_destroy(t->pt);
+	if (t->c->smmu) {
+		smmu_env_fini(&t->se);
+		return;
+	}
+	genpt_rvdrv_destroy(t->rd);
+	cr_assert_eq(rvi_rd(&t->re, RVI_REG_DDTP, 8) & 0xf, 0, "%s: destroy turns the IOMMU Off",
+		     t->name);
+	cr_assert_eq(genpt_physmem_stats(t->pm, &bytes, &blocks), 0, "%s", t->name);
+	rvi_env_fini(&t->re);
+}
+
+void dr_attach(struct drig *t, uint32_t dev, unsigned int id)
+{
+	struct genpt_smmudrv_domain sd = { t->c->s2 ? GENPT_SMMUDRV_STAGE2 : GENPT_SMMUDRV_STAGE1,
+					   id };
+	struct genpt_rvdrv_domain rd = { t->c->s2 ? GENPT_RVDRV_STAGE2 : GENPT_RVDRV_STAGE1, id };
+
+	cr_assert_eq(t->c->smmu ? genpt_smmudrv_attach(t->se.drv, dev, t->pt, &sd) :
+				  genpt_rvdrv_attach(t->rd, dev, t->pt, &rd),
+		     0, "%s: attach %#x", t->name, dev);
+}
+
+int dr_unmap(struct drig *t, uint64_t iova, uint64_t len, uint64_t *unmapped)
+{
+	if (t->c->smmu)
+		return genpt_smmudrv_unmap_read_dirty(t->se.drv, t->pt, iova, len, NULL, unmapped);
+	return genpt_rvdrv_unmap(t->rd, t->pt, iova, len, unmapped);
+}
+
+int dr_dma(struct drig *t, uint32_t dev, uint64_t iova, uint64_t *v, unsigned int access)
+{
+	if (t->c->smmu)
+		return genpt_smmu_dma(t->se.smmu, dev, iova, v, sizeof(*v), access);
+	return genpt_rviommu_dma(t->re.iommu, dev, iova, v, sizeof(*v), access);
+}
+
+int dr_write(struct drig *t, uint32_t dev, uint64_t iova, uint64_t v)
+{
+	return dr_dma(t, dev, iova, &v, GENPT_ACCESS_WRITE);
+}
+
+void dr_harvest(struct drig *t, uint64_t iova, uint64_t len, unsigned int flags,
+		uint64_t *bits)
+{
+	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = iova, .length = len,
+					 .page_shift = 12 };
+
+	memset(bits, 0, ((len >> 12) + 63) / 64 * 8);
+	cr_assert_eq(DR(t, read_and_clear_dirty, t->pt, iova, len, flags, &bm), 0, "%s: harvest",
+		     t->name);
+}
+
+uint64_t *dr_ptr(struct drig *t, uint64_t pa)
+{
+	uint64_t *p = genpt_physmem_ptr(t->pm, pa);
+
+	cr_assert_not_null(p, "%s: %#llx not backed", t->name, (unsigned long long)pa);
+	return p;
+}
+
+uint64_t dr_tc(struct drig *t, uint32_t dev)
+{
+	return rvi_get(&t->re, rvi_dc_pa(&t->re, dev));
+}
+
+unsigned int dr_fault(struct drig *t, uint64_t *addr)
+{
+	struct genpt_smmu_event ev;
+	struct genpt_rviommu_fault f;
+
+	if (t->c->smmu) {
+		cr_assert_eq(genpt_smmudrv_poll_events(t->se.drv, &ev, 1, NULL), 1, "%s: a record",
+			     t->name);
+		*addr = ev.addr;
+		return ev.id;
+	}
+	cr_assert_eq(genpt_rvdrv_poll_faults(t->rd, &f, 1, NULL), 1, "%s: a record", t->name);
+	*addr = f.iotval;
+	return f.cause;
+}
+
+void dr_set_bits(uint64_t *bits, uint64_t first, uint64_t n)
+{
+	for (uint64_t i = first; i < first + n; i++)
+		bits[i / 64] |= 1ull << (i % 64);
+}
