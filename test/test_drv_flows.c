@@ -10,12 +10,13 @@
  *    (or whole leaves), pre-copy rounds copying them and a final copy equal
  *    to memory, tracking off reporting every page, the tables back after a
  *    split, detach;
- *  - the hazard: a harvest by the engine alone (no invalidation) loses the
- *    next write through a translation the IOTLB cached dirty; the helper's
- *    harvest loses none.
+ *  - in it, the hazard: a harvest by the engine alone (no invalidation)
+ *    loses the next write through a translation the IOTLB cached dirty;
+ *    the helper's harvest loses none.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,8 @@
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
 #define RW (GENPT_READ | GENPT_WRITE)
+/* Past the guest: mapped and unmapped while devices run (live migration). */
+#define SCRATCH_LEN (4 * MiB)
 
 /* ---- migration ------------------------------------------------------------ */
 
@@ -38,13 +41,14 @@ struct mig_region {
 /* One migration: the driver, the guest layout (ends at a region with end 0)
  * in RAM aligned to @ram_align in @mem bytes of memory, tracking at @split
  * (page shift) or at the leaf (0), @devs devices (@dev: their ids), @rounds
- * pre-copy rounds of @writes device writes. */
+ * pre-copy rounds of @writes device writes; the hazard at @page. */
 struct mig {
 	struct dr_cfg drv;
 	const struct mig_region *layout;
 	uint64_t ram_align, mem;
 	unsigned int split, devs, rounds, writes;
-	uint32_t dev[2];
+	uint32_t dev[3];
+	uint64_t page; /* where the hazard flow writes */
 };
 
 /*
@@ -64,19 +68,20 @@ static const struct mig_region smmu_blocks[] = { { 64 * MiB, 2 * MiB, 0, 0 }, { 
 
 #define SMMU_DEVS { 3, 4 }
 #define RV_DEVS { 0x000101, 0xab0202 } /* two DDT paths */
+#define RV_HAZARD (256 * MiB + 0x5000) /* in the first 64K run */
 static const struct mig migs[] = {
 	{ { "smmudrv stage 2, 4K granule", true, true, 40, 12 }, smmu_blocks, 32 * MiB, GiB, 12,
-	  2, 6, 300, SMMU_DEVS },
+	  2, 6, 300, SMMU_DEVS, 0x2345000 },
 	{ { "smmudrv stage 1, 4K granule", true, false, 40, 12 }, smmu_blocks, 32 * MiB, GiB, 12,
-	  2, 6, 300, SMMU_DEVS },
+	  2, 6, 300, SMMU_DEVS, 0x2345000 },
 	{ { "smmudrv stage 2, 16K granule", true, true, 40, 14 }, smmu_blocks, 32 * MiB, GiB, 14,
-	  2, 6, 300, SMMU_DEVS },
+	  2, 6, 300, SMMU_DEVS, 0x2345000 },
 	{ { "smmudrv stage 1, 64K granule", true, false, 40, 16 }, smmu_blocks, 32 * MiB, GiB,
-	  16, 2, 6, 300, SMMU_DEVS },
+	  16, 2, 6, 300, SMMU_DEVS, 0x2345000 },
 	{ { "rvdrv Sv39x4 G-stage, every leaf size", false, true, 41, 12 }, rv_leaves, GiB,
-	  16 * GiB, 0, 2, 3, 400, RV_DEVS },
+	  16 * GiB, 0, 2, 3, 400, RV_DEVS, RV_HAZARD },
 	{ { "rvdrv Sv39x4 G-stage, split to 4K", false, true, 41, 12 }, rv_leaves, GiB, 16 * GiB,
-	  12, 2, 1, 300, RV_DEVS },
+	  12, 2, 1, 300, RV_DEVS, RV_HAZARD },
 };
 
 /* The migration in progress: the rig, guest RAM and the bitmaps. */
@@ -103,9 +108,14 @@ static uint64_t mig_pa(const struct mig_run *r, uint64_t gpa)
 
 /* What a harvest reports for a write at @gpa: its base page when split,
  * else its whole leaf. */
+static uint64_t mig_unit(const struct mig_run *r, uint64_t gpa)
+{
+	return r->m->split ? 1ull << r->m->split : mig_region(r, gpa)->leaf;
+}
+
 static void mig_expect(struct mig_run *r, uint64_t gpa)
 {
-	uint64_t unit = r->m->split ? 1ull << r->m->split : mig_region(r, gpa)->leaf;
+	uint64_t unit = mig_unit(r, gpa);
 
 	dr_set_bits(r->expect, (gpa & ~(unit - 1)) >> 12, unit >> 12);
 }
@@ -156,7 +166,7 @@ static void mig_setup(struct mig_run *r, const struct mig *m)
 	r->dst = calloc(r->pages, 4096);
 	cr_assert(r->found && r->expect && r->dst);
 	dr_init(&r->t, &m->drv, m->mem);
-	cr_assert_eq(genpt_physmem_alloc(r->t.pm, r->guest + 4 * KiB, m->ram_align, &r->ram), 0,
+	cr_assert_eq(genpt_physmem_alloc(r->t.pm, r->guest + SCRATCH_LEN + 4 * KiB, m->ram_align, &r->ram), 0,
 		     "%s", m->drv.name);
 	for (const struct mig_region *g = m->layout; g->end; start = g->end, g++) {
 		uint64_t step = g->step ? g->step : g->end - start;
@@ -297,11 +307,76 @@ static void mig_tracking_off(struct mig_run *r, uint64_t bytes0)
 
 static void mig_fini(struct mig_run *r)
 {
-	genpt_physmem_free(r->t.pm, r->ram, r->guest + 4 * KiB);
+	genpt_physmem_free(r->t.pm, r->ram, r->guest + SCRATCH_LEN + 4 * KiB);
 	dr_fini(&r->t);
 	free(r->found);
 	free(r->expect);
 	free(r->dst);
+}
+
+/* The engine's harvest alone (no invalidation) into r->found. */
+static void mig_engine_harvest(struct mig_run *r)
+{
+	struct genpt_dirty_bitmap bm = { .bits = r->found, .iova = 0, .length = r->guest,
+					 .page_shift = 12 };
+	struct genpt_gather g;
+
+	memset(r->found, 0, r->words * 8);
+	genpt_gather_init(&g);
+	cr_assert_eq(genpt_read_and_clear_dirty(r->t.pt, 0, r->guest, 0, &bm, &g), 0, "%s",
+		     r->t.name);
+	genpt_gather_release(r->t.pt, &g);
+}
+
+/* The harvest in r->found reports exactly the write at m->page (and is
+ * copied: the migration goes on). */
+static void mig_expect_page(struct mig_run *r, const char *what, unsigned int round)
+{
+	memset(r->expect, 0, r->words * 8);
+	mig_expect(r, r->m->page);
+	cr_assert_eq(memcmp(r->found, r->expect, r->words * 8), 0,
+		     "%s: %s (round %u): %llu pages reported", r->t.name, what, round,
+		     (unsigned long long)tu_popcount(r->found, r->words));
+	mig_copy(r, r->found);
+}
+
+/*
+ * The hazard: the engine cleans, nobody invalidates, the next write hits
+ * the entry the IOTLB cached writable-dirty and marks nothing.  The stale
+ * entry stays until something invalidates it; through the helper (IOTLB
+ * invalidation + sync after each harvest) nothing is lost.
+ */
+static void mig_hazard(struct mig_run *r)
+{
+	struct genpt_dirty_bitmap bm = { r->found, 0, r->guest, 12 };
+	const uint64_t page = r->m->page, unit = mig_unit(r, page);
+	struct drig *t = &r->t;
+	struct genpt_smmu_stats st;
+
+	cr_assert_eq(dr_write(t, r->m->dev[0], page, 1), 0, "%s", t->name);
+	mig_engine_harvest(r);
+	mig_expect_page(r, "the first write is reported", 0);
+	if (t->c->smmu)
+		cr_assert_eq(genpt_smmu_stats(t->se.smmu, &st), 0, "%s", t->name);
+	cr_assert_eq(dr_write(t, r->m->dev[0], page + 8, 2), 0, "%s", t->name);
+	mig_engine_harvest(r);
+	cr_assert_eq(tu_popcount(r->found, r->words), 0,
+		     "%s: the hazard: without invalidation the second write is lost", t->name);
+	cr_assert_eq(DR(t, invalidate, t->pt, page & ~(unit - 1), page | (unit - 1)), 0, "%s",
+		     t->name);
+	cr_assert_eq(dr_write(t, r->m->dev[0], page + 16, 3), 0, "%s", t->name);
+	for (unsigned int i = 0; i < 5; i++) {
+		dr_harvest(t, 0, r->guest, 0, r->found);
+		mig_expect_page(r, "the write after a helper harvest is seen", i);
+		cr_assert_eq(dr_write(t, r->m->dev[1], page + 8 * i, 4 + i), 0, "%s", t->name);
+	}
+	/* GENPT_DIRTY_NO_CLEAR reports and keeps */
+	dr_harvest(t, 0, r->guest, GENPT_DIRTY_NO_CLEAR, r->found);
+	mig_expect_page(r, "NO_CLEAR", 0);
+	dr_harvest(t, 0, r->guest, 0, r->found);
+	mig_expect_page(r, "kept by NO_CLEAR", 0);
+	cr_assert_eq(DR(t, read_and_clear_dirty, t->pt, 0, r->guest, 8, &bm), -EINVAL,
+		     "%s: bad flags", t->name);
 }
 
 Test(drv_flows, migration, .timeout = 300)
@@ -313,123 +388,327 @@ Test(drv_flows, migration, .timeout = 300)
 		mig_setup(&r, &migs[i]);
 		mig_untracked_access(&r);
 		bytes0 = mig_tracking_on(&r);
+		mig_hazard(&r);
 		mig_rounds(&r);
 		mig_tracking_off(&r, bytes0);
 		mig_fini(&r);
 	}
 }
 
-/* ---- the hazard: a harvest must invalidate ----------------------------------- */
 
-/* One hazard case: @len bytes mapped read/write at @iova (RAM aligned to
- * @ram_align), tracking split at @split or at the leaf (0); device @dev
- * writes the page at @page, which a harvest reports as @unit bytes. */
-struct hazard {
-	struct dr_cfg drv;
-	uint64_t iova, len, ram_align, mem, page, unit;
-	unsigned int split;
-	uint32_t dev;
+/* ---- live migration: devices write while the helper harvests ------------------ */
+
+/*
+ * What is checked: no dirty page is lost and none is invented.  Harvest k
+ * (0-based) bumps "started" to k + 1 before it begins and "completed" to
+ * k + 1 when it is done (the last harvest runs after the devices stop).  A
+ * device write that starts when completed reads e and returns when started
+ * reads s must be reported by a harvest k with e <= k <= s: harvest s began
+ * after the write finished, so it or an earlier one that was not yet done
+ * when the write began must have seen it.  A page reported by harvest k must
+ * have been written by a write that started when completed read at most k.
+ * Without the helper's invalidation after each harvest, a write through a
+ * translation the IOTLB cached dirty before the harvest would not be seen by
+ * harvest s.  Each harvest's pages are copied; after the last, the copy
+ * equals memory (the sync waited for every write that used a translation
+ * the invalidation removed).
+ */
+#define MAX_HARVESTS 1024
+
+/* A device write: where, and the harvests completed when it started
+ * (@epoch) and started when it returned (@until). */
+struct live_write {
+	uint64_t gpa;
+	unsigned int epoch, until;
 };
 
-static const struct hazard hazards[] = {
-	{ { "smmudrv stage 2, 4K granule", true, true, 40, 12 }, 0x10000000, 64 * MiB, 32 * MiB,
-	  GiB, 0x12345000, 4 * KiB, 12, 1 },
-	{ { "smmudrv stage 1, 4K granule", true, false, 40, 12 }, 0x10000000, 64 * MiB, 32 * MiB,
-	  GiB, 0x12345000, 4 * KiB, 12, 1 },
-	/* 64 KiB aligned on both sides: 64 KiB NAPOT runs; 0x5000 is in the
-	 * first, pages 0-15 */
-	{ { "rvdrv Sv48x4 G-stage, 64K runs", false, true, 50, 12 }, 0, 64 * 4096, 4096,
-	  16 * GiB, 0x5000, 64 * KiB, 0, 3 },
+struct live {
+	struct mig_run r;
+	unsigned int started, completed, running; /* atomic */
+	uint64_t *bitmaps;                        /* MAX_HARVESTS harvests' pages */
 };
 
-/* The engine's harvest alone (no invalidation): the pages it reports. */
-static void hazard_engine_harvest(struct drig *t, const struct hazard *h, uint64_t *bits)
+struct live_dev {
+	struct live *l;
+	uint32_t id;
+	uint64_t seed;
+	struct live_write *w;
+	unsigned int nw, errors;
+};
+
+/* SMMUv3: 4 MiB of blocks, split; RISC-V: 2 MiB leaves, 64 KiB runs and
+ * 4 KiB pages (off alignment), at the leaf. */
+static const struct mig_region smmu_live[] = { { 4 * MiB, 2 * MiB, 0, 0 }, { 0 } };
+static const struct mig_region rv_live[] = {
+	{ 16 * MiB, 2 * MiB, 0, 0 },
+	{ 32 * MiB, 64 * KiB, 64 * KiB, 0 },
+	{ 64 * MiB, 4 * KiB, 0, 4 * KiB },
+	{ 0 },
+};
+/* (@writes: each device's operations, 5 in 8 of them writes) */
+static const struct mig lives[] = {
+	{ { "smmudrv stage 2, 4K granule, live", true, true, 32, 12 }, smmu_live, 2 * MiB,
+	  64 * MiB, 12, 3, 0, 2400, { 10, 11, 12 }, 0 },
+	{ { "smmudrv stage 1, 4K granule, live", true, false, 32, 12 }, smmu_live, 2 * MiB,
+	  64 * MiB, 12, 3, 0, 2400, { 10, 11, 12 }, 0 },
+	{ { "rvdrv Sv39x4 G-stage, 2M/64K/4K leaves, live", false, true, 41, 12 }, rv_live,
+	  2 * MiB, 2 * GiB, 0, 2, 0, 6000, { 0x100, 0x101 }, 0 },
+};
+
+/* A device: writes and reads in the guest, reads in the scratch region
+ * (mapped or not, at the main thread's whim: faults are expected). */
+static void *live_device(void *arg)
 {
-	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = h->iova, .length = h->len,
-					 .page_shift = 12 };
+	struct live_dev *d = arg;
+	struct live *l = d->l;
+	const uint64_t guest = l->r.guest;
+
+	for (unsigned int i = 0; i < l->r.m->writes; i++) {
+		uint64_t v = rvi_rand(&d->seed), gpa = (rvi_rand(&d->seed) % guest) & ~7ull;
+		unsigned int kind = (unsigned int)(v % 8), epoch;
+		int err;
+
+		if (kind < 5) {
+			epoch = __atomic_load_n(&l->completed, __ATOMIC_ACQUIRE);
+			d->errors += dr_dma(&l->r.t, d->id, gpa, &v, GENPT_ACCESS_WRITE) != 0;
+			d->w[d->nw++] = (struct live_write){
+				gpa, epoch, __atomic_load_n(&l->started, __ATOMIC_ACQUIRE) };
+		} else if (kind < 7) {
+			d->errors += dr_dma(&l->r.t, d->id, gpa, &v, GENPT_ACCESS_READ) != 0;
+		} else {
+			err = dr_dma(&l->r.t, d->id, guest + gpa % SCRATCH_LEN, &v,
+				     GENPT_ACCESS_READ);
+			d->errors += err && err != -EFAULT;
+		}
+	}
+	__atomic_fetch_sub(&l->running, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Harvest @k, and copy what it reported. */
+static void live_harvest(struct live *l, unsigned int k)
+{
+	uint64_t *bits = l->bitmaps + (size_t)k * l->r.words;
+
+	__atomic_store_n(&l->started, k + 1, __ATOMIC_RELEASE);
+	dr_harvest(&l->r.t, 0, l->r.guest, 0, bits);
+	__atomic_store_n(&l->completed, k + 1, __ATOMIC_RELEASE);
+	mig_copy(&l->r, bits);
+}
+
+/* Between harvests: the scratch region mapped or unmapped, a random page
+ * invalidated, the fault records drained. */
+static void live_edit(struct live *l, unsigned int k, uint64_t *seed)
+{
+	struct drig *t = &l->r.t;
+	uint64_t a = rvi_rand(seed) % l->r.guest;
+	struct genpt_smmu_event ev[16];
+	struct genpt_rviommu_fault f[16];
+
+	if (k % 2)
+		cr_assert_eq(dr_unmap(t, l->r.guest, SCRATCH_LEN, NULL), 0, "%s", t->name);
+	else
+		cr_assert_eq(DR(t, map, t->pt, l->r.guest, l->r.ram + l->r.guest, SCRATCH_LEN,
+				GENPT_READ), 0, "%s", t->name);
+	cr_assert_eq(DR(t, invalidate, t->pt, a & ~4095ull, a | 4095), 0, "%s", t->name);
+	while ((t->c->smmu ? genpt_smmudrv_poll_events(t->se.drv, ev, 16, NULL) :
+			     genpt_rvdrv_poll_faults(t->rd, f, 16, NULL)) > 0)
+		;
+}
+
+/* Harvest while the devices run, then once more: returns the last
+ * harvest's index. */
+static unsigned int live_run(struct live *l, struct live_dev *d)
+{
+	pthread_t th[3];
+	unsigned int h = 0, n = l->r.m->devs;
+	uint64_t seed = 99;
+
+	l->running = n;
+	for (unsigned int i = 0; i < n; i++) {
+		d[i] = (struct live_dev){ .l = l, .id = l->r.m->dev[i], .seed = 1000 + i,
+					  .w = calloc(l->r.m->writes, sizeof(struct live_write)) };
+		cr_assert_not_null(d[i].w);
+		cr_assert_eq(pthread_create(&th[i], NULL, live_device, &d[i]), 0);
+	}
+	while (__atomic_load_n(&l->running, __ATOMIC_ACQUIRE) && h < MAX_HARVESTS - 1) {
+		live_harvest(l, h);
+		live_edit(l, h++, &seed);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		cr_assert_eq(pthread_join(th[i], NULL), 0);
+	live_harvest(l, h);
+	return h;
+}
+
+static bool live_reported(const struct live *l, unsigned int k, uint64_t page)
+{
+	return tu_bit(l->bitmaps + (size_t)k * l->r.words, page);
+}
+
+/* No write lost: reported by a harvest that had not completed when the
+ * write started and had started by the time it returned.  Returns in
+ * @min_epoch, per page, the earliest epoch a write to its unit started. */
+static void live_none_lost(struct live *l, struct live_dev *d, unsigned int h,
+			   unsigned int *min_epoch)
+{
+	for (uint64_t p = 0; p < l->r.pages; p++)
+		min_epoch[p] = UINT32_MAX;
+	for (unsigned int i = 0; i < l->r.m->devs; i++) {
+		cr_assert_eq(d[i].errors, 0, "%s: device %u: DMA errors", l->r.t.name, i);
+		for (unsigned int j = 0; j < d[i].nw; j++) {
+			const struct live_write *w = &d[i].w[j];
+			uint64_t first = (w->gpa & ~(mig_unit(&l->r, w->gpa) - 1)) >> 12;
+			bool ok = false;
+
+			for (unsigned int k = w->epoch; k <= w->until && k <= h && !ok; k++)
+				ok = live_reported(l, k, first);
+			cr_assert(ok, "%s: write to %#llx (harvests %u..%u of %u) lost",
+				  l->r.t.name, (unsigned long long)w->gpa, w->epoch, w->until, h + 1);
+			if (w->epoch < min_epoch[first])
+				min_epoch[first] = w->epoch;
+		}
+	}
+}
+
+/* Nothing invented: each reported unit was written before that harvest
+ * completed; reports cover whole units (leaves, or split pages). */
+static void live_none_invented(struct live *l, unsigned int h, const unsigned int *min_epoch)
+{
+	for (unsigned int k = 0; k <= h; k++) {
+		for (uint64_t p = 0; p < l->r.pages; p++) {
+			uint64_t first = ((p << 12) & ~(mig_unit(&l->r, p << 12) - 1)) >> 12;
+
+			if (!live_reported(l, k, p))
+				continue;
+			cr_assert(live_reported(l, k, first), "%s: partial leaf in harvest %u",
+				  l->r.t.name, k);
+			cr_assert_leq(min_epoch[first], k, "%s: harvest %u reports page %#llx unwritten",
+				      l->r.t.name, k, (unsigned long long)p);
+		}
+	}
+}
+
+Test(drv_flows, live_migration, .timeout = 300)
+{
+	for (size_t i = 0; i < sizeof(lives) / sizeof(lives[0]); i++) {
+		struct live *l = calloc(1, sizeof(*l));
+		struct live_dev d[3];
+		unsigned int h, *min_epoch;
+
+		cr_assert_not_null(l);
+		mig_setup(&l->r, &lives[i]);
+		l->bitmaps = calloc((size_t)MAX_HARVESTS * l->r.words, 8);
+		min_epoch = malloc(l->r.pages * sizeof(*min_epoch));
+		cr_assert(l->bitmaps && min_epoch);
+		mig_tracking_on(&l->r);
+		h = live_run(l, d);
+		live_none_lost(l, d, h, min_epoch);
+		live_none_invented(l, h, min_epoch);
+		cr_assert_eq(mig_pages_differ(&l->r), 0, "%s: the copy equals memory", l->r.t.name);
+		cr_log_info("%s: %u harvests during %u x %u device operations", l->r.t.name, h + 1,
+			    l->r.m->devs, l->r.m->writes);
+		for (unsigned int j = 0; j < l->r.m->devs; j++) {
+			cr_assert_eq(DR(&l->r.t, detach, l->r.m->dev[j]), 0, "%s", l->r.t.name);
+			free(d[j].w);
+		}
+		mig_fini(&l->r);
+		free(l->bitmaps);
+		free(min_epoch);
+		free(l);
+	}
+}
+
+/* ---- edits: one owner of the tracking state; unmap invalidates ---------------- */
+
+static const struct dr_cfg edits[] = {
+	{ "smmudrv stage 2, 4K granule", true, true, 40, 12 },
+	{ "smmudrv stage 1, 4K granule", true, false, 40, 12 },
+	{ "rvdrv Sv48x4 G-stage", false, true, 50, 12 },
+};
+
+/* 64 pages at 0, read/write (64 KiB aligned on both sides: 64 KiB runs),
+ * device 4 attached. */
+static void edit_init(struct drig *t, const struct dr_cfg *c, uint64_t *ram)
+{
+	dr_init(t, c, c->smmu ? GiB : 16 * GiB);
+	cr_assert_eq(genpt_physmem_alloc(t->pm, 64 * 4096, 64 * KiB, ram), 0, "%s", t->name);
+	cr_assert_eq(DR(t, map, t->pt, 0, *ram, 64 * 4096, RW), 0, "%s", t->name);
+	dr_attach(t, 4, 78);
+}
+
+/* While attached, the engine's tracking call is refused (the IOMMU would
+ * not follow), the helper's works; after detach the engine's works again. */
+static void edit_owner(struct drig *t)
+{
 	struct genpt_gather g;
 
-	memset(bits, 0, (h->len >> 12) / 8);
+	cr_assert_eq(genpt_set_dirty_tracking(t->pt, true), -EBUSY, "%s: owned", t->name);
 	genpt_gather_init(&g);
-	cr_assert_eq(genpt_read_and_clear_dirty(t->pt, h->iova, h->len, 0, &bm, &g), 0, "%s",
+	cr_assert_eq(genpt_set_dirty_tracking_split(t->pt, true, 12, &g), -EBUSY, "%s", t->name);
+	/* a bad page shift and an owner: -EINVAL first */
+	cr_assert_eq(genpt_set_dirty_tracking_split(t->pt, true, 11, &g), -EINVAL, "%s", t->name);
+	cr_assert_eq(genpt_dirty_tracking(t->pt), 0, "%s: nothing changed", t->name);
+	cr_assert_eq(DR(t, set_dirty_tracking, t->pt, true), 0, "%s", t->name);
+	cr_assert_eq(genpt_dirty_tracking(t->pt), 1, "%s", t->name);
+	cr_assert_eq(genpt_set_dirty_tracking(t->pt, false), -EBUSY, "%s", t->name);
+}
+
+/* unmap_read_dirty through the helper reports a write the device made just
+ * before, and the device faults at once. */
+static void edit_unmap_reports_dirty(struct drig *t)
+{
+	uint64_t bits[1] = { 0 }, unmapped = 0;
+	struct genpt_dirty_bitmap bm = { bits, 0, 64 * 4096, 11 };
+
+	cr_assert_eq(dr_write(t, 4, 0x21000, 9), 0, "%s", t->name);
+	/* a malformed bitmap on a range outside the space: -EINVAL */
+	cr_assert_eq(DR(t, unmap_read_dirty, t->pt, 1ull << t->c->va_bits, 0x1000, &bm,
+			&unmapped), -EINVAL, "%s", t->name);
+	bm.page_shift = 12;
+	cr_assert_eq(unmapped, 0, "%s: nothing written on failure", t->name);
+	cr_assert_eq(DR(t, unmap_read_dirty, t->pt, 0x20000, 0x10000, &bm, &unmapped), 0, "%s",
 		     t->name);
-	genpt_gather_release(t->pt, &g);
+	cr_assert_eq(unmapped, 0x10000, "%s", t->name);
+	cr_assert_eq(bits[0], 0xffffull << 32, "%s: the dirty 64K run at 0x20000", t->name);
+	cr_assert_neq(dr_write(t, 4, 0x21000, 9), 0, "%s: unmapped: the device faults", t->name);
+	dr_expect_fault(t, 4, 0x21000, true);
 }
 
-/* The harvest reports exactly the unit around h->page. */
-static void hazard_expect(struct drig *t, const struct hazard *h, const uint64_t *bits,
-			  uint64_t *expect, const char *what, unsigned int round)
+/* Unmapped behind the IOMMU's back, the cached translation lives on;
+ * through the helper it is gone at once. */
+static void edit_unmap_invalidates(struct drig *t, uint64_t ram)
 {
-	uint64_t words = (h->len >> 12) / 64;
+	uint64_t v, unmapped;
 
-	memset(expect, 0, words * 8);
-	dr_set_bits(expect, ((h->page & ~(h->unit - 1)) - h->iova) >> 12, h->unit >> 12);
-	cr_assert_eq(memcmp(bits, expect, words * 8), 0, "%s: %s (round %u): %llu pages reported",
-		     t->name, what, round, (unsigned long long)tu_popcount(bits, words));
+	cr_assert_eq(DR(t, map, t->pt, 0x200000, ram, 2 * MiB, RW), 0, "%s", t->name);
+	cr_assert_eq(DR(t, map, t->pt, 0x200000, ram, 4096, GENPT_READ), -EEXIST, "%s", t->name);
+	cr_assert_eq(dr_write(t, 4, 0x200100, 42), 0, "%s", t->name);
+	cr_assert_eq(genpt_unmap(t->pt, 0x200000, 2 * MiB, NULL, &unmapped), 0, "%s", t->name);
+	cr_assert_eq(dr_dma(t, 4, 0x200100, &v, GENPT_ACCESS_READ), 0, "%s: stale translation",
+		     t->name);
+	cr_assert_eq(v, 42, "%s", t->name);
+	cr_assert_eq(DR(t, map, t->pt, 0x200000, ram, 2 * MiB, RW), 0, "%s", t->name);
+	cr_assert_eq(dr_unmap(t, 0x200000, 2 * MiB, &unmapped), 0, "%s", t->name);
+	cr_assert_eq(unmapped, 2 * MiB, "%s", t->name);
+	cr_assert_eq(dr_dma(t, 4, 0x200100, &v, GENPT_ACCESS_READ), -EFAULT, "%s", t->name);
+	dr_expect_fault(t, 4, 0x200100, false);
 }
 
-/* The engine cleans, nobody invalidates, the next write hits the entry
- * the IOTLB cached writable-dirty and marks nothing. */
-static void hazard_lost_write(struct drig *t, const struct hazard *h, uint64_t *bits,
-			      uint64_t *expect)
+Test(drv_flows, tracking_has_one_owner_and_unmap_invalidates)
 {
-	struct genpt_smmu_stats st;
-
-	cr_assert_eq(dr_write(t, h->dev, h->page, 1), 0, "%s", t->name);
-	hazard_engine_harvest(t, h, bits);
-	hazard_expect(t, h, bits, expect, "the first write is reported", 0);
-	if (t->c->smmu)
-		cr_assert_eq(genpt_smmu_stats(t->se.smmu, &st), 0, "%s", t->name);
-	cr_assert_eq(dr_write(t, h->dev, h->page + 8, 2), 0, "%s", t->name);
-	hazard_engine_harvest(t, h, bits);
-	cr_assert_eq(tu_popcount(bits, (h->len >> 12) / 64), 0,
-		     "%s: the hazard: without invalidation the second write is lost", t->name);
-}
-
-Test(drv_flows, harvest_invalidates_cached_dirty_translations, .timeout = 120)
-{
-	for (size_t i = 0; i < sizeof(hazards) / sizeof(hazards[0]); i++) {
-		const struct hazard *h = &hazards[i];
-		uint64_t *bits = calloc((h->len >> 12) / 64, 8), *expect = calloc((h->len >> 12) / 64, 8);
-		struct genpt_dirty_bitmap bm = { .bits = bits, .iova = h->iova, .length = h->len,
-						 .page_shift = 12 };
-		uint64_t ram;
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
 		struct drig t;
+		uint64_t ram, ram2;
 
-		cr_assert(bits && expect);
-		dr_init(&t, &h->drv, h->mem);
-		cr_assert_eq(genpt_physmem_alloc(t.pm, h->len, h->ram_align, &ram), 0, "%s", t.name);
-		cr_assert_eq(DR(&t, map, t.pt, h->iova, ram, h->len, RW), 0, "%s", t.name);
-		dr_attach(&t, h->dev, 9);
-		if (h->split)
-			cr_assert_eq(DR(&t, set_dirty_tracking_split, t.pt, true, h->split), 0, "%s",
-				     t.name);
-		else
-			cr_assert_eq(DR(&t, set_dirty_tracking, t.pt, true), 0, "%s", t.name);
-		hazard_lost_write(&t, h, bits, expect);
-		/* The stale entry stays until something invalidates it (a later
-		 * harvest cleans nothing there, so it gathers nothing). */
-		cr_assert_eq(DR(&t, invalidate, t.pt, h->iova, h->iova + h->len - 1), 0, "%s",
+		edit_init(&t, &edits[i], &ram);
+		edit_owner(&t);
+		edit_unmap_reports_dirty(&t);
+		cr_assert_eq(genpt_physmem_alloc(t.pm, 4 * MiB, 2 * MiB, &ram2), 0, "%s", t.name);
+		edit_unmap_invalidates(&t, ram2);
+		cr_assert_eq(DR(&t, detach, 4), 0, "%s", t.name);
+		cr_assert_eq(genpt_set_dirty_tracking(t.pt, false), 0, "%s: no owner after detach",
 			     t.name);
-		/* Through the helper (IOTLB invalidation + sync after each
-		 * harvest) nothing is lost. */
-		cr_assert_eq(dr_write(&t, h->dev, h->page + 16, 3), 0, "%s", t.name);
-		for (unsigned int r = 0; r < 5; r++) {
-			dr_harvest(&t, h->iova, h->len, 0, bits);
-			hazard_expect(&t, h, bits, expect, "the write after a helper harvest", r);
-			cr_assert_eq(dr_write(&t, h->dev, h->page + 8 * r, 4 + r), 0, "%s", t.name);
-		}
-		/* GENPT_DIRTY_NO_CLEAR reports and keeps */
-		dr_harvest(&t, h->iova, h->len, GENPT_DIRTY_NO_CLEAR, bits);
-		hazard_expect(&t, h, bits, expect, "NO_CLEAR", 0);
-		dr_harvest(&t, h->iova, h->len, 0, bits);
-		hazard_expect(&t, h, bits, expect, "kept by NO_CLEAR", 0);
-		cr_assert_eq(DR(&t, read_and_clear_dirty, t.pt, h->iova, h->len, 8, &bm), -EINVAL,
-			     "%s: bad flags", t.name);
-		cr_assert_eq(DR(&t, detach, h->dev), 0, "%s", t.name);
-		genpt_physmem_free(t.pm, ram, h->len);
 		dr_fini(&t);
-		free(bits);
-		free(expect);
 	}
 }

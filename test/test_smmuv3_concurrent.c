@@ -4,14 +4,12 @@
  * the driver helper harvests, invalidates and switches tracking (run under
  * ThreadSanitizer by the tsan preset):
  *
- *  - pre-copy migration at stage 2 and at stage 1 with devices running:
- *    each round harvests and copies the reported pages; after the devices
- *    stop, a last round; the copy equals memory (CMD_SYNC waited for every
- *    write that used a translation the TLBI removed);
  *  - translations racing configuration and TLB invalidation commands;
  *  - tracking switched on and off (with split and merge) under DMA at
  *    each BBML: never a TLB conflict, no transfer fault at BBML 1 and 2,
  *    faults retried at BBML 0 (counted), every write lands.
+ * Pre-copy migration with devices running is drv_flows::live_migration
+ * (test_drv_flows.c, both drivers).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -23,98 +21,6 @@
 #include "smmu_util.h"
 
 #define RAM (4 * SMMU_MiB)
-#define PAGES (RAM >> 12)
-#define WORDS (PAGES / 64)
-#define DEVS 3
-#define WRITES 1500
-
-struct dev {
-	struct smmu_env *e;
-	uint32_t sid;
-	uint64_t seed;
-	int err;
-	unsigned int done; /* atomic */
-};
-
-static void *device(void *arg)
-{
-	struct dev *d = arg;
-
-	for (unsigned int i = 0; i < WRITES && !d->err; i++) {
-		uint64_t off = smmu_rnd(&d->seed) % RAM & ~7ull;
-
-		d->err = smmu_write64(d->e, d->sid, off, smmu_rnd(&d->seed));
-	}
-	__atomic_store_n(&d->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-/* One pre-copy round: harvest, copy what was reported. */
-static void round_trip(struct smmu_env *e, struct genpt *pt, uint64_t ram, uint64_t *dst,
-		       uint64_t *bits)
-{
-	smmu_harvest(e, pt, 0, RAM, bits);
-	smmu_copy_pages(e, ram, RAM, dst, bits);
-}
-
-static bool all_done(struct dev *d)
-{
-	for (unsigned int i = 0; i < DEVS; i++)
-		if (!__atomic_load_n(&d[i].done, __ATOMIC_ACQUIRE))
-			return false;
-	return true;
-}
-
-static void migrate_live(enum genpt_smmudrv_stage stage)
-{
-	struct smmu_env e;
-	struct genpt_smmudrv_domain dom = { stage, 4 };
-	uint64_t *bits = calloc(WORDS, 8), *dst = calloc(PAGES, 4096), ram;
-	struct dev d[DEVS];
-	pthread_t th[DEVS];
-	struct genpt *pt;
-	uint64_t differ;
-
-	cr_assert(bits && dst);
-	smmu_env_init(&e, NULL, 64 * SMMU_MiB, true);
-	pt = smmu_table(&e, stage == GENPT_SMMUDRV_STAGE2, 32, 12);
-	cr_assert_eq(genpt_physmem_alloc(e.pm, RAM, 2 * SMMU_MiB, &ram), 0);
-	cr_assert_eq(genpt_smmudrv_map(e.drv, pt, 0, ram, RAM, GENPT_READ | GENPT_WRITE), 0);
-	for (unsigned int i = 0; i < DEVS; i++)
-		cr_assert_eq(genpt_smmudrv_attach(e.drv, 10 + i, pt, &dom), 0);
-	cr_assert_eq(genpt_smmudrv_set_dirty_tracking_split(e.drv, pt, true, 12), 0);
-	memset(bits, 0xff, WORDS * 8);
-	smmu_copy_pages(&e, ram, RAM, dst, bits);
-	for (unsigned int i = 0; i < DEVS; i++) {
-		d[i] = (struct dev){ .e = &e, .sid = 10 + i, .seed = 0x1234567 + i };
-		cr_assert_eq(pthread_create(&th[i], NULL, device, &d[i]), 0);
-	}
-	while (!all_done(d))
-		round_trip(&e, pt, ram, dst, bits);
-	for (unsigned int i = 0; i < DEVS; i++) {
-		cr_assert_eq(pthread_join(th[i], NULL), 0);
-		cr_assert_eq(d[i].err, 0);
-	}
-	round_trip(&e, pt, ram, dst, bits);
-	differ = smmu_pages_differ(&e, ram, RAM, dst);
-	cr_assert_eq(differ, 0, "%llu pages differ", (unsigned long long)differ);
-	for (unsigned int i = 0; i < DEVS; i++)
-		cr_assert_eq(genpt_smmudrv_detach(e.drv, 10 + i), 0);
-	genpt_destroy(pt);
-	smmu_env_fini(&e);
-	free(bits);
-	free(dst);
-}
-
-Test(smmuv3_concurrent, migration_stage2, .timeout = 300)
-{
-	migrate_live(GENPT_SMMUDRV_STAGE2);
-}
-
-Test(smmuv3_concurrent, migration_stage1, .timeout = 300)
-{
-	migrate_live(GENPT_SMMUDRV_STAGE1);
-}
 
 struct reader {
 	struct smmu_env *e;

@@ -120,20 +120,29 @@ uint64_t dr_tc(struct drig *t, uint32_t dev)
 	return rvi_get(&t->re, rvi_dc_pa(&t->re, dev));
 }
 
-unsigned int dr_fault(struct drig *t, uint64_t *addr)
+void dr_expect_fault(struct drig *t, uint32_t dev, uint64_t iova, bool write)
 {
+	static const unsigned int cause[2][2] = { { RVI_C_READ_PAGE, RVI_C_WRITE_PAGE },
+						  { RVI_C_READ_GPAGE, RVI_C_WRITE_GPAGE } };
 	struct genpt_smmu_event ev;
 	struct genpt_rviommu_fault f;
 
 	if (t->c->smmu) {
-		cr_assert_eq(genpt_smmudrv_poll_events(t->se.drv, &ev, 1, NULL), 1, "%s: a record",
-			     t->name);
-		*addr = ev.addr;
-		return ev.id;
+		cr_assert_eq(genpt_smmudrv_poll_events(t->se.drv, &ev, 1, NULL), 1, "%s", t->name);
+		cr_assert_eq(ev.id, GENPT_SMMU_EVT_F_TRANSLATION, "%s", t->name);
+		cr_assert(ev.sid == dev && ev.addr == iova && ev.read == !write && ev.s2 == t->c->s2,
+			  "%s: sid %#x addr %#llx read %d s2 %d", t->name, ev.sid,
+			  (unsigned long long)ev.addr, ev.read, ev.s2);
+		cr_assert(!t->c->s2 || ev.ipa == iova, "%s: ipa %#llx", t->name,
+			  (unsigned long long)ev.ipa);
+		return;
 	}
-	cr_assert_eq(genpt_rvdrv_poll_faults(t->rd, &f, 1, NULL), 1, "%s: a record", t->name);
-	*addr = f.iotval;
-	return f.cause;
+	cr_assert_eq(genpt_rvdrv_poll_faults(t->rd, &f, 1, NULL), 1, "%s", t->name);
+	cr_assert_eq(f.cause, cause[t->c->s2][write], "%s", t->name);
+	cr_assert_eq(f.did, dev, "%s", t->name);
+	cr_assert_eq(f.iotval, iova, "%s", t->name);
+	cr_assert_eq(f.iotval2, t->c->s2 ? iova : 0, "%s", t->name);
+	cr_assert_eq(f.ttyp, write ? 3 : 2, "%s", t->name);
 }
 
 void dr_set_bits(uint64_t *bits, uint64_t first, uint64_t n)

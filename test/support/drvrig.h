@@ -62,10 +62,11 @@ void dr_harvest(struct drig *t, uint64_t iova, uint64_t len, unsigned int flags,
 uint64_t *dr_ptr(struct drig *t, uint64_t pa);
 /* RISC-V: the tc word of device @dev's context in the helper's DDT. */
 uint64_t dr_tc(struct drig *t, uint32_t dev);
-/* The next fault record the helper's poller returns: the SMMUv3 event id
- * or the RISC-V cause, with its address (iova / iotval) in *@addr;
- * asserts there is one. */
-unsigned int dr_fault(struct drig *t, uint64_t *addr);
+/* The next record of the helper's poller is a translation fault of
+ * device @dev's read (@write false) or write at @iova: the SMMUv3's
+ * F_TRANSLATION (S2, IPA at stage 2) or the RISC-V page fault (guest page
+ * fault, iotval2 the GPA, at the G-stage), with the access's type. */
+void dr_expect_fault(struct drig *t, uint32_t dev, uint64_t iova, bool write);
 /* Bits [first, first + n) of @bits set. */
 void dr_set_bits(uint64_t *bits, uint64_t first, uint64_t n);
 
