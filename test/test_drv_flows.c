@@ -70,17 +70,17 @@ static const struct mig_region smmu_blocks[] = { { 64 * MiB, 2 * MiB, 0, 0 }, { 
 #define RV_DEVS { 0x000101, 0xab0202 } /* two DDT paths */
 #define RV_HAZARD (256 * MiB + 0x5000) /* in the first 64K run */
 static const struct mig migs[] = {
-	{ { "smmudrv stage 2, 4K granule", true, true, 40, 12 }, smmu_blocks, 32 * MiB, GiB, 12,
+	{ DR_SMMU("smmudrv stage 2, 4K granule", true, 40, 12), smmu_blocks, 32 * MiB, GiB, 12,
 	  2, 6, 300, SMMU_DEVS, 0x2345000 },
-	{ { "smmudrv stage 1, 4K granule", true, false, 40, 12 }, smmu_blocks, 32 * MiB, GiB, 12,
+	{ DR_SMMU("smmudrv stage 1, 4K granule", false, 40, 12), smmu_blocks, 32 * MiB, GiB, 12,
 	  2, 6, 300, SMMU_DEVS, 0x2345000 },
-	{ { "smmudrv stage 2, 16K granule", true, true, 40, 14 }, smmu_blocks, 32 * MiB, GiB, 14,
+	{ DR_SMMU("smmudrv stage 2, 16K granule", true, 40, 14), smmu_blocks, 32 * MiB, GiB, 14,
 	  2, 6, 300, SMMU_DEVS, 0x2345000 },
-	{ { "smmudrv stage 1, 64K granule", true, false, 40, 16 }, smmu_blocks, 32 * MiB, GiB,
+	{ DR_SMMU("smmudrv stage 1, 64K granule", false, 40, 16), smmu_blocks, 32 * MiB, GiB,
 	  16, 2, 6, 300, SMMU_DEVS, 0x2345000 },
-	{ { "rvdrv Sv39x4 G-stage, every leaf size", false, true, 41, 12 }, rv_leaves, GiB,
+	{ DR_RV("rvdrv Sv39x4 G-stage, every leaf size", true, 41), rv_leaves, GiB,
 	  16 * GiB, 0, 2, 3, 400, RV_DEVS, RV_HAZARD },
-	{ { "rvdrv Sv39x4 G-stage, split to 4K", false, true, 41, 12 }, rv_leaves, GiB, 16 * GiB,
+	{ DR_RV("rvdrv Sv39x4 G-stage, split to 4K", true, 41), rv_leaves, GiB, 16 * GiB,
 	  12, 2, 1, 300, RV_DEVS, RV_HAZARD },
 };
 
@@ -447,11 +447,11 @@ static const struct mig_region rv_live[] = {
 };
 /* (@writes: each device's operations, 5 in 8 of them writes) */
 static const struct mig lives[] = {
-	{ { "smmudrv stage 2, 4K granule, live", true, true, 32, 12 }, smmu_live, 2 * MiB,
+	{ DR_SMMU("smmudrv stage 2, 4K granule, live", true, 32, 12), smmu_live, 2 * MiB,
 	  64 * MiB, 12, 3, 0, 2400, { 10, 11, 12 }, 0 },
-	{ { "smmudrv stage 1, 4K granule, live", true, false, 32, 12 }, smmu_live, 2 * MiB,
+	{ DR_SMMU("smmudrv stage 1, 4K granule, live", false, 32, 12), smmu_live, 2 * MiB,
 	  64 * MiB, 12, 3, 0, 2400, { 10, 11, 12 }, 0 },
-	{ { "rvdrv Sv39x4 G-stage, 2M/64K/4K leaves, live", false, true, 41, 12 }, rv_live,
+	{ DR_RV("rvdrv Sv39x4 G-stage, 2M/64K/4K leaves, live", true, 41), rv_live,
 	  2 * MiB, 2 * GiB, 0, 2, 0, 6000, { 0x100, 0x101 }, 0 },
 };
 
@@ -622,9 +622,9 @@ Test(drv_flows, live_migration, .timeout = 300)
 /* ---- edits: one owner of the tracking state; unmap invalidates ---------------- */
 
 static const struct dr_cfg edits[] = {
-	{ "smmudrv stage 2, 4K granule", true, true, 40, 12 },
-	{ "smmudrv stage 1, 4K granule", true, false, 40, 12 },
-	{ "rvdrv Sv48x4 G-stage", false, true, 50, 12 },
+	DR_SMMU("smmudrv stage 2, 4K granule", true, 40, 12),
+	DR_SMMU("smmudrv stage 1, 4K granule", false, 40, 12),
+	DR_RV("rvdrv Sv48x4 G-stage", true, 50),
 };
 
 /* 64 pages at 0, read/write (64 KiB aligned on both sides: 64 KiB runs),

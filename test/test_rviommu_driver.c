@@ -15,81 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rvi_util.h"
+#include "drvrig.h"
 #include "testutil.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
 
-struct drv_env {
-	struct rvi_env e;
-	struct genpt_rvdrv *drv;
-};
-
-static void drv_env_init(struct drv_env *d, uint64_t caps, unsigned int ddt_levels,
+/* The rig (drvrig.h) on the RISC-V helper: @caps (0: every extension), a
+ * DDT of @ddt_levels, 2^@fq_log2 fault records (0: the helper's defaults). */
+static void drv_env_init(struct drig *d, uint64_t caps, unsigned int ddt_levels,
 			 unsigned int fq_log2)
 {
-	struct genpt_rvdrv_config cfg = {
-		.mmio = &genpt_rviommu_mmio_ops,
-		.mem = &genpt_physmem_ops,
-		.ddt_levels = ddt_levels,
-		.fq_log2 = fq_log2,
-	};
-	uint64_t root;
-	unsigned int mode;
+	const struct dr_cfg c = { "rvdrv", false, true, 41, 12, caps, ddt_levels, fq_log2 };
 
-	rvi_env_init(&d->e, caps ? caps : RVI_CAPS_EXT, 16 * GiB);
-	cfg.mmio_ctx = d->e.iommu;
-	cfg.mem_ctx = d->e.pm;
-	cr_assert_eq(genpt_rvdrv_create(&cfg, &d->drv), 0);
-	cr_assert_eq(genpt_rvdrv_ddt_info(d->drv, &root, &mode), 0);
-	/* the test's own DDT helpers read the driver's DDT */
-	d->e.ddt = root;
-	d->e.ddt_levels = mode - 1;
-	cr_assert_eq(rvi_rd(&d->e, RVI_REG_DDTP, 8), ((root >> 12) << 10) | mode);
-}
-
-static void drv_env_fini(struct drv_env *d)
-{
-	uint64_t bytes, blocks;
-
-	genpt_rvdrv_destroy(d->drv);
-	cr_assert_eq(rvi_rd(&d->e, RVI_REG_DDTP, 8) & 0xf, 0, "destroy turns the IOMMU Off");
-	cr_assert_eq(genpt_physmem_stats(d->e.pm, &bytes, &blocks), 0);
-	rvi_env_fini(&d->e);
-}
-
-/* A RISC-V table (Svnapot) in the environment's memory: a G-stage one for
- * @gstage, else a first stage. */
-static struct genpt *rv_table(struct drv_env *d, unsigned int va_bits, bool gstage)
-{
-	struct genpt_config cfg = {
-		.format = GENPT_FMT_RISCV,
-		.va_bits = va_bits,
-		.features = GENPT_FEAT_RISCV_SVNAPOT | (gstage ? GENPT_FEAT_RISCV_GSTAGE : 0),
-		.mem = &genpt_physmem_ops,
-		.mem_ctx = d->e.pm,
-	};
-	struct genpt *pt;
-
-	cr_assert_eq(genpt_create(&cfg, &pt), 0);
-	return pt;
-}
-
-static uint64_t dc_tc(struct drv_env *d, uint32_t did)
-{
-	return rvi_get(&d->e, rvi_dc_pa(&d->e, did));
-}
-
-static int dma_write(struct drv_env *d, uint32_t did, uint64_t iova, uint64_t v)
-{
-	return genpt_rviommu_dma(d->e.iommu, did, iova, &v, sizeof(v), GENPT_ACCESS_WRITE);
-}
-
-static int dma_read(struct drv_env *d, uint32_t did, uint64_t iova, uint64_t *v)
-{
-	return genpt_rviommu_dma(d->e.iommu, did, iova, v, sizeof(*v), GENPT_ACCESS_READ);
+	dr_init(d, &c, 16 * GiB);
 }
 
 /* ---- the small domain of the hazard and ATS tests ------------------------ */
@@ -98,23 +38,23 @@ static int dma_read(struct drv_env *d, uint32_t did, uint64_t iova, uint64_t *v)
 
 /* A 50-bit G-stage table mapping SMALL bytes at 0, read/write, to fresh
  * RAM (*@ram). */
-static struct genpt *small_table(struct drv_env *d, uint64_t *ram)
+static struct genpt *small_table(struct drig *d, uint64_t *ram)
 {
-	struct genpt *pt = rv_table(d, 50, true);
+	struct genpt *pt = dr_table(d, true, 50);
 
-	cr_assert_eq(genpt_physmem_alloc(d->e.pm, SMALL, 4096, ram), 0);
-	cr_assert_eq(genpt_rvdrv_map(d->drv, pt, 0, *ram, SMALL, GENPT_READ | GENPT_WRITE), 0);
+	cr_assert_eq(genpt_physmem_alloc(d->re.pm, SMALL, 4096, ram), 0);
+	cr_assert_eq(genpt_rvdrv_map(d->rd, pt, 0, *ram, SMALL, GENPT_READ | GENPT_WRITE), 0);
 	return pt;
 }
 
 /* The helper's harvest of the small domain with @flags: its page bits. */
-static uint64_t small_harvest(struct drv_env *d, struct genpt *pt, unsigned int flags)
+static uint64_t small_harvest(struct drig *d, struct genpt *pt, unsigned int flags)
 {
 	uint64_t bits = 0;
 	struct genpt_dirty_bitmap bm = { .bits = &bits, .iova = 0, .length = SMALL,
 					 .page_shift = 12 };
 
-	cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d->drv, pt, 0, SMALL, flags, &bm), 0);
+	cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d->rd, pt, 0, SMALL, flags, &bm), 0);
 	return bits;
 }
 
@@ -122,7 +62,7 @@ static uint64_t small_harvest(struct drv_env *d, struct genpt *pt, unsigned int 
 
 Test(rviommu_driver, first_stage_domain_with_sade)
 {
-	struct drv_env d;
+	struct drig d;
 	struct genpt *pt;
 	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE1, 0xabcde };
 	struct genpt_hw_info info;
@@ -132,42 +72,42 @@ Test(rviommu_driver, first_stage_domain_with_sade)
 					 .page_shift = 12 };
 
 	drv_env_init(&d, RVI_CAPS_BASE, 0, 0);
-	pt = rv_table(&d, 48, false);
-	cr_assert_eq(genpt_physmem_alloc(d.e.pm, 1 * MiB, 64 * KiB, &ram), 0);
-	cr_assert_eq(genpt_rvdrv_map(d.drv, pt, top, ram, 128 * 4096, GENPT_READ | GENPT_WRITE), 0);
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, true), 0, "no device yet");
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 0x77, pt, &dom), 0);
+	pt = dr_table(&d, false, 48);
+	cr_assert_eq(genpt_physmem_alloc(d.re.pm, 1 * MiB, 64 * KiB, &ram), 0);
+	cr_assert_eq(genpt_rvdrv_map(d.rd, pt, top, ram, 128 * 4096, GENPT_READ | GENPT_WRITE), 0);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.rd, pt, true), 0, "no device yet");
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 0x77, pt, &dom), 0);
 	/* the DC: SADE (tracking is on), ta.PSCID, fsc = iosatp, iohgatp Bare */
 	cr_assert_eq(genpt_hw_info(pt, &info), 0);
-	dcpa = rvi_dc_pa(&d.e, 0x77);
-	cr_assert_eq(rvi_get(&d.e, dcpa), RVI_TC_V | RVI_TC_SADE);
-	cr_assert_eq(rvi_get(&d.e, dcpa + 8), 0);
-	cr_assert_eq(rvi_get(&d.e, dcpa + 16), RVI_TA_PSCID(0xabcde));
-	cr_assert_eq(rvi_get(&d.e, dcpa + 24), RVI_ATP(9, 0, info.root_pa));
+	dcpa = rvi_dc_pa(&d.re, 0x77);
+	cr_assert_eq(rvi_get(&d.re, dcpa), RVI_TC_V | RVI_TC_SADE);
+	cr_assert_eq(rvi_get(&d.re, dcpa + 8), 0);
+	cr_assert_eq(rvi_get(&d.re, dcpa + 16), RVI_TA_PSCID(0xabcde));
+	cr_assert_eq(rvi_get(&d.re, dcpa + 24), RVI_ATP(9, 0, info.root_pa));
 
-	cr_assert_eq(dma_write(&d, 0x77, top + 0x10000 + 8, 5), 0); /* a 64K run */
-	cr_assert_eq(dma_write(&d, 0x77, top + 0x70000, 6), 0);     /* another run */
+	cr_assert_eq(dr_write(&d, 0x77, top + 0x10000 + 8, 5), 0); /* a 64K run */
+	cr_assert_eq(dr_write(&d, 0x77, top + 0x70000, 6), 0);     /* another run */
 	for (unsigned int i = 0; i < 3; i++) {
 		bits[0] = bits[1] = 0;
-		cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d.drv, pt, top, 128 * 4096, 0, &bm), 0);
+		cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d.rd, pt, top, 128 * 4096, 0, &bm), 0);
 		cr_assert_eq(bits[0], 0xffffull << 16, "round %u", i);
 		cr_assert_eq(bits[1], 0xffffull << (0x70 - 64), "round %u", i);
-		cr_assert_eq(dma_write(&d, 0x77, top + 0x1f000, 7), 0);
-		cr_assert_eq(dma_write(&d, 0x77, top + 0x70008, 7), 0);
+		cr_assert_eq(dr_write(&d, 0x77, top + 0x1f000, 7), 0);
+		cr_assert_eq(dr_write(&d, 0x77, top + 0x70008, 7), 0);
 	}
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, false), 0);
-	cr_assert_eq(rvi_get(&d.e, dcpa), RVI_TC_V);
-	cr_assert_eq(genpt_rvdrv_detach(d.drv, 0x77), 0);
-	cr_assert_eq(rvi_get(&d.e, dcpa) & RVI_TC_V, 0);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.rd, pt, false), 0);
+	cr_assert_eq(rvi_get(&d.re, dcpa), RVI_TC_V);
+	cr_assert_eq(genpt_rvdrv_detach(d.rd, 0x77), 0);
+	cr_assert_eq(rvi_get(&d.re, dcpa) & RVI_TC_V, 0);
 	genpt_destroy(pt);
-	drv_env_fini(&d);
+	dr_fini(&d);
 }
 
 /* ---- attach / detach rules ------------------------------------------------ */
 
 Test(rviommu_driver, attach_detach_rules)
 {
-	struct drv_env d;
+	struct drig d;
 	struct genpt *g1, *g2, *f1, *g57;
 	struct genpt_rvdrv_domain s2 = { GENPT_RVDRV_STAGE2, 1 };
 	struct genpt_rvdrv_domain s1 = { GENPT_RVDRV_STAGE1, 1 };
@@ -175,71 +115,71 @@ Test(rviommu_driver, attach_detach_rules)
 	uint64_t v;
 
 	drv_env_init(&d, RVI_CAPS_BASE & ~RVI_CAP_SV57X4, 1, 0);
-	g1 = rv_table(&d, 41, true);
-	g2 = rv_table(&d, 41, true);
-	f1 = rv_table(&d, 39, false);
-	g57 = rv_table(&d, 59, true);
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, f1, &s2), -EINVAL, "first-stage table as stage 2");
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, g1, &s1), -EINVAL, "G-stage table as stage 1");
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, g1, &bad), -EINVAL, "GSCID over 16 bits");
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 128, g1, &s2), -EINVAL, "1-level DDT: 7-bit ids");
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, g57, &s2), -EOPNOTSUPP, "no Sv57x4");
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, NULL, &s2), -EINVAL);
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, g1, &s2), 0);
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 1, g1, &s2), -EEXIST);
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 2, g2, &s2), -EBUSY, "GSCID 1 is g1's");
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 2, g1, &s2), 0, "same domain, second device");
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 3, f1, &s1), 0, "PSCID 1 is another space");
-	cr_assert_eq(genpt_rvdrv_detach(d.drv, 4), -ENOENT);
-	cr_assert_eq(genpt_rvdrv_detach(d.drv, 1), 0);
-	cr_assert_eq(genpt_rvdrv_detach(d.drv, 1), -ENOENT);
-	cr_assert_eq(dma_read(&d, 1, 0, &v), -EFAULT);
+	g1 = dr_table(&d, true, 41);
+	g2 = dr_table(&d, true, 41);
+	f1 = dr_table(&d, false, 39);
+	g57 = dr_table(&d, true, 59);
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, f1, &s2), -EINVAL, "first-stage table as stage 2");
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, g1, &s1), -EINVAL, "G-stage table as stage 1");
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, g1, &bad), -EINVAL, "GSCID over 16 bits");
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 128, g1, &s2), -EINVAL, "1-level DDT: 7-bit ids");
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, g57, &s2), -EOPNOTSUPP, "no Sv57x4");
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, NULL, &s2), -EINVAL);
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, g1, &s2), 0);
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, g1, &s2), -EEXIST);
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 2, g2, &s2), -EBUSY, "GSCID 1 is g1's");
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 2, g1, &s2), 0, "same domain, second device");
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 3, f1, &s1), 0, "PSCID 1 is another space");
+	cr_assert_eq(genpt_rvdrv_detach(d.rd, 4), -ENOENT);
+	cr_assert_eq(genpt_rvdrv_detach(d.rd, 1), 0);
+	cr_assert_eq(genpt_rvdrv_detach(d.rd, 1), -ENOENT);
+	cr_assert_eq(dr_dma(&d, 1, 0, &v, GENPT_ACCESS_READ), -EFAULT);
 	{
 		struct genpt_rviommu_fault f[4];
 		bool of = true;
 
-		cr_assert_eq(genpt_rvdrv_poll_faults(d.drv, f, 4, &of), 1);
+		cr_assert_eq(genpt_rvdrv_poll_faults(d.rd, f, 4, &of), 1);
 		cr_assert_eq(f[0].cause, RVI_C_DDT_INVALID, "detached: DC not valid");
 		cr_assert_not(of);
 	}
 	/* a tracking table on an IOMMU without AMO_HWAD: refused below */
-	cr_assert_eq(genpt_rvdrv_detach(d.drv, 2), 0);
-	cr_assert_eq(genpt_rvdrv_detach(d.drv, 3), 0);
+	cr_assert_eq(genpt_rvdrv_detach(d.rd, 2), 0);
+	cr_assert_eq(genpt_rvdrv_detach(d.rd, 3), 0);
 	genpt_destroy(g1);
 	genpt_destroy(g2);
 	genpt_destroy(f1);
 	genpt_destroy(g57);
-	drv_env_fini(&d);
+	dr_fini(&d);
 }
 
 Test(rviommu_driver, no_amo_hwad)
 {
-	struct drv_env d;
+	struct drig d;
 	struct genpt *pt;
 	struct genpt_rvdrv_domain s2 = { GENPT_RVDRV_STAGE2, 3 };
 
 	drv_env_init(&d, RVI_CAPS_BASE & ~RVI_CAP_AMO_HWAD, 2, 0);
-	pt = rv_table(&d, 41, true);
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 0x1234, pt, &s2), 0);
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, true), -EOPNOTSUPP);
+	pt = dr_table(&d, true, 41);
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 0x1234, pt, &s2), 0);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.rd, pt, true), -EOPNOTSUPP);
 	/* two faults: the page shift's -EINVAL comes first */
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking_split(d.drv, pt, true, 11), -EINVAL);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking_split(d.rd, pt, true, 11), -EINVAL);
 	cr_assert_eq(genpt_rvdrv_set_dirty_tracking_split(NULL, pt, true, 12), -EINVAL);
 	cr_assert_eq(genpt_dirty_tracking(pt), 0, "nothing changed");
-	cr_assert_eq(dc_tc(&d, 0x1234), RVI_TC_V);
-	cr_assert_eq(genpt_rvdrv_detach(d.drv, 0x1234), 0);
+	cr_assert_eq(dr_tc(&d, 0x1234), RVI_TC_V);
+	cr_assert_eq(genpt_rvdrv_detach(d.rd, 0x1234), 0);
 	/* a table already tracking cannot be attached */
 	cr_assert_eq(genpt_set_dirty_tracking(pt, true), 0);
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 0x1234, pt, &s2), -EOPNOTSUPP);
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 0x1234, pt, &s2), -EOPNOTSUPP);
 	genpt_destroy(pt);
-	drv_env_fini(&d);
+	dr_fini(&d);
 }
 
 /* ---- the fault poller -------------------------------------------------- */
 
 Test(rviommu_driver, fault_poller_and_overflow)
 {
-	struct drv_env d;
+	struct drig d;
 	struct genpt *pt;
 	struct genpt_rvdrv_domain s2 = { GENPT_RVDRV_STAGE2, 4 };
 	struct genpt_rviommu_fault f[8];
@@ -248,13 +188,13 @@ Test(rviommu_driver, fault_poller_and_overflow)
 
 	/* a 4-record fault queue: 3 fit */
 	drv_env_init(&d, 0, 0, 2);
-	pt = rv_table(&d, 41, true);
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 0x42, pt, &s2), 0);
+	pt = dr_table(&d, true, 41);
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 0x42, pt, &s2), 0);
 	for (unsigned int i = 0; i < 5; i++)
-		cr_assert_eq(genpt_rviommu_dma(d.e.iommu, 0x42, 0x1000 * i + 1, &v, 1,
+		cr_assert_eq(genpt_rviommu_dma(d.re.iommu, 0x42, 0x1000 * i + 1, &v, 1,
 					       (i & 1) ? GENPT_ACCESS_WRITE : GENPT_ACCESS_EXEC),
 			     -EFAULT);
-	cr_assert_eq(genpt_rvdrv_poll_faults(d.drv, f, 2, &of), 2);
+	cr_assert_eq(genpt_rvdrv_poll_faults(d.rd, f, 2, &of), 2);
 	cr_assert(of, "records were lost");
 	cr_assert_eq(f[0].cause, RVI_C_INST_GPAGE);
 	cr_assert_eq(f[0].ttyp, 1);
@@ -265,18 +205,18 @@ Test(rviommu_driver, fault_poller_and_overflow)
 	cr_assert_eq(f[1].did, 0x42);
 	cr_assert_eq(f[1].iotval, 0x1001);
 	cr_assert_eq(f[1].iotval2, 0x1000);
-	cr_assert_eq(genpt_rvdrv_poll_faults(d.drv, f, 8, &of), 1);
+	cr_assert_eq(genpt_rvdrv_poll_faults(d.rd, f, 8, &of), 1);
 	cr_assert_not(of, "overflow cleared by the previous poll");
 	cr_assert_eq(f[0].iotval, 0x2001);
-	cr_assert_eq(genpt_rvdrv_poll_faults(d.drv, f, 8, &of), 0);
+	cr_assert_eq(genpt_rvdrv_poll_faults(d.rd, f, 8, &of), 0);
 	/* reporting resumed */
-	cr_assert_eq(dma_read(&d, 0x42, 0x9000, &v), -EFAULT);
-	cr_assert_eq(genpt_rvdrv_poll_faults(d.drv, f, 8, &of), 1);
+	cr_assert_eq(dr_dma(&d, 0x42, 0x9000, &v, GENPT_ACCESS_READ), -EFAULT);
+	cr_assert_eq(genpt_rvdrv_poll_faults(d.rd, f, 8, &of), 1);
 	cr_assert_eq(f[0].iotval, 0x9000);
-	cr_assert_eq(genpt_rvdrv_poll_faults(d.drv, NULL, 1, NULL), -EINVAL);
-	cr_assert_eq(genpt_rvdrv_detach(d.drv, 0x42), 0);
+	cr_assert_eq(genpt_rvdrv_poll_faults(d.rd, NULL, 1, NULL), -EINVAL);
+	cr_assert_eq(genpt_rvdrv_detach(d.rd, 0x42), 0);
 	genpt_destroy(pt);
-	drv_env_fini(&d);
+	dr_fini(&d);
 }
 
 /* ---- create ------------------------------------------------------------ */
@@ -345,32 +285,32 @@ static unsigned int ats_harvest_rounds(bool helper_knows)
 	struct genpt_rviommu_atc *atc;
 	uint64_t ram, v = 1;
 	unsigned int seen = 0;
-	struct drv_env d;
+	struct drig d;
 	struct genpt *pt;
 
 	drv_env_init(&d, RVI_CAPS_EXT | (1ull << 25) /* ATS */, 0, 0);
 	pt = small_table(&d, &ram);
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 3, pt, &dom), 0);
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.drv, pt, true), 0);
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 3, pt, &dom), 0);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.rd, pt, true), 0);
 	if (helper_knows) {
-		cr_assert_eq(genpt_rvdrv_set_ats(d.drv, 3, true), 0);
+		cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3, true), 0);
 	} else {
 		/* Nothing translated yet: the DC is not cached. */
-		rvi_set(&d.e, rvi_dc_pa(&d.e, 3), dc_tc(&d, 3) | RVI_TC_EN_ATS);
+		rvi_set(&d.re, rvi_dc_pa(&d.re, 3), dr_tc(&d, 3) | RVI_TC_EN_ATS);
 	}
-	cr_assert(dc_tc(&d, 3) & RVI_TC_EN_ATS);
-	cr_assert_eq(genpt_rviommu_atc_create(d.e.iommu, 3, 0, &atc), 0);
+	cr_assert(dr_tc(&d, 3) & RVI_TC_EN_ATS);
+	cr_assert_eq(genpt_rviommu_atc_create(d.re.iommu, 3, 0, &atc), 0);
 	for (unsigned int i = 0; i < 5; i++) {
 		v = i;
 		cr_assert_eq(genpt_rviommu_atc_dma(atc, 0x5000 + 8 * i, &v, 8,
 						   GENPT_ACCESS_WRITE), 0);
-		cr_assert_eq(rvi_get(&d.e, ram + 0x5000 + 8 * i), i, "the data arrived");
+		cr_assert_eq(rvi_get(&d.re, ram + 0x5000 + 8 * i), i, "the data arrived");
 		seen += (small_harvest(&d, pt, 0) >> 5) & 1;
 	}
 	genpt_rviommu_atc_destroy(atc);
-	cr_assert_eq(genpt_rvdrv_detach(d.drv, 3), 0);
+	cr_assert_eq(genpt_rvdrv_detach(d.rd, 3), 0);
 	genpt_destroy(pt);
-	drv_env_fini(&d);
+	dr_fini(&d);
 	return seen;
 }
 
@@ -391,20 +331,20 @@ Test(rviommu_driver, harvest_reaches_the_device_atc)
 Test(rviommu_driver, set_ats_errors)
 {
 	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 80 };
-	struct drv_env d;
+	struct drig d;
 	struct genpt *pt;
 
 	drv_env_init(&d, 0, 0, 0);
-	pt = rv_table(&d, 50, true);
+	pt = dr_table(&d, true, 50);
 	cr_assert_eq(genpt_rvdrv_set_ats(NULL, 3, true), -EINVAL);
-	cr_assert_eq(genpt_rvdrv_set_ats(d.drv, 3, true), -ENOENT);
-	cr_assert_eq(genpt_rvdrv_attach(d.drv, 3, pt, &dom), 0);
-	cr_assert_eq(genpt_rvdrv_set_ats(d.drv, 3, true), -EOPNOTSUPP, "no capabilities.ATS");
-	cr_assert_eq(dc_tc(&d, 3) & RVI_TC_EN_ATS, 0);
-	cr_assert_eq(genpt_rvdrv_set_ats(d.drv, 3, false), 0, "no change");
-	cr_assert_eq(genpt_rvdrv_detach(d.drv, 3), 0);
+	cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3, true), -ENOENT);
+	cr_assert_eq(genpt_rvdrv_attach(d.rd, 3, pt, &dom), 0);
+	cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3, true), -EOPNOTSUPP, "no capabilities.ATS");
+	cr_assert_eq(dr_tc(&d, 3) & RVI_TC_EN_ATS, 0);
+	cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3, false), 0, "no change");
+	cr_assert_eq(genpt_rvdrv_detach(d.rd, 3), 0);
 	genpt_destroy(pt);
-	drv_env_fini(&d);
+	dr_fini(&d);
 }
 
 /* ---- ATS under concurrency (TSan) ---------------------------------------- */
@@ -438,18 +378,18 @@ Test(rviommu_driver, ats_devices_beside_harvests, .timeout = 120)
 	struct ats_dev w[2];
 	pthread_t th[2];
 	uint64_t ram;
-	struct drv_env d;
+	struct drig d;
 	struct genpt *pt;
 
 	drv_env_init(&d, RVI_CAPS_EXT | (1ull << 25), 0, 0);
 	pt = small_table(&d, &ram);
 	for (unsigned int i = 0; i < 2; i++) {
-		cr_assert_eq(genpt_rvdrv_attach(d.drv, 3 + i, pt, &dom), 0);
-		cr_assert_eq(genpt_rvdrv_set_ats(d.drv, 3 + i, true), 0);
+		cr_assert_eq(genpt_rvdrv_attach(d.rd, 3 + i, pt, &dom), 0);
+		cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3 + i, true), 0);
 		w[i] = (struct ats_dev){ .base = i * 32 * 4096 };
-		cr_assert_eq(genpt_rviommu_atc_create(d.e.iommu, 3 + i, 4, &w[i].atc), 0);
+		cr_assert_eq(genpt_rviommu_atc_create(d.re.iommu, 3 + i, 4, &w[i].atc), 0);
 	}
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking_split(d.drv, pt, true, 12), 0);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking_split(d.rd, pt, true, 12), 0);
 	for (unsigned int i = 0; i < 2; i++)
 		cr_assert_eq(pthread_create(&th[i], NULL, ats_writer, &w[i]), 0);
 	for (unsigned int r = 0; r < 200; r++)
@@ -470,8 +410,8 @@ Test(rviommu_driver, ats_devices_beside_harvests, .timeout = 120)
 		     "every page written after the harvests");
 	for (unsigned int i = 0; i < 2; i++) {
 		genpt_rviommu_atc_destroy(w[i].atc);
-		cr_assert_eq(genpt_rvdrv_detach(d.drv, 3 + i), 0);
+		cr_assert_eq(genpt_rvdrv_detach(d.rd, 3 + i), 0);
 	}
 	genpt_destroy(pt);
-	drv_env_fini(&d);
+	dr_fini(&d);
 }

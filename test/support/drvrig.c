@@ -6,23 +6,35 @@
 #include "drvrig.h"
 #include "genpt/riscv_iommu_model.h"
 
-/* The RISC-V helper on the model (every extension, 16 GiB of memory),
- * default DDT depth and fault queue; the test's DDT helpers (rvi_dc_pa)
- * read the helper's DDT. */
+struct genpt *dr_table(struct drig *t, bool s2, unsigned int va_bits)
+{
+	struct genpt_config cfg = {
+		.format = GENPT_FMT_RISCV,
+		.va_bits = va_bits,
+		.features = GENPT_FEAT_RISCV_SVNAPOT | (s2 ? GENPT_FEAT_RISCV_GSTAGE : 0),
+		.mem = &genpt_physmem_ops,
+		.mem_ctx = t->pm,
+	};
+	struct genpt *pt;
+
+	if (t->c->smmu)
+		return smmu_table(&t->se, s2, va_bits, t->c->granule);
+	cr_assert_eq(genpt_create(&cfg, &pt), 0, "%s", t->name);
+	return pt;
+}
+
+/* The RISC-V helper on the model; the test's DDT helpers (rvi_dc_pa) read
+ * the helper's DDT. */
 static void dr_rv_init(struct drig *t, uint64_t mem_bytes)
 {
 	struct genpt_rvdrv_config cfg = { .mmio = &genpt_rviommu_mmio_ops,
-					  .mem = &genpt_physmem_ops };
-	struct genpt_config tc = {
-		.format = GENPT_FMT_RISCV,
-		.va_bits = t->c->va_bits,
-		.features = GENPT_FEAT_RISCV_SVNAPOT | (t->c->s2 ? GENPT_FEAT_RISCV_GSTAGE : 0),
-		.mem = &genpt_physmem_ops,
-	};
+					  .mem = &genpt_physmem_ops,
+					  .ddt_levels = t->c->ddt_levels,
+					  .fq_log2 = t->c->fq_log2 };
 	uint64_t root;
 	unsigned int mode;
 
-	rvi_env_init(&t->re, RVI_CAPS_EXT, mem_bytes);
+	rvi_env_init(&t->re, t->c->caps ? t->c->caps : RVI_CAPS_EXT, mem_bytes);
 	t->pm = t->re.pm;
 	cfg.mmio_ctx = t->re.iommu;
 	cfg.mem_ctx = t->pm;
@@ -32,22 +44,21 @@ static void dr_rv_init(struct drig *t, uint64_t mem_bytes)
 	t->re.ddt_levels = mode - 1;
 	cr_assert_eq(rvi_rd(&t->re, RVI_REG_DDTP, 8), ((root >> 12) << 10) | mode, "%s",
 		     t->name);
-	tc.mem_ctx = t->pm;
-	cr_assert_eq(genpt_create(&tc, &t->pt), 0, "%s", t->name);
 }
 
 void dr_init(struct drig *t, const struct dr_cfg *c, uint64_t mem_bytes)
 {
 	memset(t, 0, sizeof(*t));
-	t->c = c;
+	t->cfg = *c;
+	t->c = &t->cfg;
 	t->name = c->name;
-	if (!c->smmu) {
+	if (c->smmu) {
+		smmu_env_init(&t->se, NULL, mem_bytes, true);
+		t->pm = t->se.pm;
+	} else {
 		dr_rv_init(t, mem_bytes);
-		return;
 	}
-	smmu_env_init(&t->se, NULL, mem_bytes, true);
-	t->pm = t->se.pm;
-	t->pt = smmu_table(&t->se, c->s2, c->va_bits, c->granule);
+	t->pt = dr_table(t, c->s2, c->va_bits);
 }
 
 void dr_fini(struct drig *t)

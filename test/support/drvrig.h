@@ -23,12 +23,19 @@ struct dr_cfg {
 	bool s2;              /* stage 2 (G-stage), else stage 1 (first stage) */
 	unsigned int va_bits;
 	unsigned int granule; /* SMMUv3: the table's granule (log2); RISC-V: 12 */
+	uint64_t caps;        /* RISC-V capabilities (0: every extension) */
+	unsigned int ddt_levels, fq_log2; /* RISC-V helper (0: its defaults) */
 };
+
+/* The configurations the flows use: either helper, the defaults. */
+#define DR_SMMU(name, s2, va_bits, granule) { name, true, s2, va_bits, granule, 0, 0, 0 }
+#define DR_RV(name, s2, va_bits) { name, false, s2, va_bits, 12, 0, 0, 0 }
 
 /* struct drig - the driver helper, its model, memory and one table. */
 struct drig {
-	const struct dr_cfg *c;
-	const char *name;          /* c->name */
+	struct dr_cfg cfg;         /* a copy: the caller's may go */
+	const struct dr_cfg *c;    /* &cfg */
+	const char *name;          /* cfg.name */
 	struct smmu_env se;        /* SMMUv3: model, helper (se.drv), memory */
 	struct rvi_env re;         /* RISC-V: model, memory; re.ddt is the helper's DDT */
 	struct genpt_rvdrv *rd;    /* RISC-V: the helper */
@@ -43,6 +50,9 @@ struct drig {
 
 /* The helper of @c on its model over @mem_bytes of memory, and the table. */
 void dr_init(struct drig *t, const struct dr_cfg *c, uint64_t mem_bytes);
+/* Another table of the helper's format in its memory (stage 2 / G-stage
+ * for @s2), the rig's granule. */
+struct genpt *dr_table(struct drig *t, bool s2, unsigned int va_bits);
 /* Destroy the table, the helper (RISC-V: which turns the IOMMU Off), the
  * model and the memory. */
 void dr_fini(struct drig *t);
