@@ -149,10 +149,10 @@ static uint64_t mig_pages_differ(struct mig_run *r)
 	return n;
 }
 
-/* The guest mapped through the helper, the devices attached. */
+/* The guest mapped through the helper, the devices attached; tracking off. */
 static void mig_setup(struct mig_run *r, const struct mig *m)
 {
-	uint64_t start = 0;
+	uint64_t start = 0, v = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->m = m;
@@ -166,8 +166,9 @@ static void mig_setup(struct mig_run *r, const struct mig *m)
 	r->dst = calloc(r->pages, 4096);
 	cr_assert(r->found && r->expect && r->dst);
 	dr_init(&r->t, &m->drv, m->mem);
-	cr_assert_eq(genpt_physmem_alloc(r->t.pm, r->guest + SCRATCH_LEN + 4 * KiB, m->ram_align, &r->ram), 0,
-		     "%s", m->drv.name);
+	DR_EQ(m->drv.name,
+	      genpt_physmem_alloc(r->t.pm, r->guest + SCRATCH_LEN + 4 * KiB, m->ram_align, &r->ram),
+	      0);
 	for (const struct mig_region *g = m->layout; g->end; start = g->end, g++) {
 		uint64_t step = g->step ? g->step : g->end - start;
 
@@ -178,20 +179,12 @@ static void mig_setup(struct mig_run *r, const struct mig *m)
 	}
 	for (uint32_t i = 0; i < m->devs; i++)
 		dr_attach(&r->t, m->dev[i], 5);
-}
-
-/* Tracking off: writes need no A/D update, a second device reads them. */
-static void mig_untracked_access(struct mig_run *r)
-{
-	uint64_t v = 0;
-
-	cr_assert_eq(dr_write(&r->t, r->m->dev[0], 0x123458, 1), 0, "%s: tracking off: writes pass",
-		     r->t.name);
-	cr_assert_eq(dr_dma(&r->t, r->m->dev[1], 0x123458, &v, GENPT_ACCESS_READ), 0, "%s", r->t.name);
-	cr_assert_eq(v, 1, "%s", r->t.name);
-	if (!r->m->drv.smmu)
-		cr_assert_eq(dr_tc(&r->t, r->m->dev[0]) & RVI_TC_GADE, 0, "%s: tracking off: no GADE",
-			     r->t.name);
+	/* Tracking off: writes need no A/D update, a second device reads them. */
+	DR_EQ(r->t.name, dr_write(&r->t, m->dev[0], 0x123458, 1), 0);
+	DR_EQ(r->t.name, dr_dma(&r->t, m->dev[1], 0x123458, &v, GENPT_ACCESS_READ), 0);
+	DR_EQ(r->t.name, v, 1);
+	if (!m->drv.smmu)
+		cr_assert_eq(dr_tc(&r->t, m->dev[0]) & RVI_TC_GADE, 0, "%s: no GADE", r->t.name);
 }
 
 /* Tracking on (the split refuses a page shift below 4 KiB); returns the
@@ -201,20 +194,18 @@ static uint64_t mig_tracking_on(struct mig_run *r)
 	struct drig *t = &r->t;
 	uint64_t bytes0, bytes;
 
-	cr_assert_eq(genpt_table_bytes(t->pt, &bytes0), 0, "%s", t->name);
+	DR_EQ(t->name, genpt_table_bytes(t->pt, &bytes0), 0);
 	if (r->m->split) {
-		cr_assert_eq(DR(t, set_dirty_tracking_split, t->pt, true, 11), -EINVAL, "%s",
-			     t->name);
-		cr_assert_eq(DR(t, set_dirty_tracking_split, t->pt, true, r->m->split), 0, "%s",
-			     t->name);
-		cr_assert_eq(genpt_table_bytes(t->pt, &bytes), 0, "%s", t->name);
+		DR_EQ(t->name, DR(t, set_dirty_tracking_split, t->pt, true, 11), -EINVAL);
+		DR_EQ(t->name, DR(t, set_dirty_tracking_split, t->pt, true, r->m->split), 0);
+		DR_EQ(t->name, genpt_table_bytes(t->pt, &bytes), 0);
 		cr_assert_gt(bytes, bytes0, "%s: leaves were split into tables", t->name);
 	} else {
-		cr_assert_eq(DR(t, set_dirty_tracking, t->pt, true), 0, "%s", t->name);
+		DR_EQ(t->name, DR(t, set_dirty_tracking, t->pt, true), 0);
 	}
-	cr_assert_eq(genpt_dirty_tracking(t->pt), 1, "%s", t->name);
+	DR_EQ(t->name, genpt_dirty_tracking(t->pt), 1);
 	for (uint32_t i = 0; i < r->m->devs && !r->m->drv.smmu; i++)
-		cr_assert(dr_tc(t, r->m->dev[i]) & RVI_TC_GADE, "%s: GADE on device %u", t->name, i);
+		cr_assert(dr_tc(t, r->m->dev[i]) & RVI_TC_GADE, "%s: GADE on dev %u", t->name, i);
 	/* the helper cleaned: nothing is dirty yet */
 	dr_harvest(t, 0, r->guest, 0, r->found);
 	cr_assert_eq(tu_popcount(r->found, r->words), 0, "%s: clean after tracking on", t->name);
@@ -245,8 +236,9 @@ static void mig_write(struct mig_run *r, unsigned int i)
 		cr_assert_eq(got, val, "%s: gpa %#llx", r->t.name, (unsigned long long)gpa);
 	}
 	/* reads set no D: read somewhere else */
-	cr_assert_eq(dr_dma(&r->t, r->m->dev[0], rvi_rand(&r->seed) % (r->guest - 8), &v,
-			    GENPT_ACCESS_READ), 0, "%s", r->t.name);
+	gpa = rvi_rand(&r->seed) % (r->guest - 8);
+	DR_EQ(r->t.name, dr_dma(&r->t, r->m->dev[0], gpa, &v, GENPT_ACCESS_READ),
+	      0);
 }
 
 /* Pre-copy rounds: the harvest reports exactly what was written, a second
@@ -259,7 +251,7 @@ static void mig_rounds(struct mig_run *r)
 			mig_write(r, i);
 		dr_harvest(&r->t, 0, r->guest, 0, r->found);
 		cr_assert_eq(memcmp(r->found, r->expect, r->words * 8), 0,
-			     "%s: round %u: harvested %llu pages, expected exactly the %llu written",
+			     "%s: round %u: harvested %llu pages, expected the %llu written",
 			     r->t.name, round, (unsigned long long)tu_popcount(r->found, r->words),
 			     (unsigned long long)tu_popcount(r->expect, r->words));
 		mig_copy(r, r->found);
@@ -279,30 +271,29 @@ static void mig_tracking_off(struct mig_run *r, uint64_t bytes0)
 	uint64_t bytes, done = 0;
 
 	if (r->m->split)
-		cr_assert_eq(DR(t, set_dirty_tracking_split, t->pt, false, r->m->split), 0, "%s",
-			     t->name);
+		DR_EQ(t->name, DR(t, set_dirty_tracking_split, t->pt, false, r->m->split), 0);
 	else
-		cr_assert_eq(DR(t, set_dirty_tracking, t->pt, false), 0, "%s", t->name);
+		DR_EQ(t->name, DR(t, set_dirty_tracking, t->pt, false), 0);
 	for (uint32_t i = 0; i < r->m->devs && !r->m->drv.smmu; i++)
 		cr_assert_eq(dr_tc(t, r->m->dev[i]) & RVI_TC_GADE, 0, "%s: GADE off", t->name);
 	/* Merged back only what the split made: the 64K runs of [256M,
 	 * 512M) come back as 64K runs (not the 2M leaves they would merge
 	 * into), so exactly the tables of the start, split log included. */
-	cr_assert_eq(genpt_table_bytes(t->pt, &bytes), 0, "%s", t->name);
+	DR_EQ(t->name, genpt_table_bytes(t->pt, &bytes), 0);
 	if (r->m->split)
 		cr_assert_eq(bytes, bytes0, "%s: the caller's tables back, no more, no fewer",
 			     t->name);
-	cr_assert_eq(dr_write(t, r->m->dev[r->m->devs - 1], r->guest / 2 + 5, 2), 0, "%s", t->name);
+	DR_EQ(t->name, dr_write(t, r->m->dev[r->m->devs - 1], r->guest / 2 + 5, 2), 0);
 	dr_harvest(t, 0, r->guest, 0, r->found);
 	cr_assert_eq(tu_popcount(r->found, r->words), r->pages,
 		     "%s: tracking off reports every page", t->name);
 	cr_assert_eq(DR(t, set_dirty_tracking, t->pt, false), 0, "%s: off again: no-op", t->name);
 	for (uint32_t i = 0; i < r->m->devs; i++)
-		cr_assert_eq(DR(t, detach, r->m->dev[i]), 0, "%s", t->name);
+		DR_EQ(t->name, DR(t, detach, r->m->dev[i]), 0);
 	/* SMMUv3: C_BAD_STE; RISC-V: the DC is not valid */
 	cr_assert_eq(dr_write(t, r->m->dev[0], 0x5000, 1), -EFAULT, "%s: detached", t->name);
-	cr_assert_eq(dr_unmap(t, 0, r->guest, &done), 0, "%s", t->name);
-	cr_assert_eq(done, r->guest, "%s", t->name);
+	DR_EQ(t->name, dr_unmap(t, 0, r->guest, &done), 0);
+	DR_EQ(t->name, done, r->guest);
 }
 
 static void mig_fini(struct mig_run *r)
@@ -312,20 +303,6 @@ static void mig_fini(struct mig_run *r)
 	free(r->found);
 	free(r->expect);
 	free(r->dst);
-}
-
-/* The engine's harvest alone (no invalidation) into r->found. */
-static void mig_engine_harvest(struct mig_run *r)
-{
-	struct genpt_dirty_bitmap bm = { .bits = r->found, .iova = 0, .length = r->guest,
-					 .page_shift = 12 };
-	struct genpt_gather g;
-
-	memset(r->found, 0, r->words * 8);
-	genpt_gather_init(&g);
-	cr_assert_eq(genpt_read_and_clear_dirty(r->t.pt, 0, r->guest, 0, &bm, &g), 0, "%s",
-		     r->t.name);
-	genpt_gather_release(r->t.pt, &g);
 }
 
 /* The harvest in r->found reports exactly the write at m->page (and is
@@ -353,22 +330,21 @@ static void mig_hazard(struct mig_run *r)
 	struct drig *t = &r->t;
 	struct genpt_smmu_stats st;
 
-	cr_assert_eq(dr_write(t, r->m->dev[0], page, 1), 0, "%s", t->name);
-	mig_engine_harvest(r);
+	DR_EQ(t->name, dr_write(t, r->m->dev[0], page, 1), 0);
+	dr_harvest(t, 0, r->guest, DR_ENGINE, r->found);
 	mig_expect_page(r, "the first write is reported", 0);
 	if (t->c->smmu)
-		cr_assert_eq(genpt_smmu_stats(t->se.smmu, &st), 0, "%s", t->name);
-	cr_assert_eq(dr_write(t, r->m->dev[0], page + 8, 2), 0, "%s", t->name);
-	mig_engine_harvest(r);
+		DR_EQ(t->name, genpt_smmu_stats(t->se.smmu, &st), 0);
+	DR_EQ(t->name, dr_write(t, r->m->dev[0], page + 8, 2), 0);
+	dr_harvest(t, 0, r->guest, DR_ENGINE, r->found);
 	cr_assert_eq(tu_popcount(r->found, r->words), 0,
 		     "%s: the hazard: without invalidation the second write is lost", t->name);
-	cr_assert_eq(DR(t, invalidate, t->pt, page & ~(unit - 1), page | (unit - 1)), 0, "%s",
-		     t->name);
-	cr_assert_eq(dr_write(t, r->m->dev[0], page + 16, 3), 0, "%s", t->name);
+	DR_EQ(t->name, DR(t, invalidate, t->pt, page & ~(unit - 1), page | (unit - 1)), 0);
+	DR_EQ(t->name, dr_write(t, r->m->dev[0], page + 16, 3), 0);
 	for (unsigned int i = 0; i < 5; i++) {
 		dr_harvest(t, 0, r->guest, 0, r->found);
 		mig_expect_page(r, "the write after a helper harvest is seen", i);
-		cr_assert_eq(dr_write(t, r->m->dev[1], page + 8 * i, 4 + i), 0, "%s", t->name);
+		DR_EQ(t->name, dr_write(t, r->m->dev[1], page + 8 * i, 4 + i), 0);
 	}
 	/* GENPT_DIRTY_NO_CLEAR reports and keeps */
 	dr_harvest(t, 0, r->guest, GENPT_DIRTY_NO_CLEAR, r->found);
@@ -386,7 +362,6 @@ Test(drv_flows, migration, .timeout = 300)
 		uint64_t bytes0;
 
 		mig_setup(&r, &migs[i]);
-		mig_untracked_access(&r);
 		bytes0 = mig_tracking_on(&r);
 		mig_hazard(&r);
 		mig_rounds(&r);
@@ -506,11 +481,12 @@ static void live_edit(struct live *l, unsigned int k, uint64_t *seed)
 	struct genpt_rviommu_fault f[16];
 
 	if (k % 2)
-		cr_assert_eq(dr_unmap(t, l->r.guest, SCRATCH_LEN, NULL), 0, "%s", t->name);
+		DR_EQ(t->name, dr_unmap(t, l->r.guest, SCRATCH_LEN, NULL), 0);
 	else
-		cr_assert_eq(DR(t, map, t->pt, l->r.guest, l->r.ram + l->r.guest, SCRATCH_LEN,
-				GENPT_READ), 0, "%s", t->name);
-	cr_assert_eq(DR(t, invalidate, t->pt, a & ~4095ull, a | 4095), 0, "%s", t->name);
+		DR_EQ(t->name,
+		      DR(t, map, t->pt, l->r.guest, l->r.ram + l->r.guest, SCRATCH_LEN, GENPT_READ),
+		      0);
+	DR_EQ(t->name, DR(t, invalidate, t->pt, a & ~4095ull, a | 4095), 0);
 	while ((t->c->smmu ? genpt_smmudrv_poll_events(t->se.drv, ev, 16, NULL) :
 			     genpt_rvdrv_poll_faults(t->rd, f, 16, NULL)) > 0)
 		;
@@ -564,7 +540,8 @@ static void live_none_lost(struct live *l, struct live_dev *d, unsigned int h,
 			for (unsigned int k = w->epoch; k <= w->until && k <= h && !ok; k++)
 				ok = live_reported(l, k, first);
 			cr_assert(ok, "%s: write to %#llx (harvests %u..%u of %u) lost",
-				  l->r.t.name, (unsigned long long)w->gpa, w->epoch, w->until, h + 1);
+				  l->r.t.name, (unsigned long long)w->gpa, w->epoch, w->until,
+				  h + 1);
 			if (w->epoch < min_epoch[first])
 				min_epoch[first] = w->epoch;
 		}
@@ -583,7 +560,7 @@ static void live_none_invented(struct live *l, unsigned int h, const unsigned in
 				continue;
 			cr_assert(live_reported(l, k, first), "%s: partial leaf in harvest %u",
 				  l->r.t.name, k);
-			cr_assert_leq(min_epoch[first], k, "%s: harvest %u reports page %#llx unwritten",
+			cr_assert_leq(min_epoch[first], k, "%s: harvest %u: page %#llx unwritten",
 				      l->r.t.name, k, (unsigned long long)p);
 		}
 	}
@@ -609,7 +586,7 @@ Test(drv_flows, live_migration, .timeout = 300)
 		cr_log_info("%s: %u harvests during %u x %u device operations", l->r.t.name, h + 1,
 			    l->r.m->devs, l->r.m->writes);
 		for (unsigned int j = 0; j < l->r.m->devs; j++) {
-			cr_assert_eq(DR(&l->r.t, detach, l->r.m->dev[j]), 0, "%s", l->r.t.name);
+			DR_EQ(l->r.t.name, DR(&l->r.t, detach, l->r.m->dev[j]), 0);
 			free(d[j].w);
 		}
 		mig_fini(&l->r);
@@ -632,8 +609,8 @@ static const struct dr_cfg edits[] = {
 static void edit_init(struct drig *t, const struct dr_cfg *c, uint64_t *ram)
 {
 	dr_init(t, c, c->smmu ? GiB : 16 * GiB);
-	cr_assert_eq(genpt_physmem_alloc(t->pm, 64 * 4096, 64 * KiB, ram), 0, "%s", t->name);
-	cr_assert_eq(DR(t, map, t->pt, 0, *ram, 64 * 4096, RW), 0, "%s", t->name);
+	DR_EQ(t->name, genpt_physmem_alloc(t->pm, 64 * 4096, 64 * KiB, ram), 0);
+	DR_EQ(t->name, DR(t, map, t->pt, 0, *ram, 64 * 4096, RW), 0);
 	dr_attach(t, 4, 78);
 }
 
@@ -645,13 +622,13 @@ static void edit_owner(struct drig *t)
 
 	cr_assert_eq(genpt_set_dirty_tracking(t->pt, true), -EBUSY, "%s: owned", t->name);
 	genpt_gather_init(&g);
-	cr_assert_eq(genpt_set_dirty_tracking_split(t->pt, true, 12, &g), -EBUSY, "%s", t->name);
+	DR_EQ(t->name, genpt_set_dirty_tracking_split(t->pt, true, 12, &g), -EBUSY);
 	/* a bad page shift and an owner: -EINVAL first */
-	cr_assert_eq(genpt_set_dirty_tracking_split(t->pt, true, 11, &g), -EINVAL, "%s", t->name);
+	DR_EQ(t->name, genpt_set_dirty_tracking_split(t->pt, true, 11, &g), -EINVAL);
 	cr_assert_eq(genpt_dirty_tracking(t->pt), 0, "%s: nothing changed", t->name);
-	cr_assert_eq(DR(t, set_dirty_tracking, t->pt, true), 0, "%s", t->name);
-	cr_assert_eq(genpt_dirty_tracking(t->pt), 1, "%s", t->name);
-	cr_assert_eq(genpt_set_dirty_tracking(t->pt, false), -EBUSY, "%s", t->name);
+	DR_EQ(t->name, DR(t, set_dirty_tracking, t->pt, true), 0);
+	DR_EQ(t->name, genpt_dirty_tracking(t->pt), 1);
+	DR_EQ(t->name, genpt_set_dirty_tracking(t->pt, false), -EBUSY);
 }
 
 /* unmap_read_dirty through the helper reports a write the device made just
@@ -661,15 +638,15 @@ static void edit_unmap_reports_dirty(struct drig *t)
 	uint64_t bits[1] = { 0 }, unmapped = 0;
 	struct genpt_dirty_bitmap bm = { bits, 0, 64 * 4096, 11 };
 
-	cr_assert_eq(dr_write(t, 4, 0x21000, 9), 0, "%s", t->name);
+	DR_EQ(t->name, dr_write(t, 4, 0x21000, 9), 0);
 	/* a malformed bitmap on a range outside the space: -EINVAL */
-	cr_assert_eq(DR(t, unmap_read_dirty, t->pt, 1ull << t->c->va_bits, 0x1000, &bm,
-			&unmapped), -EINVAL, "%s", t->name);
+	DR_EQ(t->name,
+	      DR(t, unmap_read_dirty, t->pt, 1ull << t->c->va_bits, 0x1000, &bm, &unmapped),
+	      -EINVAL);
 	bm.page_shift = 12;
 	cr_assert_eq(unmapped, 0, "%s: nothing written on failure", t->name);
-	cr_assert_eq(DR(t, unmap_read_dirty, t->pt, 0x20000, 0x10000, &bm, &unmapped), 0, "%s",
-		     t->name);
-	cr_assert_eq(unmapped, 0x10000, "%s", t->name);
+	DR_EQ(t->name, DR(t, unmap_read_dirty, t->pt, 0x20000, 0x10000, &bm, &unmapped), 0);
+	DR_EQ(t->name, unmapped, 0x10000);
 	cr_assert_eq(bits[0], 0xffffull << 32, "%s: the dirty 64K run at 0x20000", t->name);
 	cr_assert_neq(dr_write(t, 4, 0x21000, 9), 0, "%s: unmapped: the device faults", t->name);
 	dr_expect_fault(t, 4, 0x21000, true);
@@ -681,17 +658,17 @@ static void edit_unmap_invalidates(struct drig *t, uint64_t ram)
 {
 	uint64_t v, unmapped;
 
-	cr_assert_eq(DR(t, map, t->pt, 0x200000, ram, 2 * MiB, RW), 0, "%s", t->name);
-	cr_assert_eq(DR(t, map, t->pt, 0x200000, ram, 4096, GENPT_READ), -EEXIST, "%s", t->name);
-	cr_assert_eq(dr_write(t, 4, 0x200100, 42), 0, "%s", t->name);
-	cr_assert_eq(genpt_unmap(t->pt, 0x200000, 2 * MiB, NULL, &unmapped), 0, "%s", t->name);
+	DR_EQ(t->name, DR(t, map, t->pt, 0x200000, ram, 2 * MiB, RW), 0);
+	DR_EQ(t->name, DR(t, map, t->pt, 0x200000, ram, 4096, GENPT_READ), -EEXIST);
+	DR_EQ(t->name, dr_write(t, 4, 0x200100, 42), 0);
+	DR_EQ(t->name, genpt_unmap(t->pt, 0x200000, 2 * MiB, NULL, &unmapped), 0);
 	cr_assert_eq(dr_dma(t, 4, 0x200100, &v, GENPT_ACCESS_READ), 0, "%s: stale translation",
 		     t->name);
-	cr_assert_eq(v, 42, "%s", t->name);
-	cr_assert_eq(DR(t, map, t->pt, 0x200000, ram, 2 * MiB, RW), 0, "%s", t->name);
-	cr_assert_eq(dr_unmap(t, 0x200000, 2 * MiB, &unmapped), 0, "%s", t->name);
-	cr_assert_eq(unmapped, 2 * MiB, "%s", t->name);
-	cr_assert_eq(dr_dma(t, 4, 0x200100, &v, GENPT_ACCESS_READ), -EFAULT, "%s", t->name);
+	DR_EQ(t->name, v, 42);
+	DR_EQ(t->name, DR(t, map, t->pt, 0x200000, ram, 2 * MiB, RW), 0);
+	DR_EQ(t->name, dr_unmap(t, 0x200000, 2 * MiB, &unmapped), 0);
+	DR_EQ(t->name, unmapped, 2 * MiB);
+	DR_EQ(t->name, dr_dma(t, 4, 0x200100, &v, GENPT_ACCESS_READ), -EFAULT);
 	dr_expect_fault(t, 4, 0x200100, false);
 }
 
@@ -704,9 +681,9 @@ Test(drv_flows, tracking_has_one_owner_and_unmap_invalidates)
 		edit_init(&t, &edits[i], &ram);
 		edit_owner(&t);
 		edit_unmap_reports_dirty(&t);
-		cr_assert_eq(genpt_physmem_alloc(t.pm, 4 * MiB, 2 * MiB, &ram2), 0, "%s", t.name);
+		DR_EQ(t.name, genpt_physmem_alloc(t.pm, 4 * MiB, 2 * MiB, &ram2), 0);
 		edit_unmap_invalidates(&t, ram2);
-		cr_assert_eq(DR(&t, detach, 4), 0, "%s", t.name);
+		DR_EQ(t.name, DR(&t, detach, 4), 0);
 		cr_assert_eq(genpt_set_dirty_tracking(t.pt, false), 0, "%s: no owner after detach",
 			     t.name);
 		dr_fini(&t);

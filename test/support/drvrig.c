@@ -19,7 +19,7 @@ struct genpt *dr_table(struct drig *t, bool s2, unsigned int va_bits)
 
 	if (t->c->smmu)
 		return smmu_table(&t->se, s2, va_bits, t->c->granule);
-	cr_assert_eq(genpt_create(&cfg, &pt), 0, "%s", t->name);
+	DR_EQ(t->name, genpt_create(&cfg, &pt), 0);
 	return pt;
 }
 
@@ -38,12 +38,11 @@ static void dr_rv_init(struct drig *t, uint64_t mem_bytes)
 	t->pm = t->re.pm;
 	cfg.mmio_ctx = t->re.iommu;
 	cfg.mem_ctx = t->pm;
-	cr_assert_eq(genpt_rvdrv_create(&cfg, &t->rd), 0, "%s", t->name);
-	cr_assert_eq(genpt_rvdrv_ddt_info(t->rd, &root, &mode), 0, "%s", t->name);
+	DR_EQ(t->name, genpt_rvdrv_create(&cfg, &t->rd), 0);
+	DR_EQ(t->name, genpt_rvdrv_ddt_info(t->rd, &root, &mode), 0);
 	t->re.ddt = root;
 	t->re.ddt_levels = mode - 1;
-	cr_assert_eq(rvi_rd(&t->re, RVI_REG_DDTP, 8), ((root >> 12) << 10) | mode, "%s",
-		     t->name);
+	DR_EQ(t->name, rvi_rd(&t->re, RVI_REG_DDTP, 8), ((root >> 12) << 10) | mode);
 }
 
 void dr_init(struct drig *t, const struct dr_cfg *c, uint64_t mem_bytes)
@@ -73,7 +72,7 @@ void dr_fini(struct drig *t)
 	genpt_rvdrv_destroy(t->rd);
 	cr_assert_eq(rvi_rd(&t->re, RVI_REG_DDTP, 8) & 0xf, 0, "%s: destroy turns the IOMMU Off",
 		     t->name);
-	cr_assert_eq(genpt_physmem_stats(t->pm, &bytes, &blocks), 0, "%s", t->name);
+	DR_EQ(t->name, genpt_physmem_stats(t->pm, &bytes, &blocks), 0);
 	rvi_env_fini(&t->re);
 }
 
@@ -114,8 +113,10 @@ void dr_harvest(struct drig *t, uint64_t iova, uint64_t len, unsigned int flags,
 					 .page_shift = 12 };
 
 	memset(bits, 0, ((len >> 12) + 63) / 64 * 8);
-	cr_assert_eq(DR(t, read_and_clear_dirty, t->pt, iova, len, flags, &bm), 0, "%s: harvest",
-		     t->name);
+	if (flags & DR_ENGINE)
+		DR_EQ(t->name, genpt_read_and_clear_dirty(t->pt, iova, len, 0, &bm, NULL), 0);
+	else
+		DR_EQ(t->name, DR(t, read_and_clear_dirty, t->pt, iova, len, flags, &bm), 0);
 }
 
 uint64_t *dr_ptr(struct drig *t, uint64_t pa)
@@ -139,21 +140,22 @@ void dr_expect_fault(struct drig *t, uint32_t dev, uint64_t iova, bool write)
 	struct genpt_rviommu_fault f;
 
 	if (t->c->smmu) {
-		cr_assert_eq(genpt_smmudrv_poll_events(t->se.drv, &ev, 1, NULL), 1, "%s", t->name);
-		cr_assert_eq(ev.id, GENPT_SMMU_EVT_F_TRANSLATION, "%s", t->name);
-		cr_assert(ev.sid == dev && ev.addr == iova && ev.read == !write && ev.s2 == t->c->s2,
+		DR_EQ(t->name, genpt_smmudrv_poll_events(t->se.drv, &ev, 1, NULL), 1);
+		DR_EQ(t->name, ev.id, GENPT_SMMU_EVT_F_TRANSLATION);
+		cr_assert(ev.sid == dev && ev.addr == iova && ev.read == !write &&
+			  ev.s2 == t->c->s2,
 			  "%s: sid %#x addr %#llx read %d s2 %d", t->name, ev.sid,
 			  (unsigned long long)ev.addr, ev.read, ev.s2);
 		cr_assert(!t->c->s2 || ev.ipa == iova, "%s: ipa %#llx", t->name,
 			  (unsigned long long)ev.ipa);
 		return;
 	}
-	cr_assert_eq(genpt_rvdrv_poll_faults(t->rd, &f, 1, NULL), 1, "%s", t->name);
-	cr_assert_eq(f.cause, cause[t->c->s2][write], "%s", t->name);
-	cr_assert_eq(f.did, dev, "%s", t->name);
-	cr_assert_eq(f.iotval, iova, "%s", t->name);
-	cr_assert_eq(f.iotval2, t->c->s2 ? iova : 0, "%s", t->name);
-	cr_assert_eq(f.ttyp, write ? 3 : 2, "%s", t->name);
+	DR_EQ(t->name, genpt_rvdrv_poll_faults(t->rd, &f, 1, NULL), 1);
+	DR_EQ(t->name, f.cause, cause[t->c->s2][write]);
+	DR_EQ(t->name, f.did, dev);
+	DR_EQ(t->name, f.iotval, iova);
+	DR_EQ(t->name, f.iotval2, t->c->s2 ? iova : 0);
+	DR_EQ(t->name, f.ttyp, write ? 3 : 2);
 }
 
 void dr_set_bits(uint64_t *bits, uint64_t first, uint64_t n)

@@ -48,6 +48,9 @@ struct drig {
 	((t)->c->smmu ? genpt_smmudrv_##fn((t)->se.drv, __VA_ARGS__) :    \
 			genpt_rvdrv_##fn((t)->rd, __VA_ARGS__))
 
+/* @expr equals @want, or the failure names the configuration and @expr. */
+#define DR_EQ(name, expr, want) cr_assert_eq((expr), (want), "%s: %s", (name), #expr)
+
 /* The helper of @c on its model over @mem_bytes of memory, and the table. */
 void dr_init(struct drig *t, const struct dr_cfg *c, uint64_t mem_bytes);
 /* Another table of the helper's format in its memory (stage 2 / G-stage
@@ -65,7 +68,9 @@ int dr_unmap(struct drig *t, uint64_t iova, uint64_t len, uint64_t *unmapped);
 int dr_dma(struct drig *t, uint32_t dev, uint64_t iova, uint64_t *v, unsigned int access);
 int dr_write(struct drig *t, uint32_t dev, uint64_t iova, uint64_t v);
 /* The helper's harvest of [@iova, @iova + @len) with @flags into @bits
- * (cleared first; page 0 = @iova, 4 KiB pages); asserts it succeeds. */
+ * (cleared first; page 0 = @iova, 4 KiB pages); asserts it succeeds.  With
+ * DR_ENGINE in @flags, the engine's harvest alone: nothing invalidated. */
+#define DR_ENGINE (1u << 31)
 void dr_harvest(struct drig *t, uint64_t iova, uint64_t len, unsigned int flags,
 		uint64_t *bits);
 /* The host copy of the 8 bytes at physical address @pa. */
