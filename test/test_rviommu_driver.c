@@ -23,11 +23,12 @@
 #define GiB (1ull << 30)
 
 /* The rig (drvrig.h) on the RISC-V helper: @caps (0: every extension), a
- * DDT of @ddt_levels, 2^@fq_log2 fault records (0: the helper's defaults). */
+ * DDT of @ddt_levels, 2^@fq_log2 fault records (0: the helper's defaults),
+ * its table (d->pt) a G-stage one of @va_bits. */
 static void drv_env_init(struct drig *d, uint64_t caps, unsigned int ddt_levels,
-			 unsigned int fq_log2)
+			 unsigned int fq_log2, unsigned int va_bits)
 {
-	const struct dr_cfg c = { "rvdrv", false, true, 41, 12, caps, ddt_levels, fq_log2 };
+	const struct dr_cfg c = { "rvdrv", false, true, va_bits, 12, caps, ddt_levels, fq_log2 };
 
 	dr_init(d, &c, 16 * GiB);
 }
@@ -36,15 +37,13 @@ static void drv_env_init(struct drig *d, uint64_t caps, unsigned int ddt_levels,
 
 #define SMALL (64 * 4096)
 
-/* A 50-bit G-stage table mapping SMALL bytes at 0, read/write, to fresh
- * RAM (*@ram). */
+/* The rig's table (50-bit G-stage) mapping SMALL bytes at 0, read/write,
+ * to fresh RAM (*@ram). */
 static struct genpt *small_table(struct drig *d, uint64_t *ram)
 {
-	struct genpt *pt = dr_table(d, true, 50);
-
 	cr_assert_eq(genpt_physmem_alloc(d->re.pm, SMALL, 4096, ram), 0);
-	cr_assert_eq(genpt_rvdrv_map(d->rd, pt, 0, *ram, SMALL, GENPT_READ | GENPT_WRITE), 0);
-	return pt;
+	cr_assert_eq(genpt_rvdrv_map(d->rd, d->pt, 0, *ram, SMALL, GENPT_READ | GENPT_WRITE), 0);
+	return d->pt;
 }
 
 /* The helper's harvest of the small domain with @flags: its page bits. */
@@ -71,7 +70,7 @@ Test(rviommu_driver, first_stage_domain_with_sade)
 	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = top, .length = 128 * 4096,
 					 .page_shift = 12 };
 
-	drv_env_init(&d, RVI_CAPS_BASE, 0, 0);
+	drv_env_init(&d, RVI_CAPS_BASE, 0, 0, 41);
 	pt = dr_table(&d, false, 48);
 	cr_assert_eq(genpt_physmem_alloc(d.re.pm, 1 * MiB, 64 * KiB, &ram), 0);
 	cr_assert_eq(genpt_rvdrv_map(d.rd, pt, top, ram, 128 * 4096, GENPT_READ | GENPT_WRITE), 0);
@@ -114,8 +113,8 @@ Test(rviommu_driver, attach_detach_rules)
 	struct genpt_rvdrv_domain bad = { GENPT_RVDRV_STAGE2, 1u << 16 };
 	uint64_t v;
 
-	drv_env_init(&d, RVI_CAPS_BASE & ~RVI_CAP_SV57X4, 1, 0);
-	g1 = dr_table(&d, true, 41);
+	drv_env_init(&d, RVI_CAPS_BASE & ~RVI_CAP_SV57X4, 1, 0, 41);
+	g1 = d.pt;
 	g2 = dr_table(&d, true, 41);
 	f1 = dr_table(&d, false, 39);
 	g57 = dr_table(&d, true, 59);
@@ -145,7 +144,6 @@ Test(rviommu_driver, attach_detach_rules)
 	/* a tracking table on an IOMMU without AMO_HWAD: refused below */
 	cr_assert_eq(genpt_rvdrv_detach(d.rd, 2), 0);
 	cr_assert_eq(genpt_rvdrv_detach(d.rd, 3), 0);
-	genpt_destroy(g1);
 	genpt_destroy(g2);
 	genpt_destroy(f1);
 	genpt_destroy(g57);
@@ -158,8 +156,8 @@ Test(rviommu_driver, no_amo_hwad)
 	struct genpt *pt;
 	struct genpt_rvdrv_domain s2 = { GENPT_RVDRV_STAGE2, 3 };
 
-	drv_env_init(&d, RVI_CAPS_BASE & ~RVI_CAP_AMO_HWAD, 2, 0);
-	pt = dr_table(&d, true, 41);
+	drv_env_init(&d, RVI_CAPS_BASE & ~RVI_CAP_AMO_HWAD, 2, 0, 41);
+	pt = d.pt;
 	cr_assert_eq(genpt_rvdrv_attach(d.rd, 0x1234, pt, &s2), 0);
 	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.rd, pt, true), -EOPNOTSUPP);
 	/* two faults: the page shift's -EINVAL comes first */
@@ -171,7 +169,6 @@ Test(rviommu_driver, no_amo_hwad)
 	/* a table already tracking cannot be attached */
 	cr_assert_eq(genpt_set_dirty_tracking(pt, true), 0);
 	cr_assert_eq(genpt_rvdrv_attach(d.rd, 0x1234, pt, &s2), -EOPNOTSUPP);
-	genpt_destroy(pt);
 	dr_fini(&d);
 }
 
@@ -187,8 +184,8 @@ Test(rviommu_driver, fault_poller_and_overflow)
 	uint64_t v = 0;
 
 	/* a 4-record fault queue: 3 fit */
-	drv_env_init(&d, 0, 0, 2);
-	pt = dr_table(&d, true, 41);
+	drv_env_init(&d, 0, 0, 2, 41);
+	pt = d.pt;
 	cr_assert_eq(genpt_rvdrv_attach(d.rd, 0x42, pt, &s2), 0);
 	for (unsigned int i = 0; i < 5; i++)
 		cr_assert_eq(genpt_rviommu_dma(d.re.iommu, 0x42, 0x1000 * i + 1, &v, 1,
@@ -215,7 +212,6 @@ Test(rviommu_driver, fault_poller_and_overflow)
 	cr_assert_eq(f[0].iotval, 0x9000);
 	cr_assert_eq(genpt_rvdrv_poll_faults(d.rd, NULL, 1, NULL), -EINVAL);
 	cr_assert_eq(genpt_rvdrv_detach(d.rd, 0x42), 0);
-	genpt_destroy(pt);
 	dr_fini(&d);
 }
 
@@ -288,7 +284,7 @@ static unsigned int ats_harvest_rounds(bool helper_knows)
 	struct drig d;
 	struct genpt *pt;
 
-	drv_env_init(&d, RVI_CAPS_EXT | (1ull << 25) /* ATS */, 0, 0);
+	drv_env_init(&d, RVI_CAPS_EXT | (1ull << 25) /* ATS */, 0, 0, 50);
 	pt = small_table(&d, &ram);
 	cr_assert_eq(genpt_rvdrv_attach(d.rd, 3, pt, &dom), 0);
 	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.rd, pt, true), 0);
@@ -309,7 +305,6 @@ static unsigned int ats_harvest_rounds(bool helper_knows)
 	}
 	genpt_rviommu_atc_destroy(atc);
 	cr_assert_eq(genpt_rvdrv_detach(d.rd, 3), 0);
-	genpt_destroy(pt);
 	dr_fini(&d);
 	return seen;
 }
@@ -334,8 +329,8 @@ Test(rviommu_driver, set_ats_errors)
 	struct drig d;
 	struct genpt *pt;
 
-	drv_env_init(&d, 0, 0, 0);
-	pt = dr_table(&d, true, 50);
+	drv_env_init(&d, 0, 0, 0, 50);
+	pt = d.pt;
 	cr_assert_eq(genpt_rvdrv_set_ats(NULL, 3, true), -EINVAL);
 	cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3, true), -ENOENT);
 	cr_assert_eq(genpt_rvdrv_attach(d.rd, 3, pt, &dom), 0);
@@ -343,7 +338,6 @@ Test(rviommu_driver, set_ats_errors)
 	cr_assert_eq(dr_tc(&d, 3) & RVI_TC_EN_ATS, 0);
 	cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3, false), 0, "no change");
 	cr_assert_eq(genpt_rvdrv_detach(d.rd, 3), 0);
-	genpt_destroy(pt);
 	dr_fini(&d);
 }
 
@@ -381,7 +375,7 @@ Test(rviommu_driver, ats_devices_beside_harvests, .timeout = 120)
 	struct drig d;
 	struct genpt *pt;
 
-	drv_env_init(&d, RVI_CAPS_EXT | (1ull << 25), 0, 0);
+	drv_env_init(&d, RVI_CAPS_EXT | (1ull << 25), 0, 0, 50);
 	pt = small_table(&d, &ram);
 	for (unsigned int i = 0; i < 2; i++) {
 		cr_assert_eq(genpt_rvdrv_attach(d.rd, 3 + i, pt, &dom), 0);
@@ -412,6 +406,5 @@ Test(rviommu_driver, ats_devices_beside_harvests, .timeout = 120)
 		genpt_rviommu_atc_destroy(w[i].atc);
 		cr_assert_eq(genpt_rvdrv_detach(d.rd, 3 + i), 0);
 	}
-	genpt_destroy(pt);
 	dr_fini(&d);
 }
