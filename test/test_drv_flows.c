@@ -689,3 +689,98 @@ Test(drv_flows, tracking_has_one_owner_and_unmap_invalidates)
 		dr_fini(&t);
 	}
 }
+
+/* ---- attach rules; an IOMMU without hardware dirty state ---------------------- */
+
+/* Per driver: the rig, a device id beyond its stream table / DDT, the
+ * record of a device without context, and an IOMMU that cannot update
+ * dirty state. */
+struct rules {
+	struct dr_cfg drv, no_dirty;
+	uint32_t bad_dev;
+	unsigned int no_ctx;
+};
+
+static const struct rules rules[] = {
+	{ DR_SMMU("smmudrv stage 2, 8-bit StreamIDs", true, 36, 12),
+	  { "smmudrv, HTTU access flag only", true, true, 36, 12, 0, 0, 0, 1 }, 1u << 8,
+	  GENPT_SMMU_EVT_C_BAD_STE },
+	{ { "rvdrv G-stage, 1-level DDT, no Sv57x4", false, true, 41, 12,
+	    RVI_CAPS_BASE & ~RVI_CAP_SV57X4, 1, 0, 0 },
+	  { "rvdrv G-stage, 2-level DDT, no AMO_HWAD", false, true, 41, 12,
+	    RVI_CAPS_BASE & ~RVI_CAP_AMO_HWAD, 2, 0, 0 },
+	  128 /* 1-level DDT: 7-bit ids */, RVI_C_DDT_INVALID },
+};
+
+/* Tables of the wrong stage, ids out of range, a device attached twice, a
+ * domain id in use by another table, detach twice; without a context the
+ * device faults with a record (SMMUv3: C_BAD_STE; RISC-V: DC not valid). */
+static void rules_attach(const struct rules *ru)
+{
+	struct drig t;
+	struct genpt *other, *s1;
+	uint64_t v = 0;
+
+	dr_init(&t, &ru->drv, ru->drv.smmu ? 256 * MiB : 16 * GiB);
+	other = dr_table(&t, true, ru->drv.va_bits);
+	s1 = dr_table(&t, false, ru->drv.smmu ? 36 : 39);
+	DR_EQ(t.name, dr_dma(&t, 5, 0x1000, &v, GENPT_ACCESS_WRITE), -EFAULT);
+	dr_expect_record(&t, ru->no_ctx, 5);
+	DR_EQ(t.name, dr_attach_to(&t, 5, s1, true, 1), -EINVAL);
+	DR_EQ(t.name, dr_attach_to(&t, 5, t.pt, false, 1), -EINVAL);
+	DR_EQ(t.name, dr_attach_to(&t, ru->bad_dev, t.pt, true, 1), -EINVAL);
+	DR_EQ(t.name, dr_attach_to(&t, 5, t.pt, true, 1u << 16), -EINVAL); /* VMID, GSCID */
+	DR_EQ(t.name, dr_attach_to(&t, 5, NULL, true, 1), -EINVAL);
+	if (!t.c->smmu) {
+		struct genpt *g57 = dr_table(&t, true, 59);
+
+		DR_EQ(t.name, dr_attach_to(&t, 5, g57, true, 1), -EOPNOTSUPP); /* no Sv57x4 */
+		genpt_destroy(g57);
+	}
+	DR_EQ(t.name, dr_attach_to(&t, 5, t.pt, true, 1), 0);
+	DR_EQ(t.name, dr_attach_to(&t, 5, t.pt, true, 1), -EEXIST);
+	DR_EQ(t.name, dr_attach_to(&t, 6, other, true, 1), -EBUSY); /* id 1 is t.pt's */
+	DR_EQ(t.name, dr_attach_to(&t, 6, t.pt, true, 1), 0);       /* same domain */
+	DR_EQ(t.name, dr_attach_to(&t, 7, s1, false, 1), 0); /* a stage-1 id is another space */
+	DR_EQ(t.name, DR(&t, detach, 8), -ENOENT);
+	DR_EQ(t.name, DR(&t, detach, 5), 0);
+	DR_EQ(t.name, DR(&t, detach, 5), -ENOENT);
+	DR_EQ(t.name, dr_dma(&t, 5, 0, &v, GENPT_ACCESS_READ), -EFAULT);
+	dr_expect_record(&t, ru->no_ctx, 5);
+	DR_EQ(t.name, DR(&t, detach, 6), 0);
+	DR_EQ(t.name, DR(&t, detach, 7), 0);
+	genpt_destroy(other);
+	genpt_destroy(s1);
+	dr_fini(&t);
+}
+
+/* Tracking refused (after a bad page shift or driver: -EINVAL first) and
+ * nothing changed; a table already tracking cannot be attached. */
+static void rules_no_hw_dirty(const struct rules *ru)
+{
+	const uint32_t dev = ru->drv.smmu ? 2 : 0x1234;
+	struct drig t;
+
+	dr_init(&t, &ru->no_dirty, ru->drv.smmu ? 256 * MiB : 16 * GiB);
+	dr_attach(&t, dev, 3);
+	DR_EQ(t.name, DR(&t, set_dirty_tracking, t.pt, true), -EOPNOTSUPP);
+	DR_EQ(t.name, DR(&t, set_dirty_tracking_split, t.pt, true, 11), -EINVAL);
+	DR_EQ(t.name, t.c->smmu ? genpt_smmudrv_set_dirty_tracking_split(NULL, t.pt, true, 12) :
+				  genpt_rvdrv_set_dirty_tracking_split(NULL, t.pt, true, 12),
+	      -EINVAL);
+	DR_EQ(t.name, genpt_dirty_tracking(t.pt), 0);
+	if (!t.c->smmu)
+		DR_EQ(t.name, dr_tc(&t, dev), RVI_TC_V);
+	DR_EQ(t.name, DR(&t, detach, dev), 0);
+	DR_EQ(t.name, genpt_set_dirty_tracking(t.pt, true), 0);
+	DR_EQ(t.name, dr_attach_to(&t, dev, t.pt, true, 3), -EOPNOTSUPP);
+	dr_fini(&t);
+}
+
+Test(drv_flows, attach_rules_and_no_hw_dirty)
+{
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		rules_attach(&rules[i]);
+		rules_no_hw_dirty(&rules[i]);
+	}
+}

@@ -3,10 +3,9 @@
  * test_rviommu_driver.c - the driver helper (genpt_rvdrv_*) driving the
  * model through its MMIO interface, with genpt tables attached:
  *
- *  - map/unmap wrappers, first-stage domains, attach/detach errors, the
- *    fault poller, no AMO_HWAD, ATS.
- * The dirty-tracking flow end to end and the caching hazard run on both
- * drivers in test_drv_flows.c.
+ *  - first-stage domains, the fault poller, create, ATS.
+ * The dirty-tracking flow end to end, the caching hazard, map/unmap, the
+ * attach rules and no AMO_HWAD run on both drivers in test_drv_flows.c.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -28,7 +27,7 @@
 static void drv_env_init(struct drig *d, uint64_t caps, unsigned int ddt_levels,
 			 unsigned int fq_log2, unsigned int va_bits)
 {
-	const struct dr_cfg c = { "rvdrv", false, true, va_bits, 12, caps, ddt_levels, fq_log2 };
+	const struct dr_cfg c = { "rvdrv", false, true, va_bits, 12, caps, ddt_levels, fq_log2, 0 };
 
 	dr_init(d, &c, 16 * GiB);
 }
@@ -99,76 +98,6 @@ Test(rviommu_driver, first_stage_domain_with_sade)
 	cr_assert_eq(genpt_rvdrv_detach(d.rd, 0x77), 0);
 	cr_assert_eq(rvi_get(&d.re, dcpa) & RVI_TC_V, 0);
 	genpt_destroy(pt);
-	dr_fini(&d);
-}
-
-/* ---- attach / detach rules ------------------------------------------------ */
-
-Test(rviommu_driver, attach_detach_rules)
-{
-	struct drig d;
-	struct genpt *g1, *g2, *f1, *g57;
-	struct genpt_rvdrv_domain s2 = { GENPT_RVDRV_STAGE2, 1 };
-	struct genpt_rvdrv_domain s1 = { GENPT_RVDRV_STAGE1, 1 };
-	struct genpt_rvdrv_domain bad = { GENPT_RVDRV_STAGE2, 1u << 16 };
-	uint64_t v;
-
-	drv_env_init(&d, RVI_CAPS_BASE & ~RVI_CAP_SV57X4, 1, 0, 41);
-	g1 = d.pt;
-	g2 = dr_table(&d, true, 41);
-	f1 = dr_table(&d, false, 39);
-	g57 = dr_table(&d, true, 59);
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, f1, &s2), -EINVAL, "first-stage table as stage 2");
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, g1, &s1), -EINVAL, "G-stage table as stage 1");
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, g1, &bad), -EINVAL, "GSCID over 16 bits");
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 128, g1, &s2), -EINVAL, "1-level DDT: 7-bit ids");
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, g57, &s2), -EOPNOTSUPP, "no Sv57x4");
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, NULL, &s2), -EINVAL);
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, g1, &s2), 0);
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 1, g1, &s2), -EEXIST);
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 2, g2, &s2), -EBUSY, "GSCID 1 is g1's");
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 2, g1, &s2), 0, "same domain, second device");
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 3, f1, &s1), 0, "PSCID 1 is another space");
-	cr_assert_eq(genpt_rvdrv_detach(d.rd, 4), -ENOENT);
-	cr_assert_eq(genpt_rvdrv_detach(d.rd, 1), 0);
-	cr_assert_eq(genpt_rvdrv_detach(d.rd, 1), -ENOENT);
-	cr_assert_eq(dr_dma(&d, 1, 0, &v, GENPT_ACCESS_READ), -EFAULT);
-	{
-		struct genpt_rviommu_fault f[4];
-		bool of = true;
-
-		cr_assert_eq(genpt_rvdrv_poll_faults(d.rd, f, 4, &of), 1);
-		cr_assert_eq(f[0].cause, RVI_C_DDT_INVALID, "detached: DC not valid");
-		cr_assert_not(of);
-	}
-	/* a tracking table on an IOMMU without AMO_HWAD: refused below */
-	cr_assert_eq(genpt_rvdrv_detach(d.rd, 2), 0);
-	cr_assert_eq(genpt_rvdrv_detach(d.rd, 3), 0);
-	genpt_destroy(g2);
-	genpt_destroy(f1);
-	genpt_destroy(g57);
-	dr_fini(&d);
-}
-
-Test(rviommu_driver, no_amo_hwad)
-{
-	struct drig d;
-	struct genpt *pt;
-	struct genpt_rvdrv_domain s2 = { GENPT_RVDRV_STAGE2, 3 };
-
-	drv_env_init(&d, RVI_CAPS_BASE & ~RVI_CAP_AMO_HWAD, 2, 0, 41);
-	pt = d.pt;
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 0x1234, pt, &s2), 0);
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.rd, pt, true), -EOPNOTSUPP);
-	/* two faults: the page shift's -EINVAL comes first */
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking_split(d.rd, pt, true, 11), -EINVAL);
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking_split(NULL, pt, true, 12), -EINVAL);
-	cr_assert_eq(genpt_dirty_tracking(pt), 0, "nothing changed");
-	cr_assert_eq(dr_tc(&d, 0x1234), RVI_TC_V);
-	cr_assert_eq(genpt_rvdrv_detach(d.rd, 0x1234), 0);
-	/* a table already tracking cannot be attached */
-	cr_assert_eq(genpt_set_dirty_tracking(pt, true), 0);
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 0x1234, pt, &s2), -EOPNOTSUPP);
 	dr_fini(&d);
 }
 

@@ -3,10 +3,9 @@
  * test_smmuv3_driver.c - the SMMUv3 driver helper (genpt_smmudrv_*) driving
  * the model through its registers, with genpt ARMv8 tables attached:
  *
- *  - events for unattached streams, attach/detach errors, no HTTU;
  *  - break-before-make levels, 2-level stream tables, nested tracking.
- * The migration loop and the TLB dirty hazard run on both drivers in
- * test_drv_flows.c.
+ * The migration loop, the TLB dirty hazard, events for unattached streams,
+ * attach/detach errors and no HTTU run on both drivers in test_drv_flows.c.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -15,62 +14,6 @@
 
 #include "smmu_util.h"
 #include "testutil.h"
-
-Test(smmuv3_driver, events_and_errors, .timeout = 60)
-{
-	struct smmu_env e;
-	struct genpt_smmudrv_domain s2 = { GENPT_SMMUDRV_STAGE2, 1 };
-	struct genpt_smmudrv_domain s1 = { GENPT_SMMUDRV_STAGE1, 1 };
-	struct genpt_smmu_event ev[4];
-	struct genpt *pt2, *pt1, *other;
-	bool ovf = true;
-
-	smmu_env_init(&e, NULL, 256 * SMMU_MiB, true);
-	pt2 = smmu_table(&e, true, 36, 12);
-	pt1 = smmu_table(&e, false, 36, 12);
-	other = smmu_table(&e, true, 36, 12);
-	cr_assert_eq(smmu_write64(&e, 5, 0x1000, 1), -EFAULT, "no STE yet");
-	cr_assert_eq(genpt_smmudrv_poll_events(e.drv, ev, 4, &ovf), 1);
-	cr_assert_eq(ev[0].id, GENPT_SMMU_EVT_C_BAD_STE);
-	cr_assert_eq(ev[0].sid, 5);
-	cr_assert(!ovf);
-
-	cr_assert_eq(genpt_smmudrv_attach(e.drv, 5, pt1, &s2), -EINVAL, "stage-1 table");
-	cr_assert_eq(genpt_smmudrv_attach(e.drv, 5, pt2, &s1), -EINVAL, "stage-2 table");
-	cr_assert_eq(genpt_smmudrv_attach(e.drv, 1u << 8, pt2, &s2), -EINVAL, "sid");
-	cr_assert_eq(genpt_smmudrv_attach(e.drv, 5, pt2, &s2), 0);
-	cr_assert_eq(genpt_smmudrv_attach(e.drv, 5, pt2, &s2), -EEXIST);
-	cr_assert_eq(genpt_smmudrv_attach(e.drv, 6, other, &s2), -EBUSY, "VMID in use");
-	cr_assert_eq(genpt_smmudrv_attach(e.drv, 6, pt1, &s1), 0, "ASID 1 is not VMID 1");
-	/* tracking owned by the driver, the F_TRANSLATION record of an
-	 * unmapped write: drv_flows::tracking_has_one_owner_and_unmap_invalidates */
-	cr_assert_eq(genpt_smmudrv_detach(e.drv, 5), 0);
-	cr_assert_eq(genpt_smmudrv_detach(e.drv, 5), -ENOENT);
-	cr_assert_eq(genpt_smmudrv_detach(e.drv, 6), 0);
-	genpt_destroy(pt1);
-	genpt_destroy(pt2);
-	genpt_destroy(other);
-	smmu_env_fini(&e);
-}
-
-Test(smmuv3_driver, no_httu_dirty, .timeout = 60)
-{
-	struct genpt_smmu_config cfg = { .httu = 1 };
-	struct genpt_smmudrv_domain s2 = { GENPT_SMMUDRV_STAGE2, 1 };
-	struct smmu_env e;
-	struct genpt *pt;
-
-	smmu_env_init(&e, &cfg, 256 * SMMU_MiB, true);
-	pt = smmu_table(&e, true, 36, 12);
-	cr_assert_eq(genpt_smmudrv_attach(e.drv, 2, pt, &s2), 0);
-	cr_assert_eq(genpt_smmudrv_set_dirty_tracking(e.drv, pt, true), -EOPNOTSUPP);
-	cr_assert_eq(genpt_smmudrv_detach(e.drv, 2), 0);
-	cr_assert_eq(genpt_set_dirty_tracking(pt, true), 0);
-	cr_assert_eq(genpt_smmudrv_attach(e.drv, 2, pt, &s2), -EOPNOTSUPP,
-		     "a tracking table needs HTTU dirty state");
-	genpt_destroy(pt);
-	smmu_env_fini(&e);
-}
 
 /*
  * Break-before-make levels: the engine replaces a cached 2 MiB block by a

@@ -52,7 +52,9 @@ void dr_init(struct drig *t, const struct dr_cfg *c, uint64_t mem_bytes)
 	t->c = &t->cfg;
 	t->name = c->name;
 	if (c->smmu) {
-		smmu_env_init(&t->se, NULL, mem_bytes, true);
+		struct genpt_smmu_config mc = { .httu = c->httu };
+
+		smmu_env_init(&t->se, c->httu ? &mc : NULL, mem_bytes, true);
 		t->pm = t->se.pm;
 	} else {
 		dr_rv_init(t, mem_bytes);
@@ -76,15 +78,18 @@ void dr_fini(struct drig *t)
 	rvi_env_fini(&t->re);
 }
 
+int dr_attach_to(struct drig *t, uint32_t dev, struct genpt *pt, bool s2, unsigned int id)
+{
+	struct genpt_smmudrv_domain sd = { s2 ? GENPT_SMMUDRV_STAGE2 : GENPT_SMMUDRV_STAGE1, id };
+	struct genpt_rvdrv_domain rd = { s2 ? GENPT_RVDRV_STAGE2 : GENPT_RVDRV_STAGE1, id };
+
+	return t->c->smmu ? genpt_smmudrv_attach(t->se.drv, dev, pt, &sd) :
+			    genpt_rvdrv_attach(t->rd, dev, pt, &rd);
+}
+
 void dr_attach(struct drig *t, uint32_t dev, unsigned int id)
 {
-	struct genpt_smmudrv_domain sd = { t->c->s2 ? GENPT_SMMUDRV_STAGE2 : GENPT_SMMUDRV_STAGE1,
-					   id };
-	struct genpt_rvdrv_domain rd = { t->c->s2 ? GENPT_RVDRV_STAGE2 : GENPT_RVDRV_STAGE1, id };
-
-	cr_assert_eq(t->c->smmu ? genpt_smmudrv_attach(t->se.drv, dev, t->pt, &sd) :
-				  genpt_rvdrv_attach(t->rd, dev, t->pt, &rd),
-		     0, "%s: attach %#x", t->name, dev);
+	cr_assert_eq(dr_attach_to(t, dev, t->pt, t->c->s2, id), 0, "%s: attach %#x", t->name, dev);
 }
 
 int dr_unmap(struct drig *t, uint64_t iova, uint64_t len, uint64_t *unmapped)
@@ -156,6 +161,23 @@ void dr_expect_fault(struct drig *t, uint32_t dev, uint64_t iova, bool write)
 	DR_EQ(t->name, f.iotval, iova);
 	DR_EQ(t->name, f.iotval2, t->c->s2 ? iova : 0);
 	DR_EQ(t->name, f.ttyp, write ? 3 : 2);
+}
+
+void dr_expect_record(struct drig *t, unsigned int code, uint32_t dev)
+{
+	struct genpt_smmu_event ev[4];
+	struct genpt_rviommu_fault f[4];
+	bool lost = true;
+
+	if (t->c->smmu) {
+		DR_EQ(t->name, genpt_smmudrv_poll_events(t->se.drv, ev, 4, &lost), 1);
+		cr_assert(ev[0].id == code && ev[0].sid == dev && !lost, "%s: event %#x sid %#x",
+			  t->name, ev[0].id, ev[0].sid);
+	} else {
+		DR_EQ(t->name, genpt_rvdrv_poll_faults(t->rd, f, 4, &lost), 1);
+		cr_assert(f[0].cause == code && f[0].did == dev && !lost, "%s: cause %u did %#x",
+			  t->name, f[0].cause, f[0].did);
+	}
 }
 
 void dr_set_bits(uint64_t *bits, uint64_t first, uint64_t n)

@@ -25,11 +25,12 @@ struct dr_cfg {
 	unsigned int granule; /* SMMUv3: the table's granule (log2); RISC-V: 12 */
 	uint64_t caps;        /* RISC-V capabilities (0: every extension) */
 	unsigned int ddt_levels, fq_log2; /* RISC-V helper (0: its defaults) */
+	unsigned int httu;    /* SMMUv3 model's IDR0.HTTU (0: the model's defaults) */
 };
 
 /* The configurations the flows use: either helper, the defaults. */
-#define DR_SMMU(name, s2, va_bits, granule) { name, true, s2, va_bits, granule, 0, 0, 0 }
-#define DR_RV(name, s2, va_bits) { name, false, s2, va_bits, 12, 0, 0, 0 }
+#define DR_SMMU(name, s2, va_bits, granule) { name, true, s2, va_bits, granule, 0, 0, 0, 0 }
+#define DR_RV(name, s2, va_bits) { name, false, s2, va_bits, 12, 0, 0, 0, 0 }
 
 /* struct drig - the driver helper, its model, memory and one table. */
 struct drig {
@@ -59,8 +60,10 @@ struct genpt *dr_table(struct drig *t, bool s2, unsigned int va_bits);
 /* Destroy the table, the helper (RISC-V: which turns the IOMMU Off), the
  * model and the memory. */
 void dr_fini(struct drig *t);
-/* Attach device (StreamID / device_id) @dev to the table, domain @id
- * (VMID, ASID, GSCID or PSCID by the stage); asserts it worked. */
+/* Attach device (StreamID / device_id) @dev to @pt at stage 2 (@s2) or 1,
+ * domain @id (VMID, ASID, GSCID or PSCID by the stage): 0 or the error. */
+int dr_attach_to(struct drig *t, uint32_t dev, struct genpt *pt, bool s2, unsigned int id);
+/* The same with the rig's table and stage; asserts it worked. */
 void dr_attach(struct drig *t, uint32_t dev, unsigned int id);
 /* The helper's plain unmap (SMMUv3: unmap_read_dirty without a bitmap). */
 int dr_unmap(struct drig *t, uint64_t iova, uint64_t len, uint64_t *unmapped);
@@ -82,6 +85,9 @@ uint64_t dr_tc(struct drig *t, uint32_t dev);
  * F_TRANSLATION (S2, IPA at stage 2) or the RISC-V page fault (guest page
  * fault, iotval2 the GPA, at the G-stage), with the access's type. */
 void dr_expect_fault(struct drig *t, uint32_t dev, uint64_t iova, bool write);
+/* Exactly one record waits, @code (SMMUv3 event id, RISC-V cause) for
+ * device @dev, and none was lost. */
+void dr_expect_record(struct drig *t, unsigned int code, uint32_t dev);
 /* Bits [first, first + n) of @bits set. */
 void dr_set_bits(uint64_t *bits, uint64_t first, uint64_t n);
 
