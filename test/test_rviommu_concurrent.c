@@ -10,8 +10,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "ptrap.h"
 #include "rvi_util.h"

@@ -11,11 +11,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "drvrig.h"
-#include "testutil.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -62,7 +59,6 @@ Test(rviommu_driver, first_stage_domain_with_sade)
 {
 	struct drig d;
 	struct genpt *pt;
-	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE1, 0xabcde };
 	struct genpt_hw_info info;
 	uint64_t ram, bits[2], dcpa;
 	const uint64_t top = 0xffff800000000000ull; /* upper half of Sv48 */
@@ -74,7 +70,7 @@ Test(rviommu_driver, first_stage_domain_with_sade)
 	cr_assert_eq(genpt_physmem_alloc(d.re.pm, 1 * MiB, 64 * KiB, &ram), 0);
 	cr_assert_eq(genpt_rvdrv_map(d.rd, pt, top, ram, 128 * 4096, GENPT_READ | GENPT_WRITE), 0);
 	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.rd, pt, true), 0, "no device yet");
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 0x77, pt, &dom), 0);
+	cr_assert_eq(dr_attach_to(&d, 0x77, pt, false, 0xabcde), 0);
 	/* the DC: SADE (tracking is on), ta.PSCID, fsc = iosatp, iohgatp Bare */
 	cr_assert_eq(genpt_hw_info(pt, &info), 0);
 	dcpa = rvi_dc_pa(&d.re, 0x77);
@@ -106,16 +102,13 @@ Test(rviommu_driver, first_stage_domain_with_sade)
 Test(rviommu_driver, fault_poller_and_overflow)
 {
 	struct drig d;
-	struct genpt *pt;
-	struct genpt_rvdrv_domain s2 = { GENPT_RVDRV_STAGE2, 4 };
 	struct genpt_rviommu_fault f[8];
 	bool of;
 	uint64_t v = 0;
 
 	/* a 4-record fault queue: 3 fit */
 	drv_env_init(&d, 0, 0, 2, 41);
-	pt = d.pt;
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 0x42, pt, &s2), 0);
+	dr_attach(&d, 0x42, 4);
 	for (unsigned int i = 0; i < 5; i++)
 		cr_assert_eq(genpt_rviommu_dma(d.re.iommu, 0x42, 0x1000 * i + 1, &v, 1,
 					       (i & 1) ? GENPT_ACCESS_WRITE : GENPT_ACCESS_EXEC),
@@ -206,7 +199,6 @@ Test(rviommu_driver, create_checks)
  */
 static unsigned int ats_harvest_rounds(bool helper_knows)
 {
-	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 79 };
 	struct genpt_rviommu_atc *atc;
 	uint64_t ram, v = 1;
 	unsigned int seen = 0;
@@ -215,7 +207,7 @@ static unsigned int ats_harvest_rounds(bool helper_knows)
 
 	drv_env_init(&d, RVI_CAPS_EXT | (1ull << 25) /* ATS */, 0, 0, 50);
 	pt = small_table(&d, &ram);
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 3, pt, &dom), 0);
+	dr_attach(&d, 3, 79);
 	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.rd, pt, true), 0);
 	if (helper_knows) {
 		cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3, true), 0);
@@ -254,15 +246,12 @@ Test(rviommu_driver, harvest_reaches_the_device_atc)
 
 Test(rviommu_driver, set_ats_errors)
 {
-	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 80 };
 	struct drig d;
-	struct genpt *pt;
 
 	drv_env_init(&d, 0, 0, 0, 50);
-	pt = d.pt;
 	cr_assert_eq(genpt_rvdrv_set_ats(NULL, 3, true), -EINVAL);
 	cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3, true), -ENOENT);
-	cr_assert_eq(genpt_rvdrv_attach(d.rd, 3, pt, &dom), 0);
+	dr_attach(&d, 3, 80);
 	cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3, true), -EOPNOTSUPP, "no capabilities.ATS");
 	cr_assert_eq(dr_tc(&d, 3) & RVI_TC_EN_ATS, 0);
 	cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3, false), 0, "no change");
@@ -297,7 +286,6 @@ static void *ats_writer(void *p)
  * next harvest: no ATC kept a dirty translation across the harvests. */
 Test(rviommu_driver, ats_devices_beside_harvests, .timeout = 120)
 {
-	struct genpt_rvdrv_domain dom = { GENPT_RVDRV_STAGE2, 81 };
 	struct ats_dev w[2];
 	pthread_t th[2];
 	uint64_t ram;
@@ -307,7 +295,7 @@ Test(rviommu_driver, ats_devices_beside_harvests, .timeout = 120)
 	drv_env_init(&d, RVI_CAPS_EXT | (1ull << 25), 0, 0, 50);
 	pt = small_table(&d, &ram);
 	for (unsigned int i = 0; i < 2; i++) {
-		cr_assert_eq(genpt_rvdrv_attach(d.rd, 3 + i, pt, &dom), 0);
+		dr_attach(&d, 3 + i, 81);
 		cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3 + i, true), 0);
 		w[i] = (struct ats_dev){ .base = i * 32 * 4096 };
 		cr_assert_eq(genpt_rviommu_atc_create(d.re.iommu, 3 + i, 4, &w[i].atc), 0);

@@ -179,9 +179,3 @@ void dr_expect_record(struct drig *t, unsigned int code, uint32_t dev)
 			  t->name, f[0].cause, f[0].did);
 	}
 }
-
-void dr_set_bits(uint64_t *bits, uint64_t first, uint64_t n)
-{
-	for (uint64_t i = first; i < first + n; i++)
-		bits[i / 64] |= 1ull << (i % 64);
-}

@@ -88,7 +88,5 @@ void dr_expect_fault(struct drig *t, uint32_t dev, uint64_t iova, bool write);
 /* Exactly one record waits, @code (SMMUv3 event id, RISC-V cause) for
  * device @dev, and none was lost. */
 void dr_expect_record(struct drig *t, unsigned int code, uint32_t dev);
-/* Bits [first, first + n) of @bits set. */
-void dr_set_bits(uint64_t *bits, uint64_t first, uint64_t n);
 
 #endif /* GENPT_TEST_DRVRIG_H */
