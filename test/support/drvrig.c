@@ -141,26 +141,26 @@ void dr_expect_fault(struct drig *t, uint32_t dev, uint64_t iova, bool write)
 {
 	static const unsigned int cause[2][2] = { { RVI_C_READ_PAGE, RVI_C_WRITE_PAGE },
 						  { RVI_C_READ_GPAGE, RVI_C_WRITE_GPAGE } };
-	struct genpt_smmu_event ev;
-	struct genpt_rviommu_fault f;
+	struct genpt_smmu_event ev[4];
+	struct genpt_rviommu_fault f[4];
 
 	if (t->c->smmu) {
-		DR_EQ(t->name, genpt_smmudrv_poll_events(t->se.drv, &ev, 1, NULL), 1);
-		DR_EQ(t->name, ev.id, GENPT_SMMU_EVT_F_TRANSLATION);
-		cr_assert(ev.sid == dev && ev.addr == iova && ev.read == !write &&
-			  ev.s2 == t->c->s2,
-			  "%s: sid %#x addr %#llx read %d s2 %d", t->name, ev.sid,
-			  (unsigned long long)ev.addr, ev.read, ev.s2);
-		cr_assert(!t->c->s2 || ev.ipa == iova, "%s: ipa %#llx", t->name,
-			  (unsigned long long)ev.ipa);
+		DR_EQ(t->name, genpt_smmudrv_poll_events(t->se.drv, ev, 4, NULL), 1);
+		DR_EQ(t->name, ev[0].id, GENPT_SMMU_EVT_F_TRANSLATION);
+		cr_assert(ev[0].sid == dev && ev[0].addr == iova && ev[0].read == !write &&
+			  ev[0].s2 == t->c->s2,
+			  "%s: sid %#x addr %#llx read %d s2 %d", t->name, ev[0].sid,
+			  (unsigned long long)ev[0].addr, ev[0].read, ev[0].s2);
+		cr_assert(!t->c->s2 || ev[0].ipa == iova, "%s: ipa %#llx", t->name,
+			  (unsigned long long)ev[0].ipa);
 		return;
 	}
-	DR_EQ(t->name, genpt_rvdrv_poll_faults(t->rd, &f, 1, NULL), 1);
-	DR_EQ(t->name, f.cause, cause[t->c->s2][write]);
-	DR_EQ(t->name, f.did, dev);
-	DR_EQ(t->name, f.iotval, iova);
-	DR_EQ(t->name, f.iotval2, t->c->s2 ? iova : 0);
-	DR_EQ(t->name, f.ttyp, write ? 3 : 2);
+	DR_EQ(t->name, genpt_rvdrv_poll_faults(t->rd, f, 4, NULL), 1);
+	DR_EQ(t->name, f[0].cause, cause[t->c->s2][write]);
+	DR_EQ(t->name, f[0].did, dev);
+	DR_EQ(t->name, f[0].iotval, iova);
+	DR_EQ(t->name, f[0].iotval2, t->c->s2 ? iova : 0);
+	DR_EQ(t->name, f[0].ttyp, write ? 3 : 2);
 }
 
 void dr_expect_record(struct drig *t, unsigned int code, uint32_t dev)

@@ -80,7 +80,7 @@ void dr_harvest(struct drig *t, uint64_t iova, uint64_t len, unsigned int flags,
 uint64_t *dr_ptr(struct drig *t, uint64_t pa);
 /* RISC-V: the tc word of device @dev's context in the helper's DDT. */
 uint64_t dr_tc(struct drig *t, uint32_t dev);
-/* The next record of the helper's poller is a translation fault of
+/* Exactly one record waits: a translation fault of
  * device @dev's read (@write false) or write at @iova: the SMMUv3's
  * F_TRANSLATION (S2, IPA at stage 2) or the RISC-V page fault (guest page
  * fault, iotval2 the GPA, at the G-stage), with the access's type. */
