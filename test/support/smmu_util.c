@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "smmu_util.h"
-#include "testutil.h"
 
 void smmu_env_init(struct smmu_env *e, const struct genpt_smmu_config *cfg,
 		   uint64_t mem_bytes, bool with_drv)
@@ -171,38 +170,4 @@ uint64_t smmu_rnd(uint64_t *s)
 	*s ^= *s >> 7;
 	*s ^= *s << 17;
 	return *s;
-}
-
-void smmu_harvest(struct smmu_env *e, struct genpt *pt, uint64_t iova, uint64_t len,
-		  uint64_t *bits)
-{
-	struct genpt_dirty_bitmap bm = { .bits = bits, .iova = iova, .length = len,
-					 .page_shift = 12 };
-
-	memset(bits, 0, (len >> 12) / 8);
-	cr_assert_eq(genpt_smmudrv_read_and_clear_dirty(e->drv, pt, iova, len, 0, &bm), 0);
-}
-
-void smmu_copy_pages(struct smmu_env *e, uint64_t ram, uint64_t len, uint64_t *dst,
-		     const uint64_t *bits)
-{
-	for (uint64_t p = 0; p < len >> 12; p++) {
-		if (!tu_bit(bits, p))
-			continue;
-		for (uint64_t w = 0; w < 512; w++) {
-			uint64_t *src = genpt_physmem_ptr(e->pm, ram + p * 4096 + w * 8);
-
-			dst[p * 512 + w] = __atomic_load_n(src, __ATOMIC_RELAXED);
-		}
-	}
-}
-
-uint64_t smmu_pages_differ(struct smmu_env *e, uint64_t ram, uint64_t len,
-			   const uint64_t *dst)
-{
-	uint64_t n = 0;
-
-	for (uint64_t p = 0; p < len >> 12; p++)
-		n += memcmp(genpt_physmem_ptr(e->pm, ram + p * 4096), dst + p * 512, 4096) != 0;
-	return n;
 }

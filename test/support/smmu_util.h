@@ -43,23 +43,8 @@ int smmu_read64(struct smmu_env *e, uint32_t sid, uint64_t iova, uint64_t *v);
 uint64_t smmu_rd(struct smmu_env *e, uint32_t off, unsigned int size);
 void smmu_wr(struct smmu_env *e, uint32_t off, unsigned int size, uint64_t v);
 
-/* ---- what the migration and hazard flows share (4 KiB bitmap pages) --- */
-
 /* xorshift64: the suites' reproducible random numbers. */
 uint64_t smmu_rnd(uint64_t *s);
-/* The driver's harvest of [@iova, @iova + @len) of @pt into @bits (cleared
- * first; page 0 = @iova); asserts it succeeds. */
-void smmu_harvest(struct smmu_env *e, struct genpt *pt, uint64_t iova, uint64_t len,
-		  uint64_t *bits);
-/* Copy the pages of [0, @len) set in @bits from guest RAM at @ram to
- * @dst (8-byte atomic loads: devices may be writing). */
-void smmu_copy_pages(struct smmu_env *e, uint64_t ram, uint64_t len, uint64_t *dst,
-		     const uint64_t *bits);
-/* How many pages of [0, @len) differ between @ram and @dst. */
-uint64_t smmu_pages_differ(struct smmu_env *e, uint64_t ram, uint64_t len,
-			   const uint64_t *dst);
-
-#endif /* GENPT_TEST_SMMU_UTIL_H */
 
 /*
  * Raw programming of the model, as a test drives it without the driver
@@ -89,3 +74,5 @@ void smmu_raw_sync(struct smmu_raw *r);
 /* Next event record, false when none. */
 bool smmu_raw_event(struct smmu_raw *r, struct genpt_smmu_event *ev);
 uint64_t *smmu_raw_ptr(struct smmu_raw *r, uint64_t pa);
+
+#endif /* GENPT_TEST_SMMU_UTIL_H */
