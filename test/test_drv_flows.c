@@ -78,6 +78,8 @@ static const struct mig migs[] = {
 	  16 * GiB, 0, 2, 3, 400, { 0x000101, 0xab0202 }, 0x10005000 },
 	{ DR_RV("rvdrv Sv39x4 G-stage, split to 4K", true, 41), rv_leaves, GiB, 16 * GiB,
 	  12, 2, 1, 300, { 0x000101, 0xab0202 }, 0x10005000 },
+	{ DR_RV("rvdrv Sv39 first stage, every leaf size", false, 39), rv_leaves, GiB,
+	  16 * GiB, 0, 2, 3, 400, { 0x000101, 0xab0202 }, 0x10005000 },
 };
 
 /* The migration in progress: the rig, guest RAM and the bitmaps. */
@@ -116,6 +118,13 @@ static void mig_expect(struct mig_run *r, uint64_t gpa)
 
 	for (uint64_t p = (gpa & ~(unit - 1)) >> 12; p < ((gpa | (unit - 1)) + 1) >> 12; p++)
 		r->expect[p / 64] |= 1ull << (p % 64);
+}
+
+/* RISC-V: the device context's dirty-update enable of the table's stage
+ * (tc.GADE for the G-stage, tc.SADE for a first stage). */
+static uint64_t mig_ade(const struct mig_run *r)
+{
+	return r->m->drv.s2 ? RVI_TC_GADE : RVI_TC_SADE;
 }
 
 /* Whether two pages are equal, without TSan's instrumentation of each load
@@ -196,7 +205,7 @@ static void mig_setup(struct mig_run *r, const struct mig *m)
 	DR_EQ(r->t.name, dr_dma(&r->t, m->dev[1], 0x123458, &v, GENPT_ACCESS_READ), 0);
 	DR_EQ(r->t.name, v, 1);
 	if (!m->drv.smmu)
-		cr_assert_eq(dr_tc(&r->t, m->dev[0]) & RVI_TC_GADE, 0, "%s: no GADE", r->t.name);
+		cr_assert_eq(dr_tc(&r->t, m->dev[0]) & mig_ade(r), 0, "%s: no xADE", r->t.name);
 }
 
 /* Tracking on (the split refuses a page shift below 4 KiB); returns the
@@ -227,7 +236,7 @@ static uint64_t mig_tracking_on(struct mig_run *r)
 	DR_EQ(t->name, genpt_dirty_tracking(t->pt), 1);
 	DR_EQ(t->name, genpt_set_dirty_tracking(t->pt, false), -EBUSY);
 	for (uint32_t i = 0; i < r->m->devs && !r->m->drv.smmu; i++)
-		cr_assert(dr_tc(t, r->m->dev[i]) & RVI_TC_GADE, "%s: GADE on dev %u", t->name, i);
+		cr_assert(dr_tc(t, r->m->dev[i]) & mig_ade(r), "%s: xADE on dev %u", t->name, i);
 	/* the helper cleaned: nothing is dirty yet */
 	dr_harvest(t, 0, r->guest, 0, r->found);
 	cr_assert_eq(tu_popcount(r->found, r->words), 0, "%s: clean after tracking on", t->name);
@@ -307,7 +316,7 @@ static void mig_unmap_invalidates(struct mig_run *r)
 	dr_expect_fault(t, dev, 0x100, false);
 }
 
-/* Tracking off: GADE cleared, a split table back page for page, every
+/* Tracking off: GADE or SADE cleared, a split table back page for page, every
  * writable leaf dirty again; then detach (the device faults) and unmap. */
 static void mig_tracking_off(struct mig_run *r, uint64_t bytes0)
 {
@@ -319,7 +328,7 @@ static void mig_tracking_off(struct mig_run *r, uint64_t bytes0)
 	else
 		DR_EQ(t->name, DR(t, set_dirty_tracking, t->pt, false), 0);
 	for (uint32_t i = 0; i < r->m->devs && !r->m->drv.smmu; i++)
-		cr_assert_eq(dr_tc(t, r->m->dev[i]) & RVI_TC_GADE, 0, "%s: GADE off", t->name);
+		cr_assert_eq(dr_tc(t, r->m->dev[i]) & mig_ade(r), 0, "%s: xADE off", t->name);
 	/* Merged back only what the split made: the 64K runs of [256M,
 	 * 512M) come back as 64K runs (not the 2M leaves they would merge
 	 * into), so exactly the tables of the start, split log included. */
