@@ -221,7 +221,7 @@ static uint64_t mig_tracking_on(struct mig_run *r)
 	 * owner: -EINVAL first. */
 	DR_EQ(t->name, genpt_set_dirty_tracking(t->pt, true), -EBUSY);
 	genpt_gather_init(&g);
-	DR_EQ(t->name, genpt_set_dirty_tracking_split(t->pt, true, t->c->granule, &g), -EBUSY);
+	DR_EQ(t->name, genpt_set_dirty_tracking_split(t->pt, true, t->cfg.granule, &g), -EBUSY);
 	DR_EQ(t->name, genpt_set_dirty_tracking_split(t->pt, true, 11, &g), -EINVAL);
 	DR_EQ(t->name, genpt_dirty_tracking(t->pt), 0);
 	DR_EQ(t->name, genpt_table_bytes(t->pt, &bytes0), 0);
@@ -303,7 +303,7 @@ static void mig_unmap_invalidates(struct mig_run *r)
 	struct drig *t = &r->t;
 	uint64_t v, unmapped;
 
-	DR_EQ(t->name, DR(t, map, t->pt, 0, r->ram, 1ull << t->c->granule, GENPT_READ), -EEXIST);
+	DR_EQ(t->name, DR(t, map, t->pt, 0, r->ram, 1ull << t->cfg.granule, GENPT_READ), -EEXIST);
 	DR_EQ(t->name, dr_write(t, dev, 0x100, 42), 0);
 	DR_EQ(t->name, genpt_unmap(t->pt, 0, len, NULL, &unmapped), 0);
 	cr_assert_eq(dr_dma(t, dev, 0x100, &v, GENPT_ACCESS_READ), 0, "%s: stale translation",
@@ -384,7 +384,7 @@ static void mig_unmap_reports_dirty(struct mig_run *r, uint64_t base, uint64_t u
 
 	DR_EQ(t->name, dr_write(t, r->m->dev[0], r->m->page, 9), 0);
 	/* a malformed bitmap on a range outside the space: -EINVAL */
-	DR_EQ(t->name, DR(t, unmap_read_dirty, t->pt, 1ull << t->c->va_bits, 0x1000, &bm,
+	DR_EQ(t->name, DR(t, unmap_read_dirty, t->pt, 1ull << t->cfg.va_bits, 0x1000, &bm,
 			  &unmapped), -EINVAL);
 	cr_assert_eq(unmapped, 0, "%s: nothing written on failure", t->name);
 	bm.page_shift = 12;
@@ -413,7 +413,7 @@ static void mig_hazard(struct mig_run *r)
 	DR_EQ(t->name, dr_write(t, r->m->dev[0], page, 1), 0);
 	dr_harvest(t, 0, r->guest, DR_ENGINE, r->found);
 	mig_expect_page(r, "the first write is reported", 0);
-	if (t->c->smmu)
+	if (t->cfg.smmu)
 		DR_EQ(t->name, genpt_smmu_stats(t->se.smmu, &st), 0);
 	DR_EQ(t->name, dr_write(t, r->m->dev[0], page + 8, 2), 0);
 	dr_harvest(t, 0, r->guest, DR_ENGINE, r->found);
@@ -568,7 +568,7 @@ static void live_edit(struct live *l, unsigned int k, uint64_t *seed)
 		      DR(t, map, t->pt, l->r.guest, l->r.ram + l->r.guest, SCRATCH_LEN, GENPT_READ),
 		      0);
 	DR_EQ(t->name, DR(t, invalidate, t->pt, a & ~4095ull, a | 4095), 0);
-	while ((t->c->smmu ? genpt_smmudrv_poll_events(t->se.drv, ev, 16, NULL) :
+	while ((t->cfg.smmu ? genpt_smmudrv_poll_events(t->se.drv, ev, 16, NULL) :
 			     genpt_rvdrv_poll_faults(t->rd, f, 16, NULL)) > 0)
 		;
 }
@@ -707,7 +707,7 @@ static void rules_attach(const struct dr_cfg *c)
 	DR_EQ(t.name, dr_attach_to(&t, bad_dev, t.pt, true, 1), -EINVAL);
 	DR_EQ(t.name, dr_attach_to(&t, 5, t.pt, true, 1u << 16), -EINVAL); /* VMID, GSCID */
 	DR_EQ(t.name, dr_attach_to(&t, 5, NULL, true, 1), -EINVAL);
-	if (!t.c->smmu) {
+	if (!t.cfg.smmu) {
 		struct genpt *g57 = dr_table(&t, true, 59);
 
 		DR_EQ(t.name, dr_attach_to(&t, 5, g57, true, 1), -EOPNOTSUPP); /* no Sv57x4 */
@@ -741,11 +741,11 @@ static void rules_no_hw_dirty(const struct dr_cfg *c)
 	dr_attach(&t, dev, 3);
 	DR_EQ(t.name, DR(&t, set_dirty_tracking, t.pt, true), -EOPNOTSUPP);
 	DR_EQ(t.name, DR(&t, set_dirty_tracking_split, t.pt, true, 11), -EINVAL);
-	DR_EQ(t.name, t.c->smmu ? genpt_smmudrv_set_dirty_tracking_split(NULL, t.pt, true, 12) :
+	DR_EQ(t.name, t.cfg.smmu ? genpt_smmudrv_set_dirty_tracking_split(NULL, t.pt, true, 12) :
 				  genpt_rvdrv_set_dirty_tracking_split(NULL, t.pt, true, 12),
 	      -EINVAL);
 	DR_EQ(t.name, genpt_dirty_tracking(t.pt), 0);
-	if (!t.c->smmu)
+	if (!t.cfg.smmu)
 		DR_EQ(t.name, dr_tc(&t, dev), RVI_TC_V);
 	DR_EQ(t.name, DR(&t, detach, dev), 0);
 	DR_EQ(t.name, genpt_set_dirty_tracking(t.pt, true), 0);

@@ -35,21 +35,18 @@ static void drv_env_init(struct drig *d, uint64_t caps, unsigned int ddt_levels,
 
 /* The rig's table (50-bit G-stage) mapping SMALL bytes at 0, read/write,
  * to fresh RAM (*@ram). */
-static struct genpt *small_table(struct drig *d, uint64_t *ram)
+static void small_map(struct drig *d, uint64_t *ram)
 {
 	cr_assert_eq(genpt_physmem_alloc(d->re.pm, SMALL, 4096, ram), 0);
 	cr_assert_eq(genpt_rvdrv_map(d->rd, d->pt, 0, *ram, SMALL, GENPT_READ | GENPT_WRITE), 0);
-	return d->pt;
 }
 
-/* The helper's harvest of the small domain with @flags: its page bits. */
-static uint64_t small_harvest(struct drig *d, struct genpt *pt, unsigned int flags)
+/* The helper's harvest of the small domain: its page bits. */
+static uint64_t small_harvest(struct drig *d)
 {
-	uint64_t bits = 0;
-	struct genpt_dirty_bitmap bm = { .bits = &bits, .iova = 0, .length = SMALL,
-					 .page_shift = 12 };
+	uint64_t bits;
 
-	cr_assert_eq(genpt_rvdrv_read_and_clear_dirty(d->rd, pt, 0, SMALL, flags, &bm), 0);
+	dr_harvest(d, 0, SMALL, 0, &bits);
 	return bits;
 }
 
@@ -203,12 +200,11 @@ static unsigned int ats_harvest_rounds(bool helper_knows)
 	uint64_t ram, v = 1;
 	unsigned int seen = 0;
 	struct drig d;
-	struct genpt *pt;
 
 	drv_env_init(&d, RVI_CAPS_EXT | (1ull << 25) /* ATS */, 0, 0, 50);
-	pt = small_table(&d, &ram);
+	small_map(&d, &ram);
 	dr_attach(&d, 3, 79);
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.rd, pt, true), 0);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking(d.rd, d.pt, true), 0);
 	if (helper_knows) {
 		cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3, true), 0);
 	} else {
@@ -222,7 +218,7 @@ static unsigned int ats_harvest_rounds(bool helper_knows)
 		cr_assert_eq(genpt_rviommu_atc_dma(atc, 0x5000 + 8 * i, &v, 8,
 						   GENPT_ACCESS_WRITE), 0);
 		cr_assert_eq(rvi_get(&d.re, ram + 0x5000 + 8 * i), i, "the data arrived");
-		seen += (small_harvest(&d, pt, 0) >> 5) & 1;
+		seen += (small_harvest(&d) >> 5) & 1;
 	}
 	genpt_rviommu_atc_destroy(atc);
 	cr_assert_eq(genpt_rvdrv_detach(d.rd, 3), 0);
@@ -290,26 +286,25 @@ Test(rviommu_driver, ats_devices_beside_harvests, .timeout = 120)
 	pthread_t th[2];
 	uint64_t ram;
 	struct drig d;
-	struct genpt *pt;
 
 	drv_env_init(&d, RVI_CAPS_EXT | (1ull << 25), 0, 0, 50);
-	pt = small_table(&d, &ram);
+	small_map(&d, &ram);
 	for (unsigned int i = 0; i < 2; i++) {
 		dr_attach(&d, 3 + i, 81);
 		cr_assert_eq(genpt_rvdrv_set_ats(d.rd, 3 + i, true), 0);
 		w[i] = (struct ats_dev){ .base = i * 32 * 4096 };
 		cr_assert_eq(genpt_rviommu_atc_create(d.re.iommu, 3 + i, 4, &w[i].atc), 0);
 	}
-	cr_assert_eq(genpt_rvdrv_set_dirty_tracking_split(d.rd, pt, true, 12), 0);
+	cr_assert_eq(genpt_rvdrv_set_dirty_tracking_split(d.rd, d.pt, true, 12), 0);
 	for (unsigned int i = 0; i < 2; i++)
 		cr_assert_eq(pthread_create(&th[i], NULL, ats_writer, &w[i]), 0);
 	for (unsigned int r = 0; r < 200; r++)
-		small_harvest(&d, pt, 0);
+		small_harvest(&d);
 	for (unsigned int i = 0; i < 2; i++) {
 		pthread_join(th[i], NULL);
 		cr_assert_eq(w[i].err, 0);
 	}
-	small_harvest(&d, pt, 0);
+	small_harvest(&d);
 	for (unsigned int i = 0; i < 2; i++)
 		for (unsigned int p = 0; p < 16; p++) {
 			uint64_t v = 7;
@@ -317,7 +312,7 @@ Test(rviommu_driver, ats_devices_beside_harvests, .timeout = 120)
 			cr_assert_eq(genpt_rviommu_atc_dma(w[i].atc, w[i].base + p * 4096, &v, 8,
 							   GENPT_ACCESS_WRITE), 0);
 		}
-	cr_assert_eq(small_harvest(&d, pt, 0), 0xffff0000ffffull,
+	cr_assert_eq(small_harvest(&d), 0xffff0000ffffull,
 		     "every page written after the harvests");
 	for (unsigned int i = 0; i < 2; i++) {
 		genpt_rviommu_atc_destroy(w[i].atc);

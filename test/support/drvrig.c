@@ -17,8 +17,8 @@ struct genpt *dr_table(struct drig *t, bool s2, unsigned int va_bits)
 	};
 	struct genpt *pt;
 
-	if (t->c->smmu)
-		return smmu_table(&t->se, s2, va_bits, t->c->granule);
+	if (t->cfg.smmu)
+		return smmu_table(&t->se, s2, va_bits, t->cfg.granule);
 	DR_EQ(t->name, genpt_create(&cfg, &pt), 0);
 	return pt;
 }
@@ -29,12 +29,12 @@ static void dr_rv_init(struct drig *t, uint64_t mem_bytes)
 {
 	struct genpt_rvdrv_config cfg = { .mmio = &genpt_rviommu_mmio_ops,
 					  .mem = &genpt_physmem_ops,
-					  .ddt_levels = t->c->ddt_levels,
-					  .fq_log2 = t->c->fq_log2 };
+					  .ddt_levels = t->cfg.ddt_levels,
+					  .fq_log2 = t->cfg.fq_log2 };
 	uint64_t root;
 	unsigned int mode;
 
-	rvi_env_init(&t->re, t->c->caps ? t->c->caps : RVI_CAPS_EXT, mem_bytes);
+	rvi_env_init(&t->re, t->cfg.caps ? t->cfg.caps : RVI_CAPS_EXT, mem_bytes);
 	t->pm = t->re.pm;
 	cfg.mmio_ctx = t->re.iommu;
 	cfg.mem_ctx = t->pm;
@@ -49,7 +49,6 @@ void dr_init(struct drig *t, const struct dr_cfg *c, uint64_t mem_bytes)
 {
 	memset(t, 0, sizeof(*t));
 	t->cfg = *c;
-	t->c = &t->cfg;
 	t->name = c->name;
 	if (c->smmu) {
 		struct genpt_smmu_config mc = { .httu = c->httu };
@@ -67,7 +66,7 @@ void dr_fini(struct drig *t)
 	uint64_t bytes, blocks;
 
 	genpt_destroy(t->pt);
-	if (t->c->smmu) {
+	if (t->cfg.smmu) {
 		smmu_env_fini(&t->se);
 		return;
 	}
@@ -83,25 +82,25 @@ int dr_attach_to(struct drig *t, uint32_t dev, struct genpt *pt, bool s2, unsign
 	struct genpt_smmudrv_domain sd = { s2 ? GENPT_SMMUDRV_STAGE2 : GENPT_SMMUDRV_STAGE1, id };
 	struct genpt_rvdrv_domain rd = { s2 ? GENPT_RVDRV_STAGE2 : GENPT_RVDRV_STAGE1, id };
 
-	return t->c->smmu ? genpt_smmudrv_attach(t->se.drv, dev, pt, &sd) :
+	return t->cfg.smmu ? genpt_smmudrv_attach(t->se.drv, dev, pt, &sd) :
 			    genpt_rvdrv_attach(t->rd, dev, pt, &rd);
 }
 
 void dr_attach(struct drig *t, uint32_t dev, unsigned int id)
 {
-	cr_assert_eq(dr_attach_to(t, dev, t->pt, t->c->s2, id), 0, "%s: attach %#x", t->name, dev);
+	cr_assert_eq(dr_attach_to(t, dev, t->pt, t->cfg.s2, id), 0, "%s: attach %#x", t->name, dev);
 }
 
 int dr_unmap(struct drig *t, uint64_t iova, uint64_t len, uint64_t *unmapped)
 {
-	if (t->c->smmu)
+	if (t->cfg.smmu)
 		return genpt_smmudrv_unmap_read_dirty(t->se.drv, t->pt, iova, len, NULL, unmapped);
 	return genpt_rvdrv_unmap(t->rd, t->pt, iova, len, unmapped);
 }
 
 int dr_dma(struct drig *t, uint32_t dev, uint64_t iova, uint64_t *v, unsigned int access)
 {
-	if (t->c->smmu)
+	if (t->cfg.smmu)
 		return genpt_smmu_dma(t->se.smmu, dev, iova, v, sizeof(*v), access);
 	return genpt_rviommu_dma(t->re.iommu, dev, iova, v, sizeof(*v), access);
 }
@@ -144,22 +143,22 @@ void dr_expect_fault(struct drig *t, uint32_t dev, uint64_t iova, bool write)
 	struct genpt_smmu_event ev[4];
 	struct genpt_rviommu_fault f[4];
 
-	if (t->c->smmu) {
+	if (t->cfg.smmu) {
 		DR_EQ(t->name, genpt_smmudrv_poll_events(t->se.drv, ev, 4, NULL), 1);
 		DR_EQ(t->name, ev[0].id, GENPT_SMMU_EVT_F_TRANSLATION);
 		cr_assert(ev[0].sid == dev && ev[0].addr == iova && ev[0].read == !write &&
-			  ev[0].s2 == t->c->s2,
+			  ev[0].s2 == t->cfg.s2,
 			  "%s: sid %#x addr %#llx read %d s2 %d", t->name, ev[0].sid,
 			  (unsigned long long)ev[0].addr, ev[0].read, ev[0].s2);
-		cr_assert(!t->c->s2 || ev[0].ipa == iova, "%s: ipa %#llx", t->name,
+		cr_assert(!t->cfg.s2 || ev[0].ipa == iova, "%s: ipa %#llx", t->name,
 			  (unsigned long long)ev[0].ipa);
 		return;
 	}
 	DR_EQ(t->name, genpt_rvdrv_poll_faults(t->rd, f, 4, NULL), 1);
-	DR_EQ(t->name, f[0].cause, cause[t->c->s2][write]);
+	DR_EQ(t->name, f[0].cause, cause[t->cfg.s2][write]);
 	DR_EQ(t->name, f[0].did, dev);
 	DR_EQ(t->name, f[0].iotval, iova);
-	DR_EQ(t->name, f[0].iotval2, t->c->s2 ? iova : 0);
+	DR_EQ(t->name, f[0].iotval2, t->cfg.s2 ? iova : 0);
 	DR_EQ(t->name, f[0].ttyp, write ? 3 : 2);
 }
 
@@ -169,7 +168,7 @@ void dr_expect_record(struct drig *t, unsigned int code, uint32_t dev)
 	struct genpt_rviommu_fault f[4];
 	bool lost = true;
 
-	if (t->c->smmu) {
+	if (t->cfg.smmu) {
 		DR_EQ(t->name, genpt_smmudrv_poll_events(t->se.drv, ev, 4, &lost), 1);
 		cr_assert(ev[0].id == code && ev[0].sid == dev && !lost, "%s: event %#x sid %#x",
 			  t->name, ev[0].id, ev[0].sid);

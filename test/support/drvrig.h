@@ -35,7 +35,6 @@ struct dr_cfg {
 /* struct drig - the driver helper, its model, memory and one table. */
 struct drig {
 	struct dr_cfg cfg;         /* a copy: the caller's may go */
-	const struct dr_cfg *c;    /* &cfg */
 	const char *name;          /* cfg.name */
 	struct smmu_env se;        /* SMMUv3: model, helper (se.drv), memory */
 	struct rvi_env re;         /* RISC-V: model, memory; re.ddt is the helper's DDT */
@@ -46,7 +45,7 @@ struct drig {
 
 /* The same call of either helper: past the driver, their arguments match. */
 #define DR(t, fn, ...)                                                    \
-	((t)->c->smmu ? genpt_smmudrv_##fn((t)->se.drv, __VA_ARGS__) :    \
+	((t)->cfg.smmu ? genpt_smmudrv_##fn((t)->se.drv, __VA_ARGS__) :    \
 			genpt_rvdrv_##fn((t)->rd, __VA_ARGS__))
 
 /* @expr equals @want, or the failure names the configuration and @expr. */
